@@ -1,0 +1,61 @@
+/* cmd_conflicts.c - plansync conflicts; plansync resolve RECORD FIELD */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "plansync/ops.h"
+
+const opt_spec opts_conflicts[] = {{NULL, 0, NULL, 0, NULL}};
+const opt_spec opts_resolve[] = {
+	{"take", 't', "CHANGE-ID", 0, "keep the value of this version"},
+	{"value", 'v', "VALUE", 0, "write this value instead (JSON, or plain text)"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+int cmd_conflicts(ctx *x, const args *a)
+{
+	cJSON *j = NULL;
+	int rc = ps_query_conflicts(x->r, &j);
+	if (rc)
+		return fail(rc);
+	if (a->json) {
+		print_json(j);
+	} else if (!j->child) {
+		printf("no conflicts\n");
+	} else {
+		for (const cJSON *c = j->child; c; c = c->next) {
+			char *v = cell_text(cJSON_GetObjectItemCaseSensitive(c, "value"));
+			printf("%s  %s  (applied everywhere for now: %s)\n", cJSON_GetObjectItemCaseSensitive(c, "record")->valuestring,
+			       cJSON_GetObjectItemCaseSensitive(c, "field")->valuestring, v);
+			free(v);
+			const char *h[] = {"change", "office", "author", "time", "value"};
+			const char *k[] = {"change", "office", "author", "time", "value"};
+			table_print_rows(cJSON_GetObjectItemCaseSensitive(c, "versions"), k, h, 5);
+			printf("\n");
+		}
+		printf("settle one with: plansync resolve RECORD FIELD --take CHANGE-ID (or --value VALUE)\n");
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
+int cmd_resolve(ctx *x, const args *a)
+{
+	const char *take = arg_get(a, x->cmd, "take"), *value = arg_get(a, x->cmd, "value");
+	if (!take == !value)
+		return fail_msg(EXIT_USAGE, "resolve: give exactly one of --take CHANGE-ID or --value VALUE");
+	char *id = NULL;
+	int rc = ps_resolve(x->r, a->pos[0], a->pos[1], take, value, &id);
+	if (rc)
+		return fail(rc);
+	if (a->json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "change", id);
+		print_json(j);
+		cJSON_Delete(j);
+	} else {
+		printf("resolved %s %s (change %s); it goes out with the next sync\n", a->pos[0], a->pos[1], id);
+	}
+	free(id);
+	return 0;
+}

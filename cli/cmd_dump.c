@@ -1,0 +1,31 @@
+/* cmd_dump.c - plansync dump; plansync rebuild */
+#include <stdio.h>
+#include <stdlib.h>
+#include "cli.h"
+#include "plansync/ops.h"
+
+const opt_spec opts_dump[] = {{NULL, 0, NULL, 0, NULL}};
+const opt_spec opts_rebuild[] = {{NULL, 0, NULL, 0, NULL}};
+
+int cmd_dump(ctx *x, const args *a)
+{
+	char *s = NULL;
+	int rc = ps_dump(x->r, &s);
+	if (rc)
+		return fail(rc);
+	fputs(s, stdout);
+	free(s);
+	return 0;
+}
+
+int cmd_rebuild(ctx *x, const args *a)
+{
+	int rc = ps_rebuild(x->r, progress_tty, NULL);
+	if (rc)
+		return fail(rc);
+	if (a->json)
+		printf("{\n  \"ok\": true\n}\n");
+	else
+		printf("rebuilt the state from the change log\n");
+	return 0;
+}

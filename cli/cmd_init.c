@@ -1,0 +1,47 @@
+/* cmd_init.c - plansync init DIR --office OFFICE [--remote URL] [--replica ID] */
+#include <stdio.h>
+#include <stdlib.h>
+#include "cli.h"
+#include "plansync/error.h"
+#include "plansync/sync.h"
+#include "plansync/ops.h"
+
+const opt_spec opts_init[] = {
+	{"office", 'o', "OFFICE", 0, "the office this replica belongs to (tinh, tx-kinh-mon, ...)"},
+	{"remote", 'r', "URL", 0, "the shared bare Git repository (a path or file:// URL)"},
+	{"replica", 0, "ID", 0, "replica id or suffix (default: office + random suffix)"},
+	{"province", 0, "OFFICE", 0, "the province's office id (default: tinh)"},
+	{"user", 'u', "NAME", 0, "the person recorded as author (user.name)"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+int cmd_init(ctx *x, const args *a)
+{
+	const cmd *c = x->cmd;
+	ps_init_opts o = {arg_get(a, c, "office"), arg_get(a, c, "replica"), arg_get(a, c, "remote"),
+			  arg_get(a, c, "province"), arg_get(a, c, "user")};
+	if (!o.office)
+		return fail_msg(EXIT_USAGE, "init: --office is required (for example --office tx-kinh-mon)");
+	if (!o.user_name)
+		o.user_name = getenv("PLANSYNC_USER");
+	int rc = ps_replica_init(&x->r, a->pos[0], &o);
+	if (rc)
+		return fail(rc);
+	ps_sync_result res;
+	int src = 0;
+	if (o.remote)
+		src = ps_sync_run(x->r, &res, progress_tty, NULL);
+	if (a->json) {
+		cJSON *j = NULL;
+		if (ps_query_status(x->r, &j) == 0)
+			print_json(j);
+		cJSON_Delete(j);
+	} else {
+		printf("created replica %s of office %s in %s\n", ps_replica_id(x->r), ps_replica_office(x->r), a->pos[0]);
+		if (o.remote)
+			printf("remote %s: %s\n", o.remote, res.message);
+	}
+	if (src)
+		return fail(src);
+	return 0;
+}

@@ -1,0 +1,98 @@
+/* cmd_progress.c - plansync progress set|show|import */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "plansync/error.h"
+#include "plansync/ops.h"
+
+const opt_spec opts_progress_set[] = {
+	{"status", 's', "S", 0, "not_started, on_track, at_risk, delayed, done or cancelled"},
+	{"percent", 'p', "N", 0, "completion, a whole number 0-100"},
+	{"actual", 'a', "V", 0, "the actual value reached (a decimal, kept exactly)"},
+	{"note", 'n', "TEXT", 0, "a note for the province"},
+	{"evidence", 'e', "REF", 1, "a reference to a document or file"},
+	{"reporter", 0, "NAME", 0, "who reports (default: user.name)"},
+	{"reason", 'm', "TEXT", 0, "why this changed (kept in the history)"},
+	{NULL, 0, NULL, 0, NULL},
+};
+const opt_spec opts_progress_show[] = {
+	{"office", 'o', "O", 0, "only office O"},
+	{"task", 't', "T", 0, "only task T"},
+	{"period", 'p', "P", 0, "only period P"},
+	{NULL, 0, NULL, 0, NULL},
+};
+const opt_spec opts_progress_import[] = {{NULL, 0, NULL, 0, NULL}};
+
+int cmd_progress_set(ctx *x, const args *a)
+{
+	const cmd *c = x->cmd;
+	const char *const *ev;
+	size_t nev = arg_multi(a, c, "evidence", &ev);
+	ps_progress_in in = {arg_get(a, c, "status"), arg_get(a, c, "percent"), arg_get(a, c, "actual"),
+			     arg_get(a, c, "note"), arg_get(a, c, "reporter"), ev, nev};
+	char *id = NULL;
+	int rc = ps_progress_set(x->r, a->pos[0], a->pos[1], &in, arg_get(a, c, "reason"), &id);
+	if (rc == PS_EEXISTS) {
+		fprintf(stderr, "plansync: %s\n", ps_error_last());
+		return 0;
+	}
+	if (rc)
+		return fail(rc);
+	if (a->json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "change", id);
+		print_json(j);
+		cJSON_Delete(j);
+	} else {
+		printf("recorded %s %s for %s (change %s); it goes out with the next sync\n", a->pos[0], a->pos[1],
+		       ps_replica_office(x->r), id);
+	}
+	free(id);
+	return 0;
+}
+
+int cmd_progress_show(ctx *x, const args *a)
+{
+	const cmd *c = x->cmd;
+	cJSON *j = NULL;
+	int rc = ps_query_progress(x->r, arg_get(a, c, "office"), arg_get(a, c, "task"), arg_get(a, c, "period"), &j);
+	if (rc)
+		return fail(rc);
+	if (a->json) {
+		print_json(j);
+	} else {
+		const char *k[] = {"office", "task", "period", "status", "percent", "actual", "updated_by", "note"};
+		const char *h[] = {"office", "task", "period", "status", "%", "actual", "by", "note"};
+		table_print_rows(j, k, h, 8);
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
+int cmd_progress_import(ctx *x, const args *a)
+{
+	char *data = NULL, *report = NULL;
+	size_t len;
+	long written = 0;
+	int rc = read_file(a->pos[0], &data, &len);
+	if (rc)
+		return fail(rc);
+	rc = ps_progress_import_csv(x->r, data, len, &report, &written);
+	free(data);
+	if (rc) {
+		if (report)
+			fputs(report, stderr);
+		free(report);
+		return fail(rc);
+	}
+	if (a->json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddNumberToObject(j, "changes", (double)written);
+		print_json(j);
+		cJSON_Delete(j);
+	} else {
+		printf("imported %s: %ld changes\n", a->pos[0], written);
+	}
+	return 0;
+}

@@ -1,0 +1,69 @@
+/* change.h - the change: one immutable edit of one record (DESIGN §3).
+ *
+ * File format (format 1), canonical bytes, keys in exactly this order:
+ *
+ *   {
+ *     "format": 1,
+ *     "id": "<hlc>-<replica>",
+ *     "office": "<office>",
+ *     "replica": "<replica>",
+ *     "author": "<person>",
+ *     "hlc": "<16 hex digits>",
+ *     "record": "<record id>",
+ *     "op": "set" | "retire",
+ *     "base": [ "<change id>", ... ],      sorted, may be []
+ *     "fields": { "<name>": <value>, ... }, sorted keys; {} for retire
+ *     "reason": "<text>"                   only when given
+ *   }
+ *
+ * The id sorts by time, then replica: comparing ids compares (HLC, replica).
+ * Decoding is strict: a file is accepted only if re-encoding it gives the
+ * same bytes, so every accepted change has exactly one representation. */
+#ifndef PLANSYNC_CHANGE_H
+#define PLANSYNC_CHANGE_H
+#include <stddef.h>
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+#include "plansync/hlc.h"
+
+#define PS_CHANGE_FORMAT 1
+#define PS_CHANGE_MAX_BYTES 65536
+#define PS_CHANGE_MAX_BASE 64
+#define PS_CHANGE_ID_MAX 128
+
+typedef enum ps_op { PS_OP_SET, PS_OP_RETIRE } ps_op;
+
+typedef struct ps_change {
+	char *id, *office, *replica, *author, *record, *reason; /* reason may be NULL */
+	ps_hlc hlc;
+	ps_op op;
+	char **base;
+	size_t nbase;
+	cJSON *fields; /* object; never NULL after decode or build */
+} ps_change;
+
+/* Build a new change; strings are copied, fields is taken over (even on
+ * failure). base is sorted and deduplicated. The id is made from hlc and
+ * replica. */
+int ps_change_new(ps_change **out, const char *office, const char *replica, const char *author,
+		  ps_hlc hlc, const char *record, ps_op op, const char *const *base, size_t nbase,
+		  cJSON *fields, const char *reason);
+void ps_change_free(ps_change *c);
+/* Canonical bytes (free()). */
+int ps_change_encode(char **out, size_t *len, const ps_change *c);
+/* Strict decode + validation of one file's bytes (DESIGN §7): syntax,
+ * types, id/hlc/replica agreement, record id, fields for the kind.
+ * Ownership and clock drift are the caller's (they need context). */
+int ps_change_decode(ps_change **out, const char *data, size_t len);
+/* Path of the change file inside a branch tree:
+ * changes/<office>/<h1>/<h2>/<id>.json, h1 h2 two hex bytes of a hash of
+ * the id. out must hold PS_CHANGE_PATH_MAX bytes. */
+#define PS_CHANGE_PATH_MAX 256
+void ps_change_path(char *out, const char *office, const char *id);
+/* "<16 hex>-<replica>" */
+void ps_change_make_id(char *out, size_t size, ps_hlc hlc, const char *replica);
+bool ps_change_id_valid(const char *id);
+/* Replica id: "<office>-<suffix>", suffix [a-z0-9]{1,32}. */
+bool ps_replica_id_valid(const char *replica, const char *office);
+
+#endif

@@ -1,0 +1,55 @@
+/* replica.h - one office's copy: DIR/plansync.db and the bare repo DIR/repo.git.
+ *
+ * The facade the CLI and the daemon use. Opening checks that DIR is a
+ * replica; writes check ownership and validate before anything is stored. */
+#ifndef PLANSYNC_REPLICA_H
+#define PLANSYNC_REPLICA_H
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+#include "plansync/store.h"
+#include "plansync/change.h"
+#include "plansync/log.h"
+
+typedef struct ps_replica ps_replica;
+
+typedef struct ps_init_opts {
+	const char *office;     /* required */
+	const char *replica;    /* full id or suffix; NULL: random */
+	const char *remote;     /* path or URL; may be NULL */
+	const char *province;   /* NULL: "tinh" */
+	const char *user_name;  /* NULL: $USER or the office */
+} ps_init_opts;
+
+int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o);
+int ps_replica_open(ps_replica **out, const char *dir);
+void ps_replica_free(ps_replica *r);
+
+ps_store *ps_replica_store(ps_replica *r);
+const char *ps_replica_dir(const ps_replica *r);
+const char *ps_replica_office(const ps_replica *r);
+const char *ps_replica_id(const ps_replica *r);
+const char *ps_replica_province(const ps_replica *r);
+bool ps_replica_is_province(const ps_replica *r);
+/* The person recorded as author (config user.name). */
+const char *ps_replica_author(const ps_replica *r);
+
+/* Config keys: user.name, remote, sync.max_drift_s. get gives a copy. */
+int ps_config_get(ps_replica *r, const char *key, char **out);
+int ps_config_set(ps_replica *r, const char *key, const char *value);
+/* The known keys, NULL-terminated. */
+extern const char *const ps_config_keys[];
+
+/* Write one change to record (inside its own transaction unless in_txn).
+ * fields is taken over. Fields whose value already equals the state are
+ * dropped; when nothing is left, returns PS_EEXISTS and writes nothing.
+ * *id_out (may be NULL) receives the new change id (free()). */
+int ps_replica_write(ps_replica *r, const char *record, ps_op op, cJSON *fields,
+		     const char *reason, bool in_txn, char **id_out);
+/* Same, but every field is written even when equal (conflict resolution),
+ * with an explicit base (NULL: current heads). */
+int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fields,
+			  const char *reason, bool in_txn, bool keep_equal, char **id_out);
+/* 1 when record exists and is not retired, 0 when not, <0 on error. */
+int ps_replica_record_live(ps_replica *r, const char *record);
+
+#endif

@@ -1,0 +1,56 @@
+/* repo.h - the replica's bare Git repository, through libgit2 only.
+ *
+ * Layout of a replica branch (refs/heads/replicas/<office>/<replica>):
+ *   plansync.json                      format file: {"format": 1, "layout": ...}
+ *   changes/<office>/<h1>/<h2>/<id>.json  one change each
+ * Fetched branches land in refs/remotes/origin/replicas/<office>/<replica>.
+ * This module moves bytes; it knows nothing of SQLite. */
+#ifndef PLANSYNC_REPO_H
+#define PLANSYNC_REPO_H
+#include <stddef.h>
+#include <stdbool.h>
+#include <git2.h>
+#include "plansync/log.h"
+
+#define PS_REPO_FORMAT_FILE "plansync.json"
+#define PS_OWN_REF_PREFIX "refs/heads/replicas/"
+#define PS_TRACK_REF_PREFIX "refs/remotes/origin/replicas/"
+
+int ps_repo_global_init(void);
+int ps_repo_init(git_repository **out, const char *path);
+int ps_repo_open(git_repository **out, const char *path);
+/* Error from libgit2's last error, prefixed by what. */
+int ps_repo_error(int code, const char *what);
+
+/* One file to add to a tree: path relative to the root, blob id. */
+typedef struct ps_tree_add {
+	const char *path;
+	git_oid blob;
+} ps_tree_add;
+/* New tree = base (may be NULL) plus adds (sorted by path), rewriting only
+ * the trees along the added paths. */
+int ps_repo_tree_add(git_oid *out, git_repository *repo, const git_tree *base,
+		     ps_tree_add *adds, size_t n);
+
+/* Set the "origin" remote to url (created or updated). */
+int ps_repo_set_remote(git_repository *repo, const char *url);
+/* Check that url answers as a Git repository (ls-remote). */
+int ps_repo_probe_remote(git_repository *repo, const char *url);
+/* Fetch all replica branches into the tracking refs. */
+int ps_repo_fetch(git_repository *repo, ps_progress_fn progress, void *ctx);
+/* Push refname to the same name on origin; PS_EREJECTED when the server
+ * refused it, PS_EOFFLINE when it could not be reached. */
+int ps_repo_push(git_repository *repo, const char *refname);
+
+/* Callback for each file a commit adds relative to its parent. path is
+ * relative to the root; mode the tree entry's. Return <0 to stop. */
+typedef int (*ps_added_fn)(void *ctx, const char *path, git_filemode_t mode, const git_oid *id);
+/* Diff old (may be NULL) against new: added files go to fn; entries
+ * modified or deleted, and anything that is not a tree or a file, go to bad
+ * (path, reason). Unchanged subtrees are skipped by id, so the cost is the
+ * size of the change. */
+typedef int (*ps_bad_fn)(void *ctx, const char *path, const char *reason);
+int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree *new_tree,
+		       ps_added_fn fn, ps_bad_fn bad, void *ctx);
+
+#endif

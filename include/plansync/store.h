@@ -1,0 +1,54 @@
+/* store.h - the replica's SQLite database (DESIGN §8).
+ *
+ * WAL mode, a busy timeout, and every write inside ps_store_begin() /
+ * ps_store_commit() (BEGIN IMMEDIATE, retried a bounded number of times), so
+ * the CLI and a sync can write at the same time. Statements are prepared
+ * once per connection and cached. Only lib/ uses the raw handle. */
+#ifndef PLANSYNC_STORE_H
+#define PLANSYNC_STORE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <sqlite3.h>
+#include "plansync/hlc.h"
+#include "plansync/change.h"
+
+typedef struct ps_store ps_store;
+
+/* Open (create when create is true) and migrate the database at path. */
+int ps_store_open(ps_store **out, const char *path, bool create);
+void ps_store_free(ps_store *s);
+sqlite3 *ps_store_db(ps_store *s);
+/* A cached prepared statement for sql (a string literal: the pointer is
+ * the cache key), reset and with bindings cleared. NULL on error. */
+sqlite3_stmt *ps_store_stmt(ps_store *s, const char *sql);
+/* Run SQL with no result rows. */
+int ps_store_exec(ps_store *s, const char *sql);
+int ps_store_begin(ps_store *s);
+int ps_store_commit(ps_store *s);
+void ps_store_rollback(ps_store *s);
+/* Set the error message from the connection's last error. */
+int ps_store_error(ps_store *s, const char *what);
+
+/* meta: small key/value settings. get gives a copy (free()), PS_ENOTFOUND
+ * when absent. set with value NULL deletes. */
+int ps_store_meta_get(ps_store *s, const char *key, char **out);
+int ps_store_meta_set(ps_store *s, const char *key, const char *value);
+int ps_store_meta_get_int(ps_store *s, const char *key, long long *out, long long dflt);
+int ps_store_meta_set_int(ps_store *s, const char *key, long long value);
+
+/* Clock: next local value (persisted; inside a transaction), and advance
+ * past a clock seen on import. */
+int ps_store_hlc_tick(ps_store *s, ps_hlc *out);
+int ps_store_hlc_observe(ps_store *s, ps_hlc seen);
+
+/* Insert a change with its canonical bytes. 0 when inserted; PS_EEXISTS
+ * when the same id with the same bytes is already there (nothing done);
+ * PS_ECONFLICT when the id is known with other bytes (integrity alarm). */
+int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, size_t len,
+			   bool local, const char *summary);
+/* The record's latest changes (ids not named in any known change's base),
+ * sorted; caller frees each and the array. */
+int ps_store_heads(ps_store *s, const char *record, char ***out, size_t *n);
+void ps_strv_free(char **v, size_t n);
+
+#endif

@@ -1,0 +1,35 @@
+/* sync.h - one sync cycle (DESIGN §6): export, push, fetch, import.
+ *
+ * Each step is idempotent and ordered so that a kill at any instant loses
+ * nothing: objects are written before SQLite records them, SQLite before the
+ * ref moves, and an own ref found behind SQLite is moved forward on the
+ * next run. A failing remote does not stop the local steps. */
+#ifndef PLANSYNC_SYNC_H
+#define PLANSYNC_SYNC_H
+#include "plansync/replica.h"
+#include "plansync/log.h"
+
+typedef struct ps_sync_result {
+	long exported;       /* changes put into a new commit */
+	int pushed;          /* 1 pushed, 0 nothing to push, <0 error code */
+	int fetched;         /* 1 ok, <0 error code */
+	long imported;       /* changes applied from other replicas */
+	long branches;       /* branches that moved */
+	long problems;       /* files or branches quarantined */
+	long held;           /* changes held back: clock in the future */
+	long delivered;      /* own changes seen on the remote */
+	char message[512];   /* the result in words */
+} ps_sync_result;
+
+/* Run one cycle. Returns 0 when every step worked, the remote's error code
+ * (PS_EOFFLINE, PS_EREJECTED, ...) when only the network steps failed, and
+ * <0 for local failures. res is always filled. */
+int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx);
+/* Export only (no network). */
+int ps_sync_export(ps_replica *r, long *exported);
+/* Import every branch whose head moved, from the local tracking refs
+ * (no network). full ignores the last imported heads (rebuild). */
+int ps_sync_import(ps_replica *r, bool full, ps_sync_result *res, ps_progress_fn progress,
+		   void *ctx);
+
+#endif

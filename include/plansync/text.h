@@ -1,0 +1,22 @@
+/* text.h - Unicode text: validation, NFC, display width, slugs.
+ * Every string that enters a change passes ps_text_clean() first. */
+#ifndef PLANSYNC_TEXT_H
+#define PLANSYNC_TEXT_H
+#include <stddef.h>
+#include <stdbool.h>
+
+/* Valid UTF-8, no NUL, no control characters but \n and \t (when
+ * allow_newline), at most max_chars code points. On success *out is a new
+ * NFC copy (free()). what names the input in the error message. */
+int ps_text_clean(char **out, const char *in, size_t max_chars, bool allow_newline,
+		  const char *what);
+/* True when the len bytes at s are valid UTF-8 with no NUL. */
+bool ps_text_valid_utf8(const char *s, size_t len);
+/* Columns the string takes on a terminal (wide characters count 2). */
+size_t ps_text_width(const char *s);
+/* Copy of s cut to at most cols display columns, "…" marking a cut. */
+char *ps_text_fit(const char *s, size_t cols);
+/* [a-z0-9] then [a-z0-9-], at most 63 bytes, no "--" at either end. */
+bool ps_slug_valid(const char *s);
+
+#endif

@@ -1,0 +1,289 @@
+/* fold.c - recompute one record's state from all its known changes.
+ *
+ * Pure in its inputs: reads the record's rows of changes and edges, writes
+ * its rows of records, state and conflicts. Import order cannot matter
+ * because nothing incremental is kept: last-writer-wins is a maximum over
+ * the set, and conflicts are the maximal writers of a field under the base
+ * relation. Parents always sort before children (the decoder rejects a base
+ * id not smaller than the change's own), so ancestry is one pass in id order.
+ * Cost: O(n^2/64) for a record of n changes; records have few. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "plansync/fold.h"
+#include "plansync/error.h"
+#include "plansync/json.h"
+#include "plansync/record.h"
+
+#define EXISTS_FIELD "@exists"
+
+typedef struct fchange {
+	char *id;
+	cJSON *fields; /* includes EXISTS_FIELD */
+} fchange;
+
+typedef struct fold {
+	fchange *c;
+	size_t n;
+	uint64_t *anc; /* n rows of words bits: anc[i] has bit j when j is an ancestor of i */
+	size_t words;
+} fold;
+
+static void fold_release(fold *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->c[i].id);
+		cJSON_Delete(f->c[i].fields);
+	}
+	free(f->c);
+	free(f->anc);
+}
+
+static int cmp_id(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, ((const fchange *)elem)->id);
+}
+
+static int load(ps_store *s, const char *record, fold *f)
+{
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT id, op, fields FROM changes WHERE record = ?1 ORDER BY id");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (f->n == cap) {
+			cap = cap ? cap * 2 : 8;
+			fchange *nc = realloc(f->c, cap * sizeof(*nc));
+			if (!nc)
+				goto oom;
+			f->c = nc;
+		}
+		fchange *c = &f->c[f->n];
+		c->id = strdup((const char *)sqlite3_column_text(st, 0));
+		c->fields = cJSON_Parse((const char *)sqlite3_column_text(st, 2));
+		f->n++;
+		if (!c->id || !c->fields)
+			goto oom;
+		int set = strcmp((const char *)sqlite3_column_text(st, 1), "set") == 0;
+		if (!cJSON_AddBoolToObject(c->fields, EXISTS_FIELD, set))
+			goto oom;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return ps_store_error(s, "reading a record's changes");
+	f->words = (f->n + 63) / 64;
+	f->anc = calloc(f->n * f->words + 1, sizeof(uint64_t));
+	if (!f->anc)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	st = ps_store_stmt(s, "SELECT e.child, e.parent FROM edges e JOIN changes c ON c.id = e.child "
+			      "WHERE c.record = ?1 ORDER BY e.child");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+	/* Edges come in child order, so each child's row is complete before a
+	 * later child reads it. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *child = (const char *)sqlite3_column_text(st, 0);
+		const char *parent = (const char *)sqlite3_column_text(st, 1);
+		fchange *ci = bsearch(child, f->c, f->n, sizeof(fchange), cmp_id);
+		fchange *pi = bsearch(parent, f->c, f->n, sizeof(fchange), cmp_id);
+		if (!ci || !pi || pi >= ci)
+			continue;
+		size_t i = (size_t)(ci - f->c), p = (size_t)(pi - f->c);
+		uint64_t *row = f->anc + i * f->words, *prow = f->anc + p * f->words;
+		row[p / 64] |= 1ull << (p % 64);
+		for (size_t w = 0; w < f->words; w++)
+			row[w] |= prow[w];
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return ps_store_error(s, "reading a record's history");
+	return 0;
+oom:
+	sqlite3_reset(st);
+	return ps_error_set(PS_ENOMEM, "out of memory");
+}
+
+static int is_anc(const fold *f, size_t a, size_t of)
+{
+	return (f->anc[of * f->words + a / 64] >> (a % 64)) & 1;
+}
+
+static int write_field(ps_store *s, const char *record, const fold *f, const char *name,
+		       int *retired)
+{
+	/* Writers of this field, in id order. */
+	size_t *w = malloc(f->n * sizeof(size_t));
+	char **vals = calloc(f->n, sizeof(char *));
+	int rc = 0;
+	size_t nw = 0;
+	if (!w || !vals) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < f->n; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(f->c[i].fields, name);
+		if (!v)
+			continue;
+		vals[nw] = ps_json_compact(v);
+		if (!vals[nw]) {
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+			goto out;
+		}
+		w[nw++] = i;
+	}
+	if (nw == 0)
+		goto out;
+	size_t win = nw - 1;
+	if (strcmp(name, EXISTS_FIELD) == 0) {
+		*retired = strcmp(vals[win], "false") == 0;
+	} else {
+		sqlite3_stmt *st = ps_store_stmt(s, "INSERT INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)");
+		if (!st) {
+			rc = PS_ERROR;
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, vals[win], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, f->c[w[win]].id, -1, SQLITE_STATIC);
+		int r = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (r != SQLITE_DONE) {
+			rc = ps_store_error(s, "writing state");
+			goto out;
+		}
+	}
+	/* Maximal writers: no later writer has them as ancestor. */
+	cJSON *ids = NULL;
+	int differ = 0;
+	for (size_t a = 0; a < nw; a++) {
+		int maximal = 1;
+		for (size_t b = a + 1; b < nw && maximal; b++)
+			if (is_anc(f, w[a], w[b]))
+				maximal = 0;
+		if (!maximal)
+			continue;
+		if (a != win && strcmp(vals[a], vals[win]) != 0)
+			differ = 1;
+		if (!ids && !(ids = cJSON_CreateArray())) {
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+			goto out;
+		}
+		cJSON_AddItemToArray(ids, cJSON_CreateString(f->c[w[a]].id));
+	}
+	if (differ) {
+		char *txt = ps_json_compact(ids);
+		sqlite3_stmt *st = ps_store_stmt(s, "INSERT INTO conflicts(record, field, changes) VALUES (?1,?2,?3)");
+		if (!txt || !st) {
+			free(txt);
+			cJSON_Delete(ids);
+			rc = txt ? PS_ERROR : ps_error_set(PS_ENOMEM, "out of memory");
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, txt, -1, SQLITE_STATIC);
+		int r = sqlite3_step(st);
+		sqlite3_reset(st);
+		free(txt);
+		if (r != SQLITE_DONE)
+			rc = ps_store_error(s, "writing a conflict");
+	}
+	cJSON_Delete(ids);
+out:
+	for (size_t i = 0; vals && i < nw; i++)
+		free(vals[i]);
+	free(vals);
+	free(w);
+	return rc;
+}
+
+static int clear(ps_store *s, const char *sql, const char *record)
+{
+	sqlite3_stmt *st = ps_store_stmt(s, sql);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	sqlite3_reset(st);
+	return r == SQLITE_DONE ? 0 : ps_store_error(s, "clearing state");
+}
+
+int ps_fold_record(ps_store *s, const char *record)
+{
+	fold f;
+	memset(&f, 0, sizeof(f));
+	int rc = load(s, record, &f);
+	if (!rc)
+		rc = clear(s, "DELETE FROM state WHERE record = ?1", record);
+	if (!rc)
+		rc = clear(s, "DELETE FROM conflicts WHERE record = ?1", record);
+	if (!rc && f.n == 0)
+		rc = clear(s, "DELETE FROM records WHERE id = ?1", record);
+	if (rc || f.n == 0)
+		goto out;
+	/* Every field name once, in sorted order. */
+	cJSON *names = cJSON_CreateObject();
+	if (!names) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < f.n; i++)
+		for (const cJSON *v = f.c[i].fields->child; v; v = v->next)
+			if (!cJSON_GetObjectItemCaseSensitive(names, v->string))
+				cJSON_AddNullToObject(names, v->string);
+	int retired = 0;
+	for (const cJSON *v = names->child; v && !rc; v = v->next)
+		rc = write_field(s, record, &f, v->string, &retired);
+	cJSON_Delete(names);
+	if (rc)
+		goto out;
+	ps_record_id rid;
+	const char *kind = ps_record_parse(&rid, record) == 0 ? ps_kind_name(rid.kind) : "?";
+	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR REPLACE INTO records(id, kind, retired, changes, last) "
+					   "VALUES (?1,?2,?3,?4,?5)");
+	if (!st) {
+		rc = PS_ERROR;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, retired);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)f.n);
+	sqlite3_bind_text(st, 5, f.c[f.n - 1].id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = ps_store_error(s, "writing a record");
+	sqlite3_reset(st);
+out:
+	fold_release(&f);
+	return rc;
+}
+
+int ps_fold_all(ps_store *s, void (*progress)(void *, long, long), void *ctx)
+{
+	sqlite3_stmt *st;
+	long total = 0, done = 0;
+	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT count(DISTINCT record) FROM changes", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT DISTINCT record FROM changes ORDER BY record", -1, &st, NULL) != SQLITE_OK)
+		return ps_store_error(s, "listing records");
+	int rc = 0, r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		char *rec = strdup((const char *)sqlite3_column_text(st, 0));
+		rc = rec ? ps_fold_record(s, rec) : ps_error_set(PS_ENOMEM, "out of memory");
+		free(rec);
+		if (rc)
+			break;
+		if (progress && (++done % 1000 == 0 || done == total))
+			progress(ctx, done, total);
+	}
+	if (!rc && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = ps_store_error(s, "listing records");
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -1,0 +1,222 @@
+/* plan.c - the plan document: validation and import as changes.
+ *
+ * The document (schema/plan.schema.json) is a JSON object: "format",
+ * "plan" (the header), "province", and one array per record kind
+ * (offices, agencies, programs, objectives, tasks, committees, targets,
+ * milestones, periods). Each item has an "id" slug; every other member
+ * becomes a field of the record "<kind>/<id>", plus "order", its position
+ * in the document. Import writes a change only where a record differs, and
+ * retires plan records the document no longer names; all in one
+ * transaction, so a bad document changes nothing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "plansync/ops.h"
+#include "plansync/error.h"
+#include "plansync/json.h"
+#include "plansync/record.h"
+#include "plansync/text.h"
+
+#define PLAN_FORMAT "plansync-plan/1"
+
+static const struct {
+	const char *section;
+	ps_kind kind;
+} sections[] = {
+	{"offices", PS_KIND_OFFICE},       {"agencies", PS_KIND_AGENCY},
+	{"programs", PS_KIND_PROGRAM},     {"objectives", PS_KIND_OBJECTIVE},
+	{"tasks", PS_KIND_TASK},           {"committees", PS_KIND_COMMITTEE},
+	{"targets", PS_KIND_TARGET},       {"milestones", PS_KIND_MILESTONE},
+	{"periods", PS_KIND_PERIOD},
+};
+#define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
+
+/* References a field must make to another section: item[field] names an id there. */
+static const struct {
+	const char *section, *field, *target;
+	int list;
+} refs[] = {
+	{"offices", "parent", "offices", 0},     {"offices", "successor", "offices", 0},
+	{"objectives", "program", "programs", 0}, {"tasks", "program", "programs", 0},
+	{"committees", "program", "programs", 0}, {"committees", "members", "agencies", 1},
+	{"targets", "task", "tasks", 0},          {"targets", "office", "offices", 0},
+};
+
+static const cJSON *find_id(const cJSON *doc, const char *section, const char *id)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, section);
+	for (const cJSON *it = arr ? arr->child : NULL; it; it = it->next) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "id");
+		if (cJSON_IsString(v) && strcmp(v->valuestring, id) == 0)
+			return it;
+	}
+	return NULL;
+}
+
+static int check_doc(const cJSON *doc, const char *province)
+{
+	if (!cJSON_IsObject(doc))
+		return ps_error_set(PS_EINVALID, "plan document: the top level must be a JSON object");
+	for (const cJSON *m = doc->child; m; m = m->next) {
+		int known = !strcmp(m->string, "format") || !strcmp(m->string, "plan") || !strcmp(m->string, "province");
+		for (size_t i = 0; i < NSECTIONS; i++)
+			known |= !strcmp(m->string, sections[i].section);
+		if (!known)
+			return ps_error_set(PS_EINVALID, "plan document: unknown member \"%s\"", m->string);
+	}
+	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
+	if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, PLAN_FORMAT))
+		return ps_error_set(PS_EINVALID, "plan document: \"format\" must be \"%s\"", PLAN_FORMAT);
+	const cJSON *pv = cJSON_GetObjectItemCaseSensitive(doc, "province");
+	if (!cJSON_IsString(pv) || strcmp(pv->valuestring, province))
+		return ps_error_set(PS_EINVALID, "plan document: \"province\" must be \"%s\", the province of this replica", province);
+	const cJSON *hdr = cJSON_GetObjectItemCaseSensitive(doc, "plan");
+	if (!cJSON_IsObject(hdr) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(hdr, "title")))
+		return ps_error_set(PS_EINVALID, "plan document: \"plan\" must be an object with at least a \"title\"");
+	ps_record_id hid = {.kind = PS_KIND_PLAN};
+	if (ps_record_check_fields(&hid, hdr))
+		return ps_error_set(PS_EINVALID, "plan document: plan: %s", ps_error_last());
+	if (!find_id(doc, "offices", province))
+		return ps_error_set(PS_EINVALID, "plan document: offices must include the province \"%s\"", province);
+	for (size_t s = 0; s < NSECTIONS; s++) {
+		const char *sec = sections[s].section;
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, sec);
+		if (!arr)
+			continue;
+		if (!cJSON_IsArray(arr))
+			return ps_error_set(PS_EINVALID, "plan document: \"%s\" must be an array", sec);
+		int i = 0;
+		for (const cJSON *it = arr->child; it; it = it->next, i++) {
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
+			if (!cJSON_IsObject(it) || !cJSON_IsString(id) || !ps_slug_valid(id->valuestring))
+				return ps_error_set(PS_EINVALID, "plan document: %s[%d] needs an \"id\" of lowercase letters, digits and '-'", sec, i);
+			if (find_id(doc, sec, id->valuestring) != it)
+				return ps_error_set(PS_EINVALID, "plan document: %s[%d]: id \"%s\" is used twice", sec, i, id->valuestring);
+			if (cJSON_GetObjectItemCaseSensitive(it, "order"))
+				return ps_error_set(PS_EINVALID, "plan document: %s[%d]: \"order\" is set by position, leave it out", sec, i);
+			ps_record_id rid = {.kind = sections[s].kind};
+			if (ps_record_check_fields(&rid, it))
+				return ps_error_set(PS_EINVALID, "plan document: %s[%d] (%s): %s", sec, i, id->valuestring, ps_error_last());
+		}
+	}
+	for (size_t k = 0; k < sizeof(refs) / sizeof(refs[0]); k++) {
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, refs[k].section);
+		int i = 0;
+		for (const cJSON *it = arr ? arr->child : NULL; it; it = it->next, i++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, refs[k].field);
+			if (!v || cJSON_IsNull(v))
+				continue;
+			const cJSON *one = refs[k].list ? (cJSON_IsArray(v) ? v->child : NULL) : v;
+			if (refs[k].list && !cJSON_IsArray(v))
+				return ps_error_set(PS_EINVALID, "plan document: %s[%d].%s must be a list of ids", refs[k].section, i, refs[k].field);
+			for (; one; one = refs[k].list ? one->next : NULL) {
+				if (!cJSON_IsString(one) || !find_id(doc, refs[k].target, one->valuestring))
+					return ps_error_set(PS_EINVALID, "plan document: %s[%d].%s names \"%s\", which is not in %s",
+							    refs[k].section, i, refs[k].field,
+							    cJSON_IsString(one) ? one->valuestring : "?", refs[k].target);
+				if (!refs[k].list)
+					break;
+			}
+		}
+	}
+	return 0;
+}
+
+static int write_record(ps_replica *r, const char *record, cJSON *fields, ps_plan_stats *st)
+{
+	int rc = ps_replica_write(r, record, PS_OP_SET, fields, NULL, true, NULL);
+	st->records++;
+	if (rc == PS_EEXISTS) {
+		st->unchanged++;
+		return 0;
+	}
+	if (!rc)
+		st->set++;
+	return rc;
+}
+
+static int in_doc(const cJSON *doc, const char *record)
+{
+	if (strcmp(record, "plan/header") == 0)
+		return 1;
+	const char *slash = strchr(record, '/');
+	if (!slash)
+		return 0;
+	for (size_t s = 0; s < NSECTIONS; s++) {
+		const char *kn = ps_kind_name(sections[s].kind);
+		if (strlen(kn) == (size_t)(slash - record) && !strncmp(kn, record, (size_t)(slash - record)))
+			return find_id(doc, sections[s].section, slash + 1) != NULL;
+	}
+	return 0;
+}
+
+int ps_plan_import(ps_replica *r, const char *data, size_t len, ps_plan_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!ps_replica_is_province(r))
+		return ps_error_set(PS_ENOTOWNER, "only the province (%s) imports the plan; this replica belongs to %s",
+				    ps_replica_province(r), ps_replica_office(r));
+	if (len > 16 * 1024 * 1024)
+		return ps_error_set(PS_EINVALID, "plan document is larger than 16 MiB");
+	cJSON *doc = NULL;
+	int rc = ps_json_parse_strict(&doc, data, len, "plan document");
+	if (rc)
+		return rc;
+	if ((rc = check_doc(doc, ps_replica_province(r)))) {
+		cJSON_Delete(doc);
+		return rc;
+	}
+	ps_store *s = ps_replica_store(r);
+	if ((rc = ps_store_begin(s))) {
+		cJSON_Delete(doc);
+		return rc;
+	}
+	rc = write_record(r, "plan/header", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(doc, "plan"), 1), st);
+	for (size_t k = 0; k < NSECTIONS && !rc; k++) {
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, sections[k].section);
+		int order = 0;
+		for (const cJSON *it = arr ? arr->child : NULL; it && !rc; it = it->next) {
+			cJSON *fields = cJSON_Duplicate(it, 1);
+			char record[PS_RECORD_ID_MAX + 1];
+			snprintf(record, sizeof(record), "%s/%s", ps_kind_name(sections[k].kind),
+				 cJSON_GetObjectItemCaseSensitive(it, "id")->valuestring);
+			cJSON_DeleteItemFromObjectCaseSensitive(fields, "id");
+			cJSON_AddNumberToObject(fields, "order", ++order);
+			rc = write_record(r, record, fields, st);
+		}
+	}
+	/* Retire what the document no longer names. */
+	if (!rc) {
+		sqlite3_stmt *q;
+		if (sqlite3_prepare_v2(ps_store_db(s), "SELECT id FROM records WHERE retired = 0 AND kind NOT IN ('progress', 'review')",
+				       -1, &q, NULL) != SQLITE_OK) {
+			rc = ps_store_error(s, "listing plan records");
+		} else {
+			char **gone = NULL;
+			size_t ng = 0;
+			while (sqlite3_step(q) == SQLITE_ROW) {
+				const char *id = (const char *)sqlite3_column_text(q, 0);
+				if (in_doc(doc, id))
+					continue;
+				char **ngv = realloc(gone, (ng + 1) * sizeof(char *));
+				if (!ngv)
+					break;
+				gone = ngv;
+				gone[ng++] = strdup(id);
+			}
+			sqlite3_finalize(q);
+			for (size_t i = 0; i < ng && !rc; i++) {
+				rc = ps_replica_write(r, gone[i], PS_OP_RETIRE, NULL, "no longer in the plan document", true, NULL);
+				if (!rc)
+					st->retired++;
+			}
+			ps_strv_free(gone, ng);
+		}
+	}
+	cJSON_Delete(doc);
+	if (rc) {
+		ps_store_rollback(s);
+		return rc;
+	}
+	return ps_store_commit(s);
+}

@@ -1,0 +1,355 @@
+/* progress.c - an office's progress reports: one from options, many from CSV.
+ *
+ * Checks what a person typed before anything is written: the task and
+ * period exist in the plan, the status is one of the list, percent is a
+ * whole number 0-100, actual a decimal kept as text. CSV import is all or
+ * nothing: every row is checked and written inside one transaction, and
+ * any bad row rolls all of it back with a report naming line and column. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "plansync/ops.h"
+#include "plansync/error.h"
+#include "plansync/json.h"
+#include "plansync/record.h"
+#include "plansync/text.h"
+
+/* Fields from the options; *bad names the option at fault on error. */
+static int build(cJSON **out, const ps_progress_in *in, const char *reporter_default, const char **bad)
+{
+	*out = NULL;
+	*bad = NULL;
+	cJSON *f = cJSON_CreateObject();
+	char *clean = NULL;
+	int rc = 0;
+	if (!f)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	if (in->status) {
+		*bad = "status";
+		int ok = 0;
+		for (const char *const *s = ps_progress_statuses; *s; s++)
+			ok |= strcmp(*s, in->status) == 0;
+		if (!ok) {
+			rc = ps_error_set(PS_EINVALID, "status \"%.40s\" is not one of not_started, on_track, at_risk, delayed, done, cancelled", in->status);
+			goto out;
+		}
+		cJSON_AddStringToObject(f, "status", in->status);
+	}
+	if (in->percent) {
+		*bad = "percent";
+		char *end;
+		long v = strtol(in->percent, &end, 10);
+		if (!in->percent[0] || *end || v < 0 || v > 100) {
+			rc = ps_error_set(PS_EINVALID, "percent \"%.40s\" must be a whole number from 0 to 100", in->percent);
+			goto out;
+		}
+		cJSON_AddNumberToObject(f, "percent", (double)v);
+	}
+	if (in->actual) {
+		*bad = "actual";
+		if (!ps_decimal_valid(in->actual)) {
+			rc = ps_error_set(PS_EINVALID, "actual \"%.40s\" must be a decimal number such as 12 or 3.75", in->actual);
+			goto out;
+		}
+		cJSON_AddStringToObject(f, "actual", in->actual);
+	}
+	if (in->note) {
+		*bad = "note";
+		if ((rc = ps_text_clean(&clean, in->note, 4000, true, "note")))
+			goto out;
+		cJSON_AddStringToObject(f, "note", clean);
+		free(clean);
+		clean = NULL;
+	}
+	if (in->nevidence) {
+		*bad = "evidence";
+		if (in->nevidence > 20) {
+			rc = ps_error_set(PS_EINVALID, "at most 20 evidence references");
+			goto out;
+		}
+		cJSON *arr = cJSON_AddArrayToObject(f, "evidence");
+		for (size_t i = 0; i < in->nevidence; i++) {
+			if ((rc = ps_text_clean(&clean, in->evidence[i], 500, false, "evidence")))
+				goto out;
+			cJSON_AddItemToArray(arr, cJSON_CreateString(clean));
+			free(clean);
+			clean = NULL;
+		}
+	}
+	if (!f->child) {
+		*bad = NULL;
+		rc = ps_error_set(PS_EINVALID, "nothing to record: give at least one of --status, --percent, --actual, --note, --evidence");
+		goto out;
+	}
+	const char *rep = in->reporter ? in->reporter : reporter_default;
+	*bad = "reporter";
+	if ((rc = ps_text_clean(&clean, rep, 200, false, "reporter")))
+		goto out;
+	cJSON_AddStringToObject(f, "reporter", clean);
+	*bad = NULL;
+out:
+	free(clean);
+	if (rc) {
+		cJSON_Delete(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+static int check_refs(ps_replica *r, const char *task, const char *period, const char **bad)
+{
+	char rec[PS_RECORD_ID_MAX + 1];
+	*bad = "task";
+	if (!ps_slug_valid(task))
+		return ps_error_set(PS_EINVALID, "task \"%.40s\" is not a task id (such as p2-t7); see 'plansync plan tasks'", task);
+	snprintf(rec, sizeof(rec), "task/%s", task);
+	int live = ps_replica_record_live(r, rec);
+	if (live < 0)
+		return live;
+	if (!live)
+		return ps_error_set(PS_ENOTFOUND, "unknown task \"%s\"; see 'plansync plan tasks' (has this replica synced the plan?)", task);
+	*bad = "period";
+	if (!ps_slug_valid(period))
+		return ps_error_set(PS_EINVALID, "period \"%.40s\" is not a period id (such as 2021 or 2021-q3)", period);
+	snprintf(rec, sizeof(rec), "period/%s", period);
+	live = ps_replica_record_live(r, rec);
+	if (live < 0)
+		return live;
+	if (!live)
+		return ps_error_set(PS_ENOTFOUND, "unknown period \"%s\"; periods are years (2021) and quarters (2021-q3) of the plan", period);
+	*bad = NULL;
+	return 0;
+}
+
+static int set_one(ps_replica *r, const char *task, const char *period, const ps_progress_in *in,
+		   const char *reason, bool in_txn, char **id_out, const char **bad)
+{
+	int rc = check_refs(r, task, period, bad);
+	if (rc)
+		return rc;
+	cJSON *fields = NULL;
+	if ((rc = build(&fields, in, ps_replica_author(r), bad)))
+		return rc;
+	char rec[PS_RECORD_ID_MAX + 1];
+	snprintf(rec, sizeof(rec), "progress/%s/%s/%s", ps_replica_office(r), task, period);
+	*bad = "reason";
+	rc = ps_replica_write(r, rec, PS_OP_SET, fields, reason, in_txn, id_out);
+	if (rc != PS_EINVALID)
+		*bad = NULL;
+	return rc;
+}
+
+int ps_progress_set(ps_replica *r, const char *task, const char *period,
+		    const ps_progress_in *in, const char *reason, char **id_out)
+{
+	const char *bad;
+	return set_one(r, task, period, in, reason, false, id_out, &bad);
+}
+
+/* ---- CSV (RFC 4180: quotes, doubled quotes, CRLF) --------------------- */
+
+typedef struct csv {
+	const char *p, *end;
+	int line;
+} csv;
+
+/* Next record's cells (each malloc'd); 0 at end, 1 with a row, <0 error. */
+static int csv_row(csv *c, char ***cells, size_t *n, int *line)
+{
+	*cells = NULL;
+	*n = 0;
+	if (c->p >= c->end)
+		return 0;
+	*line = c->line;
+	ps_buf cell = PS_BUF_INIT;
+	char **v = NULL;
+	size_t cnt = 0;
+	for (;;) {
+		int quoted = 0;
+		ps_buf_put(&cell, "", 0);
+		if (c->p < c->end && *c->p == '"') {
+			quoted = 1;
+			c->p++;
+			for (;;) {
+				if (c->p >= c->end) {
+					ps_buf_release(&cell);
+					ps_strv_free(v, cnt);
+					return ps_error_set(PS_EINVALID, "line %d, column %zu: a quoted cell is not closed", *line, cnt + 1);
+				}
+				if (*c->p == '"') {
+					if (c->p + 1 < c->end && c->p[1] == '"') {
+						ps_buf_put(&cell, "\"", 1);
+						c->p += 2;
+						continue;
+					}
+					c->p++;
+					break;
+				}
+				if (*c->p == '\n')
+					c->line++;
+				ps_buf_put(&cell, c->p++, 1);
+			}
+		}
+		while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
+			if (quoted || *c->p == '"') {
+				ps_buf_release(&cell);
+				ps_strv_free(v, cnt);
+				return ps_error_set(PS_EINVALID, "line %d, column %zu: stray quote or text after a quoted cell", *line, cnt + 1);
+			}
+			ps_buf_put(&cell, c->p++, 1);
+		}
+		char **nv = realloc(v, (cnt + 1) * sizeof(char *));
+		char *s = ps_buf_detach(&cell);
+		if (!nv || !s) {
+			free(s);
+			ps_strv_free(nv ? nv : v, cnt);
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		}
+		v = nv;
+		v[cnt++] = s;
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		if (c->p < c->end && *c->p == '\r')
+			c->p++;
+		if (c->p < c->end && *c->p == '\n')
+			c->p++;
+		c->line++;
+		break;
+	}
+	*cells = v;
+	*n = cnt;
+	return 1;
+}
+
+static const char *const columns[] = {"task", "period", "status", "percent", "actual",
+				      "note", "evidence", "reporter", "reason", NULL};
+
+int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **report, long *written)
+{
+	*report = NULL;
+	*written = 0;
+	if (!ps_text_valid_utf8(data, len))
+		return ps_error_set(PS_EINVALID, "the CSV file is not valid UTF-8; save it as \"CSV UTF-8\" and try again");
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) {
+		data += 3; /* spreadsheet byte-order mark */
+		len -= 3;
+	}
+	csv c = {data, data + len, 1};
+	char **hdr = NULL;
+	size_t nh = 0;
+	int line;
+	int rc = csv_row(&c, &hdr, &nh, &line);
+	if (rc <= 0)
+		return rc ? rc : ps_error_set(PS_EINVALID, "the CSV file is empty; the first line must name the columns (task,period,status,...)");
+	int col[9];
+	for (int k = 0; k < 9; k++)
+		col[k] = -1;
+	ps_buf rep = PS_BUF_INIT;
+	for (size_t i = 0; i < nh; i++) {
+		int k;
+		for (k = 0; columns[k] && strcmp(columns[k], hdr[i]); k++)
+			;
+		if (!columns[k])
+			ps_buf_printf(&rep, "line 1, column %zu: unknown column \"%s\" (known: task, period, status, percent, actual, note, evidence, reporter, reason)\n", i + 1, hdr[i]);
+		else if (col[k] >= 0)
+			ps_buf_printf(&rep, "line 1, column %zu: column \"%s\" appears twice\n", i + 1, hdr[i]);
+		else
+			col[k] = (int)i;
+	}
+	if (col[0] < 0 || col[1] < 0)
+		ps_buf_puts(&rep, "line 1: the header must have the columns task and period\n");
+	ps_strv_free(hdr, nh);
+	ps_store *s = ps_replica_store(r);
+	int bad_rows = rep.len > 0;
+	if (!bad_rows && (rc = ps_store_begin(s))) {
+		ps_buf_release(&rep);
+		return rc;
+	}
+	long rows = 0;
+	while (!bad_rows || rep.len < 60000) {
+		char **cells;
+		size_t n;
+		int e = csv_row(&c, &cells, &n, &line);
+		if (e == 0)
+			break;
+		if (e < 0) {
+			ps_buf_printf(&rep, "%s\n", ps_error_last());
+			bad_rows = 1;
+			break;
+		}
+		if (n == 1 && !cells[0][0]) {
+			ps_strv_free(cells, n);
+			continue; /* blank line */
+		}
+		rows++;
+#define CELL(k) (col[k] >= 0 && (size_t)col[k] < n && cells[col[k]][0] ? cells[col[k]] : NULL)
+		const char *ev[20];
+		size_t nev = 0;
+		const char *evcell = CELL(6);
+		char *evbuf = evcell ? strdup(evcell) : NULL;
+		for (char *tok = evbuf ? strtok(evbuf, ";") : NULL; tok && nev < 20; tok = strtok(NULL, ";")) {
+			while (*tok == ' ')
+				tok++;
+			if (*tok)
+				ev[nev++] = tok;
+		}
+		ps_progress_in in = {CELL(2), CELL(3), CELL(4), CELL(5), CELL(7), ev, nev};
+		const char *bad = NULL;
+		if (!CELL(0) || !CELL(1)) {
+			ps_buf_printf(&rep, "line %d, column %d: task and period are required\n", line, (CELL(0) ? col[1] : col[0]) + 1);
+			bad_rows = 1;
+		} else if (!bad_rows || 1) {
+			int w = bad_rows ? 0 : 1;
+			int r2;
+			if (w) {
+				r2 = set_one(r, CELL(0), CELL(1), &in, CELL(8), true, NULL, &bad);
+			} else {
+				/* Already failing: only check, write nothing more. */
+				cJSON *f = NULL;
+				r2 = check_refs(r, CELL(0), CELL(1), &bad);
+				if (!r2)
+					r2 = build(&f, &in, ps_replica_author(r), &bad);
+				cJSON_Delete(f);
+			}
+			if (r2 == 0 && w)
+				(*written)++;
+			else if (r2 && r2 != PS_EEXISTS) {
+				int k = -1;
+				for (int j = 0; bad && columns[j]; j++)
+					if (!strcmp(columns[j], bad))
+						k = j;
+				if (k >= 0 && col[k] >= 0)
+					ps_buf_printf(&rep, "line %d, column %d (%s): %s\n", line, col[k] + 1, columns[k], ps_error_last());
+				else
+					ps_buf_printf(&rep, "line %d: %s\n", line, ps_error_last());
+				if (r2 != PS_EINVALID && r2 != PS_ENOTFOUND && r2 != PS_ENOTOWNER) {
+					bad_rows = 1;
+					free(evbuf);
+					ps_strv_free(cells, n);
+					break;
+				}
+				if (!bad_rows)
+					ps_store_rollback(s);
+				bad_rows = 1;
+			}
+		}
+#undef CELL
+		free(evbuf);
+		ps_strv_free(cells, n);
+	}
+	if (bad_rows) {
+		ps_store_rollback(s);
+		*written = 0;
+		*report = ps_buf_detach(&rep);
+		return ps_error_set(PS_EINVALID, "the CSV file has errors; nothing was written");
+	}
+	ps_buf_release(&rep);
+	if (rows == 0) {
+		ps_store_rollback(s);
+		return ps_error_set(PS_EINVALID, "the CSV file has a header but no rows");
+	}
+	return ps_store_commit(s);
+}

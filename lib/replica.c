@@ -1,0 +1,479 @@
+/* replica.c - open and create replicas; the one write path for changes.
+ *
+ * A replica directory holds plansync.db and repo.git. Every local change
+ * goes through ps_replica_write_full(): ownership, validation, base = the
+ * record's heads, a clock tick, the canonical bytes, the fold, one
+ * transaction. Never touches the network. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "plansync/replica.h"
+#include "plansync/error.h"
+#include "plansync/fold.h"
+#include "plansync/json.h"
+#include "plansync/record.h"
+#include "plansync/repo.h"
+#include "plansync/text.h"
+
+struct ps_replica {
+	char *dir, *office, *id, *province, *author;
+	ps_store *store;
+};
+
+const char *const ps_config_keys[] = {"user.name", "remote", "sync.max_drift", NULL};
+
+ps_store *ps_replica_store(ps_replica *r) { return r->store; }
+const char *ps_replica_dir(const ps_replica *r) { return r->dir; }
+const char *ps_replica_office(const ps_replica *r) { return r->office; }
+const char *ps_replica_id(const ps_replica *r) { return r->id; }
+const char *ps_replica_province(const ps_replica *r) { return r->province; }
+const char *ps_replica_author(const ps_replica *r) { return r->author; }
+bool ps_replica_is_province(const ps_replica *r) { return strcmp(r->office, r->province) == 0; }
+
+void ps_replica_free(ps_replica *r)
+{
+	if (!r)
+		return;
+	ps_store_free(r->store);
+	free(r->dir);
+	free(r->office);
+	free(r->id);
+	free(r->province);
+	free(r->author);
+	free(r);
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+static int load(ps_replica *r)
+{
+	int rc;
+	if ((rc = ps_store_meta_get(r->store, "office", &r->office)) ||
+	    (rc = ps_store_meta_get(r->store, "replica", &r->id)) ||
+	    (rc = ps_store_meta_get(r->store, "province", &r->province)))
+		return ps_error_set(PS_ERROR, "%s is not a complete replica (missing %s); run plansync init again in a new directory",
+				    r->dir, ps_error_last());
+	free(r->author);
+	r->author = NULL;
+	if (ps_store_meta_get(r->store, "user.name", &r->author) || !r->author[0]) {
+		free(r->author);
+		r->author = strdup(r->office);
+	}
+	return r->author ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
+}
+
+int ps_replica_open(ps_replica **out, const char *dir)
+{
+	*out = NULL;
+	struct stat sb;
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return ps_error_set(PS_ENOTFOUND, "replica directory %s does not exist; create one with 'plansync init DIR --office OFFICE' or pass -C DIR", dir);
+	ps_replica *r = calloc(1, sizeof(*r));
+	if (!r || !(r->dir = strdup(dir))) {
+		free(r);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	char *db = path_join(dir, "plansync.db");
+	int rc;
+	if (!db) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	} else if (stat(db, &sb) != 0) {
+		rc = ps_error_set(PS_ENOTFOUND, "%s is not a plansync replica (no plansync.db); use -C DIR or set PLANSYNC_DIR", dir);
+	} else {
+		rc = ps_store_open(&r->store, db, false);
+		if (!rc)
+			rc = load(r);
+	}
+	free(db);
+	if (rc) {
+		ps_replica_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+static int random_suffix(char out[7])
+{
+	unsigned char b[3];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, b, 3) != 3) {
+		if (fd >= 0)
+			close(fd);
+		return ps_error_set(PS_ERROR, "cannot read /dev/urandom");
+	}
+	close(fd);
+	snprintf(out, 7, "%02x%02x%02x", b[0], b[1], b[2]);
+	return 0;
+}
+
+static int dir_is_empty_or_missing(const char *dir)
+{
+	struct stat sb;
+	if (stat(dir, &sb) != 0)
+		return mkdir(dir, 0755) == 0 ? 0 : ps_error_set(PS_ERROR, "cannot create %s: %s", dir, strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return ps_error_set(PS_EEXISTS, "%s exists and is not a directory; choose another path", dir);
+	char *db = path_join(dir, "plansync.db");
+	int exists = db && stat(db, &sb) == 0;
+	free(db);
+	if (exists)
+		return ps_error_set(PS_EEXISTS, "%s is already a replica; use it with -C %s, or choose an empty directory", dir, dir);
+	char *git = path_join(dir, "repo.git");
+	exists = git && stat(git, &sb) == 0;
+	free(git);
+	if (exists)
+		return ps_error_set(PS_EEXISTS, "%s already holds repo.git; choose an empty directory", dir);
+	return 0;
+}
+
+int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
+{
+	*out = NULL;
+	const char *province = o->province ? o->province : "tinh";
+	if (!o->office || !ps_slug_valid(o->office))
+		return ps_error_set(PS_EINVALID, "office \"%s\" is not a valid office id (lowercase letters, digits and '-', such as tx-kinh-mon)",
+				    o->office ? o->office : "");
+	if (!ps_slug_valid(province))
+		return ps_error_set(PS_EINVALID, "province \"%s\" is not a valid office id", province);
+	char rid[128];
+	if (o->replica && strncmp(o->replica, o->office, strlen(o->office)) == 0 &&
+	    o->replica[strlen(o->office)] == '-')
+		snprintf(rid, sizeof(rid), "%s", o->replica);
+	else if (o->replica)
+		snprintf(rid, sizeof(rid), "%s-%s", o->office, o->replica);
+	else {
+		char sfx[7];
+		int rc = random_suffix(sfx);
+		if (rc)
+			return rc;
+		snprintf(rid, sizeof(rid), "%s-%s", o->office, sfx);
+	}
+	if (!ps_replica_id_valid(rid, o->office))
+		return ps_error_set(PS_EINVALID, "replica id \"%s\" is not valid: it is the office, '-', and 1-32 lowercase letters or digits", rid);
+	char *author = NULL;
+	if (o->user_name) {
+		int rc = ps_text_clean(&author, o->user_name, 100, false, "user name");
+		if (rc)
+			return rc;
+	}
+	int rc = dir_is_empty_or_missing(dir);
+	if (rc) {
+		free(author);
+		return rc;
+	}
+	char *gitdir = path_join(dir, "repo.git"), *db = path_join(dir, "plansync.db");
+	git_repository *repo = NULL;
+	ps_store *store = NULL;
+	if (!gitdir || !db) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = ps_repo_init(&repo, gitdir)))
+		goto fail;
+	if (o->remote && (rc = ps_repo_set_remote(repo, o->remote)))
+		goto fail;
+	if ((rc = ps_store_open(&store, db, true)))
+		goto fail;
+	if ((rc = ps_store_begin(store)))
+		goto fail;
+	if ((rc = ps_store_meta_set(store, "office", o->office)) ||
+	    (rc = ps_store_meta_set(store, "replica", rid)) ||
+	    (rc = ps_store_meta_set(store, "province", province)) ||
+	    (author && (rc = ps_store_meta_set(store, "user.name", author))) ||
+	    (o->remote && (rc = ps_store_meta_set(store, "remote", o->remote)))) {
+		ps_store_rollback(store);
+		goto fail;
+	}
+	if ((rc = ps_store_commit(store)))
+		goto fail;
+	ps_store_free(store);
+	git_repository_free(repo);
+	free(gitdir);
+	free(db);
+	free(author);
+	return ps_replica_open(out, dir);
+fail:
+	ps_store_free(store);
+	git_repository_free(repo);
+	/* Leave nothing half-made behind: a later init must be able to run. */
+	if (db) {
+		char *wal = path_join(dir, "plansync.db-wal"), *shm = path_join(dir, "plansync.db-shm");
+		unlink(db);
+		if (wal)
+			unlink(wal);
+		if (shm)
+			unlink(shm);
+		free(wal);
+		free(shm);
+	}
+	if (gitdir) {
+		char cmd[4200];
+		/* Only the directory this call created. */
+		snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", gitdir);
+		if (!strchr(gitdir, '\''))
+			(void)!system(cmd);
+	}
+	free(gitdir);
+	free(db);
+	free(author);
+	return rc;
+}
+
+static int key_known(const char *key)
+{
+	for (const char *const *k = ps_config_keys; *k; k++)
+		if (strcmp(*k, key) == 0)
+			return 1;
+	return 0;
+}
+
+int ps_config_get(ps_replica *r, const char *key, char **out)
+{
+	*out = NULL;
+	if (!key_known(key))
+		return ps_error_set(PS_EINVALID, "unknown setting \"%s\" (known: user.name, remote, sync.max_drift)", key);
+	return ps_store_meta_get(r->store, key, out);
+}
+
+int ps_config_set(ps_replica *r, const char *key, const char *value)
+{
+	if (!key_known(key))
+		return ps_error_set(PS_EINVALID, "unknown setting \"%s\" (known: user.name, remote, sync.max_drift)", key);
+	char *clean = NULL;
+	int rc = ps_text_clean(&clean, value, 1000, false, key);
+	if (rc)
+		return rc;
+	if (strcmp(key, "user.name") == 0 && !clean[0])
+		rc = ps_error_set(PS_EINVALID, "user.name cannot be empty");
+	if (!rc && strcmp(key, "sync.max_drift") == 0) {
+		char *end;
+		long v = strtol(clean, &end, 10);
+		if (*end || v < 1 || v > 86400 * 365)
+			rc = ps_error_set(PS_EINVALID, "sync.max_drift is a number of seconds (1 to 31536000)");
+	}
+	if (!rc && strcmp(key, "remote") == 0) {
+		char *gitdir = path_join(r->dir, "repo.git");
+		git_repository *repo = NULL;
+		rc = gitdir ? ps_repo_open(&repo, gitdir) : ps_error_set(PS_ENOMEM, "out of memory");
+		if (!rc)
+			rc = ps_repo_set_remote(repo, clean);
+		git_repository_free(repo);
+		free(gitdir);
+	}
+	if (!rc && !(rc = ps_store_begin(r->store))) {
+		rc = ps_store_meta_set(r->store, key, clean);
+		rc = rc ? (ps_store_rollback(r->store), rc) : ps_store_commit(r->store);
+	}
+	free(clean);
+	if (!rc && strcmp(key, "user.name") == 0)
+		rc = load(r);
+	return rc;
+}
+
+int ps_replica_record_live(ps_replica *r, const char *record)
+{
+	sqlite3_stmt *st = ps_store_stmt(r->store, "SELECT retired FROM records WHERE id = ?1");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int live = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ps_store_error(r->store, "reading a record");
+	return live;
+}
+
+/* Current value of a field as compact JSON (free()), NULL when unset. */
+static char *state_value(ps_store *s, const char *record, const char *field)
+{
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT value FROM state WHERE record = ?1 AND field = ?2");
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+	char *v = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return v;
+}
+
+/* A value as a person reads it: strings bare, cut to 60 columns. */
+static void show_value(ps_buf *b, const char *compact)
+{
+	if (!compact) {
+		ps_buf_puts(b, "(none)");
+		return;
+	}
+	cJSON *v = cJSON_Parse(compact);
+	const char *s = cJSON_IsString(v) ? v->valuestring : compact;
+	char *fit = ps_text_fit(s, 60);
+	char *nl;
+	while (fit && (nl = strchr(fit, '\n')))
+		*nl = ' ';
+	ps_buf_puts(b, fit ? fit : "");
+	free(fit);
+	cJSON_Delete(v);
+}
+
+static void record_words(ps_buf *b, const char *record)
+{
+	/* "progress/x/p2-t7/2021" -> "progress p2-t7 2021" (the office leads
+	 * the line already); "task/p1-t1" -> "task p1-t1". */
+	ps_record_id rid;
+	if (ps_record_parse(&rid, record) == 0 && (rid.kind == PS_KIND_PROGRESS || rid.kind == PS_KIND_REVIEW)) {
+		if (rid.kind == PS_KIND_REVIEW)
+			ps_buf_printf(b, "review %s %s %s", rid.office, rid.task, rid.period);
+		else
+			ps_buf_printf(b, "progress %s %s", rid.task, rid.period);
+		return;
+	}
+	for (const char *p = record; *p; p++)
+		ps_buf_put(b, *p == '/' ? " " : p, 1);
+}
+
+int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fields,
+			  const char *reason, bool in_txn, bool keep_equal, char **id_out)
+{
+	if (id_out)
+		*id_out = NULL;
+	if (!fields)
+		fields = cJSON_CreateObject();
+	if (!fields)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	ps_record_id rid;
+	char *why = NULL, *summary = NULL, *bytes = NULL;
+	char **heads = NULL;
+	size_t nheads = 0, len = 0;
+	ps_change *c = NULL;
+	ps_buf sb = PS_BUF_INIT;
+	int began = 0;
+	int rc = ps_record_parse(&rid, record);
+	if (rc)
+		goto out;
+	const char *owner = ps_record_owner(&rid, r->province);
+	if (strcmp(owner, r->office) != 0) {
+		rc = ps_error_set(PS_ENOTOWNER, "office %s may not write %s: it belongs to %s", r->office, record, owner);
+		goto out;
+	}
+	if (op == PS_OP_SET && (rc = ps_record_check_fields(&rid, fields)))
+		goto out;
+	if (reason && (rc = ps_text_clean(&why, reason, 1000, true, "reason")))
+		goto out;
+	if (!in_txn) {
+		if ((rc = ps_store_begin(r->store)))
+			goto out;
+		began = 1;
+	}
+	int live = ps_replica_record_live(r, record);
+	if (live < 0) {
+		rc = live;
+		goto out;
+	}
+	ps_buf_printf(&sb, "%s: ", r->office);
+	record_words(&sb, record);
+	if (op == PS_OP_RETIRE) {
+		cJSON_Delete(fields);
+		fields = cJSON_CreateObject();
+		if (!live) {
+			rc = ps_error_set(PS_EEXISTS, "%s does not exist or is already retired", record);
+			goto out;
+		}
+		ps_buf_puts(&sb, ": retired");
+	} else {
+		int first = 1;
+		cJSON *f = fields->child;
+		while (f) {
+			cJSON *next = f->next;
+			char *now = ps_json_compact(f);
+			char *old = state_value(r->store, record, f->string);
+			if (!now) {
+				free(old);
+				rc = ps_error_set(PS_EINVALID, "field %s has a value that cannot be stored", f->string);
+				goto out;
+			}
+			if (!keep_equal && live && old && strcmp(old, now) == 0) {
+				cJSON_Delete(cJSON_DetachItemViaPointer(fields, f));
+			} else {
+				ps_buf_printf(&sb, "%s %s ", first ? ":" : ";", f->string);
+				show_value(&sb, old);
+				ps_buf_puts(&sb, " \xe2\x86\x92 ");
+				show_value(&sb, now);
+				first = 0;
+			}
+			free(now);
+			free(old);
+			f = next;
+		}
+		if (!fields->child) {
+			rc = ps_error_set(PS_EEXISTS, "%s already has these values; nothing to change", record);
+			goto out;
+		}
+	}
+	if (ps_buf_error(&sb)) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+		goto out;
+	}
+	summary = ps_buf_detach(&sb);
+	if ((rc = ps_store_heads(r->store, record, &heads, &nheads)))
+		goto out;
+	if (nheads > PS_CHANGE_MAX_BASE) {
+		rc = ps_error_set(PS_ECONFLICT, "%s has %zu concurrent versions; resolve some first", record, nheads);
+		goto out;
+	}
+	ps_hlc hlc;
+	if ((rc = ps_store_hlc_tick(r->store, &hlc)))
+		goto out;
+	rc = ps_change_new(&c, r->office, r->id, r->author, hlc, record, op,
+			   (const char *const *)heads, nheads, fields, why);
+	fields = NULL;
+	if (rc)
+		goto out;
+	if ((rc = ps_change_encode(&bytes, &len, c)))
+		goto out;
+	if (len > PS_CHANGE_MAX_BYTES) {
+		rc = ps_error_set(PS_EINVALID, "this change would be %zu bytes, over the %d byte limit; shorten the text", len, PS_CHANGE_MAX_BYTES);
+		goto out;
+	}
+	if ((rc = ps_store_insert_change(r->store, c, bytes, len, true, summary)))
+		goto out;
+	if ((rc = ps_fold_record(r->store, record)))
+		goto out;
+	if (began) {
+		began = 0;
+		if ((rc = ps_store_commit(r->store)))
+			goto out;
+	}
+	if (id_out)
+		*id_out = strdup(c->id);
+out:
+	if (began)
+		ps_store_rollback(r->store);
+	cJSON_Delete(fields);
+	ps_change_free(c);
+	ps_strv_free(heads, nheads);
+	ps_buf_release(&sb);
+	free(summary);
+	free(bytes);
+	free(why);
+	return rc;
+}
+
+int ps_replica_write(ps_replica *r, const char *record, ps_op op, cJSON *fields,
+		     const char *reason, bool in_txn, char **id_out)
+{
+	return ps_replica_write_full(r, record, op, fields, reason, in_txn, false, id_out);
+}

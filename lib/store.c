@@ -1,0 +1,379 @@
+/* store.c - the SQLite connection of a replica.
+ *
+ * Exports open/migrate, transactions with bounded retry, a statement cache,
+ * meta settings and the two writes every path shares (the clock, and
+ * inserting a change with its base edges). Derived tables are fold.c's.
+ * Never holds a transaction across network I/O. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "plansync/store.h"
+#include "plansync/error.h"
+#include "plansync/json.h"
+
+extern const unsigned char ps_embedded_schema[];
+extern const size_t ps_embedded_schema_len;
+
+#define SCHEMA_VERSION 1
+#define CACHE_SIZE 64
+#define BUSY_TIMEOUT_MS 5000
+#define BEGIN_RETRIES 20
+
+struct ps_store {
+	sqlite3 *db;
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} cache[CACHE_SIZE];
+	int ncache;
+};
+
+int ps_store_error(ps_store *s, const char *what)
+{
+	int ext = s && s->db ? sqlite3_extended_errcode(s->db) : 0;
+	const char *m = s && s->db ? sqlite3_errmsg(s->db) : "no database";
+	if ((ext & 0xff) == SQLITE_FULL)
+		return ps_error_set(PS_ERROR, "%s: the disk is full; free some space and try again (nothing was written)", what);
+	if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
+		return ps_error_set(PS_EBUSY, "%s: the database stayed busy; try again", what);
+	if ((ext & 0xff) == SQLITE_READONLY)
+		return ps_error_set(PS_ERROR, "%s: the database is read-only; check the directory's permissions", what);
+	return ps_error_set(PS_ERROR, "%s: %s", what, m);
+}
+
+sqlite3 *ps_store_db(ps_store *s)
+{
+	return s->db;
+}
+
+sqlite3_stmt *ps_store_stmt(ps_store *s, const char *sql)
+{
+	for (int i = 0; i < s->ncache; i++)
+		if (s->cache[i].sql == sql) {
+			sqlite3_reset(s->cache[i].stmt);
+			sqlite3_clear_bindings(s->cache[i].stmt);
+			return s->cache[i].stmt;
+		}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		ps_store_error(s, "preparing a query");
+		return NULL;
+	}
+	if (s->ncache < CACHE_SIZE) {
+		s->cache[s->ncache].sql = sql;
+		s->cache[s->ncache].stmt = st;
+		s->ncache++;
+	} else {
+		/* Cache full: statements past it are leaked-on-purpose never; the
+		 * cache is sized above the number of distinct queries in lib/. */
+		sqlite3_finalize(st);
+		ps_error_set(PS_ERROR, "statement cache full");
+		return NULL;
+	}
+	return st;
+}
+
+int ps_store_exec(ps_store *s, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		int rc = ps_store_error(s, "database");
+		sqlite3_free(err);
+		return rc;
+	}
+	return 0;
+}
+
+int ps_store_begin(ps_store *s)
+{
+	/* busy_timeout already waits inside SQLite; the loop covers the cases
+	 * where SQLite returns BUSY at once (a WAL lock held by a checkpoint). */
+	for (int i = 0; i < BEGIN_RETRIES; i++) {
+		int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			return ps_store_error(s, "starting a transaction");
+		usleep(20000 + (useconds_t)(rand() % 30000));
+	}
+	return ps_error_set(PS_EBUSY, "the database is busy (another plansync is writing); try again");
+}
+
+int ps_store_commit(ps_store *s)
+{
+	for (int i = 0; i < BEGIN_RETRIES; i++) {
+		int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY) {
+			int e = ps_store_error(s, "committing");
+			ps_store_rollback(s);
+			return e;
+		}
+		usleep(20000);
+	}
+	ps_store_rollback(s);
+	return ps_error_set(PS_EBUSY, "the database is busy; nothing was written, try again");
+}
+
+void ps_store_rollback(ps_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int migrate(ps_store *s)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return ps_store_error(s, "reading the schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version == SCHEMA_VERSION)
+		return 0;
+	if (version > SCHEMA_VERSION)
+		return ps_error_set(PS_ERROR, "this replica was written by a newer plansync (schema %d); upgrade plansync", version);
+	int rc = ps_store_begin(s);
+	if (rc)
+		return rc;
+	char *sql = malloc(ps_embedded_schema_len + 1);
+	if (!sql) {
+		ps_store_rollback(s);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	memcpy(sql, ps_embedded_schema, ps_embedded_schema_len);
+	sql[ps_embedded_schema_len] = '\0';
+	rc = ps_store_exec(s, sql);
+	free(sql);
+	if (!rc)
+		rc = ps_store_exec(s, "PRAGMA user_version = 1");
+	if (rc) {
+		ps_store_rollback(s);
+		return rc;
+	}
+	return ps_store_commit(s);
+}
+
+int ps_store_open(ps_store **out, const char *path, bool create)
+{
+	*out = NULL;
+	ps_store *s = calloc(1, sizeof(*s));
+	if (!s)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		int rc = ps_error_set(create ? PS_ERROR : PS_ENOTFOUND, "cannot open %s: %s", path,
+				      s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		ps_store_free(s);
+		return rc;
+	}
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	int rc = ps_store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+				  "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-8000;");
+	if (!rc)
+		rc = migrate(s);
+	if (rc) {
+		ps_store_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void ps_store_free(ps_store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->ncache; i++)
+		sqlite3_finalize(s->cache[i].stmt);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int ps_store_meta_get(ps_store *s, const char *key, char **out)
+{
+	*out = NULL;
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT value FROM meta WHERE key = ?1");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = strdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		return *out ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return ps_error_set(PS_ENOTFOUND, "%s is not set", key);
+	return ps_store_error(s, "reading settings");
+}
+
+int ps_store_meta_set(ps_store *s, const char *key, const char *value)
+{
+	sqlite3_stmt *st = value ? ps_store_stmt(s, "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+						   "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+				 : ps_store_stmt(s, "DELETE FROM meta WHERE key = ?1");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (value)
+		sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : ps_store_error(s, "writing settings");
+}
+
+int ps_store_meta_get_int(ps_store *s, const char *key, long long *out, long long dflt)
+{
+	char *v = NULL;
+	int rc = ps_store_meta_get(s, key, &v);
+	if (rc == PS_ENOTFOUND) {
+		*out = dflt;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	*out = strtoll(v, NULL, 10);
+	free(v);
+	return 0;
+}
+
+int ps_store_meta_set_int(ps_store *s, const char *key, long long value)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%lld", value);
+	return ps_store_meta_set(s, key, buf);
+}
+
+int ps_store_hlc_tick(ps_store *s, ps_hlc *out)
+{
+	long long last;
+	int rc = ps_store_meta_get_int(s, "hlc", &last, 0);
+	if (rc)
+		return rc;
+	ps_hlc h = ps_hlc_tick((ps_hlc)last, ps_now_ms());
+	if ((rc = ps_store_meta_set_int(s, "hlc", (long long)h)))
+		return rc;
+	*out = h;
+	return 0;
+}
+
+int ps_store_hlc_observe(ps_store *s, ps_hlc seen)
+{
+	long long last;
+	int rc = ps_store_meta_get_int(s, "hlc", &last, 0);
+	if (rc)
+		return rc;
+	if (seen <= (ps_hlc)last)
+		return 0;
+	return ps_store_meta_set_int(s, "hlc", (long long)seen);
+}
+
+int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, size_t len,
+			   bool local, const char *summary)
+{
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT bytes FROM changes WHERE id = ?1");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int same = (size_t)sqlite3_column_bytes(st, 0) == len &&
+			   memcmp(sqlite3_column_blob(st, 0), bytes, len) == 0;
+		sqlite3_reset(st);
+		if (same)
+			return PS_EEXISTS;
+		return ps_error_set(PS_ECONFLICT, "change %s is already known with different content (integrity alarm)", c->id);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return ps_store_error(s, "looking up a change");
+	char *fields = ps_json_compact(c->fields);
+	if (!fields)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	st = ps_store_stmt(s, "INSERT INTO changes(id, record, office, replica, author, hlc, op, fields, "
+			      "reason, bytes, local, summary) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+	if (!st) {
+		free(fields);
+		return PS_ERROR;
+	}
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->record, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->office, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->replica, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->author, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)c->hlc);
+	sqlite3_bind_text(st, 7, c->op == PS_OP_SET ? "set" : "retire", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, fields, -1, SQLITE_STATIC);
+	if (c->reason)
+		sqlite3_bind_text(st, 9, c->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 10, bytes, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 11, local ? 1 : 0);
+	if (summary)
+		sqlite3_bind_text(st, 12, summary, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(fields);
+	if (rc != SQLITE_DONE)
+		return ps_store_error(s, "storing a change");
+	st = ps_store_stmt(s, "INSERT OR IGNORE INTO edges(child, parent) VALUES (?1, ?2)");
+	if (!st)
+		return PS_ERROR;
+	for (size_t i = 0; i < c->nbase; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, c->base[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return ps_store_error(s, "storing a change's base");
+		}
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+void ps_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int ps_store_heads(ps_store *s, const char *record, char ***out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = ps_store_stmt(s,
+		"SELECT c.id FROM changes c WHERE c.record = ?1 AND NOT EXISTS "
+		"(SELECT 1 FROM edges e JOIN changes k ON k.id = e.child "
+		" WHERE e.parent = c.id AND k.record = ?1) ORDER BY c.id");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+	char **v = NULL;
+	size_t cnt = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char **nv = realloc(v, sizeof(char *) * (cnt + 1));
+		if (!nv)
+			break;
+		v = nv;
+		v[cnt] = strdup((const char *)sqlite3_column_text(st, 0));
+		if (!v[cnt])
+			break;
+		cnt++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		ps_strv_free(v, cnt);
+		return rc == SQLITE_ROW ? ps_error_set(PS_ENOMEM, "out of memory") : ps_store_error(s, "reading heads");
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}

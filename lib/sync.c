@@ -1,0 +1,920 @@
+/* sync.c - the sync cycle: export, push, fetch, import (DESIGN §6).
+ *
+ * Export writes objects first, then records the commit in SQLite, then moves
+ * the own ref by compare-and-swap; a run that finds SQLite ahead of the ref
+ * finishes the move. Import treats every fetched byte as hostile (DESIGN
+ * §7): branch names, history that only grows, tree entries, sizes, strict
+ * decoding, ownership, clock drift, ids seen before. Each branch's new
+ * commits apply in one transaction together with its new head, so a kill
+ * leaves either all of it or none. Cost follows what changed: only new
+ * commits are walked and only changed subtrees are read. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <git2/sys/mempack.h>
+#include "plansync/sync.h"
+#include "plansync/error.h"
+#include "plansync/fold.h"
+#include "plansync/json.h"
+#include "plansync/record.h"
+#include "plansync/repo.h"
+#include "plansync/text.h"
+
+#define BULK_THRESHOLD 256
+#define DEFAULT_MAX_DRIFT_S 600
+#define MSG_LINES 40
+
+static int open_repo(ps_replica *r, git_repository **repo)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/repo.git", ps_replica_dir(r));
+	return ps_repo_open(repo, path);
+}
+
+static void own_ref(ps_replica *r, char *out, size_t n)
+{
+	snprintf(out, n, PS_OWN_REF_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
+}
+
+static int ref_oid(git_repository *repo, const char *name, git_oid *out)
+{
+	int e = git_reference_name_to_id(out, repo, name);
+	if (e == GIT_ENOTFOUND)
+		return PS_ENOTFOUND;
+	return e < 0 ? ps_repo_error(PS_ERROR, "reading a branch") : 0;
+}
+
+/* ---- export ---------------------------------------------------------- */
+
+typedef struct pending {
+	long long seq;
+	char *id, *summary, *author, *record;
+	ps_hlc hlc;
+	char path[PS_CHANGE_PATH_MAX];
+} pending;
+
+static int cmp_add(const void *a, const void *b)
+{
+	return strcmp(((const ps_tree_add *)a)->path, ((const ps_tree_add *)b)->path);
+}
+
+/* Finish an export that SQLite recorded but whose ref move was cut off. */
+static int recover_own_ref(ps_replica *r, git_repository *repo, const char *ref, git_oid *head,
+			   int *has_head)
+{
+	ps_store *s = ps_replica_store(r);
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT commit_id FROM exports ORDER BY batch DESC LIMIT 1");
+	if (!st)
+		return PS_ERROR;
+	int rc = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		git_oid last;
+		git_oid_fromstr(&last, (const char *)sqlite3_column_text(st, 0));
+		if (!*has_head || !git_oid_equal(&last, head)) {
+			git_commit *c = NULL;
+			if (git_commit_lookup(&c, repo, &last) < 0) {
+				rc = ps_repo_error(PS_ERROR, "the last export commit is missing from repo.git");
+			} else {
+				const git_oid *parent = git_commit_parentcount(c) ? git_commit_parent_id(c, 0) : NULL;
+				git_reference *nr = NULL;
+				if ((*has_head && parent && git_oid_equal(parent, head)) || (!*has_head && !parent)) {
+					if ((*has_head ? git_reference_create_matching(&nr, repo, ref, &last, 1, head, "plansync: export (resumed)")
+						       : git_reference_create(&nr, repo, ref, &last, 0, "plansync: export (resumed)")) < 0)
+						rc = ps_repo_error(PS_ERROR, "moving the replica's branch");
+					else {
+						*head = last;
+						*has_head = 1;
+					}
+				} else if (*has_head && git_graph_descendant_of(repo, head, &last) == 1) {
+					rc = ps_error_set(PS_ERROR, "the replica's branch in repo.git is ahead of plansync.db (was the database restored from a backup?); run 'plansync rebuild' or restore both together");
+				} else {
+					rc = ps_error_set(PS_ERROR, "the replica's branch in repo.git does not match plansync.db; restore both from the same backup");
+				}
+				git_reference_free(nr);
+			}
+			git_commit_free(c);
+		}
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static char *commit_message(ps_replica *r, pending *p, size_t n)
+{
+	ps_buf b = PS_BUF_INIT;
+	if (n == 1) {
+		ps_buf_puts(&b, p[0].summary ? p[0].summary : p[0].id);
+		ps_buf_puts(&b, "\n");
+	} else {
+		long kinds[PS_KIND__COUNT] = {0};
+		for (size_t i = 0; i < n; i++) {
+			ps_record_id rid;
+			if (ps_record_parse(&rid, p[i].record) == 0)
+				kinds[rid.kind]++;
+		}
+		ps_buf_printf(&b, "%s: %zu changes (", ps_replica_office(r), n);
+		int first = 1;
+		for (int k = 0; k < PS_KIND__COUNT; k++)
+			if (kinds[k]) {
+				ps_buf_printf(&b, "%s%ld %s", first ? "" : ", ", kinds[k], ps_kind_name((ps_kind)k));
+				first = 0;
+			}
+		ps_buf_puts(&b, ")\n\n");
+		for (size_t i = 0; i < n && i < MSG_LINES; i++)
+			ps_buf_printf(&b, "- %s\n", p[i].summary ? p[i].summary : p[i].id);
+		if (n > MSG_LINES)
+			ps_buf_printf(&b, "- ... and %zu more\n", n - MSG_LINES);
+	}
+	ps_buf_printf(&b, "\nOffice: %s\nReplica: %s\nChanges: %zu\n", ps_replica_office(r), ps_replica_id(r), n);
+	return ps_buf_detach(&b);
+}
+
+static void pending_free(pending *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].id);
+		free(p[i].summary);
+		free(p[i].author);
+		free(p[i].record);
+	}
+	free(p);
+}
+
+static int write_pack(git_repository *repo, git_odb_backend *mp, const char *objdir)
+{
+	git_buf pack = GIT_BUF_INIT_CONST(NULL, 0);
+	git_odb *disk = NULL;
+	git_odb_writepack *wp = NULL;
+	git_indexer_progress stats;
+	int rc = 0;
+	memset(&stats, 0, sizeof(stats));
+	if (git_mempack_dump(&pack, repo, mp) < 0 || git_odb_open(&disk, objdir) < 0 ||
+	    git_odb_write_pack(&wp, disk, NULL, NULL) < 0 ||
+	    wp->append(wp, pack.ptr, pack.size, &stats) < 0 || wp->commit(wp, &stats) < 0)
+		rc = ps_repo_error(PS_ERROR, "writing a pack");
+	if (wp)
+		wp->free(wp);
+	git_odb_free(disk);
+	git_buf_dispose(&pack);
+	return rc;
+}
+
+int ps_sync_export(ps_replica *r, long *exported)
+{
+	*exported = 0;
+	ps_store *s = ps_replica_store(r);
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	git_odb_backend *mp = NULL;
+	git_commit *parent = NULL;
+	git_tree *base = NULL, *tree = NULL;
+	git_signature *author = NULL, *committer = NULL;
+	pending *p = NULL;
+	ps_tree_add *adds = NULL;
+	char *msg = NULL;
+	size_t n = 0, cap = 0;
+	char ref[300];
+	git_oid head, toid, coid;
+	int has_head, rc;
+	own_ref(r, ref, sizeof(ref));
+	if ((rc = open_repo(r, &repo)))
+		return rc;
+	rc = ref_oid(repo, ref, &head);
+	has_head = rc == 0;
+	if (rc && rc != PS_ENOTFOUND)
+		goto out;
+	if ((rc = recover_own_ref(r, repo, ref, &head, &has_head)))
+		goto out;
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT seq, id, summary, author, hlc, record FROM changes "
+					   "WHERE local = 1 AND batch IS NULL ORDER BY id");
+	if (!st) {
+		rc = PS_ERROR;
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			pending *np = realloc(p, cap * sizeof(*np));
+			if (!np)
+				break;
+			p = np;
+		}
+		pending *e = &p[n++];
+		memset(e, 0, sizeof(*e));
+		e->seq = sqlite3_column_int64(st, 0);
+		e->id = strdup((const char *)sqlite3_column_text(st, 1));
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			e->summary = strdup((const char *)sqlite3_column_text(st, 2));
+		e->author = strdup((const char *)sqlite3_column_text(st, 3));
+		e->hlc = (ps_hlc)sqlite3_column_int64(st, 4);
+		e->record = strdup((const char *)sqlite3_column_text(st, 5));
+		if (!e->id || !e->author || !e->record)
+			break;
+		ps_change_path(e->path, ps_replica_office(r), e->id);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		rc = rc == SQLITE_ROW ? ps_error_set(PS_ENOMEM, "out of memory") : ps_store_error(s, "reading changes to export");
+		goto out;
+	}
+	rc = 0;
+	if (n == 0)
+		goto out;
+	if (git_repository_odb(&odb, repo) < 0) {
+		rc = ps_repo_error(PS_ERROR, "opening the object database");
+		goto out;
+	}
+	if (n >= BULK_THRESHOLD) {
+		/* Many objects: build them in memory and write one pack. */
+		if (git_mempack_new(&mp) < 0 || git_odb_add_backend(odb, mp, 999) < 0) {
+			rc = ps_repo_error(PS_ERROR, "preparing a pack");
+			goto out;
+		}
+	}
+	adds = calloc(n + 1, sizeof(*adds));
+	if (!adds) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+		goto out;
+	}
+	st = ps_store_stmt(s, "SELECT bytes FROM changes WHERE seq = ?1");
+	for (size_t i = 0; i < n && !rc; i++) {
+		sqlite3_bind_int64(st, 1, p[i].seq);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			rc = ps_store_error(s, "reading a change");
+		else if (git_odb_write(&adds[i].blob, odb, sqlite3_column_blob(st, 0),
+				       (size_t)sqlite3_column_bytes(st, 0), GIT_OBJECT_BLOB) < 0)
+			rc = ps_repo_error(PS_ERROR, "writing a change file");
+		adds[i].path = p[i].path;
+		sqlite3_reset(st);
+	}
+	if (rc)
+		goto out;
+	size_t nadd = n;
+	if (has_head) {
+		if (git_commit_lookup(&parent, repo, &head) < 0 || git_commit_tree(&base, parent) < 0) {
+			rc = ps_repo_error(PS_ERROR, "reading the replica's branch");
+			goto out;
+		}
+	}
+	if (!base || !git_tree_entry_byname(base, PS_REPO_FORMAT_FILE)) {
+		static const char fmt[] = "{\n  \"format\": 1,\n  \"layout\": \"changes/<office>/<h1>/<h2>/<id>.json\"\n}\n";
+		if (git_odb_write(&adds[nadd].blob, odb, fmt, sizeof(fmt) - 1, GIT_OBJECT_BLOB) < 0) {
+			rc = ps_repo_error(PS_ERROR, "writing the format file");
+			goto out;
+		}
+		adds[nadd++].path = PS_REPO_FORMAT_FILE;
+	}
+	qsort(adds, nadd, sizeof(*adds), cmp_add);
+	if ((rc = ps_repo_tree_add(&toid, repo, base, adds, nadd)))
+		goto out;
+	if (git_tree_lookup(&tree, repo, &toid) < 0) {
+		rc = ps_repo_error(PS_ERROR, "reading the new tree");
+		goto out;
+	}
+	const char *who = p[0].author;
+	ps_hlc last = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(p[i].author, who) != 0)
+			who = ps_replica_office(r);
+		if (p[i].hlc > last)
+			last = p[i].hlc;
+	}
+	char email[200];
+	snprintf(email, sizeof(email), "%s@plansync.invalid", ps_replica_id(r));
+	msg = commit_message(r, p, n);
+	if (!msg || git_signature_new(&author, who, email, (git_time_t)(PS_HLC_MS(last) / 1000), 0) < 0 ||
+	    git_signature_new(&committer, ps_replica_id(r), email, (git_time_t)(ps_now_ms() / 1000), 0) < 0) {
+		rc = ps_repo_error(PS_ERROR, "making the commit signature");
+		goto out;
+	}
+	const git_commit *parents[1] = {parent};
+	if (git_commit_create(&coid, repo, NULL, author, committer, "UTF-8", msg, tree, parent ? 1 : 0, parents) < 0) {
+		rc = ps_repo_error(PS_ERROR, "writing the commit");
+		goto out;
+	}
+	if (mp) {
+		char objdir[4300];
+		snprintf(objdir, sizeof(objdir), "%s/repo.git/objects", ps_replica_dir(r));
+		if ((rc = write_pack(repo, mp, objdir)))
+			goto out;
+	}
+	/* Objects are durable; now SQLite, then the ref. */
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), &coid);
+	if ((rc = ps_store_begin(s)))
+		goto out;
+	long long batch = 0;
+	st = ps_store_stmt(s, "SELECT coalesce(max(batch), 0) + 1 FROM exports");
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		batch = sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	st = ps_store_stmt(s, "INSERT INTO exports(batch, commit_id, changes, at) VALUES (?1, ?2, ?3, ?4)");
+	if (!batch || !st) {
+		rc = ps_store_error(s, "recording the export");
+		goto rollback;
+	}
+	sqlite3_bind_int64(st, 1, batch);
+	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)n);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)(ps_now_ms() / 1000));
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		rc = ps_store_error(s, "recording the export");
+		goto rollback;
+	}
+	sqlite3_reset(st);
+	st = ps_store_stmt(s, "UPDATE changes SET batch = ?1 WHERE seq = ?2");
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, batch);
+		sqlite3_bind_int64(st, 2, p[i].seq);
+		int e = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (e != SQLITE_DONE) {
+			rc = ps_store_error(s, "recording the export");
+			goto rollback;
+		}
+	}
+	if ((rc = ps_store_commit(s)))
+		goto out;
+	git_reference *nr = NULL;
+	if ((has_head ? git_reference_create_matching(&nr, repo, ref, &coid, 1, &head, "plansync: export")
+		      : git_reference_create(&nr, repo, ref, &coid, 0, "plansync: export")) < 0)
+		rc = ps_repo_error(PS_ERROR, "moving the replica's branch (the next sync finishes it)");
+	git_reference_free(nr);
+	if (!rc)
+		*exported = (long)n;
+	goto out;
+rollback:
+	ps_store_rollback(s);
+out:
+	free(msg);
+	git_signature_free(author);
+	git_signature_free(committer);
+	git_tree_free(tree);
+	git_tree_free(base);
+	git_commit_free(parent);
+	free(adds);
+	pending_free(p, n);
+	git_odb_free(odb);
+	git_repository_free(repo);
+	return rc;
+}
+
+/* ---- import ---------------------------------------------------------- */
+
+typedef struct imp {
+	ps_replica *r;
+	git_repository *repo;
+	git_odb *odb;
+	ps_sync_result *res;
+	const char *branch, *office, *replica;
+	char commit[GIT_OID_HEXSZ + 1];
+	uint64_t max_ms;
+	ps_progress_fn progress;
+	void *pctx;
+	long applied;
+} imp;
+
+static int add_problem(ps_store *s, const char *branch, const char *commit, const char *path,
+		       const char *reason, ps_sync_result *res)
+{
+	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO problems(at, branch, commit_id, path, reason) "
+					   "VALUES (?1, ?2, ?3, ?4, ?5)");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(ps_now_ms() / 1000));
+	sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, commit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (e != SQLITE_DONE)
+		return ps_store_error(s, "recording a problem");
+	if (res && sqlite3_changes(ps_store_db(s)) > 0) {
+		res->problems++;
+		ps_log(PS_LOG_WARN, "quarantined %s %s in %s: %s", branch, commit, path, reason);
+	}
+	return 0;
+}
+
+static int touch(ps_store *s, const char *record)
+{
+	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO temp.touched(record) VALUES (?1)");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "noting a record");
+}
+
+static int fold_touched(ps_store *s)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT record FROM temp.touched", -1, &st, NULL) != SQLITE_OK)
+		return ps_store_error(s, "listing records");
+	int rc = 0, e;
+	while ((e = sqlite3_step(st)) == SQLITE_ROW && !rc)
+		rc = ps_fold_record(s, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (!rc && e != SQLITE_DONE && e != SQLITE_ROW)
+		rc = ps_store_error(s, "listing records");
+	return rc ? rc : ps_store_exec(s, "DELETE FROM temp.touched");
+}
+
+static uint64_t max_drift_ms(ps_replica *r)
+{
+	long long v;
+	if (ps_store_meta_get_int(ps_replica_store(r), "sync.max_drift", &v, DEFAULT_MAX_DRIFT_S) || v <= 0)
+		v = DEFAULT_MAX_DRIFT_S;
+	return (uint64_t)v * 1000;
+}
+
+/* Apply one decoded change (ownership checked by the caller). 1 applied,
+ * 0 already known, <0 error; an integrity alarm is a problem, not an error. */
+static int apply_change(imp *m, ps_change *c, const char *bytes, size_t len, const char *path)
+{
+	ps_store *s = ps_replica_store(m->r);
+	int rc = ps_store_insert_change(s, c, bytes, len, false, NULL);
+	if (rc == PS_EEXISTS)
+		return 0;
+	if (rc == PS_ECONFLICT)
+		return add_problem(s, m->branch, m->commit, path, ps_error_last(), m->res);
+	if (rc)
+		return rc;
+	if ((rc = ps_store_hlc_observe(s, c->hlc)) || (rc = touch(s, c->record)))
+		return rc;
+	m->applied++;
+	if (m->res)
+		m->res->imported++;
+	if (m->progress && m->applied % 1000 == 0)
+		m->progress(m->pctx, "changes applied", m->applied, 0);
+	return 1;
+}
+
+static int hold(imp *m, ps_change *c, const char *bytes, size_t len, const char *path)
+{
+	ps_store *s = ps_replica_store(m->r);
+	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO held(id, hlc, bytes, branch, commit_id, path) "
+					   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)c->hlc);
+	sqlite3_bind_blob(st, 3, bytes, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, m->branch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, m->commit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, path, -1, SQLITE_STATIC);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (e != SQLITE_DONE)
+		return ps_store_error(s, "holding a change back");
+	if (m->res)
+		m->res->held++;
+	char when[32];
+	ps_hlc_time(c->hlc, when);
+	ps_log(PS_LOG_WARN, "held back %s from %s: its clock says %s UTC, more than the allowed drift ahead of this machine; it applies once the clock catches up",
+	       c->id, m->branch, when);
+	return 0;
+}
+
+static int on_bad(void *ctx, const char *path, const char *reason)
+{
+	imp *m = ctx;
+	return add_problem(ps_replica_store(m->r), m->branch, m->commit, path, reason, m->res);
+}
+
+static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_oid *oid)
+{
+	imp *m = ctx;
+	ps_store *s = ps_replica_store(m->r);
+	(void)mode;
+	size_t size = 0;
+	git_object_t type;
+	if (strcmp(path, PS_REPO_FORMAT_FILE) == 0) {
+		git_odb_object *o = NULL;
+		if (git_odb_read_header(&size, &type, m->odb, oid) < 0 || size > 4096 ||
+		    git_odb_read(&o, m->odb, oid) < 0)
+			return on_bad(ctx, path, "format file unreadable or too large");
+		cJSON *v = NULL;
+		int rc = ps_json_parse_strict(&v, git_odb_object_data(o), git_odb_object_size(o), "format file");
+		git_odb_object_free(o);
+		const cJSON *f = v ? cJSON_GetObjectItemCaseSensitive(v, "format") : NULL;
+		int ok = !rc && cJSON_IsNumber(f) && f->valuedouble == 1;
+		cJSON_Delete(v);
+		return ok ? 0 : on_bad(ctx, path, "format file names a format this plansync does not read (upgrade plansync)");
+	}
+	/* changes/<office>/<h1>/<h2>/<id>.json */
+	char prefix[128];
+	snprintf(prefix, sizeof(prefix), "changes/%s/", m->office);
+	if (strncmp(path, prefix, strlen(prefix)) != 0)
+		return on_bad(ctx, path, "file outside changes/<this branch's office>/");
+	if (git_odb_read_header(&size, &type, m->odb, oid) < 0)
+		return ps_repo_error(PS_ERROR, "reading a fetched object");
+	if (type != GIT_OBJECT_BLOB)
+		return on_bad(ctx, path, "not a file");
+	if (size > PS_CHANGE_MAX_BYTES)
+		return on_bad(ctx, path, "file larger than the 64 KiB limit for a change");
+	git_odb_object *o = NULL;
+	if (git_odb_read(&o, m->odb, oid) < 0)
+		return ps_repo_error(PS_ERROR, "reading a fetched file");
+	const char *data = git_odb_object_data(o);
+	size_t len = git_odb_object_size(o);
+	ps_change *c = NULL;
+	int rc = ps_change_decode(&c, data, len);
+	char reason[600];
+	if (rc) {
+		snprintf(reason, sizeof(reason), "%s", ps_error_last());
+		rc = on_bad(ctx, path, reason);
+		goto out;
+	}
+	char want[PS_CHANGE_PATH_MAX];
+	ps_change_path(want, c->office, c->id);
+	ps_record_id rid;
+	ps_record_parse(&rid, c->record);
+	const char *owner = ps_record_owner(&rid, ps_replica_province(m->r));
+	if (strcmp(c->office, m->office) != 0 || strcmp(c->replica, m->replica) != 0) {
+		rc = on_bad(ctx, path, "change written by another office or replica than the branch's");
+	} else if (strcmp(want, path) != 0) {
+		rc = on_bad(ctx, path, "change id does not match its path");
+	} else if (strcmp(owner, c->office) != 0) {
+		snprintf(reason, sizeof(reason), "office %s may not write %s (owner: %s)", c->office, c->record, owner);
+		rc = on_bad(ctx, path, reason);
+	} else if (PS_HLC_MS(c->hlc) > m->max_ms) {
+		rc = hold(m, c, data, len, path);
+	} else {
+		rc = apply_change(m, c, data, len, path);
+		rc = rc > 0 ? 0 : rc;
+	}
+	(void)s;
+out:
+	ps_change_free(c);
+	git_odb_object_free(o);
+	return rc;
+}
+
+/* Held changes whose time has come. */
+static int release_held(imp *m)
+{
+	ps_store *s = ps_replica_store(m->r);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT id, bytes, branch, commit_id, path FROM held WHERE hlc <= ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return ps_store_error(s, "reading held changes");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)PS_HLC_MAKE(m->max_ms, 0xffff));
+	int rc = 0, e;
+	while (!rc && (e = sqlite3_step(st)) == SQLITE_ROW) {
+		ps_change *c = NULL;
+		const char *bytes = sqlite3_column_blob(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		m->branch = (const char *)sqlite3_column_text(st, 2);
+		snprintf(m->commit, sizeof(m->commit), "%s", (const char *)sqlite3_column_text(st, 3));
+		if (ps_change_decode(&c, bytes, len) == 0) {
+			rc = apply_change(m, c, bytes, len, (const char *)sqlite3_column_text(st, 4));
+			rc = rc > 0 ? 0 : rc;
+		}
+		ps_change_free(c);
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		return rc;
+	st = ps_store_stmt(s, "DELETE FROM held WHERE hlc <= ?1");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)PS_HLC_MAKE(m->max_ms, 0xffff));
+	e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "releasing held changes");
+}
+
+static int import_branch(imp *m, const char *ref, const git_oid *tip)
+{
+	ps_store *s = ps_replica_store(m->r);
+	git_oid last;
+	int has_last = 0, rc = 0;
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT head FROM branches WHERE ref = ?1");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		git_oid_fromstr(&last, (const char *)sqlite3_column_text(st, 0));
+		has_last = 1;
+	}
+	sqlite3_reset(st);
+	if (has_last && git_oid_equal(&last, tip))
+		return 0;
+	git_oid_tostr(m->commit, sizeof(m->commit), tip);
+	if ((rc = ps_store_begin(s)))
+		return rc;
+	if (has_last && git_graph_descendant_of(m->repo, tip, &last) != 1) {
+		char reason[200];
+		char lh[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(lh, sizeof(lh), &last);
+		snprintf(reason, sizeof(reason), "history rewritten: the branch no longer contains %s; keeping the last good state", lh);
+		rc = add_problem(s, m->branch, m->commit, "", reason, m->res);
+		return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+	}
+	git_revwalk *walk = NULL;
+	if (git_revwalk_new(&walk, m->repo) < 0 || git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(walk, tip) < 0 || (has_last && git_revwalk_hide(walk, &last) < 0)) {
+		rc = ps_repo_error(PS_ERROR, "walking a fetched branch");
+		goto out;
+	}
+	git_oid oid;
+	while (!rc && git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c = NULL;
+		git_commit *pc = NULL;
+		git_tree *t = NULL, *pt = NULL;
+		git_oid_tostr(m->commit, sizeof(m->commit), &oid);
+		if (git_commit_lookup(&c, m->repo, &oid) < 0 || git_commit_tree(&t, c) < 0) {
+			rc = ps_repo_error(PS_ERROR, "reading a fetched commit");
+		} else if (git_commit_parentcount(c) > 1) {
+			rc = add_problem(s, m->branch, m->commit, "", "merge commit: a replica branch is a straight line; skipped", m->res);
+		} else if (git_commit_parentcount(c) == 1 &&
+			   (git_commit_parent(&pc, c, 0) < 0 || git_commit_tree(&pt, pc) < 0)) {
+			rc = ps_repo_error(PS_ERROR, "reading a fetched commit's parent");
+		} else {
+			rc = ps_repo_diff_added(m->repo, pt, t, on_added, on_bad, m);
+		}
+		git_tree_free(t);
+		git_tree_free(pt);
+		git_commit_free(pc);
+		git_commit_free(c);
+	}
+	if (rc)
+		goto out;
+	if ((rc = fold_touched(s)))
+		goto out;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), tip);
+	st = ps_store_stmt(s, "INSERT INTO branches(ref, office, replica, head, at) VALUES (?1,?2,?3,?4,?5) "
+			      "ON CONFLICT(ref) DO UPDATE SET head = excluded.head, at = excluded.at");
+	if (!st) {
+		rc = PS_ERROR;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, m->office, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, m->replica, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)(ps_now_ms() / 1000));
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = ps_store_error(s, "recording the branch head");
+	sqlite3_reset(st);
+	if (!rc && m->res)
+		m->res->branches++;
+out:
+	git_revwalk_free(walk);
+	if (rc) {
+		ps_store_rollback(s);
+		ps_store_exec(s, "DELETE FROM temp.touched");
+		return rc;
+	}
+	return ps_store_commit(s);
+}
+
+typedef struct refent {
+	char *name;
+	git_oid oid;
+} refent;
+
+static int delivered(ps_replica *r, const git_oid *tip, ps_sync_result *res)
+{
+	ps_store *s = ps_replica_store(r);
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), tip);
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT batch FROM exports WHERE commit_id = ?1");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	long long batch = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		batch = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (batch < 0)
+		return add_problem(s, "own branch", hex, "", "the remote holds a commit of this replica that plansync.db does not know (the same replica id used twice?)", res);
+	long long cur;
+	int rc = ps_store_meta_get_int(s, "delivered_batch", &cur, 0);
+	if (rc || batch <= cur)
+		return rc;
+	if ((rc = ps_store_begin(s)))
+		return rc;
+	rc = ps_store_meta_set_int(s, "delivered_batch", batch);
+	return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+}
+
+int ps_sync_import(ps_replica *r, bool full, ps_sync_result *res, ps_progress_fn progress, void *ctx)
+{
+	(void)full;
+	ps_store *s = ps_replica_store(r);
+	int rc = ps_store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS touched(record TEXT PRIMARY KEY)");
+	if (rc)
+		return rc;
+	imp m;
+	memset(&m, 0, sizeof(m));
+	m.r = r;
+	m.res = res;
+	m.progress = progress;
+	m.pctx = ctx;
+	m.max_ms = ps_now_ms() + max_drift_ms(r);
+	if ((rc = open_repo(r, &m.repo)))
+		return rc;
+	if (git_repository_odb(&m.odb, m.repo) < 0) {
+		rc = ps_repo_error(PS_ERROR, "opening the object database");
+		goto out;
+	}
+	/* Held changes first: their time may have come. */
+	if (!(rc = ps_store_begin(s))) {
+		rc = release_held(&m);
+		if (!rc)
+			rc = fold_touched(s);
+		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+	}
+	if (rc)
+		goto out;
+	refent *refs = NULL;
+	size_t nrefs = 0;
+	git_reference_iterator *it = NULL;
+	if (git_reference_iterator_glob_new(&it, m.repo, PS_TRACK_REF_PREFIX "*") < 0) {
+		rc = ps_repo_error(PS_ERROR, "listing fetched branches");
+		goto out;
+	}
+	git_reference *ref;
+	while (git_reference_next(&ref, it) == 0) {
+		const git_oid *t = git_reference_target(ref);
+		refent *nr = t ? realloc(refs, (nrefs + 1) * sizeof(*refs)) : NULL;
+		if (nr) {
+			refs = nr;
+			refs[nrefs].name = strdup(git_reference_name(ref));
+			git_oid_cpy(&refs[nrefs].oid, t);
+			if (refs[nrefs].name)
+				nrefs++;
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	char ownname[300];
+	snprintf(ownname, sizeof(ownname), PS_TRACK_REF_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
+	for (size_t i = 0; i < nrefs && !rc; i++) {
+		const char *name = refs[i].name;
+		const char *rest = name + strlen(PS_TRACK_REF_PREFIX);
+		const char *slash = strchr(rest, '/');
+		char office[64] = "", replica[64] = "";
+		if (slash && (size_t)(slash - rest) < sizeof(office) && strlen(slash + 1) < sizeof(replica)) {
+			memcpy(office, rest, (size_t)(slash - rest));
+			office[slash - rest] = '\0';
+			snprintf(replica, sizeof(replica), "%s", slash + 1);
+		}
+		if (strcmp(name, ownname) == 0) {
+			rc = delivered(r, &refs[i].oid, res);
+			continue;
+		}
+		char bname[300];
+		snprintf(bname, sizeof(bname), "replicas/%s", rest);
+		if (!ps_slug_valid(office) || !ps_replica_id_valid(replica, office)) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &refs[i].oid);
+			if (!(rc = ps_store_begin(s))) {
+				rc = add_problem(s, bname, hex, "", "branch name is not replicas/<office>/<office>-<suffix>; ignored", res);
+				rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+			}
+			continue;
+		}
+		m.branch = bname;
+		m.office = office;
+		m.replica = replica;
+		rc = import_branch(&m, name, &refs[i].oid);
+	}
+	for (size_t i = 0; i < nrefs; i++)
+		free(refs[i].name);
+	free(refs);
+	if (!rc && progress && m.applied)
+		progress(ctx, "changes applied", m.applied, m.applied);
+out:
+	git_odb_free(m.odb);
+	git_repository_free(m.repo);
+	return rc;
+}
+
+/* ---- the cycle ------------------------------------------------------- */
+
+static int lock_sync(ps_replica *r)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/sync.lock", ps_replica_dir(r));
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return ps_error_set(PS_ERROR, "cannot open %s", path);
+	/* Another sync (the daemon) may be running: wait for it, bounded. */
+	for (int i = 0; i < 600; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		usleep(100000);
+	}
+	close(fd);
+	return ps_error_set(PS_EBUSY, "another sync has held this replica for a minute; try again later");
+}
+
+static void finish(ps_replica *r, ps_sync_result *res, int rc)
+{
+	ps_store *s = ps_replica_store(r);
+	if (!rc) {
+		snprintf(res->message, sizeof(res->message),
+			 "ok: exported %ld, %s, imported %ld from %ld branch%s%s", res->exported,
+			 res->pushed > 0 ? "pushed" : "nothing to push", res->imported, res->branches,
+			 res->branches == 1 ? "" : "es", res->problems ? ", problems found (see plansync problems)" : "");
+	} else {
+		snprintf(res->message, sizeof(res->message), "%s", ps_error_last());
+	}
+	if (ps_store_begin(s) == 0) {
+		char at[32];
+		snprintf(at, sizeof(at), "%llu", (unsigned long long)(ps_now_ms() / 1000));
+		int e = ps_store_meta_set(s, "last_sync_at", at);
+		if (!e)
+			e = ps_store_meta_set(s, "last_sync_result", res->message);
+		if (!e)
+			e = ps_store_meta_set_int(s, "last_sync_ok", rc == 0);
+		if (!e && rc == 0)
+			e = ps_store_meta_set(s, "last_sync_ok_at", at);
+		if (e)
+			ps_store_rollback(s);
+		else
+			ps_store_commit(s);
+	}
+}
+
+int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx)
+{
+	memset(res, 0, sizeof(*res));
+	int lock = lock_sync(r);
+	if (lock < 0) {
+		snprintf(res->message, sizeof(res->message), "%s", ps_error_last());
+		return lock;
+	}
+	int net = 0;
+	git_repository *repo = NULL;
+	int rc = ps_sync_export(r, &res->exported);
+	if (rc)
+		goto done;
+	if ((rc = open_repo(r, &repo)))
+		goto done;
+	git_remote *remote = NULL;
+	if (git_remote_lookup(&remote, repo, "origin") < 0) {
+		rc = ps_error_set(PS_ENOTFOUND, "no remote is set; run 'plansync config remote PATH-OR-URL' (changes stay local until then)");
+		goto done;
+	}
+	git_remote_free(remote);
+	char ref[300], track[300];
+	own_ref(r, ref, sizeof(ref));
+	snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
+	git_oid mine, theirs;
+	int has_mine = ref_oid(repo, ref, &mine) == 0;
+	int has_theirs = ref_oid(repo, track, &theirs) == 0;
+	if (has_mine && (!has_theirs || !git_oid_equal(&mine, &theirs))) {
+		net = ps_repo_push(repo, ref);
+		res->pushed = net ? net : 1;
+		if (net)
+			ps_log(PS_LOG_WARN, "%s", ps_error_last());
+	}
+	char pushmsg[600] = "";
+	if (net)
+		snprintf(pushmsg, sizeof(pushmsg), "%s", ps_error_last());
+	int f = ps_repo_fetch(repo, progress, ctx);
+	res->fetched = f ? f : 1;
+	if (f && !net)
+		net = f;
+	git_repository_free(repo);
+	repo = NULL;
+	/* Import what we have even when the fetch failed: an earlier fetch may
+	 * have brought branches, and held changes may be due. */
+	rc = ps_sync_import(r, false, res, progress, ctx);
+	if (!rc && net) {
+		rc = net;
+		if (pushmsg[0] && !f)
+			ps_error_set(net, "%s", pushmsg);
+	}
+done:
+	git_repository_free(repo);
+	{
+		long long batch = 0;
+		ps_store *s = ps_replica_store(r);
+		ps_store_meta_get_int(s, "delivered_batch", &batch, 0);
+		sqlite3_stmt *st = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE batch IS NOT NULL AND batch <= ?1");
+		if (st) {
+			sqlite3_bind_int64(st, 1, batch);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				res->delivered = sqlite3_column_int64(st, 0);
+			sqlite3_reset(st);
+		}
+	}
+	finish(r, res, rc);
+	if (rc)
+		snprintf(res->message, sizeof(res->message), "%s", ps_error_last());
+	close(lock);
+	return rc;
+}

@@ -1,0 +1,102 @@
+/* text.c - Unicode handling through utf8proc: validation, NFC, width.
+ * Every string a person types or a file carries is checked here before it
+ * can reach a change. Never guesses an encoding: invalid UTF-8 is an error. */
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+#include "plansync/text.h"
+#include "plansync/error.h"
+
+bool ps_text_valid_utf8(const char *s, size_t len)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t i = 0;
+	while (i < len) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (n <= 0 || cp == 0)
+			return false;
+		i += (size_t)n;
+	}
+	return true;
+}
+
+int ps_text_clean(char **out, const char *in, size_t max_chars, bool allow_newline,
+		  const char *what)
+{
+	*out = NULL;
+	size_t len = strlen(in);
+	if (!ps_text_valid_utf8(in, len))
+		return ps_error_set(PS_EINVALID, "%s is not valid UTF-8 text; save the input as UTF-8 and try again", what);
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)in;
+	size_t i = 0, chars = 0;
+	while (i < len) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (cp < 0x20 || cp == 0x7f) {
+			if (!(allow_newline && (cp == '\n' || cp == '\t')))
+				return ps_error_set(PS_EINVALID, "%s contains a control character (U+%04X); remove it", what, (unsigned)cp);
+		}
+		chars++;
+		i += (size_t)n;
+	}
+	if (chars > max_chars)
+		return ps_error_set(PS_EINVALID, "%s is too long: %zu characters, at most %zu allowed", what, chars, max_chars);
+	utf8proc_uint8_t *nfc = utf8proc_NFC(p);
+	if (!nfc)
+		return ps_error_set(PS_ENOMEM, "out of memory normalising %s", what);
+	*out = (char *)nfc;
+	return 0;
+}
+
+size_t ps_text_width(const char *s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t w = 0;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
+	while (*p && (n = utf8proc_iterate(p, -1, &cp)) > 0) {
+		int cw = utf8proc_charwidth(cp);
+		w += cw > 0 ? (size_t)cw : 0;
+		p += n;
+	}
+	return w;
+}
+
+char *ps_text_fit(const char *s, size_t cols)
+{
+	if (ps_text_width(s) <= cols)
+		return strdup(s);
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t w = 0, bytes = 0;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t n;
+	while (p[bytes] && (n = utf8proc_iterate(p + bytes, -1, &cp)) > 0) {
+		int cw = utf8proc_charwidth(cp);
+		if (w + (size_t)(cw > 0 ? cw : 0) + 1 > cols)
+			break;
+		w += (size_t)(cw > 0 ? cw : 0);
+		bytes += (size_t)n;
+	}
+	char *r = malloc(bytes + 4);
+	if (!r)
+		return NULL;
+	memcpy(r, s, bytes);
+	memcpy(r + bytes, "\xe2\x80\xa6", 4); /* … */
+	return r;
+}
+
+bool ps_slug_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return false;
+		if (c == '-' && s[i + 1] == '-')
+			return false;
+	}
+	return true;
+}
