@@ -287,6 +287,8 @@ int ps_json_parse_strict(cJSON **out, const char *data, size_t len, const char *
 	for (size_t i = 0; i < len; i++) {
 		char c = data[i];
 		if (in_str) {
+			if (c == '\\' && i + 5 < len && !memcmp(data + i + 1, "u0000", 5))
+				return ps_error_set(PS_EINVALID, "%s: a string holds \\u0000", what);
 			if (c == '\\')
 				i++;
 			else if (c == '"')

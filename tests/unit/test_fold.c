@@ -1,0 +1,239 @@
+/* test_fold.c - the state is a pure function of the set of changes:
+ * order-independent, idempotent, conflicts found through the base chain
+ * and cleared by a change whose base covers them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util.h"
+#include "plansync/change.h"
+#include "plansync/fold.h"
+#include "plansync/json.h"
+#include "plansync/error.h"
+
+typedef struct spec {
+	const char *replica;
+	unsigned hlc;
+	const char *record;
+	const char *fields; /* JSON, NULL for retire */
+	int base[4];        /* indexes into the same array, -1 ends */
+} spec;
+
+static char ids[64][PS_CHANGE_ID_MAX + 1];
+
+static ps_change *make(const spec *sp, int i)
+{
+	const char *base[4];
+	size_t nb = 0;
+	for (int k = 0; k < 4 && sp[i].base[k] >= 0; k++)
+		base[nb++] = ids[sp[i].base[k]];
+	ps_change *c = NULL;
+	char office[64];
+	snprintf(office, sizeof(office), "%s", sp[i].replica);
+	*strrchr(office, '-') = '\0';
+	assert_int_equal(ps_change_new(&c, office, sp[i].replica, "t", PS_HLC_MAKE(sp[i].hlc, 0), sp[i].record,
+				       sp[i].fields ? PS_OP_SET : PS_OP_RETIRE, base, nb,
+				       sp[i].fields ? cJSON_Parse(sp[i].fields) : NULL, NULL), 0);
+	snprintf(ids[i], sizeof(ids[i]), "%s", c->id);
+	return c;
+}
+
+static int insert(ps_store *s, ps_change *c)
+{
+	char *b = NULL;
+	size_t n;
+	assert_int_equal(ps_change_encode(&b, &n, c), 0);
+	assert_int_equal(ps_store_begin(s), 0);
+	int rc = ps_store_insert_change(s, c, b, n, false, NULL);
+	if (rc == 0)
+		assert_int_equal(ps_fold_record(s, c->record), 0);
+	assert_int_equal(ps_store_commit(s), 0);
+	free(b);
+	return rc;
+}
+
+static char *snapshot(ps_store *s)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(ps_store_db(s),
+		"SELECT coalesce((SELECT group_concat(x, ';') FROM (SELECT record||'|'||field||'|'||value||'|'||change AS x FROM state ORDER BY record, field)), '') "
+		"|| '#' || coalesce((SELECT group_concat(x, ';') FROM (SELECT record||'|'||field||'|'||changes AS x FROM conflicts ORDER BY record, field)), '') "
+		"|| '#' || coalesce((SELECT group_concat(x, ';') FROM (SELECT id||'|'||retired||'|'||changes||'|'||last AS x FROM records ORDER BY id)), '')",
+		-1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	char *r = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return r;
+}
+
+static long conflicts(ps_store *s)
+{
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(ps_store_db(s), "SELECT count(*) FROM conflicts", -1, &st, NULL);
+	sqlite3_step(st);
+	long n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+#define R "progress/x/p1-t1/2021"
+static const spec scenario[] = {
+	{"x-a", 1, R, "{\"status\":\"on_track\",\"percent\":10}", {-1}},
+	{"x-b", 2, R, "{\"status\":\"delayed\"}", {0, -1}},
+	{"x-a", 3, R, "{\"status\":\"done\"}", {0, -1}},      /* concurrent with 1 */
+	{"x-b", 4, R, "{\"percent\":50}", {1, -1}},           /* concurrent with 2, other field */
+	{"x-a", 5, R, "{\"status\":\"done\"}", {2, 3, -1}},   /* resolves the status conflict */
+};
+
+static void conflict_found_and_resolved(void **st)
+{
+	char *dir = tmpdir_new();
+	ps_store *s = store_new(dir, "c.db");
+	ps_change *c[5];
+	for (int i = 0; i < 5; i++)
+		c[i] = make(scenario, i);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(insert(s, c[i]), 0);
+	char *snap = snapshot(s);
+	/* status: the later id wins everywhere, and the conflict is listed */
+	assert_non_null(strstr(snap, R "|status|\"done\"|"));
+	assert_non_null(strstr(snap, R "|percent|50|"));
+	assert_int_equal(conflicts(s), 1);
+	assert_non_null(strstr(snap, "#" R "|status|[\""));
+	free(snap);
+	/* importing again changes nothing */
+	char *before = snapshot(s);
+	assert_int_equal(insert(s, c[1]), PS_EEXISTS);
+	assert_int_equal(ps_store_begin(s), 0);
+	assert_int_equal(ps_fold_record(s, R), 0);
+	assert_int_equal(ps_store_commit(s), 0);
+	char *after = snapshot(s);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	/* a change whose base names both clears it */
+	assert_int_equal(insert(s, c[4]), 0);
+	assert_int_equal(conflicts(s), 0);
+	for (int i = 0; i < 5; i++)
+		ps_change_free(c[i]);
+	ps_store_free(s);
+	tmpdir_remove(dir);
+}
+
+static void same_value_is_no_conflict(void **st)
+{
+	static const spec sp[] = {
+		{"x-a", 1, R, "{\"status\":\"on_track\"}", {-1}},
+		{"x-b", 2, R, "{\"status\":\"done\"}", {0, -1}},
+		{"x-a", 3, R, "{\"status\":\"done\"}", {0, -1}},
+	};
+	char *dir = tmpdir_new();
+	ps_store *s = store_new(dir, "c.db");
+	for (int i = 0; i < 3; i++) {
+		ps_change *c = make(sp, i);
+		assert_int_equal(insert(s, c), 0);
+		ps_change_free(c);
+	}
+	assert_int_equal(conflicts(s), 0);
+	ps_store_free(s);
+	tmpdir_remove(dir);
+}
+
+/* Many random histories, each inserted in many random orders. */
+static void order_independent(void **st)
+{
+	char *dir = tmpdir_new();
+	uint64_t seed = 42;
+	static const char *recs[] = {"progress/x/p1-t1/2021", "progress/x/p1-t2/2021", "task/p1-t1"};
+	static const char *reps[] = {"x-a", "x-b", "x-c"};
+	static const char *vals[] = {"on_track", "delayed", "done", "at_risk"};
+	for (int round = 0; round < 8; round++) {
+		enum { N = 30 };
+		spec sp[N];
+		char fbuf[N][96];
+		for (int i = 0; i < N; i++) {
+			int rec = (int)(rnd(&seed) % 3);
+			sp[i].replica = reps[rnd(&seed) % 3];
+			sp[i].hlc = (unsigned)(i + 1);
+			sp[i].record = recs[rec];
+			if (rnd(&seed) % 10 == 0 && i > 0) {
+				sp[i].fields = NULL;
+			} else {
+				if (rnd(&seed) % 2)
+					snprintf(fbuf[i], sizeof(fbuf[i]), "{\"status\":\"%s\"}", vals[rnd(&seed) % 4]);
+				else
+					snprintf(fbuf[i], sizeof(fbuf[i]), "{\"status\":\"%s\",\"percent\":%u}", vals[rnd(&seed) % 4], rnd(&seed) % 101);
+				sp[i].fields = fbuf[i];
+			}
+			/* base: a random subset of up to 3 earlier changes of the same record */
+			int nb = 0;
+			for (int j = i - 1; j >= 0 && nb < 3; j--)
+				if (sp[j].record == sp[i].record && rnd(&seed) % 2)
+					sp[i].base[nb++] = j;
+			sp[i].base[nb] = -1;
+		}
+		ps_change *c[N];
+		for (int i = 0; i < N; i++)
+			c[i] = make(sp, i);
+		char *ref = NULL;
+		for (int perm = 0; perm < 12; perm++) {
+			int order[N];
+			for (int i = 0; i < N; i++)
+				order[i] = i;
+			for (int i = N - 1; i > 0 && perm; i--) {
+				int j = (int)(rnd(&seed) % (unsigned)(i + 1));
+				int t = order[i];
+				order[i] = order[j];
+				order[j] = t;
+			}
+			char name[32];
+			snprintf(name, sizeof(name), "r%d-p%d.db", round, perm);
+			ps_store *s = store_new(dir, name);
+			for (int i = 0; i < N; i++)
+				assert_int_equal(insert(s, c[order[i]]), 0);
+			for (int i = 0; i < N / 3; i++) /* duplicates change nothing */
+				assert_int_equal(insert(s, c[order[i]]), PS_EEXISTS);
+			char *snap = snapshot(s);
+			if (!ref)
+				ref = snap;
+			else {
+				assert_string_equal(ref, snap);
+				free(snap);
+			}
+			ps_store_free(s);
+		}
+		free(ref);
+		for (int i = 0; i < N; i++)
+			ps_change_free(c[i]);
+	}
+	tmpdir_remove(dir);
+}
+
+static void retire_then_set(void **st)
+{
+	static const spec sp[] = {
+		{"tinh-a", 1, "task/p1-t1", "{\"text\":\"a\"}", {-1}},
+		{"tinh-a", 2, "task/p1-t1", NULL, {0, -1}},
+		{"tinh-a", 3, "task/p1-t1", "{\"text\":\"b\"}", {1, -1}},
+	};
+	char *dir = tmpdir_new();
+	ps_store *s = store_new(dir, "c.db");
+	for (int i = 0; i < 3; i++) {
+		ps_change *c = make(sp, i);
+		insert(s, c);
+		ps_change_free(c);
+		char *snap = snapshot(s);
+		assert_non_null(strstr(snap, i == 1 ? "task/p1-t1|1|" : "task/p1-t1|0|"));
+		free(snap);
+	}
+	ps_store_free(s);
+	tmpdir_remove(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(conflict_found_and_resolved), cmocka_unit_test(same_value_is_no_conflict),
+		cmocka_unit_test(order_independent), cmocka_unit_test(retire_then_set),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,129 @@
+/* test_store.c - changes stored once, integrity alarm, heads, concurrent writers. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "util.h"
+#include "plansync/change.h"
+#include "plansync/error.h"
+
+static ps_change *mk(unsigned hlc, const char *note, const char *base)
+{
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "note", note);
+	ps_change *c = NULL;
+	const char *b[1] = {base};
+	assert_int_equal(ps_change_new(&c, "x", "x-a", "t", PS_HLC_MAKE(hlc, 0), "progress/x/p1-t1/2021", PS_OP_SET,
+				       b, base ? 1 : 0, f, NULL), 0);
+	return c;
+}
+
+static int put(ps_store *s, ps_change *c)
+{
+	char *b;
+	size_t n;
+	ps_change_encode(&b, &n, c);
+	int rc = ps_store_insert_change(s, c, b, n, true, NULL);
+	free(b);
+	return rc;
+}
+
+static void insert_once_and_alarm(void **st)
+{
+	char *dir = tmpdir_new();
+	ps_store *s = store_new(dir, "s.db");
+	ps_change *a = mk(1, "one", NULL), *a2 = mk(1, "other bytes", NULL);
+	assert_int_equal(put(s, a), 0);
+	assert_int_equal(put(s, a), PS_EEXISTS);
+	assert_int_equal(put(s, a2), PS_ECONFLICT);
+	assert_non_null(strstr(ps_error_last(), "different content"));
+	ps_change_free(a);
+	ps_change_free(a2);
+	ps_store_free(s);
+	tmpdir_remove(dir);
+}
+
+static void heads(void **st)
+{
+	char *dir = tmpdir_new();
+	ps_store *s = store_new(dir, "s.db");
+	ps_change *a = mk(1, "a", NULL);
+	ps_change *b = mk(2, "b", a->id);
+	ps_change *c = mk(3, "c", a->id);
+	char **h;
+	size_t n;
+	/* out of order: b before a */
+	put(s, b);
+	put(s, a);
+	assert_int_equal(ps_store_heads(s, a->record, &h, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0], b->id);
+	ps_strv_free(h, n);
+	put(s, c);
+	assert_int_equal(ps_store_heads(s, a->record, &h, &n), 0);
+	assert_int_equal(n, 2);
+	ps_strv_free(h, n);
+	ps_change_free(a);
+	ps_change_free(b);
+	ps_change_free(c);
+	ps_store_free(s);
+	tmpdir_remove(dir);
+}
+
+struct writer {
+	const char *dir;
+	int id, n, errors;
+};
+
+static void *write_loop(void *p)
+{
+	struct writer *w = p;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/w.db", w->dir);
+	ps_store *s = NULL;
+	if (ps_store_open(&s, path, false)) {
+		w->errors = w->n;
+		return NULL;
+	}
+	for (int i = 0; i < w->n; i++) {
+		char key[32];
+		snprintf(key, sizeof(key), "k%d-%d", w->id, i);
+		if (ps_store_begin(s) || ps_store_meta_set(s, key, "v") || ps_store_commit(s))
+			w->errors++;
+	}
+	ps_store_free(s);
+	return NULL;
+}
+
+static void concurrent_writers(void **st)
+{
+	char *dir = tmpdir_new();
+	ps_store *s = store_new(dir, "w.db");
+	pthread_t t[4];
+	struct writer w[4];
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct writer){dir, i, 200, 0};
+		pthread_create(&t[i], NULL, write_loop, &w[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].errors, 0);
+	}
+	sqlite3_stmt *q;
+	sqlite3_prepare_v2(ps_store_db(s), "SELECT count(*) FROM meta WHERE key LIKE 'k%'", -1, &q, NULL);
+	sqlite3_step(q);
+	assert_int_equal(sqlite3_column_int(q, 0), 800);
+	sqlite3_finalize(q);
+	ps_store_free(s);
+	tmpdir_remove(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(insert_once_and_alarm), cmocka_unit_test(heads),
+		cmocka_unit_test(concurrent_writers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,60 @@
+/* test_text.c - UTF-8 validation, NFC, display width, slugs. */
+#include <stdlib.h>
+#include <string.h>
+#include "util.h"
+#include "plansync/text.h"
+#include "plansync/error.h"
+
+static void nfc_applied(void **st)
+{
+	/* "ệ" decomposed: e + U+0323 dot below + U+0302 circumflex */
+	char *out = NULL;
+	assert_int_equal(ps_text_clean(&out, "Vi\x65\xcc\xa3\xcc\x82t", 100, false, "t"), 0);
+	assert_string_equal(out, "Vi\xe1\xbb\x87t");
+	free(out);
+}
+
+static void rejects_bad(void **st)
+{
+	char *out = NULL;
+	assert_int_equal(ps_text_clean(&out, "abc\xff", 100, false, "t"), PS_EINVALID);
+	assert_int_equal(ps_text_clean(&out, "a\x01" "b", 100, false, "t"), PS_EINVALID);
+	assert_int_equal(ps_text_clean(&out, "a\nb", 100, false, "t"), PS_EINVALID);
+	assert_int_equal(ps_text_clean(&out, "a\nb", 100, true, "t"), 0);
+	free(out);
+	assert_int_equal(ps_text_clean(&out, "\xc3\xa9\xc3\xa9\xc3\xa9", 2, false, "t"), PS_EINVALID);
+	assert_null(out);
+	assert_false(ps_text_valid_utf8("\xc0\x80", 2)); /* overlong NUL */
+	assert_false(ps_text_valid_utf8("\xed\xa0\x80", 3)); /* surrogate */
+}
+
+static void width(void **st)
+{
+	assert_int_equal(ps_text_width("Hải Dương"), 9);
+	assert_int_equal(ps_text_width("\xe4\xb8\xad"), 2); /* CJK wide */
+	char *f = ps_text_fit("Nguyễn Thị Lan", 6);
+	assert_int_equal(ps_text_width(f), 6);
+	assert_string_equal(f, "Nguyễ…");
+	free(f);
+}
+
+static void slugs(void **st)
+{
+	assert_true(ps_slug_valid("tx-kinh-mon"));
+	assert_true(ps_slug_valid("2021-q3"));
+	assert_false(ps_slug_valid("Tinh"));
+	assert_false(ps_slug_valid("-a"));
+	assert_false(ps_slug_valid("a--b"));
+	assert_false(ps_slug_valid("a/b"));
+	assert_false(ps_slug_valid(".."));
+	assert_false(ps_slug_valid(""));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(nfc_applied), cmocka_unit_test(rejects_bad),
+		cmocka_unit_test(width), cmocka_unit_test(slugs),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
