@@ -15,6 +15,7 @@
 #include "plansync/text.h"
 
 /* Fields from the options; *bad names the option at fault on error. */
+/* reporter_default (may be NULL) fills the reporter when none is given. */
 static int build(cJSON **out, const ps_progress_in *in, const char *reporter_default, const char **bad)
 {
 	*out = NULL;
@@ -83,9 +84,11 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 	}
 	const char *rep = in->reporter ? in->reporter : reporter_default;
 	*bad = "reporter";
-	if ((rc = ps_text_clean(&clean, rep, 200, false, "reporter")))
-		goto out;
-	cJSON_AddStringToObject(f, "reporter", clean);
+	if (rep) {
+		if ((rc = ps_text_clean(&clean, rep, 200, false, "reporter")))
+			goto out;
+		cJSON_AddStringToObject(f, "reporter", clean);
+	}
 	*bad = NULL;
 out:
 	free(clean);
@@ -129,10 +132,15 @@ static int set_one(ps_replica *r, const char *task, const char *period, const ps
 	if (rc)
 		return rc;
 	cJSON *fields = NULL;
-	if ((rc = build(&fields, in, ps_replica_author(r), bad)))
-		return rc;
 	char rec[PS_RECORD_ID_MAX + 1];
 	snprintf(rec, sizeof(rec), "progress/%s/%s/%s", ps_replica_office(r), task, period);
+	/* The reporter defaults to the person on the first report only, so a
+	 * colleague's later edit does not rewrite who reported. */
+	int live = ps_replica_record_live(r, rec);
+	if (live < 0)
+		return live;
+	if ((rc = build(&fields, in, live ? NULL : ps_replica_author(r), bad)))
+		return rc;
 	*bad = "reason";
 	rc = ps_replica_write(r, rec, PS_OP_SET, fields, reason, in_txn, id_out);
 	if (rc != PS_EINVALID)

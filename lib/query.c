@@ -272,23 +272,53 @@ int ps_query_progress(ps_replica *r, const char *office, const char *task, const
 
 /* ---- log ---- */
 
+/* The record's changes in id order, each {id, fields, base: [...]}. */
 static cJSON *changes_of(ps_store *s, const char *record)
 {
 	cJSON *arr = cJSON_CreateArray();
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT id, fields, op FROM changes WHERE record = ?1 ORDER BY id");
-	if (!st || !arr) {
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT id, fields FROM changes WHERE record = ?1 ORDER BY id");
+	sqlite3_stmt *ed = ps_store_stmt(s, "SELECT parent FROM edges WHERE child = ?1");
+	if (!st || !ed || !arr) {
 		cJSON_Delete(arr);
 		return NULL;
 	}
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "id", (const char *)sqlite3_column_text(st, 0));
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		cJSON_AddStringToObject(o, "id", id);
 		cJSON_AddItemToObject(o, "fields", cJSON_Parse((const char *)sqlite3_column_text(st, 1)));
+		cJSON *base = cJSON_AddArrayToObject(o, "base");
+		sqlite3_reset(ed);
+		sqlite3_bind_text(ed, 1, id, -1, SQLITE_STATIC);
+		while (sqlite3_step(ed) == SQLITE_ROW)
+			cJSON_AddItemToArray(base, cJSON_CreateString((const char *)sqlite3_column_text(ed, 0)));
 		cJSON_AddItemToArray(arr, o);
 	}
+	sqlite3_reset(ed);
 	sqlite3_reset(st);
 	return arr;
+}
+
+static cJSON *find_change(cJSON *hist, const char *id)
+{
+	for (cJSON *h = hist->child; h; h = h->next)
+		if (!strcmp(str(h, "id"), id))
+			return h;
+	return NULL;
+}
+
+/* Mark every ancestor of c through the base chain ("seen": true). */
+static void mark_ancestors(cJSON *hist, cJSON *c)
+{
+	cJSON *base = cJSON_GetObjectItemCaseSensitive(c, "base");
+	for (cJSON *b = base ? base->child : NULL; b; b = b->next) {
+		cJSON *p = find_change(hist, b->valuestring);
+		if (p && !cJSON_GetObjectItemCaseSensitive(p, "seen")) {
+			cJSON_AddTrueToObject(p, "seen");
+			mark_ancestors(hist, p);
+		}
+	}
 }
 
 int ps_query_log(ps_replica *r, const char *record, long limit, cJSON **out)
@@ -326,30 +356,29 @@ int ps_query_log(ps_replica *r, const char *record, long limit, cJSON **out)
 		cJSON_AddItemToArray(*out, o);
 	}
 	sqlite3_reset(st);
-	/* Old values: the record's state just before each change, by id order. */
+	/* Old values: what the writer saw, the state folded from the change's
+	 * base chain (not whatever happened to sort before it). */
 	for (cJSON *o = (*out)->child; o; o = o->next) {
-		const char *id = str(o, "id");
 		cJSON *hist = changes_of(s, str(o, "record"));
-		cJSON *before = cJSON_CreateObject(), *diff = cJSON_AddArrayToObject(o, "fields");
-		for (cJSON *h = hist ? hist->child : NULL; h; h = h->next) {
-			cJSON *f = cJSON_GetObjectItemCaseSensitive(h, "fields");
-			if (!strcmp(str(h, "id"), id)) {
-				for (cJSON *v = f ? f->child : NULL; v; v = v->next) {
-					cJSON *d = cJSON_CreateObject();
-					cJSON *old = cJSON_GetObjectItemCaseSensitive(before, v->string);
-					cJSON_AddStringToObject(d, "field", v->string);
-					cJSON_AddItemToObject(d, "old", old ? cJSON_Duplicate(old, 1) : cJSON_CreateNull());
-					cJSON_AddItemToObject(d, "new", cJSON_Duplicate(v, 1));
-					cJSON_AddItemToArray(diff, d);
+		cJSON *self = hist ? find_change(hist, str(o, "id")) : NULL;
+		cJSON *diff = cJSON_AddArrayToObject(o, "fields");
+		if (self)
+			mark_ancestors(hist, self);
+		cJSON *f = self ? cJSON_GetObjectItemCaseSensitive(self, "fields") : NULL;
+		for (cJSON *v = f ? f->child : NULL; v; v = v->next) {
+			const cJSON *old = NULL;
+			for (cJSON *h = hist->child; h != self; h = h->next)
+				if (cJSON_GetObjectItemCaseSensitive(h, "seen")) {
+					const cJSON *hv = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(h, "fields"), v->string);
+					if (hv)
+						old = hv; /* later ids win */
 				}
-				break;
-			}
-			for (cJSON *v = f ? f->child : NULL; v; v = v->next) {
-				cJSON_DeleteItemFromObjectCaseSensitive(before, v->string);
-				cJSON_AddItemToObject(before, v->string, cJSON_Duplicate(v, 1));
-			}
+			cJSON *d = cJSON_CreateObject();
+			cJSON_AddStringToObject(d, "field", v->string);
+			cJSON_AddItemToObject(d, "old", old ? cJSON_Duplicate(old, 1) : cJSON_CreateNull());
+			cJSON_AddItemToObject(d, "new", cJSON_Duplicate(v, 1));
+			cJSON_AddItemToArray(diff, d);
 		}
-		cJSON_Delete(before);
 		cJSON_Delete(hist);
 	}
 	return 0;

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The demo scenario, run with the plansync binary given as $1 (scripts/demo.sh
+# builds it; the test suite runs this with its own build).
+set -euo pipefail
+P=$1
+keep=0
+[ "${2:-}" = "--keep" ] && keep=1
+work=$(mktemp -d "${TMPDIR:-/tmp}/plansync-demo.XXXXXX")
+[ $keep -eq 1 ] || trap 'rm -rf "$work"' EXIT
+cd "$work"
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*" | sed "s#$P#plansync#g"; "$@"; }
+
+say "A shared bare Git repository (a folder on a server or a USB stick)"
+run git init -q --bare shared.git
+echo "created $work/shared.git"
+
+say "The province imports the bundled plan and publishes it"
+run "$P" init tinh --office tinh --replica hq --remote "$work/shared.git" --user "Trần Văn Hùng"
+run "$P" -C tinh plan import --default
+run "$P" -C tinh sync
+run "$P" -C tinh plan show
+
+say "Three districts join: Kinh Môn (two machines), Bình Giang, Nam Sách"
+run "$P" init kinhmon-1 --office tx-kinh-mon --replica pc1 --remote "$work/shared.git" --user "Nguyễn Thị Lan"
+run "$P" init kinhmon-2 --office tx-kinh-mon --replica pc2 --remote "$work/shared.git" --user "Phạm Văn Minh"
+run "$P" init binhgiang --office binh-giang --replica pc1 --remote "$work/shared.git" --user "Lê Thị Hoa"
+run "$P" init namsach --office nam-sach --replica pc1 --remote "$work/shared.git" --user "Vũ Đức Thắng"
+run "$P" -C binhgiang plan targets --office binh-giang
+
+say "Offline, each office records its progress"
+run "$P" -C binhgiang progress set p2-t7 2021 --status on_track --percent 35 --note "Hoàn thành 9/13 tiêu chí đô thị loại IV" --evidence "BC-45/UBND"
+run "$P" -C binhgiang progress set p2-t7 2022 --status on_track --percent 60 --actual 11
+run "$P" -C namsach progress set p2-t7 2021 --status at_risk --percent 20 --note "Thiếu vốn đầu tư hạ tầng" --reason "báo cáo quý IV"
+run "$P" -C kinhmon-1 progress set p2-t6 2021 --status on_track --percent 40 --note "Đã phê duyệt quy hoạch chung"
+run "$P" -C kinhmon-1 sync
+run "$P" -C kinhmon-2 sync
+
+say "Both Kinh Môn machines edit the same report while offline"
+run "$P" -C kinhmon-1 progress set p2-t6 2021 --status done --percent 100 --reason "đã nghiệm thu"
+run "$P" -C kinhmon-2 progress set p2-t6 2021 --status delayed --note "Chậm giải phóng mặt bằng" --reason "họp giao ban"
+
+say "Everyone syncs until nothing moves"
+replicas="tinh kinhmon-1 kinhmon-2 binhgiang namsach"
+for round in 1 2 3 4 5; do
+  moved=0
+  for r in $replicas; do
+    out=$("$P" -C "$r" sync --json)
+    e=$(printf '%s' "$out" | sed -n 's/.*"exported": \([0-9]*\).*/\1/p')
+    i=$(printf '%s' "$out" | sed -n 's/.*"imported": \([0-9]*\).*/\1/p')
+    printf 'round %d  %-10s exported %s, imported %s\n' "$round" "$r" "$e" "$i"
+    [ "$e$i" = "00" ] || moved=1
+  done
+  [ $moved -eq 0 ] && break
+done
+
+say "Converged: the province's view of district progress"
+run "$P" -C tinh progress show
+for r in $replicas; do "$P" -C "$r" dump | sha256sum | sed "s/ .*/  $r/"; done
+n=$(for r in $replicas; do "$P" -C "$r" dump | sha256sum; done | sort -u | wc -l)
+[ "$n" -eq 1 ] && echo "all five replicas hold byte-identical state" || { echo "replicas differ" >&2; exit 1; }
+
+say "The conflict that was found (same everywhere until a person resolves it)"
+run "$P" -C tinh conflicts
+
+say "Kinh Môn settles it; the resolution syncs everywhere"
+id=$("$P" -C kinhmon-1 conflicts --json | sed -n 's/.*"change": "\([^"]*-pc1\)".*/\1/p' | head -1)
+run "$P" -C kinhmon-1 resolve progress/tx-kinh-mon/p2-t6/2021 status --take "$id"
+for r in kinhmon-1 tinh; do "$P" -C "$r" sync >/dev/null; done
+run "$P" -C tinh conflicts
+
+say "History of one report: plansync log"
+run "$P" -C tinh log progress/tx-kinh-mon/p2-t6/2021
+
+say "The audit trail in stock Git: git log --all --stat on the shared repository"
+run git -C shared.git log --all --stat --format='commit %h%nAuthor: %an <%ae>%nDate:   %ad%n%n%w(0,4,4)%B' --date=iso | sed -n '1,80p'
+echo "..."
+
+say "Status of the province replica"
+run "$P" -C tinh status
+if [ $keep -eq 1 ]; then echo; echo "kept: $work"; fi

@@ -1,0 +1,36 @@
+# lib.sh - helpers for the end-to-end tests: real binaries, real Git
+# repositories, a temporary directory removed on exit.
+set -euo pipefail
+P=${PLANSYNC:?set PLANSYNC to the plansync binary}
+SRC=${PLANSYNC_SRC:?set PLANSYNC_SRC to the source tree}
+T=$(mktemp -d "${TMPDIR:-/tmp}/plansync-e2e.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+export GIT_AUTHOR_NAME=test GIT_AUTHOR_EMAIL=test@example.invalid GIT_COMMITTER_NAME=test GIT_COMMITTER_EMAIL=test@example.invalid
+failures=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+finish() {
+  if [ "$failures" -ne 0 ]; then echo "$failures failure(s)" >&2; exit 1; fi
+  echo "all passed"
+}
+# expect_fail CODE PATTERN CMD...: CMD exits with CODE and stderr matches PATTERN.
+expect_fail() {
+  local code=$1 pat=$2; shift 2
+  local err rc=0
+  err=$("$@" 2>&1 >/dev/null) || rc=$?
+  if [ "$rc" -ne "$code" ]; then bad "'$*' exited $rc, expected $code (stderr: $err)"; return; fi
+  if ! printf '%s' "$err" | grep -qiE -- "$pat"; then bad "'$*': message '$err' lacks /$pat/"; return; fi
+  ok "refused: $* -> $err"
+}
+# A province with the default plan and a bare remote.
+setup_province() {
+  git init -q --bare remote.git
+  "$P" init tinh --office tinh --replica hq --remote "$T/remote.git" --user "Cán bộ Tỉnh" >/dev/null
+  "$P" -C tinh plan import >/dev/null
+  "$P" -C tinh sync >/dev/null
+}
+district() { # district DIR OFFICE SUFFIX
+  "$P" init "$1" --office "$2" --replica "$3" --remote "$T/remote.git" --user "Cán bộ $2" >/dev/null
+}
+json_num() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p" | head -1; }
