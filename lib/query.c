@@ -13,6 +13,7 @@
 #include "plansync/json.h"
 #include "plansync/record.h"
 #include "plansync/sync.h"
+#include "plansync/text.h"
 
 /* Natural order: "p1-t2" before "p1-t10". */
 static int natcmp(const char *a, const char *b)
@@ -196,9 +197,26 @@ static int keep_office(const cJSON *o, const void *arg)
 	return !arg || (str(o, "office") && !strcmp(str(o, "office"), arg));
 }
 
+/* A filter naming an office or program that the plan lacks is a typo: say so. */
+static int check_filter(ps_replica *r, const char *kind, const char *id)
+{
+	if (!id)
+		return 0;
+	char rec[PS_RECORD_ID_MAX + 1];
+	snprintf(rec, sizeof(rec), "%s/%s", kind, id);
+	int live = ps_slug_valid(id) ? ps_replica_record_live(r, rec) : 0;
+	if (live < 0)
+		return live;
+	return live ? 0 : ps_error_set(PS_ENOTFOUND, "unknown %s \"%s\"; see 'plansync plan show'", kind, id);
+}
+
 int ps_query_tasks(ps_replica *r, const char *program, const char *office, cJSON **out)
 {
 	ps_store *s = ps_replica_store(r);
+	int frc;
+	*out = NULL;
+	if ((frc = check_filter(r, "program", program)) || (frc = check_filter(r, "office", office)))
+		return frc;
 	cJSON *targets = NULL;
 	int rc = list_kind(s, "task", keep_program, program, out);
 	if (rc || (rc = list_kind(s, "target", keep_office, office, &targets))) {
@@ -227,6 +245,10 @@ int ps_query_tasks(ps_replica *r, const char *program, const char *office, cJSON
 
 int ps_query_targets(ps_replica *r, const char *office, cJSON **out)
 {
+	*out = NULL;
+	int frc = check_filter(r, "office", office);
+	if (frc)
+		return frc;
 	return list_kind(ps_replica_store(r), "target", keep_office, office, out);
 }
 
@@ -234,6 +256,11 @@ int ps_query_progress(ps_replica *r, const char *office, const char *task, const
 		      cJSON **out)
 {
 	ps_store *s = ps_replica_store(r);
+	int frc;
+	*out = NULL;
+	if ((frc = check_filter(r, "office", office)) || (frc = check_filter(r, "task", task)) ||
+	    (frc = check_filter(r, "period", period)))
+		return frc;
 	*out = cJSON_CreateArray();
 	if (!*out)
 		return ps_error_set(PS_ENOMEM, "out of memory");
@@ -441,6 +468,13 @@ int ps_resolve(ps_replica *r, const char *record, const char *field, const char 
 	       const char *value, char **id_out)
 {
 	ps_store *s = ps_replica_store(r);
+	ps_record_id rid;
+	int prc = ps_record_parse(&rid, record);
+	if (prc)
+		return prc;
+	if (strcmp(ps_record_owner(&rid, ps_replica_province(r)), ps_replica_office(r)))
+		return ps_error_set(PS_ENOTOWNER, "office %s may not write %s: only %s resolves its conflicts", ps_replica_office(r),
+				    record, ps_record_owner(&rid, ps_replica_province(r)));
 	sqlite3_stmt *st = ps_store_stmt(s, "SELECT changes FROM conflicts WHERE record = ?1 AND field = ?2");
 	if (!st)
 		return PS_ERROR;
