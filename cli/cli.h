@@ -73,6 +73,10 @@ int fail(int rc);
 int fail_msg(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print v as canonical JSON to stdout. */
 void print_json(const cJSON *v);
+/* After a write: the new change id as JSON or a sentence; frees id; 0. */
+int print_written(const args *a, const char *what, char *id);
+/* A string member of o, "" when absent. */
+const char *json_str(const cJSON *o, const char *key);
 /* Progress on a terminal (stderr), nothing otherwise. */
 void progress_tty(void *ctx, const char *what, long done, long total);
 

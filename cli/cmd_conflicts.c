@@ -48,14 +48,7 @@ int cmd_resolve(ctx *x, const args *a)
 	int rc = ps_resolve(x->r, a->pos[0], a->pos[1], take, value, &id);
 	if (rc)
 		return fail(rc);
-	if (a->json) {
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "change", id);
-		print_json(j);
-		cJSON_Delete(j);
-	} else {
-		printf("resolved %s %s (change %s); it goes out with the next sync\n", a->pos[0], a->pos[1], id);
-	}
-	free(id);
-	return 0;
+	char what[300];
+	snprintf(what, sizeof(what), "resolved %s %s", a->pos[0], a->pos[1]);
+	return print_written(a, what, id);
 }

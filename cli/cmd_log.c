@@ -11,12 +11,6 @@ const opt_spec opts_log[] = {
 	{NULL, 0, NULL, 0, NULL},
 };
 
-static const char *sget(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 int cmd_log(ctx *x, const args *a)
 {
 	const char *lim = arg_get(a, x->cmd, "limit");
@@ -34,7 +28,7 @@ int cmd_log(ctx *x, const args *a)
 		return 0;
 	}
 	for (const cJSON *e = j->child; e; e = e->next) {
-#define S(k) sget(e, k)
+#define S(k) json_str(e, k)
 		printf("%s UTC  %s  %s  %s%s\n", S("time"), S("office"), S("author"), S("record"),
 		       !strcmp(S("op"), "retire") ? "  (retired)" : "");
 		const cJSON *fs = cJSON_GetObjectItemCaseSensitive(e, "fields");

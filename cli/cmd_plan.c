@@ -52,12 +52,6 @@ int cmd_plan_import(ctx *x, const args *a)
 	return 0;
 }
 
-static const char *s_(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 int cmd_plan_show(ctx *x, const args *a)
 {
 	cJSON *j = NULL;
@@ -68,17 +62,17 @@ int cmd_plan_show(ctx *x, const args *a)
 		print_json(j);
 	} else {
 		const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "plan");
-		printf("%s\n%s, %s (term %s)\n\n", s_(h, "title"), s_(h, "issuer"), s_(h, "date"), s_(h, "term"));
+		printf("%s\n%s, %s (term %s)\n\n", json_str(h, "title"), json_str(h, "issuer"), json_str(h, "date"), json_str(h, "term"));
 		const char *hd[] = {"program", "period", "objectives", "tasks", "committee", "title"};
 		table *t = table_new(6, hd);
 		for (const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "programs")->child; p; p = p->next) {
 			char *cells[6];
-			cells[0] = strdup(s_(p, "id"));
-			cells[1] = strdup(s_(p, "period"));
+			cells[0] = strdup(json_str(p, "id"));
+			cells[1] = strdup(json_str(p, "period"));
 			cells[2] = cell_text(cJSON_GetObjectItemCaseSensitive(p, "objectives"));
 			cells[3] = cell_text(cJSON_GetObjectItemCaseSensitive(p, "tasks"));
 			cells[4] = cell_text(cJSON_GetObjectItemCaseSensitive(p, "committee_members"));
-			cells[5] = strdup(s_(p, "title"));
+			cells[5] = strdup(json_str(p, "title"));
 			table_row(t, (const char *const *)cells);
 			for (int i = 0; i < 6; i++)
 				free(cells[i]);

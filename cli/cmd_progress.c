@@ -39,17 +39,9 @@ int cmd_progress_set(ctx *x, const args *a)
 	}
 	if (rc)
 		return fail(rc);
-	if (a->json) {
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "change", id);
-		print_json(j);
-		cJSON_Delete(j);
-	} else {
-		printf("recorded %s %s for %s (change %s); it goes out with the next sync\n", a->pos[0], a->pos[1],
-		       ps_replica_office(x->r), id);
-	}
-	free(id);
-	return 0;
+	char what[300];
+	snprintf(what, sizeof(what), "recorded %s %s for %s", a->pos[0], a->pos[1], ps_replica_office(x->r));
+	return print_written(a, what, id);
 }
 
 int cmd_progress_show(ctx *x, const args *a)

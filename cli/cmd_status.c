@@ -11,12 +11,6 @@ static int num(const cJSON *o, const char *k)
 	return cJSON_IsNumber(v) ? v->valueint : 0;
 }
 
-static const char *str(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 int cmd_status(ctx *x, const args *a)
 {
 	cJSON *j = NULL;
@@ -30,9 +24,9 @@ int cmd_status(ctx *x, const args *a)
 	}
 	const cJSON *own = cJSON_GetObjectItemCaseSensitive(j, "own_changes");
 	const cJSON *ls = cJSON_GetObjectItemCaseSensitive(j, "last_sync");
-	printf("office:     %s (province %s)\n", str(j, "office"), str(j, "province"));
-	printf("replica:    %s, user %s\n", str(j, "replica"), str(j, "user"));
-	printf("remote:     %s\n", *str(j, "remote") ? str(j, "remote") : "(none: plansync config remote PATH)");
+	printf("office:     %s (province %s)\n", json_str(j, "office"), json_str(j, "province"));
+	printf("replica:    %s, user %s\n", json_str(j, "replica"), json_str(j, "user"));
+	printf("remote:     %s\n", *json_str(j, "remote") ? json_str(j, "remote") : "(none: plansync config remote PATH)");
 	printf("records:    %d, from %d changes, %d branches imported\n", num(j, "records"), num(j, "changes"), num(j, "branches"));
 	printf("own:        %d changes: %d not yet exported, %d committed, %d delivered to the remote\n",
 	       num(own, "total"), num(own, "not_exported"), num(own, "committed"), num(own, "delivered"));
@@ -40,7 +34,7 @@ int cmd_status(ctx *x, const args *a)
 	printf("problems:   %d%s\n", num(j, "problems"), num(j, "problems") ? " (plansync problems)" : "");
 	if (num(j, "held"))
 		printf("held:       %d changes with clocks in the future, applied when this clock catches up\n", num(j, "held"));
-	printf("last sync:  %s%s%s\n", *str(ls, "time") ? str(ls, "time") : "", *str(ls, "time") ? " UTC: " : "", str(ls, "result"));
+	printf("last sync:  %s%s%s\n", *json_str(ls, "time") ? json_str(ls, "time") : "", *json_str(ls, "time") ? " UTC: " : "", json_str(ls, "result"));
 	cJSON_Delete(j);
 	return 0;
 }

@@ -82,6 +82,26 @@ void print_json(const cJSON *v)
 	free(s);
 }
 
+int print_written(const args *a, const char *what, char *id)
+{
+	if (a->json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "change", id);
+		print_json(j);
+		cJSON_Delete(j);
+	} else {
+		printf("%s (change %s); it goes out with the next sync\n", what, id);
+	}
+	free(id);
+	return 0;
+}
+
+const char *json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
 void progress_tty(void *c, const char *what, long done, long total)
 {
 	(void)c;
