@@ -53,6 +53,7 @@ typedef struct cmd {
 } cmd;
 #define CMD_REPLICA 1u /* opens the replica before fn */
 #define CMD_JSON 2u    /* accepts --json */
+#define CMD_WRITES 4u  /* wakes a running daemon after success */
 
 typedef struct ctx {
 	const char *dir;

@@ -34,6 +34,12 @@ int cmd_status(ctx *x, const args *a)
 	printf("problems:   %d%s\n", num(j, "problems"), num(j, "problems") ? " (plansync problems)" : "");
 	if (num(j, "held"))
 		printf("held:       %d changes with clocks in the future, applied when this clock catches up\n", num(j, "held"));
+	const cJSON *dm = cJSON_GetObjectItemCaseSensitive(j, "daemon");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(dm, "running")))
+		printf("daemon:     running, pid %d%s%s%s\n", num(dm, "pid"), *json_str(dm, "next_attempt") ? ", next cycle " : "",
+		       json_str(dm, "next_attempt"), *json_str(dm, "next_attempt") ? " UTC" : "");
+	else
+		printf("daemon:     not running (start plansyncd, or sync by hand with plansync sync)\n");
 	printf("last sync:  %s%s%s\n", *json_str(ls, "time") ? json_str(ls, "time") : "", *json_str(ls, "time") ? " UTC: " : "", json_str(ls, "result"));
 	cJSON_Delete(j);
 	return 0;

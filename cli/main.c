@@ -10,26 +10,27 @@
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/repo.h"
+#include "plansync/daemon.h"
 
 #define VERSION "0.1.0"
 
 static const cmd commands[] = {
 	{"init", cmd_init, "Create a replica: a local database and Git repository for one office.", "DIR", opts_init, 1, 1, CMD_JSON,
 	 "With --remote, everything already on the remote is fetched and imported."},
-	{"config", cmd_config, "Show or change a setting (user.name, remote, sync.max_drift).", "[KEY [VALUE]]", opts_config, 0, 2, CMD_REPLICA | CMD_JSON, NULL},
-	{"plan import", cmd_plan_import, "Import a plan document (province only); only what differs becomes changes.", "[FILE]", opts_plan_import, 0, 1, CMD_REPLICA | CMD_JSON,
+	{"config", cmd_config, "Show or change a setting (user.name, remote, sync.max_drift).", "[KEY [VALUE]]", opts_config, 0, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
+	{"plan import", cmd_plan_import, "Import a plan document (province only); only what differs becomes changes.", "[FILE]", opts_plan_import, 0, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
 	 "Without FILE (or with --default) the bundled plan is imported."},
 	{"plan show", cmd_plan_show, "Show the plan: header and programs.", NULL, opts_plan_show, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
 	{"plan tasks", cmd_plan_tasks, "List the plan's tasks (content items).", NULL, opts_plan_tasks, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
 	{"plan targets", cmd_plan_targets, "List district-specific targets with their deadlines.", NULL, opts_plan_targets, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
-	{"progress set", cmd_progress_set, "Record this office's progress on a task for a period.", "TASK PERIOD", opts_progress_set, 2, 2, CMD_REPLICA | CMD_JSON,
+	{"progress set", cmd_progress_set, "Record this office's progress on a task for a period.", "TASK PERIOD", opts_progress_set, 2, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES,
 	 "Statuses: not_started, on_track, at_risk, delayed, done, cancelled. Works offline;\n'plansync sync' (or the daemon) sends it."},
 	{"progress show", cmd_progress_show, "Show recorded progress.", NULL, opts_progress_show, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
-	{"progress import", cmd_progress_import, "Record many progress rows from a CSV file, all or nothing.", "FILE.csv", opts_progress_import, 1, 1, CMD_REPLICA | CMD_JSON,
+	{"progress import", cmd_progress_import, "Record many progress rows from a CSV file, all or nothing.", "FILE.csv", opts_progress_import, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
 	 "The first line names the columns: task, period, and any of status, percent, actual,\nnote, evidence (references separated by ';'), reporter, reason."},
 	{"log", cmd_log, "The change history, newest first: who changed what, when and why.", "[RECORD]", opts_log, 0, 1, CMD_REPLICA | CMD_JSON, NULL},
 	{"conflicts", cmd_conflicts, "List fields that concurrent changes set to different values.", NULL, opts_conflicts, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
-	{"resolve", cmd_resolve, "Settle a conflict with one version or a new value.", "RECORD FIELD", opts_resolve, 2, 2, CMD_REPLICA | CMD_JSON, NULL},
+	{"resolve", cmd_resolve, "Settle a conflict with one version or a new value.", "RECORD FIELD", opts_resolve, 2, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
 	{"sync", cmd_sync, "Export local changes, push, fetch and import (one cycle).", NULL, opts_sync, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
 	{"status", cmd_status, "Office, replica, remote, counts, and the last sync in words.", NULL, opts_status, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
 	{"problems", cmd_problems, "Files and branches from the remote that were quarantined, with reasons.", NULL, opts_problems, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
@@ -46,93 +47,6 @@ static void usage(FILE *to)
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(to, "  %-17s %s\n", commands[i].name, commands[i].summary);
 	fprintf(to, "\n'plansync COMMAND --help' shows a command's options.\n");
-}
-
-int fail(int rc)
-{
-	fprintf(stderr, "plansync: %s\n", ps_error_last());
-	switch (rc) {
-	case PS_EINVALID: return EXIT_INPUT;
-	case PS_ENOTFOUND: return EXIT_INPUT;
-	case PS_ENOTOWNER: return EXIT_NOTOWNER;
-	case PS_EOFFLINE: return EXIT_OFFLINE;
-	case PS_EREJECTED: return EXIT_OFFLINE;
-	case PS_ECONFLICT: return EXIT_CONFLICT;
-	case PS_EEXISTS: return EXIT_INPUT;
-	default: return EXIT_FAIL;
-	}
-}
-
-int fail_msg(int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("plansync: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return code;
-}
-
-void print_json(const cJSON *v)
-{
-	char *s = ps_json_canonical(v);
-	if (s)
-		fputs(s, stdout);
-	free(s);
-}
-
-int print_written(const args *a, const char *what, char *id)
-{
-	if (a->json) {
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "change", id);
-		print_json(j);
-		cJSON_Delete(j);
-	} else {
-		printf("%s (change %s); it goes out with the next sync\n", what, id);
-	}
-	free(id);
-	return 0;
-}
-
-const char *json_str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-void progress_tty(void *c, const char *what, long done, long total)
-{
-	(void)c;
-	if (!isatty(STDERR_FILENO))
-		return;
-	if (total > 0)
-		fprintf(stderr, "\r%s: %ld/%ld%s", what, done, total, done >= total ? "\n" : "");
-	else
-		fprintf(stderr, "\r%s: %ld", what, done);
-}
-
-int read_file(const char *path, char **data, size_t *len)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	if (!f)
-		return ps_error_set(PS_ENOTFOUND, "cannot read %s: %s", path, strerror(errno));
-	ps_buf b = PS_BUF_INIT;
-	char tmp[65536];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		ps_buf_put(&b, tmp, n);
-	int err = ferror(f);
-	if (f != stdin)
-		fclose(f);
-	if (err || ps_buf_error(&b)) {
-		ps_buf_release(&b);
-		return ps_error_set(PS_ERROR, "cannot read %s", path);
-	}
-	*len = b.len;
-	*data = ps_buf_detach(&b);
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -208,6 +122,8 @@ int main(int argc, char **argv)
 			return fail(rc);
 	}
 	rc = c->fn(&x, &a);
+	if (rc == 0 && (c->flags & CMD_WRITES))
+		ps_daemon_wake(x.dir);
 	ps_replica_free(x.r);
 	return rc;
 }

@@ -57,7 +57,8 @@ int args_parse(args *a, const cmd *c, int argc, char **argv)
 			}
 			int i = find(c, name, shrt);
 			if (i < 0) {
-				fprintf(stderr, "plansync: %s: unknown option %s; see 'plansync %s --help'\n", c->name, s, c->name);
+				fprintf(stderr, "plansync: %s: unknown option %s; see 'plansync %s --help'\n", c->name,
+				        s, c->name);
 				return EXIT_USAGE;
 			}
 			const opt_spec *o = &c->opts[i];
@@ -68,7 +69,8 @@ int args_parse(args *a, const cmd *c, int argc, char **argv)
 				else if (k + 1 < argc)
 					v = argv[++k];
 				else {
-					fprintf(stderr, "plansync: %s: option --%s needs a value (%s)\n", c->name, o->name, o->arg);
+					fprintf(stderr, "plansync: %s: option --%s needs a value (%s)\n", c->name,
+					        o->name, o->arg);
 					return EXIT_USAGE;
 				}
 			} else if (inl) {
@@ -89,13 +91,15 @@ int args_parse(args *a, const cmd *c, int argc, char **argv)
 			continue;
 		}
 		if (a->npos >= c->max_pos) {
-			fprintf(stderr, "plansync: %s: unexpected argument \"%s\"; usage: plansync %s %s\n", c->name, s, c->name, c->usage ? c->usage : "");
+			fprintf(stderr, "plansync: %s: unexpected argument \"%s\"; usage: plansync %s %s\n", c->name, s,
+			        c->name, c->usage ? c->usage : "");
 			return EXIT_USAGE;
 		}
 		a->pos[a->npos++] = s;
 	}
 	if (a->npos < c->min_pos) {
-		fprintf(stderr, "plansync: %s: missing argument; usage: plansync %s %s\n", c->name, c->name, c->usage ? c->usage : "");
+		fprintf(stderr, "plansync: %s: missing argument; usage: plansync %s %s\n", c->name, c->name,
+		        c->usage ? c->usage : "");
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -103,8 +107,12 @@ int args_parse(args *a, const cmd *c, int argc, char **argv)
 
 void cmd_help(const cmd *c, FILE *to)
 {
-	fprintf(to, "usage: plansync [-C DIR] %s%s%s%s\n\n%s\n", c->name, c->usage ? " " : "", c->usage ? c->usage : "",
-		(c->opts && c->opts[0].name) || (c->flags & CMD_JSON) ? " [options]" : "", c->summary);
+	if (!c->name[0]) {
+		fprintf(to, "%s\n", c->summary);
+	} else
+		fprintf(to, "usage: plansync [-C DIR] %s%s%s%s\n\n%s\n", c->name, c->usage ? " " : "",
+		        c->usage ? c->usage : "",
+		        (c->opts && c->opts[0].name) || (c->flags & CMD_JSON) ? " [options]" : "", c->summary);
 	if (c->details)
 		fprintf(to, "\n%s\n", c->details);
 	if ((c->opts && c->opts[0].name) || (c->flags & CMD_JSON)) {
@@ -113,9 +121,11 @@ void cmd_help(const cmd *c, FILE *to)
 			char left[64];
 			const opt_spec *o = &c->opts[i];
 			if (o->shrt)
-				snprintf(left, sizeof(left), "-%c, --%s%s%s", o->shrt, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+				snprintf(left, sizeof(left), "-%c, --%s%s%s", o->shrt, o->name, o->arg ? " " : "",
+				         o->arg ? o->arg : "");
 			else
-				snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+				snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+				         o->arg ? o->arg : "");
 			fprintf(to, "  %-26s %s%s\n", left, o->help, o->multi ? " (repeatable)" : "");
 		}
 		if (c->flags & CMD_JSON)

@@ -14,6 +14,7 @@
 #include "plansync/record.h"
 #include "plansync/sync.h"
 #include "plansync/text.h"
+#include "plansync/daemon.h"
 
 /* Natural order: "p1-t2" before "p1-t10". */
 static int natcmp(const char *a, const char *b)
@@ -575,6 +576,20 @@ int ps_query_status(ps_replica *r, cJSON **out)
 	cJSON_AddNumberToObject(o, "problems", (double)count(s, "SELECT count(*) FROM problems"));
 	cJSON_AddNumberToObject(o, "held", (double)count(s, "SELECT count(*) FROM held"));
 	cJSON_AddNumberToObject(o, "branches", (double)count(s, "SELECT count(*) FROM branches"));
+	cJSON *dm = cJSON_AddObjectToObject(o, "daemon");
+	pid_t pid = ps_daemon_running(ps_replica_dir(r));
+	cJSON_AddBoolToObject(dm, "running", pid != 0);
+	if (pid)
+		cJSON_AddNumberToObject(dm, "pid", (double)pid);
+	long long next = 0, failures = 0;
+	ps_store_meta_get_int(s, "daemon.next_at", &next, 0);
+	ps_store_meta_get_int(s, "daemon.failures", &failures, 0);
+	if (pid && next) {
+		char when[32];
+		ps_hlc_time(PS_HLC_MAKE((uint64_t)next * 1000, 0), when);
+		cJSON_AddStringToObject(dm, "next_attempt", when);
+		cJSON_AddNumberToObject(dm, "failures", (double)failures);
+	}
 	cJSON *ls = cJSON_AddObjectToObject(o, "last_sync");
 	long long at = 0, ok = 0;
 	ps_store_meta_get_int(s, "last_sync_at", &at, 0);

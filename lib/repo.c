@@ -9,11 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include "plansync/repo.h"
 #include "plansync/error.h"
 
 #define FETCH_SPEC "+refs/heads/replicas/*:refs/remotes/origin/replicas/*"
+
+static volatile sig_atomic_t *cancel_flag;
+
+void ps_repo_set_cancel(volatile sig_atomic_t *flag)
+{
+	cancel_flag = flag;
+}
+
+static int cancelled(void)
+{
+	return cancel_flag && *cancel_flag;
+}
 
 int ps_repo_global_init(void)
 {
@@ -163,6 +176,8 @@ struct xfer {
 static int on_transfer(const git_indexer_progress *st, void *payload)
 {
 	struct xfer *x = payload;
+	if (cancelled())
+		return -1;
 	if (x->fn && st->total_objects)
 		x->fn(x->ctx, "objects received", (long)st->received_objects, (long)st->total_objects);
 	return 0;
@@ -178,11 +193,26 @@ static int net_error(const char *what)
 	return ps_error_set(PS_EOFFLINE, "%s: %s; changes stay queued and go out on a later sync", what, m);
 }
 
+/* A local remote that is missing is "offline" (an unplugged USB stick),
+ * said in words rather than libgit2's "unsupported URL protocol". */
+static int local_remote_missing(git_remote *remote)
+{
+	const char *url = git_remote_url(remote);
+	if (!url || check_local_remote(url) != PS_ENOTFOUND)
+		return 0;
+	ps_error_set(PS_EOFFLINE, "the remote %s is not there (unmounted disk or USB stick?); changes stay queued and go out on a later sync", url);
+	return 1;
+}
+
 int ps_repo_fetch(git_repository *repo, ps_progress_fn progress, void *ctx)
 {
 	git_remote *remote = NULL;
 	if (git_remote_lookup(&remote, repo, "origin") < 0)
 		return ps_error_set(PS_ENOTFOUND, "no remote is set; run 'plansync config remote PATH-OR-URL'");
+	if (local_remote_missing(remote)) {
+		git_remote_free(remote);
+		return PS_EOFFLINE;
+	}
 	struct xfer x = {progress, ctx};
 	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
 	fo.callbacks.transfer_progress = on_transfer;
@@ -204,6 +234,11 @@ struct push_status {
 	int rejected;
 };
 
+static int on_push_progress(unsigned int current, unsigned int total, size_t bytes, void *payload)
+{
+	return cancelled() ? -1 : 0;
+}
+
 static int on_push_ref(const char *refname, const char *status, void *data)
 {
 	struct push_status *ps = data;
@@ -219,6 +254,10 @@ int ps_repo_push(git_repository *repo, const char *refname)
 	git_remote *remote = NULL;
 	if (git_remote_lookup(&remote, repo, "origin") < 0)
 		return ps_error_set(PS_ENOTFOUND, "no remote is set; run 'plansync config remote PATH-OR-URL'");
+	if (local_remote_missing(remote)) {
+		git_remote_free(remote);
+		return PS_EOFFLINE;
+	}
 	char spec[512];
 	snprintf(spec, sizeof(spec), "%s:%s", refname, refname);
 	char *sp[] = {spec};
@@ -226,6 +265,7 @@ int ps_repo_push(git_repository *repo, const char *refname)
 	struct push_status st = {"", 0};
 	git_push_options po = GIT_PUSH_OPTIONS_INIT;
 	po.callbacks.push_update_reference = on_push_ref;
+	po.callbacks.push_transfer_progress = on_push_progress;
 	po.callbacks.payload = &st;
 	int rc = 0;
 	if (git_remote_push(remote, &specs, &po) < 0) {

@@ -194,7 +194,8 @@ void ps_store_free(ps_store *s)
 	free(s);
 }
 
-int ps_store_meta_get(ps_store *s, const char *key, char **out)
+/* PS_ENOTFOUND without touching the error message: absent is normal. */
+static int meta_lookup(ps_store *s, const char *key, char **out)
 {
 	*out = NULL;
 	sqlite3_stmt *st = ps_store_stmt(s, "SELECT value FROM meta WHERE key = ?1");
@@ -209,8 +210,16 @@ int ps_store_meta_get(ps_store *s, const char *key, char **out)
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
-		return ps_error_set(PS_ENOTFOUND, "%s is not set", key);
+		return PS_ENOTFOUND;
 	return ps_store_error(s, "reading settings");
+}
+
+int ps_store_meta_get(ps_store *s, const char *key, char **out)
+{
+	int rc = meta_lookup(s, key, out);
+	if (rc == PS_ENOTFOUND)
+		return ps_error_set(PS_ENOTFOUND, "%s is not set", key);
+	return rc;
 }
 
 int ps_store_meta_set(ps_store *s, const char *key, const char *value)
@@ -231,7 +240,7 @@ int ps_store_meta_set(ps_store *s, const char *key, const char *value)
 int ps_store_meta_get_int(ps_store *s, const char *key, long long *out, long long dflt)
 {
 	char *v = NULL;
-	int rc = ps_store_meta_get(s, key, &v);
+	int rc = meta_lookup(s, key, &v);
 	if (rc == PS_ENOTFOUND) {
 		*out = dflt;
 		return 0;

@@ -879,13 +879,16 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 		net = ps_repo_push(repo, ref);
 		res->pushed = net ? net : 1;
 		if (net)
-			ps_log(PS_LOG_WARN, "%s", ps_error_last());
+			ps_log(PS_LOG_DEBUG, "%s", ps_error_last());
 	}
 	char pushmsg[600] = "";
 	if (net)
 		snprintf(pushmsg, sizeof(pushmsg), "%s", ps_error_last());
 	int f = ps_repo_fetch(repo, progress, ctx);
 	res->fetched = f ? f : 1;
+	char fetchmsg[600] = "";
+	if (f)
+		snprintf(fetchmsg, sizeof(fetchmsg), "%s", ps_error_last());
 	if (f && !net)
 		net = f;
 	git_repository_free(repo);
@@ -895,8 +898,7 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 	rc = ps_sync_import(r, false, res, progress, ctx);
 	if (!rc && net) {
 		rc = net;
-		if (pushmsg[0] && !f)
-			ps_error_set(net, "%s", pushmsg);
+		ps_error_set(net, "%s", pushmsg[0] ? pushmsg : fetchmsg);
 	}
 done:
 	git_repository_free(repo);
@@ -917,4 +919,23 @@ done:
 		snprintf(res->message, sizeof(res->message), "%s", ps_error_last());
 	close(lock);
 	return rc;
+}
+
+cJSON *ps_sync_result_json(const ps_sync_result *res, int rc)
+{
+	cJSON *j = cJSON_CreateObject();
+	if (!j)
+		return NULL;
+	cJSON_AddBoolToObject(j, "ok", rc == 0);
+	cJSON_AddNumberToObject(j, "code", rc);
+	cJSON_AddNumberToObject(j, "exported", (double)res->exported);
+	cJSON_AddBoolToObject(j, "pushed", res->pushed > 0);
+	cJSON_AddBoolToObject(j, "fetched", res->fetched > 0);
+	cJSON_AddNumberToObject(j, "imported", (double)res->imported);
+	cJSON_AddNumberToObject(j, "branches", (double)res->branches);
+	cJSON_AddNumberToObject(j, "problems", (double)res->problems);
+	cJSON_AddNumberToObject(j, "held", (double)res->held);
+	cJSON_AddNumberToObject(j, "delivered", (double)res->delivered);
+	cJSON_AddStringToObject(j, "message", res->message);
+	return j;
 }

@@ -3,10 +3,28 @@
 # builds it; the test suite runs this with its own build).
 set -euo pipefail
 P=$1
+D=$(dirname "$P")/plansyncd
 keep=0
 [ "${2:-}" = "--keep" ] && keep=1
 work=$(mktemp -d "${TMPDIR:-/tmp}/plansync-demo.XXXXXX")
-[ $keep -eq 1 ] || trap 'rm -rf "$work"' EXIT
+daemons=()
+stop_daemons() { for pid in "${daemons[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; daemons=(); }
+cleanup() { stop_daemons; [ $keep -eq 1 ] || rm -rf "$work"; }
+trap cleanup EXIT
+start_daemon() { # start_daemon REPLICA: plansyncd every 2 s, log in REPLICA.log
+  "$D" -C "$1" --interval 2 --foreground 2>>"$work/$1.log" &
+  daemons+=($!)
+}
+wait_converged() { # wait_converged SECONDS REPLICAS...
+  local limit=$1; shift
+  local t0=$SECONDS
+  while :; do
+    n=$(for r in "$@"; do "$P" -C "$r" dump | sha256sum; done | sort -u | wc -l)
+    [ "$n" -eq 1 ] && { echo "converged after $((SECONDS - t0)) s"; return 0; }
+    [ $((SECONDS - t0)) -ge "$limit" ] && { echo "not converged after $limit s" >&2; return 1; }
+    sleep 0.5
+  done
+}
 cd "$work"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*" | sed "s#$P#plansync#g"; "$@"; }
@@ -28,31 +46,30 @@ run "$P" init binhgiang --office binh-giang --replica pc1 --remote "$work/shared
 run "$P" init namsach --office nam-sach --replica pc1 --remote "$work/shared.git" --user "Vũ Đức Thắng"
 run "$P" -C binhgiang plan targets --office binh-giang
 
-say "Offline, each office records its progress"
+replicas="tinh kinhmon-1 kinhmon-2 binhgiang namsach"
+say "Each replica gets its daemon (plansyncd, every 2 s); nobody types sync from here on"
+for r in $replicas; do start_daemon "$r"; done
+sleep 1
+run "$P" -C kinhmon-1 status
+
+say "Offices record progress; the daemons carry it"
 run "$P" -C binhgiang progress set p2-t7 2021 --status on_track --percent 35 --note "Hoàn thành 9/13 tiêu chí đô thị loại IV" --evidence "BC-45/UBND"
 run "$P" -C binhgiang progress set p2-t7 2022 --status on_track --percent 60 --actual 11
 run "$P" -C namsach progress set p2-t7 2021 --status at_risk --percent 20 --note "Thiếu vốn đầu tư hạ tầng" --reason "báo cáo quý IV"
 run "$P" -C kinhmon-1 progress set p2-t6 2021 --status on_track --percent 40 --note "Đã phê duyệt quy hoạch chung"
-run "$P" -C kinhmon-1 sync
-run "$P" -C kinhmon-2 sync
+wait_converged 60 $replicas
 
-say "Both Kinh Môn machines edit the same report while offline"
+say "Kinh Môn's two machines go offline and edit the same report"
+stop_daemons
 run "$P" -C kinhmon-1 progress set p2-t6 2021 --status done --percent 100 --reason "đã nghiệm thu"
 run "$P" -C kinhmon-2 progress set p2-t6 2021 --status delayed --note "Chậm giải phóng mặt bằng" --reason "họp giao ban"
+run "$P" -C kinhmon-2 status
 
-say "Everyone syncs until nothing moves"
-replicas="tinh kinhmon-1 kinhmon-2 binhgiang namsach"
-for round in 1 2 3 4 5; do
-  moved=0
-  for r in $replicas; do
-    out=$("$P" -C "$r" sync --json)
-    e=$(printf '%s' "$out" | sed -n 's/.*"exported": \([0-9]*\).*/\1/p')
-    i=$(printf '%s' "$out" | sed -n 's/.*"imported": \([0-9]*\).*/\1/p')
-    printf 'round %d  %-10s exported %s, imported %s\n' "$round" "$r" "$e" "$i"
-    [ "$e$i" = "00" ] || moved=1
-  done
-  [ $moved -eq 0 ] && break
-done
+say "Back online: the daemons start again and the offices converge"
+for r in $replicas; do start_daemon "$r"; done
+wait_converged 60 $replicas
+echo "daemon log of kinhmon-2:"
+sed 's/^<[0-9]>/  /' "$work/kinhmon-2.log"
 
 say "Converged: the province's view of district progress"
 run "$P" -C tinh progress show
@@ -63,11 +80,12 @@ n=$(for r in $replicas; do "$P" -C "$r" dump | sha256sum; done | sort -u | wc -l
 say "The conflict that was found (same everywhere until a person resolves it)"
 run "$P" -C tinh conflicts
 
-say "Kinh Môn settles it; the resolution syncs everywhere"
+say "Kinh Môn settles it; the daemons carry the resolution everywhere"
 id=$("$P" -C kinhmon-1 conflicts --json | sed -n 's/.*"change": "\([^"]*-pc1\)".*/\1/p' | head -1)
 run "$P" -C kinhmon-1 resolve progress/tx-kinh-mon/p2-t6/2021 status --take "$id"
-for r in kinhmon-1 tinh; do "$P" -C "$r" sync >/dev/null; done
+wait_converged 60 $replicas
 run "$P" -C tinh conflicts
+stop_daemons
 
 say "History of one report: plansync log"
 run "$P" -C tinh log progress/tx-kinh-mon/p2-t6/2021
@@ -79,3 +97,4 @@ echo "..."
 say "Status of the province replica"
 run "$P" -C tinh status
 if [ $keep -eq 1 ]; then echo; echo "kept: $work"; fi
+exit 0

@@ -8,6 +8,7 @@
 #ifndef PLANSYNC_REPO_H
 #define PLANSYNC_REPO_H
 #include <stddef.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <git2.h>
 #include "plansync/log.h"
@@ -17,6 +18,9 @@
 #define PS_TRACK_REF_PREFIX "refs/remotes/origin/replicas/"
 
 int ps_repo_global_init(void);
+/* While *flag is non-zero, transfers in progress abort (the daemon sets it
+ * on SIGTERM). NULL disables. */
+void ps_repo_set_cancel(volatile sig_atomic_t *flag);
 int ps_repo_init(git_repository **out, const char *path);
 int ps_repo_open(git_repository **out, const char *path);
 /* Error from libgit2's last error, prefixed by what. */

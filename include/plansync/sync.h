@@ -25,6 +25,10 @@ typedef struct ps_sync_result {
  * (PS_EOFFLINE, PS_EREJECTED, ...) when only the network steps failed, and
  * <0 for local failures. res is always filled. */
 int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx);
+/* The result as JSON: ok, code, exported, pushed, fetched, imported,
+ * branches, problems, held, delivered, message. */
+#include <cjson/cJSON.h>
+cJSON *ps_sync_result_json(const ps_sync_result *res, int rc);
 /* Export only (no network). */
 int ps_sync_export(ps_replica *r, long *exported);
 /* Import every branch whose head moved, from the local tracking refs

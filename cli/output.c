@@ -1,0 +1,99 @@
+/* output.c - what every front end prints: errors with exit codes, JSON,
+ * write results, progress on a terminal; and reading an input file. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "plansync/error.h"
+#include "plansync/json.h"
+
+int fail(int rc)
+{
+	fprintf(stderr, "plansync: %s\n", ps_error_last());
+	switch (rc) {
+	case PS_EINVALID: return EXIT_INPUT;
+	case PS_ENOTFOUND: return EXIT_INPUT;
+	case PS_ENOTOWNER: return EXIT_NOTOWNER;
+	case PS_EOFFLINE: return EXIT_OFFLINE;
+	case PS_EREJECTED: return EXIT_OFFLINE;
+	case PS_ECONFLICT: return EXIT_CONFLICT;
+	case PS_EEXISTS: return EXIT_INPUT;
+	default: return EXIT_FAIL;
+	}
+}
+
+int fail_msg(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("plansync: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return code;
+}
+
+void print_json(const cJSON *v)
+{
+	char *s = ps_json_canonical(v);
+	if (s)
+		fputs(s, stdout);
+	free(s);
+}
+
+int print_written(const args *a, const char *what, char *id)
+{
+	if (a->json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "change", id);
+		print_json(j);
+		cJSON_Delete(j);
+	} else {
+		printf("%s (change %s); it goes out with the next sync\n", what, id);
+	}
+	free(id);
+	return 0;
+}
+
+const char *json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+void progress_tty(void *c, const char *what, long done, long total)
+{
+	(void)c;
+	if (!isatty(STDERR_FILENO))
+		return;
+	if (total > 0)
+		fprintf(stderr, "\r%s: %ld/%ld%s", what, done, total, done >= total ? "\n" : "");
+	else
+		fprintf(stderr, "\r%s: %ld", what, done);
+}
+
+int read_file(const char *path, char **data, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!f)
+		return ps_error_set(PS_ENOTFOUND, "cannot read %s: %s", path, strerror(errno));
+	ps_buf b = PS_BUF_INIT;
+	char tmp[65536];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		ps_buf_put(&b, tmp, n);
+	int err = ferror(f);
+	if (f != stdin)
+		fclose(f);
+	if (err || ps_buf_error(&b)) {
+		ps_buf_release(&b);
+		return ps_error_set(PS_ERROR, "cannot read %s", path);
+	}
+	*len = b.len;
+	*data = ps_buf_detach(&b);
+	return 0;
+}
+

@@ -1,0 +1,360 @@
+#define _GNU_SOURCE
+/* plansyncd.c - keep one replica in sync, unattended.
+ *
+ * One loop around poll(): the control socket (wake / sync requests), a
+ * self-pipe for signals, and a timeout for the next cycle. Signal handlers
+ * only set flags. After a failed cycle the next one waits by exponential
+ * backoff with jitter (5 s up to 15 min); a local write tries again at
+ * once. State changes are logged once ("remote unreachable since ...",
+ * "back online ..."), not every failed attempt. */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "plansync/daemon.h"
+#include "plansync/error.h"
+#include "plansync/json.h"
+#include "plansync/log.h"
+#include "plansync/repo.h"
+#include "plansync/sync.h"
+
+#define MAX_WAITERS 32
+
+static volatile sig_atomic_t got_term, got_hup, got_usr1;
+static int sigpipe_w = -1;
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	if (sig == SIGTERM || sig == SIGINT)
+		got_term = 1;
+	else if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGUSR1)
+		got_usr1 = 1;
+	if (sigpipe_w >= 0) {
+		ssize_t n = write(sigpipe_w, "x", 1);
+		(void)n;
+	}
+	errno = saved;
+}
+
+static const opt_spec opts_daemon[] = {
+	{"dir", 'C', "DIR", 0, "the replica directory (default: $PLANSYNC_DIR, else .)"},
+	{"interval", 'i', "SECONDS", 0, "seconds between cycles (default: config sync.interval, else 60)"},
+	{"foreground", 'f', NULL, 0, "stay in the foreground and log to stderr (for systemd)"},
+	{"log-level", 'l', "LEVEL", 0, "error, warning, info (default) or debug"},
+	{"syslog", 0, NULL, 0, "log to syslog instead of stderr"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+static const cmd daemon_cmd = {
+	"", NULL, "plansyncd: run sync cycles for one replica on a timer, soon after local writes, and on request.",
+	NULL, opts_daemon, 0, 0, 0,
+	"Signals: SIGTERM/SIGINT stop (exit 0), SIGHUP re-reads the configuration, SIGUSR1 syncs now.\n"
+	"'plansync sync' asks a running daemon for a cycle; writes by 'plansync' wake it.",
+};
+
+static double now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long config_interval(ps_replica *r, long cli)
+{
+	if (cli > 0)
+		return cli;
+	char *v = NULL;
+	long iv = 60;
+	if (ps_store_meta_get(ps_replica_store(r), "sync.interval", &v) == 0) {
+		long x = atol(v);
+		if (x >= 1)
+			iv = x;
+	}
+	free(v);
+	return iv;
+}
+
+static void record_schedule(ps_replica *r, double delay, unsigned failures)
+{
+	ps_store *s = ps_replica_store(r);
+	if (ps_store_begin(s))
+		return;
+	if (ps_store_meta_set_int(s, "daemon.next_at", (long long)(ps_now_ms() / 1000 + (uint64_t)delay)) ||
+	    ps_store_meta_set_int(s, "daemon.failures", failures))
+		ps_store_rollback(s);
+	else
+		ps_store_commit(s);
+}
+
+static void reply_all(int *waiters, int *nw, const char *text)
+{
+	for (int i = 0; i < *nw; i++) {
+		size_t len = strlen(text), off = 0;
+		while (off < len) {
+			ssize_t n = send(waiters[i], text + off, len - off, MSG_NOSIGNAL);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			off += (size_t)n;
+		}
+		close(waiters[i]);
+	}
+	*nw = 0;
+}
+
+/* Read the one-line request of a new connection (short wait). */
+static int read_request(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+	double end = now_mono() + 1.0;
+	while (got + 1 < n && now_mono() < end) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		ssize_t k = read(fd, buf + got, n - 1 - got);
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+		if (memchr(buf, '\n', got))
+			break;
+	}
+	buf[got] = '\0';
+	return (int)got;
+}
+
+static int daemonize(int *ready_w)
+{
+	int p[2];
+	if (pipe(p) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		char msg[600];
+		ssize_t n = read(p[0], msg, sizeof(msg) - 1);
+		if (n > 1) { /* the child's error */
+			msg[n] = '\0';
+			fprintf(stderr, "plansyncd: %s\n", msg + 1);
+			_exit(EXIT_FAIL);
+		}
+		_exit(n == 1 ? 0 : EXIT_FAIL);
+	}
+	close(p[0]);
+	setsid();
+	*ready_w = p[1];
+	return 0;
+}
+
+static void ready(int *ready_w, const char *err)
+{
+	if (*ready_w < 0)
+		return;
+	char msg[600];
+	int n = snprintf(msg, sizeof(msg), "%c%s", err ? 'E' : 'K', err ? err : "");
+	ssize_t k = write(*ready_w, msg, (size_t)(err ? n : 1));
+	(void)k;
+	close(*ready_w);
+	*ready_w = -1;
+	if (!err) {
+		int fd = open("/dev/null", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			if (fd > 2)
+				close(fd);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: plansyncd [-C DIR] [--interval SECONDS] [--foreground] [--log-level LEVEL]\n\n");
+			cmd_help(&daemon_cmd, stdout);
+			return 0;
+		}
+	args a;
+	int rc = args_parse(&a, &daemon_cmd, argc - 1, argv + 1);
+	if (rc)
+		return rc;
+	const char *dir = arg_get(&a, &daemon_cmd, "dir");
+	if (!dir)
+		dir = getenv("PLANSYNC_DIR");
+	if (!dir)
+		dir = ".";
+	long cli_interval = 0;
+	const char *iv = arg_get(&a, &daemon_cmd, "interval");
+	if (iv) {
+		char *end;
+		cli_interval = strtol(iv, &end, 10);
+		if (*end || cli_interval < 1 || cli_interval > 86400)
+			return fail_msg(EXIT_USAGE, "--interval takes a number of seconds from 1 to 86400");
+	}
+	const char *lv = arg_get(&a, &daemon_cmd, "log-level");
+	if (lv) {
+		int l = ps_log_level_parse(lv);
+		if (l < 0)
+			return fail_msg(EXIT_USAGE, "--log-level is error, warning, info or debug");
+		ps_log_set_level((enum ps_log_level)l);
+	}
+	int foreground = arg_get(&a, &daemon_cmd, "foreground") != NULL;
+	ps_log_set_style(arg_get(&a, &daemon_cmd, "syslog") || !foreground ? PS_LOG_SYSLOG : PS_LOG_JOURNAL);
+	if ((rc = ps_repo_global_init()))
+		return fail(rc);
+	ps_replica *r = NULL;
+	if ((rc = ps_replica_open(&r, dir))) {
+		fprintf(stderr, "plansyncd: %s\n", ps_error_last());
+		return EXIT_INPUT;
+	}
+	int ready_w = -1;
+	if (!foreground && daemonize(&ready_w) != 0)
+		return fail_msg(EXIT_FAIL, "cannot start in the background: %s", strerror(errno));
+	pid_t holder;
+	int lockfd = ps_daemon_lock(dir, &holder);
+	if (lockfd < 0) {
+		if (ready_w >= 0)
+			ready(&ready_w, ps_error_last());
+		fprintf(stderr, "plansyncd: %s\n", ps_error_last());
+		ps_replica_free(r);
+		return EXIT_FAIL;
+	}
+	int lfd = ps_daemon_listen(dir);
+	int sp[2];
+	if (lfd < 0 || pipe2(sp, O_CLOEXEC | O_NONBLOCK) != 0) {
+		ready(&ready_w, ps_error_last());
+		fprintf(stderr, "plansyncd: %s\n", ps_error_last());
+		return EXIT_FAIL;
+	}
+	sigpipe_w = sp[1];
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	ps_repo_set_cancel(&got_term);
+	ready(&ready_w, NULL);
+
+	long interval = config_interval(r, cli_interval);
+	ps_log(PS_LOG_INFO, "started for replica %s of %s in %s, every %ld s (pid %ld)", ps_replica_id(r),
+	    ps_replica_office(r), dir, interval, (long)getpid());
+	double next_at = now_mono();
+	unsigned failures = 0;
+	time_t offline_since = 0;
+	int waiters[MAX_WAITERS], nw = 0;
+	unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	while (!got_term) {
+		if (got_hup) {
+			got_hup = 0;
+			ps_replica *nr = NULL;
+			if (ps_replica_open(&nr, dir) == 0) {
+				ps_replica_free(r);
+				r = nr;
+			}
+			long ni = config_interval(r, cli_interval);
+			ps_log(PS_LOG_INFO, "configuration reloaded: every %ld s", ni);
+			if (ni < interval)
+				next_at = now_mono();
+			interval = ni;
+		}
+		if (got_usr1) {
+			got_usr1 = 0;
+			next_at = now_mono();
+		}
+		double wait = next_at - now_mono();
+		struct pollfd p[2] = {{lfd, POLLIN, 0}, {sp[0], POLLIN, 0}};
+		if (wait > 0) {
+			int ms = wait > 3600 ? 3600000 : (int)(wait * 1000) + 1;
+			int e = poll(p, 2, ms);
+			if (e < 0 && errno != EINTR)
+				ps_log(PS_LOG_ERROR, "poll: %s", strerror(errno));
+			if (p[1].revents & POLLIN) {
+				char buf[64];
+				while (read(sp[0], buf, sizeof(buf)) > 0)
+					;
+			}
+			if (p[0].revents & POLLIN) {
+				int c;
+				while ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+					char req[32];
+					read_request(c, req, sizeof(req));
+					if (!strncmp(req, "sync", 4) && nw < MAX_WAITERS) {
+						waiters[nw++] = c;
+						next_at = now_mono();
+					} else {
+						if (!strncmp(req, "wake", 4))
+							next_at = now_mono();
+						close(c);
+					}
+				}
+			}
+			continue;
+		}
+		ps_sync_result res;
+		rc = ps_sync_run(r, &res, NULL, NULL);
+		cJSON *j = ps_sync_result_json(&res, rc);
+		char *txt = j ? ps_json_canonical(j) : NULL;
+		cJSON_Delete(j);
+		reply_all(waiters, &nw, txt ? txt : "{}\n");
+		free(txt);
+		if (got_term)
+			break;
+		double delay;
+		if (rc == 0) {
+			if (offline_since)
+				ps_log(PS_LOG_INFO, "back online after %ld s; %ld of this replica's changes delivered", (long)(time(NULL) - offline_since),
+				    res.delivered);
+			offline_since = 0;
+			failures = 0;
+			delay = (double)interval;
+			if (res.exported || res.imported || res.problems)
+				ps_log(PS_LOG_INFO, "%s", res.message);
+			else
+				ps_log(PS_LOG_DEBUG, "%s", res.message);
+		} else {
+			failures++;
+			if (!offline_since) {
+				offline_since = time(NULL);
+				char when[32];
+				ps_hlc_time(PS_HLC_MAKE(ps_now_ms(), 0), when);
+				ps_log(PS_LOG_WARN, "%s since %s UTC: %s", rc == PS_EOFFLINE ? "remote unreachable" : "sync failing", when,
+				    res.message);
+			} else {
+				ps_log(PS_LOG_DEBUG, "still failing (%u): %s", failures, res.message);
+			}
+			delay = ps_backoff_delay(failures, (double)(rand_r(&seed) % 1000) / 1000.0);
+		}
+		next_at = now_mono() + delay;
+		record_schedule(r, delay, failures);
+	}
+	ps_log(PS_LOG_INFO, "stopping");
+	reply_all(waiters, &nw, "{\n  \"code\": -1,\n  \"message\": \"the daemon is stopping\",\n  \"ok\": false\n}\n");
+	close(lfd);
+	char sock[4200];
+	snprintf(sock, sizeof(sock), "%s/plansyncd.sock", dir);
+	unlink(sock);
+	ps_replica_free(r);
+	close(lockfd);
+	return 0;
+}
