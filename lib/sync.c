@@ -12,11 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <git2/sys/mempack.h>
 #include "plansync/sync.h"
 #include "plansync/error.h"
+#include "plansync/fault.h"
 #include "plansync/fold.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
@@ -252,6 +255,7 @@ int ps_sync_export(ps_replica *r, long *exported)
 	}
 	if (rc)
 		goto out;
+	ps_fault_point("export:blobs");
 	size_t nadd = n;
 	if (has_head) {
 		if (git_commit_lookup(&parent, repo, &head) < 0 || git_commit_tree(&base, parent) < 0) {
@@ -301,6 +305,7 @@ int ps_sync_export(ps_replica *r, long *exported)
 		if ((rc = write_pack(repo, mp, objdir)))
 			goto out;
 	}
+	ps_fault_point("export:commit");
 	/* Objects are durable; now SQLite, then the ref. */
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), &coid);
@@ -340,11 +345,13 @@ int ps_sync_export(ps_replica *r, long *exported)
 	}
 	if ((rc = ps_store_commit(s)))
 		goto out;
+	ps_fault_point("export:recorded");
 	git_reference *nr = NULL;
 	if ((has_head ? git_reference_create_matching(&nr, repo, ref, &coid, 1, &head, "plansync: export")
 		      : git_reference_create(&nr, repo, ref, &coid, 0, "plansync: export")) < 0)
 		rc = ps_repo_error(PS_ERROR, "moving the replica's branch (the next sync finishes it)");
 	git_reference_free(nr);
+	ps_fault_point("export:ref");
 	if (!rc)
 		*exported = (long)n;
 	goto out;
@@ -450,6 +457,7 @@ static int apply_change(imp *m, ps_change *c, const char *bytes, size_t len, con
 	if ((rc = ps_store_hlc_observe(s, c->hlc)) || (rc = touch(s, c->record)))
 		return rc;
 	m->applied++;
+	ps_fault_point("import:apply");
 	if (m->res)
 		m->res->imported++;
 	if (m->progress && m->applied % 1000 == 0)
@@ -675,7 +683,10 @@ out:
 		ps_store_exec(s, "DELETE FROM temp.touched");
 		return rc;
 	}
-	return ps_store_commit(s);
+	ps_fault_point("import:fold");
+	rc = ps_store_commit(s);
+	ps_fault_point("import:committed");
+	return rc;
 }
 
 typedef struct refent {
@@ -820,6 +831,55 @@ static int lock_sync(ps_replica *r)
 	return ps_error_set(PS_EBUSY, "another sync has held this replica for a minute; try again later");
 }
 
+/* Git lock files left by a killed sync. We hold sync.lock, so no other
+ * plansync is inside repo.git's refs now: any *.lock there is stale. Only
+ * looked for when the last sync did not finish (the marker in meta). */
+static void unlink_locks(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[4400];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		size_t n = strlen(e->d_name);
+		struct stat sb;
+		if (lstat(path, &sb) != 0)
+			continue;
+		if (S_ISDIR(sb.st_mode) && depth < 6)
+			unlink_locks(path, depth + 1);
+		else if (S_ISREG(sb.st_mode) && n > 5 && !strcmp(e->d_name + n - 5, ".lock")) {
+			ps_log(PS_LOG_INFO, "removed a stale Git lock file left by an interrupted sync: %s", path);
+			unlink(path);
+		}
+	}
+	closedir(d);
+}
+
+static int clean_stale_locks(ps_replica *r)
+{
+	ps_store *s = ps_replica_store(r);
+	long long busy = 0;
+	int rc = ps_store_meta_get_int(s, "sync.running", &busy, 0);
+	if (rc)
+		return rc;
+	if (busy) {
+		char path[4300];
+		snprintf(path, sizeof(path), "%s/repo.git/refs", ps_replica_dir(r));
+		unlink_locks(path, 0);
+		snprintf(path, sizeof(path), "%s/repo.git/packed-refs.lock", ps_replica_dir(r));
+		unlink(path);
+		return 0;
+	}
+	if ((rc = ps_store_begin(s)))
+		return rc;
+	rc = ps_store_meta_set_int(s, "sync.running", 1);
+	return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+}
+
 static void finish(ps_replica *r, ps_sync_result *res, int rc)
 {
 	ps_store *s = ps_replica_store(r);
@@ -839,6 +899,8 @@ static void finish(ps_replica *r, ps_sync_result *res, int rc)
 			e = ps_store_meta_set(s, "last_sync_result", res->message);
 		if (!e)
 			e = ps_store_meta_set_int(s, "last_sync_ok", rc == 0);
+		if (!e)
+			e = ps_store_meta_set(s, "sync.running", NULL);
 		if (!e && rc == 0)
 			e = ps_store_meta_set(s, "last_sync_ok_at", at);
 		if (e)
@@ -858,7 +920,9 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 	}
 	int net = 0;
 	git_repository *repo = NULL;
-	int rc = ps_sync_export(r, &res->exported);
+	int rc = clean_stale_locks(r);
+	if (!rc)
+		rc = ps_sync_export(r, &res->exported);
 	if (rc)
 		goto done;
 	if ((rc = open_repo(r, &repo)))
@@ -876,7 +940,9 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 	int has_mine = ref_oid(repo, ref, &mine) == 0;
 	int has_theirs = ref_oid(repo, track, &theirs) == 0;
 	if (has_mine && (!has_theirs || !git_oid_equal(&mine, &theirs))) {
+		ps_fault_point("push:before");
 		net = ps_repo_push(repo, ref);
+		ps_fault_point("push:after");
 		res->pushed = net ? net : 1;
 		if (net)
 			ps_log(PS_LOG_DEBUG, "%s", ps_error_last());
@@ -885,6 +951,7 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 	if (net)
 		snprintf(pushmsg, sizeof(pushmsg), "%s", ps_error_last());
 	int f = ps_repo_fetch(repo, progress, ctx);
+	ps_fault_point("fetch:after");
 	res->fetched = f ? f : 1;
 	char fetchmsg[600] = "";
 	if (f)
