@@ -219,7 +219,7 @@ int ps_repo_fetch(git_repository *repo, ps_progress_fn progress, void *ctx)
 	fo.callbacks.payload = &x;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
-	fo.prune = GIT_FETCH_NO_PRUNE;
+	fo.prune = GIT_FETCH_PRUNE; /* a deleted branch disappears here; import reports it */
 	char *spec[] = {FETCH_SPEC};
 	git_strarray specs = {spec, 1};
 	int rc = 0;

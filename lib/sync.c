@@ -396,7 +396,13 @@ static int add_problem(ps_store *s, const char *branch, const char *commit, cons
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)(ps_now_ms() / 1000));
 	sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, commit, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, path, -1, SQLITE_STATIC);
+	/* Names from a hostile tree may hold control characters: show them as '?'. */
+	char clean[1100];
+	snprintf(clean, sizeof(clean), "%s", path);
+	for (char *c = clean; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	sqlite3_bind_text(st, 4, clean, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
 	int e = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -404,7 +410,7 @@ static int add_problem(ps_store *s, const char *branch, const char *commit, cons
 		return ps_store_error(s, "recording a problem");
 	if (res && sqlite3_changes(ps_store_db(s)) > 0) {
 		res->problems++;
-		ps_log(PS_LOG_WARN, "quarantined %s %s in %s: %s", branch, commit, path, reason);
+		ps_log(PS_LOG_WARN, "quarantined %s %s in %s: %s", branch, commit, clean, reason);
 	}
 	return 0;
 }
@@ -719,6 +725,34 @@ static int delivered(ps_replica *r, const git_oid *tip, ps_sync_result *res)
 	return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 }
 
+/* Branches imported before that the remote no longer has (the fetch
+ * pruned their tracking refs): reported once, their changes kept. */
+static int report_deleted(ps_replica *r, const refent *refs, size_t nrefs, ps_sync_result *res)
+{
+	ps_store *s = ps_replica_store(r);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT ref, head FROM branches", -1, &st, NULL) != SQLITE_OK)
+		return ps_store_error(s, "listing branches");
+	int rc = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		const char *ref = (const char *)sqlite3_column_text(st, 0);
+		size_t i;
+		for (i = 0; i < nrefs && strcmp(refs[i].name, ref); i++)
+			;
+		if (i < nrefs)
+			continue;
+		char bname[300];
+		snprintf(bname, sizeof(bname), "replicas/%s", ref + strlen(PS_TRACK_REF_PREFIX));
+		if (!(rc = ps_store_begin(s))) {
+			rc = add_problem(s, bname, (const char *)sqlite3_column_text(st, 1), "",
+					 "branch deleted on the remote; its changes are kept here", res);
+			rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int ps_sync_import(ps_replica *r, bool full, ps_sync_result *res, ps_progress_fn progress, void *ctx)
 {
 	(void)full;
@@ -801,6 +835,8 @@ int ps_sync_import(ps_replica *r, bool full, ps_sync_result *res, ps_progress_fn
 		m.replica = replica;
 		rc = import_branch(&m, name, &refs[i].oid);
 	}
+	if (!rc)
+		rc = report_deleted(r, refs, nrefs, res);
 	for (size_t i = 0; i < nrefs; i++)
 		free(refs[i].name);
 	free(refs);
