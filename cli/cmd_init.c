@@ -1,6 +1,7 @@
 /* cmd_init.c - plansync init DIR --office OFFICE [--remote URL] [--replica ID] */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "cli.h"
 #include "plansync/error.h"
 #include "plansync/sync.h"
@@ -12,6 +13,7 @@ const opt_spec opts_init[] = {
 	{"replica", 0, "ID", 0, "replica id or suffix (default: office + random suffix)"},
 	{"province", 0, "OFFICE", 0, "the province's office id (default: tinh)"},
 	{"user", 'u', "NAME", 0, "the person recorded as author (user.name)"},
+	{"set", 0, "KEY=VALUE", 1, "a setting to apply before the first sync (ssh.key=PATH, ...)"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -27,6 +29,18 @@ int cmd_init(ctx *x, const args *a)
 	int rc = ps_replica_init(&x->r, a->pos[0], &o);
 	if (rc)
 		return fail(rc);
+	const char *const *sets;
+	size_t nsets = arg_multi(a, c, "set", &sets);
+	for (size_t i = 0; i < nsets; i++) {
+		char key[64];
+		const char *eq = strchr(sets[i], '=');
+		if (!eq || (size_t)(eq - sets[i]) >= sizeof(key))
+			return fail_msg(EXIT_USAGE, "init: --set takes KEY=VALUE, such as ssh.key=/home/me/.ssh/id_ed25519");
+		memcpy(key, sets[i], (size_t)(eq - sets[i]));
+		key[eq - sets[i]] = '\0';
+		if ((rc = ps_config_set(x->r, key, eq + 1)))
+			return fail(rc);
+	}
 	ps_sync_result res;
 	int src = 0;
 	if (o.remote)

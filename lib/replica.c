@@ -24,7 +24,8 @@ struct ps_replica {
 	ps_store *store;
 };
 
-const char *const ps_config_keys[] = {"user.name", "remote", "sync.max_drift", "sync.interval", NULL};
+const char *const ps_config_keys[] = {"user.name", "remote", "sync.max_drift", "sync.interval", "ssh.key", "ssh.fingerprint",
+				      "ssh.known_hosts", "http.credential_helper", NULL};
 
 ps_store *ps_replica_store(ps_replica *r) { return r->store; }
 const char *ps_replica_dir(const ps_replica *r) { return r->dir; }
@@ -243,14 +244,14 @@ int ps_config_get(ps_replica *r, const char *key, char **out)
 {
 	*out = NULL;
 	if (!key_known(key))
-		return ps_error_set(PS_EINVALID, "unknown setting \"%s\" (known: user.name, remote, sync.max_drift, sync.interval)", key);
+		return ps_error_set(PS_EINVALID, "unknown setting \"%s\" (known: user.name, remote, sync.max_drift, sync.interval, ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper)", key);
 	return ps_store_meta_get(r->store, key, out);
 }
 
 int ps_config_set(ps_replica *r, const char *key, const char *value)
 {
 	if (!key_known(key))
-		return ps_error_set(PS_EINVALID, "unknown setting \"%s\" (known: user.name, remote, sync.max_drift, sync.interval)", key);
+		return ps_error_set(PS_EINVALID, "unknown setting \"%s\" (known: user.name, remote, sync.max_drift, sync.interval, ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper)", key);
 	char *clean = NULL;
 	int rc = ps_text_clean(&clean, value, 1000, false, key);
 	if (rc)
@@ -263,6 +264,8 @@ int ps_config_set(ps_replica *r, const char *key, const char *value)
 		if (*end || v < 1 || v > 86400 * 365)
 			rc = ps_error_set(PS_EINVALID, "sync.max_drift is a number of seconds (1 to 31536000)");
 	}
+	if (!rc && strcmp(key, "ssh.fingerprint") == 0 && clean[0] && (strncmp(clean, "SHA256:", 7) || strlen(clean) != 50))
+		rc = ps_error_set(PS_EINVALID, "ssh.fingerprint is the key's SHA-256 fingerprint as ssh shows it: SHA256: and 43 characters");
 	if (!rc && strcmp(key, "sync.interval") == 0) {
 		char *end;
 		long v = strtol(clean, &end, 10);

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include "plansync/repo.h"
+#include "plansync/auth.h"
 #include "plansync/error.h"
 
 #define FETCH_SPEC "+refs/heads/replicas/*:refs/remotes/origin/replicas/*"
@@ -183,13 +184,29 @@ static int on_transfer(const git_indexer_progress *st, void *payload)
 	return 0;
 }
 
-static int net_error(const char *what)
+/* One message per kind of failure: unreachable, refused credentials or
+ * host key, repository not found, anything else. */
+static int net_error(const char *what, int gitrc, const char *url)
 {
+	int rc = ps_auth_failure();
+	if (rc)
+		return rc;
 	const git_error *e = git_error_last();
-	const char *m = e && e->message ? e->message : "unknown error";
-	int klass = e ? e->klass : 0;
-	if (klass == GIT_ERROR_NET || klass == GIT_ERROR_SSH || klass == GIT_ERROR_HTTP || klass == GIT_ERROR_OS)
-		return ps_error_set(PS_EOFFLINE, "%s: the remote cannot be reached (%s); changes stay queued and go out on a later sync", what, m);
+	char m[600];
+	snprintf(m, sizeof(m), "%s", e && e->message ? e->message : "unknown error");
+	for (char *c = m; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	for (size_t n = strlen(m); n && m[n - 1] == ' '; n--)
+		m[n - 1] = '\0';
+	if (gitrc == GIT_EAUTH || strstr(m, "authentication") || strstr(m, "Authentication") || strstr(m, "401"))
+		return ps_error_set(PS_EREJECTED, "%s: authentication refused by %s (%s); check the key or the credentials", what, url, m);
+	if (strstr(m, "does not appear to be a git repository") || strstr(m, "not found") || strstr(m, "404") ||
+	    strstr(m, "No such file") || strstr(m, "could not find repository"))
+		return ps_error_set(PS_ENOTFOUND, "%s: no Git repository at %s (%s); check the path with the server's administrator", what, url, m);
+	if (strstr(m, "connect") || strstr(m, "resolve") || strstr(m, "timed out") || strstr(m, "unreachable") ||
+	    strstr(m, "Connection") || strstr(m, "refused"))
+		return ps_error_set(PS_EOFFLINE, "%s: host unreachable (%s); changes stay queued and go out on a later sync", what, m);
 	return ps_error_set(PS_EOFFLINE, "%s: %s; changes stay queued and go out on a later sync", what, m);
 }
 
@@ -217,14 +234,15 @@ int ps_repo_fetch(git_repository *repo, ps_progress_fn progress, void *ctx)
 	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
 	fo.callbacks.transfer_progress = on_transfer;
 	fo.callbacks.payload = &x;
+	ps_auth_callbacks(&fo.callbacks, git_remote_url(remote));
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
 	fo.prune = GIT_FETCH_PRUNE; /* a deleted branch disappears here; import reports it */
 	char *spec[] = {FETCH_SPEC};
 	git_strarray specs = {spec, 1};
-	int rc = 0;
-	if (git_remote_fetch(remote, &specs, &fo, "plansync: fetch") < 0)
-		rc = net_error("fetch failed");
+	int rc = 0, g;
+	if ((g = git_remote_fetch(remote, &specs, &fo, "plansync: fetch")) < 0)
+		rc = net_error("fetch failed", g, git_remote_url(remote));
 	git_remote_free(remote);
 	return rc;
 }
@@ -266,14 +284,16 @@ int ps_repo_push(git_repository *repo, const char *refname)
 	git_push_options po = GIT_PUSH_OPTIONS_INIT;
 	po.callbacks.push_update_reference = on_push_ref;
 	po.callbacks.push_transfer_progress = on_push_progress;
+	ps_auth_callbacks(&po.callbacks, git_remote_url(remote));
 	po.callbacks.payload = &st;
-	int rc = 0;
-	if (git_remote_push(remote, &specs, &po) < 0) {
+	int rc = 0, g;
+	if ((g = git_remote_push(remote, &specs, &po)) < 0) {
 		const git_error *e = git_error_last();
-		if (e && e->message && (strstr(e->message, "non-fast-forward") || strstr(e->message, "rejected")))
+		if (!ps_auth_failure() && e && e->message && (strstr(e->message, "non-fast-forward") || strstr(e->message, "rejected") ||
+							   strstr(e->message, "hook declined")))
 			rc = ps_error_set(PS_EREJECTED, "the remote refused the push (%s); changes stay queued", e->message);
 		else
-			rc = net_error("push failed");
+			rc = net_error("push failed", g, git_remote_url(remote));
 	} else if (st.rejected) {
 		rc = ps_error_set(PS_EREJECTED, "the remote refused the push (%s); changes stay queued", st.msg);
 	}

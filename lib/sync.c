@@ -19,6 +19,7 @@
 #include <git2/sys/mempack.h>
 #include "plansync/sync.h"
 #include "plansync/error.h"
+#include "plansync/auth.h"
 #include "plansync/fault.h"
 #include "plansync/fold.h"
 #include "plansync/json.h"
@@ -850,6 +851,21 @@ out:
 
 /* ---- the cycle ------------------------------------------------------- */
 
+/* Network settings from the replica's configuration, for this cycle. */
+static void load_auth(ps_replica *r)
+{
+	ps_store *s = ps_replica_store(r);
+	char *v[4] = {NULL, NULL, NULL, NULL};
+	static const char *const keys[4] = {"ssh.key", "ssh.fingerprint", "ssh.known_hosts", "http.credential_helper"};
+	for (int i = 0; i < 4; i++)
+		ps_store_meta_get(s, keys[i], &v[i]); /* absent: NULL */
+	ps_auth a = {v[0], v[1], v[2], v[3]};
+	ps_auth_set(&a);
+	for (int i = 0; i < 4; i++)
+		free(v[i]);
+	ps_error_clear();
+}
+
 static int lock_sync(ps_replica *r)
 {
 	char path[4200];
@@ -969,6 +985,7 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 		goto done;
 	}
 	git_remote_free(remote);
+	load_auth(r);
 	char ref[300], track[300];
 	own_ref(r, ref, sizeof(ref));
 	snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# SSH and HTTP remotes end to end, against an OpenSSH server and git
+# http-backend started here on 127.0.0.1: clone, sync, push rejected by a
+# server hook, changed and unknown host keys refused, wrong keys and
+# passwords refused, unreachable hosts and missing repositories named.
+source "$(dirname "$0")/lib.sh"
+export HOME=$T
+SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+[ -x "$SSHD" ] || { echo "SKIP: no sshd (apt-get install openssh-server)"; bad "sshd missing"; finish; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+me=$(id -un)
+git init -q --bare remote.git
+ssh-keygen -q -t ed25519 -N '' -f hostkey
+ssh-keygen -q -t ed25519 -N '' -f userkey
+ssh-keygen -q -t ed25519 -N '' -f otherkey
+cp userkey.pub authorized_keys
+PORT=$(free_port)
+mkdir -p /run/sshd 2>/dev/null || true
+start_sshd() {
+  cat > sshd_config <<CFG
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $T/hostkey
+AuthorizedKeysFile $T/authorized_keys
+PidFile $T/sshd.pid
+StrictModes no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+UsePAM no
+PermitRootLogin prohibit-password
+AllowUsers $me
+CFG
+  "$SSHD" -f "$T/sshd_config" -D -e 2>>"$T/sshd.log" &
+  SSHD_PID=$!
+  for _ in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return; sleep 0.1; done
+  bad "sshd did not start: $(cat sshd.log)"
+}
+start_sshd
+trap 'kill $SSHD_PID ${HTTP_PID:-} 2>/dev/null; rm -rf "$T"' EXIT
+echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 hostkey.pub)" > known_hosts
+URL="ssh://$me@127.0.0.1:$PORT$T/remote.git"
+
+# province over SSH with a key file; district over SSH with ssh-agent
+"$P" init tinh --office tinh --remote "$URL" --set ssh.key="$T/userkey" --set ssh.known_hosts="$T/known_hosts" >/dev/null \
+  && ok "init over ssh (key file)" || bad "init over ssh: $("$P" -C tinh sync 2>&1)"
+"$P" -C tinh plan import >/dev/null
+out=$("$P" -C tinh sync 2>&1) && ok "push over ssh: $out" || bad "sync over ssh: $out"
+eval "$(ssh-agent -s)" >/dev/null
+ssh-add -q userkey 2>/dev/null
+"$P" init bg --office binh-giang --remote "$URL" --set ssh.known_hosts="$T/known_hosts" >/dev/null \
+  && ok "clone over ssh (ssh-agent)" || bad "clone with agent: $("$P" -C bg sync 2>&1)"
+ssh-agent -k >/dev/null 2>&1; unset SSH_AUTH_SOCK SSH_AGENT_PID
+"$P" -C bg config ssh.key "$T/userkey"
+[ "$("$P" -C bg dump)" = "$("$P" -C tinh dump)" ] && ok "district has the plan over ssh" || bad "plan not cloned"
+"$P" -C bg progress set p2-t7 2021 --status on_track >/dev/null
+"$P" -C bg sync >/dev/null && "$P" -C tinh sync >/dev/null && [ "$("$P" -C bg dump)" = "$("$P" -C tinh dump)" ] \
+  && ok "progress travels over ssh" || bad "ssh round trip"
+
+# push rejected by a server hook: queued, retried, delivered later
+printf '#!/bin/sh\necho "quota exceeded" >&2\nexit 1\n' > remote.git/hooks/pre-receive
+chmod +x remote.git/hooks/pre-receive
+"$P" -C bg progress set p2-t7 2022 --status delayed >/dev/null
+expect_fail 5 "refused the push" "$P" -C bg sync
+[ "$("$P" -C bg status --json | json_num not_delivered)" -ge 1 ] && ok "rejected change stays queued (not delivered)" || bad "rejected change counted as delivered"
+rm remote.git/hooks/pre-receive
+"$P" -C bg sync >/dev/null && [ "$("$P" -C bg status --json | json_num not_delivered)" = 0 ] && ok "delivered after the hook is gone" || bad "not delivered after retry"
+
+# wrong key, unreachable host, missing repository
+"$P" -C bg config ssh.key "$T/otherkey"
+expect_fail 5 "authentication refused" "$P" -C bg sync
+"$P" -C bg config ssh.key "$T/userkey"
+"$P" -C bg config remote "ssh://$me@127.0.0.1:$(free_port)$T/remote.git"
+expect_fail 5 "host unreachable" "$P" -C bg sync
+"$P" -C bg config remote "ssh://$me@127.0.0.1:$PORT$T/nothing-here.git"
+expect_fail 3 "no Git repository" "$P" -C bg sync
+"$P" -C bg config remote "$URL"
+
+# the server's host key changes: refused with the fingerprint, nothing imported
+kill $SSHD_PID; wait $SSHD_PID 2>/dev/null || true
+rm -f hostkey hostkey.pub; ssh-keygen -q -t ed25519 -N '' -f hostkey
+start_sshd
+newfp=$(ssh-keygen -lf hostkey.pub | awk '{print $2}')
+refp=$(printf '%s' "$newfp" | sed 's/[+/.]/\\&/g')
+before=$("$P" -C bg dump)
+expect_fail 5 "host key of 127.0.0.1 has CHANGED \(now $refp\).*ssh.fingerprint $refp" "$P" -C bg sync
+[ "$("$P" -C bg dump)" = "$before" ] && ok "nothing imported from the impostor" || bad "state changed"
+# an unknown host: the message shows the fingerprint and how to trust it
+"$P" -C bg config ssh.known_hosts "$T/empty_known_hosts"
+expect_fail 5 "unknown host key for 127.0.0.1: $refp.*plansync config ssh.fingerprint $refp" "$P" -C bg sync
+"$P" -C bg config ssh.fingerprint "$newfp"
+"$P" -C bg sync >/dev/null && ok "pinned fingerprint accepted" || bad "pinned fingerprint refused"
+"$P" -C bg config ssh.fingerprint "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+expect_fail 5 "not the pinned" "$P" -C bg sync
+
+# HTTP smart protocol through git http-backend, with Basic auth
+HPORT=$(free_port)
+python3 "$SRC/tests/e2e/http_server.py" "$HPORT" "$T" clerk 's3cret pass' 2>http.log &
+HTTP_PID=$!
+for _ in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/$HPORT) 2>/dev/null && break; sleep 0.1; done
+HURL="http://127.0.0.1:$HPORT/remote.git"
+expect_fail 5 "asks for a username and password" "$P" init web --office nam-sach --remote "$HURL"
+rm -rf web
+PLANSYNC_HTTP_USERNAME=clerk PLANSYNC_HTTP_PASSWORD=wrong expect_fail 5 "authentication refused" "$P" init web --office nam-sach --remote "$HURL"
+rm -rf web
+PLANSYNC_HTTP_USERNAME=clerk PLANSYNC_HTTP_PASSWORD='s3cret pass' "$P" init web --office nam-sach --remote "$HURL" >/dev/null \
+  && ok "clone over http with credentials from the environment" || bad "http clone failed"
+printf '#!/bin/sh\n[ "$1" = get ] && cat >/dev/null && printf "username=clerk\\npassword=s3cret pass\\n"\n' > helper.sh; chmod +x helper.sh
+"$P" -C web config http.credential_helper "$T/helper.sh"
+"$P" -C web progress set p2-t7 2021 --percent 15 >/dev/null
+out=$("$P" -C web sync 2>&1) && ok "push over http with a credential helper: $out" || bad "http push: $out"
+"$P" -C tinh config ssh.known_hosts "$T/known_hosts"; "$P" -C tinh config ssh.fingerprint "$newfp"
+"$P" -C tinh sync >/dev/null && "$P" -C tinh progress show --office nam-sach | grep -q p2-t7 && ok "http change arrives over ssh" || bad "http change missing"
+grep -rq 's3cret' web/repo.git web/plansync.db 2>/dev/null && bad "password stored in the replica" || ok "no password stored in the replica"
+finish
