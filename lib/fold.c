@@ -287,3 +287,84 @@ int ps_fold_all(ps_store *s, void (*progress)(void *, long, long), void *ctx)
 	sqlite3_finalize(st);
 	return rc;
 }
+
+/* The incremental step: c is the newest change and descends from all. */
+static int fold_fast(ps_store *s, const ps_change *c)
+{
+	sqlite3_stmt *up = ps_store_stmt(s, "INSERT OR REPLACE INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)");
+	sqlite3_stmt *dc = ps_store_stmt(s, "DELETE FROM conflicts WHERE record = ?1 AND field = ?2");
+	if (!up || !dc)
+		return PS_ERROR;
+	for (const cJSON *f = c->fields->child; f; f = f->next) {
+		char *v = ps_json_compact(f);
+		if (!v)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		sqlite3_bind_text(up, 1, c->record, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 2, f->string, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 3, v, -1, SQLITE_STATIC);
+		sqlite3_bind_text(up, 4, c->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(dc, 1, c->record, -1, SQLITE_STATIC);
+		sqlite3_bind_text(dc, 2, f->string, -1, SQLITE_STATIC);
+		int e1 = sqlite3_step(up), e2 = sqlite3_step(dc);
+		sqlite3_reset(up);
+		sqlite3_reset(dc);
+		free(v);
+		if (e1 != SQLITE_DONE || e2 != SQLITE_DONE)
+			return ps_store_error(s, "writing state");
+	}
+	sqlite3_bind_text(dc, 1, c->record, -1, SQLITE_STATIC);
+	sqlite3_bind_text(dc, 2, EXISTS_FIELD, -1, SQLITE_STATIC);
+	int e = sqlite3_step(dc);
+	sqlite3_reset(dc);
+	if (e != SQLITE_DONE)
+		return ps_store_error(s, "writing state");
+	ps_record_id rid;
+	const char *kind = ps_record_parse(&rid, c->record) == 0 ? ps_kind_name(rid.kind) : "?";
+	sqlite3_stmt *rs = ps_store_stmt(s, "INSERT INTO records(id, kind, retired, changes, last) VALUES (?1,?2,?3,1,?4) "
+					   "ON CONFLICT(id) DO UPDATE SET retired = excluded.retired, "
+					   "changes = records.changes + 1, last = excluded.last");
+	if (!rs)
+		return PS_ERROR;
+	sqlite3_bind_text(rs, 1, c->record, -1, SQLITE_STATIC);
+	sqlite3_bind_text(rs, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int(rs, 3, c->op == PS_OP_RETIRE);
+	sqlite3_bind_text(rs, 4, c->id, -1, SQLITE_STATIC);
+	e = sqlite3_step(rs);
+	sqlite3_reset(rs);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "writing a record");
+}
+
+int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
+		   const char *summary, bool defer, bool *needs_fold)
+{
+	if (needs_fold)
+		*needs_fold = false;
+	char **heads = NULL;
+	size_t nh = 0;
+	int rc = ps_store_heads(s, c->record, &heads, &nh);
+	if (rc)
+		return rc;
+	/* heads and base are both sorted: equal sets compare elementwise */
+	int fast = nh == c->nbase;
+	for (size_t i = 0; fast && i < nh; i++)
+		fast = strcmp(heads[i], c->base[i]) == 0;
+	ps_strv_free(heads, nh);
+	if (fast) {
+		sqlite3_stmt *mx = ps_store_stmt(s, "SELECT max(id) FROM changes WHERE record = ?1");
+		if (!mx)
+			return PS_ERROR;
+		sqlite3_bind_text(mx, 1, c->record, -1, SQLITE_STATIC);
+		if (sqlite3_step(mx) == SQLITE_ROW && sqlite3_column_type(mx, 0) != SQLITE_NULL)
+			fast = strcmp((const char *)sqlite3_column_text(mx, 0), c->id) < 0;
+		sqlite3_reset(mx);
+	}
+	if ((rc = ps_store_insert_change(s, c, bytes, len, local, summary)))
+		return rc;
+	if (fast)
+		return fold_fast(s, c);
+	if (defer) {
+		*needs_fold = true;
+		return 0;
+	}
+	return ps_fold_record(s, c->record);
+}

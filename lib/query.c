@@ -558,8 +558,9 @@ int ps_query_status(ps_replica *r, cJSON **out)
 	ps_store_meta_get_int(s, "delivered_batch", &delivered, 0);
 	cJSON *own = cJSON_AddObjectToObject(o, "own_changes");
 	long long total = count(s, "SELECT count(*) FROM changes WHERE local = 1");
-	long long pending = count(s, "SELECT count(*) FROM changes WHERE local = 1 AND batch IS NULL");
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE local = 1 AND batch <= ?1");
+	long long pending = count(s, "SELECT count(*) FROM changes WHERE local = 1 AND seq > (SELECT coalesce(max(maxseq), 0) FROM exports)");
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE local = 1 AND seq <= "
+					   "(SELECT coalesce(max(maxseq), 0) FROM exports WHERE batch <= ?1)");
 	long long dl = 0;
 	if (st) {
 		sqlite3_bind_int64(st, 1, delivered);
@@ -715,6 +716,8 @@ int ps_rebuild(ps_replica *r, ps_progress_fn progress, void *ctx)
 			      "DELETE FROM edges WHERE child NOT IN (SELECT id FROM changes);"
 			      "DELETE FROM state; DELETE FROM conflicts; DELETE FROM records;"
 			      "DELETE FROM branches; DELETE FROM held;");
+	if (!rc)
+		rc = ps_store_rebuild_heads(s);
 	if (!rc) {
 		void *pc[2] = {(void *)progress, ctx};
 		rc = ps_fold_all(s, fold_progress, pc);

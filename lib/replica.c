@@ -457,9 +457,7 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 		rc = ps_error_set(PS_EINVALID, "this change would be %zu bytes, over the %d byte limit; shorten the text", len, PS_CHANGE_MAX_BYTES);
 		goto out;
 	}
-	if ((rc = ps_store_insert_change(r->store, c, bytes, len, true, summary)))
-		goto out;
-	if ((rc = ps_fold_record(r->store, record)))
+	if ((rc = ps_fold_insert(r->store, c, bytes, len, true, summary, false, NULL)))
 		goto out;
 	if (began) {
 		began = 0;

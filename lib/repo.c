@@ -9,11 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "plansync/repo.h"
 #include "plansync/auth.h"
 #include "plansync/error.h"
+#include "plansync/json.h"
+#include "sha1.h"
+#include <zlib.h>
 
 #define FETCH_SPEC "+refs/heads/replicas/*:refs/remotes/origin/replicas/*"
 
@@ -70,20 +76,312 @@ int ps_repo_open(git_repository **out, const char *path)
 	return 0;
 }
 
-static int tree_add_rec(git_oid *out, git_repository *repo, const git_tree *base,
+/* ---- writing objects: loose, or one pack ------------------------------ */
+
+typedef struct packed {
+	git_oid id;
+	uint64_t offset; /* in the pack file */
+	uint32_t crc;    /* of the entry's bytes, as the index records it */
+} packed;
+
+struct ps_objw {
+	git_odb *odb;
+	char *packdir;
+	int pack;
+	ps_buf entries; /* pack mode: object entries, deflated, after the 12-byte header */
+	packed *objs;
+	uint32_t count, cap;
+	unsigned char *z;
+	size_t zcap;
+	z_stream zs; /* one stream, reset per object: deflateInit per object costs more than the data */
+	int zinit;
+};
+
+int ps_objw_new(ps_objw **out, git_repository *repo, bool pack)
+{
+	ps_objw *w = calloc(1, sizeof(*w));
+	if (!w)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	if (git_repository_odb(&w->odb, repo) < 0) {
+		free(w);
+		return ps_repo_error(PS_ERROR, "opening the object database");
+	}
+	w->pack = pack;
+	const char *gd = git_repository_path(repo);
+	size_t n = strlen(gd) + 16;
+	if (!(w->packdir = malloc(n))) {
+		ps_objw_free(w);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	snprintf(w->packdir, n, "%sobjects/pack", gd);
+	*out = w;
+	return 0;
+}
+
+void ps_objw_free(ps_objw *w)
+{
+	if (!w)
+		return;
+	git_odb_free(w->odb);
+	if (w->zinit)
+		deflateEnd(&w->zs);
+	ps_buf_release(&w->entries);
+	free(w->objs);
+	free(w->packdir);
+	free(w->z);
+	free(w);
+}
+
+int ps_objw_add(ps_objw *w, git_oid *out, git_object_t type, const void *data, size_t len)
+{
+	if (!w->pack) {
+		if (git_odb_write(out, w->odb, data, len, type) < 0)
+			return ps_repo_error(PS_ERROR, "writing an object");
+		return 0;
+	}
+	if (git_odb_hash(out, data, len, type) < 0)
+		return ps_repo_error(PS_ERROR, "hashing an object");
+	/* pack entry: type and size in a varint, then the zlib stream */
+	unsigned char hdr[16];
+	size_t h = 0, sz = len;
+	hdr[h++] = (unsigned char)(((unsigned)type << 4) | (sz & 0x0f)) | (sz > 0x0f ? 0x80 : 0);
+	sz >>= 4;
+	while (sz) {
+		hdr[h++] = (unsigned char)((sz & 0x7f) | (sz > 0x7f ? 0x80 : 0));
+		sz >>= 7;
+	}
+	if (!w->zinit) {
+		if (deflateInit(&w->zs, 1) != Z_OK)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		w->zinit = 1;
+	} else if (deflateReset(&w->zs) != Z_OK) {
+		return ps_error_set(PS_ERROR, "compressing an object");
+	}
+	uLong bound = deflateBound(&w->zs, (uLong)len);
+	if (bound > w->zcap) {
+		unsigned char *nz = realloc(w->z, bound);
+		if (!nz)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		w->z = nz;
+		w->zcap = bound;
+	}
+	w->zs.next_in = (Bytef *)data;
+	w->zs.avail_in = (uInt)len;
+	w->zs.next_out = w->z;
+	w->zs.avail_out = (uInt)bound;
+	if (deflate(&w->zs, Z_FINISH) != Z_STREAM_END)
+		return ps_error_set(PS_ERROR, "compressing an object");
+	uLong zl = bound - w->zs.avail_out;
+	if (w->count == w->cap) {
+		uint32_t nc = w->cap ? w->cap * 2 : 1024;
+		packed *no = realloc(w->objs, nc * sizeof(packed));
+		if (!no)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		w->objs = no;
+		w->cap = nc;
+	}
+	packed *o = &w->objs[w->count];
+	git_oid_cpy(&o->id, out);
+	o->offset = 12 + w->entries.len;
+	o->crc = (uint32_t)crc32(crc32(0, hdr, (uInt)h), w->z, (uInt)zl);
+	ps_buf_put(&w->entries, hdr, h);
+	ps_buf_put(&w->entries, w->z, zl);
+	if (ps_buf_error(&w->entries))
+		return ps_error_set(PS_ENOMEM, "out of memory building a pack");
+	w->count++;
+	return 0;
+}
+
+static int cmp_packed(const void *a, const void *b)
+{
+	return git_oid_cmp(&((const packed *)a)->id, &((const packed *)b)->id);
+}
+
+static void put32(ps_buf *b, uint32_t v)
+{
+	unsigned char x[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8), (unsigned char)v};
+	ps_buf_put(b, x, 4);
+}
+
+/* Write all of buf to a new file (mode 0444) and fsync it. */
+static int write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -1;
+	const char *p = data;
+	while (len) {
+		ssize_t k = write(fd, p, len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			close(fd);
+			unlink(path);
+			return -1;
+		}
+		p += k;
+		len -= (size_t)k;
+	}
+	if (fsync(fd) != 0) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* The pack and its version-2 index, written beside the others:
+ * temporary names, fsync, then rename the pack before the index (readers
+ * find packs by their index), then fsync the directory. Object ids were
+ * computed by libgit2 (git_odb_hash); `git fsck` checks the result in the
+ * tests. */
+int ps_objw_finish(ps_objw *w)
+{
+	if (!w->pack || w->count == 0)
+		return 0;
+	unsigned char hdr[12] = {'P', 'A', 'C', 'K', 0, 0, 0, 2,
+				 (unsigned char)(w->count >> 24), (unsigned char)(w->count >> 16),
+				 (unsigned char)(w->count >> 8), (unsigned char)w->count};
+	unsigned char sum[20], isum[20];
+	ps_sha1 sha;
+	ps_sha1_init(&sha);
+	ps_sha1_update(&sha, hdr, sizeof(hdr));
+	ps_sha1_update(&sha, w->entries.ptr, w->entries.len);
+	ps_sha1_final(&sha, sum);
+	/* pack bytes: header, entries, trailer */
+	ps_buf pk = PS_BUF_INIT;
+	ps_buf_put(&pk, hdr, sizeof(hdr));
+	ps_buf_put(&pk, w->entries.ptr, w->entries.len);
+	ps_buf_put(&pk, sum, sizeof(sum));
+	ps_buf_release(&w->entries);
+	/* index v2 */
+	qsort(w->objs, w->count, sizeof(packed), cmp_packed);
+	ps_buf ix = PS_BUF_INIT;
+	static const unsigned char ihdr[8] = {0xff, 't', 'O', 'c', 0, 0, 0, 2};
+	ps_buf_put(&ix, ihdr, sizeof(ihdr));
+	uint32_t fan = 0;
+	for (unsigned b = 0, i = 0; b < 256; b++) {
+		while (i < w->count && w->objs[i].id.id[0] == b)
+			i++, fan++;
+		put32(&ix, fan);
+	}
+	for (uint32_t i = 0; i < w->count; i++)
+		ps_buf_put(&ix, w->objs[i].id.id, GIT_OID_RAWSZ);
+	for (uint32_t i = 0; i < w->count; i++)
+		put32(&ix, w->objs[i].crc);
+	uint32_t nlarge = 0;
+	for (uint32_t i = 0; i < w->count; i++)
+		put32(&ix, w->objs[i].offset < 0x80000000u ? (uint32_t)w->objs[i].offset : (0x80000000u | nlarge++));
+	for (uint32_t i = 0; i < w->count; i++)
+		if (w->objs[i].offset >= 0x80000000u) {
+			put32(&ix, (uint32_t)(w->objs[i].offset >> 32));
+			put32(&ix, (uint32_t)w->objs[i].offset);
+		}
+	ps_buf_put(&ix, sum, sizeof(sum));
+	int rc = 0;
+	if (ps_buf_error(&ix) || ps_buf_error(&pk)) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory writing a pack");
+		goto out;
+	}
+	ps_sha1_init(&sha);
+	ps_sha1_update(&sha, ix.ptr, ix.len);
+	ps_sha1_final(&sha, isum);
+	ps_buf_put(&ix, isum, sizeof(isum));
+	char hex[41], tp[4200], ti[4200], fp[4200], fi[4200];
+	for (int i = 0; i < 20; i++)
+		snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+	snprintf(tp, sizeof(tp), "%s/tmp_plansync_%ld.pack", w->packdir, (long)getpid());
+	snprintf(ti, sizeof(ti), "%s/tmp_plansync_%ld.idx", w->packdir, (long)getpid());
+	snprintf(fp, sizeof(fp), "%s/pack-%s.pack", w->packdir, hex);
+	snprintf(fi, sizeof(fi), "%s/pack-%s.idx", w->packdir, hex);
+	unlink(tp);
+	unlink(ti);
+	if (write_file(tp, pk.ptr, pk.len) != 0 || write_file(ti, ix.ptr, ix.len) != 0 || rename(tp, fp) != 0 ||
+	    rename(ti, fi) != 0) {
+		rc = ps_error_set(PS_ERROR, "cannot write a pack in %s: %s", w->packdir, strerror(errno));
+		unlink(tp);
+		unlink(ti);
+		goto out;
+	}
+	int dfd = open(w->packdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	git_odb_refresh(w->odb);
+	w->count = 0;
+out:
+	ps_buf_release(&pk);
+	ps_buf_release(&ix);
+	return rc;
+}
+
+/* ---- trees along changed paths ---------------------------------------- */
+
+typedef struct tentry {
+	char name[256];
+	git_filemode_t mode;
+	git_oid id;
+} tentry;
+
+/* Git's order: names compared bytewise, a tree as if its name ended in '/'. */
+static int tentry_cmp(const void *a, const void *b)
+{
+	const tentry *x = a, *y = b;
+	for (size_t i = 0;; i++) {
+		int cx = x->name[i] ? (unsigned char)x->name[i] : (x->mode == GIT_FILEMODE_TREE ? '/' : 0);
+		int cy = y->name[i] ? (unsigned char)y->name[i] : (y->mode == GIT_FILEMODE_TREE ? '/' : 0);
+		if (cx != cy)
+			return cx - cy;
+		if (!x->name[i])
+			return 0; /* both ended the same way */
+	}
+}
+
+static int tset(tentry **v, size_t *n, size_t *cap, const char *name, size_t nl, git_filemode_t mode, const git_oid *id)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strlen((*v)[i].name) == nl && !memcmp((*v)[i].name, name, nl)) {
+			(*v)[i].mode = mode;
+			git_oid_cpy(&(*v)[i].id, id);
+			return 0;
+		}
+	if (nl >= sizeof((*v)->name))
+		return ps_error_set(PS_EINVALID, "path component too long");
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		tentry *nv = realloc(*v, nc * sizeof(tentry));
+		if (!nv)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		*v = nv;
+		*cap = nc;
+	}
+	tentry *e = &(*v)[(*n)++];
+	memcpy(e->name, name, nl);
+	e->name[nl] = '\0';
+	e->mode = mode;
+	git_oid_cpy(&e->id, id);
+	return 0;
+}
+
+static int tree_add_rec(git_oid *out, git_repository *repo, ps_objw *w, const git_tree *base,
 			ps_tree_add *adds, size_t n, size_t off)
 {
-	git_treebuilder *tb = NULL;
-	if (git_treebuilder_new(&tb, repo, base) < 0)
-		return ps_repo_error(PS_ERROR, "building a tree");
+	tentry *v = NULL;
+	size_t nv = 0, cap = 0;
 	int rc = 0;
+	size_t nb = base ? git_tree_entrycount(base) : 0;
+	for (size_t i = 0; i < nb && !rc; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(base, i);
+		const char *nm = git_tree_entry_name(e);
+		rc = tset(&v, &nv, &cap, nm, strlen(nm), git_tree_entry_filemode(e), git_tree_entry_id(e));
+	}
 	size_t i = 0;
 	while (i < n && !rc) {
 		const char *rel = adds[i].path + off;
 		const char *slash = strchr(rel, '/');
 		if (!slash) {
-			if (git_treebuilder_insert(NULL, tb, rel, &adds[i].blob, GIT_FILEMODE_BLOB) < 0)
-				rc = ps_repo_error(PS_ERROR, "adding a file to a tree");
+			rc = tset(&v, &nv, &cap, rel, strlen(rel), GIT_FILEMODE_BLOB, &adds[i].blob);
 			i++;
 			continue;
 		}
@@ -100,28 +398,39 @@ static int tree_add_rec(git_oid *out, git_repository *repo, const git_tree *base
 		name[len - 1] = '\0';
 		git_tree *sub = NULL;
 		const git_tree_entry *e = base ? git_tree_entry_byname(base, name) : NULL;
-		if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
-		    git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0) {
+		if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE && git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0) {
 			rc = ps_repo_error(PS_ERROR, "reading a tree");
 			break;
 		}
 		git_oid sid;
-		rc = tree_add_rec(&sid, repo, sub, adds + i, j - i, off + len);
+		rc = tree_add_rec(&sid, repo, w, sub, adds + i, j - i, off + len);
 		git_tree_free(sub);
-		if (!rc && git_treebuilder_insert(NULL, tb, name, &sid, GIT_FILEMODE_TREE) < 0)
-			rc = ps_repo_error(PS_ERROR, "adding a tree");
+		if (!rc)
+			rc = tset(&v, &nv, &cap, name, len - 1, GIT_FILEMODE_TREE, &sid);
 		i = j;
 	}
-	if (!rc && git_treebuilder_write(out, tb) < 0)
-		rc = ps_repo_error(PS_ERROR, "writing a tree");
-	git_treebuilder_free(tb);
+	if (!rc) {
+		qsort(v, nv, sizeof(tentry), tentry_cmp);
+		ps_buf b = PS_BUF_INIT;
+		for (size_t k = 0; k < nv; k++) {
+			ps_buf_printf(&b, "%o %s", (unsigned)v[k].mode, v[k].name);
+			ps_buf_put(&b, "", 1);
+			ps_buf_put(&b, v[k].id.id, GIT_OID_RAWSZ);
+		}
+		if (ps_buf_error(&b))
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+		else
+			rc = ps_objw_add(w, out, GIT_OBJECT_TREE, b.ptr ? b.ptr : "", b.len);
+		ps_buf_release(&b);
+	}
+	free(v);
 	return rc;
 }
 
-int ps_repo_tree_add(git_oid *out, git_repository *repo, const git_tree *base,
+int ps_repo_tree_add(git_oid *out, git_repository *repo, ps_objw *w, const git_tree *base,
 		     ps_tree_add *adds, size_t n)
 {
-	return tree_add_rec(out, repo, base, adds, n, 0);
+	return tree_add_rec(out, repo, w, base, adds, n, 0);
 }
 
 /* For a local remote, make sure it is a bare repository before we rely on it. */

@@ -331,19 +331,41 @@ int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, s
 	if (rc != SQLITE_DONE)
 		return ps_store_error(s, "storing a change");
 	st = ps_store_stmt(s, "INSERT OR IGNORE INTO edges(child, parent) VALUES (?1, ?2)");
-	if (!st)
+	sqlite3_stmt *dh = ps_store_stmt(s, "DELETE FROM heads WHERE record = ?1 AND id = ?2");
+	if (!st || !dh)
 		return PS_ERROR;
 	for (size_t i = 0; i < c->nbase; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, c->base[i], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(dh);
+		sqlite3_bind_text(dh, 1, c->record, -1, SQLITE_STATIC);
+		sqlite3_bind_text(dh, 2, c->base[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE || sqlite3_step(dh) != SQLITE_DONE) {
 			sqlite3_reset(st);
+			sqlite3_reset(dh);
 			return ps_store_error(s, "storing a change's base");
 		}
 	}
 	sqlite3_reset(st);
-	return 0;
+	sqlite3_reset(dh);
+	/* A head unless a change that arrived earlier already names it. */
+	st = ps_store_stmt(s, "INSERT INTO heads(record, id) SELECT ?1, ?2 WHERE NOT EXISTS "
+			      "(SELECT 1 FROM edges e JOIN changes k ON k.id = e.child WHERE e.parent = ?2 AND k.record = ?1)");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, c->record, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : ps_store_error(s, "noting the record's latest change");
+}
+
+int ps_store_rebuild_heads(ps_store *s)
+{
+	return ps_store_exec(s, "DELETE FROM heads; INSERT INTO heads(record, id) SELECT c.record, c.id FROM changes c "
+				"WHERE NOT EXISTS (SELECT 1 FROM edges e JOIN changes k ON k.id = e.child "
+				"WHERE e.parent = c.id AND k.record = c.record)");
 }
 
 void ps_strv_free(char **v, size_t n)
@@ -357,10 +379,7 @@ int ps_store_heads(ps_store *s, const char *record, char ***out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *st = ps_store_stmt(s,
-		"SELECT c.id FROM changes c WHERE c.record = ?1 AND NOT EXISTS "
-		"(SELECT 1 FROM edges e JOIN changes k ON k.id = e.child "
-		" WHERE e.parent = c.id AND k.record = ?1) ORDER BY c.id");
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT id FROM heads WHERE record = ?1 ORDER BY id");
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);

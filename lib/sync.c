@@ -16,7 +16,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <git2/sys/mempack.h>
 #include "plansync/sync.h"
 #include "plansync/error.h"
 #include "plansync/auth.h"
@@ -147,23 +146,14 @@ static void pending_free(pending *p, size_t n)
 	free(p);
 }
 
-static int write_pack(git_repository *repo, git_odb_backend *mp, const char *objdir)
+/* "Name <email> <seconds> +0000" with the characters Git forbids in a name
+ * replaced, so the header stays parseable whatever the person typed. */
+static void signature(ps_buf *b, const char *role, const char *name, const char *email, long long when)
 {
-	git_buf pack = GIT_BUF_INIT_CONST(NULL, 0);
-	git_odb *disk = NULL;
-	git_odb_writepack *wp = NULL;
-	git_indexer_progress stats;
-	int rc = 0;
-	memset(&stats, 0, sizeof(stats));
-	if (git_mempack_dump(&pack, repo, mp) < 0 || git_odb_open(&disk, objdir) < 0 ||
-	    git_odb_write_pack(&wp, disk, NULL, NULL) < 0 ||
-	    wp->append(wp, pack.ptr, pack.size, &stats) < 0 || wp->commit(wp, &stats) < 0)
-		rc = ps_repo_error(PS_ERROR, "writing a pack");
-	if (wp)
-		wp->free(wp);
-	git_odb_free(disk);
-	git_buf_dispose(&pack);
-	return rc;
+	ps_buf_printf(b, "%s ", role);
+	for (const char *p = name; *p; p++)
+		ps_buf_put(b, (*p == '<' || *p == '>' || *p == '\n') ? " " : p, 1);
+	ps_buf_printf(b, " <%s> %lld +0000\n", email, when);
 }
 
 int ps_sync_export(ps_replica *r, long *exported)
@@ -171,14 +161,13 @@ int ps_sync_export(ps_replica *r, long *exported)
 	*exported = 0;
 	ps_store *s = ps_replica_store(r);
 	git_repository *repo = NULL;
-	git_odb *odb = NULL;
-	git_odb_backend *mp = NULL;
+	ps_objw *w = NULL;
 	git_commit *parent = NULL;
-	git_tree *base = NULL, *tree = NULL;
-	git_signature *author = NULL, *committer = NULL;
+	git_tree *base = NULL;
 	pending *p = NULL;
 	ps_tree_add *adds = NULL;
 	char *msg = NULL;
+	ps_buf cb = PS_BUF_INIT;
 	size_t n = 0, cap = 0;
 	char ref[300];
 	git_oid head, toid, coid;
@@ -192,19 +181,42 @@ int ps_sync_export(ps_replica *r, long *exported)
 		goto out;
 	if ((rc = recover_own_ref(r, repo, ref, &head, &has_head)))
 		goto out;
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT seq, id, summary, author, hlc, record FROM changes "
-					   "WHERE local = 1 AND batch IS NULL ORDER BY id");
+	long long done_seq = 0;
+	sqlite3_stmt *ls = ps_store_stmt(s, "SELECT coalesce(max(maxseq), 0) FROM exports");
+	if (ls && sqlite3_step(ls) == SQLITE_ROW)
+		done_seq = sqlite3_column_int64(ls, 0);
+	if (ls)
+		sqlite3_reset(ls);
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
+					   "WHERE local = 1 AND seq > ?1 ORDER BY id");
 	if (!st) {
 		rc = PS_ERROR;
 		goto out;
 	}
+	/* Many objects go into one pack; a few are written loose. */
+	long long npending = 0;
+	sqlite3_stmt *cnt = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE local = 1 AND seq > ?1");
+	if (cnt)
+		sqlite3_bind_int64(cnt, 1, done_seq);
+	if (cnt && sqlite3_step(cnt) == SQLITE_ROW)
+		npending = sqlite3_column_int64(cnt, 0);
+	if (cnt)
+		sqlite3_reset(cnt);
+	if (npending == 0)
+		goto out;
+	if ((rc = ps_objw_new(&w, repo, npending >= BULK_THRESHOLD)))
+		goto out;
+	sqlite3_bind_int64(st, 1, done_seq);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			pending *np = realloc(p, cap * sizeof(*np));
-			if (!np)
+			ps_tree_add *na = np ? realloc(adds, (cap + 1) * sizeof(*na)) : NULL;
+			if (np)
+				p = np;
+			if (!na)
 				break;
-			p = np;
+			adds = na;
 		}
 		pending *e = &p[n++];
 		memset(e, 0, sizeof(*e));
@@ -218,6 +230,12 @@ int ps_sync_export(ps_replica *r, long *exported)
 		if (!e->id || !e->author || !e->record)
 			break;
 		ps_change_path(e->path, ps_replica_office(r), e->id);
+		if (ps_objw_add(w, &adds[n - 1].blob, GIT_OBJECT_BLOB, sqlite3_column_blob(st, 6),
+				(size_t)sqlite3_column_bytes(st, 6))) {
+			sqlite3_reset(st);
+			rc = PS_ERROR;
+			goto out;
+		}
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -227,35 +245,8 @@ int ps_sync_export(ps_replica *r, long *exported)
 	rc = 0;
 	if (n == 0)
 		goto out;
-	if (git_repository_odb(&odb, repo) < 0) {
-		rc = ps_repo_error(PS_ERROR, "opening the object database");
-		goto out;
-	}
-	if (n >= BULK_THRESHOLD) {
-		/* Many objects: build them in memory and write one pack. */
-		if (git_mempack_new(&mp) < 0 || git_odb_add_backend(odb, mp, 999) < 0) {
-			rc = ps_repo_error(PS_ERROR, "preparing a pack");
-			goto out;
-		}
-	}
-	adds = calloc(n + 1, sizeof(*adds));
-	if (!adds) {
-		rc = ps_error_set(PS_ENOMEM, "out of memory");
-		goto out;
-	}
-	st = ps_store_stmt(s, "SELECT bytes FROM changes WHERE seq = ?1");
-	for (size_t i = 0; i < n && !rc; i++) {
-		sqlite3_bind_int64(st, 1, p[i].seq);
-		if (sqlite3_step(st) != SQLITE_ROW)
-			rc = ps_store_error(s, "reading a change");
-		else if (git_odb_write(&adds[i].blob, odb, sqlite3_column_blob(st, 0),
-				       (size_t)sqlite3_column_bytes(st, 0), GIT_OBJECT_BLOB) < 0)
-			rc = ps_repo_error(PS_ERROR, "writing a change file");
+	for (size_t i = 0; i < n; i++) /* p moved while it grew: point at it now */
 		adds[i].path = p[i].path;
-		sqlite3_reset(st);
-	}
-	if (rc)
-		goto out;
 	ps_fault_point("export:blobs");
 	size_t nadd = n;
 	if (has_head) {
@@ -266,19 +257,13 @@ int ps_sync_export(ps_replica *r, long *exported)
 	}
 	if (!base || !git_tree_entry_byname(base, PS_REPO_FORMAT_FILE)) {
 		static const char fmt[] = "{\n  \"format\": 1,\n  \"layout\": \"changes/<office>/<h1>/<h2>/<id>.json\"\n}\n";
-		if (git_odb_write(&adds[nadd].blob, odb, fmt, sizeof(fmt) - 1, GIT_OBJECT_BLOB) < 0) {
-			rc = ps_repo_error(PS_ERROR, "writing the format file");
+		if ((rc = ps_objw_add(w, &adds[nadd].blob, GIT_OBJECT_BLOB, fmt, sizeof(fmt) - 1)))
 			goto out;
-		}
 		adds[nadd++].path = PS_REPO_FORMAT_FILE;
 	}
 	qsort(adds, nadd, sizeof(*adds), cmp_add);
-	if ((rc = ps_repo_tree_add(&toid, repo, base, adds, nadd)))
+	if ((rc = ps_repo_tree_add(&toid, repo, w, base, adds, nadd)))
 		goto out;
-	if (git_tree_lookup(&tree, repo, &toid) < 0) {
-		rc = ps_repo_error(PS_ERROR, "reading the new tree");
-		goto out;
-	}
 	const char *who = p[0].author;
 	ps_hlc last = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -287,28 +272,29 @@ int ps_sync_export(ps_replica *r, long *exported)
 		if (p[i].hlc > last)
 			last = p[i].hlc;
 	}
-	char email[200];
+	char email[200], hex[GIT_OID_HEXSZ + 1];
 	snprintf(email, sizeof(email), "%s@plansync.invalid", ps_replica_id(r));
 	msg = commit_message(r, p, n);
-	if (!msg || git_signature_new(&author, who, email, (git_time_t)(PS_HLC_MS(last) / 1000), 0) < 0 ||
-	    git_signature_new(&committer, ps_replica_id(r), email, (git_time_t)(ps_now_ms() / 1000), 0) < 0) {
-		rc = ps_repo_error(PS_ERROR, "making the commit signature");
+	git_oid_tostr(hex, sizeof(hex), &toid);
+	ps_buf_printf(&cb, "tree %s\n", hex);
+	if (parent) {
+		git_oid_tostr(hex, sizeof(hex), &head);
+		ps_buf_printf(&cb, "parent %s\n", hex);
+	}
+	signature(&cb, "author", who, email, (long long)(PS_HLC_MS(last) / 1000));
+	signature(&cb, "committer", ps_replica_id(r), email, (long long)(ps_now_ms() / 1000));
+	ps_buf_puts(&cb, "\n");
+	ps_buf_puts(&cb, msg ? msg : "");
+	if (!msg || ps_buf_error(&cb)) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
 		goto out;
 	}
-	const git_commit *parents[1] = {parent};
-	if (git_commit_create(&coid, repo, NULL, author, committer, "UTF-8", msg, tree, parent ? 1 : 0, parents) < 0) {
-		rc = ps_repo_error(PS_ERROR, "writing the commit");
+	if ((rc = ps_objw_add(w, &coid, GIT_OBJECT_COMMIT, cb.ptr, cb.len)))
 		goto out;
-	}
-	if (mp) {
-		char objdir[4300];
-		snprintf(objdir, sizeof(objdir), "%s/repo.git/objects", ps_replica_dir(r));
-		if ((rc = write_pack(repo, mp, objdir)))
-			goto out;
-	}
 	ps_fault_point("export:commit");
+	if ((rc = ps_objw_finish(w)))
+		goto out;
 	/* Objects are durable; now SQLite, then the ref. */
-	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), &coid);
 	if ((rc = ps_store_begin(s)))
 		goto out;
@@ -318,7 +304,13 @@ int ps_sync_export(ps_replica *r, long *exported)
 		batch = sqlite3_column_int64(st, 0);
 	if (st)
 		sqlite3_reset(st);
-	st = ps_store_stmt(s, "INSERT INTO exports(batch, commit_id, changes, at) VALUES (?1, ?2, ?3, ?4)");
+	/* Rows written after our SELECT have larger seqs (rowids only grow), so
+	 * (previous maxseq, maxseq] is exactly the exported set. */
+	long long maxseq = 0;
+	for (size_t i = 0; i < n; i++)
+		if (p[i].seq > maxseq)
+			maxseq = p[i].seq;
+	st = ps_store_stmt(s, "INSERT INTO exports(batch, commit_id, changes, maxseq, at) VALUES (?1, ?2, ?3, ?4, ?5)");
 	if (!batch || !st) {
 		rc = ps_store_error(s, "recording the export");
 		goto rollback;
@@ -326,24 +318,14 @@ int ps_sync_export(ps_replica *r, long *exported)
 	sqlite3_bind_int64(st, 1, batch);
 	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)n);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)(ps_now_ms() / 1000));
+	sqlite3_bind_int64(st, 4, maxseq);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)(ps_now_ms() / 1000));
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
 		rc = ps_store_error(s, "recording the export");
 		goto rollback;
 	}
 	sqlite3_reset(st);
-	st = ps_store_stmt(s, "UPDATE changes SET batch = ?1 WHERE seq = ?2");
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_int64(st, 1, batch);
-		sqlite3_bind_int64(st, 2, p[i].seq);
-		int e = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (e != SQLITE_DONE) {
-			rc = ps_store_error(s, "recording the export");
-			goto rollback;
-		}
-	}
 	if ((rc = ps_store_commit(s)))
 		goto out;
 	ps_fault_point("export:recorded");
@@ -360,14 +342,12 @@ rollback:
 	ps_store_rollback(s);
 out:
 	free(msg);
-	git_signature_free(author);
-	git_signature_free(committer);
-	git_tree_free(tree);
+	ps_buf_release(&cb);
 	git_tree_free(base);
 	git_commit_free(parent);
 	free(adds);
 	pending_free(p, n);
-	git_odb_free(odb);
+	ps_objw_free(w);
 	git_repository_free(repo);
 	return rc;
 }
@@ -454,14 +434,15 @@ static uint64_t max_drift_ms(ps_replica *r)
 static int apply_change(imp *m, ps_change *c, const char *bytes, size_t len, const char *path)
 {
 	ps_store *s = ps_replica_store(m->r);
-	int rc = ps_store_insert_change(s, c, bytes, len, false, NULL);
+	bool later = false;
+	int rc = ps_fold_insert(s, c, bytes, len, false, NULL, true, &later);
 	if (rc == PS_EEXISTS)
 		return 0;
 	if (rc == PS_ECONFLICT)
 		return add_problem(s, m->branch, m->commit, path, ps_error_last(), m->res);
 	if (rc)
 		return rc;
-	if ((rc = ps_store_hlc_observe(s, c->hlc)) || (rc = touch(s, c->record)))
+	if ((rc = ps_store_hlc_observe(s, c->hlc)) || (later && (rc = touch(s, c->record))))
 		return rc;
 	m->applied++;
 	ps_fault_point("import:apply");
@@ -1026,7 +1007,8 @@ done:
 		long long batch = 0;
 		ps_store *s = ps_replica_store(r);
 		ps_store_meta_get_int(s, "delivered_batch", &batch, 0);
-		sqlite3_stmt *st = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE batch IS NOT NULL AND batch <= ?1");
+		sqlite3_stmt *st = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE local = 1 AND seq <= "
+						   "(SELECT coalesce(max(maxseq), 0) FROM exports WHERE batch <= ?1)");
 		if (st) {
 			sqlite3_bind_int64(st, 1, batch);
 			if (sqlite3_step(st) == SQLITE_ROW)

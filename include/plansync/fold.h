@@ -9,9 +9,18 @@
  * and conflicts; it must run inside a transaction. */
 #ifndef PLANSYNC_FOLD_H
 #define PLANSYNC_FOLD_H
+#include <stdbool.h>
 #include "plansync/store.h"
 
 int ps_fold_record(ps_store *s, const char *record);
+/* Insert c (canonical bytes given) and bring the record's state up to date:
+ * incrementally when c descends from every known change of the record and
+ * sorts after them all (the normal case: a local write, or changes arriving
+ * in order), by a full ps_fold_record otherwise. With defer, the full fold
+ * is left to the caller (*needs_fold set) so a batch folds each record once.
+ * Returns what ps_store_insert_change returns. */
+int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
+		   const char *summary, bool defer, bool *needs_fold);
 /* Recompute every record known (rebuild). */
 int ps_fold_all(ps_store *s, void (*progress)(void *, long, long), void *ctx);
 

@@ -31,9 +31,20 @@ typedef struct ps_tree_add {
 	const char *path;
 	git_oid blob;
 } ps_tree_add;
+/* Where new objects go: loose into the object database (a few objects),
+ * or collected into one pack written by ps_objw_finish (bulk: no per-object
+ * files, no delta search). */
+typedef struct ps_objw ps_objw;
+int ps_objw_new(ps_objw **out, git_repository *repo, bool pack);
+int ps_objw_add(ps_objw *w, git_oid *out, git_object_t type, const void *data, size_t len);
+/* Pack mode: write the pack and its index into objects/pack (fsynced,
+ * renamed into place). No-op for loose mode. */
+int ps_objw_finish(ps_objw *w);
+void ps_objw_free(ps_objw *w);
+
 /* New tree = base (may be NULL) plus adds (sorted by path), rewriting only
- * the trees along the added paths. */
-int ps_repo_tree_add(git_oid *out, git_repository *repo, const git_tree *base,
+ * the trees along the added paths; new trees go to w. */
+int ps_repo_tree_add(git_oid *out, git_repository *repo, ps_objw *w, const git_tree *base,
 		     ps_tree_add *adds, size_t n);
 
 /* Set the "origin" remote to url (created or updated). */

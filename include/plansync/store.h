@@ -50,5 +50,7 @@ int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, s
  * sorted; caller frees each and the array. */
 int ps_store_heads(ps_store *s, const char *record, char ***out, size_t *n);
 void ps_strv_free(char **v, size_t n);
+/* Recompute the heads table from changes and edges (rebuild). */
+int ps_store_rebuild_heads(ps_store *s);
 
 #endif

@@ -16,16 +16,20 @@ CREATE TABLE changes(
   reason  TEXT,
   bytes   BLOB NOT NULL,            -- the canonical change file
   local   INTEGER NOT NULL,         -- 1: written by this replica
-  batch   INTEGER,                  -- local: the export commit holding it; NULL: not exported
   summary TEXT                      -- local: one line for the commit message
 );
 CREATE INDEX changes_record ON changes(record, id);
-CREATE INDEX changes_pending ON changes(seq) WHERE local = 1 AND batch IS NULL;
-CREATE INDEX changes_batch ON changes(batch) WHERE batch IS NOT NULL;
+-- Local changes by arrival: an export takes every local change with a seq
+-- above the last export's maxseq (rowids only grow), so nothing is updated.
+CREATE INDEX changes_local ON changes(local, seq);
 
 -- base edges: child names parent in its base.
 CREATE TABLE edges(child TEXT NOT NULL, parent TEXT NOT NULL, PRIMARY KEY(child, parent)) WITHOUT ROWID;
 CREATE INDEX edges_parent ON edges(parent);
+
+-- The latest changes of each record: named in no known change's base.
+-- Maintained on insert; a new local change names them all as its base.
+CREATE TABLE heads(record TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(record, id)) WITHOUT ROWID;
 
 CREATE TABLE records(
   id      TEXT PRIMARY KEY,
@@ -51,8 +55,10 @@ CREATE TABLE conflicts(
   PRIMARY KEY(record, field)
 ) WITHOUT ROWID;
 
--- Own export commits, in order.
-CREATE TABLE exports(batch INTEGER PRIMARY KEY, commit_id TEXT NOT NULL UNIQUE, changes INTEGER NOT NULL, at INTEGER NOT NULL);
+-- Own export commits, in order; each holds the local changes with
+-- seq in (previous maxseq, maxseq].
+CREATE TABLE exports(batch INTEGER PRIMARY KEY, commit_id TEXT NOT NULL UNIQUE, changes INTEGER NOT NULL,
+                     maxseq INTEGER NOT NULL, at INTEGER NOT NULL);
 
 -- Last imported head of each fetched branch.
 CREATE TABLE branches(
