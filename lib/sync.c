@@ -188,7 +188,7 @@ int ps_sync_export(ps_replica *r, long *exported)
 	if (ls)
 		sqlite3_reset(ls);
 	sqlite3_stmt *st = ps_store_stmt(s, "SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
-					   "WHERE local = 1 AND seq > ?1 ORDER BY id");
+					   "WHERE local = 1 AND seq > ?1 ORDER BY seq"); /* local: seq order is id order */
 	if (!st) {
 		rc = PS_ERROR;
 		goto out;

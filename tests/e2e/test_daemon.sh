@@ -12,6 +12,11 @@ pids=()
 start() { "$D" -C "$1" --interval "${2:-1}" --foreground --log-level debug 2>>"$1.log" & eval "pid_$1=$!"; }
 stop_all() { for r in tinh a b c; do eval "p=\${pid_$r:-}"; [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap 'stop_all; rm -rf "$T"' EXIT
+wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
+  local end=$((SECONDS + $1)); shift
+  while [ $SECONDS -lt $end ]; do "$@" && return 0; sleep 0.2; done
+  "$@"
+}
 converged() { # converged TIMEOUT: all dumps equal within TIMEOUT seconds
   local end=$((SECONDS + $1))
   while [ $SECONDS -lt $end ]; do
@@ -27,7 +32,7 @@ sleep 1
 "$P" -C b progress set p2-t7 2021 --status at_risk >/dev/null
 "$P" -C c progress set p2-t7 2022 --status done >/dev/null
 converged 20 && ok "4 replicas with daemons converged, no sync typed" || bad "no convergence with daemons"
-"$P" -C a status | grep -q "daemon:     running, pid $pid_a" && ok "status shows the daemon" || bad "status: $("$P" -C a status)"
+wait_for 10 sh -c "'$P' -C a status | grep -q 'daemon:     running, pid $pid_a'" && ok "status shows the daemon" || bad "status: $("$P" -C a status)"
 
 # one daemon per replica
 rc=0; err=$("$D" -C a --foreground 2>&1) || rc=$?
@@ -54,7 +59,7 @@ sqlite3 b/plansync.db 'PRAGMA integrity_check' | grep -qx ok && ok "sqlite integ
 kill -KILL "$pid_c"; wait "$pid_c" 2>/dev/null || true
 echo 999999 > c/plansyncd.lock
 start c
-sleep 1
+wait_for 10 grep -q "started for replica" c.log && sleep 0.5
 kill -0 "$pid_c" 2>/dev/null && ok "stale lock did not block a restart" || bad "restart blocked by a stale lock"
 
 # the remote goes away: backoff, CLI keeps working, queue drains after
@@ -93,11 +98,10 @@ if cat w?.out | grep -q .; then bad "writer errors: $(cat w?.out)"; else ok "60 
 "$P" -C tinh config sync.interval 7 >/dev/null
 kill -TERM "$pid_tinh"; wait "$pid_tinh" || true
 "$D" -C tinh --foreground 2>>tinh.log & pid_tinh=$!
-sleep 0.5
+wait_for 10 test -S tinh/plansyncd.sock
 "$P" -C tinh config sync.interval 2 >/dev/null
 kill -HUP "$pid_tinh"
-sleep 0.5
-grep -q "configuration reloaded: every 2 s" tinh.log && ok "SIGHUP: interval 2 s" || bad "SIGHUP not applied: $(tail -3 tinh.log)"
+wait_for 15 grep -q "configuration reloaded: every 2 s" tinh.log && ok "SIGHUP: interval 2 s" || bad "SIGHUP not applied: $(tail -3 tinh.log)"
 t0=$(date +%s%N)
 kill -TERM "$pid_tinh"; rc=0; wait "$pid_tinh" || rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
