@@ -99,6 +99,10 @@ int ps_change_new(ps_change **out, const char *office, const char *replica, cons
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	}
 	c->fields = fields ? fields : cJSON_CreateObject();
+	if (c->fields && ps_json_nfc(c->fields) != 0) {
+		ps_change_free(c);
+		return ps_error_set(PS_EINVALID, "a field holds text that is not valid UTF-8");
+	}
 	char id[PS_CHANGE_ID_MAX + 1];
 	ps_change_make_id(id, sizeof(id), hlc, replica);
 	c->id = strdup(id);

@@ -288,8 +288,8 @@ int ps_fold_all(ps_store *s, void (*progress)(void *, long, long), void *ctx)
 	return rc;
 }
 
-/* The incremental step: c is the newest change and descends from all. */
-static int fold_fast(ps_store *s, const ps_change *c)
+/* State rows for c's fields (c is their newest writer, descending from all). */
+static int fold_fields(ps_store *s, const ps_change *c)
 {
 	sqlite3_stmt *up = ps_store_stmt(s, "INSERT OR REPLACE INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)");
 	sqlite3_stmt *dc = ps_store_stmt(s, "DELETE FROM conflicts WHERE record = ?1 AND field = ?2");
@@ -312,6 +312,15 @@ static int fold_fast(ps_store *s, const ps_change *c)
 		if (e1 != SQLITE_DONE || e2 != SQLITE_DONE)
 			return ps_store_error(s, "writing state");
 	}
+	return 0;
+}
+
+/* The record row and its existence after `added` new changes, c the newest. */
+static int fold_record_row(ps_store *s, const ps_change *c, long added)
+{
+	sqlite3_stmt *dc = ps_store_stmt(s, "DELETE FROM conflicts WHERE record = ?1 AND field = ?2");
+	if (!dc)
+		return PS_ERROR;
 	sqlite3_bind_text(dc, 1, c->record, -1, SQLITE_STATIC);
 	sqlite3_bind_text(dc, 2, EXISTS_FIELD, -1, SQLITE_STATIC);
 	int e = sqlite3_step(dc);
@@ -320,15 +329,16 @@ static int fold_fast(ps_store *s, const ps_change *c)
 		return ps_store_error(s, "writing state");
 	ps_record_id rid;
 	const char *kind = ps_record_parse(&rid, c->record) == 0 ? ps_kind_name(rid.kind) : "?";
-	sqlite3_stmt *rs = ps_store_stmt(s, "INSERT INTO records(id, kind, retired, changes, last) VALUES (?1,?2,?3,1,?4) "
+	sqlite3_stmt *rs = ps_store_stmt(s, "INSERT INTO records(id, kind, retired, changes, last) VALUES (?1,?2,?3,?5,?4) "
 					   "ON CONFLICT(id) DO UPDATE SET retired = excluded.retired, "
-					   "changes = records.changes + 1, last = excluded.last");
+					   "changes = records.changes + excluded.changes, last = excluded.last");
 	if (!rs)
 		return PS_ERROR;
 	sqlite3_bind_text(rs, 1, c->record, -1, SQLITE_STATIC);
 	sqlite3_bind_text(rs, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int(rs, 3, c->op == PS_OP_RETIRE);
 	sqlite3_bind_text(rs, 4, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(rs, 5, added);
 	e = sqlite3_step(rs);
 	sqlite3_reset(rs);
 	return e == SQLITE_DONE ? 0 : ps_store_error(s, "writing a record");
@@ -361,10 +371,68 @@ int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t le
 	if ((rc = ps_store_insert_change(s, c, bytes, len, local, summary)))
 		return rc;
 	if (fast)
-		return fold_fast(s, c);
+		return (rc = fold_fields(s, c)) ? rc : fold_record_row(s, c, 1);
 	if (defer) {
 		*needs_fold = true;
 		return 0;
 	}
 	return ps_fold_record(s, c->record);
+}
+
+int ps_fold_group_is_linear(ps_store *s, ps_change *const *g, size_t k, bool *linear)
+{
+	*linear = false;
+	if (k == 0)
+		return 0;
+	char **heads = NULL;
+	size_t nh = 0;
+	int rc = ps_store_heads(s, g[0]->record, &heads, &nh);
+	if (rc)
+		return rc;
+	int ok = nh == g[0]->nbase;
+	for (size_t i = 0; ok && i < nh; i++)
+		ok = strcmp(heads[i], g[0]->base[i]) == 0;
+	ps_strv_free(heads, nh);
+	for (size_t i = 1; ok && i < k; i++)
+		ok = g[i]->nbase == 1 && strcmp(g[i]->base[0], g[i - 1]->id) == 0;
+	if (ok) {
+		sqlite3_stmt *mx = ps_store_stmt(s, "SELECT max(id) FROM changes WHERE record = ?1");
+		if (!mx)
+			return PS_ERROR;
+		sqlite3_bind_text(mx, 1, g[0]->record, -1, SQLITE_STATIC);
+		if (sqlite3_step(mx) == SQLITE_ROW && sqlite3_column_type(mx, 0) != SQLITE_NULL)
+			ok = strcmp((const char *)sqlite3_column_text(mx, 0), g[0]->id) < 0;
+		sqlite3_reset(mx);
+	}
+	*linear = ok;
+	return 0;
+}
+
+int ps_fold_group_apply(ps_store *s, ps_change *const *g, size_t k)
+{
+	/* Each field's last writer in the chain wins; one write per field. */
+	cJSON *last = cJSON_CreateObject();
+	if (!last)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < k; i++)
+		for (const cJSON *f = g[i]->fields->child; f; f = f->next) {
+			cJSON_DeleteItemFromObjectCaseSensitive(last, f->string);
+			cJSON_AddItemToObject(last, f->string, cJSON_CreateString(g[i]->id)); /* who set it */
+		}
+	int rc = 0;
+	for (const cJSON *w = last->child; w && !rc; w = w->next) {
+		size_t i = k;
+		while (i-- > 0 && strcmp(g[i]->id, w->valuestring))
+			;
+		ps_change one = *g[i];
+		cJSON *only = cJSON_CreateObject();
+		cJSON_AddItemToObject(only, w->string, cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(g[i]->fields, w->string), 1));
+		one.fields = only;
+		rc = fold_fields(s, &one);
+		cJSON_Delete(only);
+	}
+	cJSON_Delete(last);
+	if (!rc)
+		rc = fold_record_row(s, g[k - 1], (long)k);
+	return rc;
 }

@@ -129,6 +129,13 @@ void ps_json_write_string(ps_buf *b, const char *s)
 
 static void write_nfc_string(ps_buf *b, const char *s)
 {
+	const unsigned char *a = (const unsigned char *)s;
+	while (*a && *a < 0x80)
+		a++;
+	if (!*a) { /* ASCII is NFC already: most ids, names and codes */
+		ps_json_write_string(b, s);
+		return;
+	}
 	if (!ps_text_valid_utf8(s, strlen(s))) {
 		b->err = PS_EINVALID;
 		return;
@@ -158,7 +165,8 @@ static void indent_to(ps_buf *b, int n)
 	}
 }
 
-/* pretty: one member per line at the given indent; compact: no spaces. */
+/* pretty: one member per line at the given indent, strings normalised to
+ * NFC; compact: no spaces, strings as they are (callers pass NFC text). */
 static void write_value(ps_buf *b, const cJSON *v, int indent, int pretty)
 {
 	if (b->err)
@@ -177,7 +185,10 @@ static void write_value(ps_buf *b, const cJSON *v, int indent, int pretty)
 		}
 		ps_buf_printf(b, "%lld", (long long)d);
 	} else if (cJSON_IsString(v)) {
-		write_nfc_string(b, v->valuestring);
+		if (pretty)
+			write_nfc_string(b, v->valuestring);
+		else
+			ps_json_write_string(b, v->valuestring);
 	} else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
 		int obj = cJSON_IsObject(v);
 		int n = cJSON_GetArraySize(v);
@@ -204,7 +215,10 @@ static void write_value(ps_buf *b, const cJSON *v, int indent, int pretty)
 				indent_to(b, indent + 1);
 			}
 			if (obj) {
-				write_nfc_string(b, items[i]->string);
+				if (pretty)
+					write_nfc_string(b, items[i]->string);
+				else
+					ps_json_write_string(b, items[i]->string);
 				ps_buf_puts(b, pretty ? ": " : ":");
 			}
 			write_value(b, items[i], indent + 1, pretty);
@@ -326,4 +340,40 @@ int ps_json_parse_strict(cJSON **out, const char *data, size_t len, const char *
 	}
 	*out = v;
 	return 0;
+}
+
+static int nfc_replace(char **str)
+{
+	const unsigned char *a = (const unsigned char *)*str;
+	while (*a && *a < 0x80)
+		a++;
+	if (!*a)
+		return 0;
+	if (!ps_text_valid_utf8(*str, strlen(*str)))
+		return PS_EINVALID;
+	char *n = (char *)utf8proc_NFC((const utf8proc_uint8_t *)*str);
+	if (!n)
+		return PS_ENOMEM;
+	char *copy = cJSON_malloc(strlen(n) + 1); /* cJSON frees with its own allocator */
+	if (!copy) {
+		free(n);
+		return PS_ENOMEM;
+	}
+	strcpy(copy, n);
+	free(n);
+	cJSON_free(*str);
+	*str = copy;
+	return 0;
+}
+
+int ps_json_nfc(cJSON *v)
+{
+	int rc = 0;
+	if (v->string && !(v->type & cJSON_StringIsConst))
+		rc = nfc_replace(&v->string);
+	if (!rc && cJSON_IsString(v) && v->valuestring)
+		rc = nfc_replace(&v->valuestring);
+	for (cJSON *c = v->child; c && !rc; c = c->next)
+		rc = ps_json_nfc(c);
+	return rc;
 }

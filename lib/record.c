@@ -124,18 +124,24 @@ static bool name_valid(const char *s)
 	return true;
 }
 
+/* Length and control characters. NFC is the encoder's: it normalises what
+ * a replica writes, and a decoded file must re-encode to its own bytes. */
 static int check_text(const cJSON *v, const char *field, size_t max, bool nl)
 {
 	if (!cJSON_IsString(v))
 		return ps_error_set(PS_EINVALID, "field \"%s\" must be text", field);
-	char *clean = NULL;
-	char what[96];
-	snprintf(what, sizeof(what), "field \"%s\"", field);
-	int rc = ps_text_clean(&clean, v->valuestring, max, nl, what);
-	if (rc == 0 && strcmp(clean, v->valuestring) != 0)
-		rc = ps_error_set(PS_EINVALID, "field \"%s\" is not in Unicode NFC", field);
-	free(clean);
-	return rc;
+	size_t chars = 0;
+	for (const unsigned char *p = (const unsigned char *)v->valuestring; *p; p++) {
+		if ((*p & 0xc0) != 0x80)
+			chars++;
+		if ((*p < 0x20 && !(nl && (*p == '\n' || *p == '\t'))) || *p == 0x7f)
+			return ps_error_set(PS_EINVALID, "field \"%s\" contains a control character; remove it", field);
+	}
+	if (chars > max)
+		return ps_error_set(PS_EINVALID, "field \"%s\" is too long: %zu characters, at most %zu allowed", field, chars, max);
+	if (!ps_text_valid_utf8(v->valuestring, strlen(v->valuestring)))
+		return ps_error_set(PS_EINVALID, "field \"%s\" is not valid UTF-8", field);
+	return 0;
 }
 
 /* Sizes bound every value so a change file stays under its byte cap. */

@@ -283,30 +283,40 @@ int ps_store_hlc_observe(ps_store *s, ps_hlc seen)
 	return ps_store_meta_set_int(s, "hlc", (long long)seen);
 }
 
-int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, size_t len,
-			   bool local, const char *summary)
+/* The id is known already: same bytes is a duplicate, other bytes an alarm. */
+static int known_change(ps_store *s, const ps_change *c, const char *bytes, size_t len)
 {
 	sqlite3_stmt *st = ps_store_stmt(s, "SELECT bytes FROM changes WHERE id = ?1");
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		int same = (size_t)sqlite3_column_bytes(st, 0) == len &&
-			   memcmp(sqlite3_column_blob(st, 0), bytes, len) == 0;
-		sqlite3_reset(st);
-		if (same)
-			return PS_EEXISTS;
-		return ps_error_set(PS_ECONFLICT, "change %s is already known with different content (integrity alarm)", c->id);
-	}
+	int same = rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(st, 0) == len &&
+		   memcmp(sqlite3_column_blob(st, 0), bytes, len) == 0;
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_ROW)
 		return ps_store_error(s, "looking up a change");
+	if (same)
+		return PS_EEXISTS;
+	return ps_error_set(PS_ECONFLICT, "change %s is already known with different content (integrity alarm)", c->id);
+}
+
+int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, size_t len,
+			   bool local, const char *summary)
+{
+	return ps_store_insert_change_ex(s, c, bytes, len, local, summary, true);
+}
+
+int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes, size_t len,
+			      bool local, const char *summary, bool heads)
+{
+	int rc;
 	char *fields = ps_json_compact(c->fields);
 	if (!fields)
 		return ps_error_set(PS_ENOMEM, "out of memory");
-	st = ps_store_stmt(s, "INSERT INTO changes(id, record, office, replica, author, hlc, op, fields, "
-			      "reason, bytes, local, summary) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+	sqlite3_stmt *st = ps_store_stmt(s, "INSERT INTO changes(id, record, office, replica, author, hlc, op, fields, "
+					   "reason, bytes, local, summary) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
+					   "ON CONFLICT(id) DO NOTHING");
 	if (!st) {
 		free(fields);
 		return PS_ERROR;
@@ -330,6 +340,8 @@ int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, s
 	free(fields);
 	if (rc != SQLITE_DONE)
 		return ps_store_error(s, "storing a change");
+	if (sqlite3_changes(ps_store_db(s)) == 0)
+		return known_change(s, c, bytes, len);
 	st = ps_store_stmt(s, "INSERT OR IGNORE INTO edges(child, parent) VALUES (?1, ?2)");
 	sqlite3_stmt *dh = ps_store_stmt(s, "DELETE FROM heads WHERE record = ?1 AND id = ?2");
 	if (!st || !dh)
@@ -341,7 +353,7 @@ int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, s
 		sqlite3_reset(dh);
 		sqlite3_bind_text(dh, 1, c->record, -1, SQLITE_STATIC);
 		sqlite3_bind_text(dh, 2, c->base[i], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE || sqlite3_step(dh) != SQLITE_DONE) {
+		if (sqlite3_step(st) != SQLITE_DONE || (heads && sqlite3_step(dh) != SQLITE_DONE)) {
 			sqlite3_reset(st);
 			sqlite3_reset(dh);
 			return ps_store_error(s, "storing a change's base");
@@ -349,6 +361,8 @@ int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, s
 	}
 	sqlite3_reset(st);
 	sqlite3_reset(dh);
+	if (!heads)
+		return 0;
 	/* A head unless a change that arrived earlier already names it. */
 	st = ps_store_stmt(s, "INSERT INTO heads(record, id) SELECT ?1, ?2 WHERE NOT EXISTS "
 			      "(SELECT 1 FROM edges e JOIN changes k ON k.id = e.child WHERE e.parent = ?2 AND k.record = ?1)");
@@ -359,6 +373,37 @@ int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, s
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : ps_store_error(s, "noting the record's latest change");
+}
+
+int ps_store_set_head(ps_store *s, const char *record, const char *id)
+{
+	sqlite3_stmt *d = ps_store_stmt(s, "DELETE FROM heads WHERE record = ?1");
+	sqlite3_stmt *i = ps_store_stmt(s, "INSERT INTO heads(record, id) VALUES (?1, ?2)");
+	if (!d || !i)
+		return PS_ERROR;
+	sqlite3_bind_text(d, 1, record, -1, SQLITE_STATIC);
+	sqlite3_bind_text(i, 1, record, -1, SQLITE_STATIC);
+	sqlite3_bind_text(i, 2, id, -1, SQLITE_STATIC);
+	int e1 = sqlite3_step(d), e2 = sqlite3_step(i);
+	sqlite3_reset(d);
+	sqlite3_reset(i);
+	return e1 == SQLITE_DONE && e2 == SQLITE_DONE ? 0 : ps_store_error(s, "noting the record's latest change");
+}
+
+int ps_store_rebuild_heads_for(ps_store *s, const char *record)
+{
+	sqlite3_stmt *d = ps_store_stmt(s, "DELETE FROM heads WHERE record = ?1");
+	sqlite3_stmt *i = ps_store_stmt(s, "INSERT INTO heads(record, id) SELECT c.record, c.id FROM changes c WHERE c.record = ?1 "
+					  "AND NOT EXISTS (SELECT 1 FROM edges e JOIN changes k ON k.id = e.child "
+					  "WHERE e.parent = c.id AND k.record = ?1)");
+	if (!d || !i)
+		return PS_ERROR;
+	sqlite3_bind_text(d, 1, record, -1, SQLITE_STATIC);
+	sqlite3_bind_text(i, 1, record, -1, SQLITE_STATIC);
+	int e1 = sqlite3_step(d), e2 = sqlite3_step(i);
+	sqlite3_reset(d);
+	sqlite3_reset(i);
+	return e1 == SQLITE_DONE && e2 == SQLITE_DONE ? 0 : ps_store_error(s, "recomputing the record's latest changes");
 }
 
 int ps_store_rebuild_heads(ps_store *s)

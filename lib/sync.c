@@ -365,7 +365,25 @@ typedef struct imp {
 	ps_progress_fn progress;
 	void *pctx;
 	long applied;
+	/* decoded, checked changes waiting to be applied together */
+	struct pend {
+		ps_change *c;
+		char *bytes;
+		size_t len;
+		char commit[GIT_OID_HEXSZ + 1];
+		char path[PS_CHANGE_PATH_MAX];
+	} *batch;
+	size_t nbatch, capbatch;
+	struct entry *ent;
+	size_t nent, capent;
+	ps_hlc max_hlc;
 } imp;
+
+#define BATCH_MAX 4096
+static int enqueue(imp *m, ps_change *c, const char *data, size_t len, const char *path);
+static int flush(imp *m);
+struct entry;
+static int process_entry(imp *m, const char *path, const git_oid *oid);
 
 static int add_problem(ps_store *s, const char *branch, const char *commit, const char *path,
 		       const char *reason, ps_sync_result *res)
@@ -485,10 +503,54 @@ static int on_bad(void *ctx, const char *path, const char *reason)
 	return add_problem(ps_replica_store(m->r), m->branch, m->commit, path, reason, m->res);
 }
 
+/* Added files are collected first and read in id order, so each record's
+ * changes arrive in history order and extend it in a straight line. */
+struct entry {
+	git_oid oid;
+	char commit[GIT_OID_HEXSZ + 1];
+	char path[PS_CHANGE_PATH_MAX];
+};
+
+static int add_entry(imp *m, const char *path, const git_oid *oid)
+{
+	if (strlen(path) >= PS_CHANGE_PATH_MAX)
+		return on_bad(m, path, "path too long");
+	if (m->nent == m->capent) {
+		size_t nc = m->capent ? m->capent * 2 : 256;
+		struct entry *ne = realloc(m->ent, nc * sizeof(*ne));
+		if (!ne)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		m->ent = ne;
+		m->capent = nc;
+	}
+	struct entry *e = &m->ent[m->nent++];
+	git_oid_cpy(&e->oid, oid);
+	snprintf(e->commit, sizeof(e->commit), "%s", m->commit);
+	snprintf(e->path, sizeof(e->path), "%s", path);
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const char *x = strrchr(((const struct entry *)a)->path, '/'), *y = strrchr(((const struct entry *)b)->path, '/');
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+static int process_entries(imp *m)
+{
+	int rc = 0;
+	qsort(m->ent, m->nent, sizeof(struct entry), cmp_entry);
+	for (size_t i = 0; i < m->nent && !rc; i++) {
+		snprintf(m->commit, sizeof(m->commit), "%s", m->ent[i].commit);
+		rc = process_entry(m, m->ent[i].path, &m->ent[i].oid);
+	}
+	m->nent = 0;
+	return rc;
+}
+
 static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_oid *oid)
 {
 	imp *m = ctx;
-	ps_store *s = ps_replica_store(m->r);
 	(void)mode;
 	size_t size = 0;
 	git_object_t type;
@@ -510,6 +572,17 @@ static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_
 	snprintf(prefix, sizeof(prefix), "changes/%s/", m->office);
 	if (strncmp(path, prefix, strlen(prefix)) != 0)
 		return on_bad(ctx, path, "file outside changes/<this branch's office>/");
+	return add_entry(m, path, oid);
+}
+
+/* One file of the branch, in change-id order (entries are sorted by file
+ * name, which is the id): read, decode, check, queue. */
+static int process_entry(imp *m, const char *path, const git_oid *oid)
+{
+	void *ctx = m;
+	ps_store *s = ps_replica_store(m->r);
+	size_t size = 0;
+	git_object_t type;
 	if (git_odb_read_header(&size, &type, m->odb, oid) < 0)
 		return ps_repo_error(PS_ERROR, "reading a fetched object");
 	if (type != GIT_OBJECT_BLOB)
@@ -544,14 +617,115 @@ static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_
 	} else if (PS_HLC_MS(c->hlc) > m->max_ms) {
 		rc = hold(m, c, data, len, path);
 	} else {
-		rc = apply_change(m, c, data, len, path);
-		rc = rc > 0 ? 0 : rc;
+		rc = enqueue(m, c, data, len, path);
+		c = NULL;
 	}
 	(void)s;
 out:
 	ps_change_free(c);
 	git_odb_object_free(o);
 	return rc;
+}
+
+static int cmp_pend(const void *a, const void *b)
+{
+	const struct pend *x = a, *y = b;
+	int r = strcmp(x->c->record, y->c->record);
+	return r ? r : strcmp(x->c->id, y->c->id);
+}
+
+/* Apply the queued changes: grouped by record in id order; a group that
+ * extends its record's history in a straight line updates the state once
+ * per field, anything else is refolded at the end of the branch. */
+static int flush(imp *m)
+{
+	ps_store *s = ps_replica_store(m->r);
+	int rc = 0;
+	qsort(m->batch, m->nbatch, sizeof(struct pend), cmp_pend);
+	ps_change **g = malloc((m->nbatch + 1) * sizeof(ps_change *));
+	if (!g)
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->nbatch && !rc;) {
+		size_t j = i;
+		while (j < m->nbatch && !strcmp(m->batch[j].c->record, m->batch[i].c->record))
+			j++;
+		size_t k = 0;
+		for (size_t x = i; x < j; x++)
+			g[k++] = m->batch[x].c;
+		bool linear = false;
+		if ((rc = ps_fold_group_is_linear(s, g, k, &linear)))
+			break;
+		size_t inserted = 0;
+		for (size_t x = i; x < j && !rc; x++) {
+			struct pend *p = &m->batch[x];
+			/* a straight run sets its record's head once, below */
+			int e = ps_store_insert_change_ex(s, p->c, p->bytes, p->len, false, NULL, !linear);
+			if (e == 0) {
+				inserted++;
+				m->applied++;
+				if (m->res)
+					m->res->imported++;
+				if (p->c->hlc > m->max_hlc)
+					m->max_hlc = p->c->hlc;
+				ps_fault_point("import:apply");
+				if (m->progress && m->applied % 1000 == 0)
+					m->progress(m->pctx, "changes applied", m->applied, 0);
+			} else if (e == PS_ECONFLICT) {
+				rc = add_problem(s, m->branch, p->commit, p->path, ps_error_last(), m->res);
+			} else if (e != PS_EEXISTS) {
+				rc = e;
+			}
+		}
+		if (!rc && linear && inserted != k) {
+			/* part of the run was known already: heads by the slow way */
+			rc = ps_store_rebuild_heads_for(s, g[0]->record);
+			linear = false;
+		}
+		if (!rc && inserted) {
+			if (linear)
+				rc = (rc = ps_store_set_head(s, g[0]->record, g[k - 1]->id)) ? rc : ps_fold_group_apply(s, g, k);
+			else
+				rc = touch(s, g[0]->record);
+		}
+		i = j;
+	}
+	free(g);
+	for (size_t i = 0; i < m->nbatch; i++) {
+		ps_change_free(m->batch[i].c);
+		free(m->batch[i].bytes);
+	}
+	m->nbatch = 0;
+	if (!rc && m->max_hlc)
+		rc = ps_store_hlc_observe(s, m->max_hlc);
+	return rc;
+}
+
+/* Queue a decoded, checked change (taken over). */
+static int enqueue(imp *m, ps_change *c, const char *data, size_t len, const char *path)
+{
+	if (m->nbatch == m->capbatch) {
+		size_t nc = m->capbatch ? m->capbatch * 2 : 256;
+		struct pend *nb = realloc(m->batch, nc * sizeof(*nb));
+		if (!nb) {
+			ps_change_free(c);
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		}
+		m->batch = nb;
+		m->capbatch = nc;
+	}
+	struct pend *p = &m->batch[m->nbatch];
+	p->bytes = malloc(len);
+	if (!p->bytes) {
+		ps_change_free(c);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	memcpy(p->bytes, data, len);
+	p->len = len;
+	p->c = c;
+	snprintf(p->commit, sizeof(p->commit), "%s", m->commit);
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	m->nbatch++;
+	return m->nbatch >= BATCH_MAX ? flush(m) : 0;
 }
 
 /* Held changes whose time has come. */
@@ -642,6 +816,10 @@ static int import_branch(imp *m, const char *ref, const git_oid *tip)
 		git_commit_free(pc);
 		git_commit_free(c);
 	}
+	if (!rc)
+		rc = process_entries(m);
+	if (!rc)
+		rc = flush(m);
 	if (rc)
 		goto out;
 	if ((rc = fold_touched(s)))
@@ -667,6 +845,12 @@ static int import_branch(imp *m, const char *ref, const git_oid *tip)
 out:
 	git_revwalk_free(walk);
 	if (rc) {
+		for (size_t i = 0; i < m->nbatch; i++) {
+			ps_change_free(m->batch[i].c);
+			free(m->batch[i].bytes);
+		}
+		m->nbatch = 0;
+		m->nent = 0;
 		ps_store_rollback(s);
 		ps_store_exec(s, "DELETE FROM temp.touched");
 		return rc;
@@ -825,6 +1009,8 @@ int ps_sync_import(ps_replica *r, bool full, ps_sync_result *res, ps_progress_fn
 	if (!rc && progress && m.applied)
 		progress(ctx, "changes applied", m.applied, m.applied);
 out:
+	free(m.batch);
+	free(m.ent);
 	git_odb_free(m.odb);
 	git_repository_free(m.repo);
 	return rc;

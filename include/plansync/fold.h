@@ -11,6 +11,7 @@
 #define PLANSYNC_FOLD_H
 #include <stdbool.h>
 #include "plansync/store.h"
+#include "plansync/change.h"
 
 int ps_fold_record(ps_store *s, const char *record);
 /* Insert c (canonical bytes given) and bring the record's state up to date:
@@ -23,5 +24,13 @@ int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t le
 		   const char *summary, bool defer, bool *needs_fold);
 /* Recompute every record known (rebuild). */
 int ps_fold_all(ps_store *s, void (*progress)(void *, long, long), void *ctx);
+
+/* Batches (import): g holds changes of one record sorted by id, not yet
+ * inserted. *linear when the first descends from every known change of
+ * the record, each next one from the one before, and all sort after what
+ * is known: then, once they are inserted, ps_fold_group_apply brings the
+ * state up to date writing each field once. */
+int ps_fold_group_is_linear(ps_store *s, ps_change *const *g, size_t k, bool *linear);
+int ps_fold_group_apply(ps_store *s, ps_change *const *g, size_t k);
 
 #endif

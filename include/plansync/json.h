@@ -37,11 +37,14 @@ void ps_json_write(ps_buf *b, const cJSON *v, int indent);
 /* Canonical text of v with a trailing newline (free()), NULL on OOM or an
  * unrepresentable value (non-integer number). */
 char *ps_json_canonical(const cJSON *v);
-/* Compact canonical text (sorted keys, no newlines), used for values stored
- * in SQLite and compared for equality. free(). */
+/* Compact text (sorted keys, no newlines), used for values stored in SQLite
+ * and compared for equality; strings are written as they are, so callers
+ * pass NFC text (ps_change_new normalises a change's fields). free(). */
 char *ps_json_compact(const cJSON *v);
 /* Strict parse of len bytes; *out to release with cJSON_Delete. */
 int ps_json_parse_strict(cJSON **out, const char *data, size_t len, const char *what);
+/* Normalise every string (and key) in v to NFC in place. */
+int ps_json_nfc(cJSON *v);
 /* JSON string literal of s, for hand-built output. */
 void ps_json_write_string(ps_buf *b, const char *s);
 

@@ -46,10 +46,18 @@ int ps_store_hlc_observe(ps_store *s, ps_hlc seen);
  * PS_ECONFLICT when the id is known with other bytes (integrity alarm). */
 int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, size_t len,
 			   bool local, const char *summary);
+/* Same; with heads false the heads table is left alone (the caller sets
+ * it once for a straight run of changes with ps_store_set_head). */
+int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes, size_t len,
+			      bool local, const char *summary, bool heads);
+/* The record's only head is now id. */
+int ps_store_set_head(ps_store *s, const char *record, const char *id);
 /* The record's latest changes (ids not named in any known change's base),
  * sorted; caller frees each and the array. */
 int ps_store_heads(ps_store *s, const char *record, char ***out, size_t *n);
 void ps_strv_free(char **v, size_t n);
+/* Recompute one record's heads from its changes and edges. */
+int ps_store_rebuild_heads_for(ps_store *s, const char *record);
 /* Recompute the heads table from changes and edges (rebuild). */
 int ps_store_rebuild_heads(ps_store *s);
 
