@@ -46,6 +46,8 @@ int ps_repo_global_init(void)
 	/* A shared bare repository on a USB stick or a network share is often
 	 * owned by another user; plansync reads it as data, never runs hooks. */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	/* An office PC: keep libgit2's object cache small. */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(16 * 1024 * 1024));
 	done = 1;
 	return 0;
 }

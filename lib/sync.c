@@ -383,6 +383,7 @@ typedef struct imp {
 static int enqueue(imp *m, ps_change *c, const char *data, size_t len, const char *path);
 static int flush(imp *m);
 struct entry;
+static void drop_entries(imp *m);
 static int process_entry(imp *m, const char *path, const git_oid *oid);
 
 static int add_problem(ps_store *s, const char *branch, const char *commit, const char *path,
@@ -508,8 +509,15 @@ static int on_bad(void *ctx, const char *path, const char *reason)
 struct entry {
 	git_oid oid;
 	char commit[GIT_OID_HEXSZ + 1];
-	char path[PS_CHANGE_PATH_MAX];
+	char *path;
 };
+
+static void drop_entries(imp *m)
+{
+	for (size_t i = 0; i < m->nent; i++)
+		free(m->ent[i].path);
+	m->nent = 0;
+}
 
 static int add_entry(imp *m, const char *path, const git_oid *oid)
 {
@@ -523,10 +531,12 @@ static int add_entry(imp *m, const char *path, const git_oid *oid)
 		m->ent = ne;
 		m->capent = nc;
 	}
-	struct entry *e = &m->ent[m->nent++];
+	struct entry *e = &m->ent[m->nent];
+	if (!(e->path = strdup(path)))
+		return ps_error_set(PS_ENOMEM, "out of memory");
 	git_oid_cpy(&e->oid, oid);
 	snprintf(e->commit, sizeof(e->commit), "%s", m->commit);
-	snprintf(e->path, sizeof(e->path), "%s", path);
+	m->nent++;
 	return 0;
 }
 
@@ -544,7 +554,7 @@ static int process_entries(imp *m)
 		snprintf(m->commit, sizeof(m->commit), "%s", m->ent[i].commit);
 		rc = process_entry(m, m->ent[i].path, &m->ent[i].oid);
 	}
-	m->nent = 0;
+	drop_entries(m);
 	return rc;
 }
 
@@ -850,7 +860,7 @@ out:
 			free(m->batch[i].bytes);
 		}
 		m->nbatch = 0;
-		m->nent = 0;
+		drop_entries(m);
 		ps_store_rollback(s);
 		ps_store_exec(s, "DELETE FROM temp.touched");
 		return rc;
