@@ -6,6 +6,7 @@
  *   bench import DIR          time importing what was fetched (ps_sync_import)
  *   bench fi-stream DIR OUT   git fast-import stream of the local changes, same paths and bytes
  *   bench csv DIR OUT         the changes rows as CSV (for sqlite3 .import)
+ *   bench sync DIR N          N sync cycles in this process (as plansyncd runs them): median seconds
  *
  * Each timed command prints "seconds <s> maxrss_kib <k>". */
 #include <stdio.h>
@@ -186,6 +187,26 @@ int main(int argc, char **argv)
 			return die("import");
 		report(t0);
 		fprintf(stderr, "imported %ld\n", res.imported);
+	} else if (!strcmp(cmd, "sync")) {
+		long n = argc > 3 ? atol(argv[3]) : 5;
+		double *t = calloc((size_t)n, sizeof(double));
+		ps_sync_result res;
+		ps_sync_run(r, &res, NULL, NULL); /* warm: libgit2 initialised, caches filled */
+		for (long i = 0; i < n; i++) {
+			double s0 = now();
+			if ((rc = ps_sync_run(r, &res, NULL, NULL)))
+				return die("sync");
+			t[i] = now() - s0;
+		}
+		for (long i = 0; i < n; i++)
+			for (long j = i + 1; j < n; j++)
+				if (t[j] < t[i]) {
+					double x = t[i];
+					t[i] = t[j];
+					t[j] = x;
+				}
+		printf("seconds %.6f maxrss_kib 0\n", t[n / 2]);
+		free(t);
 	} else if (!strcmp(cmd, "fi-stream")) {
 		rc = fi_stream(r, argv[3]);
 	} else if (!strcmp(cmd, "csv")) {

@@ -114,8 +114,8 @@ int main(int argc, char **argv)
 	int rc = args_parse(&a, c, argc - k - words, argv + k + words);
 	if (rc)
 		return rc;
-	if ((rc = ps_repo_global_init()))
-		return fail(rc);
+	/* libgit2 is initialised on first use (it loads the CA store, ~10 ms):
+	 * local reads and writes never pay for it. */
 	ctx x = {dir ? dir : ".", NULL, c, isatty(STDOUT_FILENO) != 0};
 	if (c->flags & CMD_REPLICA) {
 		if ((rc = ps_replica_open(&x.r, x.dir)))

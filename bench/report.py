@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Turn bench/results.tsv into bench/RESULTS.md and the scaling plot (SVG).
+
+usage: report.py results.tsv RESULTS.md scaling.svg"""
+import csv, math, os, platform, subprocess, sys
+
+tsv, md, svg = sys.argv[1:4]
+rows = list(csv.DictReader(open(tsv), delimiter="\t"))
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception:
+        return "?"
+
+cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip() or platform.processor()
+mem = sh("awk '/MemTotal/ {printf \"%.1f GiB\", $2/1048576}' /proc/meminfo")
+machine = [
+    ("CPU", cpu), ("cores", sh("nproc")), ("memory", mem), ("kernel", platform.release()),
+    ("compiler", sh("cc --version | head -1")), ("git", sh("git --version")),
+    ("sqlite3", sh("sqlite3 --version | cut -d' ' -f1")), ("libgit2", sh("pkg-config --modversion libgit2")),
+    ("date", sh("date -u +%Y-%m-%dT%H:%MZ")),
+]
+names = {
+    "bulk_export": ("bulk export", "one cycle exporting N new changes into a commit", "`git fast-import` of the identical files into one commit"),
+    "incremental_export": ("incremental export", "one cycle exporting 1 new change into a replica of that size", "`git add -A && git commit` of one new file in a work tree of the same files"),
+    "import": ("import", "an empty replica importing a fetched branch of N changes", "`sqlite3 .import` of the same rows as CSV into a table of the same columns"),
+    "idle_cycle": ("idle cycle", "`plansync sync` with nothing new, that many replica branches", "`git fetch` of the same remote with nothing new"),
+    "idle_cycle_cli": ("idle cycle, CLI", "a `plansync sync` process with nothing new, that many replica branches", "`git fetch` of the same remote with nothing new"),
+    "incremental_flatness": ("incremental export flatness", "export time at 100k changes over that at 1k", "-"),
+    "cli_write": ("CLI write", "`plansync progress set` on a replica of that many changes", "a `sqlite3` process inserting one row into the same database"),
+    "memory_import": ("memory: import", "peak RSS of the import above (KiB)", "-"),
+    "memory_daemon_idle": ("memory: idle daemon", "peak RSS of plansyncd left idle (KiB)", "-"),
+    "daemon_idle_cpu": ("CPU: idle daemon", "CPU seconds used by plansyncd left idle", "-"),
+    "convergence": ("convergence", "a write on one replica until it shows on all 13 (s), daemons at 1 s", "-"),
+}
+out = ["# plansync benchmarks", "",
+       "Measured by `bench/run.sh` on this machine; every ratio is against a baseline run in the same",
+       "script on the same data. Times are medians, in seconds.", "", "| machine | |", "| --- | --- |"]
+out += ["| %s | %s |" % kv for kv in machine]
+out += ["", "| case | size | plansync | baseline | ratio | target | met | what is compared |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+for r in rows:
+    title, what, base = names.get(r["case"], (r["case"], "", ""))
+    note = what + ("; baseline: " + base if base != "-" else "")
+    if r.get("note") and r["note"] not in ("-", ""):
+        note += " (" + r["note"] + ")"
+    out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (title, r["size"], r["plansync_s"], r["baseline_s"], r["ratio"], r["target"], r["met"], note))
+notes_path = os.path.join(os.path.dirname(md), "NOTES.md")
+if os.path.exists(notes_path):
+    out += ["", open(notes_path).read().strip()]
+out += ["", "![scaling](scaling.svg)", ""]
+open(md, "w").write("\n".join(out))
+
+# scaling plot: three panels, log-log, plansync vs baseline
+panels = [("incremental_export", "incremental export (s) vs replica size"),
+          ("idle_cycle", "idle cycle (s) vs branches"),
+          ("cli_write", "CLI write (s) vs replica size")]
+W, H, PW, PH, M = 960, 340, 280, 220, 50
+parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">' % (W, H),
+         '<rect width="100%" height="100%" fill="white"/>']
+for i, (case, title) in enumerate(panels):
+    pts = [r for r in rows if r["case"] == case]
+    x0, y0 = 40 + i * (PW + 40), 40
+    parts.append('<text x="%d" y="%d" font-size="12" font-weight="bold">%s</text>' % (x0, y0 - 15, title))
+    parts.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#888"/>' % (x0, y0, PW, PH))
+    if not pts:
+        continue
+    xs = [float(p["size"]) for p in pts]
+    ys = [float(v) for p in pts for v in (p["plansync_s"], p["baseline_s"]) if v not in ("-", "")]
+    lx0, lx1 = math.log10(min(xs)) - 0.2, math.log10(max(xs)) + 0.2
+    ly0, ly1 = math.log10(min(ys)) - 0.3, math.log10(max(ys)) + 0.3
+    X = lambda v: x0 + (math.log10(v) - lx0) / (lx1 - lx0) * PW
+    Y = lambda v: y0 + PH - (math.log10(v) - ly0) / (ly1 - ly0) * PH
+    for e in range(math.ceil(ly0), math.floor(ly1) + 1):
+        parts.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#eee"/>' % (x0, x0 + PW, Y(10 ** e), Y(10 ** e)))
+        parts.append('<text x="%d" y="%.1f" text-anchor="end">%g</text>' % (x0 - 4, Y(10 ** e) + 4, 10 ** e))
+    for v in xs:
+        parts.append('<text x="%.1f" y="%d" text-anchor="middle">%g</text>' % (X(v), y0 + PH + 14, v))
+    for key, color, label in (("plansync_s", "#c0392b", "plansync"), ("baseline_s", "#2c3e50", "baseline")):
+        p = [(X(float(r["size"])), Y(float(r[key]))) for r in pts if r[key] not in ("-", "")]
+        parts.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>' % (color, " ".join("%.1f,%.1f" % q for q in p)))
+        for q in p:
+            parts.append('<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>' % (q[0], q[1], color))
+    parts.append('<text x="%d" y="%d" fill="#c0392b">plansync</text><text x="%d" y="%d" fill="#2c3e50">baseline</text>' % (x0 + 8, y0 + 14, x0 + 70, y0 + 14))
+parts.append("</svg>")
+open(svg, "w").write("\n".join(parts))
