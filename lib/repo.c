@@ -537,15 +537,25 @@ static int local_remote_missing(git_remote *remote)
 	return 1;
 }
 
+/* The origin remote, present and (if local) reachable. */
+static int origin(git_repository *repo, git_remote **out)
+{
+	if (git_remote_lookup(out, repo, "origin") < 0)
+		return ps_error_set(PS_ENOTFOUND, "no remote is set; run 'plansync config remote PATH-OR-URL'");
+	if (local_remote_missing(*out)) {
+		git_remote_free(*out);
+		*out = NULL;
+		return PS_EOFFLINE;
+	}
+	return 0;
+}
+
 int ps_repo_fetch(git_repository *repo, ps_progress_fn progress, void *ctx)
 {
 	git_remote *remote = NULL;
-	if (git_remote_lookup(&remote, repo, "origin") < 0)
-		return ps_error_set(PS_ENOTFOUND, "no remote is set; run 'plansync config remote PATH-OR-URL'");
-	if (local_remote_missing(remote)) {
-		git_remote_free(remote);
-		return PS_EOFFLINE;
-	}
+	int orc = origin(repo, &remote);
+	if (orc)
+		return orc;
 	struct xfer x = {progress, ctx};
 	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
 	fo.callbacks.transfer_progress = on_transfer;
@@ -586,12 +596,9 @@ static int on_push_ref(const char *refname, const char *status, void *data)
 int ps_repo_push(git_repository *repo, const char *refname)
 {
 	git_remote *remote = NULL;
-	if (git_remote_lookup(&remote, repo, "origin") < 0)
-		return ps_error_set(PS_ENOTFOUND, "no remote is set; run 'plansync config remote PATH-OR-URL'");
-	if (local_remote_missing(remote)) {
-		git_remote_free(remote);
-		return PS_EOFFLINE;
-	}
+	int orc = origin(repo, &remote);
+	if (orc)
+		return orc;
 	char spec[512];
 	snprintf(spec, sizeof(spec), "%s:%s", refname, refname);
 	char *sp[] = {spec};
