@@ -174,8 +174,9 @@ static int check_progress(const cJSON *f)
 		return ps_error_set(PS_EINVALID, "status must be one of not_started, on_track, at_risk, delayed, done, cancelled");
 	}
 	if (strcmp(name, "percent") == 0) {
-		if (!cJSON_IsNumber(f) || f->valuedouble != (double)(int)f->valuedouble ||
-		    f->valuedouble < 0 || f->valuedouble > 100)
+		/* range first: converting an out-of-range double to int is undefined */
+		if (!cJSON_IsNumber(f) || !(f->valuedouble >= 0 && f->valuedouble <= 100) ||
+		    f->valuedouble != (double)(int)f->valuedouble)
 			return ps_error_set(PS_EINVALID, "percent must be a whole number from 0 to 100");
 		return 0;
 	}

@@ -28,7 +28,8 @@ static void progress_fields(void **st)
 			    "{\"evidence\":[\"a\",\"b\"]}", "{\"note\":null}"};
 	const char *bad[] = {"{\"status\":\"finished\"}", "{\"percent\":101}", "{\"percent\":2.5}",
 			     "{\"actual\":\"1,5\"}", "{\"actual\":12}", "{\"colour\":\"red\"}",
-			     "{\"evidence\":\"x\"}", "{\"status\":null}"};
+			     "{\"evidence\":\"x\"}", "{\"status\":null}",
+			     "{\"percent\":1e300}", "{\"percent\":-1e300}", "{\"percent\":99999999999}"};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		cJSON *f = cJSON_Parse(ok[i]);
 		assert_int_equal(ps_record_check_fields(&r, f), 0);
