@@ -21,7 +21,8 @@ CREATE TABLE changes(
 CREATE INDEX changes_record ON changes(record, id);
 -- Local changes by arrival: an export takes every local change with a seq
 -- above the last export's maxseq (rowids only grow), so nothing is updated.
-CREATE INDEX changes_local ON changes(local, seq);
+-- Partial: imported changes cost no index write here.
+CREATE INDEX changes_local ON changes(seq) WHERE local = 1;
 
 -- base edges: child names parent in its base.
 CREATE TABLE edges(child TEXT NOT NULL, parent TEXT NOT NULL, PRIMARY KEY(child, parent)) WITHOUT ROWID;
