@@ -41,12 +41,12 @@ static int die(const char *what)
 
 /* Realistic Vietnamese notes, varied so blobs differ. */
 static const char *const notes[] = {
-	"Đã hoàn thành rà soát quy hoạch chi tiết; đang chờ phê duyệt của Ủy ban nhân dân tỉnh.",
-	"Tiến độ giải phóng mặt bằng chậm do vướng mắc về đền bù; đề nghị tỉnh hỗ trợ.",
-	"Hoàn thành 9/13 tiêu chí đô thị loại IV, còn tiêu chí hạ tầng giao thông và thoát nước.",
-	"Tổ chức tập huấn cho cán bộ cấp xã về chuyển đổi số; 214 lượt người tham dự.",
-	"Thu ngân sách quý đạt 27,4% dự toán năm; tăng 6,1% so với cùng kỳ.",
-	"Đã trình hồ sơ di tích lên Bộ Văn hóa, Thể thao và Du lịch; chờ thẩm định.",
+    "Đã hoàn thành rà soát quy hoạch chi tiết; đang chờ phê duyệt của Ủy ban nhân dân tỉnh.",
+    "Tiến độ giải phóng mặt bằng chậm do vướng mắc về đền bù; đề nghị tỉnh hỗ trợ.",
+    "Hoàn thành 9/13 tiêu chí đô thị loại IV, còn tiêu chí hạ tầng giao thông và thoát nước.",
+    "Tổ chức tập huấn cho cán bộ cấp xã về chuyển đổi số; 214 lượt người tham dự.",
+    "Thu ngân sách quý đạt 27,4% dự toán năm; tăng 6,1% so với cùng kỳ.",
+    "Đã trình hồ sơ di tích lên Bộ Văn hóa, Thể thao và Du lịch; chờ thẩm định.",
 };
 static const char *const statuses[] = {"not_started", "on_track", "at_risk", "delayed", "done"};
 
@@ -97,7 +97,8 @@ static int fi_stream(ps_replica *r, const char *out)
 	if (!f)
 		return 1;
 	sqlite3_stmt *st;
-	sqlite3_prepare_v2(ps_store_db(ps_replica_store(r)), "SELECT id, bytes FROM changes WHERE local = 1 ORDER BY id", -1, &st, NULL);
+	sqlite3_prepare_v2(ps_store_db(ps_replica_store(r)),
+	                   "SELECT id, bytes FROM changes WHERE local = 1 ORDER BY id", -1, &st, NULL);
 	long mark = 0;
 	/* blobs first, then one commit naming them all */
 	FILE *idx = tmpfile();
@@ -111,7 +112,8 @@ static int fi_stream(ps_replica *r, const char *out)
 		fprintf(idx, "M 100644 :%ld %s\n", mark, path);
 	}
 	sqlite3_finalize(st);
-	fprintf(f, "commit refs/heads/bench\ncommitter bench <bench@example.invalid> 1700000000 +0000\ndata 5\nbench\n");
+	fprintf(f,
+	        "commit refs/heads/bench\ncommitter bench <bench@example.invalid> 1700000000 +0000\ndata 5\nbench\n");
 	rewind(idx);
 	char line[400];
 	while (fgets(line, sizeof(line), idx))
@@ -138,12 +140,15 @@ static int csv(ps_replica *r, const char *out)
 	FILE *f = fopen(out, "wb");
 	sqlite3_stmt *st;
 	sqlite3_prepare_v2(ps_store_db(ps_replica_store(r)),
-			   "SELECT id, record, office, replica, author, hlc, op, fields, coalesce(reason, ''), bytes FROM changes WHERE local = 1", -1, &st, NULL);
+	                   "SELECT id, record, office, replica, author, hlc, op, fields, coalesce(reason, ''), bytes "
+	                   "FROM changes WHERE local = 1",
+	                   -1, &st, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		for (int c = 0; c < 10; c++) {
 			if (c)
 				fputc(',', f);
-			csv_field(f, c == 9 ? sqlite3_column_blob(st, c) : (const char *)sqlite3_column_text(st, c), sqlite3_column_bytes(st, c));
+			csv_field(f, c == 9 ? sqlite3_column_blob(st, c) : (const char *)sqlite3_column_text(st, c),
+			          sqlite3_column_bytes(st, c));
 		}
 		fputc('\n', f);
 	}

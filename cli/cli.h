@@ -20,19 +20,19 @@ enum {
 };
 
 typedef struct opt_spec {
-	const char *name;    /* long name without "--" */
-	char shrt;           /* short letter or 0 */
-	const char *arg;     /* NULL: a flag; else the argument's name */
-	int multi;           /* may repeat */
+	const char *name; /* long name without "--" */
+	char shrt;        /* short letter or 0 */
+	const char *arg;  /* NULL: a flag; else the argument's name */
+	int multi;        /* may repeat */
 	const char *help;
 } opt_spec;
 
-#define MAX_OPTS 16
-#define MAX_POS 8
+#define MAX_OPTS  16
+#define MAX_POS   8
 #define MAX_MULTI 32
 
 typedef struct args {
-	const char *val[MAX_OPTS];        /* last value, or "1" for a set flag */
+	const char *val[MAX_OPTS]; /* last value, or "1" for a set flag */
 	const char *multi[MAX_OPTS][MAX_MULTI];
 	size_t nmulti[MAX_OPTS];
 	const char *pos[MAX_POS];
@@ -42,18 +42,18 @@ typedef struct args {
 
 struct ctx;
 typedef struct cmd {
-	const char *name;     /* "progress set" */
+	const char *name; /* "progress set" */
 	int (*fn)(struct ctx *, const args *);
 	const char *summary;
 	const char *usage;    /* positional part: "TASK PERIOD" */
 	const opt_spec *opts; /* terminated by {NULL} */
 	int min_pos, max_pos;
 	unsigned flags;
-	const char *details;  /* more help text, may be NULL */
+	const char *details; /* more help text, may be NULL */
 } cmd;
 #define CMD_REPLICA 1u /* opens the replica before fn */
-#define CMD_JSON 2u    /* accepts --json */
-#define CMD_WRITES 4u  /* wakes a running daemon after success */
+#define CMD_JSON    2u /* accepts --json */
+#define CMD_WRITES  4u /* wakes a running daemon after success */
 
 typedef struct ctx {
 	const char *dir;
@@ -94,16 +94,28 @@ void table_print_rows(const cJSON *rows, const char *const *keys, const char *co
 char *cell_text(const cJSON *v);
 
 #define DECL(name) int name(ctx *, const args *)
-DECL(cmd_init); DECL(cmd_config); DECL(cmd_plan_import); DECL(cmd_plan_show);
-DECL(cmd_plan_tasks); DECL(cmd_plan_targets); DECL(cmd_progress_set); DECL(cmd_progress_show);
-DECL(cmd_progress_import); DECL(cmd_log); DECL(cmd_conflicts); DECL(cmd_resolve);
-DECL(cmd_sync); DECL(cmd_status); DECL(cmd_dump); DECL(cmd_rebuild); DECL(cmd_problems);
+DECL(cmd_init);
+DECL(cmd_config);
+DECL(cmd_plan_import);
+DECL(cmd_plan_show);
+DECL(cmd_plan_tasks);
+DECL(cmd_plan_targets);
+DECL(cmd_progress_set);
+DECL(cmd_progress_show);
+DECL(cmd_progress_import);
+DECL(cmd_log);
+DECL(cmd_conflicts);
+DECL(cmd_resolve);
+DECL(cmd_sync);
+DECL(cmd_status);
+DECL(cmd_dump);
+DECL(cmd_rebuild);
+DECL(cmd_problems);
 #undef DECL
 
-extern const opt_spec opts_init[], opts_config[], opts_plan_import[], opts_plan_show[],
-	opts_plan_tasks[], opts_plan_targets[], opts_progress_set[], opts_progress_show[],
-	opts_progress_import[], opts_log[], opts_conflicts[], opts_resolve[], opts_sync[],
-	opts_status[], opts_dump[], opts_rebuild[], opts_problems[];
+extern const opt_spec opts_init[], opts_config[], opts_plan_import[], opts_plan_show[], opts_plan_tasks[],
+    opts_plan_targets[], opts_progress_set[], opts_progress_show[], opts_progress_import[], opts_log[],
+    opts_conflicts[], opts_resolve[], opts_sync[], opts_status[], opts_dump[], opts_rebuild[], opts_problems[];
 
 /* Read a whole file ("-" for stdin); free(). */
 int read_file(const char *path, char **data, size_t *len);

@@ -7,9 +7,9 @@
 
 const opt_spec opts_conflicts[] = {{NULL, 0, NULL, 0, NULL}};
 const opt_spec opts_resolve[] = {
-	{"take", 't', "CHANGE-ID", 0, "keep the value of this version"},
-	{"value", 'v', "VALUE", 0, "write this value instead (JSON, or plain text)"},
-	{NULL, 0, NULL, 0, NULL},
+    {"take", 't', "CHANGE-ID", 0, "keep the value of this version"},
+    {"value", 'v', "VALUE", 0, "write this value instead (JSON, or plain text)"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 int cmd_conflicts(ctx *x, const args *a)
@@ -25,7 +25,8 @@ int cmd_conflicts(ctx *x, const args *a)
 	} else {
 		for (const cJSON *c = j->child; c; c = c->next) {
 			char *v = cell_text(cJSON_GetObjectItemCaseSensitive(c, "value"));
-			printf("%s  %s  (applied everywhere for now: %s)\n", cJSON_GetObjectItemCaseSensitive(c, "record")->valuestring,
+			printf("%s  %s  (applied everywhere for now: %s)\n",
+			       cJSON_GetObjectItemCaseSensitive(c, "record")->valuestring,
 			       cJSON_GetObjectItemCaseSensitive(c, "field")->valuestring, v);
 			free(v);
 			const char *h[] = {"change", "office", "author", "time", "value"};

@@ -8,20 +8,20 @@
 #include "plansync/ops.h"
 
 const opt_spec opts_init[] = {
-	{"office", 'o', "OFFICE", 0, "the office this replica belongs to (tinh, tx-kinh-mon, ...)"},
-	{"remote", 'r', "URL", 0, "the shared bare Git repository (a path or file:// URL)"},
-	{"replica", 0, "ID", 0, "replica id or suffix (default: office + random suffix)"},
-	{"province", 0, "OFFICE", 0, "the province's office id (default: tinh)"},
-	{"user", 'u', "NAME", 0, "the person recorded as author (user.name)"},
-	{"set", 0, "KEY=VALUE", 1, "a setting to apply before the first sync (ssh.key=PATH, ...)"},
-	{NULL, 0, NULL, 0, NULL},
+    {"office", 'o', "OFFICE", 0, "the office this replica belongs to (tinh, tx-kinh-mon, ...)"},
+    {"remote", 'r', "URL", 0, "the shared bare Git repository (a path or file:// URL)"},
+    {"replica", 0, "ID", 0, "replica id or suffix (default: office + random suffix)"},
+    {"province", 0, "OFFICE", 0, "the province's office id (default: tinh)"},
+    {"user", 'u', "NAME", 0, "the person recorded as author (user.name)"},
+    {"set", 0, "KEY=VALUE", 1, "a setting to apply before the first sync (ssh.key=PATH, ...)"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 int cmd_init(ctx *x, const args *a)
 {
 	const cmd *c = x->cmd;
 	ps_init_opts o = {arg_get(a, c, "office"), arg_get(a, c, "replica"), arg_get(a, c, "remote"),
-			  arg_get(a, c, "province"), arg_get(a, c, "user")};
+	                  arg_get(a, c, "province"), arg_get(a, c, "user")};
 	if (!o.office)
 		return fail_msg(EXIT_USAGE, "init: --office is required (for example --office tx-kinh-mon)");
 	if (!o.user_name)
@@ -35,7 +35,8 @@ int cmd_init(ctx *x, const args *a)
 		char key[64];
 		const char *eq = strchr(sets[i], '=');
 		if (!eq || (size_t)(eq - sets[i]) >= sizeof(key))
-			return fail_msg(EXIT_USAGE, "init: --set takes KEY=VALUE, such as ssh.key=/home/me/.ssh/id_ed25519");
+			return fail_msg(EXIT_USAGE,
+			                "init: --set takes KEY=VALUE, such as ssh.key=/home/me/.ssh/id_ed25519");
 		memcpy(key, sets[i], (size_t)(eq - sets[i]));
 		key[eq - sets[i]] = '\0';
 		if ((rc = ps_config_set(x->r, key, eq + 1)))
@@ -51,7 +52,8 @@ int cmd_init(ctx *x, const args *a)
 			print_json(j);
 		cJSON_Delete(j);
 	} else {
-		printf("created replica %s of office %s in %s\n", ps_replica_id(x->r), ps_replica_office(x->r), a->pos[0]);
+		printf("created replica %s of office %s in %s\n", ps_replica_id(x->r), ps_replica_office(x->r),
+		       a->pos[0]);
 		if (o.remote)
 			printf("remote %s: %s\n", o.remote, res.message);
 	}

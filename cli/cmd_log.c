@@ -7,8 +7,8 @@
 #include "plansync/text.h"
 
 const opt_spec opts_log[] = {
-	{"limit", 'n', "N", 0, "show at most N changes (default 50; 0 for all)"},
-	{NULL, 0, NULL, 0, NULL},
+    {"limit", 'n', "N", 0, "show at most N changes (default 50; 0 for all)"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 int cmd_log(ctx *x, const args *a)
@@ -36,7 +36,8 @@ int cmd_log(ctx *x, const args *a)
 			char *o = cell_text(cJSON_GetObjectItemCaseSensitive(f, "old"));
 			char *n = cell_text(cJSON_GetObjectItemCaseSensitive(f, "new"));
 			char *of = ps_text_fit(o && *o ? o : "(none)", 50), *nf = ps_text_fit(n ? n : "", 70);
-			printf("    %s: %s \xe2\x86\x92 %s\n", cJSON_GetObjectItemCaseSensitive(f, "field")->valuestring, of, nf);
+			printf("    %s: %s \xe2\x86\x92 %s\n",
+			       cJSON_GetObjectItemCaseSensitive(f, "field")->valuestring, of, nf);
 			free(o);
 			free(n);
 			free(of);

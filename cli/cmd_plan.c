@@ -7,18 +7,18 @@
 #include "plansync/ops.h"
 
 const opt_spec opts_plan_import[] = {
-	{"default", 0, NULL, 0, "import the bundled plan (Hải Dương 2020-2025)"},
-	{NULL, 0, NULL, 0, NULL},
+    {"default", 0, NULL, 0, "import the bundled plan (Hải Dương 2020-2025)"},
+    {NULL, 0, NULL, 0, NULL},
 };
 const opt_spec opts_plan_show[] = {{NULL, 0, NULL, 0, NULL}};
 const opt_spec opts_plan_tasks[] = {
-	{"program", 'p', "P", 0, "only the tasks of program P (p1 ... p5)"},
-	{"office", 'o', "O", 0, "only tasks with a target for office O"},
-	{NULL, 0, NULL, 0, NULL},
+    {"program", 'p', "P", 0, "only the tasks of program P (p1 ... p5)"},
+    {"office", 'o', "O", 0, "only tasks with a target for office O"},
+    {NULL, 0, NULL, 0, NULL},
 };
 const opt_spec opts_plan_targets[] = {
-	{"office", 'o', "O", 0, "only the targets of office O"},
-	{NULL, 0, NULL, 0, NULL},
+    {"office", 'o', "O", 0, "only the targets of office O"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 int cmd_plan_import(ctx *x, const args *a)
@@ -34,7 +34,7 @@ int cmd_plan_import(ctx *x, const args *a)
 	}
 	ps_plan_stats st;
 	rc = data ? ps_plan_import(x->r, data, len, &st)
-		  : ps_plan_import(x->r, (const char *)ps_embedded_plan, ps_embedded_plan_len, &st);
+	          : ps_plan_import(x->r, (const char *)ps_embedded_plan, ps_embedded_plan_len, &st);
 	free(data);
 	if (rc)
 		return fail(rc);
@@ -47,7 +47,8 @@ int cmd_plan_import(ctx *x, const args *a)
 		print_json(j);
 		cJSON_Delete(j);
 	} else {
-		printf("plan: %ld records, %ld changed, %ld retired, %ld unchanged\n", st.records, st.set, st.retired, st.unchanged);
+		printf("plan: %ld records, %ld changed, %ld retired, %ld unchanged\n", st.records, st.set, st.retired,
+		       st.unchanged);
 	}
 	return 0;
 }
@@ -62,7 +63,8 @@ int cmd_plan_show(ctx *x, const args *a)
 		print_json(j);
 	} else {
 		const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "plan");
-		printf("%s\n%s, %s (term %s)\n\n", json_str(h, "title"), json_str(h, "issuer"), json_str(h, "date"), json_str(h, "term"));
+		printf("%s\n%s, %s (term %s)\n\n", json_str(h, "title"), json_str(h, "issuer"), json_str(h, "date"),
+		       json_str(h, "term"));
 		const char *hd[] = {"program", "period", "objectives", "tasks", "committee", "title"};
 		table *t = table_new(6, hd);
 		for (const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "programs")->child; p; p = p->next) {

@@ -7,20 +7,20 @@
 #include "plansync/ops.h"
 
 const opt_spec opts_progress_set[] = {
-	{"status", 's', "S", 0, "not_started, on_track, at_risk, delayed, done or cancelled"},
-	{"percent", 'p', "N", 0, "completion, a whole number 0-100"},
-	{"actual", 'a', "V", 0, "the actual value reached (a decimal, kept exactly)"},
-	{"note", 'n', "TEXT", 0, "a note for the province"},
-	{"evidence", 'e', "REF", 1, "a reference to a document or file"},
-	{"reporter", 0, "NAME", 0, "who reports (default: user.name)"},
-	{"reason", 'm', "TEXT", 0, "why this changed (kept in the history)"},
-	{NULL, 0, NULL, 0, NULL},
+    {"status", 's', "S", 0, "not_started, on_track, at_risk, delayed, done or cancelled"},
+    {"percent", 'p', "N", 0, "completion, a whole number 0-100"},
+    {"actual", 'a', "V", 0, "the actual value reached (a decimal, kept exactly)"},
+    {"note", 'n', "TEXT", 0, "a note for the province"},
+    {"evidence", 'e', "REF", 1, "a reference to a document or file"},
+    {"reporter", 0, "NAME", 0, "who reports (default: user.name)"},
+    {"reason", 'm', "TEXT", 0, "why this changed (kept in the history)"},
+    {NULL, 0, NULL, 0, NULL},
 };
 const opt_spec opts_progress_show[] = {
-	{"office", 'o', "O", 0, "only office O"},
-	{"task", 't', "T", 0, "only task T"},
-	{"period", 'p', "P", 0, "only period P"},
-	{NULL, 0, NULL, 0, NULL},
+    {"office", 'o', "O", 0, "only office O"},
+    {"task", 't', "T", 0, "only task T"},
+    {"period", 'p', "P", 0, "only period P"},
+    {NULL, 0, NULL, 0, NULL},
 };
 const opt_spec opts_progress_import[] = {{NULL, 0, NULL, 0, NULL}};
 
@@ -29,8 +29,13 @@ int cmd_progress_set(ctx *x, const args *a)
 	const cmd *c = x->cmd;
 	const char *const *ev;
 	size_t nev = arg_multi(a, c, "evidence", &ev);
-	ps_progress_in in = {arg_get(a, c, "status"), arg_get(a, c, "percent"), arg_get(a, c, "actual"),
-			     arg_get(a, c, "note"), arg_get(a, c, "reporter"), ev, nev};
+	ps_progress_in in = {arg_get(a, c, "status"),
+	                     arg_get(a, c, "percent"),
+	                     arg_get(a, c, "actual"),
+	                     arg_get(a, c, "note"),
+	                     arg_get(a, c, "reporter"),
+	                     ev,
+	                     nev};
 	char *id = NULL;
 	int rc = ps_progress_set(x->r, a->pos[0], a->pos[1], &in, arg_get(a, c, "reason"), &id);
 	if (rc == PS_EEXISTS) {

@@ -26,21 +26,26 @@ int cmd_status(ctx *x, const args *a)
 	const cJSON *ls = cJSON_GetObjectItemCaseSensitive(j, "last_sync");
 	printf("office:     %s (province %s)\n", json_str(j, "office"), json_str(j, "province"));
 	printf("replica:    %s, user %s\n", json_str(j, "replica"), json_str(j, "user"));
-	printf("remote:     %s\n", *json_str(j, "remote") ? json_str(j, "remote") : "(none: plansync config remote PATH)");
-	printf("records:    %d, from %d changes, %d branches imported\n", num(j, "records"), num(j, "changes"), num(j, "branches"));
+	printf("remote:     %s\n",
+	       *json_str(j, "remote") ? json_str(j, "remote") : "(none: plansync config remote PATH)");
+	printf("records:    %d, from %d changes, %d branches imported\n", num(j, "records"), num(j, "changes"),
+	       num(j, "branches"));
 	printf("own:        %d changes: %d not yet exported, %d committed, %d delivered to the remote\n",
 	       num(own, "total"), num(own, "not_exported"), num(own, "committed"), num(own, "delivered"));
 	printf("conflicts:  %d%s\n", num(j, "conflicts"), num(j, "conflicts") ? " (plansync conflicts)" : "");
 	printf("problems:   %d%s\n", num(j, "problems"), num(j, "problems") ? " (plansync problems)" : "");
 	if (num(j, "held"))
-		printf("held:       %d changes with clocks in the future, applied when this clock catches up\n", num(j, "held"));
+		printf("held:       %d changes with clocks in the future, applied when this clock catches up\n",
+		       num(j, "held"));
 	const cJSON *dm = cJSON_GetObjectItemCaseSensitive(j, "daemon");
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(dm, "running")))
-		printf("daemon:     running, pid %d%s%s%s\n", num(dm, "pid"), *json_str(dm, "next_attempt") ? ", next cycle " : "",
-		       json_str(dm, "next_attempt"), *json_str(dm, "next_attempt") ? " UTC" : "");
+		printf("daemon:     running, pid %d%s%s%s\n", num(dm, "pid"),
+		       *json_str(dm, "next_attempt") ? ", next cycle " : "", json_str(dm, "next_attempt"),
+		       *json_str(dm, "next_attempt") ? " UTC" : "");
 	else
 		printf("daemon:     not running (start plansyncd, or sync by hand with plansync sync)\n");
-	printf("last sync:  %s%s%s\n", *json_str(ls, "time") ? json_str(ls, "time") : "", *json_str(ls, "time") ? " UTC: " : "", json_str(ls, "result"));
+	printf("last sync:  %s%s%s\n", *json_str(ls, "time") ? json_str(ls, "time") : "",
+	       *json_str(ls, "time") ? " UTC: " : "", json_str(ls, "result"));
 	cJSON_Delete(j);
 	return 0;
 }

@@ -8,8 +8,8 @@
 #include "plansync/sync.h"
 
 const opt_spec opts_sync[] = {
-	{"here", 0, NULL, 0, "run the cycle in this process even when a daemon runs"},
-	{NULL, 0, NULL, 0, NULL},
+    {"here", 0, NULL, 0, "run the cycle in this process even when a daemon runs"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 static int print_result(const args *a, cJSON *j)

@@ -15,35 +15,53 @@
 #define VERSION "0.1.0"
 
 static const cmd commands[] = {
-	{"init", cmd_init, "Create a replica: a local database and Git repository for one office.", "DIR", opts_init, 1, 1, CMD_JSON,
-	 "With --remote, everything already on the remote is fetched and imported."},
-	{"config", cmd_config, "Show or change a setting (user.name, remote, sync.max_drift).", "[KEY [VALUE]]", opts_config, 0, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
-	{"plan import", cmd_plan_import, "Import a plan document (province only); only what differs becomes changes.", "[FILE]", opts_plan_import, 0, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
-	 "Without FILE (or with --default) the bundled plan is imported."},
-	{"plan show", cmd_plan_show, "Show the plan: header and programs.", NULL, opts_plan_show, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
-	{"plan tasks", cmd_plan_tasks, "List the plan's tasks (content items).", NULL, opts_plan_tasks, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
-	{"plan targets", cmd_plan_targets, "List district-specific targets with their deadlines.", NULL, opts_plan_targets, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
-	{"progress set", cmd_progress_set, "Record this office's progress on a task for a period.", "TASK PERIOD", opts_progress_set, 2, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES,
-	 "Statuses: not_started, on_track, at_risk, delayed, done, cancelled. Works offline;\n'plansync sync' (or the daemon) sends it."},
-	{"progress show", cmd_progress_show, "Show recorded progress.", NULL, opts_progress_show, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
-	{"progress import", cmd_progress_import, "Record many progress rows from a CSV file, all or nothing.", "FILE.csv", opts_progress_import, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
-	 "The first line names the columns: task, period, and any of status, percent, actual,\nnote, evidence (references separated by ';'), reporter, reason."},
-	{"log", cmd_log, "The change history, newest first: who changed what, when and why.", "[RECORD]", opts_log, 0, 1, CMD_REPLICA | CMD_JSON, NULL},
-	{"conflicts", cmd_conflicts, "List fields that concurrent changes set to different values.", NULL, opts_conflicts, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
-	{"resolve", cmd_resolve, "Settle a conflict with one version or a new value.", "RECORD FIELD", opts_resolve, 2, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
-	{"sync", cmd_sync, "Export local changes, push, fetch and import (one cycle).", NULL, opts_sync, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
-	{"status", cmd_status, "Office, replica, remote, counts, and the last sync in words.", NULL, opts_status, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
-	{"problems", cmd_problems, "Files and branches from the remote that were quarantined, with reasons.", NULL, opts_problems, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
-	{"dump", cmd_dump, "The whole state as canonical JSON (stable bytes: compare replicas, keep backups).", NULL, opts_dump, 0, 0, CMD_REPLICA, NULL},
-	{"rebuild", cmd_rebuild, "Recompute the state from the change log and the Git repository.", NULL, opts_rebuild, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
+    {"init", cmd_init, "Create a replica: a local database and Git repository for one office.", "DIR", opts_init, 1, 1,
+     CMD_JSON, "With --remote, everything already on the remote is fetched and imported."},
+    {"config", cmd_config, "Show or change a setting (user.name, remote, sync.max_drift).", "[KEY [VALUE]]",
+     opts_config, 0, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
+    {"plan import", cmd_plan_import, "Import a plan document (province only); only what differs becomes changes.",
+     "[FILE]", opts_plan_import, 0, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
+     "Without FILE (or with --default) the bundled plan is imported."},
+    {"plan show", cmd_plan_show, "Show the plan: header and programs.", NULL, opts_plan_show, 0, 0,
+     CMD_REPLICA | CMD_JSON, NULL},
+    {"plan tasks", cmd_plan_tasks, "List the plan's tasks (content items).", NULL, opts_plan_tasks, 0, 0,
+     CMD_REPLICA | CMD_JSON, NULL},
+    {"plan targets", cmd_plan_targets, "List district-specific targets with their deadlines.", NULL, opts_plan_targets,
+     0, 0, CMD_REPLICA | CMD_JSON, NULL},
+    {"progress set", cmd_progress_set, "Record this office's progress on a task for a period.", "TASK PERIOD",
+     opts_progress_set, 2, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES,
+     "Statuses: not_started, on_track, at_risk, delayed, done, cancelled. Works offline;\n'plansync sync' (or the "
+     "daemon) sends it."},
+    {"progress show", cmd_progress_show, "Show recorded progress.", NULL, opts_progress_show, 0, 0,
+     CMD_REPLICA | CMD_JSON, NULL},
+    {"progress import", cmd_progress_import, "Record many progress rows from a CSV file, all or nothing.", "FILE.csv",
+     opts_progress_import, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
+     "The first line names the columns: task, period, and any of status, percent, actual,\nnote, evidence (references "
+     "separated by ';'), reporter, reason."},
+    {"log", cmd_log, "The change history, newest first: who changed what, when and why.", "[RECORD]", opts_log, 0, 1,
+     CMD_REPLICA | CMD_JSON, NULL},
+    {"conflicts", cmd_conflicts, "List fields that concurrent changes set to different values.", NULL, opts_conflicts,
+     0, 0, CMD_REPLICA | CMD_JSON, NULL},
+    {"resolve", cmd_resolve, "Settle a conflict with one version or a new value.", "RECORD FIELD", opts_resolve, 2, 2,
+     CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
+    {"sync", cmd_sync, "Export local changes, push, fetch and import (one cycle).", NULL, opts_sync, 0, 0,
+     CMD_REPLICA | CMD_JSON, NULL},
+    {"status", cmd_status, "Office, replica, remote, counts, and the last sync in words.", NULL, opts_status, 0, 0,
+     CMD_REPLICA | CMD_JSON, NULL},
+    {"problems", cmd_problems, "Files and branches from the remote that were quarantined, with reasons.", NULL,
+     opts_problems, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
+    {"dump", cmd_dump, "The whole state as canonical JSON (stable bytes: compare replicas, keep backups).", NULL,
+     opts_dump, 0, 0, CMD_REPLICA, NULL},
+    {"rebuild", cmd_rebuild, "Recompute the state from the change log and the Git repository.", NULL, opts_rebuild, 0,
+     0, CMD_REPLICA | CMD_JSON, NULL},
 };
 #define NCMDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: plansync [-C DIR] COMMAND [ARGS] [--help]\n\n"
-		    "Offline-first sync of a provincial action plan and its progress reports.\n"
-		    "The replica directory is -C DIR, else $PLANSYNC_DIR, else the current directory.\n\ncommands:\n");
+	            "Offline-first sync of a provincial action plan and its progress reports.\n"
+	            "The replica directory is -C DIR, else $PLANSYNC_DIR, else the current directory.\n\ncommands:\n");
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(to, "  %-17s %s\n", commands[i].name, commands[i].summary);
 	fprintf(to, "\n'plansync COMMAND --help' shows a command's options.\n");
@@ -79,7 +97,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NCMDS && !c; i++) {
 		const char *sp = strchr(commands[i].name, ' ');
 		if (sp && k + 1 < argc && strlen(argv[k]) == (size_t)(sp - commands[i].name) &&
-		    !strncmp(argv[k], commands[i].name, (size_t)(sp - commands[i].name)) && !strcmp(argv[k + 1], sp + 1)) {
+		    !strncmp(argv[k], commands[i].name, (size_t)(sp - commands[i].name)) &&
+		    !strcmp(argv[k + 1], sp + 1)) {
 			c = &commands[i];
 			words = 2;
 		} else if (!sp && !strcmp(argv[k], commands[i].name)) {
@@ -92,7 +111,8 @@ int main(int argc, char **argv)
 		int group = 0;
 		for (size_t i = 0; i < NCMDS; i++) {
 			const char *sp = strchr(commands[i].name, ' ');
-			if (sp && strlen(argv[k]) == (size_t)(sp - commands[i].name) && !strncmp(argv[k], commands[i].name, (size_t)(sp - commands[i].name))) {
+			if (sp && strlen(argv[k]) == (size_t)(sp - commands[i].name) &&
+			    !strncmp(argv[k], commands[i].name, (size_t)(sp - commands[i].name))) {
 				if (!group++)
 					fprintf(stderr, "plansync: '%s' needs a subcommand:\n", argv[k]);
 				fprintf(stderr, "  plansync %-16s %s\n", commands[i].name, commands[i].summary);

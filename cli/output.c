@@ -14,14 +14,22 @@ int fail(int rc)
 {
 	fprintf(stderr, "plansync: %s\n", ps_error_last());
 	switch (rc) {
-	case PS_EINVALID: return EXIT_INPUT;
-	case PS_ENOTFOUND: return EXIT_INPUT;
-	case PS_ENOTOWNER: return EXIT_NOTOWNER;
-	case PS_EOFFLINE: return EXIT_OFFLINE;
-	case PS_EREJECTED: return EXIT_OFFLINE;
-	case PS_ECONFLICT: return EXIT_CONFLICT;
-	case PS_EEXISTS: return EXIT_INPUT;
-	default: return EXIT_FAIL;
+	case PS_EINVALID:
+		return EXIT_INPUT;
+	case PS_ENOTFOUND:
+		return EXIT_INPUT;
+	case PS_ENOTOWNER:
+		return EXIT_NOTOWNER;
+	case PS_EOFFLINE:
+		return EXIT_OFFLINE;
+	case PS_EREJECTED:
+		return EXIT_OFFLINE;
+	case PS_ECONFLICT:
+		return EXIT_CONFLICT;
+	case PS_EEXISTS:
+		return EXIT_INPUT;
+	default:
+		return EXIT_FAIL;
 	}
 }
 
@@ -96,4 +104,3 @@ int read_file(const char *path, char **data, size_t *len)
 	*data = ps_buf_detach(&b);
 	return 0;
 }
-

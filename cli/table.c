@@ -131,4 +131,3 @@ void table_print_rows(const cJSON *rows, const char *const *keys, const char *co
 	table_print(t, stdout);
 	table_free(t);
 }
-

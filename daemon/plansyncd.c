@@ -50,19 +50,25 @@ static void on_signal(int sig)
 }
 
 static const opt_spec opts_daemon[] = {
-	{"dir", 'C', "DIR", 0, "the replica directory (default: $PLANSYNC_DIR, else .)"},
-	{"interval", 'i', "SECONDS", 0, "seconds between cycles (default: config sync.interval, else 60)"},
-	{"foreground", 'f', NULL, 0, "stay in the foreground and log to stderr (for systemd)"},
-	{"log-level", 'l', "LEVEL", 0, "error, warning, info (default) or debug"},
-	{"syslog", 0, NULL, 0, "log to syslog instead of stderr"},
-	{NULL, 0, NULL, 0, NULL},
+    {"dir", 'C', "DIR", 0, "the replica directory (default: $PLANSYNC_DIR, else .)"},
+    {"interval", 'i', "SECONDS", 0, "seconds between cycles (default: config sync.interval, else 60)"},
+    {"foreground", 'f', NULL, 0, "stay in the foreground and log to stderr (for systemd)"},
+    {"log-level", 'l', "LEVEL", 0, "error, warning, info (default) or debug"},
+    {"syslog", 0, NULL, 0, "log to syslog instead of stderr"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
 static const cmd daemon_cmd = {
-	"", NULL, "plansyncd: run sync cycles for one replica on a timer, soon after local writes, and on request.",
-	NULL, opts_daemon, 0, 0, 0,
-	"Signals: SIGTERM/SIGINT stop (exit 0), SIGHUP re-reads the configuration, SIGUSR1 syncs now.\n"
-	"'plansync sync' asks a running daemon for a cycle; writes by 'plansync' wake it.",
+    "",
+    NULL,
+    "plansyncd: run sync cycles for one replica on a timer, soon after local writes, and on request.",
+    NULL,
+    opts_daemon,
+    0,
+    0,
+    0,
+    "Signals: SIGTERM/SIGINT stop (exit 0), SIGHUP re-reads the configuration, SIGUSR1 syncs now.\n"
+    "'plansync sync' asks a running daemon for a cycle; writes by 'plansync' wake it.",
 };
 
 static double now_mono(void)
@@ -258,7 +264,7 @@ int main(int argc, char **argv)
 
 	long interval = config_interval(r, cli_interval);
 	ps_log(PS_LOG_INFO, "started for replica %s of %s in %s, every %ld s (pid %ld)", ps_replica_id(r),
-	    ps_replica_office(r), dir, interval, (long)getpid());
+	       ps_replica_office(r), dir, interval, (long)getpid());
 	double next_at = now_mono();
 	unsigned failures = 0;
 	time_t offline_since = 0;
@@ -323,8 +329,8 @@ int main(int argc, char **argv)
 		double delay;
 		if (rc == 0) {
 			if (offline_since)
-				ps_log(PS_LOG_INFO, "back online after %ld s; %ld of this replica's changes delivered", (long)(time(NULL) - offline_since),
-				    res.delivered);
+				ps_log(PS_LOG_INFO, "back online after %ld s; %ld of this replica's changes delivered",
+				       (long)(time(NULL) - offline_since), res.delivered);
 			offline_since = 0;
 			failures = 0;
 			delay = (double)interval;
@@ -338,8 +344,8 @@ int main(int argc, char **argv)
 				offline_since = time(NULL);
 				char when[32];
 				ps_hlc_time(PS_HLC_MAKE(ps_now_ms(), 0), when);
-				ps_log(PS_LOG_WARN, "%s since %s UTC: %s", rc == PS_EOFFLINE ? "remote unreachable" : "sync failing", when,
-				    res.message);
+				ps_log(PS_LOG_WARN, "%s since %s UTC: %s",
+				       rc == PS_EOFFLINE ? "remote unreachable" : "sync failing", when, res.message);
 			} else {
 				ps_log(PS_LOG_DEBUG, "still failing (%u): %s", failures, res.message);
 			}

@@ -48,7 +48,8 @@ void ps_auth_fingerprint(char out[64], const unsigned char d[32])
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	char *p = out + snprintf(out, 64, "SHA256:");
 	for (int i = 0; i < 32; i += 3) {
-		unsigned v = (unsigned)d[i] << 16 | (i + 1 < 32 ? (unsigned)d[i + 1] << 8 : 0) | (i + 2 < 32 ? d[i + 2] : 0);
+		unsigned v =
+		    (unsigned)d[i] << 16 | (i + 1 < 32 ? (unsigned)d[i + 1] << 8 : 0) | (i + 2 < 32 ? d[i + 2] : 0);
 		int chars = i + 2 < 32 ? 4 : i + 1 < 32 ? 3 : 2;
 		for (int k = 0; k < chars; k++)
 			*p++ = b64[(v >> (18 - 6 * k)) & 63];
@@ -97,24 +98,32 @@ static int refuse(int code, const char *fmt, ...)
 
 static int known_hosts_check(const git_cert_hostkey *hk, const char *fp)
 {
-	static const int types[] = {0, LIBSSH2_KNOWNHOST_KEY_SSHRSA, LIBSSH2_KNOWNHOST_KEY_SSHDSS,
-				    LIBSSH2_KNOWNHOST_KEY_ECDSA_256, LIBSSH2_KNOWNHOST_KEY_ECDSA_384,
-				    LIBSSH2_KNOWNHOST_KEY_ECDSA_521, LIBSSH2_KNOWNHOST_KEY_ED25519};
+	static const int types[] = {0,
+	                            LIBSSH2_KNOWNHOST_KEY_SSHRSA,
+	                            LIBSSH2_KNOWNHOST_KEY_SSHDSS,
+	                            LIBSSH2_KNOWNHOST_KEY_ECDSA_256,
+	                            LIBSSH2_KNOWNHOST_KEY_ECDSA_384,
+	                            LIBSSH2_KNOWNHOST_KEY_ECDSA_521,
+	                            LIBSSH2_KNOWNHOST_KEY_ED25519};
 	char path[1100];
 	if (cfg.known_hosts[0])
 		copy(path, sizeof(path), cfg.known_hosts);
 	else
 		snprintf(path, sizeof(path), "%s/.ssh/known_hosts", getenv("HOME") ? getenv("HOME") : ".");
-	if (!(hk->type & GIT_CERT_SSH_RAW) || (unsigned)hk->raw_type >= sizeof(types) / sizeof(types[0]) || !hk->raw_type)
-		return refuse(PS_EREJECTED, "cannot verify the host key of %s (unknown key type); pin it: plansync config ssh.fingerprint %s",
-			      conn.host, fp);
+	if (!(hk->type & GIT_CERT_SSH_RAW) || (unsigned)hk->raw_type >= sizeof(types) / sizeof(types[0]) ||
+	    !hk->raw_type)
+		return refuse(
+		    PS_EREJECTED,
+		    "cannot verify the host key of %s (unknown key type); pin it: plansync config ssh.fingerprint %s",
+		    conn.host, fp);
 	LIBSSH2_SESSION *s = libssh2_session_init();
 	LIBSSH2_KNOWNHOSTS *kh = s ? libssh2_knownhost_init(s) : NULL;
 	int r = LIBSSH2_KNOWNHOST_CHECK_FAILURE;
 	if (kh) {
 		libssh2_knownhost_readfile(kh, path, LIBSSH2_KNOWNHOST_FILE_OPENSSH); /* a missing file: no entries */
-		r = libssh2_knownhost_checkp(kh, conn.host, conn.port, hk->hostkey, hk->hostkey_len,
-					     LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | types[hk->raw_type], NULL);
+		r = libssh2_knownhost_checkp(
+		    kh, conn.host, conn.port, hk->hostkey, hk->hostkey_len,
+		    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | types[hk->raw_type], NULL);
 		libssh2_knownhost_free(kh);
 	}
 	if (s)
@@ -122,30 +131,41 @@ static int known_hosts_check(const git_cert_hostkey *hk, const char *fp)
 	if (r == LIBSSH2_KNOWNHOST_CHECK_MATCH)
 		return 0;
 	if (r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH)
-		return refuse(PS_EREJECTED, "the host key of %s has CHANGED (now %s): this may be an attack. If the server's key was really replaced, "
-			      "remove its old line from %s and trust the new key with 'plansync config ssh.fingerprint %s'",
-			      conn.host, fp, path, fp);
-	return refuse(PS_EREJECTED, "unknown host key for %s: %s. Check the fingerprint with the server's administrator, then "
-		      "trust it with 'plansync config ssh.fingerprint %s' (or add the host to known_hosts)", conn.host, fp, fp);
+		return refuse(
+		    PS_EREJECTED,
+		    "the host key of %s has CHANGED (now %s): this may be an attack. If the server's key was really "
+		    "replaced, "
+		    "remove its old line from %s and trust the new key with 'plansync config ssh.fingerprint %s'",
+		    conn.host, fp, path, fp);
+	return refuse(PS_EREJECTED,
+	              "unknown host key for %s: %s. Check the fingerprint with the server's administrator, then "
+	              "trust it with 'plansync config ssh.fingerprint %s' (or add the host to known_hosts)",
+	              conn.host, fp, fp);
 }
 
 static int on_certificate(git_cert *cert, int valid, const char *host, void *payload)
 {
 	(void)payload;
 	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
-		return valid ? 0 : refuse(PS_EREJECTED, "the TLS certificate of %s is not valid for it; refusing to connect%s%s", host, "", "");
+		return valid ? 0
+		             : refuse(PS_EREJECTED,
+		                      "the TLS certificate of %s is not valid for it; refusing to connect%s%s", host,
+		                      "", "");
 	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
 	if (host && host[0])
 		copy(conn.host, sizeof(conn.host), host);
 	if (!(hk->type & GIT_CERT_SSH_SHA256))
-		return refuse(PS_EREJECTED, "no SHA-256 host key fingerprint for %s; refusing to connect%s%s", conn.host, "", "");
+		return refuse(PS_EREJECTED, "no SHA-256 host key fingerprint for %s; refusing to connect%s%s",
+		              conn.host, "", "");
 	char fp[64];
 	ps_auth_fingerprint(fp, hk->hash_sha256);
 	if (cfg.fingerprint[0]) {
 		if (!strcmp(cfg.fingerprint, fp))
 			return 0;
-		return refuse(PS_EREJECTED, "the host key of %s is %s, not the pinned %s: refusing to connect (if the server's key was really replaced, pin the new one with 'plansync config ssh.fingerprint')",
-			      conn.host, fp, cfg.fingerprint);
+		return refuse(PS_EREJECTED,
+		              "the host key of %s is %s, not the pinned %s: refusing to connect (if the server's key "
+		              "was really replaced, pin the new one with 'plansync config ssh.fingerprint')",
+		              conn.host, fp, cfg.fingerprint);
 	}
 	return known_hosts_check(hk, fp);
 }
@@ -156,7 +176,8 @@ static int helper_get(char *user, size_t un, char *pass, size_t pn)
 	char cmd[1400], proto[16];
 	copy(proto, sizeof(proto), conn.port == 80 ? "http" : "https");
 	for (const char *p = conn.host; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+		      *p == '-'))
 			return -1;
 	snprintf(cmd, sizeof(cmd), "printf 'protocol=%s\\nhost=%s\\n\\n' | %s get", proto, conn.host, cfg.helper);
 	FILE *f = popen(cmd, "r");
@@ -176,15 +197,18 @@ static int helper_get(char *user, size_t un, char *pass, size_t pn)
 	return st == 0 && user[0] ? 0 : -1;
 }
 
-static int on_credentials(git_credential **out, const char *url, const char *username_from_url,
-			  unsigned int allowed, void *payload)
+static int on_credentials(git_credential **out, const char *url, const char *username_from_url, unsigned int allowed,
+                          void *payload)
 {
 	(void)payload;
 	(void)url;
 	if (++conn.attempts > 2)
-		return refuse(PS_EREJECTED, "authentication refused by %s: %s%s", conn.host,
-			      allowed & GIT_CREDENTIAL_SSH_KEY ? "check the key (plansync config ssh.key) and the server's authorized_keys"
-							       : "check the username and password (PLANSYNC_HTTP_USERNAME/PASSWORD or http.credential_helper)", "");
+		return refuse(
+		    PS_EREJECTED, "authentication refused by %s: %s%s", conn.host,
+		    allowed & GIT_CREDENTIAL_SSH_KEY
+		        ? "check the key (plansync config ssh.key) and the server's authorized_keys"
+		        : "check the username and password (PLANSYNC_HTTP_USERNAME/PASSWORD or http.credential_helper)",
+		    "");
 	const char *user = username_from_url && *username_from_url ? username_from_url : "git";
 	if (allowed & GIT_CREDENTIAL_USERNAME)
 		return git_credential_username_new(out, user);
@@ -195,12 +219,15 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 			FILE *f = fopen(pub, "r");
 			if (f)
 				fclose(f);
-			return git_credential_ssh_key_new(out, user, f ? pub : NULL, cfg.ssh_key, getenv("PLANSYNC_SSH_PASSPHRASE"));
+			return git_credential_ssh_key_new(out, user, f ? pub : NULL, cfg.ssh_key,
+			                                  getenv("PLANSYNC_SSH_PASSPHRASE"));
 		}
 		if (getenv("SSH_AUTH_SOCK"))
 			return git_credential_ssh_key_from_agent(out, user);
-		return refuse(PS_EREJECTED, "no SSH key for %s: set one with 'plansync config ssh.key ~/.ssh/id_ed25519' or start ssh-agent%s%s",
-			      conn.host, "", "");
+		return refuse(PS_EREJECTED,
+		              "no SSH key for %s: set one with 'plansync config ssh.key ~/.ssh/id_ed25519' or start "
+		              "ssh-agent%s%s",
+		              conn.host, "", "");
 	}
 	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
 		const char *u = getenv("PLANSYNC_HTTP_USERNAME"), *p = getenv("PLANSYNC_HTTP_PASSWORD");
@@ -212,8 +239,10 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 			memset(hp, 0, sizeof(hp));
 			return rc;
 		}
-		return refuse(PS_EREJECTED, "%s asks for a username and password: set PLANSYNC_HTTP_USERNAME and PLANSYNC_HTTP_PASSWORD, or 'plansync config http.credential_helper COMMAND'%s%s",
-			      conn.host, "", "");
+		return refuse(PS_EREJECTED,
+		              "%s asks for a username and password: set PLANSYNC_HTTP_USERNAME and "
+		              "PLANSYNC_HTTP_PASSWORD, or 'plansync config http.credential_helper COMMAND'%s%s",
+		              conn.host, "", "");
 	}
 	return refuse(PS_EREJECTED, "%s asks for a kind of credential plansync does not offer%s%s", conn.host, "", "");
 }

@@ -79,8 +79,8 @@ static uint32_t fnv1a(const char *s)
 void ps_change_path(char *out, const char *office, const char *id)
 {
 	uint32_t h = fnv1a(id);
-	snprintf(out, PS_CHANGE_PATH_MAX, "changes/%s/%02x/%02x/%s.json", office,
-		 (unsigned)(h >> 24), (unsigned)((h >> 16) & 0xff), id);
+	snprintf(out, PS_CHANGE_PATH_MAX, "changes/%s/%02x/%02x/%s.json", office, (unsigned)(h >> 24),
+	         (unsigned)((h >> 16) & 0xff), id);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -88,9 +88,9 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int ps_change_new(ps_change **out, const char *office, const char *replica, const char *author,
-		  ps_hlc hlc, const char *record, ps_op op, const char *const *base, size_t nbase,
-		  cJSON *fields, const char *reason)
+int ps_change_new(ps_change **out, const char *office, const char *replica, const char *author, ps_hlc hlc,
+                  const char *record, ps_op op, const char *const *base, size_t nbase, cJSON *fields,
+                  const char *reason)
 {
 	*out = NULL;
 	ps_change *c = calloc(1, sizeof(*c));
@@ -131,8 +131,8 @@ int ps_change_new(ps_change **out, const char *office, const char *replica, cons
 			c->nbase = w;
 		}
 	}
-	int ok = c->fields && c->id && c->office && c->replica && c->author && c->record &&
-		 (!reason || c->reason) && (!nbase || c->base);
+	int ok = c->fields && c->id && c->office && c->replica && c->author && c->record && (!reason || c->reason) &&
+	         (!nbase || c->base);
 	for (size_t i = 0; ok && i < c->nbase; i++)
 		ok = c->base[i] != NULL;
 	if (!ok) {
@@ -205,7 +205,8 @@ int ps_change_encode(char **out, size_t *len, const ps_change *c)
 	if (ps_buf_error(&b)) {
 		int e = ps_buf_error(&b);
 		ps_buf_release(&b);
-		return ps_error_set(e, "change %s cannot be encoded (a value is not text, a whole number, true, false or null)", c->id);
+		return ps_error_set(
+		    e, "change %s cannot be encoded (a value is not text, a whole number, true, false or null)", c->id);
 	}
 	*len = b.len;
 	*out = ps_buf_detach(&b);
@@ -222,14 +223,15 @@ int ps_change_decode(ps_change **out, const char *data, size_t len)
 {
 	*out = NULL;
 	if (len > PS_CHANGE_MAX_BYTES)
-		return ps_error_set(PS_EINVALID, "change file is %zu bytes, over the %d byte limit", len, PS_CHANGE_MAX_BYTES);
+		return ps_error_set(PS_EINVALID, "change file is %zu bytes, over the %d byte limit", len,
+		                    PS_CHANGE_MAX_BYTES);
 	cJSON *root = NULL;
 	int rc = ps_json_parse_strict(&root, data, len, "change file");
 	if (rc)
 		return rc;
 	ps_change *c = NULL;
 	static const char *const keys[] = {"format", "id", "office", "replica", "author", "hlc",
-					   "record", "op", "base", "fields", "reason", NULL};
+	                                   "record", "op", "base",   "fields",  "reason", NULL};
 	rc = PS_EINVALID;
 	if (!cJSON_IsObject(root)) {
 		ps_error_set(rc, "change file is not a JSON object");
@@ -247,13 +249,12 @@ int ps_change_decode(ps_change **out, const char *data, size_t len)
 	const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
 	if (!cJSON_IsNumber(fmt) || fmt->valuedouble != PS_CHANGE_FORMAT) {
 		ps_error_set(rc, "change file has format %s; this plansync reads format %d (upgrade plansync if newer)",
-			     cJSON_IsNumber(fmt) ? "other" : "missing", PS_CHANGE_FORMAT);
+		             cJSON_IsNumber(fmt) ? "other" : "missing", PS_CHANGE_FORMAT);
 		goto done;
 	}
-	const char *id = get_str(root, "id"), *office = get_str(root, "office"),
-		   *replica = get_str(root, "replica"), *author = get_str(root, "author"),
-		   *hlcs = get_str(root, "hlc"), *record = get_str(root, "record"),
-		   *op = get_str(root, "op"), *reason = get_str(root, "reason");
+	const char *id = get_str(root, "id"), *office = get_str(root, "office"), *replica = get_str(root, "replica"),
+	           *author = get_str(root, "author"), *hlcs = get_str(root, "hlc"), *record = get_str(root, "record"),
+	           *op = get_str(root, "op"), *reason = get_str(root, "reason");
 	const cJSON *base = cJSON_GetObjectItemCaseSensitive(root, "base");
 	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(root, "fields");
 	if (!id || !office || !replica || !author || !hlcs || !record || !op || !cJSON_IsArray(base) ||
@@ -267,7 +268,8 @@ int ps_change_decode(ps_change **out, const char *data, size_t len)
 		goto done;
 	}
 	if (!ps_slug_valid(office) || !ps_replica_id_valid(replica, office)) {
-		ps_error_set(rc, "change file: office \"%.64s\" or replica \"%.64s\" is not a valid id", office, replica);
+		ps_error_set(rc, "change file: office \"%.64s\" or replica \"%.64s\" is not a valid id", office,
+		             replica);
 		goto done;
 	}
 	char want[PS_CHANGE_ID_MAX + 1];
@@ -316,15 +318,16 @@ int ps_change_decode(ps_change **out, const char *data, size_t len)
 	if ((rc = ps_record_check_fields(&rid, fields)) != 0)
 		goto done;
 	cJSON *fcopy = cJSON_Duplicate(fields, 1);
-	if ((rc = ps_change_new(&c, office, replica, author, hlc, record, o, bv, (size_t)nb, fcopy,
-				reason)) != 0)
+	if ((rc = ps_change_new(&c, office, replica, author, hlc, record, o, bv, (size_t)nb, fcopy, reason)) != 0)
 		goto done;
 	char *again = NULL;
 	size_t alen2 = 0;
 	if ((rc = ps_change_encode(&again, &alen2, c)) != 0)
 		goto done;
 	if (alen2 != len || memcmp(again, data, len) != 0) {
-		rc = ps_error_set(PS_EINVALID, "change file is not in canonical form (key order, spacing, escapes, NFC or sorted base)");
+		rc = ps_error_set(
+		    PS_EINVALID,
+		    "change file is not in canonical form (key order, spacing, escapes, NFC or sorted base)");
 		free(again);
 		goto done;
 	}

@@ -42,7 +42,9 @@ int ps_daemon_lock(const char *dir, pid_t *holder)
 		buf[n > 0 ? n : 0] = '\0';
 		*holder = (pid_t)atol(buf);
 		close(fd);
-		return ps_error_set(PS_EEXISTS, "already running for %s (pid %ld); stop that one first (kill -TERM %ld)", dir, (long)*holder, (long)*holder);
+		return ps_error_set(PS_EEXISTS,
+		                    "already running for %s (pid %ld); stop that one first (kill -TERM %ld)", dir,
+		                    (long)*holder, (long)*holder);
 	}
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());

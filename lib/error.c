@@ -36,16 +36,27 @@ void ps_error_clear(void)
 const char *ps_error_name(int code)
 {
 	switch (code) {
-	case PS_OK: return "ok";
-	case PS_ENOTFOUND: return "not found";
-	case PS_ENOTOWNER: return "not owner";
-	case PS_ECONFLICT: return "conflict";
-	case PS_EOFFLINE: return "offline";
-	case PS_EINVALID: return "invalid";
-	case PS_EBUSY: return "busy";
-	case PS_EEXISTS: return "exists";
-	case PS_EREJECTED: return "rejected";
-	case PS_ENOMEM: return "out of memory";
-	default: return "error";
+	case PS_OK:
+		return "ok";
+	case PS_ENOTFOUND:
+		return "not found";
+	case PS_ENOTOWNER:
+		return "not owner";
+	case PS_ECONFLICT:
+		return "conflict";
+	case PS_EOFFLINE:
+		return "offline";
+	case PS_EINVALID:
+		return "invalid";
+	case PS_EBUSY:
+		return "busy";
+	case PS_EEXISTS:
+		return "exists";
+	case PS_EREJECTED:
+		return "rejected";
+	case PS_ENOMEM:
+		return "out of memory";
+	default:
+		return "error";
 	}
 }

@@ -78,7 +78,7 @@ static int load(ps_store *s, const char *record, fold *f)
 	if (!f->anc)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	st = ps_store_stmt(s, "SELECT e.child, e.parent FROM edges e JOIN changes c ON c.id = e.child "
-			      "WHERE c.record = ?1 ORDER BY e.child");
+	                      "WHERE c.record = ?1 ORDER BY e.child");
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
@@ -111,8 +111,7 @@ static int is_anc(const fold *f, size_t a, size_t of)
 	return (f->anc[of * f->words + a / 64] >> (a % 64)) & 1;
 }
 
-static int write_field(ps_store *s, const char *record, const fold *f, const char *name,
-		       int *retired)
+static int write_field(ps_store *s, const char *record, const fold *f, const char *name, int *retired)
 {
 	/* Writers of this field, in id order. */
 	size_t *w = malloc(f->n * sizeof(size_t));
@@ -140,7 +139,8 @@ static int write_field(ps_store *s, const char *record, const fold *f, const cha
 	if (strcmp(name, EXISTS_FIELD) == 0) {
 		*retired = strcmp(vals[win], "false") == 0;
 	} else {
-		sqlite3_stmt *st = ps_store_stmt(s, "INSERT INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)");
+		sqlite3_stmt *st =
+		    ps_store_stmt(s, "INSERT INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)");
 		if (!st) {
 			rc = PS_ERROR;
 			goto out;
@@ -244,7 +244,7 @@ int ps_fold_record(ps_store *s, const char *record)
 	ps_record_id rid;
 	const char *kind = ps_record_parse(&rid, record) == 0 ? ps_kind_name(rid.kind) : "?";
 	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR REPLACE INTO records(id, kind, retired, changes, last) "
-					   "VALUES (?1,?2,?3,?4,?5)");
+	                                    "VALUES (?1,?2,?3,?4,?5)");
 	if (!st) {
 		rc = PS_ERROR;
 		goto out;
@@ -266,11 +266,13 @@ int ps_fold_all(ps_store *s, void (*progress)(void *, long, long), void *ctx)
 {
 	sqlite3_stmt *st;
 	long total = 0, done = 0;
-	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT count(DISTINCT record) FROM changes", -1, &st, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT count(DISTINCT record) FROM changes", -1, &st, NULL) ==
+	        SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		total = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT DISTINCT record FROM changes ORDER BY record", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT DISTINCT record FROM changes ORDER BY record", -1, &st, NULL) !=
+	    SQLITE_OK)
 		return ps_store_error(s, "listing records");
 	int rc = 0, r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -291,7 +293,8 @@ int ps_fold_all(ps_store *s, void (*progress)(void *, long, long), void *ctx)
 /* State rows for c's fields (c is their newest writer, descending from all). */
 static int fold_fields(ps_store *s, const ps_change *c)
 {
-	sqlite3_stmt *up = ps_store_stmt(s, "INSERT OR REPLACE INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)");
+	sqlite3_stmt *up =
+	    ps_store_stmt(s, "INSERT OR REPLACE INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)");
 	sqlite3_stmt *dc = ps_store_stmt(s, "DELETE FROM conflicts WHERE record = ?1 AND field = ?2");
 	if (!up || !dc)
 		return PS_ERROR;
@@ -329,9 +332,10 @@ static int fold_record_row(ps_store *s, const ps_change *c, long added)
 		return ps_store_error(s, "writing state");
 	ps_record_id rid;
 	const char *kind = ps_record_parse(&rid, c->record) == 0 ? ps_kind_name(rid.kind) : "?";
-	sqlite3_stmt *rs = ps_store_stmt(s, "INSERT INTO records(id, kind, retired, changes, last) VALUES (?1,?2,?3,?5,?4) "
-					   "ON CONFLICT(id) DO UPDATE SET retired = excluded.retired, "
-					   "changes = records.changes + excluded.changes, last = excluded.last");
+	sqlite3_stmt *rs =
+	    ps_store_stmt(s, "INSERT INTO records(id, kind, retired, changes, last) VALUES (?1,?2,?3,?5,?4) "
+	                     "ON CONFLICT(id) DO UPDATE SET retired = excluded.retired, "
+	                     "changes = records.changes + excluded.changes, last = excluded.last");
 	if (!rs)
 		return PS_ERROR;
 	sqlite3_bind_text(rs, 1, c->record, -1, SQLITE_STATIC);
@@ -344,8 +348,8 @@ static int fold_record_row(ps_store *s, const ps_change *c, long added)
 	return e == SQLITE_DONE ? 0 : ps_store_error(s, "writing a record");
 }
 
-int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
-		   const char *summary, bool defer, bool *needs_fold)
+int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local, const char *summary,
+                   bool defer, bool *needs_fold)
 {
 	if (needs_fold)
 		*needs_fold = false;
@@ -426,7 +430,8 @@ int ps_fold_group_apply(ps_store *s, ps_change *const *g, size_t k)
 			;
 		ps_change one = *g[i];
 		cJSON *only = cJSON_CreateObject();
-		cJSON_AddItemToObject(only, w->string, cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(g[i]->fields, w->string), 1));
+		cJSON_AddItemToObject(only, w->string,
+		                      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(g[i]->fields, w->string), 1));
 		one.fields = only;
 		rc = fold_fields(s, &one);
 		cJSON_Delete(only);

@@ -104,13 +104,27 @@ void ps_json_write_string(ps_buf *b, const char *s)
 		const char *esc = NULL;
 		char u[8];
 		switch (*p) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\t': esc = "\\t"; break;
-		case '\r': esc = "\\r"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\b':
+			esc = "\\b";
+			break;
+		case '\f':
+			esc = "\\f";
+			break;
 		default:
 			if (*p < 0x20) {
 				snprintf(u, sizeof(u), "\\u%04x", *p);
@@ -262,7 +276,8 @@ static int check_tree(const cJSON *v, int depth, const char *what)
 		for (const cJSON *c = v->child; c; c = c->next)
 			for (const cJSON *d = c->next; d; d = d->next)
 				if (strcmp(c->string, d->string) == 0)
-					return ps_error_set(PS_EINVALID, "%s: key \"%s\" appears twice", what, c->string);
+					return ps_error_set(PS_EINVALID, "%s: key \"%s\" appears twice", what,
+					                    c->string);
 	}
 	if (cJSON_IsArray(v) || cJSON_IsObject(v))
 		for (const cJSON *c = v->child; c; c = c->next) {
@@ -311,7 +326,8 @@ int ps_json_parse_strict(cJSON **out, const char *data, size_t len, const char *
 			in_str = 1;
 		} else if (c == '{' || c == '[') {
 			if (++depth > PS_JSON_MAX_DEPTH)
-				return ps_error_set(PS_EINVALID, "%s: nested more than %d levels deep", what, PS_JSON_MAX_DEPTH);
+				return ps_error_set(PS_EINVALID, "%s: nested more than %d levels deep", what,
+				                    PS_JSON_MAX_DEPTH);
 		} else if (c == '}' || c == ']') {
 			depth--;
 		}
@@ -331,7 +347,8 @@ int ps_json_parse_strict(cJSON **out, const char *data, size_t len, const char *
 		int line, col;
 		line_col(data, end, &line, &col);
 		cJSON_Delete(v);
-		return ps_error_set(PS_EINVALID, "%s: unexpected bytes after the JSON value at line %d, column %d", what, line, col);
+		return ps_error_set(PS_EINVALID, "%s: unexpected bytes after the JSON value at line %d, column %d",
+		                    what, line, col);
 	}
 	int rc = check_tree(v, 0, what);
 	if (rc) {

@@ -23,11 +23,9 @@ static const struct {
 	const char *section;
 	ps_kind kind;
 } sections[] = {
-	{"offices", PS_KIND_OFFICE},       {"agencies", PS_KIND_AGENCY},
-	{"programs", PS_KIND_PROGRAM},     {"objectives", PS_KIND_OBJECTIVE},
-	{"tasks", PS_KIND_TASK},           {"committees", PS_KIND_COMMITTEE},
-	{"targets", PS_KIND_TARGET},       {"milestones", PS_KIND_MILESTONE},
-	{"periods", PS_KIND_PERIOD},
+    {"offices", PS_KIND_OFFICE},       {"agencies", PS_KIND_AGENCY},      {"programs", PS_KIND_PROGRAM},
+    {"objectives", PS_KIND_OBJECTIVE}, {"tasks", PS_KIND_TASK},           {"committees", PS_KIND_COMMITTEE},
+    {"targets", PS_KIND_TARGET},       {"milestones", PS_KIND_MILESTONE}, {"periods", PS_KIND_PERIOD},
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -36,10 +34,10 @@ static const struct {
 	const char *section, *field, *target;
 	int list;
 } refs[] = {
-	{"offices", "parent", "offices", 0},     {"offices", "successor", "offices", 0},
-	{"objectives", "program", "programs", 0}, {"tasks", "program", "programs", 0},
-	{"committees", "program", "programs", 0}, {"committees", "members", "agencies", 1},
-	{"targets", "task", "tasks", 0},          {"targets", "office", "offices", 0},
+    {"offices", "parent", "offices", 0},      {"offices", "successor", "offices", 0},
+    {"objectives", "program", "programs", 0}, {"tasks", "program", "programs", 0},
+    {"committees", "program", "programs", 0}, {"committees", "members", "agencies", 1},
+    {"targets", "task", "tasks", 0},          {"targets", "office", "offices", 0},
 };
 
 static const cJSON *find_id(const cJSON *doc, const char *section, const char *id)
@@ -58,7 +56,8 @@ static int check_doc(const cJSON *doc, const char *province)
 	if (!cJSON_IsObject(doc))
 		return ps_error_set(PS_EINVALID, "plan document: the top level must be a JSON object");
 	for (const cJSON *m = doc->child; m; m = m->next) {
-		int known = !strcmp(m->string, "format") || !strcmp(m->string, "plan") || !strcmp(m->string, "province");
+		int known =
+		    !strcmp(m->string, "format") || !strcmp(m->string, "plan") || !strcmp(m->string, "province");
 		for (size_t i = 0; i < NSECTIONS; i++)
 			known |= !strcmp(m->string, sections[i].section);
 		if (!known)
@@ -69,7 +68,8 @@ static int check_doc(const cJSON *doc, const char *province)
 		return ps_error_set(PS_EINVALID, "plan document: \"format\" must be \"%s\"", PLAN_FORMAT);
 	const cJSON *pv = cJSON_GetObjectItemCaseSensitive(doc, "province");
 	if (!cJSON_IsString(pv) || strcmp(pv->valuestring, province))
-		return ps_error_set(PS_EINVALID, "plan document: \"province\" must be \"%s\", the province of this replica", province);
+		return ps_error_set(
+		    PS_EINVALID, "plan document: \"province\" must be \"%s\", the province of this replica", province);
 	const cJSON *hdr = cJSON_GetObjectItemCaseSensitive(doc, "plan");
 	if (!cJSON_IsObject(hdr) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(hdr, "title")))
 		return ps_error_set(PS_EINVALID, "plan document: \"plan\" must be an object with at least a \"title\"");
@@ -89,14 +89,21 @@ static int check_doc(const cJSON *doc, const char *province)
 		for (const cJSON *it = arr->child; it; it = it->next, i++) {
 			const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "id");
 			if (!cJSON_IsObject(it) || !cJSON_IsString(id) || !ps_slug_valid(id->valuestring))
-				return ps_error_set(PS_EINVALID, "plan document: %s[%d] needs an \"id\" of lowercase letters, digits and '-'", sec, i);
+				return ps_error_set(
+				    PS_EINVALID,
+				    "plan document: %s[%d] needs an \"id\" of lowercase letters, digits and '-'", sec,
+				    i);
 			if (find_id(doc, sec, id->valuestring) != it)
-				return ps_error_set(PS_EINVALID, "plan document: %s[%d]: id \"%s\" is used twice", sec, i, id->valuestring);
+				return ps_error_set(PS_EINVALID, "plan document: %s[%d]: id \"%s\" is used twice", sec,
+				                    i, id->valuestring);
 			if (cJSON_GetObjectItemCaseSensitive(it, "order"))
-				return ps_error_set(PS_EINVALID, "plan document: %s[%d]: \"order\" is set by position, leave it out", sec, i);
+				return ps_error_set(PS_EINVALID,
+				                    "plan document: %s[%d]: \"order\" is set by position, leave it out",
+				                    sec, i);
 			ps_record_id rid = {.kind = sections[s].kind};
 			if (ps_record_check_fields(&rid, it))
-				return ps_error_set(PS_EINVALID, "plan document: %s[%d] (%s): %s", sec, i, id->valuestring, ps_error_last());
+				return ps_error_set(PS_EINVALID, "plan document: %s[%d] (%s): %s", sec, i,
+				                    id->valuestring, ps_error_last());
 		}
 	}
 	for (size_t k = 0; k < sizeof(refs) / sizeof(refs[0]); k++) {
@@ -108,12 +115,14 @@ static int check_doc(const cJSON *doc, const char *province)
 				continue;
 			const cJSON *one = refs[k].list ? (cJSON_IsArray(v) ? v->child : NULL) : v;
 			if (refs[k].list && !cJSON_IsArray(v))
-				return ps_error_set(PS_EINVALID, "plan document: %s[%d].%s must be a list of ids", refs[k].section, i, refs[k].field);
+				return ps_error_set(PS_EINVALID, "plan document: %s[%d].%s must be a list of ids",
+				                    refs[k].section, i, refs[k].field);
 			for (; one; one = refs[k].list ? one->next : NULL) {
 				if (!cJSON_IsString(one) || !find_id(doc, refs[k].target, one->valuestring))
-					return ps_error_set(PS_EINVALID, "plan document: %s[%d].%s names \"%s\", which is not in %s",
-							    refs[k].section, i, refs[k].field,
-							    cJSON_IsString(one) ? one->valuestring : "?", refs[k].target);
+					return ps_error_set(
+					    PS_EINVALID, "plan document: %s[%d].%s names \"%s\", which is not in %s",
+					    refs[k].section, i, refs[k].field,
+					    cJSON_IsString(one) ? one->valuestring : "?", refs[k].target);
 				if (!refs[k].list)
 					break;
 			}
@@ -155,7 +164,7 @@ int ps_plan_import(ps_replica *r, const char *data, size_t len, ps_plan_stats *s
 	memset(st, 0, sizeof(*st));
 	if (!ps_replica_is_province(r))
 		return ps_error_set(PS_ENOTOWNER, "only the province (%s) imports the plan; this replica belongs to %s",
-				    ps_replica_province(r), ps_replica_office(r));
+		                    ps_replica_province(r), ps_replica_office(r));
 	if (len > 16 * 1024 * 1024)
 		return ps_error_set(PS_EINVALID, "plan document is larger than 16 MiB");
 	cJSON *doc = NULL;
@@ -179,7 +188,7 @@ int ps_plan_import(ps_replica *r, const char *data, size_t len, ps_plan_stats *s
 			cJSON *fields = cJSON_Duplicate(it, 1);
 			char record[PS_RECORD_ID_MAX + 1];
 			snprintf(record, sizeof(record), "%s/%s", ps_kind_name(sections[k].kind),
-				 cJSON_GetObjectItemCaseSensitive(it, "id")->valuestring);
+			         cJSON_GetObjectItemCaseSensitive(it, "id")->valuestring);
 			cJSON_DeleteItemFromObjectCaseSensitive(fields, "id");
 			cJSON_AddNumberToObject(fields, "order", ++order);
 			rc = write_record(r, record, fields, st);
@@ -188,8 +197,10 @@ int ps_plan_import(ps_replica *r, const char *data, size_t len, ps_plan_stats *s
 	/* Retire what the document no longer names. */
 	if (!rc) {
 		sqlite3_stmt *q;
-		if (sqlite3_prepare_v2(ps_store_db(s), "SELECT id FROM records WHERE retired = 0 AND kind NOT IN ('progress', 'review')",
-				       -1, &q, NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v2(
+		        ps_store_db(s),
+		        "SELECT id FROM records WHERE retired = 0 AND kind NOT IN ('progress', 'review')", -1, &q,
+		        NULL) != SQLITE_OK) {
 			rc = ps_store_error(s, "listing plan records");
 		} else {
 			char **gone = NULL;
@@ -206,7 +217,8 @@ int ps_plan_import(ps_replica *r, const char *data, size_t len, ps_plan_stats *s
 			}
 			sqlite3_finalize(q);
 			for (size_t i = 0; i < ng && !rc; i++) {
-				rc = ps_replica_write(r, gone[i], PS_OP_RETIRE, NULL, "no longer in the plan document", true, NULL);
+				rc = ps_replica_write(r, gone[i], PS_OP_RETIRE, NULL, "no longer in the plan document",
+				                      true, NULL);
 				if (!rc)
 					st->retired++;
 			}

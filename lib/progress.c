@@ -31,7 +31,10 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 		for (const char *const *s = ps_progress_statuses; *s; s++)
 			ok |= strcmp(*s, in->status) == 0;
 		if (!ok) {
-			rc = ps_error_set(PS_EINVALID, "status \"%.40s\" is not one of not_started, on_track, at_risk, delayed, done, cancelled", in->status);
+			rc = ps_error_set(
+			    PS_EINVALID,
+			    "status \"%.40s\" is not one of not_started, on_track, at_risk, delayed, done, cancelled",
+			    in->status);
 			goto out;
 		}
 		cJSON_AddStringToObject(f, "status", in->status);
@@ -41,7 +44,8 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 		char *end;
 		long v = strtol(in->percent, &end, 10);
 		if (!in->percent[0] || *end || v < 0 || v > 100) {
-			rc = ps_error_set(PS_EINVALID, "percent \"%.40s\" must be a whole number from 0 to 100", in->percent);
+			rc = ps_error_set(PS_EINVALID, "percent \"%.40s\" must be a whole number from 0 to 100",
+			                  in->percent);
 			goto out;
 		}
 		cJSON_AddNumberToObject(f, "percent", (double)v);
@@ -49,7 +53,8 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 	if (in->actual) {
 		*bad = "actual";
 		if (!ps_decimal_valid(in->actual)) {
-			rc = ps_error_set(PS_EINVALID, "actual \"%.40s\" must be a decimal number such as 12 or 3.75", in->actual);
+			rc = ps_error_set(PS_EINVALID, "actual \"%.40s\" must be a decimal number such as 12 or 3.75",
+			                  in->actual);
 			goto out;
 		}
 		cJSON_AddStringToObject(f, "actual", in->actual);
@@ -79,7 +84,9 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 	}
 	if (!f->child) {
 		*bad = NULL;
-		rc = ps_error_set(PS_EINVALID, "nothing to record: give at least one of --status, --percent, --actual, --note, --evidence");
+		rc = ps_error_set(
+		    PS_EINVALID,
+		    "nothing to record: give at least one of --status, --percent, --actual, --note, --evidence");
 		goto out;
 	}
 	const char *rep = in->reporter ? in->reporter : reporter_default;
@@ -105,28 +112,34 @@ static int check_refs(ps_replica *r, const char *task, const char *period, const
 	char rec[PS_RECORD_ID_MAX + 1];
 	*bad = "task";
 	if (!ps_slug_valid(task))
-		return ps_error_set(PS_EINVALID, "task \"%.40s\" is not a task id (such as p2-t7); see 'plansync plan tasks'", task);
+		return ps_error_set(PS_EINVALID,
+		                    "task \"%.40s\" is not a task id (such as p2-t7); see 'plansync plan tasks'", task);
 	snprintf(rec, sizeof(rec), "task/%s", task);
 	int live = ps_replica_record_live(r, rec);
 	if (live < 0)
 		return live;
 	if (!live)
-		return ps_error_set(PS_ENOTFOUND, "unknown task \"%s\"; see 'plansync plan tasks' (has this replica synced the plan?)", task);
+		return ps_error_set(
+		    PS_ENOTFOUND, "unknown task \"%s\"; see 'plansync plan tasks' (has this replica synced the plan?)",
+		    task);
 	*bad = "period";
 	if (!ps_slug_valid(period))
-		return ps_error_set(PS_EINVALID, "period \"%.40s\" is not a period id (such as 2021 or 2021-q3)", period);
+		return ps_error_set(PS_EINVALID, "period \"%.40s\" is not a period id (such as 2021 or 2021-q3)",
+		                    period);
 	snprintf(rec, sizeof(rec), "period/%s", period);
 	live = ps_replica_record_live(r, rec);
 	if (live < 0)
 		return live;
 	if (!live)
-		return ps_error_set(PS_ENOTFOUND, "unknown period \"%s\"; periods are years (2021) and quarters (2021-q3) of the plan", period);
+		return ps_error_set(
+		    PS_ENOTFOUND, "unknown period \"%s\"; periods are years (2021) and quarters (2021-q3) of the plan",
+		    period);
 	*bad = NULL;
 	return 0;
 }
 
-static int set_one(ps_replica *r, const char *task, const char *period, const ps_progress_in *in,
-		   const char *reason, bool in_txn, char **id_out, const char **bad)
+static int set_one(ps_replica *r, const char *task, const char *period, const ps_progress_in *in, const char *reason,
+                   bool in_txn, char **id_out, const char **bad)
 {
 	int rc = check_refs(r, task, period, bad);
 	if (rc)
@@ -148,8 +161,8 @@ static int set_one(ps_replica *r, const char *task, const char *period, const ps
 	return rc;
 }
 
-int ps_progress_set(ps_replica *r, const char *task, const char *period,
-		    const ps_progress_in *in, const char *reason, char **id_out)
+int ps_progress_set(ps_replica *r, const char *task, const char *period, const ps_progress_in *in, const char *reason,
+                    char **id_out)
 {
 	const char *bad;
 	return set_one(r, task, period, in, reason, false, id_out, &bad);
@@ -183,7 +196,9 @@ static int csv_row(csv *c, char ***cells, size_t *n, int *line)
 				if (c->p >= c->end) {
 					ps_buf_release(&cell);
 					ps_strv_free(v, cnt);
-					return ps_error_set(PS_EINVALID, "line %d, column %zu: a quoted cell is not closed", *line, cnt + 1);
+					return ps_error_set(PS_EINVALID,
+					                    "line %d, column %zu: a quoted cell is not closed", *line,
+					                    cnt + 1);
 				}
 				if (*c->p == '"') {
 					if (c->p + 1 < c->end && c->p[1] == '"') {
@@ -203,7 +218,9 @@ static int csv_row(csv *c, char ***cells, size_t *n, int *line)
 			if (quoted || *c->p == '"') {
 				ps_buf_release(&cell);
 				ps_strv_free(v, cnt);
-				return ps_error_set(PS_EINVALID, "line %d, column %zu: stray quote or text after a quoted cell", *line, cnt + 1);
+				return ps_error_set(PS_EINVALID,
+				                    "line %d, column %zu: stray quote or text after a quoted cell",
+				                    *line, cnt + 1);
 			}
 			ps_buf_put(&cell, c->p++, 1);
 		}
@@ -232,15 +249,16 @@ static int csv_row(csv *c, char ***cells, size_t *n, int *line)
 	return 1;
 }
 
-static const char *const columns[] = {"task", "period", "status", "percent", "actual",
-				      "note", "evidence", "reporter", "reason", NULL};
+static const char *const columns[] = {"task", "period",   "status",   "percent", "actual",
+                                      "note", "evidence", "reporter", "reason",  NULL};
 
 int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **report, long *written)
 {
 	*report = NULL;
 	*written = 0;
 	if (!ps_text_valid_utf8(data, len))
-		return ps_error_set(PS_EINVALID, "the CSV file is not valid UTF-8; save it as \"CSV UTF-8\" and try again");
+		return ps_error_set(PS_EINVALID,
+		                    "the CSV file is not valid UTF-8; save it as \"CSV UTF-8\" and try again");
 	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) {
 		data += 3; /* spreadsheet byte-order mark */
 		len -= 3;
@@ -251,7 +269,10 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 	int line;
 	int rc = csv_row(&c, &hdr, &nh, &line);
 	if (rc <= 0)
-		return rc ? rc : ps_error_set(PS_EINVALID, "the CSV file is empty; the first line must name the columns (task,period,status,...)");
+		return rc ? rc
+		          : ps_error_set(
+		                PS_EINVALID,
+		                "the CSV file is empty; the first line must name the columns (task,period,status,...)");
 	int col[9];
 	for (int k = 0; k < 9; k++)
 		col[k] = -1;
@@ -261,7 +282,10 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 		for (k = 0; columns[k] && strcmp(columns[k], hdr[i]); k++)
 			;
 		if (!columns[k])
-			ps_buf_printf(&rep, "line 1, column %zu: unknown column \"%s\" (known: task, period, status, percent, actual, note, evidence, reporter, reason)\n", i + 1, hdr[i]);
+			ps_buf_printf(&rep,
+			              "line 1, column %zu: unknown column \"%s\" (known: task, period, status, "
+			              "percent, actual, note, evidence, reporter, reason)\n",
+			              i + 1, hdr[i]);
 		else if (col[k] >= 0)
 			ps_buf_printf(&rep, "line 1, column %zu: column \"%s\" appears twice\n", i + 1, hdr[i]);
 		else
@@ -307,7 +331,8 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 		ps_progress_in in = {CELL(2), CELL(3), CELL(4), CELL(5), CELL(7), ev, nev};
 		const char *bad = NULL;
 		if (!CELL(0) || !CELL(1)) {
-			ps_buf_printf(&rep, "line %d, column %d: task and period are required\n", line, (CELL(0) ? col[1] : col[0]) + 1);
+			ps_buf_printf(&rep, "line %d, column %d: task and period are required\n", line,
+			              (CELL(0) ? col[1] : col[0]) + 1);
 			bad_rows = 1;
 		} else if (!bad_rows || 1) {
 			int w = bad_rows ? 0 : 1;
@@ -330,7 +355,8 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 					if (!strcmp(columns[j], bad))
 						k = j;
 				if (k >= 0 && col[k] >= 0)
-					ps_buf_printf(&rep, "line %d, column %d (%s): %s\n", line, col[k] + 1, columns[k], ps_error_last());
+					ps_buf_printf(&rep, "line %d, column %d (%s): %s\n", line, col[k] + 1,
+					              columns[k], ps_error_last());
 				else
 					ps_buf_printf(&rep, "line %d: %s\n", line, ps_error_last());
 				if (r2 != PS_EINVALID && r2 != PS_ENOTFOUND && r2 != PS_ENOTOWNER) {

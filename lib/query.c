@@ -86,8 +86,8 @@ static cJSON *record_object(ps_store *s, const char *record, const char *idval)
 }
 
 /* Every live record of a kind, as objects; filter(obj, arg) keeps or not. */
-static int list_kind(ps_store *s, const char *kind, int (*filter)(const cJSON *, const void *),
-		     const void *arg, cJSON **out)
+static int list_kind(ps_store *s, const char *kind, int (*filter)(const cJSON *, const void *), const void *arg,
+                     cJSON **out)
 {
 	*out = cJSON_CreateArray();
 	if (!*out)
@@ -146,9 +146,11 @@ int ps_query_plan(ps_replica *r, cJSON **out)
 	if (!o || !hdr)
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
 	if (!rc && !hdr->child)
-		rc = ps_error_set(PS_ENOTFOUND, "this replica has no plan yet; the province imports it ('plansync plan import'), districts get it with 'plansync sync'");
-	if (rc || (rc = list_kind(s, "program", NULL, NULL, &progs)) || (rc = list_kind(s, "objective", NULL, NULL, &objs)) ||
-	    (rc = list_kind(s, "task", NULL, NULL, &tasks)) || (rc = list_kind(s, "committee", NULL, NULL, &comms))) {
+		rc = ps_error_set(PS_ENOTFOUND, "this replica has no plan yet; the province imports it ('plansync plan "
+		                                "import'), districts get it with 'plansync sync'");
+	if (rc || (rc = list_kind(s, "program", NULL, NULL, &progs)) ||
+	    (rc = list_kind(s, "objective", NULL, NULL, &objs)) || (rc = list_kind(s, "task", NULL, NULL, &tasks)) ||
+	    (rc = list_kind(s, "committee", NULL, NULL, &comms))) {
 		cJSON_Delete(o);
 		cJSON_Delete(hdr);
 		cJSON_Delete(progs);
@@ -253,8 +255,7 @@ int ps_query_targets(ps_replica *r, const char *office, cJSON **out)
 	return list_kind(ps_replica_store(r), "target", keep_office, office, out);
 }
 
-int ps_query_progress(ps_replica *r, const char *office, const char *task, const char *period,
-		      cJSON **out)
+int ps_query_progress(ps_replica *r, const char *office, const char *task, const char *period, cJSON **out)
 {
 	ps_store *s = ps_replica_store(r);
 	int frc;
@@ -265,8 +266,9 @@ int ps_query_progress(ps_replica *r, const char *office, const char *task, const
 	*out = cJSON_CreateArray();
 	if (!*out)
 		return ps_error_set(PS_ENOMEM, "out of memory");
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT r.id, c.author, c.hlc FROM records r JOIN changes c ON c.id = r.last "
-					   "WHERE r.kind = 'progress' AND r.retired = 0 ORDER BY r.id");
+	sqlite3_stmt *st =
+	    ps_store_stmt(s, "SELECT r.id, c.author, c.hlc FROM records r JOIN changes c ON c.id = r.last "
+	                     "WHERE r.kind = 'progress' AND r.retired = 0 ORDER BY r.id");
 	if (!st)
 		return PS_ERROR;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -361,9 +363,12 @@ int ps_query_log(ps_replica *r, const char *record, long limit, cJSON **out)
 		if (rc)
 			return rc;
 	}
-	sqlite3_stmt *st = record
-		? ps_store_stmt(s, "SELECT id, office, author, hlc, record, op, reason FROM changes WHERE record = ?1 ORDER BY id DESC LIMIT ?2")
-		: ps_store_stmt(s, "SELECT id, office, author, hlc, record, op, reason FROM changes ORDER BY id DESC LIMIT ?2");
+	sqlite3_stmt *st =
+	    record
+	        ? ps_store_stmt(s, "SELECT id, office, author, hlc, record, op, reason FROM changes WHERE record = ?1 "
+	                           "ORDER BY id DESC LIMIT ?2")
+	        : ps_store_stmt(
+	              s, "SELECT id, office, author, hlc, record, op, reason FROM changes ORDER BY id DESC LIMIT ?2");
 	if (!st)
 		return PS_ERROR;
 	if (record)
@@ -397,7 +402,8 @@ int ps_query_log(ps_replica *r, const char *record, long limit, cJSON **out)
 			const cJSON *old = NULL;
 			for (cJSON *h = hist->child; h != self; h = h->next)
 				if (cJSON_GetObjectItemCaseSensitive(h, "seen")) {
-					const cJSON *hv = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(h, "fields"), v->string);
+					const cJSON *hv = cJSON_GetObjectItemCaseSensitive(
+					    cJSON_GetObjectItemCaseSensitive(h, "fields"), v->string);
 					if (hv)
 						old = hv; /* later ids win */
 				}
@@ -420,8 +426,9 @@ int ps_query_conflicts(ps_replica *r, cJSON **out)
 	*out = cJSON_CreateArray();
 	if (!*out)
 		return ps_error_set(PS_ENOMEM, "out of memory");
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT k.record, k.field, k.changes, st.value, st.change FROM conflicts k "
-					   "LEFT JOIN state st ON st.record = k.record AND st.field = k.field ORDER BY k.record, k.field");
+	sqlite3_stmt *st = ps_store_stmt(
+	    s, "SELECT k.record, k.field, k.changes, st.value, st.change FROM conflicts k "
+	       "LEFT JOIN state st ON st.record = k.record AND st.field = k.field ORDER BY k.record, k.field");
 	sqlite3_stmt *ch = ps_store_stmt(s, "SELECT office, author, hlc, fields, op FROM changes WHERE id = ?1");
 	if (!st || !ch)
 		return PS_ERROR;
@@ -453,7 +460,8 @@ int ps_query_conflicts(ps_replica *r, cJSON **out)
 			if (val)
 				cJSON_AddItemToObject(v, "value", cJSON_Duplicate(val, 1));
 			else if (!strcmp(field, "@exists"))
-				cJSON_AddBoolToObject(v, "value", !strcmp((const char *)sqlite3_column_text(ch, 4), "set"));
+				cJSON_AddBoolToObject(v, "value",
+				                      !strcmp((const char *)sqlite3_column_text(ch, 4), "set"));
 			cJSON_Delete(f);
 			cJSON_AddItemToArray(vers, v);
 		}
@@ -465,8 +473,8 @@ int ps_query_conflicts(ps_replica *r, cJSON **out)
 	return 0;
 }
 
-int ps_resolve(ps_replica *r, const char *record, const char *field, const char *take_id,
-	       const char *value, char **id_out)
+int ps_resolve(ps_replica *r, const char *record, const char *field, const char *take_id, const char *value,
+               char **id_out)
 {
 	ps_store *s = ps_replica_store(r);
 	ps_record_id rid;
@@ -474,8 +482,8 @@ int ps_resolve(ps_replica *r, const char *record, const char *field, const char 
 	if (prc)
 		return prc;
 	if (strcmp(ps_record_owner(&rid, ps_replica_province(r)), ps_replica_office(r)))
-		return ps_error_set(PS_ENOTOWNER, "office %s may not write %s: only %s resolves its conflicts", ps_replica_office(r),
-				    record, ps_record_owner(&rid, ps_replica_province(r)));
+		return ps_error_set(PS_ENOTOWNER, "office %s may not write %s: only %s resolves its conflicts",
+		                    ps_replica_office(r), record, ps_record_owner(&rid, ps_replica_province(r)));
 	sqlite3_stmt *st = ps_store_stmt(s, "SELECT changes FROM conflicts WHERE record = ?1 AND field = ?2");
 	if (!st)
 		return PS_ERROR;
@@ -486,7 +494,8 @@ int ps_resolve(ps_replica *r, const char *record, const char *field, const char 
 		ids = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	if (!ids)
-		return ps_error_set(PS_ENOTFOUND, "there is no conflict on %s %s; see 'plansync conflicts'", record, field);
+		return ps_error_set(PS_ENOTFOUND, "there is no conflict on %s %s; see 'plansync conflicts'", record,
+		                    field);
 	cJSON *val = NULL;
 	int rc = 0;
 	if (take_id) {
@@ -495,7 +504,10 @@ int ps_resolve(ps_replica *r, const char *record, const char *field, const char 
 			listed |= !strcmp(i->valuestring, take_id);
 		if (!listed) {
 			cJSON_Delete(ids);
-			return ps_error_set(PS_EINVALID, "change %s is not one of the conflicting versions of %s %s; see 'plansync conflicts'", take_id, record, field);
+			return ps_error_set(
+			    PS_EINVALID,
+			    "change %s is not one of the conflicting versions of %s %s; see 'plansync conflicts'",
+			    take_id, record, field);
 		}
 		st = ps_store_stmt(s, "SELECT fields FROM changes WHERE id = ?1");
 		sqlite3_bind_text(st, 1, take_id, -1, SQLITE_STATIC);
@@ -513,7 +525,9 @@ int ps_resolve(ps_replica *r, const char *record, const char *field, const char 
 	}
 	cJSON_Delete(ids);
 	if (!strcmp(field, "@exists"))
-		return ps_error_set(PS_EINVALID, "a set/retire conflict is resolved by setting the record again (progress set) or retiring it");
+		return ps_error_set(
+		    PS_EINVALID,
+		    "a set/retire conflict is resolved by setting the record again (progress set) or retiring it");
 	if (!val)
 		return ps_error_set(PS_ENOTFOUND, "change %s does not set %s", take_id, field);
 	cJSON *fields = cJSON_CreateObject();
@@ -558,9 +572,10 @@ int ps_query_status(ps_replica *r, cJSON **out)
 	ps_store_meta_get_int(s, "delivered_batch", &delivered, 0);
 	cJSON *own = cJSON_AddObjectToObject(o, "own_changes");
 	long long total = count(s, "SELECT count(*) FROM changes WHERE local = 1");
-	long long pending = count(s, "SELECT count(*) FROM changes WHERE local = 1 AND seq > (SELECT coalesce(max(maxseq), 0) FROM exports)");
+	long long pending = count(
+	    s, "SELECT count(*) FROM changes WHERE local = 1 AND seq > (SELECT coalesce(max(maxseq), 0) FROM exports)");
 	sqlite3_stmt *st = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE local = 1 AND seq <= "
-					   "(SELECT coalesce(max(maxseq), 0) FROM exports WHERE batch <= ?1)");
+	                                    "(SELECT coalesce(max(maxseq), 0) FROM exports WHERE batch <= ?1)");
 	long long dl = 0;
 	if (st) {
 		sqlite3_bind_int64(st, 1, delivered);
@@ -656,8 +671,9 @@ int ps_dump(ps_replica *r, char **out)
 	sqlite3_reset(st);
 	ps_buf_puts(&b, first ? "],\n" : "\n  ],\n");
 	ps_buf_puts(&b, "  \"records\": [");
-	st = ps_store_stmt(s, "SELECT r.id, r.retired, s.field, s.value FROM records r LEFT JOIN state s ON s.record = r.id "
-			      "ORDER BY r.id, s.field");
+	st = ps_store_stmt(
+	    s, "SELECT r.id, r.retired, s.field, s.value FROM records r LEFT JOIN state s ON s.record = r.id "
+	       "ORDER BY r.id, s.field");
 	if (!st)
 		return PS_ERROR;
 	const char *cur = NULL;
@@ -674,7 +690,8 @@ int ps_dump(ps_replica *r, char **out)
 			curid = strdup(id);
 			ps_buf_puts(&b, "{\"id\": ");
 			ps_json_write_string(&b, id);
-			ps_buf_printf(&b, ", \"retired\": %s, \"fields\": {", sqlite3_column_int(st, 1) ? "true" : "false");
+			ps_buf_printf(&b, ", \"retired\": %s, \"fields\": {",
+			              sqlite3_column_int(st, 1) ? "true" : "false");
 			cur = "";
 		}
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
@@ -713,9 +730,9 @@ int ps_rebuild(ps_replica *r, ps_progress_fn progress, void *ctx)
 	if (rc)
 		return rc;
 	rc = ps_store_exec(s, "DELETE FROM changes WHERE local = 0;"
-			      "DELETE FROM edges WHERE child NOT IN (SELECT id FROM changes);"
-			      "DELETE FROM state; DELETE FROM conflicts; DELETE FROM records;"
-			      "DELETE FROM branches; DELETE FROM held;");
+	                      "DELETE FROM edges WHERE child NOT IN (SELECT id FROM changes);"
+	                      "DELETE FROM state; DELETE FROM conflicts; DELETE FROM records;"
+	                      "DELETE FROM branches; DELETE FROM held;");
 	if (!rc)
 		rc = ps_store_rebuild_heads(s);
 	if (!rc) {

@@ -9,12 +9,12 @@
 #include "plansync/change.h"
 
 static const char *const kind_names[PS_KIND__COUNT] = {
-	"plan", "office", "agency", "program", "objective", "task", "committee",
-	"target", "milestone", "period", "progress", "review",
+    "plan",      "office", "agency",    "program", "objective", "task",
+    "committee", "target", "milestone", "period",  "progress",  "review",
 };
 
 const char *const ps_progress_statuses[] = {
-	"not_started", "on_track", "at_risk", "delayed", "done", "cancelled", NULL,
+    "not_started", "on_track", "at_risk", "delayed", "done", "cancelled", NULL,
 };
 
 const char *ps_kind_name(ps_kind k)
@@ -37,7 +37,9 @@ static int copy_slug(char dst[64], const char *src, size_t n, const char *id, co
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 	if (!ps_slug_valid(dst))
-		return ps_error_set(PS_EINVALID, "record id \"%s\": \"%s\" is not a valid %s (lowercase letters, digits and '-')", id, dst, what);
+		return ps_error_set(PS_EINVALID,
+		                    "record id \"%s\": \"%s\" is not a valid %s (lowercase letters, digits and '-')",
+		                    id, dst, what);
 	return 0;
 }
 
@@ -74,7 +76,8 @@ int ps_record_parse(ps_record_id *out, const char *id)
 	int rc;
 	if (k == PS_KIND_PROGRESS || k == PS_KIND_REVIEW) {
 		if (n != 4)
-			return ps_error_set(PS_EINVALID, "record id \"%s\": expected %s/<office>/<task>/<period>", id, kind);
+			return ps_error_set(PS_EINVALID, "record id \"%s\": expected %s/<office>/<task>/<period>", id,
+			                    kind);
 		if ((rc = copy_slug(out->office, parts[1], lens[1], id, "office")) ||
 		    (rc = copy_slug(out->task, parts[2], lens[2], id, "task")) ||
 		    (rc = copy_slug(out->period, parts[3], lens[3], id, "period")))
@@ -138,7 +141,8 @@ static int check_text(const cJSON *v, const char *field, size_t max, bool nl)
 			return ps_error_set(PS_EINVALID, "field \"%s\" contains a control character; remove it", field);
 	}
 	if (chars > max)
-		return ps_error_set(PS_EINVALID, "field \"%s\" is too long: %zu characters, at most %zu allowed", field, chars, max);
+		return ps_error_set(PS_EINVALID, "field \"%s\" is too long: %zu characters, at most %zu allowed", field,
+		                    chars, max);
 	if (!ps_text_valid_utf8(v->valuestring, strlen(v->valuestring)))
 		return ps_error_set(PS_EINVALID, "field \"%s\" is not valid UTF-8", field);
 	return 0;
@@ -171,7 +175,8 @@ static int check_progress(const cJSON *f)
 			for (const char *const *s = ps_progress_statuses; *s; s++)
 				if (strcmp(*s, f->valuestring) == 0)
 					return 0;
-		return ps_error_set(PS_EINVALID, "status must be one of not_started, on_track, at_risk, delayed, done, cancelled");
+		return ps_error_set(PS_EINVALID,
+		                    "status must be one of not_started, on_track, at_risk, delayed, done, cancelled");
 	}
 	if (strcmp(name, "percent") == 0) {
 		/* range first: converting an out-of-range double to int is undefined */
@@ -184,7 +189,8 @@ static int check_progress(const cJSON *f)
 		return 0;
 	if (strcmp(name, "actual") == 0) {
 		if (!cJSON_IsString(f) || !ps_decimal_valid(f->valuestring))
-			return ps_error_set(PS_EINVALID, "actual must be a decimal number such as 12 or 3.75 (kept as text)");
+			return ps_error_set(PS_EINVALID,
+			                    "actual must be a decimal number such as 12 or 3.75 (kept as text)");
 		return 0;
 	}
 	if (strcmp(name, "note") == 0)
@@ -201,7 +207,8 @@ static int check_progress(const cJSON *f)
 		}
 		return 0;
 	}
-	return ps_error_set(PS_EINVALID, "progress has no field \"%s\" (status, percent, actual, note, evidence, reporter)", name);
+	return ps_error_set(PS_EINVALID,
+	                    "progress has no field \"%s\" (status, percent, actual, note, evidence, reporter)", name);
 }
 
 static int check_review(const cJSON *fields, const cJSON *f)
@@ -213,7 +220,8 @@ static int check_review(const cJSON *fields, const cJSON *f)
 		if (strcmp(f->valuestring, "returned") == 0) {
 			const cJSON *c = cJSON_GetObjectItemCaseSensitive(fields, "comment");
 			if (!cJSON_IsString(c) || !c->valuestring[0])
-				return ps_error_set(PS_EINVALID, "a returned review needs a comment saying what to fix");
+				return ps_error_set(PS_EINVALID,
+				                    "a returned review needs a comment saying what to fix");
 		}
 		return 0;
 	}
@@ -238,7 +246,8 @@ int ps_record_check_fields(const ps_record_id *r, const cJSON *fields)
 		return ps_error_set(PS_EINVALID, "too many fields in one change");
 	for (const cJSON *f = fields->child; f; f = f->next) {
 		if (!name_valid(f->string))
-			return ps_error_set(PS_EINVALID, "field name \"%s\" is not valid (lowercase letters, digits, '_')", f->string);
+			return ps_error_set(
+			    PS_EINVALID, "field name \"%s\" is not valid (lowercase letters, digits, '_')", f->string);
 		int rc;
 		if (r->kind == PS_KIND_PROGRESS)
 			rc = check_progress(f);

@@ -24,16 +24,38 @@ struct ps_replica {
 	ps_store *store;
 };
 
-const char *const ps_config_keys[] = {"user.name", "remote", "sync.max_drift", "sync.interval", "ssh.key", "ssh.fingerprint",
-				      "ssh.known_hosts", "http.credential_helper", NULL};
+const char *const ps_config_keys[] = {"user.name", "remote",          "sync.max_drift",  "sync.interval",
+                                      "ssh.key",   "ssh.fingerprint", "ssh.known_hosts", "http.credential_helper",
+                                      NULL};
 
-ps_store *ps_replica_store(ps_replica *r) { return r->store; }
-const char *ps_replica_dir(const ps_replica *r) { return r->dir; }
-const char *ps_replica_office(const ps_replica *r) { return r->office; }
-const char *ps_replica_id(const ps_replica *r) { return r->id; }
-const char *ps_replica_province(const ps_replica *r) { return r->province; }
-const char *ps_replica_author(const ps_replica *r) { return r->author; }
-bool ps_replica_is_province(const ps_replica *r) { return strcmp(r->office, r->province) == 0; }
+ps_store *ps_replica_store(ps_replica *r)
+{
+	return r->store;
+}
+const char *ps_replica_dir(const ps_replica *r)
+{
+	return r->dir;
+}
+const char *ps_replica_office(const ps_replica *r)
+{
+	return r->office;
+}
+const char *ps_replica_id(const ps_replica *r)
+{
+	return r->id;
+}
+const char *ps_replica_province(const ps_replica *r)
+{
+	return r->province;
+}
+const char *ps_replica_author(const ps_replica *r)
+{
+	return r->author;
+}
+bool ps_replica_is_province(const ps_replica *r)
+{
+	return strcmp(r->office, r->province) == 0;
+}
 
 void ps_replica_free(ps_replica *r)
 {
@@ -63,8 +85,9 @@ static int load(ps_replica *r)
 	if ((rc = ps_store_meta_get(r->store, "office", &r->office)) ||
 	    (rc = ps_store_meta_get(r->store, "replica", &r->id)) ||
 	    (rc = ps_store_meta_get(r->store, "province", &r->province)))
-		return ps_error_set(PS_ERROR, "%s is not a complete replica (missing %s); run plansync init again in a new directory",
-				    r->dir, ps_error_last());
+		return ps_error_set(
+		    PS_ERROR, "%s is not a complete replica (missing %s); run plansync init again in a new directory",
+		    r->dir, ps_error_last());
 	free(r->author);
 	r->author = NULL;
 	if (ps_store_meta_get(r->store, "user.name", &r->author) || !r->author[0]) {
@@ -79,7 +102,10 @@ int ps_replica_open(ps_replica **out, const char *dir)
 	*out = NULL;
 	struct stat sb;
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return ps_error_set(PS_ENOTFOUND, "replica directory %s does not exist; create one with 'plansync init DIR --office OFFICE' or pass -C DIR", dir);
+		return ps_error_set(PS_ENOTFOUND,
+		                    "replica directory %s does not exist; create one with 'plansync init DIR --office "
+		                    "OFFICE' or pass -C DIR",
+		                    dir);
 	ps_replica *r = calloc(1, sizeof(*r));
 	if (!r || !(r->dir = strdup(dir))) {
 		free(r);
@@ -90,7 +116,8 @@ int ps_replica_open(ps_replica **out, const char *dir)
 	if (!db) {
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
 	} else if (stat(db, &sb) != 0) {
-		rc = ps_error_set(PS_ENOTFOUND, "%s is not a plansync replica (no plansync.db); use -C DIR or set PLANSYNC_DIR", dir);
+		rc = ps_error_set(PS_ENOTFOUND,
+		                  "%s is not a plansync replica (no plansync.db); use -C DIR or set PLANSYNC_DIR", dir);
 	} else {
 		rc = ps_store_open(&r->store, db, false);
 		if (!rc)
@@ -130,7 +157,8 @@ static int dir_is_empty_or_missing(const char *dir)
 	int exists = db && stat(db, &sb) == 0;
 	free(db);
 	if (exists)
-		return ps_error_set(PS_EEXISTS, "%s is already a replica; use it with -C %s, or choose an empty directory", dir, dir);
+		return ps_error_set(
+		    PS_EEXISTS, "%s is already a replica; use it with -C %s, or choose an empty directory", dir, dir);
 	char *git = path_join(dir, "repo.git");
 	exists = git && stat(git, &sb) == 0;
 	free(git);
@@ -144,8 +172,10 @@ int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
 	*out = NULL;
 	const char *province = o->province ? o->province : "tinh";
 	if (!o->office || !ps_slug_valid(o->office))
-		return ps_error_set(PS_EINVALID, "office \"%s\" is not a valid office id (lowercase letters, digits and '-', such as tx-kinh-mon)",
-				    o->office ? o->office : "");
+		return ps_error_set(
+		    PS_EINVALID,
+		    "office \"%s\" is not a valid office id (lowercase letters, digits and '-', such as tx-kinh-mon)",
+		    o->office ? o->office : "");
 	if (!ps_slug_valid(province))
 		return ps_error_set(PS_EINVALID, "province \"%s\" is not a valid office id", province);
 	char rid[128];
@@ -162,7 +192,9 @@ int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
 		snprintf(rid, sizeof(rid), "%s-%s", o->office, sfx);
 	}
 	if (!ps_replica_id_valid(rid, o->office))
-		return ps_error_set(PS_EINVALID, "replica id \"%s\" is not valid: it is the office, '-', and 1-32 lowercase letters or digits", rid);
+		return ps_error_set(
+		    PS_EINVALID,
+		    "replica id \"%s\" is not valid: it is the office, '-', and 1-32 lowercase letters or digits", rid);
 	char *author = NULL;
 	if (o->user_name) {
 		int rc = ps_text_clean(&author, o->user_name, 100, false, "user name");
@@ -189,8 +221,7 @@ int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
 		goto fail;
 	if ((rc = ps_store_begin(store)))
 		goto fail;
-	if ((rc = ps_store_meta_set(store, "office", o->office)) ||
-	    (rc = ps_store_meta_set(store, "replica", rid)) ||
+	if ((rc = ps_store_meta_set(store, "office", o->office)) || (rc = ps_store_meta_set(store, "replica", rid)) ||
 	    (rc = ps_store_meta_set(store, "province", province)) ||
 	    (author && (rc = ps_store_meta_set(store, "user.name", author))) ||
 	    (o->remote && (rc = ps_store_meta_set(store, "remote", o->remote)))) {
@@ -244,14 +275,20 @@ int ps_config_get(ps_replica *r, const char *key, char **out)
 {
 	*out = NULL;
 	if (!key_known(key))
-		return ps_error_set(PS_EINVALID, "unknown setting \"%s\" (known: user.name, remote, sync.max_drift, sync.interval, ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper)", key);
+		return ps_error_set(PS_EINVALID,
+		                    "unknown setting \"%s\" (known: user.name, remote, sync.max_drift, sync.interval, "
+		                    "ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper)",
+		                    key);
 	return ps_store_meta_get(r->store, key, out);
 }
 
 int ps_config_set(ps_replica *r, const char *key, const char *value)
 {
 	if (!key_known(key))
-		return ps_error_set(PS_EINVALID, "unknown setting \"%s\" (known: user.name, remote, sync.max_drift, sync.interval, ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper)", key);
+		return ps_error_set(PS_EINVALID,
+		                    "unknown setting \"%s\" (known: user.name, remote, sync.max_drift, sync.interval, "
+		                    "ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper)",
+		                    key);
 	char *clean = NULL;
 	int rc = ps_text_clean(&clean, value, 1000, false, key);
 	if (rc)
@@ -264,8 +301,11 @@ int ps_config_set(ps_replica *r, const char *key, const char *value)
 		if (*end || v < 1 || v > 86400 * 365)
 			rc = ps_error_set(PS_EINVALID, "sync.max_drift is a number of seconds (1 to 31536000)");
 	}
-	if (!rc && strcmp(key, "ssh.fingerprint") == 0 && clean[0] && (strncmp(clean, "SHA256:", 7) || strlen(clean) != 50))
-		rc = ps_error_set(PS_EINVALID, "ssh.fingerprint is the key's SHA-256 fingerprint as ssh shows it: SHA256: and 43 characters");
+	if (!rc && strcmp(key, "ssh.fingerprint") == 0 && clean[0] &&
+	    (strncmp(clean, "SHA256:", 7) || strlen(clean) != 50))
+		rc = ps_error_set(
+		    PS_EINVALID,
+		    "ssh.fingerprint is the key's SHA-256 fingerprint as ssh shows it: SHA256: and 43 characters");
 	if (!rc && strcmp(key, "sync.interval") == 0) {
 		char *end;
 		long v = strtol(clean, &end, 10);
@@ -354,8 +394,8 @@ static void record_words(ps_buf *b, const char *record)
 		ps_buf_put(b, *p == '/' ? " " : p, 1);
 }
 
-int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fields,
-			  const char *reason, bool in_txn, bool keep_equal, char **id_out)
+int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fields, const char *reason, bool in_txn,
+                          bool keep_equal, char **id_out)
 {
 	if (id_out)
 		*id_out = NULL;
@@ -375,7 +415,8 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 		goto out;
 	const char *owner = ps_record_owner(&rid, r->province);
 	if (strcmp(owner, r->office) != 0) {
-		rc = ps_error_set(PS_ENOTOWNER, "office %s may not write %s: it belongs to %s", r->office, record, owner);
+		rc = ps_error_set(PS_ENOTOWNER, "office %s may not write %s: it belongs to %s", r->office, record,
+		                  owner);
 		goto out;
 	}
 	if (op == PS_OP_SET && (rc = ps_record_check_fields(&rid, fields)))
@@ -446,15 +487,17 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 	ps_hlc hlc;
 	if ((rc = ps_store_hlc_tick(r->store, &hlc)))
 		goto out;
-	rc = ps_change_new(&c, r->office, r->id, r->author, hlc, record, op,
-			   (const char *const *)heads, nheads, fields, why);
+	rc = ps_change_new(&c, r->office, r->id, r->author, hlc, record, op, (const char *const *)heads, nheads, fields,
+	                   why);
 	fields = NULL;
 	if (rc)
 		goto out;
 	if ((rc = ps_change_encode(&bytes, &len, c)))
 		goto out;
 	if (len > PS_CHANGE_MAX_BYTES) {
-		rc = ps_error_set(PS_EINVALID, "this change would be %zu bytes, over the %d byte limit; shorten the text", len, PS_CHANGE_MAX_BYTES);
+		rc = ps_error_set(PS_EINVALID,
+		                  "this change would be %zu bytes, over the %d byte limit; shorten the text", len,
+		                  PS_CHANGE_MAX_BYTES);
 		goto out;
 	}
 	if ((rc = ps_fold_insert(r->store, c, bytes, len, true, summary, false, NULL)))
@@ -479,8 +522,8 @@ out:
 	return rc;
 }
 
-int ps_replica_write(ps_replica *r, const char *record, ps_op op, cJSON *fields,
-		     const char *reason, bool in_txn, char **id_out)
+int ps_replica_write(ps_replica *r, const char *record, ps_op op, cJSON *fields, const char *reason, bool in_txn,
+                     char **id_out)
 {
 	return ps_replica_write_full(r, record, op, fields, reason, in_txn, false, id_out);
 }

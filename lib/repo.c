@@ -205,7 +205,8 @@ static int cmp_packed(const void *a, const void *b)
 
 static void put32(ps_buf *b, uint32_t v)
 {
-	unsigned char x[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8), (unsigned char)v};
+	unsigned char x[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8),
+	                      (unsigned char)v};
 	ps_buf_put(b, x, 4);
 }
 
@@ -248,9 +249,18 @@ int ps_objw_finish(ps_objw *w)
 {
 	if (!w->pack || w->count == 0)
 		return 0;
-	unsigned char hdr[12] = {'P', 'A', 'C', 'K', 0, 0, 0, 2,
-				 (unsigned char)(w->count >> 24), (unsigned char)(w->count >> 16),
-				 (unsigned char)(w->count >> 8), (unsigned char)w->count};
+	unsigned char hdr[12] = {'P',
+	                         'A',
+	                         'C',
+	                         'K',
+	                         0,
+	                         0,
+	                         0,
+	                         2,
+	                         (unsigned char)(w->count >> 24),
+	                         (unsigned char)(w->count >> 16),
+	                         (unsigned char)(w->count >> 8),
+	                         (unsigned char)w->count};
 	unsigned char sum[20], isum[20];
 	ps_sha1 sha;
 	ps_sha1_init(&sha);
@@ -371,8 +381,8 @@ static int tset(tentry **v, size_t *n, size_t *cap, const char *name, size_t nl,
 	return 0;
 }
 
-static int tree_add_rec(git_oid *out, git_repository *repo, ps_objw *w, const git_tree *base,
-			ps_tree_add *adds, size_t n, size_t off)
+static int tree_add_rec(git_oid *out, git_repository *repo, ps_objw *w, const git_tree *base, ps_tree_add *adds,
+                        size_t n, size_t off)
 {
 	tentry *v = NULL;
 	size_t nv = 0, cap = 0;
@@ -405,7 +415,8 @@ static int tree_add_rec(git_oid *out, git_repository *repo, ps_objw *w, const gi
 		name[len - 1] = '\0';
 		git_tree *sub = NULL;
 		const git_tree_entry *e = base ? git_tree_entry_byname(base, name) : NULL;
-		if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE && git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0) {
+		if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+		    git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0) {
 			rc = ps_repo_error(PS_ERROR, "reading a tree");
 			break;
 		}
@@ -434,8 +445,7 @@ static int tree_add_rec(git_oid *out, git_repository *repo, ps_objw *w, const gi
 	return rc;
 }
 
-int ps_repo_tree_add(git_oid *out, git_repository *repo, ps_objw *w, const git_tree *base,
-		     ps_tree_add *adds, size_t n)
+int ps_repo_tree_add(git_oid *out, git_repository *repo, ps_objw *w, const git_tree *base, ps_tree_add *adds, size_t n)
 {
 	return tree_add_rec(out, repo, w, base, adds, n, 0);
 }
@@ -447,18 +457,23 @@ static int check_local_remote(const char *url)
 	if (strncmp(url, "file://", 7) == 0)
 		path = url + 7;
 	else if (strstr(url, "://") || (strchr(url, ':') && !strchr(url, '/')) ||
-		 (strchr(url, ':') && strchr(url, ':') < strchr(url, '/')))
+	         (strchr(url, ':') && strchr(url, ':') < strchr(url, '/')))
 		return 0; /* network URL or scp-style: checked when used */
 	struct stat sb;
 	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return ps_error_set(PS_ENOTFOUND, "remote %s does not exist; create it with 'git init --bare %s'", url, path);
+		return ps_error_set(PS_ENOTFOUND, "remote %s does not exist; create it with 'git init --bare %s'", url,
+		                    path);
 	git_repository *r = NULL;
 	if (git_repository_open_ext(&r, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
-		return ps_error_set(PS_EINVALID, "remote %s is not a Git repository; create one with 'git init --bare %s'", url, path);
+		return ps_error_set(
+		    PS_EINVALID, "remote %s is not a Git repository; create one with 'git init --bare %s'", url, path);
 	int bare = git_repository_is_bare(r);
 	git_repository_free(r);
 	if (!bare)
-		return ps_error_set(PS_EINVALID, "remote %s is a Git work tree, not a bare repository; use 'git init --bare' for the shared repository", url);
+		return ps_error_set(PS_EINVALID,
+		                    "remote %s is a Git work tree, not a bare repository; use 'git init --bare' for "
+		                    "the shared repository",
+		                    url);
 	return 0;
 }
 
@@ -516,13 +531,18 @@ static int net_error(const char *what, int gitrc, const char *url)
 	for (size_t n = strlen(m); n && m[n - 1] == ' '; n--)
 		m[n - 1] = '\0';
 	if (gitrc == GIT_EAUTH || strstr(m, "authentication") || strstr(m, "Authentication") || strstr(m, "401"))
-		return ps_error_set(PS_EREJECTED, "%s: authentication refused by %s (%s); check the key or the credentials", what, url, m);
+		return ps_error_set(PS_EREJECTED,
+		                    "%s: authentication refused by %s (%s); check the key or the credentials", what,
+		                    url, m);
 	if (strstr(m, "does not appear to be a git repository") || strstr(m, "not found") || strstr(m, "404") ||
 	    strstr(m, "No such file") || strstr(m, "could not find repository"))
-		return ps_error_set(PS_ENOTFOUND, "%s: no Git repository at %s (%s); check the path with the server's administrator", what, url, m);
+		return ps_error_set(PS_ENOTFOUND,
+		                    "%s: no Git repository at %s (%s); check the path with the server's administrator",
+		                    what, url, m);
 	if (strstr(m, "connect") || strstr(m, "resolve") || strstr(m, "timed out") || strstr(m, "unreachable") ||
 	    strstr(m, "Connection") || strstr(m, "refused"))
-		return ps_error_set(PS_EOFFLINE, "%s: host unreachable (%s); changes stay queued and go out on a later sync", what, m);
+		return ps_error_set(
+		    PS_EOFFLINE, "%s: host unreachable (%s); changes stay queued and go out on a later sync", what, m);
 	return ps_error_set(PS_EOFFLINE, "%s: %s; changes stay queued and go out on a later sync", what, m);
 }
 
@@ -533,7 +553,10 @@ static int local_remote_missing(git_remote *remote)
 	const char *url = git_remote_url(remote);
 	if (!url || check_local_remote(url) != PS_ENOTFOUND)
 		return 0;
-	ps_error_set(PS_EOFFLINE, "the remote %s is not there (unmounted disk or USB stick?); changes stay queued and go out on a later sync", url);
+	ps_error_set(
+	    PS_EOFFLINE,
+	    "the remote %s is not there (unmounted disk or USB stick?); changes stay queued and go out on a later sync",
+	    url);
 	return 1;
 }
 
@@ -612,9 +635,11 @@ int ps_repo_push(git_repository *repo, const char *refname)
 	int rc = 0, g;
 	if ((g = git_remote_push(remote, &specs, &po)) < 0) {
 		const git_error *e = git_error_last();
-		if (!ps_auth_failure() && e && e->message && (strstr(e->message, "non-fast-forward") || strstr(e->message, "rejected") ||
-							   strstr(e->message, "hook declined")))
-			rc = ps_error_set(PS_EREJECTED, "the remote refused the push (%s); changes stay queued", e->message);
+		if (!ps_auth_failure() && e && e->message &&
+		    (strstr(e->message, "non-fast-forward") || strstr(e->message, "rejected") ||
+		     strstr(e->message, "hook declined")))
+			rc = ps_error_set(PS_EREJECTED, "the remote refused the push (%s); changes stay queued",
+			                  e->message);
 		else
 			rc = net_error("push failed", g, git_remote_url(remote));
 	} else if (st.rejected) {
@@ -627,8 +652,8 @@ int ps_repo_push(git_repository *repo, const char *refname)
 static int name_ok(const char *name)
 {
 	size_t n = strlen(name);
-	if (n == 0 || n > 255 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-	    strcasecmp(name, ".git") == 0 || strchr(name, '\\') || strchr(name, ':'))
+	if (n == 0 || n > 255 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcasecmp(name, ".git") == 0 ||
+	    strchr(name, '\\') || strchr(name, ':'))
 		return 0;
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
@@ -669,14 +694,14 @@ static int diff_rec(struct diffctx *d, const git_tree *old, const git_tree *nw, 
 		if (!name_ok(name)) {
 			rc = d->bad(d->ctx, path, "forbidden file name");
 		} else if (o && git_oid_equal(git_tree_entry_id(o), git_tree_entry_id(e)) &&
-			   git_tree_entry_filemode(o) == mode) {
+		           git_tree_entry_filemode(o) == mode) {
 			/* unchanged: skipped without reading */
 		} else if (mode == GIT_FILEMODE_TREE) {
 			git_tree *nt = NULL, *ot = NULL;
 			if (o && git_tree_entry_filemode(o) != GIT_FILEMODE_TREE) {
 				rc = d->bad(d->ctx, path, "a file was replaced by a directory");
 			} else if (git_tree_lookup(&nt, d->repo, git_tree_entry_id(e)) < 0 ||
-				   (o && git_tree_lookup(&ot, d->repo, git_tree_entry_id(o)) < 0)) {
+			           (o && git_tree_lookup(&ot, d->repo, git_tree_entry_id(o)) < 0)) {
 				rc = ps_repo_error(PS_ERROR, "reading a fetched tree");
 			} else {
 				rc = diff_rec(d, ot, nt, path, sub);
@@ -712,8 +737,8 @@ static int diff_rec(struct diffctx *d, const git_tree *old, const git_tree *nw, 
 	return rc;
 }
 
-int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree *new_tree,
-		       ps_added_fn fn, ps_bad_fn bad, void *ctx)
+int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree *new_tree, ps_added_fn fn,
+                       ps_bad_fn bad, void *ctx)
 {
 	struct diffctx d = {repo, fn, bad, ctx, 0};
 	char path[1100] = "";

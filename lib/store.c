@@ -16,10 +16,10 @@
 extern const unsigned char ps_embedded_schema[];
 extern const size_t ps_embedded_schema_len;
 
-#define SCHEMA_VERSION 1
-#define CACHE_SIZE 64
+#define SCHEMA_VERSION  1
+#define CACHE_SIZE      64
 #define BUSY_TIMEOUT_MS 5000
-#define BEGIN_RETRIES 20
+#define BEGIN_RETRIES   20
 
 struct ps_store {
 	sqlite3 *db;
@@ -35,7 +35,8 @@ int ps_store_error(ps_store *s, const char *what)
 	int ext = s && s->db ? sqlite3_extended_errcode(s->db) : 0;
 	const char *m = s && s->db ? sqlite3_errmsg(s->db) : "no database";
 	if ((ext & 0xff) == SQLITE_FULL)
-		return ps_error_set(PS_ERROR, "%s: the disk is full; free some space and try again (nothing was written)", what);
+		return ps_error_set(PS_ERROR,
+		                    "%s: the disk is full; free some space and try again (nothing was written)", what);
 	if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
 		return ps_error_set(PS_EBUSY, "%s: the database stayed busy; try again", what);
 	if ((ext & 0xff) == SQLITE_READONLY)
@@ -136,7 +137,8 @@ static int migrate(ps_store *s)
 	if (version == SCHEMA_VERSION)
 		return 0;
 	if (version > SCHEMA_VERSION)
-		return ps_error_set(PS_ERROR, "this replica was written by a newer plansync (schema %d); upgrade plansync", version);
+		return ps_error_set(
+		    PS_ERROR, "this replica was written by a newer plansync (schema %d); upgrade plansync", version);
 	int rc = ps_store_begin(s);
 	if (rc)
 		return rc;
@@ -167,13 +169,13 @@ int ps_store_open(ps_store **out, const char *path, bool create)
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		int rc = ps_error_set(create ? PS_ERROR : PS_ENOTFOUND, "cannot open %s: %s", path,
-				      s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		                      s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		ps_store_free(s);
 		return rc;
 	}
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	int rc = ps_store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-				  "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-8000;");
+	                          "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-8000;");
 	if (!rc)
 		rc = migrate(s);
 	if (rc) {
@@ -225,8 +227,8 @@ int ps_store_meta_get(ps_store *s, const char *key, char **out)
 int ps_store_meta_set(ps_store *s, const char *key, const char *value)
 {
 	sqlite3_stmt *st = value ? ps_store_stmt(s, "INSERT INTO meta(key, value) VALUES (?1, ?2) "
-						   "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-				 : ps_store_stmt(s, "DELETE FROM meta WHERE key = ?1");
+	                                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+	                         : ps_store_stmt(s, "DELETE FROM meta WHERE key = ?1");
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -292,7 +294,7 @@ static int known_change(ps_store *s, const ps_change *c, const char *bytes, size
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	int same = rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(st, 0) == len &&
-		   memcmp(sqlite3_column_blob(st, 0), bytes, len) == 0;
+	           memcmp(sqlite3_column_blob(st, 0), bytes, len) == 0;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return ps_store_error(s, "looking up a change");
@@ -301,22 +303,23 @@ static int known_change(ps_store *s, const ps_change *c, const char *bytes, size
 	return ps_error_set(PS_ECONFLICT, "change %s is already known with different content (integrity alarm)", c->id);
 }
 
-int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, size_t len,
-			   bool local, const char *summary)
+int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
+                           const char *summary)
 {
 	return ps_store_insert_change_ex(s, c, bytes, len, local, summary, true);
 }
 
-int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes, size_t len,
-			      bool local, const char *summary, bool heads)
+int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
+                              const char *summary, bool heads)
 {
 	int rc;
 	char *fields = ps_json_compact(c->fields);
 	if (!fields)
 		return ps_error_set(PS_ENOMEM, "out of memory");
-	sqlite3_stmt *st = ps_store_stmt(s, "INSERT INTO changes(id, record, office, replica, author, hlc, op, fields, "
-					   "reason, bytes, local, summary) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
-					   "ON CONFLICT(id) DO NOTHING");
+	sqlite3_stmt *st =
+	    ps_store_stmt(s, "INSERT INTO changes(id, record, office, replica, author, hlc, op, fields, "
+	                     "reason, bytes, local, summary) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
+	                     "ON CONFLICT(id) DO NOTHING");
 	if (!st) {
 		free(fields);
 		return PS_ERROR;
@@ -364,8 +367,9 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	if (!heads)
 		return 0;
 	/* A head unless a change that arrived earlier already names it. */
-	st = ps_store_stmt(s, "INSERT INTO heads(record, id) SELECT ?1, ?2 WHERE NOT EXISTS "
-			      "(SELECT 1 FROM edges e JOIN changes k ON k.id = e.child WHERE e.parent = ?2 AND k.record = ?1)");
+	st = ps_store_stmt(
+	    s, "INSERT INTO heads(record, id) SELECT ?1, ?2 WHERE NOT EXISTS "
+	       "(SELECT 1 FROM edges e JOIN changes k ON k.id = e.child WHERE e.parent = ?2 AND k.record = ?1)");
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, c->record, -1, SQLITE_STATIC);
@@ -393,9 +397,10 @@ int ps_store_set_head(ps_store *s, const char *record, const char *id)
 int ps_store_rebuild_heads_for(ps_store *s, const char *record)
 {
 	sqlite3_stmt *d = ps_store_stmt(s, "DELETE FROM heads WHERE record = ?1");
-	sqlite3_stmt *i = ps_store_stmt(s, "INSERT INTO heads(record, id) SELECT c.record, c.id FROM changes c WHERE c.record = ?1 "
-					  "AND NOT EXISTS (SELECT 1 FROM edges e JOIN changes k ON k.id = e.child "
-					  "WHERE e.parent = c.id AND k.record = ?1)");
+	sqlite3_stmt *i =
+	    ps_store_stmt(s, "INSERT INTO heads(record, id) SELECT c.record, c.id FROM changes c WHERE c.record = ?1 "
+	                     "AND NOT EXISTS (SELECT 1 FROM edges e JOIN changes k ON k.id = e.child "
+	                     "WHERE e.parent = c.id AND k.record = ?1)");
 	if (!d || !i)
 		return PS_ERROR;
 	sqlite3_bind_text(d, 1, record, -1, SQLITE_STATIC);
@@ -403,14 +408,15 @@ int ps_store_rebuild_heads_for(ps_store *s, const char *record)
 	int e1 = sqlite3_step(d), e2 = sqlite3_step(i);
 	sqlite3_reset(d);
 	sqlite3_reset(i);
-	return e1 == SQLITE_DONE && e2 == SQLITE_DONE ? 0 : ps_store_error(s, "recomputing the record's latest changes");
+	return e1 == SQLITE_DONE && e2 == SQLITE_DONE ? 0
+	                                              : ps_store_error(s, "recomputing the record's latest changes");
 }
 
 int ps_store_rebuild_heads(ps_store *s)
 {
 	return ps_store_exec(s, "DELETE FROM heads; INSERT INTO heads(record, id) SELECT c.record, c.id FROM changes c "
-				"WHERE NOT EXISTS (SELECT 1 FROM edges e JOIN changes k ON k.id = e.child "
-				"WHERE e.parent = c.id AND k.record = c.record)");
+	                        "WHERE NOT EXISTS (SELECT 1 FROM edges e JOIN changes k ON k.id = e.child "
+	                        "WHERE e.parent = c.id AND k.record = c.record)");
 }
 
 void ps_strv_free(char **v, size_t n)

@@ -26,9 +26,9 @@
 #include "plansync/repo.h"
 #include "plansync/text.h"
 
-#define BULK_THRESHOLD 256
+#define BULK_THRESHOLD      256
 #define DEFAULT_MAX_DRIFT_S 600
-#define MSG_LINES 40
+#define MSG_LINES           40
 
 static int open_repo(ps_replica *r, git_repository **repo)
 {
@@ -65,8 +65,7 @@ static int cmp_add(const void *a, const void *b)
 }
 
 /* Finish an export that SQLite recorded but whose ref move was cut off. */
-static int recover_own_ref(ps_replica *r, git_repository *repo, const char *ref, git_oid *head,
-			   int *has_head)
+static int recover_own_ref(ps_replica *r, git_repository *repo, const char *ref, git_oid *head, int *has_head)
 {
 	ps_store *s = ps_replica_store(r);
 	sqlite3_stmt *st = ps_store_stmt(s, "SELECT commit_id FROM exports ORDER BY batch DESC LIMIT 1");
@@ -84,17 +83,23 @@ static int recover_own_ref(ps_replica *r, git_repository *repo, const char *ref,
 				const git_oid *parent = git_commit_parentcount(c) ? git_commit_parent_id(c, 0) : NULL;
 				git_reference *nr = NULL;
 				if ((*has_head && parent && git_oid_equal(parent, head)) || (!*has_head && !parent)) {
-					if ((*has_head ? git_reference_create_matching(&nr, repo, ref, &last, 1, head, "plansync: export (resumed)")
-						       : git_reference_create(&nr, repo, ref, &last, 0, "plansync: export (resumed)")) < 0)
+					if ((*has_head ? git_reference_create_matching(&nr, repo, ref, &last, 1, head,
+					                                               "plansync: export (resumed)")
+					               : git_reference_create(&nr, repo, ref, &last, 0,
+					                                      "plansync: export (resumed)")) < 0)
 						rc = ps_repo_error(PS_ERROR, "moving the replica's branch");
 					else {
 						*head = last;
 						*has_head = 1;
 					}
 				} else if (*has_head && git_graph_descendant_of(repo, head, &last) == 1) {
-					rc = ps_error_set(PS_ERROR, "the replica's branch in repo.git is ahead of plansync.db (was the database restored from a backup?); run 'plansync rebuild' or restore both together");
+					rc = ps_error_set(PS_ERROR,
+					                  "the replica's branch in repo.git is ahead of plansync.db "
+					                  "(was the database restored from a backup?); run 'plansync "
+					                  "rebuild' or restore both together");
 				} else {
-					rc = ps_error_set(PS_ERROR, "the replica's branch in repo.git does not match plansync.db; restore both from the same backup");
+					rc = ps_error_set(PS_ERROR, "the replica's branch in repo.git does not match "
+					                            "plansync.db; restore both from the same backup");
 				}
 				git_reference_free(nr);
 			}
@@ -187,8 +192,9 @@ int ps_sync_export(ps_replica *r, long *exported)
 		done_seq = sqlite3_column_int64(ls, 0);
 	if (ls)
 		sqlite3_reset(ls);
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
-					   "WHERE local = 1 AND seq > ?1 ORDER BY seq"); /* local: seq order is id order */
+	sqlite3_stmt *st =
+	    ps_store_stmt(s, "SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
+	                     "WHERE local = 1 AND seq > ?1 ORDER BY seq"); /* local: seq order is id order */
 	if (!st) {
 		rc = PS_ERROR;
 		goto out;
@@ -231,7 +237,7 @@ int ps_sync_export(ps_replica *r, long *exported)
 			break;
 		ps_change_path(e->path, ps_replica_office(r), e->id);
 		if (ps_objw_add(w, &adds[n - 1].blob, GIT_OBJECT_BLOB, sqlite3_column_blob(st, 6),
-				(size_t)sqlite3_column_bytes(st, 6))) {
+		                (size_t)sqlite3_column_bytes(st, 6))) {
 			sqlite3_reset(st);
 			rc = PS_ERROR;
 			goto out;
@@ -239,7 +245,8 @@ int ps_sync_export(ps_replica *r, long *exported)
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		rc = rc == SQLITE_ROW ? ps_error_set(PS_ENOMEM, "out of memory") : ps_store_error(s, "reading changes to export");
+		rc = rc == SQLITE_ROW ? ps_error_set(PS_ENOMEM, "out of memory")
+		                      : ps_store_error(s, "reading changes to export");
 		goto out;
 	}
 	rc = 0;
@@ -256,7 +263,8 @@ int ps_sync_export(ps_replica *r, long *exported)
 		}
 	}
 	if (!base || !git_tree_entry_byname(base, PS_REPO_FORMAT_FILE)) {
-		static const char fmt[] = "{\n  \"format\": 1,\n  \"layout\": \"changes/<office>/<h1>/<h2>/<id>.json\"\n}\n";
+		static const char fmt[] =
+		    "{\n  \"format\": 1,\n  \"layout\": \"changes/<office>/<h1>/<h2>/<id>.json\"\n}\n";
 		if ((rc = ps_objw_add(w, &adds[nadd].blob, GIT_OBJECT_BLOB, fmt, sizeof(fmt) - 1)))
 			goto out;
 		adds[nadd++].path = PS_REPO_FORMAT_FILE;
@@ -331,7 +339,7 @@ int ps_sync_export(ps_replica *r, long *exported)
 	ps_fault_point("export:recorded");
 	git_reference *nr = NULL;
 	if ((has_head ? git_reference_create_matching(&nr, repo, ref, &coid, 1, &head, "plansync: export")
-		      : git_reference_create(&nr, repo, ref, &coid, 0, "plansync: export")) < 0)
+	              : git_reference_create(&nr, repo, ref, &coid, 0, "plansync: export")) < 0)
 		rc = ps_repo_error(PS_ERROR, "moving the replica's branch (the next sync finishes it)");
 	git_reference_free(nr);
 	ps_fault_point("export:ref");
@@ -372,7 +380,7 @@ typedef struct imp {
 		size_t len;
 		char commit[GIT_OID_HEXSZ + 1];
 		char path[PS_CHANGE_PATH_MAX];
-	} *batch;
+	} * batch;
 	size_t nbatch, capbatch;
 	struct entry *ent;
 	size_t nent, capent;
@@ -386,11 +394,11 @@ struct entry;
 static void drop_entries(imp *m);
 static int process_entry(imp *m, const char *path, const git_oid *oid);
 
-static int add_problem(ps_store *s, const char *branch, const char *commit, const char *path,
-		       const char *reason, ps_sync_result *res)
+static int add_problem(ps_store *s, const char *branch, const char *commit, const char *path, const char *reason,
+                       ps_sync_result *res)
 {
 	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO problems(at, branch, commit_id, path, reason) "
-					   "VALUES (?1, ?2, ?3, ?4, ?5)");
+	                                    "VALUES (?1, ?2, ?3, ?4, ?5)");
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)(ps_now_ms() / 1000));
@@ -476,7 +484,7 @@ static int hold(imp *m, ps_change *c, const char *bytes, size_t len, const char 
 {
 	ps_store *s = ps_replica_store(m->r);
 	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO held(id, hlc, bytes, branch, commit_id, path) "
-					   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
@@ -493,7 +501,9 @@ static int hold(imp *m, ps_change *c, const char *bytes, size_t len, const char 
 		m->res->held++;
 	char when[32];
 	ps_hlc_time(c->hlc, when);
-	ps_log(PS_LOG_WARN, "held back %s from %s: its clock says %s UTC, more than the allowed drift ahead of this machine; it applies once the clock catches up",
+	ps_log(PS_LOG_WARN,
+	       "held back %s from %s: its clock says %s UTC, more than the allowed drift ahead of this machine; it "
+	       "applies once the clock catches up",
 	       c->id, m->branch, when);
 	return 0;
 }
@@ -542,7 +552,8 @@ static int add_entry(imp *m, const char *path, const git_oid *oid)
 
 static int cmp_entry(const void *a, const void *b)
 {
-	const char *x = strrchr(((const struct entry *)a)->path, '/'), *y = strrchr(((const struct entry *)b)->path, '/');
+	const char *x = strrchr(((const struct entry *)a)->path, '/'),
+	           *y = strrchr(((const struct entry *)b)->path, '/');
 	return strcmp(x ? x : "", y ? y : "");
 }
 
@@ -575,7 +586,9 @@ static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_
 		const cJSON *f = v ? cJSON_GetObjectItemCaseSensitive(v, "format") : NULL;
 		int ok = !rc && cJSON_IsNumber(f) && f->valuedouble == 1;
 		cJSON_Delete(v);
-		return ok ? 0 : on_bad(ctx, path, "format file names a format this plansync does not read (upgrade plansync)");
+		return ok ? 0
+		          : on_bad(ctx, path,
+		                   "format file names a format this plansync does not read (upgrade plansync)");
 	}
 	/* changes/<office>/<h1>/<h2>/<id>.json */
 	char prefix[128];
@@ -693,7 +706,9 @@ static int flush(imp *m)
 		}
 		if (!rc && inserted) {
 			if (linear)
-				rc = (rc = ps_store_set_head(s, g[0]->record, g[k - 1]->id)) ? rc : ps_fold_group_apply(s, g, k);
+				rc = (rc = ps_store_set_head(s, g[0]->record, g[k - 1]->id))
+				         ? rc
+				         : ps_fold_group_apply(s, g, k);
 			else
 				rc = touch(s, g[0]->record);
 		}
@@ -744,7 +759,7 @@ static int release_held(imp *m)
 	ps_store *s = ps_replica_store(m->r);
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT id, bytes, branch, commit_id, path FROM held WHERE hlc <= ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       -1, &st, NULL) != SQLITE_OK)
 		return ps_store_error(s, "reading held changes");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)PS_HLC_MAKE(m->max_ms, 0xffff));
 	int rc = 0, e;
@@ -795,13 +810,15 @@ static int import_branch(imp *m, const char *ref, const git_oid *tip)
 		char reason[200];
 		char lh[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(lh, sizeof(lh), &last);
-		snprintf(reason, sizeof(reason), "history rewritten: the branch no longer contains %s; keeping the last good state", lh);
+		snprintf(reason, sizeof(reason),
+		         "history rewritten: the branch no longer contains %s; keeping the last good state", lh);
 		rc = add_problem(s, m->branch, m->commit, "", reason, m->res);
 		return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 	}
 	git_revwalk *walk = NULL;
-	if (git_revwalk_new(&walk, m->repo) < 0 || git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
-	    git_revwalk_push(walk, tip) < 0 || (has_last && git_revwalk_hide(walk, &last) < 0)) {
+	if (git_revwalk_new(&walk, m->repo) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 || git_revwalk_push(walk, tip) < 0 ||
+	    (has_last && git_revwalk_hide(walk, &last) < 0)) {
 		rc = ps_repo_error(PS_ERROR, "walking a fetched branch");
 		goto out;
 	}
@@ -814,9 +831,10 @@ static int import_branch(imp *m, const char *ref, const git_oid *tip)
 		if (git_commit_lookup(&c, m->repo, &oid) < 0 || git_commit_tree(&t, c) < 0) {
 			rc = ps_repo_error(PS_ERROR, "reading a fetched commit");
 		} else if (git_commit_parentcount(c) > 1) {
-			rc = add_problem(s, m->branch, m->commit, "", "merge commit: a replica branch is a straight line; skipped", m->res);
+			rc = add_problem(s, m->branch, m->commit, "",
+			                 "merge commit: a replica branch is a straight line; skipped", m->res);
 		} else if (git_commit_parentcount(c) == 1 &&
-			   (git_commit_parent(&pc, c, 0) < 0 || git_commit_tree(&pt, pc) < 0)) {
+		           (git_commit_parent(&pc, c, 0) < 0 || git_commit_tree(&pt, pc) < 0)) {
 			rc = ps_repo_error(PS_ERROR, "reading a fetched commit's parent");
 		} else {
 			rc = ps_repo_diff_added(m->repo, pt, t, on_added, on_bad, m);
@@ -837,7 +855,7 @@ static int import_branch(imp *m, const char *ref, const git_oid *tip)
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), tip);
 	st = ps_store_stmt(s, "INSERT INTO branches(ref, office, replica, head, at) VALUES (?1,?2,?3,?4,?5) "
-			      "ON CONFLICT(ref) DO UPDATE SET head = excluded.head, at = excluded.at");
+	                      "ON CONFLICT(ref) DO UPDATE SET head = excluded.head, at = excluded.at");
 	if (!st) {
 		rc = PS_ERROR;
 		goto out;
@@ -890,7 +908,10 @@ static int delivered(ps_replica *r, const git_oid *tip, ps_sync_result *res)
 		batch = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (batch < 0)
-		return add_problem(s, "own branch", hex, "", "the remote holds a commit of this replica that plansync.db does not know (the same replica id used twice?)", res);
+		return add_problem(s, "own branch", hex, "",
+		                   "the remote holds a commit of this replica that plansync.db does not know (the same "
+		                   "replica id used twice?)",
+		                   res);
 	long long cur;
 	int rc = ps_store_meta_get_int(s, "delivered_batch", &cur, 0);
 	if (rc || batch <= cur)
@@ -921,7 +942,7 @@ static int report_deleted(ps_replica *r, const refent *refs, size_t nrefs, ps_sy
 		snprintf(bname, sizeof(bname), "replicas/%s", ref + strlen(PS_TRACK_REF_PREFIX));
 		if (!(rc = ps_store_begin(s))) {
 			rc = add_problem(s, bname, (const char *)sqlite3_column_text(st, 1), "",
-					 "branch deleted on the remote; its changes are kept here", res);
+			                 "branch deleted on the remote; its changes are kept here", res);
 			rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 		}
 	}
@@ -1001,7 +1022,9 @@ int ps_sync_import(ps_replica *r, bool full, ps_sync_result *res, ps_progress_fn
 			char hex[GIT_OID_HEXSZ + 1];
 			git_oid_tostr(hex, sizeof(hex), &refs[i].oid);
 			if (!(rc = ps_store_begin(s))) {
-				rc = add_problem(s, bname, hex, "", "branch name is not replicas/<office>/<office>-<suffix>; ignored", res);
+				rc =
+				    add_problem(s, bname, hex, "",
+				                "branch name is not replicas/<office>/<office>-<suffix>; ignored", res);
 				rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 			}
 			continue;
@@ -1113,10 +1136,10 @@ static void finish(ps_replica *r, ps_sync_result *res, int rc)
 {
 	ps_store *s = ps_replica_store(r);
 	if (!rc) {
-		snprintf(res->message, sizeof(res->message),
-			 "ok: exported %ld, %s, imported %ld from %ld branch%s%s", res->exported,
-			 res->pushed > 0 ? "pushed" : "nothing to push", res->imported, res->branches,
-			 res->branches == 1 ? "" : "es", res->problems ? ", problems found (see plansync problems)" : "");
+		snprintf(res->message, sizeof(res->message), "ok: exported %ld, %s, imported %ld from %ld branch%s%s",
+		         res->exported, res->pushed > 0 ? "pushed" : "nothing to push", res->imported, res->branches,
+		         res->branches == 1 ? "" : "es",
+		         res->problems ? ", problems found (see plansync problems)" : "");
 	} else {
 		snprintf(res->message, sizeof(res->message), "%s", ps_error_last());
 	}
@@ -1158,7 +1181,9 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 		goto done;
 	git_remote *remote = NULL;
 	if (git_remote_lookup(&remote, repo, "origin") < 0) {
-		rc = ps_error_set(PS_ENOTFOUND, "no remote is set; run 'plansync config remote PATH-OR-URL' (changes stay local until then)");
+		rc = ps_error_set(
+		    PS_ENOTFOUND,
+		    "no remote is set; run 'plansync config remote PATH-OR-URL' (changes stay local until then)");
 		goto done;
 	}
 	git_remote_free(remote);
@@ -1204,7 +1229,7 @@ done:
 		ps_store *s = ps_replica_store(r);
 		ps_store_meta_get_int(s, "delivered_batch", &batch, 0);
 		sqlite3_stmt *st = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE local = 1 AND seq <= "
-						   "(SELECT coalesce(max(maxseq), 0) FROM exports WHERE batch <= ?1)");
+		                                    "(SELECT coalesce(max(maxseq), 0) FROM exports WHERE batch <= ?1)");
 		if (st) {
 			sqlite3_bind_int64(st, 1, batch);
 			if (sqlite3_step(st) == SQLITE_ROW)

@@ -21,13 +21,13 @@ bool ps_text_valid_utf8(const char *s, size_t len)
 	return true;
 }
 
-int ps_text_clean(char **out, const char *in, size_t max_chars, bool allow_newline,
-		  const char *what)
+int ps_text_clean(char **out, const char *in, size_t max_chars, bool allow_newline, const char *what)
 {
 	*out = NULL;
 	size_t len = strlen(in);
 	if (!ps_text_valid_utf8(in, len))
-		return ps_error_set(PS_EINVALID, "%s is not valid UTF-8 text; save the input as UTF-8 and try again", what);
+		return ps_error_set(PS_EINVALID, "%s is not valid UTF-8 text; save the input as UTF-8 and try again",
+		                    what);
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)in;
 	size_t i = 0, chars = 0;
 	while (i < len) {
@@ -35,13 +35,15 @@ int ps_text_clean(char **out, const char *in, size_t max_chars, bool allow_newli
 		utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
 		if (cp < 0x20 || cp == 0x7f) {
 			if (!(allow_newline && (cp == '\n' || cp == '\t')))
-				return ps_error_set(PS_EINVALID, "%s contains a control character (U+%04X); remove it", what, (unsigned)cp);
+				return ps_error_set(PS_EINVALID, "%s contains a control character (U+%04X); remove it",
+				                    what, (unsigned)cp);
 		}
 		chars++;
 		i += (size_t)n;
 	}
 	if (chars > max_chars)
-		return ps_error_set(PS_EINVALID, "%s is too long: %zu characters, at most %zu allowed", what, chars, max_chars);
+		return ps_error_set(PS_EINVALID, "%s is too long: %zu characters, at most %zu allowed", what, chars,
+		                    max_chars);
 	utf8proc_uint8_t *nfc = utf8proc_NFC(p);
 	if (!nfc)
 		return ps_error_set(PS_ENOMEM, "out of memory normalising %s", what);

@@ -26,10 +26,10 @@
 #include <cjson/cJSON.h>
 #include "plansync/hlc.h"
 
-#define PS_CHANGE_FORMAT 1
+#define PS_CHANGE_FORMAT    1
 #define PS_CHANGE_MAX_BYTES 65536
-#define PS_CHANGE_MAX_BASE 64
-#define PS_CHANGE_ID_MAX 128
+#define PS_CHANGE_MAX_BASE  64
+#define PS_CHANGE_ID_MAX    128
 
 typedef enum ps_op { PS_OP_SET, PS_OP_RETIRE } ps_op;
 
@@ -45,9 +45,9 @@ typedef struct ps_change {
 /* Build a new change; strings are copied, fields is taken over (even on
  * failure). base is sorted and deduplicated. The id is made from hlc and
  * replica. */
-int ps_change_new(ps_change **out, const char *office, const char *replica, const char *author,
-		  ps_hlc hlc, const char *record, ps_op op, const char *const *base, size_t nbase,
-		  cJSON *fields, const char *reason);
+int ps_change_new(ps_change **out, const char *office, const char *replica, const char *author, ps_hlc hlc,
+                  const char *record, ps_op op, const char *const *base, size_t nbase, cJSON *fields,
+                  const char *reason);
 void ps_change_free(ps_change *c);
 /* Canonical bytes (free()). */
 int ps_change_encode(char **out, size_t *len, const ps_change *c);

@@ -24,8 +24,7 @@ enum {
 
 /* Set the message (printf-style) and return code, so callers can write
  * `return ps_error_set(PS_EINVALID, "...")`. */
-int ps_error_set(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int ps_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The last message set on this thread; never NULL. */
 const char *ps_error_last(void);
 /* The code passed with the last message. */

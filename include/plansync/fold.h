@@ -20,8 +20,8 @@ int ps_fold_record(ps_store *s, const char *record);
  * in order), by a full ps_fold_record otherwise. With defer, the full fold
  * is left to the caller (*needs_fold set) so a batch folds each record once.
  * Returns what ps_store_insert_change returns. */
-int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
-		   const char *summary, bool defer, bool *needs_fold);
+int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local, const char *summary,
+                   bool defer, bool *needs_fold);
 /* Recompute every record known (rebuild). */
 int ps_fold_all(ps_store *s, void (*progress)(void *, long, long), void *ctx);
 

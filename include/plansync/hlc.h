@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 typedef uint64_t ps_hlc;
-#define PS_HLC_MS(h) ((h) >> 16)
+#define PS_HLC_MS(h)       ((h) >> 16)
 #define PS_HLC_MAKE(ms, c) (((uint64_t)(ms) << 16) | ((c)&0xffffu))
 
 /* Wall clock in ms; PLANSYNC_FAKE_NOW_MS overrides it (tests of skewed clocks). */

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 
 #define PS_JSON_MAX_DEPTH 16
-#define PS_JSON_MAX_INT 9007199254740992.0
+#define PS_JSON_MAX_INT   9007199254740992.0
 
 /* A growable byte buffer with a sticky error: after one failed append all
  * later appends do nothing and ps_buf_error() says so. */
@@ -22,7 +22,10 @@ typedef struct ps_buf {
 	size_t len, cap;
 	int err;
 } ps_buf;
-#define PS_BUF_INIT {NULL, 0, 0, 0}
+#define PS_BUF_INIT                                                                                                    \
+	{                                                                                                              \
+		NULL, 0, 0, 0                                                                                          \
+	}
 void ps_buf_put(ps_buf *b, const void *data, size_t len);
 void ps_buf_puts(ps_buf *b, const char *s);
 void ps_buf_printf(ps_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

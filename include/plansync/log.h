@@ -14,8 +14,7 @@ void ps_log_set_style(enum ps_log_style style);
 void ps_log_set_level(enum ps_log_level level);
 /* Returns -1 for an unknown name. */
 int ps_log_level_parse(const char *name);
-void ps_log(enum ps_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void ps_log(enum ps_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Progress callbacks write here; NULL silences them. */
 typedef void (*ps_progress_fn)(void *ctx, const char *what, long done, long total);
 

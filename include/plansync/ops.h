@@ -25,21 +25,19 @@ typedef struct ps_progress_in {
 	const char *const *evidence;
 	size_t nevidence;
 } ps_progress_in;
-int ps_progress_set(ps_replica *r, const char *task, const char *period,
-		    const ps_progress_in *in, const char *reason, char **id_out);
+int ps_progress_set(ps_replica *r, const char *task, const char *period, const ps_progress_in *in, const char *reason,
+                    char **id_out);
 /* CSV with a header row naming the columns (task, period, status, percent,
  * actual, note, evidence, reporter, reason). All rows or none: on any bad
  * row, *report lists every problem as "line L, column C: ..." and nothing
  * is written. *written counts the changes made. */
-int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **report,
-			   long *written);
+int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **report, long *written);
 
 /* Reads. */
 int ps_query_plan(ps_replica *r, cJSON **out);
 int ps_query_tasks(ps_replica *r, const char *program, const char *office, cJSON **out);
 int ps_query_targets(ps_replica *r, const char *office, cJSON **out);
-int ps_query_progress(ps_replica *r, const char *office, const char *task, const char *period,
-		      cJSON **out);
+int ps_query_progress(ps_replica *r, const char *office, const char *task, const char *period, cJSON **out);
 int ps_query_log(ps_replica *r, const char *record, long limit, cJSON **out);
 int ps_query_conflicts(ps_replica *r, cJSON **out);
 int ps_query_status(ps_replica *r, cJSON **out);
@@ -48,8 +46,8 @@ int ps_query_problems(ps_replica *r, cJSON **out);
 /* Resolve a conflict: write field again with either the value of change
  * take_id or value_json (a JSON value, or a bare string), base covering
  * every head. */
-int ps_resolve(ps_replica *r, const char *record, const char *field, const char *take_id,
-	       const char *value, char **id_out);
+int ps_resolve(ps_replica *r, const char *record, const char *field, const char *take_id, const char *value,
+               char **id_out);
 
 /* The whole state as canonical JSON (free()). */
 int ps_dump(ps_replica *r, char **out);

@@ -13,11 +13,11 @@
 typedef struct ps_replica ps_replica;
 
 typedef struct ps_init_opts {
-	const char *office;     /* required */
-	const char *replica;    /* full id or suffix; NULL: random */
-	const char *remote;     /* path or URL; may be NULL */
-	const char *province;   /* NULL: "tinh" */
-	const char *user_name;  /* NULL: $USER or the office */
+	const char *office;    /* required */
+	const char *replica;   /* full id or suffix; NULL: random */
+	const char *remote;    /* path or URL; may be NULL */
+	const char *province;  /* NULL: "tinh" */
+	const char *user_name; /* NULL: $USER or the office */
 } ps_init_opts;
 
 int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o);
@@ -43,12 +43,12 @@ extern const char *const ps_config_keys[];
  * fields is taken over. Fields whose value already equals the state are
  * dropped; when nothing is left, returns PS_EEXISTS and writes nothing.
  * *id_out (may be NULL) receives the new change id (free()). */
-int ps_replica_write(ps_replica *r, const char *record, ps_op op, cJSON *fields,
-		     const char *reason, bool in_txn, char **id_out);
+int ps_replica_write(ps_replica *r, const char *record, ps_op op, cJSON *fields, const char *reason, bool in_txn,
+                     char **id_out);
 /* Same, but every field is written even when equal (conflict resolution),
  * with an explicit base (NULL: current heads). */
-int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fields,
-			  const char *reason, bool in_txn, bool keep_equal, char **id_out);
+int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fields, const char *reason, bool in_txn,
+                          bool keep_equal, char **id_out);
 /* 1 when record exists and is not retired, 0 when not, <0 on error. */
 int ps_replica_record_live(ps_replica *r, const char *record);
 

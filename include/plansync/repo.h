@@ -14,7 +14,7 @@
 #include "plansync/log.h"
 
 #define PS_REPO_FORMAT_FILE "plansync.json"
-#define PS_OWN_REF_PREFIX "refs/heads/replicas/"
+#define PS_OWN_REF_PREFIX   "refs/heads/replicas/"
 #define PS_TRACK_REF_PREFIX "refs/remotes/origin/replicas/"
 
 int ps_repo_global_init(void);
@@ -44,8 +44,7 @@ void ps_objw_free(ps_objw *w);
 
 /* New tree = base (may be NULL) plus adds (sorted by path), rewriting only
  * the trees along the added paths; new trees go to w. */
-int ps_repo_tree_add(git_oid *out, git_repository *repo, ps_objw *w, const git_tree *base,
-		     ps_tree_add *adds, size_t n);
+int ps_repo_tree_add(git_oid *out, git_repository *repo, ps_objw *w, const git_tree *base, ps_tree_add *adds, size_t n);
 
 /* Set the "origin" remote to url (created or updated). */
 int ps_repo_set_remote(git_repository *repo, const char *url);
@@ -65,7 +64,7 @@ typedef int (*ps_added_fn)(void *ctx, const char *path, git_filemode_t mode, con
  * (path, reason). Unchanged subtrees are skipped by id, so the cost is the
  * size of the change. */
 typedef int (*ps_bad_fn)(void *ctx, const char *path, const char *reason);
-int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree *new_tree,
-		       ps_added_fn fn, ps_bad_fn bad, void *ctx);
+int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree *new_tree, ps_added_fn fn,
+                       ps_bad_fn bad, void *ctx);
 
 #endif

@@ -44,12 +44,12 @@ int ps_store_hlc_observe(ps_store *s, ps_hlc seen);
 /* Insert a change with its canonical bytes. 0 when inserted; PS_EEXISTS
  * when the same id with the same bytes is already there (nothing done);
  * PS_ECONFLICT when the id is known with other bytes (integrity alarm). */
-int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, size_t len,
-			   bool local, const char *summary);
+int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
+                           const char *summary);
 /* Same; with heads false the heads table is left alone (the caller sets
  * it once for a straight run of changes with ps_store_set_head). */
-int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes, size_t len,
-			      bool local, const char *summary, bool heads);
+int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
+                              const char *summary, bool heads);
 /* The record's only head is now id. */
 int ps_store_set_head(ps_store *s, const char *record, const char *id);
 /* The record's latest changes (ids not named in any known change's base),

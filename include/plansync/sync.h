@@ -10,15 +10,15 @@
 #include "plansync/log.h"
 
 typedef struct ps_sync_result {
-	long exported;       /* changes put into a new commit */
-	int pushed;          /* 1 pushed, 0 nothing to push, <0 error code */
-	int fetched;         /* 1 ok, <0 error code */
-	long imported;       /* changes applied from other replicas */
-	long branches;       /* branches that moved */
-	long problems;       /* files or branches quarantined */
-	long held;           /* changes held back: clock in the future */
-	long delivered;      /* own changes seen on the remote */
-	char message[512];   /* the result in words */
+	long exported;     /* changes put into a new commit */
+	int pushed;        /* 1 pushed, 0 nothing to push, <0 error code */
+	int fetched;       /* 1 ok, <0 error code */
+	long imported;     /* changes applied from other replicas */
+	long branches;     /* branches that moved */
+	long problems;     /* files or branches quarantined */
+	long held;         /* changes held back: clock in the future */
+	long delivered;    /* own changes seen on the remote */
+	char message[512]; /* the result in words */
 } ps_sync_result;
 
 /* Run one cycle. Returns 0 when every step worked, the remote's error code
@@ -33,7 +33,6 @@ cJSON *ps_sync_result_json(const ps_sync_result *res, int rc);
 int ps_sync_export(ps_replica *r, long *exported);
 /* Import every branch whose head moved, from the local tracking refs
  * (no network). full ignores the last imported heads (rebuild). */
-int ps_sync_import(ps_replica *r, bool full, ps_sync_result *res, ps_progress_fn progress,
-		   void *ctx);
+int ps_sync_import(ps_replica *r, bool full, ps_sync_result *res, ps_progress_fn progress, void *ctx);
 
 #endif

@@ -8,8 +8,7 @@
 /* Valid UTF-8, no NUL, no control characters but \n and \t (when
  * allow_newline), at most max_chars code points. On success *out is a new
  * NFC copy (free()). what names the input in the error message. */
-int ps_text_clean(char **out, const char *in, size_t max_chars, bool allow_newline,
-		  const char *what);
+int ps_text_clean(char **out, const char *in, size_t max_chars, bool allow_newline, const char *what);
 /* True when the len bytes at s are valid UTF-8 with no NUL. */
 bool ps_text_valid_utf8(const char *s, size_t len);
 /* Columns the string takes on a terminal (wide characters count 2). */

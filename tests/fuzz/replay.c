@@ -28,8 +28,8 @@ static char *seed(size_t *len, int k)
 		cJSON_AddItemToObject(f, "evidence", cJSON_CreateStringArray((const char *[]){"QĐ-1", "BC-2"}, 2));
 	const char *base[] = {"0000000000010000-tx-kinh-mon-a"};
 	ps_change *c = NULL;
-	ps_change_new(&c, "tx-kinh-mon", "tx-kinh-mon-b", "Lan", PS_HLC_MAKE(0x1234, k), "progress/tx-kinh-mon/p2-t7/2021",
-		      PS_OP_SET, base, k ? 1 : 0, f, k == 1 ? "lý do" : NULL);
+	ps_change_new(&c, "tx-kinh-mon", "tx-kinh-mon-b", "Lan", PS_HLC_MAKE(0x1234, k),
+	              "progress/tx-kinh-mon/p2-t7/2021", PS_OP_SET, base, k ? 1 : 0, f, k == 1 ? "lý do" : NULL);
 	char *out = NULL;
 	ps_change_encode(&out, len, c);
 	ps_change_free(c);
@@ -54,12 +54,28 @@ int main(int argc, char **argv)
 		for (int m = 0; m < muts && len > 0; m++) {
 			size_t at = rnd() % len;
 			switch (rnd() % 5) {
-			case 0: buf[at] ^= (uint8_t)(1u << (rnd() % 8)); break;
-			case 1: buf[at] = (uint8_t)"{}[]\",:\\0u\n \xc3\xff"[rnd() % 15]; break;
-			case 2: memmove(buf + at, buf + at + 1, len - at - 1); len--; break;
-			case 3: if (len < 69000) { memmove(buf + at + 1, buf + at, len - at); buf[at] = (uint8_t)rnd(); len++; } break;
-			case 4: { size_t from = rnd() % len, cnt = rnd() % 16;
-				  if (from + cnt <= len && at + cnt <= len) memmove(buf + at, buf + from, cnt); } break;
+			case 0:
+				buf[at] ^= (uint8_t)(1u << (rnd() % 8));
+				break;
+			case 1:
+				buf[at] = (uint8_t) "{}[]\",:\\0u\n \xc3\xff"[rnd() % 15];
+				break;
+			case 2:
+				memmove(buf + at, buf + at + 1, len - at - 1);
+				len--;
+				break;
+			case 3:
+				if (len < 69000) {
+					memmove(buf + at + 1, buf + at, len - at);
+					buf[at] = (uint8_t)rnd();
+					len++;
+				}
+				break;
+			case 4: {
+				size_t from = rnd() % len, cnt = rnd() % 16;
+				if (from + cnt <= len && at + cnt <= len)
+					memmove(buf + at, buf + from, cnt);
+			} break;
 			}
 		}
 		LLVMFuzzerTestOneInput(buf, len);

@@ -17,7 +17,8 @@ static ps_change *sample(const char *author, const char *note)
 	const char *base[] = {"0000000000020000-tx-kinh-mon-b", "0000000000010000-tx-kinh-mon-a"};
 	ps_change *c = NULL;
 	assert_int_equal(ps_change_new(&c, "tx-kinh-mon", "tx-kinh-mon-a", author, PS_HLC_MAKE(0x1234, 1),
-				       "progress/tx-kinh-mon/p2-t7/2021", PS_OP_SET, base, 2, f, "cập nhật"), 0);
+	                               "progress/tx-kinh-mon/p2-t7/2021", PS_OP_SET, base, 2, f, "cập nhật"),
+	                 0);
 	return c;
 }
 
@@ -75,35 +76,39 @@ static void corpus_rejected(void **st)
 	char *good = NULL;
 	size_t len;
 	assert_int_equal(ps_change_encode(&good, &len, c), 0);
-	static const struct { const char *from, *to; } bad[] = {
-		{"\"format\": 1", "\"format\": 2"},
-		{"\"format\": 1", "\"format\": 1.0"},
-		{"\"format\": 1,\n", ""},
-		{"\"status\": \"on_track\"", "\"status\": \"finished\""},
-		{"\"percent\": 40", "\"percent\": 140"},
-		{"\"percent\": 40", "\"percent\": -1"},
-		{"\"percent\": 40", "\"percent\": \"40\""},
-		{"\"note\": \"ghi chú\"", "\"note\": \"ghi chu\\u0301\""},            /* not NFC */
-		{"\"note\": \"ghi chú\"", "\"note\": \"ghi \\u0063hú\""},              /* needless escape */
-		{"\"op\": \"set\"", "\"op\": \"delete\""},
-		{"\"op\": \"set\"", "\"op\": \"retire\""},                             /* retire with fields */
-		{"\"record\": \"progress/tx-kinh-mon/p2-t7/2021\"", "\"record\": \"progress/../p2-t7/2021\""},
-		{"\"record\": \"progress/tx-kinh-mon/p2-t7/2021\"", "\"record\": \"secret/x\""},
-		{"\"hlc\": \"0000000012340001\"", "\"hlc\": \"0000000012340002\""},  /* id mismatch */
-		{"\"replica\": \"tx-kinh-mon-a\"", "\"replica\": \"binh-giang-a\""},
-		{"\"author\": \"Lan\"", "\"author\": \"\""},
-		{"{\n  \"format\"", "{\n  \"extra\": 1,\n  \"format\""},
-		{"\"reason\": \"cập nhật\"", "\"reason\": 5"},
-		{"  \"id\"", "   \"id\""},                                             /* spacing */
-		{"\"office\": \"tx-kinh-mon\",\n  \"replica\": \"tx-kinh-mon-a\"", "\"replica\": \"tx-kinh-mon-a\",\n  \"office\": \"tx-kinh-mon\""},
-		{"\"0000000000010000-tx-kinh-mon-a\",\n    \"0000000000020000-tx-kinh-mon-b\"", "\"0000000000020000-tx-kinh-mon-b\",\n    \"0000000000010000-tx-kinh-mon-a\""},
-		{"\"0000000000010000-tx-kinh-mon-a\"", "\"9999999999990000-tx-kinh-mon-a\""}, /* base not earlier */
-		{"\"0000000000010000-tx-kinh-mon-a\"", "\"nonsense\""},
-		{"\"status\": \"on_track\"", "\"status\": \"on_track\",\n    \"status\": \"done\""},
-		{"\"evidence\": [", "\"Evidence\": ["},
-		{"\"evidence\": [", "\"colour\": ["},
-		{"\n}\n", "\n}\n\n"},
-		{"\n}\n", "\n}"},
+	static const struct {
+		const char *from, *to;
+	} bad[] = {
+	    {"\"format\": 1", "\"format\": 2"},
+	    {"\"format\": 1", "\"format\": 1.0"},
+	    {"\"format\": 1,\n", ""},
+	    {"\"status\": \"on_track\"", "\"status\": \"finished\""},
+	    {"\"percent\": 40", "\"percent\": 140"},
+	    {"\"percent\": 40", "\"percent\": -1"},
+	    {"\"percent\": 40", "\"percent\": \"40\""},
+	    {"\"note\": \"ghi chú\"", "\"note\": \"ghi chu\\u0301\""}, /* not NFC */
+	    {"\"note\": \"ghi chú\"", "\"note\": \"ghi \\u0063hú\""},  /* needless escape */
+	    {"\"op\": \"set\"", "\"op\": \"delete\""},
+	    {"\"op\": \"set\"", "\"op\": \"retire\""}, /* retire with fields */
+	    {"\"record\": \"progress/tx-kinh-mon/p2-t7/2021\"", "\"record\": \"progress/../p2-t7/2021\""},
+	    {"\"record\": \"progress/tx-kinh-mon/p2-t7/2021\"", "\"record\": \"secret/x\""},
+	    {"\"hlc\": \"0000000012340001\"", "\"hlc\": \"0000000012340002\""}, /* id mismatch */
+	    {"\"replica\": \"tx-kinh-mon-a\"", "\"replica\": \"binh-giang-a\""},
+	    {"\"author\": \"Lan\"", "\"author\": \"\""},
+	    {"{\n  \"format\"", "{\n  \"extra\": 1,\n  \"format\""},
+	    {"\"reason\": \"cập nhật\"", "\"reason\": 5"},
+	    {"  \"id\"", "   \"id\""}, /* spacing */
+	    {"\"office\": \"tx-kinh-mon\",\n  \"replica\": \"tx-kinh-mon-a\"",
+	     "\"replica\": \"tx-kinh-mon-a\",\n  \"office\": \"tx-kinh-mon\""},
+	    {"\"0000000000010000-tx-kinh-mon-a\",\n    \"0000000000020000-tx-kinh-mon-b\"",
+	     "\"0000000000020000-tx-kinh-mon-b\",\n    \"0000000000010000-tx-kinh-mon-a\""},
+	    {"\"0000000000010000-tx-kinh-mon-a\"", "\"9999999999990000-tx-kinh-mon-a\""}, /* base not earlier */
+	    {"\"0000000000010000-tx-kinh-mon-a\"", "\"nonsense\""},
+	    {"\"status\": \"on_track\"", "\"status\": \"on_track\",\n    \"status\": \"done\""},
+	    {"\"evidence\": [", "\"Evidence\": ["},
+	    {"\"evidence\": [", "\"colour\": ["},
+	    {"\n}\n", "\n}\n\n"},
+	    {"\n}\n", "\n}"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *m = replace(good, bad[i].from, bad[i].to);
@@ -152,8 +157,10 @@ static void paths(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(roundtrip_stable), cmocka_unit_test(nfc_in_bytes),
-		cmocka_unit_test(corpus_rejected), cmocka_unit_test(paths),
+	    cmocka_unit_test(roundtrip_stable),
+	    cmocka_unit_test(nfc_in_bytes),
+	    cmocka_unit_test(corpus_rejected),
+	    cmocka_unit_test(paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,8 +31,9 @@ static ps_change *make(const spec *sp, int i)
 	snprintf(office, sizeof(office), "%s", sp[i].replica);
 	*strrchr(office, '-') = '\0';
 	assert_int_equal(ps_change_new(&c, office, sp[i].replica, "t", PS_HLC_MAKE(sp[i].hlc, 0), sp[i].record,
-				       sp[i].fields ? PS_OP_SET : PS_OP_RETIRE, base, nb,
-				       sp[i].fields ? cJSON_Parse(sp[i].fields) : NULL, NULL), 0);
+	                               sp[i].fields ? PS_OP_SET : PS_OP_RETIRE, base, nb,
+	                               sp[i].fields ? cJSON_Parse(sp[i].fields) : NULL, NULL),
+	                 0);
 	snprintf(ids[i], sizeof(ids[i]), "%s", c->id);
 	return c;
 }
@@ -53,11 +54,17 @@ static int insert(ps_store *s, ps_change *c)
 static char *snapshot(ps_store *s)
 {
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(ps_store_db(s),
-		"SELECT coalesce((SELECT group_concat(x, ';') FROM (SELECT record||'|'||field||'|'||value||'|'||change AS x FROM state ORDER BY record, field)), '') "
-		"|| '#' || coalesce((SELECT group_concat(x, ';') FROM (SELECT record||'|'||field||'|'||changes AS x FROM conflicts ORDER BY record, field)), '') "
-		"|| '#' || coalesce((SELECT group_concat(x, ';') FROM (SELECT id||'|'||retired||'|'||changes||'|'||last AS x FROM records ORDER BY id)), '')",
-		-1, &st, NULL), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(
+	        ps_store_db(s),
+	        "SELECT coalesce((SELECT group_concat(x, ';') FROM (SELECT record||'|'||field||'|'||value||'|'||change "
+	        "AS x FROM state ORDER BY record, field)), '') "
+	        "|| '#' || coalesce((SELECT group_concat(x, ';') FROM (SELECT record||'|'||field||'|'||changes AS x "
+	        "FROM conflicts ORDER BY record, field)), '') "
+	        "|| '#' || coalesce((SELECT group_concat(x, ';') FROM (SELECT "
+	        "id||'|'||retired||'|'||changes||'|'||last AS x FROM records ORDER BY id)), '')",
+	        -1, &st, NULL),
+	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	char *r = strdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
@@ -76,11 +83,11 @@ static long conflicts(ps_store *s)
 
 #define R "progress/x/p1-t1/2021"
 static const spec scenario[] = {
-	{"x-a", 1, R, "{\"status\":\"on_track\",\"percent\":10}", {-1}},
-	{"x-b", 2, R, "{\"status\":\"delayed\"}", {0, -1}},
-	{"x-a", 3, R, "{\"status\":\"done\"}", {0, -1}},      /* concurrent with 1 */
-	{"x-b", 4, R, "{\"percent\":50}", {1, -1}},           /* concurrent with 2, other field */
-	{"x-a", 5, R, "{\"status\":\"done\"}", {2, 3, -1}},   /* resolves the status conflict */
+    {"x-a", 1, R, "{\"status\":\"on_track\",\"percent\":10}", {-1}},
+    {"x-b", 2, R, "{\"status\":\"delayed\"}", {0, -1}},
+    {"x-a", 3, R, "{\"status\":\"done\"}", {0, -1}},    /* concurrent with 1 */
+    {"x-b", 4, R, "{\"percent\":50}", {1, -1}},         /* concurrent with 2, other field */
+    {"x-a", 5, R, "{\"status\":\"done\"}", {2, 3, -1}}, /* resolves the status conflict */
 };
 
 static void conflict_found_and_resolved(void **st)
@@ -121,9 +128,9 @@ static void conflict_found_and_resolved(void **st)
 static void same_value_is_no_conflict(void **st)
 {
 	static const spec sp[] = {
-		{"x-a", 1, R, "{\"status\":\"on_track\"}", {-1}},
-		{"x-b", 2, R, "{\"status\":\"done\"}", {0, -1}},
-		{"x-a", 3, R, "{\"status\":\"done\"}", {0, -1}},
+	    {"x-a", 1, R, "{\"status\":\"on_track\"}", {-1}},
+	    {"x-b", 2, R, "{\"status\":\"done\"}", {0, -1}},
+	    {"x-a", 3, R, "{\"status\":\"done\"}", {0, -1}},
 	};
 	char *dir = tmpdir_new();
 	ps_store *s = store_new(dir, "c.db");
@@ -160,7 +167,8 @@ static void order_independent(void **st)
 				if (rnd(&seed) % 2)
 					snprintf(fbuf[i], sizeof(fbuf[i]), "{\"status\":\"%s\"}", vals[rnd(&seed) % 4]);
 				else
-					snprintf(fbuf[i], sizeof(fbuf[i]), "{\"status\":\"%s\",\"percent\":%u}", vals[rnd(&seed) % 4], rnd(&seed) % 101);
+					snprintf(fbuf[i], sizeof(fbuf[i]), "{\"status\":\"%s\",\"percent\":%u}",
+					         vals[rnd(&seed) % 4], rnd(&seed) % 101);
 				sp[i].fields = fbuf[i];
 			}
 			/* base: a random subset of up to 3 earlier changes of the same record */
@@ -217,9 +225,9 @@ static void order_independent(void **st)
 static void retire_then_set(void **st)
 {
 	static const spec sp[] = {
-		{"tinh-a", 1, "task/p1-t1", "{\"text\":\"a\"}", {-1}},
-		{"tinh-a", 2, "task/p1-t1", NULL, {0, -1}},
-		{"tinh-a", 3, "task/p1-t1", "{\"text\":\"b\"}", {1, -1}},
+	    {"tinh-a", 1, "task/p1-t1", "{\"text\":\"a\"}", {-1}},
+	    {"tinh-a", 2, "task/p1-t1", NULL, {0, -1}},
+	    {"tinh-a", 3, "task/p1-t1", "{\"text\":\"b\"}", {1, -1}},
 	};
 	char *dir = tmpdir_new();
 	ps_store *s = store_new(dir, "c.db");
@@ -238,8 +246,10 @@ static void retire_then_set(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(conflict_found_and_resolved), cmocka_unit_test(same_value_is_no_conflict),
-		cmocka_unit_test(order_independent), cmocka_unit_test(retire_then_set),
+	    cmocka_unit_test(conflict_found_and_resolved),
+	    cmocka_unit_test(same_value_is_no_conflict),
+	    cmocka_unit_test(order_independent),
+	    cmocka_unit_test(retire_then_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,8 +71,10 @@ static void persisted_across_restarts(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(tick_monotonic), cmocka_unit_test(observe),
-		cmocka_unit_test(format_parse), cmocka_unit_test(persisted_across_restarts),
+	    cmocka_unit_test(tick_monotonic),
+	    cmocka_unit_test(observe),
+	    cmocka_unit_test(format_parse),
+	    cmocka_unit_test(persisted_across_restarts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,8 @@ static void canonical_sorted_and_stable(void **st)
 {
 	cJSON *a = cJSON_Parse("{\"b\": [1, \"x\", {\"z\": null, \"a\": true}], \"a\": {}}");
 	char *s = ps_json_canonical(a);
-	assert_string_equal(s, "{\n  \"a\": {},\n  \"b\": [\n    1,\n    \"x\",\n    {\n      \"a\": true,\n      \"z\": null\n    }\n  ]\n}\n");
+	assert_string_equal(s, "{\n  \"a\": {},\n  \"b\": [\n    1,\n    \"x\",\n    {\n      \"a\": true,\n      "
+	                       "\"z\": null\n    }\n  ]\n}\n");
 	cJSON *b = NULL;
 	assert_int_equal(ps_json_parse_strict(&b, s, strlen(s), "t"), 0);
 	char *s2 = ps_json_canonical(b);
@@ -73,8 +74,10 @@ static void sticky_buffer(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(canonical_sorted_and_stable), cmocka_unit_test(rejects_non_integers),
-		cmocka_unit_test(strict), cmocka_unit_test(sticky_buffer),
+	    cmocka_unit_test(canonical_sorted_and_stable),
+	    cmocka_unit_test(rejects_non_integers),
+	    cmocka_unit_test(strict),
+	    cmocka_unit_test(sticky_buffer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,8 +14,9 @@ static ps_change *mk(unsigned hlc, const char *note, const char *base)
 	cJSON_AddStringToObject(f, "note", note);
 	ps_change *c = NULL;
 	const char *b[1] = {base};
-	assert_int_equal(ps_change_new(&c, "x", "x-a", "t", PS_HLC_MAKE(hlc, 0), "progress/x/p1-t1/2021", PS_OP_SET,
-				       b, base ? 1 : 0, f, NULL), 0);
+	assert_int_equal(ps_change_new(&c, "x", "x-a", "t", PS_HLC_MAKE(hlc, 0), "progress/x/p1-t1/2021", PS_OP_SET, b,
+	                               base ? 1 : 0, f, NULL),
+	                 0);
 	return c;
 }
 
@@ -122,8 +123,9 @@ static void concurrent_writers(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(insert_once_and_alarm), cmocka_unit_test(heads),
-		cmocka_unit_test(concurrent_writers),
+	    cmocka_unit_test(insert_once_and_alarm),
+	    cmocka_unit_test(heads),
+	    cmocka_unit_test(concurrent_writers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,13 +18,17 @@ static void rejects_bad(void **st)
 {
 	char *out = NULL;
 	assert_int_equal(ps_text_clean(&out, "abc\xff", 100, false, "t"), PS_EINVALID);
-	assert_int_equal(ps_text_clean(&out, "a\x01" "b", 100, false, "t"), PS_EINVALID);
+	assert_int_equal(ps_text_clean(&out,
+	                               "a\x01"
+	                               "b",
+	                               100, false, "t"),
+	                 PS_EINVALID);
 	assert_int_equal(ps_text_clean(&out, "a\nb", 100, false, "t"), PS_EINVALID);
 	assert_int_equal(ps_text_clean(&out, "a\nb", 100, true, "t"), 0);
 	free(out);
 	assert_int_equal(ps_text_clean(&out, "\xc3\xa9\xc3\xa9\xc3\xa9", 2, false, "t"), PS_EINVALID);
 	assert_null(out);
-	assert_false(ps_text_valid_utf8("\xc0\x80", 2)); /* overlong NUL */
+	assert_false(ps_text_valid_utf8("\xc0\x80", 2));     /* overlong NUL */
 	assert_false(ps_text_valid_utf8("\xed\xa0\x80", 3)); /* surrogate */
 }
 
@@ -53,8 +57,10 @@ static void slugs(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(nfc_applied), cmocka_unit_test(rejects_bad),
-		cmocka_unit_test(width), cmocka_unit_test(slugs),
+	    cmocka_unit_test(nfc_applied),
+	    cmocka_unit_test(rejects_bad),
+	    cmocka_unit_test(width),
+	    cmocka_unit_test(slugs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
