@@ -60,7 +60,7 @@ if [[ " $CASES " == *" bulk "* ]]; then
   "$B" fi-stream big fi.stream
   ours=(); base=()
   for r in $(seq 1 "$RUNS"); do
-    rm -rf run && cp -r big.pristine run
+    rm -rf run && cp -r big.pristine run && sync   # write-back of the copy is not the export's cost
     ours+=("$("$B" export run 2>/dev/null | secs)")
     rm -rf fi.git && git init -q --bare fi.git
     base+=("$(timeit git -C fi.git fast-import --quiet < fi.stream)")
@@ -82,7 +82,7 @@ if [[ " $CASES " == *" import "* ]]; then
   "$B" csv big.exported rows.csv
   ours=(); base=(); mem=()
   for r in $(seq 1 "$RUNS"); do
-    rm -rf run && cp -r imp run
+    rm -rf run && cp -r imp run && sync
     o=$("$B" import run 2>/dev/null)
     ours+=("$(echo "$o" | secs)"); mem+=("$(echo "$o" | rss)")
     rm -f base.db
@@ -116,11 +116,13 @@ if [[ " $CASES " == *" incremental "* ]]; then
     for r in $(seq 1 "$RUNS"); do
       rm -rf run && cp -r "inc$size" run
       "$P" -C run progress set p1-t1 2021 --percent "$r" --note "một thay đổi mới $r" >/dev/null
+      sync
       ours+=("$("$B" export run 2>/dev/null | secs)")
       f=$(sqlite3 run/plansync.db "select id from changes order by seq desc limit 1")
       path=$(cd run && git --git-dir=repo.git ls-tree -r --name-only "$(git --git-dir=repo.git for-each-ref --format='%(objectname)' refs/heads/replicas | head -1)" | grep "$f")
       mkdir -p "wt$size/$(dirname "$path")"
       sqlite3 run/plansync.db "select writefile('$W/wt$size/$path', bytes) from changes where id = '$f'" >/dev/null
+      sync
       base+=("$(timeit sh -c "cd '$W/wt$size' && git add -A && git commit -q -m 'one change'")")
     done
     m=$(printf '%s\n' "${ours[@]}" | median)
@@ -139,7 +141,7 @@ fi
 if [[ " $CASES " == *" cli "* ]]; then
   for size in 1000 100000; do
     say "CLI write: plansync progress set on a replica of $size changes vs a sqlite3 process inserting one row"
-    rm -rf run && cp -r "inc$size" run
+    rm -rf run && cp -r "inc$size" run && sync
     sqlite3 run/plansync.db "CREATE TABLE bench_rows(x INTEGER, note TEXT)"
     ours=(); base=()
     for r in $(seq 1 $((RUNS * 3))); do
