@@ -113,16 +113,15 @@ if [[ " $CASES " == *" incremental "* ]]; then
     rm -rf "wt$size" && git clone -q "inc$size/repo.git" "wt$size" 2>/dev/null
     git -C "wt$size" checkout -q "$(git -C "inc$size/repo.git" for-each-ref --format='%(refname:short)' refs/heads/replicas | head -1)" 2>/dev/null
     ours=(); base=()
-    for r in $(seq 1 "$RUNS"); do
-      rm -rf run && cp -r "inc$size" run
+    rm -rf run && cp -r "inc$size" run && sync
+    # one change at a time into the same replica, as an office works
+    for r in $(seq 1 $((RUNS * 3))); do
       "$P" -C run progress set p1-t1 2021 --percent "$r" --note "một thay đổi mới $r" >/dev/null
-      sync
       ours+=("$("$B" export run 2>/dev/null | secs)")
       f=$(sqlite3 run/plansync.db "select id from changes order by seq desc limit 1")
       path=$(cd run && git --git-dir=repo.git ls-tree -r --name-only "$(git --git-dir=repo.git for-each-ref --format='%(objectname)' refs/heads/replicas | head -1)" | grep "$f")
       mkdir -p "wt$size/$(dirname "$path")"
       sqlite3 run/plansync.db "select writefile('$W/wt$size/$path', bytes) from changes where id = '$f'" >/dev/null
-      sync
       base+=("$(timeit sh -c "cd '$W/wt$size' && git add -A && git commit -q -m 'one change'")")
     done
     m=$(printf '%s\n' "${ours[@]}" | median)
