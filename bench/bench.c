@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "import")) {
 		ps_sync_result res;
 		memset(&res, 0, sizeof(res));
-		if ((rc = ps_sync_import(r, false, &res, NULL, NULL)))
+		if ((rc = ps_sync_import(r, &res, NULL, NULL)))
 			return die("import");
 		report(t0);
 		fprintf(stderr, "imported %ld\n", res.imported);

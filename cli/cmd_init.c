@@ -26,22 +26,36 @@ int cmd_init(ctx *x, const args *a)
 		return fail_msg(EXIT_USAGE, "init: --office is required (for example --office tx-kinh-mon)");
 	if (!o.user_name)
 		o.user_name = getenv("PLANSYNC_USER");
+	/* --set KEY=VALUE: checked before anything is created */
+	const char *const *sets;
+	size_t nsets = arg_multi(a, c, "set", &sets);
+	char keys[MAX_MULTI][64];
+	for (size_t i = 0; i < nsets; i++) {
+		const char *eq = strchr(sets[i], '=');
+		size_t kl = eq ? (size_t)(eq - sets[i]) : 0;
+		int known = 0;
+		if (eq && kl < sizeof(keys[i])) {
+			memcpy(keys[i], sets[i], kl);
+			keys[i][kl] = '\0';
+			for (const char *const *k = ps_config_keys; *k; k++)
+				known |= !strcmp(*k, keys[i]);
+		}
+		if (!known)
+			return fail_msg(EXIT_USAGE,
+			                "init: --set takes KEY=VALUE with a setting plansync knows, such as "
+			                "ssh.key=/home/me/.ssh/id_ed25519 (see 'plansync config')");
+	}
 	int rc = ps_replica_init(&x->r, a->pos[0], &o);
 	if (rc)
 		return fail(rc);
-	const char *const *sets;
-	size_t nsets = arg_multi(a, c, "set", &sets);
-	for (size_t i = 0; i < nsets; i++) {
-		char key[64];
-		const char *eq = strchr(sets[i], '=');
-		if (!eq || (size_t)(eq - sets[i]) >= sizeof(key))
-			return fail_msg(EXIT_USAGE,
-			                "init: --set takes KEY=VALUE, such as ssh.key=/home/me/.ssh/id_ed25519");
-		memcpy(key, sets[i], (size_t)(eq - sets[i]));
-		key[eq - sets[i]] = '\0';
-		if ((rc = ps_config_set(x->r, key, eq + 1)))
-			return fail(rc);
-	}
+	for (size_t i = 0; i < nsets; i++)
+		if ((rc = ps_config_set(x->r, keys[i], strchr(sets[i], '=') + 1))) {
+			fprintf(stderr,
+			        "plansync: created %s, but %s was not set: %s; set it with 'plansync -C %s config %s "
+			        "VALUE'\n",
+			        a->pos[0], keys[i], ps_error_last(), a->pos[0], keys[i]);
+			return EXIT_INPUT;
+		}
 	ps_sync_result res;
 	int src = 0;
 	if (o.remote)

@@ -291,31 +291,37 @@ int ps_fold_all(ps_store *s, void (*progress)(void *, long, long), void *ctx)
 }
 
 /* State rows for c's fields (c is their newest writer, descending from all). */
-static int fold_fields(ps_store *s, const ps_change *c)
+static int put_field(ps_store *s, const char *record, const cJSON *f, const char *change)
 {
 	sqlite3_stmt *up =
 	    ps_store_stmt(s, "INSERT OR REPLACE INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)");
 	sqlite3_stmt *dc = ps_store_stmt(s, "DELETE FROM conflicts WHERE record = ?1 AND field = ?2");
-	if (!up || !dc)
-		return PS_ERROR;
-	for (const cJSON *f = c->fields->child; f; f = f->next) {
-		char *v = ps_json_compact(f);
-		if (!v)
-			return ps_error_set(PS_ENOMEM, "out of memory");
-		sqlite3_bind_text(up, 1, c->record, -1, SQLITE_STATIC);
-		sqlite3_bind_text(up, 2, f->string, -1, SQLITE_STATIC);
-		sqlite3_bind_text(up, 3, v, -1, SQLITE_STATIC);
-		sqlite3_bind_text(up, 4, c->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(dc, 1, c->record, -1, SQLITE_STATIC);
-		sqlite3_bind_text(dc, 2, f->string, -1, SQLITE_STATIC);
-		int e1 = sqlite3_step(up), e2 = sqlite3_step(dc);
-		sqlite3_reset(up);
-		sqlite3_reset(dc);
+	char *v = ps_json_compact(f);
+	if (!up || !dc || !v) {
 		free(v);
-		if (e1 != SQLITE_DONE || e2 != SQLITE_DONE)
-			return ps_store_error(s, "writing state");
+		return up && dc ? ps_error_set(PS_ENOMEM, "out of memory") : PS_ERROR;
 	}
-	return 0;
+	sqlite3_bind_text(up, 1, record, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 2, f->string, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 3, v, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 4, change, -1, SQLITE_STATIC);
+	sqlite3_bind_text(dc, 1, record, -1, SQLITE_STATIC);
+	sqlite3_bind_text(dc, 2, f->string, -1, SQLITE_STATIC);
+	int e1 = sqlite3_step(up), e2 = sqlite3_step(dc);
+	sqlite3_reset(up);
+	sqlite3_reset(dc);
+	free(v);
+	return e1 == SQLITE_DONE && e2 == SQLITE_DONE ? 0 : ps_store_error(s, "writing state");
+}
+
+/* State rows for c's fields (c is their newest writer, descending from all):
+ * the value wins and no conflict remains. */
+static int fold_fields(ps_store *s, const ps_change *c)
+{
+	int rc = 0;
+	for (const cJSON *f = c->fields->child; f && !rc; f = f->next)
+		rc = put_field(s, c->record, f, c->id);
+	return rc;
 }
 
 /* The record row and its existence after `added` new changes, c the newest. */
@@ -414,30 +420,18 @@ int ps_fold_group_is_linear(ps_store *s, ps_change *const *g, size_t k, bool *li
 
 int ps_fold_group_apply(ps_store *s, ps_change *const *g, size_t k)
 {
-	/* Each field's last writer in the chain wins; one write per field. */
-	cJSON *last = cJSON_CreateObject();
-	if (!last)
+	/* Newest first: the first writer met of each field is the one that wins. */
+	cJSON *done = cJSON_CreateObject();
+	if (!done)
 		return ps_error_set(PS_ENOMEM, "out of memory");
-	for (size_t i = 0; i < k; i++)
-		for (const cJSON *f = g[i]->fields->child; f; f = f->next) {
-			cJSON_DeleteItemFromObjectCaseSensitive(last, f->string);
-			cJSON_AddItemToObject(last, f->string, cJSON_CreateString(g[i]->id)); /* who set it */
-		}
 	int rc = 0;
-	for (const cJSON *w = last->child; w && !rc; w = w->next) {
-		size_t i = k;
-		while (i-- > 0 && strcmp(g[i]->id, w->valuestring))
-			;
-		ps_change one = *g[i];
-		cJSON *only = cJSON_CreateObject();
-		cJSON_AddItemToObject(only, w->string,
-		                      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(g[i]->fields, w->string), 1));
-		one.fields = only;
-		rc = fold_fields(s, &one);
-		cJSON_Delete(only);
-	}
-	cJSON_Delete(last);
-	if (!rc)
-		rc = fold_record_row(s, g[k - 1], (long)k);
-	return rc;
+	for (size_t i = k; i-- > 0 && !rc;)
+		for (const cJSON *f = g[i]->fields->child; f && !rc; f = f->next) {
+			if (cJSON_GetObjectItemCaseSensitive(done, f->string))
+				continue;
+			cJSON_AddNullToObject(done, f->string);
+			rc = put_field(s, g[i]->record, f, g[i]->id);
+		}
+	cJSON_Delete(done);
+	return rc ? rc : fold_record_row(s, g[k - 1], (long)k);
 }

@@ -747,5 +747,5 @@ int ps_rebuild(ps_replica *r, ps_progress_fn progress, void *ctx)
 		return rc;
 	ps_sync_result res;
 	memset(&res, 0, sizeof(res));
-	return ps_sync_import(r, true, &res, progress, ctx);
+	return ps_sync_import(r, &res, progress, ctx); /* branches were cleared: all of them */
 }

@@ -495,11 +495,6 @@ int ps_repo_set_remote(git_repository *repo, const char *url)
 	return 0;
 }
 
-int ps_repo_probe_remote(git_repository *repo, const char *url)
-{
-	return check_local_remote(url);
-}
-
 struct xfer {
 	ps_progress_fn fn;
 	void *ctx;

@@ -602,16 +602,14 @@ static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_
  * name, which is the id): read, decode, check, queue. */
 static int process_entry(imp *m, const char *path, const git_oid *oid)
 {
-	void *ctx = m;
-	ps_store *s = ps_replica_store(m->r);
 	size_t size = 0;
 	git_object_t type;
 	if (git_odb_read_header(&size, &type, m->odb, oid) < 0)
 		return ps_repo_error(PS_ERROR, "reading a fetched object");
 	if (type != GIT_OBJECT_BLOB)
-		return on_bad(ctx, path, "not a file");
+		return on_bad(m, path, "not a file");
 	if (size > PS_CHANGE_MAX_BYTES)
-		return on_bad(ctx, path, "file larger than the 64 KiB limit for a change");
+		return on_bad(m, path, "file larger than the 64 KiB limit for a change");
 	git_odb_object *o = NULL;
 	if (git_odb_read(&o, m->odb, oid) < 0)
 		return ps_repo_error(PS_ERROR, "reading a fetched file");
@@ -622,7 +620,7 @@ static int process_entry(imp *m, const char *path, const git_oid *oid)
 	char reason[600];
 	if (rc) {
 		snprintf(reason, sizeof(reason), "%s", ps_error_last());
-		rc = on_bad(ctx, path, reason);
+		rc = on_bad(m, path, reason);
 		goto out;
 	}
 	char want[PS_CHANGE_PATH_MAX];
@@ -631,19 +629,18 @@ static int process_entry(imp *m, const char *path, const git_oid *oid)
 	ps_record_parse(&rid, c->record);
 	const char *owner = ps_record_owner(&rid, ps_replica_province(m->r));
 	if (strcmp(c->office, m->office) != 0 || strcmp(c->replica, m->replica) != 0) {
-		rc = on_bad(ctx, path, "change written by another office or replica than the branch's");
+		rc = on_bad(m, path, "change written by another office or replica than the branch's");
 	} else if (strcmp(want, path) != 0) {
-		rc = on_bad(ctx, path, "change id does not match its path");
+		rc = on_bad(m, path, "change id does not match its path");
 	} else if (strcmp(owner, c->office) != 0) {
 		snprintf(reason, sizeof(reason), "office %s may not write %s (owner: %s)", c->office, c->record, owner);
-		rc = on_bad(ctx, path, reason);
+		rc = on_bad(m, path, reason);
 	} else if (PS_HLC_MS(c->hlc) > m->max_ms) {
 		rc = hold(m, c, data, len, path);
 	} else {
 		rc = enqueue(m, c, data, len, path);
 		c = NULL;
 	}
-	(void)s;
 out:
 	ps_change_free(c);
 	git_odb_object_free(o);
@@ -950,9 +947,8 @@ static int report_deleted(ps_replica *r, const refent *refs, size_t nrefs, ps_sy
 	return rc;
 }
 
-int ps_sync_import(ps_replica *r, bool full, ps_sync_result *res, ps_progress_fn progress, void *ctx)
+int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx)
 {
-	(void)full;
 	ps_store *s = ps_replica_store(r);
 	int rc = ps_store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS touched(record TEXT PRIMARY KEY)");
 	if (rc)
@@ -1217,7 +1213,7 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 	repo = NULL;
 	/* Import what we have even when the fetch failed: an earlier fetch may
 	 * have brought branches, and held changes may be due. */
-	rc = ps_sync_import(r, false, res, progress, ctx);
+	rc = ps_sync_import(r, res, progress, ctx);
 	if (!rc && net) {
 		rc = net;
 		ps_error_set(net, "%s", pushmsg[0] ? pushmsg : fetchmsg);

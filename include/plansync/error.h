@@ -27,10 +27,6 @@ enum {
 int ps_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The last message set on this thread; never NULL. */
 const char *ps_error_last(void);
-/* The code passed with the last message. */
-int ps_error_code(void);
 void ps_error_clear(void);
-/* Short name of a code: "not found", "not owner", ... */
-const char *ps_error_name(int code);
 
 #endif

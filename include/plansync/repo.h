@@ -48,8 +48,6 @@ int ps_repo_tree_add(git_oid *out, git_repository *repo, ps_objw *w, const git_t
 
 /* Set the "origin" remote to url (created or updated). */
 int ps_repo_set_remote(git_repository *repo, const char *url);
-/* Check that url answers as a Git repository (ls-remote). */
-int ps_repo_probe_remote(git_repository *repo, const char *url);
 /* Fetch all replica branches into the tracking refs. */
 int ps_repo_fetch(git_repository *repo, ps_progress_fn progress, void *ctx);
 /* Push refname to the same name on origin; PS_EREJECTED when the server

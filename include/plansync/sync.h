@@ -31,8 +31,8 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 cJSON *ps_sync_result_json(const ps_sync_result *res, int rc);
 /* Export only (no network). */
 int ps_sync_export(ps_replica *r, long *exported);
-/* Import every branch whose head moved, from the local tracking refs
- * (no network). full ignores the last imported heads (rebuild). */
-int ps_sync_import(ps_replica *r, bool full, ps_sync_result *res, ps_progress_fn progress, void *ctx);
+/* Import every branch whose head moved since it was last imported, from the
+ * local tracking refs (no network). */
+int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx);
 
 #endif

@@ -58,7 +58,9 @@ git init -q worktree
 expect_fail 3 "not a bare repository" "$P" init x4 --office binh-giang --remote "$T/worktree"
 expect_fail 3 "not a Git repository" "$P" init x5 --office binh-giang --remote "$T/plain"
 expect_fail 3 "not a bare repository" "$P" -C km config remote "$T/worktree"
-for d in x1 x2 x3 x4 x5; do
+expect_fail 2 "KEY=VALUE" "$P" init x6 --office binh-giang --set colour=red
+expect_fail 2 "KEY=VALUE" "$P" init x7 --office binh-giang --set ssh.key
+for d in x1 x2 x3 x4 x5 x6 x7; do
   [ ! -e "$d/plansync.db" ] && [ ! -e "$d/repo.git" ] && ok "nothing left of failed init $d" || bad "failed init left $d behind"
 done
 "$P" init x3 --office binh-giang --remote "$T/remote.git" >/dev/null && ok "init works after a failed one" || bad "retry of init failed"
