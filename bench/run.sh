@@ -21,6 +21,10 @@ cd "$W"
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid
 out="$here/bench/results.tsv"
 [ "${BENCH_APPEND:-0}" = 1 ] || printf 'case\tsize\tplansync_s\tbaseline_s\tratio\ttarget\tmet\tnote\n' > "$out"
+# A replica copied to time a step again from the same start: a snapshot
+# restored on purpose, so the copy keeps its identity (plansync would
+# otherwise continue it under a new replica id, as it does for cp -a).
+copy_replica() { cp -r "$1" "$2" && sqlite3 "$2/plansync.db" "DELETE FROM meta WHERE key = 'instance'"; }
 say() { printf '\n== %s\n' "$*" >&2; }
 now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -52,7 +56,7 @@ if [[ " $CASES " == *" bulk "* || " $CASES " == *" import "* ]]; then
   say "generating $N changes"
   fresh_replica big binh-giang
   gen big "$N"
-  cp -r big big.pristine
+  copy_replica big big.pristine
 fi
 
 if [[ " $CASES " == *" bulk "* ]]; then
@@ -60,7 +64,7 @@ if [[ " $CASES " == *" bulk "* ]]; then
   "$B" fi-stream big fi.stream
   ours=(); base=()
   for r in $(seq 1 "$RUNS"); do
-    rm -rf run && cp -r big.pristine run && sync   # write-back of the copy is not the export's cost
+    rm -rf run && copy_replica big.pristine run && sync   # write-back of the copy is not the export's cost
     ours+=("$("$B" export run 2>/dev/null | secs)")
     rm -rf fi.git && git init -q --bare fi.git
     base+=("$(timeit git -C fi.git fast-import --quiet < fi.stream)")
@@ -68,12 +72,12 @@ if [[ " $CASES " == *" bulk "* ]]; then
   git -C run/repo.git fsck --no-progress >/dev/null 2>&1 || { echo "bench: fsck failed after the bulk export" >&2; exit 1; }
   row bulk_export "$N" "$(printf '%s\n' "${ours[@]}" | median)" "$(printf '%s\n' "${base[@]}" | median)" le 0.5 "pack stored uncompressed"
   # keep an exported copy for the import case
-  rm -rf big.exported && cp -r run big.exported
+  rm -rf big.exported && copy_replica run big.exported
 fi
 
 if [[ " $CASES " == *" import "* ]]; then
   say "import: an empty replica importing a fetched branch of $N changes vs sqlite3 .import of the same rows"
-  [ -d big.exported ] || { rm -rf big.exported && cp -r big.pristine big.exported && "$B" export big.exported >/dev/null 2>&1; }
+  [ -d big.exported ] || { rm -rf big.exported && copy_replica big.pristine big.exported && "$B" export big.exported >/dev/null 2>&1; }
   git init -q --bare imp.remote.git
   git -C big.exported/repo.git push -q "$W/imp.remote.git" 'refs/heads/replicas/*:refs/heads/replicas/*'
   "$P" init imp --office nam-sach --replica bench >/dev/null
@@ -82,7 +86,7 @@ if [[ " $CASES " == *" import "* ]]; then
   "$B" csv big.exported rows.csv
   ours=(); base=(); mem=()
   for r in $(seq 1 "$RUNS"); do
-    rm -rf run && cp -r imp run && sync
+    rm -rf run && copy_replica imp run && sync
     o=$("$B" import run 2>/dev/null)
     ours+=("$(echo "$o" | secs)"); mem+=("$(echo "$o" | rss)")
     rm -f base.db
@@ -113,7 +117,7 @@ if [[ " $CASES " == *" incremental "* ]]; then
     rm -rf "wt$size" && git clone -q "inc$size/repo.git" "wt$size" 2>/dev/null
     git -C "wt$size" checkout -q "$(git -C "inc$size/repo.git" for-each-ref --format='%(refname:short)' refs/heads/replicas | head -1)" 2>/dev/null
     ours=(); base=()
-    rm -rf run && cp -r "inc$size" run && sync
+    rm -rf run && copy_replica "inc$size" run && sync
     # one change at a time into the same replica, as an office works
     for r in $(seq 1 $((RUNS * 3))); do
       "$P" -C run progress set p1-t1 2021 --percent "$r" --note "một thay đổi mới $r" >/dev/null
@@ -140,7 +144,7 @@ fi
 if [[ " $CASES " == *" cli "* ]]; then
   for size in 1000 100000; do
     say "CLI write: plansync progress set on a replica of $size changes vs a sqlite3 process inserting one row"
-    rm -rf run && cp -r "inc$size" run && sync
+    rm -rf run && copy_replica "inc$size" run && sync
     sqlite3 run/plansync.db "CREATE TABLE bench_rows(x INTEGER, note TEXT)"
     ours=(); base=()
     for r in $(seq 1 $((RUNS * 3))); do

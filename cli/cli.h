@@ -17,6 +17,8 @@ enum {
 	EXIT_NOTOWNER = 4, /* the office may not write that */
 	EXIT_OFFLINE = 5,  /* local work done; the remote was not reached */
 	EXIT_CONFLICT = 6, /* conflicts need a person */
+	EXIT_REJECTED = 7, /* local work done; the remote refused the push */
+	EXIT_REPAIR = 8,   /* the replica needs repair: see plansync check */
 };
 
 typedef struct opt_spec {
@@ -110,12 +112,14 @@ DECL(cmd_sync);
 DECL(cmd_status);
 DECL(cmd_dump);
 DECL(cmd_rebuild);
+DECL(cmd_remote_seed);
 DECL(cmd_problems);
 #undef DECL
 
 extern const opt_spec opts_init[], opts_config[], opts_plan_import[], opts_plan_show[], opts_plan_tasks[],
     opts_plan_targets[], opts_progress_set[], opts_progress_show[], opts_progress_import[], opts_log[],
-    opts_conflicts[], opts_resolve[], opts_sync[], opts_status[], opts_dump[], opts_rebuild[], opts_problems[];
+    opts_conflicts[], opts_resolve[], opts_sync[], opts_status[], opts_dump[], opts_rebuild[], opts_problems[],
+    opts_remote_seed[];
 
 /* Read a whole file ("-" for stdin); free(). */
 int read_file(const char *path, char **data, size_t *len);

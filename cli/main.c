@@ -52,6 +52,11 @@ static const cmd commands[] = {
      opts_problems, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
     {"dump", cmd_dump, "The whole state as canonical JSON (stable bytes: compare replicas, keep backups).", NULL,
      opts_dump, 0, 0, CMD_REPLICA, NULL},
+    {"remote seed", cmd_remote_seed, "Fill a new, empty shared repository with every branch this replica holds.", "URL",
+     opts_remote_seed, 1, 1, CMD_REPLICA | CMD_JSON,
+     "For when the shared repository was lost: create an empty one ('git init --bare PATH'),\nseed it from the "
+     "replica that synced last, then on every replica run\n'plansync config remote URL'. Nothing is lost or counted "
+     "twice; run it again from\nother replicas to add what only they hold."},
     {"rebuild", cmd_rebuild, "Recompute the state from the change log and the Git repository.", NULL, opts_rebuild, 0,
      0, CMD_REPLICA | CMD_JSON, NULL},
 };

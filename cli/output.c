@@ -22,8 +22,14 @@ int fail(int rc)
 		return EXIT_NOTOWNER;
 	case PS_EOFFLINE:
 		return EXIT_OFFLINE;
-	case PS_EREJECTED:
+	case PS_EAUTH:
 		return EXIT_OFFLINE;
+	case PS_EREJECTED:
+		return EXIT_REJECTED;
+	case PS_ENOREMOTE:
+		return EXIT_USAGE;
+	case PS_EREPAIR:
+		return EXIT_REPAIR;
 	case PS_ECONFLICT:
 		return EXIT_CONFLICT;
 	case PS_EEXISTS:

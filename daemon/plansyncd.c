@@ -345,7 +345,11 @@ int main(int argc, char **argv)
 				char when[32];
 				ps_hlc_time(PS_HLC_MAKE(ps_now_ms(), 0), when);
 				ps_log(PS_LOG_WARN, "%s since %s UTC: %s",
-				       rc == PS_EOFFLINE ? "remote unreachable" : "sync failing", when, res.message);
+				       rc == PS_EOFFLINE    ? "remote unreachable"
+				       : rc == PS_EREJECTED ? "the remote refuses this replica's pushes"
+				       : rc == PS_EAUTH     ? "the remote refuses this replica's key or password"
+				                            : "sync failing",
+				       when, res.message);
 			} else {
 				ps_log(PS_LOG_DEBUG, "still failing (%u): %s", failures, res.message);
 			}

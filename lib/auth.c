@@ -113,7 +113,7 @@ static int known_hosts_check(const git_cert_hostkey *hk, const char *fp)
 	if (!(hk->type & GIT_CERT_SSH_RAW) || (unsigned)hk->raw_type >= sizeof(types) / sizeof(types[0]) ||
 	    !hk->raw_type)
 		return refuse(
-		    PS_EREJECTED,
+		    PS_EAUTH,
 		    "cannot verify the host key of %s (unknown key type); pin it: plansync config ssh.fingerprint %s",
 		    conn.host, fp);
 	LIBSSH2_SESSION *s = libssh2_session_init();
@@ -132,12 +132,12 @@ static int known_hosts_check(const git_cert_hostkey *hk, const char *fp)
 		return 0;
 	if (r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH)
 		return refuse(
-		    PS_EREJECTED,
+		    PS_EAUTH,
 		    "the host key of %s has CHANGED (now %s): this may be an attack. If the server's key was really "
 		    "replaced, "
 		    "remove its old line from %s and trust the new key with 'plansync config ssh.fingerprint %s'",
 		    conn.host, fp, path, fp);
-	return refuse(PS_EREJECTED,
+	return refuse(PS_EAUTH,
 	              "unknown host key for %s: %s. Check the fingerprint with the server's administrator, then "
 	              "trust it with 'plansync config ssh.fingerprint %s' (or add the host to known_hosts)",
 	              conn.host, fp, fp);
@@ -147,22 +147,22 @@ static int on_certificate(git_cert *cert, int valid, const char *host, void *pay
 {
 	(void)payload;
 	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
-		return valid ? 0
-		             : refuse(PS_EREJECTED,
-		                      "the TLS certificate of %s is not valid for it; refusing to connect%s%s", host,
-		                      "", "");
+		return valid
+		           ? 0
+		           : refuse(PS_EAUTH, "the TLS certificate of %s is not valid for it; refusing to connect%s%s",
+		                    host, "", "");
 	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
 	if (host && host[0])
 		copy(conn.host, sizeof(conn.host), host);
 	if (!(hk->type & GIT_CERT_SSH_SHA256))
-		return refuse(PS_EREJECTED, "no SHA-256 host key fingerprint for %s; refusing to connect%s%s",
-		              conn.host, "", "");
+		return refuse(PS_EAUTH, "no SHA-256 host key fingerprint for %s; refusing to connect%s%s", conn.host,
+		              "", "");
 	char fp[64];
 	ps_auth_fingerprint(fp, hk->hash_sha256);
 	if (cfg.fingerprint[0]) {
 		if (!strcmp(cfg.fingerprint, fp))
 			return 0;
-		return refuse(PS_EREJECTED,
+		return refuse(PS_EAUTH,
 		              "the host key of %s is %s, not the pinned %s: refusing to connect (if the server's key "
 		              "was really replaced, pin the new one with 'plansync config ssh.fingerprint')",
 		              conn.host, fp, cfg.fingerprint);
@@ -204,7 +204,7 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 	(void)url;
 	if (++conn.attempts > 2)
 		return refuse(
-		    PS_EREJECTED, "authentication refused by %s: %s%s", conn.host,
+		    PS_EAUTH, "authentication refused by %s: %s%s", conn.host,
 		    allowed & GIT_CREDENTIAL_SSH_KEY
 		        ? "check the key (plansync config ssh.key) and the server's authorized_keys"
 		        : "check the username and password (PLANSYNC_HTTP_USERNAME/PASSWORD or http.credential_helper)",
@@ -224,7 +224,7 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 		}
 		if (getenv("SSH_AUTH_SOCK"))
 			return git_credential_ssh_key_from_agent(out, user);
-		return refuse(PS_EREJECTED,
+		return refuse(PS_EAUTH,
 		              "no SSH key for %s: set one with 'plansync config ssh.key ~/.ssh/id_ed25519' or start "
 		              "ssh-agent%s%s",
 		              conn.host, "", "");
@@ -239,12 +239,12 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 			memset(hp, 0, sizeof(hp));
 			return rc;
 		}
-		return refuse(PS_EREJECTED,
+		return refuse(PS_EAUTH,
 		              "%s asks for a username and password: set PLANSYNC_HTTP_USERNAME and "
 		              "PLANSYNC_HTTP_PASSWORD, or 'plansync config http.credential_helper COMMAND'%s%s",
 		              conn.host, "", "");
 	}
-	return refuse(PS_EREJECTED, "%s asks for a kind of credential plansync does not offer%s%s", conn.host, "", "");
+	return refuse(PS_EAUTH, "%s asks for a kind of credential plansync does not offer%s%s", conn.host, "", "");
 }
 
 void ps_auth_callbacks(git_remote_callbacks *cb, const char *url)

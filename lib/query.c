@@ -723,16 +723,18 @@ static void fold_progress(void *ctx, long done, long total)
 		fn(pc[1], "records recomputed", done, total);
 }
 
+/* Derived state is recomputed from the stored changes, which are never
+ * deleted: a change whose branch has disappeared from the remote, or that
+ * only this replica still holds, stays. Then every fetched branch is read
+ * again from its root, so a change missing here is added (known ones are
+ * skipped by id). */
 int ps_rebuild(ps_replica *r, ps_progress_fn progress, void *ctx)
 {
 	ps_store *s = ps_replica_store(r);
 	int rc = ps_store_begin(s);
 	if (rc)
 		return rc;
-	rc = ps_store_exec(s, "DELETE FROM changes WHERE local = 0;"
-	                      "DELETE FROM edges WHERE child NOT IN (SELECT id FROM changes);"
-	                      "DELETE FROM state; DELETE FROM conflicts; DELETE FROM records;"
-	                      "DELETE FROM branches; DELETE FROM held;");
+	rc = ps_store_exec(s, "DELETE FROM state; DELETE FROM conflicts; DELETE FROM records; DELETE FROM branches;");
 	if (!rc)
 		rc = ps_store_rebuild_heads(s);
 	if (!rc) {
@@ -747,5 +749,5 @@ int ps_rebuild(ps_replica *r, ps_progress_fn progress, void *ctx)
 		return rc;
 	ps_sync_result res;
 	memset(&res, 0, sizeof(res));
-	return ps_sync_import(r, &res, progress, ctx); /* branches were cleared: all of them */
+	return ps_sync_import(r, &res, progress, ctx);
 }

@@ -14,6 +14,7 @@
 #include "plansync/replica.h"
 #include "plansync/error.h"
 #include "plansync/fold.h"
+#include "plansync/identity.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
 #include "plansync/repo.h"
@@ -97,6 +98,15 @@ static int load(ps_replica *r)
 	return r->author ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
 }
 
+int ps_replica_reload(ps_replica *r)
+{
+	free(r->office);
+	free(r->id);
+	free(r->province);
+	r->office = r->id = r->province = NULL;
+	return load(r);
+}
+
 int ps_replica_open(ps_replica **out, const char *dir)
 {
 	*out = NULL;
@@ -122,6 +132,8 @@ int ps_replica_open(ps_replica **out, const char *dir)
 		rc = ps_store_open(&r->store, db, false);
 		if (!rc)
 			rc = load(r);
+		if (!rc)
+			rc = ps_identity_check(r);
 	}
 	free(db);
 	if (rc) {
@@ -132,7 +144,7 @@ int ps_replica_open(ps_replica **out, const char *dir)
 	return 0;
 }
 
-static int random_suffix(char out[7])
+int ps_replica_random_suffix(char out[7])
 {
 	unsigned char b[3];
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
@@ -186,7 +198,7 @@ int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
 		snprintf(rid, sizeof(rid), "%s-%s", o->office, o->replica);
 	else {
 		char sfx[7];
-		int rc = random_suffix(sfx);
+		int rc = ps_replica_random_suffix(sfx);
 		if (rc)
 			return rc;
 		snprintf(rid, sizeof(rid), "%s-%s", o->office, sfx);

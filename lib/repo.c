@@ -19,6 +19,7 @@
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "sha1.h"
+#include "pathremote.h"
 #include <zlib.h>
 
 #define FETCH_SPEC "+refs/heads/replicas/*:refs/remotes/origin/replicas/*"
@@ -450,15 +451,24 @@ int ps_repo_tree_add(git_oid *out, git_repository *repo, ps_objw *w, const git_t
 	return tree_add_rec(out, repo, w, base, adds, n, 0);
 }
 
-/* For a local remote, make sure it is a bare repository before we rely on it. */
-static int check_local_remote(const char *url)
+bool ps_repo_url_path(const char *url, char *out, size_t n)
 {
 	const char *path = url;
 	if (strncmp(url, "file://", 7) == 0)
 		path = url + 7;
 	else if (strstr(url, "://") || (strchr(url, ':') && !strchr(url, '/')) ||
 	         (strchr(url, ':') && strchr(url, ':') < strchr(url, '/')))
-		return 0; /* network URL or scp-style: checked when used */
+		return false; /* network URL or scp-style */
+	snprintf(out, n, "%s", path);
+	return true;
+}
+
+/* For a local remote, make sure it is a bare repository before we rely on it. */
+static int check_local_remote(const char *url)
+{
+	char path[4096];
+	if (!ps_repo_url_path(url, path, sizeof(path)))
+		return 0; /* checked when used */
 	struct stat sb;
 	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return ps_error_set(PS_ENOTFOUND, "remote %s does not exist; create it with 'git init --bare %s'", url,
@@ -526,9 +536,8 @@ static int net_error(const char *what, int gitrc, const char *url)
 	for (size_t n = strlen(m); n && m[n - 1] == ' '; n--)
 		m[n - 1] = '\0';
 	if (gitrc == GIT_EAUTH || strstr(m, "authentication") || strstr(m, "Authentication") || strstr(m, "401"))
-		return ps_error_set(PS_EREJECTED,
-		                    "%s: authentication refused by %s (%s); check the key or the credentials", what,
-		                    url, m);
+		return ps_error_set(PS_EAUTH, "%s: authentication refused by %s (%s); check the key or the credentials",
+		                    what, url, m);
 	if (strstr(m, "does not appear to be a git repository") || strstr(m, "not found") || strstr(m, "404") ||
 	    strstr(m, "No such file") || strstr(m, "could not find repository"))
 		return ps_error_set(PS_ENOTFOUND,
@@ -568,12 +577,18 @@ static int origin(git_repository *repo, git_remote **out)
 	return 0;
 }
 
-int ps_repo_fetch(git_repository *repo, ps_progress_fn progress, void *ctx)
+/* Failures of the network itself, by libgit2's error class: these say
+ * nothing about any one branch. */
+static int network_class(void)
 {
-	git_remote *remote = NULL;
-	int orc = origin(repo, &remote);
-	if (orc)
-		return orc;
+	const git_error *e = git_error_last();
+	int k = e ? e->klass : GIT_ERROR_NONE;
+	return k == GIT_ERROR_NET || k == GIT_ERROR_SSH || k == GIT_ERROR_HTTP || k == GIT_ERROR_SSL ||
+	       k == GIT_ERROR_CALLBACK || k == GIT_ERROR_OS || ps_auth_failure();
+}
+
+static int fetch_specs(git_remote *remote, char **spec, size_t n, ps_progress_fn progress, void *ctx, bool prune)
+{
 	struct xfer x = {progress, ctx};
 	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
 	fo.callbacks.transfer_progress = on_transfer;
@@ -581,12 +596,134 @@ int ps_repo_fetch(git_repository *repo, ps_progress_fn progress, void *ctx)
 	ps_auth_callbacks(&fo.callbacks, git_remote_url(remote));
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	fo.update_fetchhead = 0;
-	fo.prune = GIT_FETCH_PRUNE; /* a deleted branch disappears here; import reports it */
+	fo.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_NO_PRUNE;
+	git_strarray specs = {spec, n};
+	git_error_clear();
+	return git_remote_fetch(remote, &specs, &fo, "plansync: fetch");
+}
+
+/* Every commit in ref that before (may be NULL) lacks parses. */
+static bool commits_parse(git_repository *repo, const char *ref, const git_oid *before)
+{
+	git_revwalk *w = NULL;
+	git_oid id;
+	bool ok = git_revwalk_new(&w, repo) == 0 && git_revwalk_push_ref(w, ref) == 0 &&
+	          (!before || git_revwalk_hide(w, before) == 0);
+	int e = 0;
+	while (ok && (e = git_revwalk_next(&id, w)) == 0) {
+		git_commit *c = NULL;
+		ok = git_commit_lookup(&c, repo, &id) == 0;
+		git_commit_free(c);
+	}
+	ok = ok && e == GIT_ITEROVER;
+	git_revwalk_free(w);
+	return ok;
+}
+
+/* The combined fetch failed for a reason that is not the network: fetch
+ * branch by branch so that the bad one is isolated and the rest arrive. */
+static int fetch_each(git_remote *remote, git_repository *repo, ps_refbad_fn bad, void *badctx, ps_progress_fn progress,
+                      void *ctx)
+{
+	git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
+	ps_auth_callbacks(&cb, git_remote_url(remote));
+	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL) < 0)
+		return net_error("fetch failed", -1, git_remote_url(remote));
+	const git_remote_head **heads = NULL;
+	size_t nh = 0;
+	if (git_remote_ls(&heads, &nh, remote) < 0) {
+		git_remote_disconnect(remote);
+		return net_error("fetch failed", -1, git_remote_url(remote));
+	}
+	char **names = calloc(nh ? nh : 1, sizeof(char *));
+	git_oid *ids = calloc(nh ? nh : 1, sizeof(git_oid));
+	size_t n = 0;
+	int rc = names && ids ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nh && !rc; i++)
+		if (strncmp(heads[i]->name, PS_OWN_REF_PREFIX, strlen(PS_OWN_REF_PREFIX)) == 0) {
+			if (!(names[n] = strdup(heads[i]->name)))
+				rc = ps_error_set(PS_ENOMEM, "out of memory");
+			else
+				ids[n++] = heads[i]->oid;
+		}
+	git_remote_disconnect(remote);
+	for (size_t i = 0; i < n && !rc; i++) {
+		char spec[700];
+		snprintf(spec, sizeof(spec), "+%s:" PS_TRACK_REF_PREFIX "%s", names[i],
+		         names[i] + strlen(PS_OWN_REF_PREFIX));
+		char *sp[] = {spec}, track[700];
+		snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s", names[i] + strlen(PS_OWN_REF_PREFIX));
+		git_oid before;
+		int had = git_reference_name_to_id(&before, repo, track) == 0;
+		int g = fetch_specs(remote, sp, 1, progress, ctx, false);
+		if (g == 0 && !commits_parse(repo, track, had ? &before : NULL)) {
+			/* fetched, but its new commits cannot be parsed: no ref here may
+			 * name them, or every later fetch's negotiation fails */
+			git_reference *gr = NULL;
+			if (had)
+				git_reference_create(&gr, repo, track, &before, 1,
+				                     "plansync: unparseable commits refused");
+			else if (git_reference_lookup(&gr, repo, track) == 0)
+				git_reference_delete(gr);
+			git_reference_free(gr);
+			g = -1;
+		}
+		if (g < 0) {
+			if (network_class()) {
+				rc = net_error("fetch failed", -1, git_remote_url(remote));
+				break;
+			}
+			char hex[GIT_OID_HEXSZ + 1], why[600];
+			git_oid_tostr(hex, sizeof(hex), &ids[i]);
+			snprintf(why, sizeof(why), "%s",
+			         git_error_last() ? git_error_last()->message : "unknown error");
+			if (bad)
+				rc = bad(badctx, names[i] + strlen("refs/heads/"), hex, why);
+		}
+	}
+	/* prune what the remote no longer lists */
+	git_reference_iterator *it = NULL;
+	if (!rc && git_reference_iterator_glob_new(&it, repo, PS_TRACK_REF_PREFIX "*") == 0) {
+		git_reference *ref;
+		while (git_reference_next(&ref, it) == 0) {
+			const char *rest = git_reference_name(ref) + strlen(PS_TRACK_REF_PREFIX);
+			size_t i;
+			for (i = 0; i < n && strcmp(names[i] + strlen(PS_OWN_REF_PREFIX), rest); i++)
+				;
+			if (i == n)
+				git_reference_delete(ref);
+			git_reference_free(ref);
+		}
+		git_reference_iterator_free(it);
+	}
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+	free(ids);
+	return rc;
+}
+
+int ps_repo_fetch(git_repository *repo, ps_refbad_fn bad, void *badctx, ps_progress_fn progress, void *ctx)
+{
+	git_remote *remote = NULL;
+	int rc = origin(repo, &remote);
+	if (rc)
+		return rc;
+	char path[4096];
+	if (ps_repo_url_path(git_remote_url(remote), path, sizeof(path))) {
+		rc = ps_pathremote_fetch(repo, path, bad, badctx, cancel_flag, progress, ctx);
+		git_remote_free(remote);
+		return rc;
+	}
 	char *spec[] = {FETCH_SPEC};
-	git_strarray specs = {spec, 1};
-	int rc = 0, g;
-	if ((g = git_remote_fetch(remote, &specs, &fo, "plansync: fetch")) < 0)
+	int g = fetch_specs(remote, spec, 1, progress, ctx, true); /* a deleted branch disappears; import reports it */
+	if (g < 0 && !cancelled() && !network_class()) {
+		ps_log(PS_LOG_WARN, "fetch failed (%s); fetching branch by branch",
+		       git_error_last() ? git_error_last()->message : "unknown error");
+		rc = fetch_each(remote, repo, bad, badctx, progress, ctx);
+	} else if (g < 0) {
 		rc = net_error("fetch failed", g, git_remote_url(remote));
+	}
 	git_remote_free(remote);
 	return rc;
 }
@@ -617,6 +754,12 @@ int ps_repo_push(git_repository *repo, const char *refname)
 	int orc = origin(repo, &remote);
 	if (orc)
 		return orc;
+	char path[4096];
+	if (ps_repo_url_path(git_remote_url(remote), path, sizeof(path))) {
+		orc = ps_pathremote_push(repo, path, refname, refname, cancel_flag);
+		git_remote_free(remote);
+		return orc;
+	}
 	char spec[512];
 	snprintf(spec, sizeof(spec), "%s:%s", refname, refname);
 	char *sp[] = {spec};
@@ -630,9 +773,11 @@ int ps_repo_push(git_repository *repo, const char *refname)
 	int rc = 0, g;
 	if ((g = git_remote_push(remote, &specs, &po)) < 0) {
 		const git_error *e = git_error_last();
-		if (!ps_auth_failure() && e && e->message &&
-		    (strstr(e->message, "non-fast-forward") || strstr(e->message, "rejected") ||
-		     strstr(e->message, "hook declined")))
+		if (!ps_auth_failure() &&
+		    (g == GIT_ENONFASTFORWARD ||
+		     (e && e->message &&
+		      (strstr(e->message, "non-fast-forward") || strstr(e->message, "non-fastforward") ||
+		       strstr(e->message, "rejected") || strstr(e->message, "hook declined")))))
 			rc = ps_error_set(PS_EREJECTED, "the remote refused the push (%s); changes stay queued",
 			                  e->message);
 		else
@@ -697,7 +842,7 @@ static int diff_rec(struct diffctx *d, const git_tree *old, const git_tree *nw, 
 				rc = d->bad(d->ctx, path, "a file was replaced by a directory");
 			} else if (git_tree_lookup(&nt, d->repo, git_tree_entry_id(e)) < 0 ||
 			           (o && git_tree_lookup(&ot, d->repo, git_tree_entry_id(o)) < 0)) {
-				rc = ps_repo_error(PS_ERROR, "reading a fetched tree");
+				rc = ps_repo_error(PS_EINVALID, "reading a fetched tree");
 			} else {
 				rc = diff_rec(d, ot, nt, path, sub);
 			}
@@ -738,4 +883,55 @@ int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree
 	struct diffctx d = {repo, fn, bad, ctx, 0};
 	char path[1100] = "";
 	return diff_rec(&d, old, new_tree, path, 0);
+}
+
+int ps_repo_push_to(git_repository *repo, const char *url, const char *const *src, const char *const *dst, size_t n,
+                    ps_refbad_fn bad, void *badctx)
+{
+	char path[4096];
+	int rc = check_local_remote(url);
+	if (rc)
+		return rc;
+	if (ps_repo_url_path(url, path, sizeof(path))) {
+		for (size_t i = 0; i < n && !rc; i++) {
+			int e = ps_pathremote_push(repo, path, src[i], dst[i], cancel_flag);
+			if (e == PS_EREJECTED && bad)
+				rc = bad(badctx, dst[i] + strlen("refs/heads/"), "", ps_error_last());
+			else
+				rc = e;
+		}
+		return rc;
+	}
+	git_remote *remote = NULL;
+	if (git_remote_create_anonymous(&remote, repo, url) < 0)
+		return ps_repo_error(PS_EINVALID, "cannot use that remote URL");
+	char **specs = calloc(n ? n : 1, sizeof(char *));
+	for (size_t i = 0; specs && i < n; i++) {
+		size_t l = strlen(src[i]) + strlen(dst[i]) + 2;
+		if ((specs[i] = malloc(l)))
+			snprintf(specs[i], l, "%s:%s", src[i], dst[i]);
+		else
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	if (!specs)
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	struct push_status st = {"", 0};
+	if (!rc) {
+		git_strarray sa = {specs, n};
+		git_push_options po = GIT_PUSH_OPTIONS_INIT;
+		po.callbacks.push_update_reference = on_push_ref;
+		po.callbacks.push_transfer_progress = on_push_progress;
+		ps_auth_callbacks(&po.callbacks, url);
+		po.callbacks.payload = &st;
+		int g = git_remote_push(remote, &sa, &po);
+		if (g < 0)
+			rc = net_error("push failed", g, url);
+		else if (st.rejected)
+			rc = ps_error_set(PS_EREJECTED, "the remote refused the push (%s)", st.msg);
+	}
+	for (size_t i = 0; specs && i < n; i++)
+		free(specs[i]);
+	free(specs);
+	git_remote_free(remote);
+	return rc;
 }

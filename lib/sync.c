@@ -21,6 +21,7 @@
 #include "plansync/auth.h"
 #include "plansync/fault.h"
 #include "plansync/fold.h"
+#include "plansync/identity.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
 #include "plansync/repo.h"
@@ -560,7 +561,8 @@ static int cmp_entry(const void *a, const void *b)
 static int process_entries(imp *m)
 {
 	int rc = 0;
-	qsort(m->ent, m->nent, sizeof(struct entry), cmp_entry);
+	if (m->nent)
+		qsort(m->ent, m->nent, sizeof(struct entry), cmp_entry);
 	for (size_t i = 0; i < m->nent && !rc; i++) {
 		snprintf(m->commit, sizeof(m->commit), "%s", m->ent[i].commit);
 		rc = process_entry(m, m->ent[i].path, &m->ent[i].oid);
@@ -605,14 +607,16 @@ static int process_entry(imp *m, const char *path, const git_oid *oid)
 	size_t size = 0;
 	git_object_t type;
 	if (git_odb_read_header(&size, &type, m->odb, oid) < 0)
-		return ps_repo_error(PS_ERROR, "reading a fetched object");
+		return on_bad(
+		    m, path,
+		    "file larger than the 64 KiB limit for a change (not fetched), or missing from the remote");
 	if (type != GIT_OBJECT_BLOB)
 		return on_bad(m, path, "not a file");
 	if (size > PS_CHANGE_MAX_BYTES)
 		return on_bad(m, path, "file larger than the 64 KiB limit for a change");
 	git_odb_object *o = NULL;
 	if (git_odb_read(&o, m->odb, oid) < 0)
-		return ps_repo_error(PS_ERROR, "reading a fetched file");
+		return on_bad(m, path, "file cannot be read from the fetched objects");
 	const char *data = git_odb_object_data(o);
 	size_t len = git_odb_object_size(o);
 	ps_change *c = NULL;
@@ -628,8 +632,10 @@ static int process_entry(imp *m, const char *path, const git_oid *oid)
 	ps_record_id rid;
 	ps_record_parse(&rid, c->record);
 	const char *owner = ps_record_owner(&rid, ps_replica_province(m->r));
-	if (strcmp(c->office, m->office) != 0 || strcmp(c->replica, m->replica) != 0) {
-		rc = on_bad(m, path, "change written by another office or replica than the branch's");
+	/* A branch may carry changes of another replica of its office: a
+	 * replica that continued under a new id sends its history again. */
+	if (strcmp(c->office, m->office) != 0) {
+		rc = on_bad(m, path, "change written by another office than the branch's");
 	} else if (strcmp(want, path) != 0) {
 		rc = on_bad(m, path, "change id does not match its path");
 	} else if (strcmp(owner, c->office) != 0) {
@@ -661,7 +667,8 @@ static int flush(imp *m)
 {
 	ps_store *s = ps_replica_store(m->r);
 	int rc = 0;
-	qsort(m->batch, m->nbatch, sizeof(struct pend), cmp_pend);
+	if (m->nbatch)
+		qsort(m->batch, m->nbatch, sizeof(struct pend), cmp_pend);
 	ps_change **g = malloc((m->nbatch + 1) * sizeof(ps_change *));
 	if (!g)
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
@@ -804,19 +811,33 @@ static int import_branch(imp *m, const char *ref, const git_oid *tip)
 	if ((rc = ps_store_begin(s)))
 		return rc;
 	if (has_last && git_graph_descendant_of(m->repo, tip, &last) != 1) {
+		if (git_graph_descendant_of(m->repo, &last, tip) == 1) {
+			/* The branch went back (a shared repository seeded from an older
+			 * copy): nothing new, and what we have stays. */
+			ps_store_rollback(s);
+			return 0;
+		}
+		/* Rewritten: said once per new tip, and the new commits are read
+		 * like any others, so every replica ends with the same set whether
+		 * or not it saw the old history. Files that change a known id are
+		 * refused one by one below. */
 		char reason[200];
 		char lh[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(lh, sizeof(lh), &last);
 		snprintf(reason, sizeof(reason),
-		         "history rewritten: the branch no longer contains %s; keeping the last good state", lh);
-		rc = add_problem(s, m->branch, m->commit, "", reason, m->res);
-		return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+		         "history rewritten: the branch no longer contains %s; its new commits are read, changes "
+		         "already here are kept",
+		         lh);
+		if ((rc = add_problem(s, m->branch, m->commit, "", reason, m->res))) {
+			ps_store_rollback(s);
+			return rc;
+		}
 	}
 	git_revwalk *walk = NULL;
 	if (git_revwalk_new(&walk, m->repo) < 0 ||
 	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 || git_revwalk_push(walk, tip) < 0 ||
 	    (has_last && git_revwalk_hide(walk, &last) < 0)) {
-		rc = ps_repo_error(PS_ERROR, "walking a fetched branch");
+		rc = ps_repo_error(PS_EINVALID, "walking the branch");
 		goto out;
 	}
 	git_oid oid;
@@ -826,13 +847,15 @@ static int import_branch(imp *m, const char *ref, const git_oid *tip)
 		git_tree *t = NULL, *pt = NULL;
 		git_oid_tostr(m->commit, sizeof(m->commit), &oid);
 		if (git_commit_lookup(&c, m->repo, &oid) < 0 || git_commit_tree(&t, c) < 0) {
-			rc = ps_repo_error(PS_ERROR, "reading a fetched commit");
+			char what[80];
+			snprintf(what, sizeof(what), "commit %s cannot be read", m->commit);
+			rc = ps_repo_error(PS_EINVALID, what);
 		} else if (git_commit_parentcount(c) > 1) {
 			rc = add_problem(s, m->branch, m->commit, "",
 			                 "merge commit: a replica branch is a straight line; skipped", m->res);
 		} else if (git_commit_parentcount(c) == 1 &&
 		           (git_commit_parent(&pc, c, 0) < 0 || git_commit_tree(&pt, pc) < 0)) {
-			rc = ps_repo_error(PS_ERROR, "reading a fetched commit's parent");
+			rc = ps_repo_error(PS_EINVALID, "reading a commit's parent");
 		} else {
 			rc = ps_repo_diff_added(m->repo, pt, t, on_added, on_bad, m);
 		}
@@ -891,24 +914,47 @@ typedef struct refent {
 	git_oid oid;
 } refent;
 
-static int delivered(ps_replica *r, const git_oid *tip, ps_sync_result *res)
+/* A fetched branch whose new commits cannot be read: its tracking ref goes
+ * back to the last head imported (or away), so no ref here names a commit
+ * libgit2 cannot parse (its fetch negotiation walks every ref and would
+ * fail for every branch). The next fetch brings the tip again. */
+static void forget_bad_tip(imp *m, const char *ref)
 {
-	ps_store *s = ps_replica_store(r);
-	char hex[GIT_OID_HEXSZ + 1];
-	git_oid_tostr(hex, sizeof(hex), tip);
+	ps_store *s = ps_replica_store(m->r);
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT head FROM branches WHERE ref = ?1");
+	git_oid last;
+	int has_last = 0;
+	if (st) {
+		sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			has_last = git_oid_fromstr(&last, (const char *)sqlite3_column_text(st, 0)) == 0;
+		sqlite3_reset(st);
+	}
+	git_reference *gr = NULL;
+	if (has_last)
+		git_reference_create(&gr, m->repo, ref, &last, 1, "plansync: back to the last good head");
+	else if (git_reference_lookup(&gr, m->repo, ref) == 0)
+		git_reference_delete(gr);
+	git_reference_free(gr);
+}
+
+/* The export batch whose commit is hex, or 0 when it is not one of ours. */
+static long long export_batch(ps_store *s, const char *hex)
+{
 	sqlite3_stmt *st = ps_store_stmt(s, "SELECT batch FROM exports WHERE commit_id = ?1");
 	if (!st)
-		return PS_ERROR;
+		return -1;
 	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	long long batch = -1;
+	long long batch = 0;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		batch = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	if (batch < 0)
-		return add_problem(s, "own branch", hex, "",
-		                   "the remote holds a commit of this replica that plansync.db does not know (the same "
-		                   "replica id used twice?)",
-		                   res);
+	return batch;
+}
+
+static int delivered(ps_replica *r, long long batch)
+{
+	ps_store *s = ps_replica_store(r);
 	long long cur;
 	int rc = ps_store_meta_get_int(s, "delivered_batch", &cur, 0);
 	if (rc || batch <= cur)
@@ -917,6 +963,260 @@ static int delivered(ps_replica *r, const git_oid *tip, ps_sync_result *res)
 		return rc;
 	rc = ps_store_meta_set_int(s, "delivered_batch", batch);
 	return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+}
+
+/* Adopt the remote's history of our branch as our own: a replica created
+ * again with the id of one whose database was lost. Its changes are
+ * imported, the branch continues from the remote's tip, and local changes
+ * not on it yet are exported on top by the next export. */
+static int adopt(imp *m, const char *ref, const git_oid *tip)
+{
+	ps_replica *r = m->r;
+	ps_store *s = ps_replica_store(r);
+	int rc = import_branch(m, ref, tip);
+	if (rc)
+		return rc;
+	char own[300], hex[GIT_OID_HEXSZ + 1];
+	own_ref(r, own, sizeof(own));
+	git_oid_tostr(hex, sizeof(hex), tip);
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	if (git_commit_lookup(&c, m->repo, tip) < 0 || git_commit_tree(&t, c) < 0) {
+		git_commit_free(c);
+		return ps_repo_error(PS_EINVALID, "reading this replica's branch");
+	}
+	if ((rc = ps_store_begin(s)))
+		goto out;
+	/* Local changes the branch holds already are not ours to send again. */
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT seq, id FROM changes WHERE local = 1");
+	sqlite3_stmt *up = ps_store_stmt(s, "UPDATE changes SET local = 0 WHERE seq = ?1");
+	if (!st || !up) {
+		rc = PS_ERROR;
+		goto rollback;
+	}
+	int e;
+	while ((e = sqlite3_step(st)) == SQLITE_ROW) {
+		char path[PS_CHANGE_PATH_MAX];
+		ps_change_path(path, ps_replica_office(r), (const char *)sqlite3_column_text(st, 1));
+		git_tree_entry *te = NULL;
+		if (git_tree_entry_bypath(&te, t, path) == 0) {
+			sqlite3_bind_int64(up, 1, sqlite3_column_int64(st, 0));
+			int u = sqlite3_step(up);
+			sqlite3_reset(up);
+			if (u != SQLITE_DONE) {
+				git_tree_entry_free(te);
+				break;
+			}
+		}
+		git_tree_entry_free(te);
+	}
+	sqlite3_reset(st);
+	if (e != SQLITE_DONE) {
+		rc = ps_store_error(s, "adopting this replica's branch");
+		goto rollback;
+	}
+	st = ps_store_stmt(s, "INSERT INTO exports(batch, commit_id, changes, maxseq, at) VALUES (1, ?1, 0, 0, ?2)");
+	if ((rc = ps_store_exec(s, "DELETE FROM exports")) || !st) {
+		rc = rc ? rc : PS_ERROR;
+		goto rollback;
+	}
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(ps_now_ms() / 1000));
+	e = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (e != SQLITE_DONE || (rc = ps_store_meta_set_int(s, "delivered_batch", 1))) {
+		rc = rc ? rc : ps_store_error(s, "adopting this replica's branch");
+		goto rollback;
+	}
+	/* SQLite first, then the ref: a kill between them is finished by the
+	 * next export's recovery (the last export names this commit). */
+	if ((rc = ps_store_commit(s)))
+		goto out;
+	git_reference *nr = NULL;
+	if (git_reference_create(&nr, m->repo, own, tip, 1, "plansync: adopt the remote's history") < 0)
+		rc = ps_repo_error(PS_ERROR, "moving the replica's branch");
+	git_reference_free(nr);
+	ps_log(PS_LOG_WARN,
+	       "the shared repository already had this replica's branch (re-created replica?): its history is "
+	       "adopted and this replica continues from it");
+	if (m->res)
+		m->res->identity = 1;
+	goto out;
+rollback:
+	ps_store_rollback(s);
+out:
+	git_tree_free(t);
+	git_commit_free(c);
+	return rc;
+}
+
+/* After a fork: our own changes whose file on the old branch now holds
+ * other bytes (someone rewrote it there). Where such a change still counts
+ * (it is a head of its record), it is written again under the new id with
+ * its heads as base, so our version supersedes the altered one on every
+ * replica, whichever of the two it saw; the original stays here, unsent. */
+static int reissue_altered(imp *m, const git_oid *tip)
+{
+	ps_replica *r = m->r;
+	ps_store *s = ps_replica_store(r);
+	git_commit *cm = NULL;
+	git_tree *t = NULL;
+	long long *seqs = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	if (git_commit_lookup(&cm, m->repo, tip) < 0 || git_commit_tree(&t, cm) < 0) {
+		git_commit_free(cm);
+		return 0; /* unreadable: the import reports it */
+	}
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT seq, id, bytes FROM changes WHERE local = 1");
+	if (!st) {
+		rc = PS_ERROR;
+		goto out;
+	}
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		char path[PS_CHANGE_PATH_MAX];
+		ps_change_path(path, ps_replica_office(r), (const char *)sqlite3_column_text(st, 1));
+		git_tree_entry *te = NULL;
+		git_oid mine;
+		if (git_tree_entry_bypath(&te, t, path) == 0 &&
+		    git_odb_hash(&mine, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+		                 GIT_OBJECT_BLOB) == 0 &&
+		    !git_oid_equal(&mine, git_tree_entry_id(te))) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				long long *ns = realloc(seqs, cap * sizeof(*ns));
+				if (!ns)
+					rc = ps_error_set(PS_ENOMEM, "out of memory");
+				else
+					seqs = ns;
+			}
+			if (!rc)
+				seqs[n++] = sqlite3_column_int64(st, 0);
+		}
+		git_tree_entry_free(te);
+	}
+	sqlite3_reset(st);
+	if (rc || !n)
+		goto out;
+	if ((rc = ps_store_begin(s)))
+		goto out;
+	for (size_t i = 0; i < n && !rc; i++) {
+		ps_change *c = NULL, *nc = NULL;
+		char **heads = NULL, *bytes = NULL;
+		size_t nheads = 0, len = 0;
+		ps_hlc hlc;
+		st = ps_store_stmt(s, "SELECT bytes FROM changes WHERE seq = ?1");
+		if (!st) {
+			rc = PS_ERROR;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, seqs[i]);
+		if (sqlite3_step(st) != SQLITE_ROW ||
+		    ps_change_decode(&c, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0))) {
+			sqlite3_reset(st);
+			rc = ps_store_error(s, "reading a change to send again");
+			break;
+		}
+		sqlite3_reset(st);
+		int is_head = 0;
+		if (!(rc = ps_store_heads(s, c->record, &heads, &nheads)))
+			for (size_t k = 0; k < nheads; k++)
+				is_head |= !strcmp(heads[k], c->id);
+		sqlite3_stmt *up = rc ? NULL : ps_store_stmt(s, "UPDATE changes SET local = 0 WHERE seq = ?1");
+		if (!rc && !up)
+			rc = PS_ERROR;
+		if (!rc) {
+			sqlite3_bind_int64(up, 1, seqs[i]);
+			if (sqlite3_step(up) != SQLITE_DONE)
+				rc = ps_store_error(s, "marking a change");
+			sqlite3_reset(up);
+		}
+		if (!rc && is_head && !(rc = ps_store_hlc_tick(s, &hlc)) &&
+		    !(rc = ps_change_new(&nc, c->office, ps_replica_id(r), c->author, hlc, c->record, c->op,
+		                         (const char *const *)heads, nheads, cJSON_Duplicate(c->fields, 1),
+		                         c->reason)) &&
+		    !(rc = ps_change_encode(&bytes, &len, nc))) {
+			char summary[400];
+			snprintf(summary, sizeof(summary),
+			         "%s: %s sent again (its file was altered in the shared repository)", c->office,
+			         c->record);
+			rc = ps_fold_insert(s, nc, bytes, len, true, summary, false, NULL);
+			if (!rc)
+				ps_log(PS_LOG_WARN, "change %s was altered in the shared repository; sent again as %s",
+				       c->id, nc->id);
+		}
+		free(bytes);
+		ps_strv_free(heads, nheads);
+		ps_change_free(nc);
+		ps_change_free(c);
+	}
+	rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+out:
+	free(seqs);
+	git_tree_free(t);
+	git_commit_free(cm);
+	return rc;
+}
+
+/* Our own branch as the remote has it. Ours (a commit we exported): note
+ * what is delivered. Not ours: if nothing of ours was ever delivered and
+ * the remote's history does not build on ours, we are that replica created
+ * again, and adopt it; otherwise someone else writes our branch (a copy of
+ * this replica, or a stray push) and we continue as a new replica id, and
+ * read the old branch like any other. */
+static int own_branch(imp *m, const char *ref, const git_oid *tip, const char *office, const char *replica)
+{
+	ps_replica *r = m->r;
+	ps_store *s = ps_replica_store(r);
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), tip);
+	long long batch = export_batch(s, hex);
+	if (batch < 0)
+		return PS_ERROR;
+	if (batch > 0)
+		return delivered(r, batch);
+	long long dl = 0;
+	int rc = ps_store_meta_get_int(s, "delivered_batch", &dl, 0);
+	if (rc)
+		return rc;
+	int builds_on_ours = 0;
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT commit_id FROM exports ORDER BY batch DESC LIMIT 1");
+	if (!st)
+		return PS_ERROR;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		git_oid last;
+		if (git_oid_fromstr(&last, (const char *)sqlite3_column_text(st, 0)) == 0)
+			builds_on_ours = git_graph_descendant_of(m->repo, tip, &last) == 1;
+	}
+	sqlite3_reset(st);
+	char bname[300];
+	snprintf(bname, sizeof(bname), "replicas/%s/%s", office, replica);
+	m->branch = bname;
+	m->office = office;
+	m->replica = replica;
+	if (dl == 0 && !builds_on_ours) {
+		rc = adopt(m, ref, tip);
+	} else {
+		if ((rc = ps_identity_fork(r, "the shared repository's branch of this replica holds commits this "
+		                              "replica did not write (a copy of this replica on another machine, or "
+		                              "someone else pushed to it)")))
+			return rc;
+		if (m->res)
+			m->res->identity = 2;
+		if (!(rc = reissue_altered(m, tip)))
+			rc = import_branch(m, ref, tip);
+	}
+	if (rc == PS_EINVALID) {
+		char reason[700];
+		snprintf(reason, sizeof(reason), "branch cannot be imported: %s; its last good state is kept",
+		         ps_error_last());
+		forget_bad_tip(m, ref);
+		if (!(rc = ps_store_begin(s))) {
+			rc = add_problem(s, bname, hex, "", reason, m->res);
+			rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+		}
+	}
+	return rc;
 }
 
 /* Branches imported before that the remote no longer has (the fetch
@@ -1009,7 +1309,7 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 			snprintf(replica, sizeof(replica), "%s", slash + 1);
 		}
 		if (strcmp(name, ownname) == 0) {
-			rc = delivered(r, &refs[i].oid, res);
+			rc = own_branch(&m, name, &refs[i].oid, office, replica);
 			continue;
 		}
 		char bname[300];
@@ -1029,6 +1329,22 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 		m.office = office;
 		m.replica = replica;
 		rc = import_branch(&m, name, &refs[i].oid);
+		if (rc == PS_EINVALID) {
+			char why[600];
+			snprintf(why, sizeof(why), "%s", ps_error_last());
+			forget_bad_tip(&m, name);
+			ps_error_set(PS_EINVALID, "%s", why);
+			/* This branch's content is bad: quarantined at its tip, the
+			 * others go on; a new tip is tried again. */
+			char hex[GIT_OID_HEXSZ + 1], reason[700];
+			git_oid_tostr(hex, sizeof(hex), &refs[i].oid);
+			snprintf(reason, sizeof(reason), "branch cannot be imported: %s; its last good state is kept",
+			         ps_error_last());
+			if (!(rc = ps_store_begin(s))) {
+				rc = add_problem(s, bname, hex, "", reason, res);
+				rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+			}
+		}
 	}
 	if (!rc)
 		rc = report_deleted(r, refs, nrefs, res);
@@ -1158,38 +1474,41 @@ static void finish(ps_replica *r, ps_sync_result *res, int rc)
 	}
 }
 
-int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx)
+/* A remote branch that could not be fetched: quarantined at that tip. */
+static int on_fetch_bad(void *ctx, const char *branch, const char *hex, const char *reason)
 {
-	memset(res, 0, sizeof(*res));
-	int lock = lock_sync(r);
-	if (lock < 0) {
-		snprintf(res->message, sizeof(res->message), "%s", ps_error_last());
-		return lock;
+	void **pc = ctx;
+	ps_replica *r = pc[0];
+	ps_store *s = ps_replica_store(r);
+	char why[800];
+	snprintf(why, sizeof(why), "branch could not be fetched: %s; the other branches go on", reason);
+	int rc = ps_store_begin(s);
+	if (!rc) {
+		rc = add_problem(s, branch, hex, "", why, pc[1]);
+		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 	}
-	int net = 0;
+	return rc;
+}
+
+/* Export, push, fetch, import. Returns the push's error when it failed
+ * (the fetch and import still ran), else the fetch's. */
+static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx)
+{
 	git_repository *repo = NULL;
-	int rc = clean_stale_locks(r);
-	if (!rc)
-		rc = ps_sync_export(r, &res->exported);
+	long exported = 0;
+	int rc = ps_sync_export(r, &exported);
+	res->exported += exported;
 	if (rc)
-		goto done;
+		return rc;
 	if ((rc = open_repo(r, &repo)))
-		goto done;
-	git_remote *remote = NULL;
-	if (git_remote_lookup(&remote, repo, "origin") < 0) {
-		rc = ps_error_set(
-		    PS_ENOTFOUND,
-		    "no remote is set; run 'plansync config remote PATH-OR-URL' (changes stay local until then)");
-		goto done;
-	}
-	git_remote_free(remote);
-	load_auth(r);
+		return rc;
 	char ref[300], track[300];
 	own_ref(r, ref, sizeof(ref));
 	snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
 	git_oid mine, theirs;
 	int has_mine = ref_oid(repo, ref, &mine) == 0;
 	int has_theirs = ref_oid(repo, track, &theirs) == 0;
+	int net = 0;
 	if (has_mine && (!has_theirs || !git_oid_equal(&mine, &theirs))) {
 		ps_fault_point("push:before");
 		net = ps_repo_push(repo, ref);
@@ -1201,7 +1520,8 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 	char pushmsg[600] = "";
 	if (net)
 		snprintf(pushmsg, sizeof(pushmsg), "%s", ps_error_last());
-	int f = ps_repo_fetch(repo, progress, ctx);
+	void *bc[2] = {r, res};
+	int f = ps_repo_fetch(repo, on_fetch_bad, bc, progress, ctx);
 	ps_fault_point("fetch:after");
 	res->fetched = f ? f : 1;
 	char fetchmsg[600] = "";
@@ -1210,13 +1530,48 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 	if (f && !net)
 		net = f;
 	git_repository_free(repo);
-	repo = NULL;
 	/* Import what we have even when the fetch failed: an earlier fetch may
 	 * have brought branches, and held changes may be due. */
 	rc = ps_sync_import(r, res, progress, ctx);
 	if (!rc && net) {
 		rc = net;
 		ps_error_set(net, "%s", pushmsg[0] ? pushmsg : fetchmsg);
+	}
+	return rc;
+}
+
+int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx)
+{
+	memset(res, 0, sizeof(*res));
+	int lock = lock_sync(r);
+	if (lock < 0) {
+		snprintf(res->message, sizeof(res->message), "%s", ps_error_last());
+		return lock;
+	}
+	git_repository *repo = NULL;
+	int rc = clean_stale_locks(r);
+	if (rc)
+		goto done;
+	if ((rc = open_repo(r, &repo)))
+		goto done;
+	git_remote *remote = NULL;
+	if (git_remote_lookup(&remote, repo, "origin") < 0) {
+		rc = ps_error_set(PS_ENOREMOTE,
+		                  "no remote is set; run 'plansync -C %s config remote PATH-OR-URL' "
+		                  "(changes stay here until then)",
+		                  ps_replica_dir(r));
+		goto done;
+	}
+	git_remote_free(remote);
+	git_repository_free(repo);
+	repo = NULL;
+	load_auth(r);
+	rc = cycle(r, res, progress, ctx);
+	/* The replica took up its branch's history or a new id: send what is
+	 * now ours at once rather than a cycle later. */
+	if (res->identity && (rc == 0 || rc == PS_EREJECTED)) {
+		res->identity = 0;
+		rc = cycle(r, res, progress, ctx);
 	}
 done:
 	git_repository_free(repo);
@@ -1236,6 +1591,103 @@ done:
 	finish(r, res, rc);
 	if (rc)
 		snprintf(res->message, sizeof(res->message), "%s", ps_error_last());
+	close(lock);
+	return rc;
+}
+
+static int on_seed_refused(void *ctx, const char *branch, const char *hex, const char *reason)
+{
+	long *refused = ctx;
+	(*refused)++;
+	ps_log(PS_LOG_WARN, "%s not seeded: %s", branch, reason);
+	return 0;
+}
+
+int ps_sync_seed(ps_replica *r, const char *url, long *pushed, long *refused)
+{
+	*pushed = *refused = 0;
+	int lock = lock_sync(r);
+	if (lock < 0)
+		return lock;
+	git_repository *repo = NULL;
+	char **src = NULL, **dst = NULL;
+	size_t n = 0, cap = 0;
+	long exported = 0;
+	int rc = ps_sync_export(r, &exported);
+	if (rc || (rc = open_repo(r, &repo)))
+		goto out;
+	git_reference_iterator *it = NULL;
+	if (git_reference_iterator_glob_new(&it, repo, "refs/*/replicas/*") < 0) {
+		rc = ps_repo_error(PS_ERROR, "listing branches");
+		goto out;
+	}
+	git_reference *ref;
+	while (!rc && git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref);
+		const char *rest = NULL;
+		if (!strncmp(name, PS_OWN_REF_PREFIX, strlen(PS_OWN_REF_PREFIX)))
+			rest = name + strlen(PS_OWN_REF_PREFIX);
+		else if (!strncmp(name, PS_TRACK_REF_PREFIX, strlen(PS_TRACK_REF_PREFIX)))
+			rest = name + strlen(PS_TRACK_REF_PREFIX);
+		if (rest && git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 32;
+				char **ns = realloc(src, cap * sizeof(char *)),
+				     **nd = ns ? realloc(dst, cap * sizeof(char *)) : NULL;
+				if (ns)
+					src = ns;
+				if (nd)
+					dst = nd;
+				if (!ns || !nd)
+					rc = ps_error_set(PS_ENOMEM, "out of memory");
+			}
+			size_t l = strlen(PS_OWN_REF_PREFIX) + strlen(rest) + 1;
+			if (!rc && (src[n] = strdup(name)) && (dst[n] = malloc(l))) {
+				snprintf(dst[n], l, PS_OWN_REF_PREFIX "%s", rest);
+				n++;
+			} else if (!rc) {
+				free(src[n]);
+				rc = ps_error_set(PS_ENOMEM, "out of memory");
+			}
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	if (rc)
+		goto out;
+	/* Our own branch and its tracking ref name the same branch: send ours. */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		for (j = 0; j < k && strcmp(dst[j], dst[i]); j++)
+			;
+		if (j < k) {
+			if (!strncmp(src[i], PS_OWN_REF_PREFIX, strlen(PS_OWN_REF_PREFIX))) {
+				free(src[j]);
+				src[j] = src[i];
+			} else {
+				free(src[i]);
+			}
+			free(dst[i]);
+			continue;
+		}
+		src[k] = src[i];
+		dst[k++] = dst[i];
+	}
+	n = k;
+	load_auth(r);
+	rc =
+	    ps_repo_push_to(repo, url, (const char *const *)src, (const char *const *)dst, n, on_seed_refused, refused);
+	if (!rc)
+		*pushed = (long)n - *refused;
+out:
+	for (size_t i = 0; i < n; i++) {
+		free(src[i]);
+		free(dst[i]);
+	}
+	free(src);
+	free(dst);
+	git_repository_free(repo);
 	close(lock);
 	return rc;
 }

@@ -20,6 +20,9 @@ enum {
 	PS_EEXISTS = -8,   /* already there */
 	PS_EREJECTED = -9, /* the remote refused a push */
 	PS_ENOMEM = -10,
+	PS_ENOREMOTE = -11, /* no remote is configured */
+	PS_EREPAIR = -12,   /* the replica needs a person to repair it (plansync check) */
+	PS_EAUTH = -13,     /* the remote refused our key, password or its host key is not trusted */
 };
 
 /* Set the message (printf-style) and return code, so callers can write

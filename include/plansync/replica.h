@@ -23,6 +23,10 @@ typedef struct ps_init_opts {
 int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o);
 int ps_replica_open(ps_replica **out, const char *dir);
 void ps_replica_free(ps_replica *r);
+/* Re-read office, replica id and province from the store (after a fork). */
+int ps_replica_reload(ps_replica *r);
+/* Six random lowercase hex digits for a new replica id. */
+int ps_replica_random_suffix(char out[7]);
 
 ps_store *ps_replica_store(ps_replica *r);
 const char *ps_replica_dir(const ps_replica *r);

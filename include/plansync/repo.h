@@ -48,11 +48,24 @@ int ps_repo_tree_add(git_oid *out, git_repository *repo, ps_objw *w, const git_t
 
 /* Set the "origin" remote to url (created or updated). */
 int ps_repo_set_remote(git_repository *repo, const char *url);
-/* Fetch all replica branches into the tracking refs. */
-int ps_repo_fetch(git_repository *repo, ps_progress_fn progress, void *ctx);
+/* A remote branch (replicas/<office>/<replica>) at commit hex that could
+ * not be fetched, for the reason given. Return <0 to stop. */
+typedef int (*ps_refbad_fn)(void *ctx, const char *branch, const char *hex, const char *reason);
+/* Fetch all replica branches (refs/heads/replicas/... and nothing else) into the tracking refs.
+ * A branch that cannot be fetched goes to bad and the others go on. */
+int ps_repo_fetch(git_repository *repo, ps_refbad_fn bad, void *badctx, ps_progress_fn progress, void *ctx);
+/* The directory of a remote given as a path or file:// URL into out;
+ * false for a network URL. */
+bool ps_repo_url_path(const char *url, char *out, size_t n);
 /* Push refname to the same name on origin; PS_EREJECTED when the server
  * refused it, PS_EOFFLINE when it could not be reached. */
 int ps_repo_push(git_repository *repo, const char *refname);
+
+/* Push src[i] to dst[i] on the repository at url (not origin): seeding a
+ * new shared repository. Path remotes: a branch that holds commits we do
+ * not descend from goes to bad and the others go on. */
+int ps_repo_push_to(git_repository *repo, const char *url, const char *const *src, const char *const *dst, size_t n,
+                    ps_refbad_fn bad, void *badctx);
 
 /* Callback for each file a commit adds relative to its parent. path is
  * relative to the root; mode the tree entry's. Return <0 to stop. */

@@ -18,6 +18,7 @@ typedef struct ps_sync_result {
 	long problems;     /* files or branches quarantined */
 	long held;         /* changes held back: clock in the future */
 	long delivered;    /* own changes seen on the remote */
+	int identity;      /* 1: adopted our branch's history (re-created); 2: continued as a new id */
 	char message[512]; /* the result in words */
 } ps_sync_result;
 
@@ -34,5 +35,12 @@ int ps_sync_export(ps_replica *r, long *exported);
 /* Import every branch whose head moved since it was last imported, from the
  * local tracking refs (no network). */
 int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx);
+/* Seed the repository at url (a new, empty shared repository after the old
+ * one was lost) with every replica branch this replica holds: its own
+ * (local changes exported first) and every branch it fetched. *pushed
+ * counts the branches sent; a branch the target already has with other
+ * commits is left there and reported in *refused. Does not change the
+ * replica's remote. */
+int ps_sync_seed(ps_replica *r, const char *url, long *pushed, long *refused);
 
 #endif

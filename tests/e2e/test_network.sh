@@ -61,10 +61,37 @@ ssh-agent -k >/dev/null 2>&1; unset SSH_AUTH_SOCK SSH_AGENT_PID
 printf '#!/bin/sh\necho "quota exceeded" >&2\nexit 1\n' > remote.git/hooks/pre-receive
 chmod +x remote.git/hooks/pre-receive
 "$P" -C bg progress set p2-t7 2022 --status delayed >/dev/null
-expect_fail 5 "refused the push" "$P" -C bg sync
+expect_fail 7 "refused the push" "$P" -C bg sync
 [ "$("$P" -C bg status --json | json_num not_delivered)" -ge 1 ] && ok "rejected change stays queued (not delivered)" || bad "rejected change counted as delivered"
 rm remote.git/hooks/pre-receive
 "$P" -C bg sync >/dev/null && [ "$("$P" -C bg status --json | json_num not_delivered)" = 0 ] && ok "delivered after the hook is gone" || bad "not delivered after retry"
+
+# one malformed commit under refs/tags, refs/heads/main and a replica
+# branch: over ssh every other branch still imports and a new replica
+# gets the plan; the bad branch is quarantined
+tree=$(git --git-dir=remote.git hash-object -w -t tree --stdin </dev/null)
+badc=$(printf 'tree %s\ncommitter x <x> 0 +0000\n\nno author\n' "$tree" | git --git-dir=remote.git hash-object -w -t commit --literally --stdin)
+git --git-dir=remote.git update-ref refs/tags/v1 "$badc"
+git --git-dir=remote.git update-ref refs/heads/main "$badc"
+git --git-dir=remote.git update-ref refs/heads/replicas/nam-sach/nam-sach-x "$badc"
+"$P" init ns --office nam-sach --remote "$URL" --set ssh.key="$T/userkey" --set ssh.known_hosts="$T/known_hosts" >/dev/null 2>&1 \
+  && ok "init over ssh beside a malformed commit" || bad "init beside a malformed commit: $("$P" -C ns sync 2>&1)"
+"$P" -C tinh sync >/dev/null 2>&1 || true
+[ "$("$P" -C ns dump)" = "$("$P" -C tinh dump)" ] && ok "new replica has everything over ssh" || bad "new replica lacks data"
+"$P" -C ns problems --json | grep -q 'nam-sach-x' && ok "malformed branch quarantined over ssh" || bad "malformed branch not reported"
+git --git-dir=remote.git update-ref -d refs/tags/v1
+git --git-dir=remote.git update-ref -d refs/heads/main
+git --git-dir=remote.git update-ref -d refs/heads/replicas/nam-sach/nam-sach-x
+# someone else pushes to bg's branch: bg continues under a new id, nothing lost
+bgid=$("$P" -C bg status --json | sed -n 's/.*"replica": "\([^"]*\)".*/\1/p' | head -1)
+git clone -q remote.git stray 2>/dev/null
+git -C stray checkout -q "replicas/binh-giang/$bgid"
+echo x > stray/x.txt && git -C stray add x.txt && git -C stray commit -qm stray
+git -C stray push -q origin "HEAD:refs/heads/replicas/binh-giang/$bgid" 2>/dev/null
+"$P" -C bg progress set p2-t7 2023 --status at_risk --note after-stray >/dev/null
+"$P" -C bg sync >/dev/null 2>&1 && ok "sync over ssh after a stray push to our branch" || bad "sync after stray push: $("$P" -C bg sync 2>&1)"
+"$P" -C tinh sync >/dev/null 2>&1 || true
+"$P" -C tinh dump | grep after-stray >/dev/null && ok "write after the stray push reached the province" || bad "after-stray not delivered"
 
 # wrong key, unreachable host, missing repository
 "$P" -C bg config ssh.key "$T/otherkey"

@@ -1,0 +1,545 @@
+/* pathremote.c - fetch and push for a remote that is a directory: a bare
+ * repository on this disk, a network share or a USB stick.
+ *
+ * Why not libgit2's local transport: it parses the object every ref of the
+ * remote points at, so one malformed commit under refs/tags stops every
+ * fetch; and its push moves the ref with no compare-and-swap and, when
+ * killed, leaves a lock file in the shared repository that refuses every
+ * later push of that branch.
+ *
+ * Here objects are copied by our own walk. Only refs/heads/replicas/... of the
+ * remote are read. A branch's new commits and trees are parsed in the
+ * source (libgit2 validates them); objects the destination already has end
+ * the walk, so the cost is what is new. A blob's size comes from its header
+ * before it is read: blobs over the change cap are not copied (the import
+ * quarantines the file that names one). Objects are written children first
+ * (loose) or as one pack, and a ref moves only after its objects are
+ * durable; a branch whose objects cannot be read or parsed is reported to
+ * the caller and left where it was, and every other branch goes on.
+ *
+ * Push: our own lock on our own branch in the remote is cleared (we hold
+ * the replica's sync lock and only this replica writes its branch), objects
+ * are copied the same way, and the ref moves by compare-and-swap from the
+ * value we checked descends into ours. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "pathremote.h"
+#include "plansync/change.h"
+#include "plansync/error.h"
+#include "plansync/log.h"
+
+#define MAX_TREE_BYTES   (8u << 20)
+#define MAX_COMMIT_BYTES (1u << 20)
+#define MAX_TREE_DEPTH   16
+#define BULK_OBJECTS     256
+
+/* ---- a set of object ids, open addressing ------------------------------ */
+
+enum { ABSENT = 0, TENTATIVE = 1, DONE = 2 };
+
+typedef struct oidset {
+	git_oid *ids;
+	unsigned char *st;
+	size_t cap, n;
+} oidset;
+
+/* Slots are keyed by id; an all-zero id marks a free slot (no object has
+ * it). A forgotten id keeps its slot with state ABSENT, so probe chains
+ * stay intact; rehashing drops it. */
+static size_t slot(const oidset *s, const git_oid *id)
+{
+	size_t h;
+	memcpy(&h, id->id, sizeof(h));
+	size_t i = h & (s->cap - 1);
+	while (!git_oid_is_zero(&s->ids[i]) && !git_oid_equal(&s->ids[i], id))
+		i = (i + 1) & (s->cap - 1);
+	return i;
+}
+
+static int oidset_get(const oidset *s, const git_oid *id)
+{
+	if (!s->cap)
+		return ABSENT;
+	size_t i = slot(s, id);
+	return git_oid_is_zero(&s->ids[i]) ? ABSENT : s->st[i];
+}
+
+static int oidset_put(oidset *s, const git_oid *id, int state)
+{
+	if ((s->n + 1) * 2 > s->cap) {
+		oidset ns = {NULL, NULL, s->cap ? s->cap * 2 : 1024, 0};
+		ns.ids = calloc(ns.cap, sizeof(git_oid));
+		ns.st = calloc(ns.cap, 1);
+		if (!ns.ids || !ns.st) {
+			free(ns.ids);
+			free(ns.st);
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		}
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->st[i] != ABSENT) {
+				size_t j = slot(&ns, &s->ids[i]);
+				ns.ids[j] = s->ids[i];
+				ns.st[j] = s->st[i];
+				ns.n++;
+			}
+		free(s->ids);
+		free(s->st);
+		*s = ns;
+	}
+	size_t i = slot(s, id);
+	if (git_oid_is_zero(&s->ids[i])) {
+		s->ids[i] = *id;
+		s->n++;
+	}
+	s->st[i] = (unsigned char)state;
+	return 0;
+}
+
+static void oidset_free(oidset *s)
+{
+	free(s->ids);
+	free(s->st);
+}
+
+/* ---- collecting what to copy ------------------------------------------- */
+
+typedef struct obj {
+	git_oid id;
+	git_object_t type;
+} obj;
+
+typedef struct copier {
+	git_repository *src, *dst;
+	git_odb *sodb, *dodb;
+	oidset seen; /* TENTATIVE: listed for the branch being walked; DONE: listed for a good one */
+	obj *list;
+	size_t n, cap;
+	bool cap_blobs; /* leave out blobs over the change cap (fetch) */
+	char why[512];  /* the reason a branch failed */
+	volatile sig_atomic_t *cancel;
+} copier;
+
+static int have(copier *c, const git_oid *id)
+{
+	int st = oidset_get(&c->seen, id);
+	return st != ABSENT || git_odb_exists(c->dodb, id);
+}
+
+static int list_add(copier *c, const git_oid *id, git_object_t type)
+{
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 1024;
+		obj *nl = realloc(c->list, nc * sizeof(*nl));
+		if (!nl)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		c->list = nl;
+		c->cap = nc;
+	}
+	c->list[c->n].id = *id;
+	c->list[c->n].type = type;
+	c->n++;
+	return oidset_put(&c->seen, id, TENTATIVE);
+}
+
+/* A branch's content is bad: remember why, return PS_EINVALID. */
+static int bad(copier *c, const git_oid *id, const char *what)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), id);
+	const git_error *e = git_error_last();
+	snprintf(c->why, sizeof(c->why), "%s %s%s%s", what, hex, e && e->message ? ": " : "",
+	         e && e->message ? e->message : "");
+	return PS_EINVALID;
+}
+
+static int collect_tree(copier *c, const git_oid *id, int depth)
+{
+	if (have(c, id))
+		return 0;
+	if (depth > MAX_TREE_DEPTH)
+		return bad(c, id, "directories nested too deeply at tree");
+	size_t size;
+	git_object_t type;
+	git_error_clear();
+	if (git_odb_read_header(&size, &type, c->sodb, id) < 0)
+		return bad(c, id, "cannot read tree");
+	if (type != GIT_OBJECT_TREE || size > MAX_TREE_BYTES)
+		return bad(c, id, type != GIT_OBJECT_TREE ? "not a tree:" : "tree larger than 8 MiB:");
+	git_tree *t = NULL;
+	if (git_tree_lookup(&t, c->src, id) < 0)
+		return bad(c, id, "cannot parse tree");
+	int rc = 0;
+	size_t n = git_tree_entrycount(t);
+	for (size_t i = 0; i < n && !rc; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+		const git_oid *eid = git_tree_entry_id(e);
+		git_filemode_t mode = git_tree_entry_filemode(e);
+		if (mode == GIT_FILEMODE_TREE) {
+			rc = collect_tree(c, eid, depth + 1);
+		} else if (mode == GIT_FILEMODE_COMMIT) {
+			/* a submodule names a commit of another repository: nothing to copy */
+		} else if (!have(c, eid)) {
+			size_t bs;
+			git_object_t bt;
+			git_error_clear();
+			if (git_odb_read_header(&bs, &bt, c->sodb, eid) < 0)
+				rc = bad(c, eid, "cannot read file");
+			else if (c->cap_blobs && (bt != GIT_OBJECT_BLOB || bs > PS_CHANGE_MAX_BYTES))
+				; /* left out: the import quarantines the entry that names it */
+			else
+				rc = list_add(c, eid, bt);
+		}
+	}
+	git_tree_free(t);
+	return rc ? rc : list_add(c, id, GIT_OBJECT_TREE);
+}
+
+/* Everything reachable from tip that the destination lacks, listed so that
+ * every object comes after the objects it names. */
+static int collect(copier *c, const git_oid *tip)
+{
+	git_oid *stack = NULL, *commits = NULL;
+	size_t ns = 0, cs = 0, nc = 0, cc = 0;
+	int rc = 0;
+	if (have(c, tip))
+		return 0;
+	if (!(stack = malloc(64 * sizeof(git_oid))))
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	cs = 64;
+	stack[ns++] = *tip;
+	oidset mark = {0};
+	while (ns && !rc) {
+		git_oid id = stack[--ns];
+		if (have(c, &id) || oidset_get(&mark, &id))
+			continue;
+		if (c->cancel && *c->cancel) {
+			rc = ps_error_set(PS_EOFFLINE, "transfer interrupted");
+			break;
+		}
+		size_t size;
+		git_object_t type;
+		git_error_clear();
+		git_commit *cm = NULL;
+		if (git_odb_read_header(&size, &type, c->sodb, &id) < 0) {
+			rc = bad(c, &id, "cannot read commit");
+		} else if (type != GIT_OBJECT_COMMIT || size > MAX_COMMIT_BYTES) {
+			rc = bad(c, &id, type != GIT_OBJECT_COMMIT ? "not a commit:" : "commit larger than 1 MiB:");
+		} else if (git_commit_lookup(&cm, c->src, &id) < 0) {
+			rc = bad(c, &id, "cannot parse commit");
+		} else if ((rc = oidset_put(&mark, &id, DONE)) == 0) {
+			if (nc == cc) {
+				cc = cc ? cc * 2 : 64;
+				git_oid *n2 = realloc(commits, cc * sizeof(git_oid));
+				if (!n2)
+					rc = ps_error_set(PS_ENOMEM, "out of memory");
+				else
+					commits = n2;
+			}
+			if (!rc)
+				commits[nc++] = id;
+			unsigned np = git_commit_parentcount(cm);
+			for (unsigned i = 0; i < np && !rc; i++) {
+				if (ns == cs) {
+					git_oid *n2 = realloc(stack, cs * 2 * sizeof(git_oid));
+					if (!n2) {
+						rc = ps_error_set(PS_ENOMEM, "out of memory");
+						break;
+					}
+					stack = n2;
+					cs *= 2;
+				}
+				stack[ns++] = *git_commit_parent_id(cm, i);
+			}
+		}
+		git_commit_free(cm);
+	}
+	/* Oldest first: parents were found after their children. */
+	for (size_t i = nc; i-- > 0 && !rc;) {
+		git_commit *cm = NULL;
+		if (git_commit_lookup(&cm, c->src, &commits[i]) < 0)
+			rc = bad(c, &commits[i], "cannot parse commit");
+		else if (!(rc = collect_tree(c, git_commit_tree_id(cm), 0)))
+			rc = list_add(c, &commits[i], GIT_OBJECT_COMMIT);
+		git_commit_free(cm);
+	}
+	oidset_free(&mark);
+	free(stack);
+	free(commits);
+	return rc;
+}
+
+/* Drop what the failed branch listed after `from`. */
+static void forget(copier *c, size_t from)
+{
+	for (size_t i = from; i < c->n; i++)
+		oidset_put(&c->seen, &c->list[i].id, ABSENT);
+	c->n = from;
+}
+
+static void accept(copier *c, size_t from)
+{
+	for (size_t i = from; i < c->n; i++)
+		oidset_put(&c->seen, &c->list[i].id, DONE);
+}
+
+/* Write the listed objects into the destination: loose in list order for a
+ * few, one pack for many. Durable when this returns 0. */
+static int write_all(copier *c, ps_progress_fn progress, void *pctx)
+{
+	if (!c->n)
+		return 0;
+	ps_objw *w = NULL;
+	int rc = ps_objw_new(&w, c->dst, c->n >= BULK_OBJECTS);
+	for (size_t i = 0; i < c->n && !rc; i++) {
+		git_odb_object *o = NULL;
+		git_oid got;
+		if (c->cancel && *c->cancel)
+			rc = ps_error_set(PS_EOFFLINE, "transfer interrupted");
+		else if (git_odb_read(&o, c->sodb, &c->list[i].id) < 0)
+			rc = ps_repo_error(PS_ERROR, "reading an object to copy");
+		else if (!(rc = ps_objw_add(w, &got, git_odb_object_type(o), git_odb_object_data(o),
+		                            git_odb_object_size(o))) &&
+		         !git_oid_equal(&got, &c->list[i].id))
+			rc = ps_error_set(PS_ERROR, "an object's content does not match its id (corrupt repository)");
+		git_odb_object_free(o);
+		if (progress && (i + 1) % 1000 == 0)
+			progress(pctx, "objects copied", (long)(i + 1), (long)c->n);
+	}
+	if (!rc)
+		rc = ps_objw_finish(w);
+	ps_objw_free(w);
+	return rc;
+}
+
+static int copier_open(copier *c, git_repository *src, git_repository *dst, bool cap_blobs,
+                       volatile sig_atomic_t *cancel)
+{
+	memset(c, 0, sizeof(*c));
+	c->src = src;
+	c->dst = dst;
+	c->cap_blobs = cap_blobs;
+	c->cancel = cancel;
+	if (git_repository_odb(&c->sodb, src) < 0 || git_repository_odb(&c->dodb, dst) < 0)
+		return ps_repo_error(PS_ERROR, "opening an object database");
+	return 0;
+}
+
+static void copier_close(copier *c)
+{
+	git_odb_free(c->sodb);
+	git_odb_free(c->dodb);
+	oidset_free(&c->seen);
+	free(c->list);
+}
+
+/* ---- fetch --------------------------------------------------------------- */
+
+typedef struct rref {
+	char *name; /* refs/heads/replicas/... */
+	git_oid id;
+	int ok;
+} rref;
+
+static int open_remote(git_repository **out, const char *path)
+{
+	if (git_repository_open_ext(out, path, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) < 0)
+		return ps_error_set(
+		    PS_EOFFLINE, "the remote %s cannot be opened (%s); changes stay queued and go out on a later sync",
+		    path, git_error_last() ? git_error_last()->message : "unknown error");
+	return 0;
+}
+
+int ps_pathremote_fetch(git_repository *local, const char *path, ps_refbad_fn badfn, void *ctx,
+                        volatile sig_atomic_t *cancel, ps_progress_fn progress, void *pctx)
+{
+	git_repository *remote = NULL;
+	int rc = open_remote(&remote, path);
+	if (rc)
+		return rc;
+	copier c;
+	rref *refs = NULL;
+	size_t nrefs = 0;
+	git_reference_iterator *it = NULL;
+	if ((rc = copier_open(&c, remote, local, true, cancel)))
+		goto out;
+	if (git_reference_iterator_glob_new(&it, remote, PS_OWN_REF_PREFIX "*") < 0) {
+		rc = ps_repo_error(PS_EOFFLINE, "listing the remote's branches");
+		goto out;
+	}
+	for (;;) {
+		git_reference *ref = NULL;
+		int e = git_reference_next(&ref, it);
+		if (e == GIT_ITEROVER)
+			break;
+		if (e < 0) {
+			rc = ps_repo_error(PS_EOFFLINE, "listing the remote's branches");
+			goto out;
+		}
+		rref *nr = realloc(refs, (nrefs + 1) * sizeof(*refs));
+		if (!nr || !(nr[nrefs].name = strdup(git_reference_name(ref)))) {
+			if (nr)
+				refs = nr;
+			git_reference_free(ref);
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+			goto out;
+		}
+		refs = nr;
+		rref *r = &refs[nrefs++];
+		r->ok = 0;
+		if (git_reference_type(ref) != GIT_REFERENCE_DIRECT) {
+			git_oid_fromstr(&r->id, "0000000000000000000000000000000000000000");
+			if (badfn)
+				badfn(ctx, r->name + strlen("refs/heads/"), "",
+				      "a symbolic ref where a branch should be");
+		} else {
+			r->id = *git_reference_target(ref);
+			r->ok = 1;
+		}
+		git_reference_free(ref);
+	}
+	/* Walk each branch on its own: one that fails is reported and left. */
+	for (size_t i = 0; i < nrefs; i++) {
+		if (!refs[i].ok)
+			continue;
+		char track[600];
+		git_oid cur;
+		snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s", refs[i].name + strlen(PS_OWN_REF_PREFIX));
+		if (git_reference_name_to_id(&cur, local, track) == 0 && git_oid_equal(&cur, &refs[i].id))
+			continue;
+		size_t from = c.n;
+		c.why[0] = '\0';
+		int e = collect(&c, &refs[i].id);
+		if (e == PS_EINVALID) {
+			forget(&c, from);
+			refs[i].ok = 0;
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &refs[i].id);
+			if (badfn && (rc = badfn(ctx, refs[i].name + strlen("refs/heads/"), hex, c.why)))
+				goto out;
+		} else if (e) {
+			rc = e;
+			goto out;
+		} else {
+			accept(&c, from);
+		}
+	}
+	if ((rc = write_all(&c, progress, pctx)))
+		goto out;
+	/* Objects are durable: move the tracking refs. */
+	for (size_t i = 0; i < nrefs; i++) {
+		if (!refs[i].ok)
+			continue;
+		char track[600];
+		snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s", refs[i].name + strlen(PS_OWN_REF_PREFIX));
+		git_reference *nr = NULL;
+		git_error_clear();
+		if (git_reference_create(&nr, local, track, &refs[i].id, 1, "plansync: fetch") < 0) {
+			char hex[GIT_OID_HEXSZ + 1], why[400];
+			git_oid_tostr(hex, sizeof(hex), &refs[i].id);
+			snprintf(why, sizeof(why), "branch name cannot be stored here (%s)",
+			         git_error_last() ? git_error_last()->message : "invalid name");
+			if (badfn && (rc = badfn(ctx, refs[i].name + strlen("refs/heads/"), hex, why)))
+				goto out;
+		}
+		git_reference_free(nr);
+	}
+	/* Prune: tracking refs whose branch the remote no longer has. A branch
+	 * that is there but could not be fetched keeps its tracking ref. */
+	git_reference_iterator_free(it);
+	it = NULL;
+	if (git_reference_iterator_glob_new(&it, local, PS_TRACK_REF_PREFIX "*") == 0) {
+		git_reference *ref;
+		while (git_reference_next(&ref, it) == 0) {
+			const char *rest = git_reference_name(ref) + strlen(PS_TRACK_REF_PREFIX);
+			size_t i;
+			for (i = 0; i < nrefs && strcmp(refs[i].name + strlen(PS_OWN_REF_PREFIX), rest); i++)
+				;
+			if (i == nrefs)
+				git_reference_delete(ref);
+			git_reference_free(ref);
+		}
+	}
+out:
+	git_reference_iterator_free(it);
+	for (size_t i = 0; i < nrefs; i++)
+		free(refs[i].name);
+	free(refs);
+	copier_close(&c);
+	git_repository_free(remote);
+	return rc;
+}
+
+/* ---- push ------------------------------------------------------------------ */
+
+int ps_pathremote_push(git_repository *local, const char *path, const char *srcref, const char *refname,
+                       volatile sig_atomic_t *cancel)
+{
+	git_repository *remote = NULL;
+	int rc = open_remote(&remote, path);
+	if (rc)
+		return rc;
+	copier c;
+	memset(&c, 0, sizeof(c));
+	git_oid tip, old;
+	int has_old = 0;
+	if ((rc = copier_open(&c, local, remote, false, cancel)))
+		goto out;
+	if (git_reference_name_to_id(&tip, local, srcref) < 0) {
+		rc = ps_repo_error(PS_ERROR, "reading the replica's branch");
+		goto out;
+	}
+	/* Our own branch's lock in the shared repository: left by a push that
+	 * was killed. We hold this replica's sync lock and only this replica
+	 * writes its branch, so no live writer holds it. */
+	char lock[4400];
+	snprintf(lock, sizeof(lock), "%s%s.lock", git_repository_path(remote), refname);
+	if (access(lock, F_OK) == 0) {
+		ps_log(PS_LOG_INFO, "removed a stale lock on this replica's branch in the shared repository: %s", lock);
+		unlink(lock);
+	}
+	int e = git_reference_name_to_id(&old, remote, refname);
+	if (e == 0)
+		has_old = 1;
+	else if (e != GIT_ENOTFOUND) {
+		rc = ps_repo_error(PS_EOFFLINE, "reading the branch in the shared repository");
+		goto out;
+	}
+	if (has_old && git_oid_equal(&old, &tip))
+		goto out;
+	if (has_old && (!git_odb_exists(c.sodb, &old) || git_graph_descendant_of(local, &tip, &old) != 1)) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &old);
+		rc = ps_error_set(PS_EREJECTED,
+		                  "the shared repository's %s holds commits this replica did not write (at %s); "
+		                  "changes stay queued",
+		                  refname + strlen("refs/heads/"), hex);
+		goto out;
+	}
+	if ((e = collect(&c, &tip)) == PS_EINVALID) {
+		rc =
+		    ps_error_set(PS_ERROR, "this replica's own branch cannot be read: %s; run 'plansync check'", c.why);
+		goto out;
+	} else if (e) {
+		rc = e;
+		goto out;
+	}
+	if ((rc = write_all(&c, NULL, NULL)))
+		goto out;
+	git_reference *nr = NULL;
+	git_error_clear();
+	e = has_old ? git_reference_create_matching(&nr, remote, refname, &tip, 1, &old, "plansync: push")
+	            : git_reference_create(&nr, remote, refname, &tip, 0, "plansync: push");
+	git_reference_free(nr);
+	if (e == GIT_EMODIFIED || e == GIT_EEXISTS)
+		rc = ps_error_set(PS_EREJECTED,
+		                  "the shared repository's %s moved while this replica pushed; changes stay queued",
+		                  refname + strlen("refs/heads/"));
+	else if (e < 0)
+		rc = ps_repo_error(PS_EOFFLINE, "moving the branch in the shared repository");
+out:
+	copier_close(&c);
+	git_repository_free(remote);
+	return rc;
+}

@@ -1,0 +1,21 @@
+/* pathremote.h - internal: fetch and push for a remote that is a directory
+ * (see pathremote.c for why libgit2's local transport is not used). */
+#ifndef PLANSYNC_PATHREMOTE_H
+#define PLANSYNC_PATHREMOTE_H
+#include <signal.h>
+#include "plansync/repo.h"
+
+/* Copy every refs/heads/replicas/... branch of the bare repository at path
+ * into local's refs/remotes/origin/replicas/..., pruning tracking refs the
+ * remote no longer has. A branch that cannot be read or parsed is passed
+ * to bad and keeps its old tracking ref. PS_EOFFLINE when the remote
+ * cannot be opened. */
+int ps_pathremote_fetch(git_repository *local, const char *path, ps_refbad_fn bad, void *ctx,
+                        volatile sig_atomic_t *cancel, ps_progress_fn progress, void *pctx);
+/* Copy local's srcref to refname in the remote, fast-forward only, by
+ * compare-and-swap. PS_EREJECTED when the remote branch holds commits
+ * srcref does not descend from. */
+int ps_pathremote_push(git_repository *local, const char *path, const char *srcref, const char *refname,
+                       volatile sig_atomic_t *cancel);
+
+#endif
