@@ -32,6 +32,12 @@ int cmd_status(ctx *x, const args *a)
 	       num(j, "branches"));
 	printf("own:        %d changes: %d not yet exported, %d committed, %d delivered to the remote\n",
 	       num(own, "total"), num(own, "not_exported"), num(own, "committed"), num(own, "delivered"));
+	if (num(own, "future"))
+		printf(
+		    "future:     %d own changes are stamped up to %s UTC, ahead of this clock (it was wrong when they\n"
+		    "            were written); other offices hold them back until that date. Later changes are\n"
+		    "            stamped correctly and a new change to the same record supersedes them everywhere.\n",
+		    num(own, "future"), json_str(own, "future_until"));
 	printf("conflicts:  %d%s\n", num(j, "conflicts"), num(j, "conflicts") ? " (plansync conflicts)" : "");
 	printf("problems:   %d%s\n", num(j, "problems"), num(j, "problems") ? " (plansync problems)" : "");
 	if (num(j, "held"))

@@ -309,8 +309,10 @@ int ps_change_decode(ps_change **out, const char *data, size_t len)
 	const char *bv[PS_CHANGE_MAX_BASE];
 	int i = 0;
 	for (const cJSON *e = base->child; e; e = e->next, i++) {
-		if (!cJSON_IsString(e) || !ps_change_id_valid(e->valuestring) || strcmp(e->valuestring, id) >= 0) {
-			ps_error_set(rc, "change file: base entry %d is not the id of an earlier change", i + 1);
+		/* A base id may be larger than the change's own: a bounded clock
+		 * writes over a change stamped in the future (fold.c). */
+		if (!cJSON_IsString(e) || !ps_change_id_valid(e->valuestring) || strcmp(e->valuestring, id) == 0) {
+			ps_error_set(rc, "change file: base entry %d is not the id of another change", i + 1);
 			goto done;
 		}
 		bv[i] = e->valuestring;

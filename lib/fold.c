@@ -2,11 +2,16 @@
  *
  * Pure in its inputs: reads the record's rows of changes and edges, writes
  * its rows of records, state and conflicts. Import order cannot matter
- * because nothing incremental is kept: last-writer-wins is a maximum over
- * the set, and conflicts are the maximal writers of a field under the base
- * relation. Parents always sort before children (the decoder rejects a base
- * id not smaller than the change's own), so ancestry is one pass in id order.
- * Cost: O(n^2/64) for a record of n changes; records have few. */
+ * because nothing incremental is kept: a field's value is that of its
+ * maximal writers under the base relation (no other writer has them in its
+ * base chain) with the largest id, and conflicts are those maximal writers
+ * when their values differ. Parents normally sort before children, so
+ * ancestry is one pass in id order; a base naming a larger id (a bounded
+ * clock writing over a future-stamped change) takes passes to a fixed point.
+ * Cost: O(n^2/64) for a record of n changes; records have few. The
+ * incremental paths (ps_fold_insert, groups) apply only where they give the
+ * same result: the new changes descend from everything known, sort after it,
+ * and the record has no base naming a larger id (store backrefs). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,24 +87,56 @@ static int load(ps_store *s, const char *record, fold *f)
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	/* Edges come in child order, so each child's row is complete before a
-	 * later child reads it. */
+	/* Edges come in child order. When every parent sorts before its child
+	 * (the normal case) each child's row is complete before a later child
+	 * reads it, and one pass gives the closure. A parent that sorts after
+	 * its child (a write over a future-stamped change) needs more passes,
+	 * up to a fixed point; a cycle (only a hostile writer makes one) ends
+	 * there too, its members each other's ancestors. */
+	size_t *ep = NULL, ne = 0, ecap = 0;
+	int back = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *child = (const char *)sqlite3_column_text(st, 0);
 		const char *parent = (const char *)sqlite3_column_text(st, 1);
 		fchange *ci = bsearch(child, f->c, f->n, sizeof(fchange), cmp_id);
 		fchange *pi = bsearch(parent, f->c, f->n, sizeof(fchange), cmp_id);
-		if (!ci || !pi || pi >= ci)
+		if (!ci || !pi || pi == ci)
 			continue;
 		size_t i = (size_t)(ci - f->c), p = (size_t)(pi - f->c);
+		if (ne + 2 > ecap) {
+			ecap = ecap ? ecap * 2 : 64;
+			size_t *nep = realloc(ep, ecap * sizeof(size_t));
+			if (!nep) {
+				free(ep);
+				goto oom;
+			}
+			ep = nep;
+		}
+		ep[ne++] = i;
+		ep[ne++] = p;
+		back |= p > i;
 		uint64_t *row = f->anc + i * f->words, *prow = f->anc + p * f->words;
 		row[p / 64] |= 1ull << (p % 64);
 		for (size_t w = 0; w < f->words; w++)
 			row[w] |= prow[w];
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		free(ep);
 		return ps_store_error(s, "reading a record's history");
+	}
+	for (int changed = back; changed;) {
+		changed = 0;
+		for (size_t e = 0; e < ne; e += 2) {
+			uint64_t *row = f->anc + ep[e] * f->words, *prow = f->anc + ep[e + 1] * f->words;
+			for (size_t w = 0; w < f->words; w++)
+				if ((row[w] | prow[w]) != row[w]) {
+					row[w] |= prow[w];
+					changed = 1;
+				}
+		}
+	}
+	free(ep);
 	return 0;
 oom:
 	sqlite3_reset(st);
@@ -116,6 +153,7 @@ static int write_field(ps_store *s, const char *record, const fold *f, const cha
 	/* Writers of this field, in id order. */
 	size_t *w = malloc(f->n * sizeof(size_t));
 	char **vals = calloc(f->n, sizeof(char *));
+	char *maximal = NULL;
 	int rc = 0;
 	size_t nw = 0;
 	if (!w || !vals) {
@@ -135,7 +173,25 @@ static int write_field(ps_store *s, const char *record, const fold *f, const cha
 	}
 	if (nw == 0)
 		goto out;
-	size_t win = nw - 1;
+	/* A writer is superseded by a later writer in the sense of history: one
+	 * that has it in its base chain (and is not in its own). Among those
+	 * not superseded the largest id wins. So a change beats every change in
+	 * its base chain whatever their clocks say; with parents sorting first
+	 * this is the plain maximum by id. */
+	maximal = malloc(nw);
+	if (!maximal) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+		goto out;
+	}
+	size_t win = 0;
+	for (size_t a = 0; a < nw; a++) {
+		maximal[a] = 1;
+		for (size_t b = 0; b < nw && maximal[a]; b++)
+			if (b != a && is_anc(f, w[a], w[b]) && !is_anc(f, w[b], w[a]))
+				maximal[a] = 0;
+		if (maximal[a])
+			win = a;
+	}
 	if (strcmp(name, EXISTS_FIELD) == 0) {
 		*retired = strcmp(vals[win], "false") == 0;
 	} else {
@@ -160,11 +216,7 @@ static int write_field(ps_store *s, const char *record, const fold *f, const cha
 	cJSON *ids = NULL;
 	int differ = 0;
 	for (size_t a = 0; a < nw; a++) {
-		int maximal = 1;
-		for (size_t b = a + 1; b < nw && maximal; b++)
-			if (is_anc(f, w[a], w[b]))
-				maximal = 0;
-		if (!maximal)
+		if (!maximal[a])
 			continue;
 		if (a != win && strcmp(vals[a], vals[win]) != 0)
 			differ = 1;
@@ -198,6 +250,7 @@ out:
 		free(vals[i]);
 	free(vals);
 	free(w);
+	free(maximal);
 	return rc;
 }
 
@@ -378,6 +431,11 @@ int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t le
 			fast = strcmp((const char *)sqlite3_column_text(mx, 0), c->id) < 0;
 		sqlite3_reset(mx);
 	}
+	if (fast && (rc = ps_store_has_backrefs(s, c->record)) != 0) {
+		if (rc < 0)
+			return rc;
+		fast = 0;
+	}
 	if ((rc = ps_store_insert_change(s, c, bytes, len, local, summary)))
 		return rc;
 	if (fast)
@@ -413,6 +471,11 @@ int ps_fold_group_is_linear(ps_store *s, ps_change *const *g, size_t k, bool *li
 		if (sqlite3_step(mx) == SQLITE_ROW && sqlite3_column_type(mx, 0) != SQLITE_NULL)
 			ok = strcmp((const char *)sqlite3_column_text(mx, 0), g[0]->id) < 0;
 		sqlite3_reset(mx);
+	}
+	if (ok && (rc = ps_store_has_backrefs(s, g[0]->record)) != 0) {
+		if (rc < 0)
+			return rc;
+		ok = 0;
 	}
 	*linear = ok;
 	return 0;

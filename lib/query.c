@@ -588,6 +588,30 @@ int ps_query_status(ps_replica *r, cJSON **out)
 	cJSON_AddNumberToObject(own, "committed", (double)(total - pending));
 	cJSON_AddNumberToObject(own, "delivered", (double)dl);
 	cJSON_AddNumberToObject(own, "not_delivered", (double)(total - dl));
+	/* Own changes stamped beyond wall clock + drift (written while this
+	 * machine's clock was ahead): readers hold them back until then. The id
+	 * starts with the clock, so the range is one index lookup. */
+	char from[PS_CHANGE_ID_MAX + 1];
+	ps_hlc_format(PS_HLC_MAKE(ps_now_ms() + ps_store_clock_ahead_ms(s) + 1, 0), from);
+	st = ps_store_stmt(s, "SELECT count(*), max(hlc) FROM changes WHERE id >= ?1 AND local = 1");
+	long long nfut = 0;
+	ps_hlc until = 0;
+	if (st) {
+		sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			nfut = sqlite3_column_int64(st, 0);
+			until = (ps_hlc)sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+	}
+	cJSON_AddNumberToObject(own, "future", (double)nfut);
+	if (nfut) {
+		char when[32];
+		ps_hlc_time(until, when);
+		cJSON_AddStringToObject(own, "future_until", when);
+	} else {
+		cJSON_AddNullToObject(own, "future_until");
+	}
 	cJSON_AddNumberToObject(o, "conflicts", (double)count(s, "SELECT count(*) FROM conflicts"));
 	cJSON_AddNumberToObject(o, "problems", (double)count(s, "SELECT count(*) FROM problems"));
 	cJSON_AddNumberToObject(o, "held", (double)count(s, "SELECT count(*) FROM held"));

@@ -485,7 +485,7 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 		goto out;
 	}
 	ps_hlc hlc;
-	if ((rc = ps_store_hlc_tick(r->store, &hlc)))
+	if ((rc = ps_store_hlc_tick(r->store, r->id, &hlc)))
 		goto out;
 	rc = ps_change_new(&c, r->office, r->id, r->author, hlc, record, op, (const char *const *)heads, nheads, fields,
 	                   why);

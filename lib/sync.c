@@ -192,9 +192,11 @@ int ps_sync_export(ps_replica *r, long *exported)
 		done_seq = sqlite3_column_int64(ls, 0);
 	if (ls)
 		sqlite3_reset(ls);
-	sqlite3_stmt *st =
-	    ps_store_stmt(s, "SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
-	                     "WHERE local = 1 AND seq > ?1 ORDER BY seq"); /* local: seq order is id order */
+	/* By seq, not by id: a bounded clock can stamp a later write lower than
+	 * an earlier one, so ids need not follow seq; nothing here needs them to
+	 * (the exported range and the author date are by seq and by maximum). */
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
+	                                    "WHERE local = 1 AND seq > ?1 ORDER BY seq");
 	if (!st) {
 		rc = PS_ERROR;
 		goto out;
@@ -661,7 +663,8 @@ static int flush(imp *m)
 {
 	ps_store *s = ps_replica_store(m->r);
 	int rc = 0;
-	qsort(m->batch, m->nbatch, sizeof(struct pend), cmp_pend);
+	if (m->nbatch)
+		qsort(m->batch, m->nbatch, sizeof(struct pend), cmp_pend);
 	ps_change **g = malloc((m->nbatch + 1) * sizeof(ps_change *));
 	if (!g)
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
