@@ -43,6 +43,11 @@ int cmd_status(ctx *x, const args *a)
 	if (num(j, "held"))
 		printf("held:       %d changes with clocks in the future, applied when this clock catches up\n",
 		       num(j, "held"));
+	if (num(j, "unplanned"))
+		printf(
+		    "unplanned:  %d progress reports or reviews name an office, task or period the plan does not have\n"
+		    "            (yet); they are held, not shown, until the plan has them (plansync problems)\n",
+		    num(j, "unplanned"));
 	const cJSON *dm = cJSON_GetObjectItemCaseSensitive(j, "daemon");
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(dm, "running")))
 		printf("daemon:     running, pid %d%s%s%s\n", num(dm, "pid"),

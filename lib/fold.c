@@ -13,6 +13,7 @@
  * same result: the new changes descend from everything known, sort after it,
  * and the record has no base naming a larger id (store backrefs). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "plansync/fold.h"
@@ -265,6 +266,46 @@ static int clear(ps_store *s, const char *sql, const char *record)
 	return r == SQLITE_DONE ? 0 : ps_store_error(s, "clearing state");
 }
 
+/* Progress and reviews name an office, a task and a period: those the plan
+ * lacks are noted in unplanned (the record is held, not shown as real);
+ * a plan record that exists releases what waited for it. Three lookups by
+ * primary key or one indexed delete: cheap enough for every fold. */
+static int plan_refs(ps_store *s, const char *record)
+{
+	ps_record_id rid;
+	if (ps_record_parse(&rid, record) != 0)
+		return 0;
+	if (rid.kind == PS_KIND_OFFICE || rid.kind == PS_KIND_TASK || rid.kind == PS_KIND_PERIOD)
+		return clear(s, "DELETE FROM unplanned WHERE need = ?1", record);
+	if (rid.kind != PS_KIND_PROGRESS && rid.kind != PS_KIND_REVIEW)
+		return 0;
+	sqlite3_stmt *known = ps_store_stmt(s, "SELECT 1 FROM records WHERE id = ?1");
+	sqlite3_stmt *add = ps_store_stmt(s, "INSERT OR IGNORE INTO unplanned(record, need) VALUES (?1, ?2)");
+	sqlite3_stmt *del = ps_store_stmt(s, "DELETE FROM unplanned WHERE record = ?1 AND need = ?2");
+	if (!known || !add || !del)
+		return PS_ERROR;
+	const char *kinds[3] = {"office", "task", "period"}, *ids[3] = {rid.office, rid.task, rid.period};
+	for (int i = 0; i < 3; i++) {
+		char need[PS_RECORD_ID_MAX + 1];
+		snprintf(need, sizeof(need), "%s/%s", kinds[i], ids[i]);
+		sqlite3_reset(known);
+		sqlite3_bind_text(known, 1, need, -1, SQLITE_TRANSIENT);
+		int e = sqlite3_step(known);
+		sqlite3_reset(known);
+		if (e != SQLITE_ROW && e != SQLITE_DONE)
+			return ps_store_error(s, "looking up the plan");
+		sqlite3_stmt *w = e == SQLITE_ROW ? del : add;
+		sqlite3_reset(w);
+		sqlite3_bind_text(w, 1, record, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(w, 2, need, -1, SQLITE_TRANSIENT);
+		e = sqlite3_step(w);
+		sqlite3_reset(w);
+		if (e != SQLITE_DONE)
+			return ps_store_error(s, "noting what the plan lacks");
+	}
+	return 0;
+}
+
 int ps_fold_record(ps_store *s, const char *record)
 {
 	fold f;
@@ -276,6 +317,8 @@ int ps_fold_record(ps_store *s, const char *record)
 		rc = clear(s, "DELETE FROM conflicts WHERE record = ?1", record);
 	if (!rc && f.n == 0)
 		rc = clear(s, "DELETE FROM records WHERE id = ?1", record);
+	if (!rc && f.n == 0)
+		rc = clear(s, "DELETE FROM unplanned WHERE record = ?1", record);
 	if (rc || f.n == 0)
 		goto out;
 	/* Every field name once, in sorted order. */
@@ -310,6 +353,8 @@ int ps_fold_record(ps_store *s, const char *record)
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ps_store_error(s, "writing a record");
 	sqlite3_reset(st);
+	if (!rc)
+		rc = plan_refs(s, record);
 out:
 	fold_release(&f);
 	return rc;
@@ -404,7 +449,7 @@ static int fold_record_row(ps_store *s, const ps_change *c, long added)
 	sqlite3_bind_int64(rs, 5, added);
 	e = sqlite3_step(rs);
 	sqlite3_reset(rs);
-	return e == SQLITE_DONE ? 0 : ps_store_error(s, "writing a record");
+	return e == SQLITE_DONE ? plan_refs(s, c->record) : ps_store_error(s, "writing a record");
 }
 
 int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local, const char *summary,
