@@ -32,11 +32,22 @@ int cmd_status(ctx *x, const args *a)
 	       num(j, "branches"));
 	printf("own:        %d changes: %d not yet exported, %d committed, %d delivered to the remote\n",
 	       num(own, "total"), num(own, "not_exported"), num(own, "committed"), num(own, "delivered"));
+	if (num(own, "future"))
+		printf(
+		    "future:     %d own changes are stamped up to %s UTC, ahead of this clock (it was wrong when they\n"
+		    "            were written); other offices hold them back until that date. Later changes are\n"
+		    "            stamped correctly and a new change to the same record supersedes them everywhere.\n",
+		    num(own, "future"), json_str(own, "future_until"));
 	printf("conflicts:  %d%s\n", num(j, "conflicts"), num(j, "conflicts") ? " (plansync conflicts)" : "");
 	printf("problems:   %d%s\n", num(j, "problems"), num(j, "problems") ? " (plansync problems)" : "");
 	if (num(j, "held"))
 		printf("held:       %d changes with clocks in the future, applied when this clock catches up\n",
 		       num(j, "held"));
+	if (num(j, "unplanned"))
+		printf(
+		    "unplanned:  %d progress reports or reviews name an office, task or period the plan does not have\n"
+		    "            (yet); they are held, not shown, until the plan has them (plansync problems)\n",
+		    num(j, "unplanned"));
 	const cJSON *dm = cJSON_GetObjectItemCaseSensitive(j, "daemon");
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(dm, "running")))
 		printf("daemon:     running, pid %d%s%s%s\n", num(dm, "pid"),

@@ -108,9 +108,15 @@ int ps_change_new(ps_change **out, const char *office, const char *replica, cons
 	c->id = strdup(id);
 	c->office = xstrdup(office);
 	c->replica = xstrdup(replica);
-	c->author = xstrdup(author);
+	/* NFC here, so what a writer validates is the text it will encode */
+	if ((author && !ps_text_valid_utf8(author, strlen(author))) ||
+	    (reason && !ps_text_valid_utf8(reason, strlen(reason)))) {
+		ps_change_free(c);
+		return ps_error_set(PS_EINVALID, "the author or reason is not valid UTF-8 text");
+	}
+	c->author = author ? ps_text_nfc(author) : NULL;
 	c->record = xstrdup(record);
-	c->reason = xstrdup(reason);
+	c->reason = reason ? ps_text_nfc(reason) : NULL;
 	c->hlc = hlc;
 	c->op = op;
 	if (nbase) {
@@ -141,6 +147,35 @@ int ps_change_new(ps_change **out, const char *office, const char *replica, cons
 	}
 	*out = c;
 	return 0;
+}
+
+int ps_change_check_author(const char *author)
+{
+	if (!author[0])
+		return ps_error_set(PS_EINVALID, "the author (user.name) is empty; set one with 'plansync config "
+		                                 "user.name NAME'");
+	return ps_text_check(author, PS_CHANGE_AUTHOR_MAX, false, "the author (user.name)");
+}
+
+int ps_change_check_reason(const char *reason)
+{
+	return ps_text_check(reason, PS_CHANGE_REASON_MAX, true, "the reason");
+}
+
+int ps_change_validate(const ps_change *c)
+{
+	int rc;
+	ps_record_id rid;
+	if ((rc = ps_change_check_author(c->author)) || (c->reason && (rc = ps_change_check_reason(c->reason))) ||
+	    (rc = ps_record_parse(&rid, c->record)))
+		return rc;
+	if ((c->op == PS_OP_SET && cJSON_GetArraySize(c->fields) == 0) ||
+	    (c->op == PS_OP_RETIRE && cJSON_GetArraySize(c->fields) != 0))
+		return ps_error_set(PS_EINVALID, "change %s: a set needs fields and a retire has none", c->id);
+	if (c->nbase > PS_CHANGE_MAX_BASE)
+		return ps_error_set(PS_EINVALID, "change %s: base names %zu changes, at most %d allowed", c->id,
+		                    c->nbase, PS_CHANGE_MAX_BASE);
+	return ps_record_check_fields(&rid, c->fields);
 }
 
 static void member(ps_buf *b, const char *key, int last)
@@ -278,15 +313,6 @@ int ps_change_decode(ps_change **out, const char *data, size_t len)
 		ps_error_set(rc, "change file: id \"%.100s\" does not match its hlc and replica", id);
 		goto done;
 	}
-	size_t alen = strlen(author);
-	if (alen == 0 || alen > 400 || (reason && strlen(reason) > 4000)) {
-		ps_error_set(rc, "change file: author or reason is empty or too long");
-		goto done;
-	}
-	ps_record_id rid;
-	if ((rc = ps_record_parse(&rid, record)) != 0)
-		goto done;
-	rc = PS_EINVALID;
 	ps_op o;
 	if (strcmp(op, "set") == 0)
 		o = PS_OP_SET;
@@ -294,11 +320,6 @@ int ps_change_decode(ps_change **out, const char *data, size_t len)
 		o = PS_OP_RETIRE;
 	else {
 		ps_error_set(rc, "change file: op \"%.20s\" is not set or retire", op);
-		goto done;
-	}
-	if ((o == PS_OP_SET && cJSON_GetArraySize(fields) == 0) ||
-	    (o == PS_OP_RETIRE && cJSON_GetArraySize(fields) != 0)) {
-		ps_error_set(rc, "change file: a set needs fields and a retire has none");
 		goto done;
 	}
 	int nb = cJSON_GetArraySize(base);
@@ -309,17 +330,25 @@ int ps_change_decode(ps_change **out, const char *data, size_t len)
 	const char *bv[PS_CHANGE_MAX_BASE];
 	int i = 0;
 	for (const cJSON *e = base->child; e; e = e->next, i++) {
-		if (!cJSON_IsString(e) || !ps_change_id_valid(e->valuestring) || strcmp(e->valuestring, id) >= 0) {
-			ps_error_set(rc, "change file: base entry %d is not the id of an earlier change", i + 1);
+		/* A base id may be larger than the change's own: a bounded clock
+		 * writes over a change stamped in the future (fold.c). */
+		if (!cJSON_IsString(e) || !ps_change_id_valid(e->valuestring) || strcmp(e->valuestring, id) == 0) {
+			ps_error_set(rc, "change file: base entry %d is not the id of another change", i + 1);
 			goto done;
 		}
 		bv[i] = e->valuestring;
 	}
-	if ((rc = ps_record_check_fields(&rid, fields)) != 0)
-		goto done;
 	cJSON *fcopy = cJSON_Duplicate(fields, 1);
 	if ((rc = ps_change_new(&c, office, replica, author, hlc, record, o, bv, (size_t)nb, fcopy, reason)) != 0)
 		goto done;
+	/* the writer's own check, on the same (NFC) text: what one accepts the
+	 * other does; a file that is not NFC fails the re-encoding below */
+	if ((rc = ps_change_validate(c)) != 0) {
+		char why[600];
+		snprintf(why, sizeof(why), "%s", ps_error_last());
+		ps_error_set(rc, "change file: %s", why);
+		goto done;
+	}
 	char *again = NULL;
 	size_t alen2 = 0;
 	if ((rc = ps_change_encode(&again, &alen2, c)) != 0)

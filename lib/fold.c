@@ -2,12 +2,18 @@
  *
  * Pure in its inputs: reads the record's rows of changes and edges, writes
  * its rows of records, state and conflicts. Import order cannot matter
- * because nothing incremental is kept: last-writer-wins is a maximum over
- * the set, and conflicts are the maximal writers of a field under the base
- * relation. Parents always sort before children (the decoder rejects a base
- * id not smaller than the change's own), so ancestry is one pass in id order.
- * Cost: O(n^2/64) for a record of n changes; records have few. */
+ * because nothing incremental is kept: a field's value is that of its
+ * maximal writers under the base relation (no other writer has them in its
+ * base chain) with the largest id, and conflicts are those maximal writers
+ * when their values differ. Parents normally sort before children, so
+ * ancestry is one pass in id order; a base naming a larger id (a bounded
+ * clock writing over a future-stamped change) takes passes to a fixed point.
+ * Cost: O(n^2/64) for a record of n changes; records have few. The
+ * incremental paths (ps_fold_insert, groups) apply only where they give the
+ * same result: the new changes descend from everything known, sort after it,
+ * and the record has no base naming a larger id (store backrefs). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "plansync/fold.h"
@@ -82,24 +88,56 @@ static int load(ps_store *s, const char *record, fold *f)
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	/* Edges come in child order, so each child's row is complete before a
-	 * later child reads it. */
+	/* Edges come in child order. When every parent sorts before its child
+	 * (the normal case) each child's row is complete before a later child
+	 * reads it, and one pass gives the closure. A parent that sorts after
+	 * its child (a write over a future-stamped change) needs more passes,
+	 * up to a fixed point; a cycle (only a hostile writer makes one) ends
+	 * there too, its members each other's ancestors. */
+	size_t *ep = NULL, ne = 0, ecap = 0;
+	int back = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *child = (const char *)sqlite3_column_text(st, 0);
 		const char *parent = (const char *)sqlite3_column_text(st, 1);
 		fchange *ci = bsearch(child, f->c, f->n, sizeof(fchange), cmp_id);
 		fchange *pi = bsearch(parent, f->c, f->n, sizeof(fchange), cmp_id);
-		if (!ci || !pi || pi >= ci)
+		if (!ci || !pi || pi == ci)
 			continue;
 		size_t i = (size_t)(ci - f->c), p = (size_t)(pi - f->c);
+		if (ne + 2 > ecap) {
+			ecap = ecap ? ecap * 2 : 64;
+			size_t *nep = realloc(ep, ecap * sizeof(size_t));
+			if (!nep) {
+				free(ep);
+				goto oom;
+			}
+			ep = nep;
+		}
+		ep[ne++] = i;
+		ep[ne++] = p;
+		back |= p > i;
 		uint64_t *row = f->anc + i * f->words, *prow = f->anc + p * f->words;
 		row[p / 64] |= 1ull << (p % 64);
 		for (size_t w = 0; w < f->words; w++)
 			row[w] |= prow[w];
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		free(ep);
 		return ps_store_error(s, "reading a record's history");
+	}
+	for (int changed = back; changed;) {
+		changed = 0;
+		for (size_t e = 0; e < ne; e += 2) {
+			uint64_t *row = f->anc + ep[e] * f->words, *prow = f->anc + ep[e + 1] * f->words;
+			for (size_t w = 0; w < f->words; w++)
+				if ((row[w] | prow[w]) != row[w]) {
+					row[w] |= prow[w];
+					changed = 1;
+				}
+		}
+	}
+	free(ep);
 	return 0;
 oom:
 	sqlite3_reset(st);
@@ -116,6 +154,7 @@ static int write_field(ps_store *s, const char *record, const fold *f, const cha
 	/* Writers of this field, in id order. */
 	size_t *w = malloc(f->n * sizeof(size_t));
 	char **vals = calloc(f->n, sizeof(char *));
+	char *maximal = NULL;
 	int rc = 0;
 	size_t nw = 0;
 	if (!w || !vals) {
@@ -135,7 +174,25 @@ static int write_field(ps_store *s, const char *record, const fold *f, const cha
 	}
 	if (nw == 0)
 		goto out;
-	size_t win = nw - 1;
+	/* A writer is superseded by a later writer in the sense of history: one
+	 * that has it in its base chain (and is not in its own). Among those
+	 * not superseded the largest id wins. So a change beats every change in
+	 * its base chain whatever their clocks say; with parents sorting first
+	 * this is the plain maximum by id. */
+	maximal = malloc(nw);
+	if (!maximal) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+		goto out;
+	}
+	size_t win = 0;
+	for (size_t a = 0; a < nw; a++) {
+		maximal[a] = 1;
+		for (size_t b = 0; b < nw && maximal[a]; b++)
+			if (b != a && is_anc(f, w[a], w[b]) && !is_anc(f, w[b], w[a]))
+				maximal[a] = 0;
+		if (maximal[a])
+			win = a;
+	}
 	if (strcmp(name, EXISTS_FIELD) == 0) {
 		*retired = strcmp(vals[win], "false") == 0;
 	} else {
@@ -160,11 +217,7 @@ static int write_field(ps_store *s, const char *record, const fold *f, const cha
 	cJSON *ids = NULL;
 	int differ = 0;
 	for (size_t a = 0; a < nw; a++) {
-		int maximal = 1;
-		for (size_t b = a + 1; b < nw && maximal; b++)
-			if (is_anc(f, w[a], w[b]))
-				maximal = 0;
-		if (!maximal)
+		if (!maximal[a])
 			continue;
 		if (a != win && strcmp(vals[a], vals[win]) != 0)
 			differ = 1;
@@ -198,6 +251,7 @@ out:
 		free(vals[i]);
 	free(vals);
 	free(w);
+	free(maximal);
 	return rc;
 }
 
@@ -212,6 +266,46 @@ static int clear(ps_store *s, const char *sql, const char *record)
 	return r == SQLITE_DONE ? 0 : ps_store_error(s, "clearing state");
 }
 
+/* Progress and reviews name an office, a task and a period: those the plan
+ * lacks are noted in unplanned (the record is held, not shown as real);
+ * a plan record that exists releases what waited for it. Three lookups by
+ * primary key or one indexed delete: cheap enough for every fold. */
+static int plan_refs(ps_store *s, const char *record)
+{
+	ps_record_id rid;
+	if (ps_record_parse(&rid, record) != 0)
+		return 0;
+	if (rid.kind == PS_KIND_OFFICE || rid.kind == PS_KIND_TASK || rid.kind == PS_KIND_PERIOD)
+		return clear(s, "DELETE FROM unplanned WHERE need = ?1", record);
+	if (rid.kind != PS_KIND_PROGRESS && rid.kind != PS_KIND_REVIEW)
+		return 0;
+	sqlite3_stmt *known = ps_store_stmt(s, "SELECT 1 FROM records WHERE id = ?1");
+	sqlite3_stmt *add = ps_store_stmt(s, "INSERT OR IGNORE INTO unplanned(record, need) VALUES (?1, ?2)");
+	sqlite3_stmt *del = ps_store_stmt(s, "DELETE FROM unplanned WHERE record = ?1 AND need = ?2");
+	if (!known || !add || !del)
+		return PS_ERROR;
+	const char *kinds[3] = {"office", "task", "period"}, *ids[3] = {rid.office, rid.task, rid.period};
+	for (int i = 0; i < 3; i++) {
+		char need[PS_RECORD_ID_MAX + 1];
+		snprintf(need, sizeof(need), "%s/%s", kinds[i], ids[i]);
+		sqlite3_reset(known);
+		sqlite3_bind_text(known, 1, need, -1, SQLITE_TRANSIENT);
+		int e = sqlite3_step(known);
+		sqlite3_reset(known);
+		if (e != SQLITE_ROW && e != SQLITE_DONE)
+			return ps_store_error(s, "looking up the plan");
+		sqlite3_stmt *w = e == SQLITE_ROW ? del : add;
+		sqlite3_reset(w);
+		sqlite3_bind_text(w, 1, record, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(w, 2, need, -1, SQLITE_TRANSIENT);
+		e = sqlite3_step(w);
+		sqlite3_reset(w);
+		if (e != SQLITE_DONE)
+			return ps_store_error(s, "noting what the plan lacks");
+	}
+	return 0;
+}
+
 int ps_fold_record(ps_store *s, const char *record)
 {
 	fold f;
@@ -223,6 +317,8 @@ int ps_fold_record(ps_store *s, const char *record)
 		rc = clear(s, "DELETE FROM conflicts WHERE record = ?1", record);
 	if (!rc && f.n == 0)
 		rc = clear(s, "DELETE FROM records WHERE id = ?1", record);
+	if (!rc && f.n == 0)
+		rc = clear(s, "DELETE FROM unplanned WHERE record = ?1", record);
 	if (rc || f.n == 0)
 		goto out;
 	/* Every field name once, in sorted order. */
@@ -257,6 +353,8 @@ int ps_fold_record(ps_store *s, const char *record)
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = ps_store_error(s, "writing a record");
 	sqlite3_reset(st);
+	if (!rc)
+		rc = plan_refs(s, record);
 out:
 	fold_release(&f);
 	return rc;
@@ -351,7 +449,7 @@ static int fold_record_row(ps_store *s, const ps_change *c, long added)
 	sqlite3_bind_int64(rs, 5, added);
 	e = sqlite3_step(rs);
 	sqlite3_reset(rs);
-	return e == SQLITE_DONE ? 0 : ps_store_error(s, "writing a record");
+	return e == SQLITE_DONE ? plan_refs(s, c->record) : ps_store_error(s, "writing a record");
 }
 
 int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local, const char *summary,
@@ -377,6 +475,11 @@ int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t le
 		if (sqlite3_step(mx) == SQLITE_ROW && sqlite3_column_type(mx, 0) != SQLITE_NULL)
 			fast = strcmp((const char *)sqlite3_column_text(mx, 0), c->id) < 0;
 		sqlite3_reset(mx);
+	}
+	if (fast && (rc = ps_store_has_backrefs(s, c->record)) != 0) {
+		if (rc < 0)
+			return rc;
+		fast = 0;
 	}
 	if ((rc = ps_store_insert_change(s, c, bytes, len, local, summary)))
 		return rc;
@@ -413,6 +516,11 @@ int ps_fold_group_is_linear(ps_store *s, ps_change *const *g, size_t k, bool *li
 		if (sqlite3_step(mx) == SQLITE_ROW && sqlite3_column_type(mx, 0) != SQLITE_NULL)
 			ok = strcmp((const char *)sqlite3_column_text(mx, 0), g[0]->id) < 0;
 		sqlite3_reset(mx);
+	}
+	if (ok && (rc = ps_store_has_backrefs(s, g[0]->record)) != 0) {
+		if (rc < 0)
+			return rc;
+		ok = 0;
 	}
 	*linear = ok;
 	return 0;

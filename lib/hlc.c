@@ -1,5 +1,7 @@
 /* hlc.c - hybrid logical clock arithmetic. Pure functions but ps_now_ms();
- * the store persists the value (store.c). */
+ * the store persists the value (store.c). The clock is bounded by the wall
+ * clock plus the allowed drift, so one wrong clock (ours or a remote one)
+ * never stamps every later change in the future. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,10 @@ uint64_t ps_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-ps_hlc ps_hlc_tick(ps_hlc last, uint64_t now_ms)
+ps_hlc ps_hlc_tick(ps_hlc last, uint64_t now_ms, uint64_t ahead_ms)
 {
+	if (PS_HLC_MS(last) > now_ms + ahead_ms)
+		last = 0;
 	uint64_t ms = PS_HLC_MS(last);
 	if (now_ms > ms)
 		return PS_HLC_MAKE(now_ms, 0);
@@ -26,8 +30,10 @@ ps_hlc ps_hlc_tick(ps_hlc last, uint64_t now_ms)
 	return last + 1;
 }
 
-ps_hlc ps_hlc_observe(ps_hlc last, ps_hlc seen)
+ps_hlc ps_hlc_observe(ps_hlc last, ps_hlc seen, uint64_t now_ms, uint64_t ahead_ms)
 {
+	if (PS_HLC_MS(seen) > now_ms + ahead_ms)
+		return last;
 	return seen > last ? seen : last;
 }
 

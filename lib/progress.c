@@ -61,7 +61,7 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 	}
 	if (in->note) {
 		*bad = "note";
-		if ((rc = ps_text_clean(&clean, in->note, 4000, true, "note")))
+		if ((rc = ps_text_clean(&clean, in->note, PS_NOTE_MAX, true, "the note")))
 			goto out;
 		cJSON_AddStringToObject(f, "note", clean);
 		free(clean);
@@ -75,7 +75,8 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 		}
 		cJSON *arr = cJSON_AddArrayToObject(f, "evidence");
 		for (size_t i = 0; i < in->nevidence; i++) {
-			if ((rc = ps_text_clean(&clean, in->evidence[i], 500, false, "evidence")))
+			if ((rc = ps_text_clean(&clean, in->evidence[i], PS_EVIDENCE_MAX, false,
+			                        "an evidence reference")))
 				goto out;
 			cJSON_AddItemToArray(arr, cJSON_CreateString(clean));
 			free(clean);
@@ -92,7 +93,7 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 	const char *rep = in->reporter ? in->reporter : reporter_default;
 	*bad = "reporter";
 	if (rep) {
-		if ((rc = ps_text_clean(&clean, rep, 200, false, "reporter")))
+		if ((rc = ps_text_clean(&clean, rep, PS_REPORTER_MAX, false, "the reporter")))
 			goto out;
 		cJSON_AddStringToObject(f, "reporter", clean);
 	}

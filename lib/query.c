@@ -268,7 +268,8 @@ int ps_query_progress(ps_replica *r, const char *office, const char *task, const
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	sqlite3_stmt *st =
 	    ps_store_stmt(s, "SELECT r.id, c.author, c.hlc FROM records r JOIN changes c ON c.id = r.last "
-	                     "WHERE r.kind = 'progress' AND r.retired = 0 ORDER BY r.id");
+	                     "WHERE r.kind = 'progress' AND r.retired = 0 "
+	                     "AND NOT EXISTS (SELECT 1 FROM unplanned u WHERE u.record = r.id) ORDER BY r.id");
 	if (!st)
 		return PS_ERROR;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -428,7 +429,8 @@ int ps_query_conflicts(ps_replica *r, cJSON **out)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	sqlite3_stmt *st = ps_store_stmt(
 	    s, "SELECT k.record, k.field, k.changes, st.value, st.change FROM conflicts k "
-	       "LEFT JOIN state st ON st.record = k.record AND st.field = k.field ORDER BY k.record, k.field");
+	       "LEFT JOIN state st ON st.record = k.record AND st.field = k.field "
+	       "WHERE NOT EXISTS (SELECT 1 FROM unplanned u WHERE u.record = k.record) ORDER BY k.record, k.field");
 	sqlite3_stmt *ch = ps_store_stmt(s, "SELECT office, author, hlc, fields, op FROM changes WHERE id = ?1");
 	if (!st || !ch)
 		return PS_ERROR;
@@ -588,9 +590,34 @@ int ps_query_status(ps_replica *r, cJSON **out)
 	cJSON_AddNumberToObject(own, "committed", (double)(total - pending));
 	cJSON_AddNumberToObject(own, "delivered", (double)dl);
 	cJSON_AddNumberToObject(own, "not_delivered", (double)(total - dl));
+	/* Own changes stamped beyond wall clock + drift (written while this
+	 * machine's clock was ahead): readers hold them back until then. The id
+	 * starts with the clock, so the range is one index lookup. */
+	char from[PS_CHANGE_ID_MAX + 1];
+	ps_hlc_format(PS_HLC_MAKE(ps_now_ms() + ps_store_clock_ahead_ms(s) + 1, 0), from);
+	st = ps_store_stmt(s, "SELECT count(*), max(hlc) FROM changes WHERE id >= ?1 AND local = 1");
+	long long nfut = 0;
+	ps_hlc until = 0;
+	if (st) {
+		sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			nfut = sqlite3_column_int64(st, 0);
+			until = (ps_hlc)sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+	}
+	cJSON_AddNumberToObject(own, "future", (double)nfut);
+	if (nfut) {
+		char when[32];
+		ps_hlc_time(until, when);
+		cJSON_AddStringToObject(own, "future_until", when);
+	} else {
+		cJSON_AddNullToObject(own, "future_until");
+	}
 	cJSON_AddNumberToObject(o, "conflicts", (double)count(s, "SELECT count(*) FROM conflicts"));
 	cJSON_AddNumberToObject(o, "problems", (double)count(s, "SELECT count(*) FROM problems"));
 	cJSON_AddNumberToObject(o, "held", (double)count(s, "SELECT count(*) FROM held"));
+	cJSON_AddNumberToObject(o, "unplanned", (double)count(s, "SELECT count(DISTINCT record) FROM unplanned"));
 	cJSON_AddNumberToObject(o, "branches", (double)count(s, "SELECT count(*) FROM branches"));
 	cJSON *dm = cJSON_AddObjectToObject(o, "daemon");
 	pid_t pid = ps_daemon_running(ps_replica_dir(r));
@@ -644,6 +671,31 @@ int ps_query_problems(ps_replica *r, cJSON **out)
 		cJSON_AddItemToArray(*out, o);
 	}
 	sqlite3_reset(st);
+	/* Reports held because the plan lacks what they name: not a fault of
+	 * the file (the plan may arrive later), listed so a person can act. */
+	st = ps_store_stmt(s, "SELECT u.record, group_concat(u.need, ', '), c.office, c.replica, c.id FROM unplanned u "
+	                      "JOIN records r ON r.id = u.record JOIN changes c ON c.id = r.last "
+	                      "GROUP BY u.record ORDER BY u.record");
+	if (!st)
+		return PS_ERROR;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		char why[600];
+		snprintf(why, sizeof(why),
+		         "held: the plan this replica knows does not have %s; it shows once the province's plan has "
+		         "it (check the id with the office that wrote it)",
+		         (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(o, "time", "");
+		char branch[300];
+		snprintf(branch, sizeof(branch), "replicas/%s/%s", (const char *)sqlite3_column_text(st, 2),
+		         (const char *)sqlite3_column_text(st, 3));
+		cJSON_AddStringToObject(o, "branch", branch);
+		cJSON_AddStringToObject(o, "commit", "");
+		cJSON_AddStringToObject(o, "path", (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddStringToObject(o, "reason", why);
+		cJSON_AddItemToArray(*out, o);
+	}
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -655,7 +707,10 @@ int ps_dump(ps_replica *r, char **out)
 	*out = NULL;
 	ps_buf b = PS_BUF_INIT;
 	ps_buf_puts(&b, "{\n  \"conflicts\": [");
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT record, field, changes FROM conflicts ORDER BY record, field");
+	/* Records held for the plan (unplanned) are not real yet: left out. */
+	sqlite3_stmt *st =
+	    ps_store_stmt(s, "SELECT record, field, changes FROM conflicts k WHERE NOT EXISTS "
+	                     "(SELECT 1 FROM unplanned u WHERE u.record = k.record) ORDER BY record, field");
 	if (!st)
 		return PS_ERROR;
 	int first = 1;
@@ -673,7 +728,7 @@ int ps_dump(ps_replica *r, char **out)
 	ps_buf_puts(&b, "  \"records\": [");
 	st = ps_store_stmt(
 	    s, "SELECT r.id, r.retired, s.field, s.value FROM records r LEFT JOIN state s ON s.record = r.id "
-	       "ORDER BY r.id, s.field");
+	       "WHERE NOT EXISTS (SELECT 1 FROM unplanned u WHERE u.record = r.id) ORDER BY r.id, s.field");
 	if (!st)
 		return PS_ERROR;
 	const char *cur = NULL;
@@ -734,7 +789,8 @@ int ps_rebuild(ps_replica *r, ps_progress_fn progress, void *ctx)
 	int rc = ps_store_begin(s);
 	if (rc)
 		return rc;
-	rc = ps_store_exec(s, "DELETE FROM state; DELETE FROM conflicts; DELETE FROM records; DELETE FROM branches;");
+	rc = ps_store_exec(s, "DELETE FROM state; DELETE FROM conflicts; DELETE FROM records;"
+	                      "DELETE FROM branches; DELETE FROM unplanned;");
 	if (!rc)
 		rc = ps_store_rebuild_heads(s);
 	if (!rc) {

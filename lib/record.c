@@ -127,25 +127,16 @@ static bool name_valid(const char *s)
 	return true;
 }
 
-/* Length and control characters. NFC is the encoder's: it normalises what
- * a replica writes, and a decoded file must re-encode to its own bytes. */
+/* Text rules of ps_text_check, on the value as it is: the caller passes
+ * NFC (ps_change_validate checks a built or decoded change, whose strings
+ * ps_change_new normalised), so writer and reader judge the same bytes. */
 static int check_text(const cJSON *v, const char *field, size_t max, bool nl)
 {
 	if (!cJSON_IsString(v))
 		return ps_error_set(PS_EINVALID, "field \"%s\" must be text", field);
-	size_t chars = 0;
-	for (const unsigned char *p = (const unsigned char *)v->valuestring; *p; p++) {
-		if ((*p & 0xc0) != 0x80)
-			chars++;
-		if ((*p < 0x20 && !(nl && (*p == '\n' || *p == '\t'))) || *p == 0x7f)
-			return ps_error_set(PS_EINVALID, "field \"%s\" contains a control character; remove it", field);
-	}
-	if (chars > max)
-		return ps_error_set(PS_EINVALID, "field \"%s\" is too long: %zu characters, at most %zu allowed", field,
-		                    chars, max);
-	if (!ps_text_valid_utf8(v->valuestring, strlen(v->valuestring)))
-		return ps_error_set(PS_EINVALID, "field \"%s\" is not valid UTF-8", field);
-	return 0;
+	char what[100];
+	snprintf(what, sizeof(what), "field \"%s\"", field);
+	return ps_text_check(v->valuestring, max, nl, what);
 }
 
 /* Sizes bound every value so a change file stays under its byte cap. */
@@ -154,7 +145,7 @@ static int check_any(const cJSON *v, const char *field, int depth)
 	if (depth > 6)
 		return ps_error_set(PS_EINVALID, "field \"%s\" is nested too deeply", field);
 	if (cJSON_IsString(v))
-		return check_text(v, field, 8000, true);
+		return check_text(v, field, PS_TEXT_MAX, true);
 	if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
 		if (cJSON_GetArraySize(v) > 500)
 			return ps_error_set(PS_EINVALID, "field \"%s\" holds too many items", field);
@@ -194,14 +185,14 @@ static int check_progress(const cJSON *f)
 		return 0;
 	}
 	if (strcmp(name, "note") == 0)
-		return check_text(f, name, 4000, true);
+		return check_text(f, name, PS_NOTE_MAX, true);
 	if (strcmp(name, "reporter") == 0)
-		return check_text(f, name, 200, false);
+		return check_text(f, name, PS_REPORTER_MAX, false);
 	if (strcmp(name, "evidence") == 0) {
 		if (!cJSON_IsArray(f) || cJSON_GetArraySize(f) > 20)
 			return ps_error_set(PS_EINVALID, "evidence must be a list of at most 20 references");
 		for (const cJSON *c = f->child; c; c = c->next) {
-			int rc = check_text(c, name, 500, false);
+			int rc = check_text(c, name, PS_EVIDENCE_MAX, false);
 			if (rc)
 				return rc;
 		}
@@ -226,7 +217,7 @@ static int check_review(const cJSON *fields, const cJSON *f)
 		return 0;
 	}
 	if (strcmp(name, "comment") == 0)
-		return cJSON_IsNull(f) ? 0 : check_text(f, name, 4000, true);
+		return cJSON_IsNull(f) ? 0 : check_text(f, name, PS_NOTE_MAX, true);
 	if (strcmp(name, "changes") == 0) {
 		if (!cJSON_IsArray(f) || cJSON_GetArraySize(f) > PS_CHANGE_MAX_BASE)
 			return ps_error_set(PS_EINVALID, "changes must be a list of change ids");

@@ -80,9 +80,14 @@ static char *path_join(const char *dir, const char *name)
 	return p;
 }
 
+/* Read the replica's identity and author; again after user.name changes. */
 static int load(ps_replica *r)
 {
 	int rc;
+	free(r->office);
+	free(r->id);
+	free(r->province);
+	r->office = r->id = r->province = NULL;
 	if ((rc = ps_store_meta_get(r->store, "office", &r->office)) ||
 	    (rc = ps_store_meta_get(r->store, "replica", &r->id)) ||
 	    (rc = ps_store_meta_get(r->store, "province", &r->province)))
@@ -209,7 +214,9 @@ int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
 		    "replica id \"%s\" is not valid: it is the office, '-', and 1-32 lowercase letters or digits", rid);
 	char *author = NULL;
 	if (o->user_name) {
-		int rc = ps_text_clean(&author, o->user_name, 100, false, "user name");
+		int rc = ps_text_clean(&author, o->user_name, PS_CHANGE_AUTHOR_MAX, false, "the user name");
+		if (!rc && (rc = ps_change_check_author(author)))
+			free(author);
 		if (rc)
 			return rc;
 	}
@@ -302,11 +309,13 @@ int ps_config_set(ps_replica *r, const char *key, const char *value)
 		                    "ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper)",
 		                    key);
 	char *clean = NULL;
-	int rc = ps_text_clean(&clean, value, 1000, false, key);
+	bool author = strcmp(key, "user.name") == 0;
+	int rc = ps_text_clean(&clean, value, author ? PS_CHANGE_AUTHOR_MAX : 1000, false, key);
 	if (rc)
 		return rc;
-	if (strcmp(key, "user.name") == 0 && !clean[0])
-		rc = ps_error_set(PS_EINVALID, "user.name cannot be empty");
+	/* user.name is the author of every later change: the readers' rule */
+	if (author)
+		rc = ps_change_check_author(clean);
 	if (!rc && strcmp(key, "sync.max_drift") == 0) {
 		char *end;
 		long v = strtol(clean, &end, 10);
@@ -431,9 +440,15 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 		                  owner);
 		goto out;
 	}
+	/* fields in NFC first: limits are judged on the bytes that will be
+	 * written (ps_change_validate below checks the built change again) */
+	if (ps_json_nfc(fields) != 0) {
+		rc = ps_error_set(PS_EINVALID, "a field holds text that is not valid UTF-8");
+		goto out;
+	}
 	if (op == PS_OP_SET && (rc = ps_record_check_fields(&rid, fields)))
 		goto out;
-	if (reason && (rc = ps_text_clean(&why, reason, 1000, true, "reason")))
+	if (reason && (rc = ps_text_clean(&why, reason, PS_CHANGE_REASON_MAX, true, "the reason")))
 		goto out;
 	if (!in_txn) {
 		if ((rc = ps_store_begin(r->store)))
@@ -497,12 +512,12 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 		goto out;
 	}
 	ps_hlc hlc;
-	if ((rc = ps_store_hlc_tick(r->store, &hlc)))
+	if ((rc = ps_store_hlc_tick(r->store, r->id, &hlc)))
 		goto out;
 	rc = ps_change_new(&c, r->office, r->id, r->author, hlc, record, op, (const char *const *)heads, nheads, fields,
 	                   why);
 	fields = NULL;
-	if (rc)
+	if (rc || (rc = ps_change_validate(c)))
 		goto out;
 	if ((rc = ps_change_encode(&bytes, &len, c)))
 		goto out;

@@ -15,8 +15,19 @@
 
 extern const unsigned char ps_embedded_schema[];
 extern const size_t ps_embedded_schema_len;
+extern const unsigned char ps_embedded_schema_2[];
+extern const size_t ps_embedded_schema_2_len;
 
-#define SCHEMA_VERSION  1
+/* Migrations in order: migration i takes the schema from version i to i+1. */
+static const struct {
+	const unsigned char *sql;
+	const size_t *len;
+} migrations[] = {
+    {ps_embedded_schema, &ps_embedded_schema_len},
+    {ps_embedded_schema_2, &ps_embedded_schema_2_len},
+};
+
+#define SCHEMA_VERSION  2
 #define CACHE_SIZE      64
 #define BUSY_TIMEOUT_MS 5000
 #define BEGIN_RETRIES   20
@@ -125,34 +136,50 @@ void ps_store_rollback(ps_store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static int migrate(ps_store *s)
+static int schema_version(ps_store *s, int *version)
 {
 	sqlite3_stmt *st;
-	int version = 0;
+	*version = 0;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		return ps_store_error(s, "reading the schema version");
 	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
+		*version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (version == SCHEMA_VERSION)
-		return 0;
-	if (version > SCHEMA_VERSION)
+	if (*version > SCHEMA_VERSION)
 		return ps_error_set(
-		    PS_ERROR, "this replica was written by a newer plansync (schema %d); upgrade plansync", version);
-	int rc = ps_store_begin(s);
-	if (rc)
+		    PS_ERROR, "this replica was written by a newer plansync (schema %d); upgrade plansync", *version);
+	return 0;
+}
+
+static int migrate(ps_store *s)
+{
+	int version;
+	int rc = schema_version(s, &version);
+	if (rc || version == SCHEMA_VERSION)
 		return rc;
-	char *sql = malloc(ps_embedded_schema_len + 1);
-	if (!sql) {
+	if ((rc = ps_store_begin(s)))
+		return rc;
+	/* again under the write lock: another process may have migrated */
+	if ((rc = schema_version(s, &version)) || version == SCHEMA_VERSION) {
 		ps_store_rollback(s);
-		return ps_error_set(PS_ENOMEM, "out of memory");
+		return rc;
 	}
-	memcpy(sql, ps_embedded_schema, ps_embedded_schema_len);
-	sql[ps_embedded_schema_len] = '\0';
-	rc = ps_store_exec(s, sql);
-	free(sql);
-	if (!rc)
-		rc = ps_store_exec(s, "PRAGMA user_version = 1");
+	for (int i = version; i < SCHEMA_VERSION && !rc; i++) {
+		char *sql = malloc(*migrations[i].len + 1);
+		if (!sql) {
+			ps_store_rollback(s);
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		}
+		memcpy(sql, migrations[i].sql, *migrations[i].len);
+		sql[*migrations[i].len] = '\0';
+		rc = ps_store_exec(s, sql);
+		free(sql);
+	}
+	if (!rc) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", SCHEMA_VERSION);
+		rc = ps_store_exec(s, pragma);
+	}
 	if (rc) {
 		ps_store_rollback(s);
 		return rc;
@@ -261,13 +288,45 @@ int ps_store_meta_set_int(ps_store *s, const char *key, long long value)
 	return ps_store_meta_set(s, key, buf);
 }
 
-int ps_store_hlc_tick(ps_store *s, ps_hlc *out)
+uint64_t ps_store_clock_ahead_ms(ps_store *s)
+{
+	long long v;
+	if (ps_store_meta_get_int(s, "sync.max_drift", &v, PS_HLC_DEFAULT_DRIFT_S) || v <= 0 ||
+	    v > PS_HLC_DEFAULT_DRIFT_S)
+		v = PS_HLC_DEFAULT_DRIFT_S;
+	return (uint64_t)v * 1000;
+}
+
+/* 1 when a change with this id is stored, 0 when not, <0 on error. */
+static int id_taken(ps_store *s, ps_hlc h, const char *replica)
+{
+	char id[PS_CHANGE_ID_MAX + 1];
+	ps_change_make_id(id, sizeof(id), h, replica);
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT 1 FROM changes WHERE id = ?1");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ps_store_error(s, "looking up a change");
+	return rc == SQLITE_ROW;
+}
+
+int ps_store_hlc_tick(ps_store *s, const char *replica, ps_hlc *out)
 {
 	long long last;
 	int rc = ps_store_meta_get_int(s, "hlc", &last, 0);
 	if (rc)
 		return rc;
-	ps_hlc h = ps_hlc_tick((ps_hlc)last, ps_now_ms());
+	uint64_t now = ps_now_ms(), ahead = ps_store_clock_ahead_ms(s);
+	ps_hlc h = ps_hlc_tick((ps_hlc)last, now, ahead);
+	/* A clock that was reset (it had been ahead of a wrong wall clock) may
+	 * come back to a value an earlier change of ours carries: step past. */
+	while ((rc = id_taken(s, h, replica)) == 1)
+		h = ps_hlc_tick(h, now, UINT64_MAX - now);
+	if (rc < 0)
+		return rc;
 	if ((rc = ps_store_meta_set_int(s, "hlc", (long long)h)))
 		return rc;
 	*out = h;
@@ -280,9 +339,10 @@ int ps_store_hlc_observe(ps_store *s, ps_hlc seen)
 	int rc = ps_store_meta_get_int(s, "hlc", &last, 0);
 	if (rc)
 		return rc;
-	if (seen <= (ps_hlc)last)
+	ps_hlc h = ps_hlc_observe((ps_hlc)last, seen, ps_now_ms(), ps_store_clock_ahead_ms(s));
+	if (h == (ps_hlc)last)
 		return 0;
-	return ps_store_meta_set_int(s, "hlc", (long long)seen);
+	return ps_store_meta_set_int(s, "hlc", (long long)h);
 }
 
 /* The id is known already: same bytes is a duplicate, other bytes an alarm. */
@@ -301,6 +361,37 @@ static int known_change(ps_store *s, const ps_change *c, const char *bytes, size
 	if (same)
 		return PS_EEXISTS;
 	return ps_error_set(PS_ECONFLICT, "change %s is already known with different content (integrity alarm)", c->id);
+}
+
+/* A base naming a larger id (written over a future-stamped change) marks
+ * the record: its fold cannot rely on parents sorting first. */
+static int note_backref(ps_store *s, const ps_change *c)
+{
+	size_t i;
+	for (i = 0; i < c->nbase && strcmp(c->base[i], c->id) < 0; i++)
+		;
+	if (i == c->nbase)
+		return 0;
+	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO backrefs(record) VALUES (?1)");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, c->record, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : ps_store_error(s, "storing a change's base");
+}
+
+int ps_store_has_backrefs(ps_store *s, const char *record)
+{
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT 1 FROM backrefs WHERE record = ?1");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ps_store_error(s, "reading a record's history");
+	return rc == SQLITE_ROW;
 }
 
 int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
@@ -364,6 +455,8 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	}
 	sqlite3_reset(st);
 	sqlite3_reset(dh);
+	if ((rc = note_backref(s, c)))
+		return rc;
 	if (!heads)
 		return 0;
 	/* A head unless a change that arrived earlier already names it. */

@@ -193,9 +193,11 @@ int ps_sync_export(ps_replica *r, long *exported)
 		done_seq = sqlite3_column_int64(ls, 0);
 	if (ls)
 		sqlite3_reset(ls);
-	sqlite3_stmt *st =
-	    ps_store_stmt(s, "SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
-	                     "WHERE local = 1 AND seq > ?1 ORDER BY seq"); /* local: seq order is id order */
+	/* By seq, not by id: a bounded clock can stamp a later write lower than
+	 * an earlier one, so ids need not follow seq; nothing here needs them to
+	 * (the exported range and the author date are by seq and by maximum). */
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
+	                                    "WHERE local = 1 AND seq > ?1 ORDER BY seq");
 	if (!st) {
 		rc = PS_ERROR;
 		goto out;

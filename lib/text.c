@@ -21,33 +21,45 @@ bool ps_text_valid_utf8(const char *s, size_t len)
 	return true;
 }
 
-int ps_text_clean(char **out, const char *in, size_t max_chars, bool allow_newline, const char *what)
+int ps_text_check(const char *s, size_t max_bytes, bool allow_newline, const char *what)
 {
-	*out = NULL;
-	size_t len = strlen(in);
-	if (!ps_text_valid_utf8(in, len))
+	size_t len = strlen(s);
+	if (!ps_text_valid_utf8(s, len))
 		return ps_error_set(PS_EINVALID, "%s is not valid UTF-8 text; save the input as UTF-8 and try again",
 		                    what);
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)in;
-	size_t i = 0, chars = 0;
-	while (i < len) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
-		if (cp < 0x20 || cp == 0x7f) {
-			if (!(allow_newline && (cp == '\n' || cp == '\t')))
-				return ps_error_set(PS_EINVALID, "%s contains a control character (U+%04X); remove it",
-				                    what, (unsigned)cp);
-		}
-		chars++;
-		i += (size_t)n;
-	}
-	if (chars > max_chars)
-		return ps_error_set(PS_EINVALID, "%s is too long: %zu characters, at most %zu allowed", what, chars,
-		                    max_chars);
-	utf8proc_uint8_t *nfc = utf8proc_NFC(p);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && !(allow_newline && (*p == '\n' || *p == '\t'))) || *p == 0x7f)
+			return ps_error_set(PS_EINVALID, "%s contains a control character (U+%04X); remove it", what,
+			                    (unsigned)*p);
+	if (len > max_bytes)
+		return ps_error_set(PS_EINVALID,
+		                    "%s is too long: %zu bytes in UTF-8 (NFC), at most %zu allowed; shorten it", what,
+		                    len, max_bytes);
+	return 0;
+}
+
+char *ps_text_nfc(const char *s)
+{
+	if (!ps_text_valid_utf8(s, strlen(s)))
+		return NULL;
+	return (char *)utf8proc_NFC((const utf8proc_uint8_t *)s);
+}
+
+int ps_text_clean(char **out, const char *in, size_t max_bytes, bool allow_newline, const char *what)
+{
+	*out = NULL;
+	if (!ps_text_valid_utf8(in, strlen(in)))
+		return ps_error_set(PS_EINVALID, "%s is not valid UTF-8 text; save the input as UTF-8 and try again",
+		                    what);
+	char *nfc = ps_text_nfc(in);
 	if (!nfc)
 		return ps_error_set(PS_ENOMEM, "out of memory normalising %s", what);
-	*out = (char *)nfc;
+	int rc = ps_text_check(nfc, max_bytes, allow_newline, what);
+	if (rc) {
+		free(nfc);
+		return rc;
+	}
+	*out = nfc;
 	return 0;
 }
 

@@ -49,6 +49,18 @@ int ps_change_new(ps_change **out, const char *office, const char *replica, cons
                   const char *record, ps_op op, const char *const *base, size_t nbase, cJSON *fields,
                   const char *reason);
 void ps_change_free(ps_change *c);
+/* Limits in bytes of NFC UTF-8, the same for writers and readers. */
+#define PS_CHANGE_AUTHOR_MAX 400
+#define PS_CHANGE_REASON_MAX 4000
+/* The one validation of a change's content (DESIGN §10), run by the writer
+ * on the change it built and by the reader on the change it decoded, both
+ * holding NFC text (ps_change_new normalises): author, reason, record id,
+ * op and fields for the kind. Ownership and clock are the caller's.
+ * PS_EINVALID with a message. */
+int ps_change_validate(const ps_change *c);
+/* Its parts, for settings that end up in changes (user.name). */
+int ps_change_check_author(const char *author);
+int ps_change_check_reason(const char *reason);
 /* Canonical bytes (free()). */
 int ps_change_encode(char **out, size_t *len, const ps_change *c);
 /* Strict decode + validation of one file's bytes (DESIGN §7): syntax,

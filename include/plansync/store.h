@@ -36,10 +36,16 @@ int ps_store_meta_set(ps_store *s, const char *key, const char *value);
 int ps_store_meta_get_int(ps_store *s, const char *key, long long *out, long long dflt);
 int ps_store_meta_set_int(ps_store *s, const char *key, long long value);
 
-/* Clock: next local value (persisted; inside a transaction), and advance
- * past a clock seen on import. */
-int ps_store_hlc_tick(ps_store *s, ps_hlc *out);
+/* Clock: next local value (persisted; inside a transaction), never more
+ * than ps_store_clock_ahead_ms() ahead of the wall clock, and such that
+ * "<hlc>-<replica>" names no stored change. Observe advances past a clock
+ * seen on import unless that one is beyond the same bound. */
+int ps_store_hlc_tick(ps_store *s, const char *replica, ps_hlc *out);
 int ps_store_hlc_observe(ps_store *s, ps_hlc seen);
+/* How far ahead of the wall clock our clock may be: sync.max_drift, but
+ * never more than the default, since readers with the default hold back
+ * anything further (a raised drift accepts more; it stamps no further). */
+uint64_t ps_store_clock_ahead_ms(ps_store *s);
 
 /* Insert a change with its canonical bytes. 0 when inserted; PS_EEXISTS
  * when the same id with the same bytes is already there (nothing done);
@@ -50,6 +56,9 @@ int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, s
  * it once for a straight run of changes with ps_store_set_head). */
 int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
                               const char *summary, bool heads);
+/* 1 when a change of the record names a larger id in its base (see
+ * backrefs in the schema), 0 when none does, <0 on error. */
+int ps_store_has_backrefs(ps_store *s, const char *record);
 /* The record's only head is now id. */
 int ps_store_set_head(ps_store *s, const char *record, const char *id);
 /* The record's latest changes (ids not named in any known change's base),

@@ -5,10 +5,16 @@
 #include <stddef.h>
 #include <stdbool.h>
 
-/* Valid UTF-8, no NUL, no control characters but \n and \t (when
- * allow_newline), at most max_chars code points. On success *out is a new
- * NFC copy (free()). what names the input in the error message. */
-int ps_text_clean(char **out, const char *in, size_t max_chars, bool allow_newline, const char *what);
+/* The one rule for text in a change, applied by writers and readers alike
+ * to the same NFC bytes (DESIGN §10): valid UTF-8, no NUL, no control
+ * characters but \n and \t (when allow_newline), at most max_bytes bytes.
+ * what names the text in the error message. */
+int ps_text_check(const char *s, size_t max_bytes, bool allow_newline, const char *what);
+/* NFC copy of s (free()); NULL when s is not valid UTF-8 or out of memory. */
+char *ps_text_nfc(const char *s);
+/* What a person typed, normalised: *out is a new NFC copy (free()) that
+ * passes ps_text_check with the same arguments. */
+int ps_text_clean(char **out, const char *in, size_t max_bytes, bool allow_newline, const char *what);
 /* True when the len bytes at s are valid UTF-8 with no NUL. */
 bool ps_text_valid_utf8(const char *s, size_t len);
 /* Columns the string takes on a terminal (wide characters count 2). */

@@ -180,7 +180,7 @@ case("status must be", simple(dyn(lambda rep: change(rep, H, R, {"status": "fini
 case("percent must be", simple(dyn(lambda rep: change(rep, H, R, {"percent": 101}))))
 case("record id", simple(dyn(lambda rep: change(rep, H, "progress/../p1/2021", {"percent": 1}))))
 case("unknown kind", simple(dyn(lambda rep: change(rep, H, "secret/x", {"a": 1}))))
-case("earlier change", simple(dyn(lambda rep: change(rep, H, R, {"percent": 1}, base=["%016x-%s" % (H + 5, rep)]))))
+case("another change", simple(dyn(lambda rep: change(rep, H, R, {"percent": 1}, base=["%016x-%s" % (H, rep)]))))
 case("format", simple(dyn(lambda rep: (lambda c: (c[0], c[1].replace(b'"format": 1', b'"format": 2')))(change(rep, H, R, {"percent": 1})))))
 case("format file names a format", simple(cfile(b'{"format": 2}\n', path="plansync.json")))
 case("may not write task/p1-t1", simple(dyn(lambda rep: change(rep, H, "task/p1-t1", {"text": "hacked"}))))

@@ -17,7 +17,7 @@ expect_fail 3 "percent .* 0 to 100" "$P" -C km progress set p2-t7 2021 --percent
 expect_fail 3 "decimal" "$P" -C km progress set p2-t7 2021 --actual 1,5
 expect_fail 3 "nothing to record" "$P" -C km progress set p2-t7 2021
 expect_fail 3 "UTF-8" "$P" -C km progress set p2-t7 2021 --note "$(printf 'bad \xff byte')"
-expect_fail 3 "too long" "$P" -C km progress set p2-t7 2021 --note "$(head -c 5000 /dev/zero | tr '\0' 'a')"
+expect_fail 3 "too long" "$P" -C km progress set p2-t7 2021 --note "$(head -c 12001 /dev/zero | tr '\0' 'a')"
 expect_fail 3 "control character" "$P" -C km progress set p2-t7 2021 --status done --reporter "$(printf 'a\x07b')"
 expect_fail 3 "unknown office" "$P" -C km plan targets --office no-such-office
 expect_fail 3 "unknown program" "$P" -C km plan tasks --program p9

@@ -152,7 +152,10 @@ static void order_independent(void **st)
 	static const char *recs[] = {"progress/x/p1-t1/2021", "progress/x/p1-t2/2021", "task/p1-t1"};
 	static const char *reps[] = {"x-a", "x-b", "x-c"};
 	static const char *vals[] = {"on_track", "delayed", "done", "at_risk"};
-	for (int round = 0; round < 8; round++) {
+	/* rounds 8-13: some clocks far ahead (later writes name them in their
+	 * base with a smaller clock of their own); rounds 12-13 also name later
+	 * changes (cycles, as only a hostile writer makes them) */
+	for (int round = 0; round < 14; round++) {
 		enum { N = 30 };
 		spec sp[N];
 		char fbuf[N][96];
@@ -160,6 +163,8 @@ static void order_independent(void **st)
 			int rec = (int)(rnd(&seed) % 3);
 			sp[i].replica = reps[rnd(&seed) % 3];
 			sp[i].hlc = (unsigned)(i + 1);
+			if (round >= 8 && rnd(&seed) % 5 == 0)
+				sp[i].hlc = 100000u + (unsigned)i;
 			sp[i].record = recs[rec];
 			if (rnd(&seed) % 10 == 0 && i > 0) {
 				sp[i].fields = NULL;
@@ -176,8 +181,12 @@ static void order_independent(void **st)
 			for (int j = i - 1; j >= 0 && nb < 3; j--)
 				if (sp[j].record == sp[i].record && rnd(&seed) % 2)
 					sp[i].base[nb++] = j;
+			if (round >= 12 && nb < 3 && i + 1 < N && rnd(&seed) % 4 == 0)
+				sp[i].base[nb++] = i + 1 + (int)(rnd(&seed) % (unsigned)(N - i - 1));
 			sp[i].base[nb] = -1;
 		}
+		for (int i = 0; i < N; i++)
+			ps_change_make_id(ids[i], sizeof(ids[i]), PS_HLC_MAKE(sp[i].hlc, 0), sp[i].replica);
 		ps_change *c[N];
 		for (int i = 0; i < N; i++)
 			c[i] = make(sp, i);
@@ -222,6 +231,54 @@ static void order_independent(void **st)
 	tmpdir_remove(dir);
 }
 
+/* A write over a change stamped in the future (its own clock is bounded,
+ * so smaller) still wins, in either order of arrival, with no conflict;
+ * a write concurrent with the future one loses to it by clock as usual. */
+static void base_beats_clock(void **st)
+{
+	static const spec sp[] = {
+	    {"x-a", 1, R, "{\"status\":\"on_track\",\"percent\":10}", {-1}},
+	    {"x-a", 900000, R, "{\"status\":\"at_risk\",\"note\":\"future\"}", {0, -1}},
+	    {"x-a", 5, R, "{\"status\":\"done\"}", {1, -1}},
+	    {"x-b", 6, R, "{\"percent\":20}", {0, -1}},
+	};
+	for (int i = 0; i < 4; i++)
+		ps_change_make_id(ids[i], sizeof(ids[i]), PS_HLC_MAKE(sp[i].hlc, 0), sp[i].replica);
+	static const int orders[][4] = {{0, 1, 2, 3}, {0, 2, 3, 1}, {2, 3, 1, 0}, {3, 2, 0, 1}};
+	char *dir = tmpdir_new();
+	char *ref = NULL;
+	for (int o = 0; o < 4; o++) {
+		char name[16];
+		snprintf(name, sizeof(name), "b%d.db", o);
+		ps_store *s = store_new(dir, name);
+		for (int i = 0; i < 4; i++) {
+			ps_change *c = make(sp, orders[o][i]);
+			assert_int_equal(insert(s, c), 0);
+			ps_change_free(c);
+		}
+		char *snap = snapshot(s);
+		assert_non_null(strstr(snap, R "|status|\"done\"|"));
+		assert_non_null(strstr(snap, R "|note|\"future\"|"));
+		assert_non_null(strstr(snap, R "|percent|20|")); /* descends from 0, concurrent with the rest */
+		assert_int_equal(conflicts(s), 0);
+		assert_int_equal(ps_store_begin(s), 0);
+		assert_int_equal(ps_fold_all(s, NULL, NULL), 0);
+		assert_int_equal(ps_store_commit(s), 0);
+		char *full = snapshot(s);
+		assert_string_equal(snap, full);
+		free(full);
+		if (!ref)
+			ref = snap;
+		else {
+			assert_string_equal(ref, snap);
+			free(snap);
+		}
+		ps_store_free(s);
+	}
+	free(ref);
+	tmpdir_remove(dir);
+}
+
 static void retire_then_set(void **st)
 {
 	static const spec sp[] = {
@@ -250,6 +307,7 @@ int main(void)
 	    cmocka_unit_test(same_value_is_no_conflict),
 	    cmocka_unit_test(order_independent),
 	    cmocka_unit_test(retire_then_set),
+	    cmocka_unit_test(base_beats_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Readers check progress against the plan they know: a report for a task,
+# period or office the plan does not have is held (not in progress show,
+# dump or conflicts; said in status and problems) and shows once the plan
+# has it, whatever the order the branches are imported in; rebuild and
+# incremental sync give the same dump.
+source "$(dirname "$0")/lib.sh"
+setup_province
+district bg binh-giang bg
+"$P" -C bg sync >/dev/null
+# A writer that lies to its own CLI (a task and a period added to its
+# database by hand), and an office the plan does not have.
+sqlite3 bg/plansync.db "INSERT INTO records(id, kind, retired, changes, last) VALUES
+  ('task/p9-t99', 'task', 0, 1, 'x'), ('period/2099', 'period', 0, 1, 'x')"
+"$P" -C bg progress set p9-t99 2021 --status on_track --note "việc chưa có trong kế hoạch" >/dev/null
+"$P" -C bg progress set p1-t1 2099 --status done >/dev/null
+"$P" -C bg progress set p1-t1 2021 --status at_risk >/dev/null
+"$P" -C bg sync >/dev/null
+district xm an-moi xm
+"$P" -C xm progress set p1-t1 2021 --status delayed >/dev/null
+"$P" -C xm sync >/dev/null
+
+"$P" -C tinh sync >/dev/null
+s=$("$P" -C tinh progress show --json)
+echo "$s" | grep -q '"task": "p9-t99"' && bad "unknown task shown: $s" || ok "progress for an unknown task is not shown"
+echo "$s" | grep -q '"period": "2099"' && bad "unknown period shown" || ok "progress for an unknown period is not shown"
+echo "$s" | grep -q '"office": "an-moi"' && bad "unknown office shown" || ok "progress of an unknown office is not shown"
+echo "$s" | grep -q '"status": "at_risk"' && ok "the valid report beside them shows" || bad "valid report missing: $s"
+d=$("$P" -C tinh dump)
+echo "$d" | grep -qE 'p9-t99|/2099"|an-moi' && bad "dump shows held progress" || ok "dump leaves held progress out"
+js=$("$P" -C tinh status --json)
+[ "$(echo "$js" | json_num unplanned)" = 3 ] && ok "status --json: 3 held for the plan" || bad "status --json: $js"
+"$P" -C tinh status | grep -qi "plan does not have" && ok "status text says why" || bad "status text silent"
+p=$("$P" -C tinh problems --json)
+echo "$p" | grep -q 'p9-t99' && echo "$p" | grep -q 'office/an-moi' && ok "problems name what is missing" || bad "problems: $p"
+
+# The province adds the task, the period and the office to the plan: they show.
+python3 - "$SRC/schema/plan/hai-duong-2020-2025.json" plan2.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = dict(d["tasks"][0]); t["id"] = "p9-t99"; d["tasks"].append(t)
+p = dict(d["periods"][0]); p["id"] = "2099"; p["start"] = "2099-01-01"; p["end"] = "2099-12-31"; p["due"] = "2099-12-15"; d["periods"].append(p)
+o = dict(d["offices"][1]); o["id"] = "an-moi"; o["name"] = "An Mới"; d["offices"].append(o)
+json.dump(d, open(sys.argv[2], "w"), ensure_ascii=False, indent=1)
+PY
+"$P" -C tinh plan import plan2.json >/dev/null
+s=$("$P" -C tinh progress show --json)
+echo "$s" | grep -q '"task": "p9-t99"' && ok "the task is in the plan now: its progress shows" || bad "still hidden: $s"
+echo "$s" | grep -q '"period": "2099"' && ok "the period too" || bad "period still hidden"
+echo "$s" | grep -q '"office": "an-moi"' && ok "the office too" || bad "office still hidden"
+[ "$("$P" -C tinh status --json | json_num unplanned)" = 0 ] && ok "nothing held any more" || bad "still held"
+"$P" -C tinh sync >/dev/null
+
+# A new replica imports binh-giang's and an-moi's branches before the
+# province's (branch order): the same result.
+district bg2 binh-giang bg2
+[ "$("$P" -C bg2 dump | sha256sum)" = "$("$P" -C tinh dump | sha256sum)" ] && ok "plan imported after the reports: same dump" || bad "order of import matters"
+"$P" -C bg2 rebuild >/dev/null
+[ "$("$P" -C bg2 dump | sha256sum)" = "$("$P" -C tinh dump | sha256sum)" ] && ok "rebuild gives the same dump" || bad "rebuild differs"
+"$P" -C tinh rebuild >/dev/null
+[ "$("$P" -C bg2 dump | sha256sum)" = "$("$P" -C tinh dump | sha256sum)" ] && ok "province rebuild agrees" || bad "province rebuild differs"
+finish
