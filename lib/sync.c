@@ -1133,7 +1133,7 @@ static int reissue_altered(imp *m, const git_oid *tip)
 				rc = ps_store_error(s, "marking a change");
 			sqlite3_reset(up);
 		}
-		if (!rc && is_head && !(rc = ps_store_hlc_tick(s, &hlc)) &&
+		if (!rc && is_head && !(rc = ps_store_hlc_tick(s, ps_replica_id(r), &hlc)) &&
 		    !(rc = ps_change_new(&nc, c->office, ps_replica_id(r), c->author, hlc, c->record, c->op,
 		                         (const char *const *)heads, nheads, cJSON_Duplicate(c->fields, 1),
 		                         c->reason)) &&
