@@ -5,9 +5,11 @@
  * because nothing incremental is kept: last-writer-wins is a maximum over
  * the set, and conflicts are the maximal writers of a field under the base
  * relation. Parents always sort before children (the decoder rejects a base
- * id not smaller than the change's own), so ancestry is one pass in id order.
- * Cost: O(n^2/64) for a record of n changes; records have few. */
-#include <stdint.h>
+ * id not smaller than the change's own), so "has a later writer of this
+ * field below it" is one pass in reverse id order over the child lists.
+ * Cost: O(n log n + e) per field for a record of n changes and e base
+ * edges; a kind has a fixed, small set of fields, so many concurrent
+ * writers (n branches writing one record at once) stay near linear. */
 #include <stdlib.h>
 #include <string.h>
 #include "plansync/fold.h"
@@ -25,8 +27,10 @@ typedef struct fchange {
 typedef struct fold {
 	fchange *c;
 	size_t n;
-	uint64_t *anc; /* n rows of words bits: anc[i] has bit j when j is an ancestor of i */
-	size_t words;
+	/* Children of change i (same record, larger id): kid[first[i] ..
+	 * first[i + 1]). */
+	size_t *first, *kid;
+	unsigned char *below; /* scratch for write_field: n flags */
 } fold;
 
 static void fold_release(fold *f)
@@ -36,7 +40,9 @@ static void fold_release(fold *f)
 		cJSON_Delete(f->c[i].fields);
 	}
 	free(f->c);
-	free(f->anc);
+	free(f->first);
+	free(f->kid);
+	free(f->below);
 }
 
 static int cmp_id(const void *key, const void *elem)
@@ -73,17 +79,13 @@ static int load(ps_store *s, const char *record, fold *f)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return ps_store_error(s, "reading a record's changes");
-	f->words = (f->n + 63) / 64;
-	f->anc = calloc(f->n * f->words + 1, sizeof(uint64_t));
-	if (!f->anc)
-		return ps_error_set(PS_ENOMEM, "out of memory");
 	st = ps_store_stmt(s, "SELECT e.child, e.parent FROM edges e JOIN changes c ON c.id = e.child "
-	                      "WHERE c.record = ?1 ORDER BY e.child");
+	                      "WHERE c.record = ?1");
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	/* Edges come in child order, so each child's row is complete before a
-	 * later child reads it. */
+	/* (parent, child) index pairs, then grouped by parent (counting sort). */
+	size_t *pairs = NULL, np = 0, pcap = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *child = (const char *)sqlite3_column_text(st, 0);
 		const char *parent = (const char *)sqlite3_column_text(st, 1);
@@ -91,27 +93,45 @@ static int load(ps_store *s, const char *record, fold *f)
 		fchange *pi = bsearch(parent, f->c, f->n, sizeof(fchange), cmp_id);
 		if (!ci || !pi || pi >= ci)
 			continue;
-		size_t i = (size_t)(ci - f->c), p = (size_t)(pi - f->c);
-		uint64_t *row = f->anc + i * f->words, *prow = f->anc + p * f->words;
-		row[p / 64] |= 1ull << (p % 64);
-		for (size_t w = 0; w < f->words; w++)
-			row[w] |= prow[w];
+		if (np == pcap) {
+			pcap = pcap ? pcap * 2 : 64;
+			size_t *nps = realloc(pairs, pcap * 2 * sizeof(size_t));
+			if (!nps) {
+				free(pairs);
+				goto oom;
+			}
+			pairs = nps;
+		}
+		pairs[2 * np] = (size_t)(pi - f->c);
+		pairs[2 * np + 1] = (size_t)(ci - f->c);
+		np++;
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		free(pairs);
 		return ps_store_error(s, "reading a record's history");
+	}
+	f->first = calloc(f->n + 2, sizeof(size_t));
+	f->kid = malloc((np + 1) * sizeof(size_t));
+	f->below = malloc(f->n + 1);
+	if (!f->first || !f->kid || !f->below) {
+		free(pairs);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	for (size_t k = 0; k < np; k++)
+		f->first[pairs[2 * k] + 2]++;
+	for (size_t i = 0; i < f->n; i++)
+		f->first[i + 2] += f->first[i + 1];
+	for (size_t k = 0; k < np; k++)
+		f->kid[f->first[pairs[2 * k] + 1]++] = pairs[2 * k + 1];
+	free(pairs);
 	return 0;
 oom:
 	sqlite3_reset(st);
 	return ps_error_set(PS_ENOMEM, "out of memory");
 }
 
-static int is_anc(const fold *f, size_t a, size_t of)
-{
-	return (f->anc[of * f->words + a / 64] >> (a % 64)) & 1;
-}
-
-static int write_field(ps_store *s, const char *record, const fold *f, const char *name, int *retired)
+static int write_field(ps_store *s, const char *record, fold *f, const char *name, int *retired)
 {
 	/* Writers of this field, in id order. */
 	size_t *w = malloc(f->n * sizeof(size_t));
@@ -156,15 +176,23 @@ static int write_field(ps_store *s, const char *record, const fold *f, const cha
 			goto out;
 		}
 	}
-	/* Maximal writers: no later writer has them as ancestor. */
+	/* Maximal writers: no writer of the field descends from them. Flags per
+	 * change: 1 writes the field, 2 some descendant writes it. Children
+	 * have larger ids, so one pass from the newest change settles each flag
+	 * before it is read. */
 	cJSON *ids = NULL;
 	int differ = 0;
+	memset(f->below, 0, f->n);
+	for (size_t a = 0; a < nw; a++)
+		f->below[w[a]] = 1;
+	for (size_t i = f->n; i-- > 0;)
+		for (size_t k = f->first[i]; k < f->first[i + 1]; k++)
+			if (f->below[f->kid[k]]) {
+				f->below[i] |= 2;
+				break;
+			}
 	for (size_t a = 0; a < nw; a++) {
-		int maximal = 1;
-		for (size_t b = a + 1; b < nw && maximal; b++)
-			if (is_anc(f, w[a], w[b]))
-				maximal = 0;
-		if (!maximal)
+		if (f->below[w[a]] & 2)
 			continue;
 		if (a != win && strcmp(vals[a], vals[win]) != 0)
 			differ = 1;
