@@ -21,6 +21,7 @@
 #include "plansync/auth.h"
 #include "plansync/fault.h"
 #include "plansync/fold.h"
+#include "plansync/integrity.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
 #include "plansync/repo.h"
@@ -192,18 +193,23 @@ int ps_sync_export(ps_replica *r, long *exported)
 		done_seq = sqlite3_column_int64(ls, 0);
 	if (ls)
 		sqlite3_reset(ls);
-	sqlite3_stmt *st =
-	    ps_store_stmt(s, "SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
-	                     "WHERE local = 1 AND seq > ?1 ORDER BY seq"); /* local: seq order is id order */
+	long long stop; /* the first change whose stored bytes fail their check */
+	if ((rc = ps_integrity_export_stop(s, done_seq, &stop)))
+		goto out;
+	sqlite3_stmt *st = ps_store_stmt(
+	    s, "SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
+	       "WHERE local = 1 AND seq > ?1 AND seq < ?2 ORDER BY seq"); /* local: seq order is id order */
 	if (!st) {
 		rc = PS_ERROR;
 		goto out;
 	}
 	/* Many objects go into one pack; a few are written loose. */
 	long long npending = 0;
-	sqlite3_stmt *cnt = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE local = 1 AND seq > ?1");
-	if (cnt)
+	sqlite3_stmt *cnt = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE local = 1 AND seq > ?1 AND seq < ?2");
+	if (cnt) {
 		sqlite3_bind_int64(cnt, 1, done_seq);
+		sqlite3_bind_int64(cnt, 2, stop);
+	}
 	if (cnt && sqlite3_step(cnt) == SQLITE_ROW)
 		npending = sqlite3_column_int64(cnt, 0);
 	if (cnt)
@@ -213,6 +219,7 @@ int ps_sync_export(ps_replica *r, long *exported)
 	if ((rc = ps_objw_new(&w, repo, npending >= BULK_THRESHOLD)))
 		goto out;
 	sqlite3_bind_int64(st, 1, done_seq);
+	sqlite3_bind_int64(st, 2, stop);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
