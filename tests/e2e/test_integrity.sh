@@ -129,4 +129,14 @@ if [ $ro_ok = 1 ]; then
 else
   echo "note: no way to make a read-only directory here; skipped"
 fi
+# 9. A replica of schema 1 (no blob ids): migrated on open; its old rows
+#    are checked by decoding them against their columns.
+cp -a a old
+sqlite3 old/plansync.db "ALTER TABLE changes DROP COLUMN blob; PRAGMA user_version = 1"
+"$P" -C old status >/dev/null && [ "$(sqlite3 old/plansync.db 'PRAGMA user_version')" = 2 ] \
+  && ok "schema 1 migrated to 2" || bad "schema 1 not migrated"
+"$P" -C old check >/dev/null && ok "old rows without blob ids check ok" || bad "old rows fail the check"
+sqlite3 old/plansync.db "UPDATE changes SET bytes = CAST(replace(CAST(bytes AS TEXT), '\"percent\": 44', '\"percent\": 47') AS BLOB) WHERE blob IS NULL AND CAST(bytes AS TEXT) LIKE '%\"percent\": 44%'"
+rc=0; "$P" -C old check >/dev/null 2>&1 || rc=$?
+[ $rc -eq 1 ] && ok "damage in an old row is found by decoding" || bad "damage in an old row not found (rc $rc)"
 finish
