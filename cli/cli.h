@@ -114,12 +114,13 @@ DECL(cmd_dump);
 DECL(cmd_rebuild);
 DECL(cmd_remote_seed);
 DECL(cmd_problems);
+DECL(cmd_check);
 #undef DECL
 
 extern const opt_spec opts_init[], opts_config[], opts_plan_import[], opts_plan_show[], opts_plan_tasks[],
     opts_plan_targets[], opts_progress_set[], opts_progress_show[], opts_progress_import[], opts_log[],
     opts_conflicts[], opts_resolve[], opts_sync[], opts_status[], opts_dump[], opts_rebuild[], opts_problems[],
-    opts_remote_seed[];
+    opts_remote_seed[], opts_check[];
 
 /* Read a whole file ("-" for stdin); free(). */
 int read_file(const char *path, char **data, size_t *len);

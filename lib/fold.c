@@ -3,15 +3,19 @@
  * Pure in its inputs: reads the record's rows of changes and edges, writes
  * its rows of records, state and conflicts. Import order cannot matter
  * because nothing incremental is kept: a field's value is that of its
- * maximal writers under the base relation (no other writer has them in its
- * base chain) with the largest id, and conflicts are those maximal writers
- * when their values differ. Parents normally sort before children, so
- * ancestry is one pass in id order; a base naming a larger id (a bounded
- * clock writing over a future-stamped change) takes passes to a fixed point.
- * Cost: O(n^2/64) for a record of n changes; records have few. The
- * incremental paths (ps_fold_insert, groups) apply only where they give the
- * same result: the new changes descend from everything known, sort after it,
- * and the record has no base naming a larger id (store backrefs). */
+ * maximal writers under the base relation (no other writer of the field
+ * has them in its base chain) with the largest id, and conflicts are those
+ * maximal writers when their values differ. Parents normally sort before
+ * children, so "has a later writer of this field below it" is one pass in
+ * reverse id order over the child lists; a base naming a larger id (a
+ * bounded clock writing over a future-stamped change) takes more passes, to
+ * a fixed point. Cost: O(n log n + e) per field for a record of n changes
+ * and e base edges (times the passes a back edge needs), so many
+ * concurrent writers (n branches writing one record at once) stay near
+ * linear. The incremental paths (ps_fold_insert, groups) apply only where
+ * they give the same result: the new changes descend from everything known,
+ * sort after it, and the record has no base naming a larger id (store
+ * backrefs). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +35,11 @@ typedef struct fchange {
 typedef struct fold {
 	fchange *c;
 	size_t n;
-	uint64_t *anc; /* n rows of words bits: anc[i] has bit j when j is an ancestor of i */
-	size_t words;
+	/* Children of change i (same record, larger id): kid[first[i] ..
+	 * first[i + 1]). */
+	size_t *first, *kid;
+	unsigned char *below; /* scratch for write_field: n flags */
+	int back;             /* some base names a larger id: below needs passes to a fixed point */
 } fold;
 
 static void fold_release(fold *f)
@@ -42,7 +49,9 @@ static void fold_release(fold *f)
 		cJSON_Delete(f->c[i].fields);
 	}
 	free(f->c);
-	free(f->anc);
+	free(f->first);
+	free(f->kid);
+	free(f->below);
 }
 
 static int cmp_id(const void *key, const void *elem)
@@ -79,23 +88,13 @@ static int load(ps_store *s, const char *record, fold *f)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return ps_store_error(s, "reading a record's changes");
-	f->words = (f->n + 63) / 64;
-	f->anc = calloc(f->n * f->words + 1, sizeof(uint64_t));
-	if (!f->anc)
-		return ps_error_set(PS_ENOMEM, "out of memory");
 	st = ps_store_stmt(s, "SELECT e.child, e.parent FROM edges e JOIN changes c ON c.id = e.child "
-	                      "WHERE c.record = ?1 ORDER BY e.child");
+	                      "WHERE c.record = ?1");
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	/* Edges come in child order. When every parent sorts before its child
-	 * (the normal case) each child's row is complete before a later child
-	 * reads it, and one pass gives the closure. A parent that sorts after
-	 * its child (a write over a future-stamped change) needs more passes,
-	 * up to a fixed point; a cycle (only a hostile writer makes one) ends
-	 * there too, its members each other's ancestors. */
-	size_t *ep = NULL, ne = 0, ecap = 0;
-	int back = 0;
+	/* (parent, child) index pairs, then grouped by parent (counting sort). */
+	size_t *pairs = NULL, np = 0, pcap = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *child = (const char *)sqlite3_column_text(st, 0);
 		const char *parent = (const char *)sqlite3_column_text(st, 1);
@@ -103,58 +102,50 @@ static int load(ps_store *s, const char *record, fold *f)
 		fchange *pi = bsearch(parent, f->c, f->n, sizeof(fchange), cmp_id);
 		if (!ci || !pi || pi == ci)
 			continue;
-		size_t i = (size_t)(ci - f->c), p = (size_t)(pi - f->c);
-		if (ne + 2 > ecap) {
-			ecap = ecap ? ecap * 2 : 64;
-			size_t *nep = realloc(ep, ecap * sizeof(size_t));
-			if (!nep) {
-				free(ep);
+		if (np == pcap) {
+			pcap = pcap ? pcap * 2 : 64;
+			size_t *nps = realloc(pairs, pcap * 2 * sizeof(size_t));
+			if (!nps) {
+				free(pairs);
 				goto oom;
 			}
-			ep = nep;
+			pairs = nps;
 		}
-		ep[ne++] = i;
-		ep[ne++] = p;
-		back |= p > i;
-		uint64_t *row = f->anc + i * f->words, *prow = f->anc + p * f->words;
-		row[p / 64] |= 1ull << (p % 64);
-		for (size_t w = 0; w < f->words; w++)
-			row[w] |= prow[w];
+		pairs[2 * np] = (size_t)(pi - f->c);
+		pairs[2 * np + 1] = (size_t)(ci - f->c);
+		f->back |= pi > ci;
+		np++;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		free(ep);
+		free(pairs);
 		return ps_store_error(s, "reading a record's history");
 	}
-	for (int changed = back; changed;) {
-		changed = 0;
-		for (size_t e = 0; e < ne; e += 2) {
-			uint64_t *row = f->anc + ep[e] * f->words, *prow = f->anc + ep[e + 1] * f->words;
-			for (size_t w = 0; w < f->words; w++)
-				if ((row[w] | prow[w]) != row[w]) {
-					row[w] |= prow[w];
-					changed = 1;
-				}
-		}
+	f->first = calloc(f->n + 2, sizeof(size_t));
+	f->kid = malloc((np + 1) * sizeof(size_t));
+	f->below = malloc(f->n + 1);
+	if (!f->first || !f->kid || !f->below) {
+		free(pairs);
+		return ps_error_set(PS_ENOMEM, "out of memory");
 	}
-	free(ep);
+	for (size_t k = 0; k < np; k++)
+		f->first[pairs[2 * k] + 2]++;
+	for (size_t i = 0; i < f->n; i++)
+		f->first[i + 2] += f->first[i + 1];
+	for (size_t k = 0; k < np; k++)
+		f->kid[f->first[pairs[2 * k] + 1]++] = pairs[2 * k + 1];
+	free(pairs);
 	return 0;
 oom:
 	sqlite3_reset(st);
 	return ps_error_set(PS_ENOMEM, "out of memory");
 }
 
-static int is_anc(const fold *f, size_t a, size_t of)
-{
-	return (f->anc[of * f->words + a / 64] >> (a % 64)) & 1;
-}
-
-static int write_field(ps_store *s, const char *record, const fold *f, const char *name, int *retired)
+static int write_field(ps_store *s, const char *record, fold *f, const char *name, int *retired)
 {
 	/* Writers of this field, in id order. */
 	size_t *w = malloc(f->n * sizeof(size_t));
 	char **vals = calloc(f->n, sizeof(char *));
-	char *maximal = NULL;
 	int rc = 0;
 	size_t nw = 0;
 	if (!w || !vals) {
@@ -174,25 +165,36 @@ static int write_field(ps_store *s, const char *record, const fold *f, const cha
 	}
 	if (nw == 0)
 		goto out;
-	/* A writer is superseded by a later writer in the sense of history: one
-	 * that has it in its base chain (and is not in its own). Among those
-	 * not superseded the largest id wins. So a change beats every change in
-	 * its base chain whatever their clocks say; with parents sorting first
-	 * this is the plain maximum by id. */
-	maximal = malloc(nw);
-	if (!maximal) {
-		rc = ps_error_set(PS_ENOMEM, "out of memory");
-		goto out;
+	/* A writer is superseded by a writer of the field that has it in its
+	 * base chain. Flags per change: 1 writes the field, 2 some descendant
+	 * writes it. Children normally have larger ids, so one pass from the
+	 * newest change settles each flag before it is read; a base naming a
+	 * larger id needs passes until nothing changes (a cycle, which only a
+	 * hostile writer makes, ends too: its members supersede each other).
+	 * Among writers not superseded the largest id wins, so a change beats
+	 * every change in its base chain whatever their clocks say. */
+	memset(f->below, 0, f->n);
+	for (size_t a = 0; a < nw; a++)
+		f->below[w[a]] = 1;
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (size_t i = f->n; i-- > 0;) {
+			if (f->below[i] & 2)
+				continue;
+			for (size_t k = f->first[i]; k < f->first[i + 1]; k++)
+				if (f->below[f->kid[k]]) {
+					f->below[i] |= 2;
+					changed = f->back;
+					break;
+				}
+		}
 	}
-	size_t win = 0;
-	for (size_t a = 0; a < nw; a++) {
-		maximal[a] = 1;
-		for (size_t b = 0; b < nw && maximal[a]; b++)
-			if (b != a && is_anc(f, w[a], w[b]) && !is_anc(f, w[b], w[a]))
-				maximal[a] = 0;
-		if (maximal[a])
+	size_t win = nw - 1;
+	for (size_t a = nw; a-- > 0;)
+		if (!(f->below[w[a]] & 2)) {
 			win = a;
-	}
+			break;
+		}
 	if (strcmp(name, EXISTS_FIELD) == 0) {
 		*retired = strcmp(vals[win], "false") == 0;
 	} else {
@@ -213,11 +215,11 @@ static int write_field(ps_store *s, const char *record, const fold *f, const cha
 			goto out;
 		}
 	}
-	/* Maximal writers: no later writer has them as ancestor. */
+	/* Maximal writers (flags above): conflicts when their values differ. */
 	cJSON *ids = NULL;
 	int differ = 0;
 	for (size_t a = 0; a < nw; a++) {
-		if (!maximal[a])
+		if (f->below[w[a]] & 2)
 			continue;
 		if (a != win && strcmp(vals[a], vals[win]) != 0)
 			differ = 1;
@@ -251,7 +253,6 @@ out:
 		free(vals[i]);
 	free(vals);
 	free(w);
-	free(maximal);
 	return rc;
 }
 

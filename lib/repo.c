@@ -56,7 +56,16 @@ int ps_repo_global_init(void)
 int ps_repo_error(int code, const char *what)
 {
 	const git_error *e = git_error_last();
-	return ps_error_set(code, "%s: %s", what, e && e->message ? e->message : "unknown Git error");
+	const char *m = e && e->message ? e->message : "unknown Git error";
+	if (strstr(m, "No space left on device"))
+		return ps_error_set(code, "%s: the disk is full (%s); free some space and try again (nothing was lost)",
+		                    what, m);
+	/* A damaged or missing object: the same error would repeat forever. */
+	if (e && (e->klass == GIT_ERROR_ZLIB || e->klass == GIT_ERROR_ODB ||
+	          (e->klass == GIT_ERROR_OBJECT && strstr(m, "mismatch"))))
+		return ps_error_set(code, "%s: %s; repo.git may be damaged: run 'plansync check' for how to recover",
+		                    what, m);
+	return ps_error_set(code, "%s: %s", what, m);
 }
 
 int ps_repo_init(git_repository **out, const char *path)

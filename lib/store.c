@@ -2,8 +2,14 @@
  *
  * Exports open/migrate, transactions with bounded retry, a statement cache,
  * meta settings and the two writes every path shares (the clock, and
- * inserting a change with its base edges). Derived tables are fold.c's.
- * Never holds a transaction across network I/O. */
+ * inserting a change with its base edges, and the Git blob id of its bytes
+ * so they can be checked before export). Derived tables are fold.c's.
+ * Opens read-only (immutable) when the directory cannot be written, and
+ * runs PRAGMA quick_check when SQLite had to recover a WAL left behind by
+ * a process that died. Never holds a transaction across network I/O. */
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +18,7 @@
 #include "plansync/store.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
+#include "sha1.h"
 
 extern const unsigned char ps_embedded_schema[];
 extern const size_t ps_embedded_schema_len;
@@ -34,6 +41,9 @@ static const struct {
 
 struct ps_store {
 	sqlite3 *db;
+	bool readonly; /* opened immutable: the directory or file is not writable */
+	bool full;     /* ... or the disk was full at open */
+	bool has_blob; /* changes.blob exists (schema 2); false only read-only on schema 1 */
 	struct {
 		const char *sql;
 		sqlite3_stmt *stmt;
@@ -44,15 +54,38 @@ struct ps_store {
 int ps_store_error(ps_store *s, const char *what)
 {
 	int ext = s && s->db ? sqlite3_extended_errcode(s->db) : 0;
+	int sys = s && s->db ? sqlite3_system_errno(s->db) : 0;
 	const char *m = s && s->db ? sqlite3_errmsg(s->db) : "no database";
-	if ((ext & 0xff) == SQLITE_FULL)
+	if ((ext & 0xff) == SQLITE_FULL || ((ext & 0xff) == SQLITE_IOERR && sys == ENOSPC))
 		return ps_error_set(PS_ERROR,
 		                    "%s: the disk is full; free some space and try again (nothing was written)", what);
 	if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
 		return ps_error_set(PS_EBUSY, "%s: the database stayed busy; try again", what);
+	if (ext == SQLITE_READONLY_DBMOVED)
+		return ps_error_set(PS_ERROR,
+		                    "%s: plansync.db was moved or deleted while in use; stop plansync and the daemon, "
+		                    "put the file back, then run 'plansync check'",
+		                    what);
 	if ((ext & 0xff) == SQLITE_READONLY)
-		return ps_error_set(PS_ERROR, "%s: the database is read-only; check the directory's permissions", what);
+		return ps_error_set(PS_ERROR,
+		                    "%s: this replica is read-only (its directory or plansync.db cannot be written); "
+		                    "reading works, to write make them writable (chmod -R u+w DIR) or copy the replica",
+		                    what);
+	if ((ext & 0xff) == SQLITE_CORRUPT || (ext & 0xff) == SQLITE_NOTADB)
+		return ps_error_set(
+		    PS_ERROR, "%s: plansync.db is damaged (%s); run 'plansync check' for how to recover", what, m);
+	if ((ext & 0xff) == SQLITE_IOERR || (ext & 0xff) == SQLITE_CANTOPEN)
+		return ps_error_set(PS_ERROR,
+		                    "%s: disk I/O error on plansync.db or its -wal/-shm files (%s%s%s): a file deleted "
+		                    "while in use, a failing disk or a lost mount; stop plansync and the daemon, check "
+		                    "the disk, then run 'plansync check'",
+		                    what, m, sys ? ": " : "", sys ? strerror(sys) : "");
 	return ps_error_set(PS_ERROR, "%s: %s", what, m);
+}
+
+bool ps_store_readonly(const ps_store *s)
+{
+	return s->readonly;
 }
 
 sqlite3 *ps_store_db(ps_store *s)
@@ -100,6 +133,14 @@ int ps_store_exec(ps_store *s, const char *sql)
 
 int ps_store_begin(ps_store *s)
 {
+	if (s->full)
+		return ps_error_set(PS_ERROR,
+		                    "the disk is full: reading works, writing does not; free some space on it "
+		                    "and try again (nothing was written)");
+	if (s->readonly)
+		return ps_error_set(
+		    PS_ERROR, "this replica is read-only (its directory or plansync.db cannot be written): reading "
+		              "works, writing does not; make them writable (chmod -R u+w DIR) or copy the replica");
 	/* busy_timeout already waits inside SQLite; the loop covers the cases
 	 * where SQLite returns BUSY at once (a WAL lock held by a checkpoint). */
 	for (int i = 0; i < BEGIN_RETRIES; i++) {
@@ -155,13 +196,22 @@ static int migrate(ps_store *s)
 {
 	int version;
 	int rc = schema_version(s, &version);
-	if (rc || version == SCHEMA_VERSION)
+	if (rc)
 		return rc;
+	s->has_blob = version >= 2;
+	if (version == SCHEMA_VERSION)
+		return 0;
+	if (s->readonly)
+		return version >= 1
+		           ? 0
+		           : ps_error_set(PS_ERROR, "this read-only replica has no tables; make it writable and "
+		                                    "open it once, or run 'plansync init' elsewhere");
 	if ((rc = ps_store_begin(s)))
 		return rc;
 	/* again under the write lock: another process may have migrated */
 	if ((rc = schema_version(s, &version)) || version == SCHEMA_VERSION) {
 		ps_store_rollback(s);
+		s->has_blob = !rc;
 		return rc;
 	}
 	for (int i = version; i < SCHEMA_VERSION && !rc; i++) {
@@ -184,27 +234,143 @@ static int migrate(ps_store *s)
 		ps_store_rollback(s);
 		return rc;
 	}
+	s->has_blob = true;
 	return ps_store_commit(s);
+}
+
+/* Set by the SQLite log callback when a connection rebuilt the WAL index
+ * from a WAL left behind: the last writer died without closing. */
+static volatile int wal_recovered;
+static bool tolerate_damage;
+
+static void sqlite_log(void *ctx, int code, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
+	if (code == SQLITE_NOTICE_RECOVER_WAL)
+		wal_recovered = 1;
+}
+
+void ps_store_tolerate_damage(bool on)
+{
+	tolerate_damage = on;
+}
+
+/* The directory holding path, and path itself when it exists, writable? */
+static bool writable(const char *path)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (access(dir, W_OK) != 0)
+		return false;
+	return access(path, W_OK) == 0 || errno == ENOENT;
+}
+
+/* file: URI for path with immutable=1 (nothing can change it while we
+ * read: its directory is not writable). */
+static char *immutable_uri(const char *path)
+{
+	size_t n = strlen(path);
+	char *u = malloc(3 * n + 32);
+	if (!u)
+		return NULL;
+	char *o = u + sprintf(u, "file:");
+	for (const char *p = path; *p; p++)
+		o += (*p == '%' || *p == '?' || *p == '#') ? sprintf(o, "%%%02X", (unsigned char)*p)
+		                                           : sprintf(o, "%c", *p);
+	sprintf(o, "?immutable=1");
+	return u;
+}
+
+/* PRAGMA quick_check; 0 when "ok", else the first complaint as the error. */
+int ps_store_quick_check(ps_store *s, const char *pragma)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, pragma, -1, &st, NULL) != SQLITE_OK)
+		return ps_store_error(s, "checking the database");
+	int r = sqlite3_step(st);
+	char first[300] = "";
+	if (r == SQLITE_ROW)
+		snprintf(first, sizeof(first), "%s", (const char *)sqlite3_column_text(st, 0));
+	for (char *p = first; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	sqlite3_finalize(st);
+	if (r != SQLITE_ROW)
+		return ps_store_error(s, "checking the database");
+	if (strcmp(first, "ok") == 0)
+		return 0;
+	return ps_error_set(PS_ERROR, "plansync.db is damaged (%s); run 'plansync check' for how to recover", first);
+}
+
+/* Open s->db at path; readonly: immutable, no WAL set-up, no migration
+ * past what reading needs. */
+static int open_db(ps_store *s, const char *path, bool create)
+{
+	char *uri = s->readonly ? immutable_uri(path) : NULL;
+	if (s->readonly && !uri)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	int flags = (s->readonly ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI : SQLITE_OPEN_READWRITE) |
+	            (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+	wal_recovered = 0;
+	int orc = sqlite3_open_v2(uri ? uri : path, &s->db, flags, NULL);
+	free(uri);
+	if (orc != SQLITE_OK)
+		return ps_error_set(create ? PS_ERROR : PS_ENOTFOUND, "cannot open %s: %s", path,
+		                    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	int rc = ps_store_exec(s, s->readonly ? "PRAGMA cache_size=-8000;"
+	                                      : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+	                                        "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-8000;");
+	if (!rc)
+		rc = migrate(s);
+	/* Reading the schema version rebuilt the WAL index if a writer died. */
+	if (!rc && wal_recovered && !tolerate_damage)
+		rc = ps_store_quick_check(s, "PRAGMA quick_check(1)");
+	return rc;
+}
+
+static bool disk_full(ps_store *s)
+{
+	int ext = s->db ? sqlite3_extended_errcode(s->db) : 0;
+	return (ext & 0xff) == SQLITE_FULL || ((ext & 0xff) == SQLITE_IOERR && sqlite3_system_errno(s->db) == ENOSPC);
+}
+
+/* A WAL with frames in it: an immutable open would not see them. */
+static bool wal_has_frames(const char *path)
+{
+	char wal[PATH_MAX];
+	struct stat sb;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	return stat(wal, &sb) == 0 && sb.st_size > 32;
 }
 
 int ps_store_open(ps_store **out, const char *path, bool create)
 {
 	*out = NULL;
+	static int log_set;
+	if (!log_set) { /* SQLITE_MISUSE when SQLite already started: then no check */
+		log_set = 1;
+		sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
+	}
 	ps_store *s = calloc(1, sizeof(*s));
 	if (!s)
 		return ps_error_set(PS_ENOMEM, "out of memory");
-	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		int rc = ps_error_set(create ? PS_ERROR : PS_ENOTFOUND, "cannot open %s: %s", path,
-		                      s->db ? sqlite3_errmsg(s->db) : "out of memory");
-		ps_store_free(s);
-		return rc;
+	s->readonly = !create && !writable(path);
+	int rc = open_db(s, path, create);
+	/* A full disk cannot take the -wal and -shm files a read needs: read
+	 * the file as it is, when no WAL holds newer pages. */
+	if (rc && !create && !s->readonly && disk_full(s) && !wal_has_frames(path)) {
+		sqlite3_close(s->db);
+		s->db = NULL;
+		s->readonly = s->full = true;
+		rc = open_db(s, path, create);
 	}
-	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-	int rc = ps_store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-	                          "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-8000;");
-	if (!rc)
-		rc = migrate(s);
 	if (rc) {
 		ps_store_free(s);
 		return rc;
@@ -345,6 +511,25 @@ int ps_store_hlc_observe(ps_store *s, ps_hlc seen)
 	return ps_store_meta_set_int(s, "hlc", (long long)h);
 }
 
+void ps_store_blob_id(char out[41], const void *bytes, size_t len)
+{
+	ps_sha1 h;
+	char hdr[32];
+	unsigned char d[20];
+	int n = snprintf(hdr, sizeof(hdr), "blob %zu", len);
+	ps_sha1_init(&h);
+	ps_sha1_update(&h, hdr, (size_t)n + 1); /* with its NUL, as Git hashes it */
+	ps_sha1_update(&h, bytes, len);
+	ps_sha1_final(&h, d);
+	for (int i = 0; i < 20; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+bool ps_store_has_blob_ids(const ps_store *s)
+{
+	return s->has_blob;
+}
+
 /* The id is known already: same bytes is a duplicate, other bytes an alarm. */
 static int known_change(ps_store *s, const ps_change *c, const char *bytes, size_t len)
 {
@@ -409,8 +594,10 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	sqlite3_stmt *st =
 	    ps_store_stmt(s, "INSERT INTO changes(id, record, office, replica, author, hlc, op, fields, "
-	                     "reason, bytes, local, summary) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
+	                     "reason, bytes, local, summary, blob) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
 	                     "ON CONFLICT(id) DO NOTHING");
+	char blob[41];
+	ps_store_blob_id(blob, bytes, len);
 	if (!st) {
 		free(fields);
 		return PS_ERROR;
@@ -429,6 +616,7 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	sqlite3_bind_int(st, 11, local ? 1 : 0);
 	if (summary)
 		sqlite3_bind_text(st, 12, summary, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, blob, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(fields);

@@ -22,6 +22,7 @@
 #include "plansync/fault.h"
 #include "plansync/fold.h"
 #include "plansync/identity.h"
+#include "plansync/integrity.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
 #include "plansync/repo.h"
@@ -196,17 +197,22 @@ int ps_sync_export(ps_replica *r, long *exported)
 	/* By seq, not by id: a bounded clock can stamp a later write lower than
 	 * an earlier one, so ids need not follow seq; nothing here needs them to
 	 * (the exported range and the author date are by seq and by maximum). */
+	long long stop; /* the first change whose stored bytes fail their check */
+	if ((rc = ps_integrity_export_stop(s, done_seq, &stop)))
+		goto out;
 	sqlite3_stmt *st = ps_store_stmt(s, "SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
-	                                    "WHERE local = 1 AND seq > ?1 ORDER BY seq");
+	                                    "WHERE local = 1 AND seq > ?1 AND seq < ?2 ORDER BY seq");
 	if (!st) {
 		rc = PS_ERROR;
 		goto out;
 	}
 	/* Many objects go into one pack; a few are written loose. */
 	long long npending = 0;
-	sqlite3_stmt *cnt = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE local = 1 AND seq > ?1");
-	if (cnt)
+	sqlite3_stmt *cnt = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE local = 1 AND seq > ?1 AND seq < ?2");
+	if (cnt) {
 		sqlite3_bind_int64(cnt, 1, done_seq);
+		sqlite3_bind_int64(cnt, 2, stop);
+	}
 	if (cnt && sqlite3_step(cnt) == SQLITE_ROW)
 		npending = sqlite3_column_int64(cnt, 0);
 	if (cnt)
@@ -216,6 +222,7 @@ int ps_sync_export(ps_replica *r, long *exported)
 	if ((rc = ps_objw_new(&w, repo, npending >= BULK_THRESHOLD)))
 		goto out;
 	sqlite3_bind_int64(st, 1, done_seq);
+	sqlite3_bind_int64(st, 2, stop);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;

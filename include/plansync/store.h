@@ -14,8 +14,22 @@
 
 typedef struct ps_store ps_store;
 
-/* Open (create when create is true) and migrate the database at path. */
+/* Open (create when create is true) and migrate the database at path.
+ * When the file or its directory cannot be written the database is opened
+ * read-only and immutable: reads work, ps_store_begin fails with a clear
+ * message. When SQLite recovers a WAL left by a process that died, runs
+ * PRAGMA quick_check and fails with "damaged" unless damage is tolerated. */
 int ps_store_open(ps_store **out, const char *path, bool create);
+/* Let ps_store_open open a damaged database (for 'plansync check'). */
+void ps_store_tolerate_damage(bool on);
+bool ps_store_readonly(const ps_store *s);
+/* Run an integrity pragma ("PRAGMA quick_check(1)", "PRAGMA
+ * integrity_check(20)"): 0 when "ok", else the first complaint. */
+int ps_store_quick_check(ps_store *s, const char *pragma);
+/* The Git blob id (40 hex digits) of bytes: stored with each change. */
+void ps_store_blob_id(char out[41], const void *bytes, size_t len);
+/* changes.blob exists (false only for a read-only replica of schema 1). */
+bool ps_store_has_blob_ids(const ps_store *s);
 void ps_store_free(ps_store *s);
 sqlite3 *ps_store_db(ps_store *s);
 /* A cached prepared statement for sql (a string literal: the pointer is

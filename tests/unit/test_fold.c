@@ -300,6 +300,110 @@ static void retire_then_set(void **st)
 	tmpdir_remove(dir);
 }
 
+/* Many writers, many of them concurrent: the fold's conflicts equal the
+ * maximal writers found by brute force over the ancestor closure. */
+#define NW 240
+static void many_concurrent_writers(void **st)
+{
+	static const char *const fields[] = {"status", "percent", "note"};
+	static const char *const vals[3][3] = {
+	    {"\"on_track\"", "\"delayed\"", "\"done\""}, {"10", "50", "90"}, {"\"a\"", "\"b\"", "\"c\""}};
+	char *dir = tmpdir_new();
+	ps_store *s = store_new(dir, "w.db");
+	static unsigned char anc[NW][NW];
+	static char id[NW][PS_CHANGE_ID_MAX + 1];
+	static int val[NW][3]; /* -1: the change does not write the field */
+	memset(anc, 0, sizeof(anc));
+	srand(7);
+	assert_int_equal(ps_store_begin(s), 0);
+	for (int i = 0; i < NW; i++) {
+		const char *base[3];
+		size_t nb = 0;
+		/* the first 40 are a root's children, all concurrent; then a random DAG */
+		if (i > 0 && i <= 40) {
+			base[nb++] = id[0];
+			anc[i][0] = 1;
+		} else if (i > 40) {
+			int k = 1 + rand() % 3;
+			for (int t = 0; t < k; t++) {
+				int p = rand() % i, dup = 0;
+				for (size_t u = 0; u < nb; u++)
+					dup |= strcmp(base[u], id[p]) == 0;
+				if (dup)
+					continue;
+				base[nb++] = id[p];
+				for (int a = 0; a < i; a++)
+					anc[i][a] |= anc[p][a];
+				anc[i][p] = 1;
+			}
+			/* bases are sorted in a change */
+			for (size_t x = 1; x < nb; x++)
+				for (size_t y = x; y > 0 && strcmp(base[y - 1], base[y]) > 0; y--) {
+					const char *t = base[y];
+					base[y] = base[y - 1];
+					base[y - 1] = t;
+				}
+		}
+		char js[200] = "{";
+		for (int f = 0; f < 3; f++) {
+			val[i][f] = (i == 0 || rand() % 2) ? rand() % 3 : -1;
+			if (val[i][f] >= 0)
+				snprintf(js + strlen(js), sizeof(js) - strlen(js), "%s\"%s\":%s",
+				         strlen(js) > 1 ? "," : "", fields[f], vals[f][val[i][f]]);
+		}
+		strcat(js, "}");
+		char rep[32];
+		snprintf(rep, sizeof(rep), "x-r%03d", i % 50);
+		ps_change *c = NULL;
+		assert_int_equal(ps_change_new(&c, "x", rep, "t", PS_HLC_MAKE(1000 + (unsigned)i, 0), R, PS_OP_SET,
+		                               base, nb, cJSON_Parse(js), NULL),
+		                 0);
+		snprintf(id[i], sizeof(id[i]), "%s", c->id);
+		char *b = NULL;
+		size_t n;
+		assert_int_equal(ps_change_encode(&b, &n, c), 0);
+		assert_int_equal(ps_store_insert_change(s, c, b, n, false, NULL), 0);
+		free(b);
+		ps_change_free(c);
+	}
+	assert_int_equal(ps_fold_record(s, R), 0);
+	assert_int_equal(ps_store_commit(s), 0);
+	for (int f = 0; f < 3; f++) {
+		int win = -1;
+		for (int i = 0; i < NW; i++)
+			if (val[i][f] >= 0)
+				win = i;
+		char want[NW * (PS_CHANGE_ID_MAX + 4)] = "[";
+		int differ = 0;
+		for (int a = 0; a < NW; a++) {
+			if (val[a][f] < 0)
+				continue;
+			int maximal = 1;
+			for (int b = a + 1; b < NW && maximal; b++)
+				if (val[b][f] >= 0 && anc[b][a])
+					maximal = 0;
+			if (!maximal)
+				continue;
+			differ |= val[a][f] != val[win][f];
+			snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s\"%s\"",
+			         strlen(want) > 1 ? "," : "", id[a]);
+		}
+		strcat(want, "]");
+		sqlite3_stmt *q;
+		assert_int_equal(
+		    sqlite3_prepare_v2(ps_store_db(s), "SELECT changes FROM conflicts WHERE field = ?1", -1, &q, NULL),
+		    SQLITE_OK);
+		sqlite3_bind_text(q, 1, fields[f], -1, SQLITE_STATIC);
+		int row = sqlite3_step(q);
+		assert_int_equal(row, differ ? SQLITE_ROW : SQLITE_DONE);
+		if (differ)
+			assert_string_equal((const char *)sqlite3_column_text(q, 0), want);
+		sqlite3_finalize(q);
+	}
+	ps_store_free(s);
+	tmpdir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +412,7 @@ int main(void)
 	    cmocka_unit_test(order_independent),
 	    cmocka_unit_test(retire_then_set),
 	    cmocka_unit_test(base_beats_clock),
+	    cmocka_unit_test(many_concurrent_writers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

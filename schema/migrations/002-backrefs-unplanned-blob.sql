@@ -12,3 +12,8 @@ CREATE TABLE backrefs(record TEXT PRIMARY KEY) WITHOUT ROWID;
 -- arrive (then their fold deletes the rows by need).
 CREATE TABLE unplanned(record TEXT NOT NULL, need TEXT NOT NULL, PRIMARY KEY(record, need)) WITHOUT ROWID;
 CREATE INDEX unplanned_need ON unplanned(need);
+
+-- The Git blob id of each change's bytes, computed when the change is
+-- written; export and 'plansync check' compare the bytes to it. Rows from
+-- schema 1 have NULL and are checked by decoding instead.
+ALTER TABLE changes ADD COLUMN blob TEXT;

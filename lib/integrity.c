@@ -1,0 +1,593 @@
+/* integrity.c - checking a replica against itself.
+ *
+ * Exports the check an export runs on its pending changes, and ps_check
+ * ('plansync check'): SQLite's integrity_check, each change row's bytes
+ * against the blob id stored when it was written and against its own
+ * columns, the state against a fresh fold (rolled back), the Git objects our
+ * refs need, and our branch against the exports table. With repair, a
+ * damaged change row is rewritten from an intact copy: the Git object of
+ * its blob id, the bytes re-encoded from its columns when they hash to that
+ * id, or its columns decoded from bytes that still match it. Never changes
+ * anything else; never touches the network. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <git2.h>
+#include "plansync/integrity.h"
+#include "plansync/change.h"
+#include "plansync/error.h"
+#include "plansync/fold.h"
+#include "plansync/json.h"
+#include "plansync/log.h"
+#include "plansync/repo.h"
+
+#define MAX_LISTED 20 /* findings of one kind listed one by one */
+
+/* 0 when the row is intact, else 1 with the reason in why. Bytes with a
+ * blob id are checked against it; deep also decodes them and compares
+ * the columns (the export needs only the bytes; rows of schema 1, with no
+ * blob id, are always decoded). */
+static int row_check(sqlite3_stmt *st, int col, bool deep, char *why, size_t wn)
+{
+	/* columns from col: id, record, op, fields, bytes, blob */
+	const char *id = (const char *)sqlite3_column_text(st, col);
+	const char *record = (const char *)sqlite3_column_text(st, col + 1);
+	const char *op = (const char *)sqlite3_column_text(st, col + 2);
+	const char *fields = (const char *)sqlite3_column_text(st, col + 3);
+	const void *bytes = sqlite3_column_blob(st, col + 4);
+	size_t len = (size_t)sqlite3_column_bytes(st, col + 4);
+	const char *blob = (const char *)sqlite3_column_text(st, col + 5);
+	if (blob) {
+		/* libgit2's hash: the same id as ps_store_blob_id, several times
+		 * faster than our plain SHA-1 over a whole export */
+		git_oid oid;
+		char got[GIT_OID_HEXSZ + 1] = "";
+		if (git_odb_hash(&oid, bytes ? bytes : "", len, GIT_OBJECT_BLOB) == 0)
+			git_oid_tostr(got, sizeof(got), &oid);
+		if (strcmp(got, blob) != 0) {
+			snprintf(why, wn,
+			         "its stored bytes do not match the blob id %.40s recorded when it was written", blob);
+			return 1;
+		}
+		if (!deep)
+			return 0;
+	}
+	ps_change *c = NULL;
+	if (ps_change_decode(&c, bytes ? bytes : "", len)) {
+		snprintf(why, wn, "its stored bytes no longer decode (%.200s)", ps_error_last());
+		return 1;
+	}
+	char *cf = ps_json_compact(c->fields);
+	int same = cf && id && record && op && fields && strcmp(c->id, id) == 0 && strcmp(c->record, record) == 0 &&
+	           strcmp(op, c->op == PS_OP_SET ? "set" : "retire") == 0 && strcmp(cf, fields) == 0;
+	free(cf);
+	ps_change_free(c);
+	if (!same) {
+		snprintf(why, wn, "its stored bytes and its columns (id, record, operation, fields) disagree");
+		return 1;
+	}
+	return 0;
+}
+
+static int add_problem(ps_store *s, const char *id, const char *reason)
+{
+	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO problems(at, branch, commit_id, path, reason) "
+	                                    "VALUES (strftime('%s','now'), 'this replica', '', ?1, ?2)");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "recording a problem");
+}
+
+int ps_integrity_export_stop(ps_store *s, long long after, long long *stop)
+{
+	*stop = LLONG_MAX;
+	int rc = ps_repo_global_init();
+	if (rc)
+		return rc;
+	sqlite3_stmt *st =
+	    ps_store_stmt(s, ps_store_has_blob_ids(s) ? "SELECT seq, id, record, op, fields, bytes, blob FROM changes "
+	                                                "WHERE local = 1 AND seq > ?1 ORDER BY seq"
+	                                              : "SELECT seq, id, record, op, fields, bytes, NULL FROM changes "
+	                                                "WHERE local = 1 AND seq > ?1 ORDER BY seq");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, after);
+	char why[300], id[PS_CHANGE_ID_MAX + 1] = "";
+	int e;
+	while ((e = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row_check(st, 1, false, why, sizeof(why))) {
+			*stop = sqlite3_column_int64(st, 0);
+			snprintf(id, sizeof(id), "%s", (const char *)sqlite3_column_text(st, 1));
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (e != SQLITE_ROW && e != SQLITE_DONE)
+		return ps_store_error(s, "checking changes before export");
+	if (*stop == LLONG_MAX)
+		return 0;
+	char reason[700];
+	snprintf(reason, sizeof(reason),
+	         "local change %s was not exported: %s; it and the local changes after it wait, nothing was lost; run "
+	         "'plansync check --repair', or 'plansync check' for how to recover",
+	         id, why);
+	ps_log(PS_LOG_WARN, "%s", reason);
+	rc = ps_store_begin(s);
+	if (!rc)
+		rc = add_problem(s, id, reason);
+	return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+}
+
+/* ---- plansync check --------------------------------------------------- */
+
+static ps_check_finding *finding(ps_check_result *res, const char *area)
+{
+	ps_check_finding *nf = realloc(res->f, (res->n + 1) * sizeof(*nf));
+	if (!nf)
+		return NULL;
+	res->f = nf;
+	ps_check_finding *f = &res->f[res->n++];
+	memset(f, 0, sizeof(*f));
+	f->area = area;
+	return f;
+}
+
+/* Damaged rows hold any bytes: keep the report printable, one line. */
+static void printable(char *t)
+{
+	for (unsigned char *p = (unsigned char *)t; *p; p++)
+		if (*p == '\n')
+			*p = ';';
+		else if (*p < 0x20 || *p >= 0x7f)
+			*p = '?';
+}
+
+void ps_check_result_release(ps_check_result *res)
+{
+	free(res->f);
+	memset(res, 0, sizeof(*res));
+}
+
+static int check_database(ps_replica *r, ps_check_result *res)
+{
+	ps_store *s = ps_replica_store(r);
+	if (ps_store_quick_check(s, "PRAGMA integrity_check(20)") == 0)
+		return 0;
+	ps_check_finding *f = finding(res, "database");
+	if (!f)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	const char *d = ps_replica_dir(r);
+	snprintf(f->what, sizeof(f->what), "%s", ps_error_last());
+	snprintf(
+	    f->fix, sizeof(f->fix),
+	    "stop the daemon, keep a copy, salvage the rows SQLite can still read, then recompute the rest:\n"
+	    "  cp -a %s %s.broken\n"
+	    "  sqlite3 %s.broken/plansync.db .recover | sqlite3 %s/plansync.recovered.db\n"
+	    "  mv %s/plansync.recovered.db %s/plansync.db && rm -f %s/plansync.db-wal %s/plansync.db-shm\n"
+	    "  plansync -C %s rebuild && plansync -C %s check\n"
+	    "or re-create the replica from the remote (local changes not yet sent are lost; 'plansync -C %s.broken "
+	    "log' lists them):\n"
+	    "  plansync init NEWDIR --office %s --remote \"$(plansync -C %s.broken config remote)\"",
+	    d, d, d, d, d, d, d, d, d, d, d, ps_replica_office(r), d);
+	return 0;
+}
+
+/* Rewrite one damaged change row from an intact copy; 1 when repaired. */
+static int repair_row(ps_store *s, git_odb *odb, sqlite3_stmt *row)
+{
+	const char *id = (const char *)sqlite3_column_text(row, 1);
+	const char *blob = (const char *)sqlite3_column_text(row, 6);
+	git_oid oid;
+	git_odb_object *o = NULL;
+	int fixed = 0;
+	/* 1: the Git object the bytes were written as (exported or imported) */
+	if (blob && odb && git_oid_fromstrn(&oid, blob, 40) == 0 && git_odb_read(&o, odb, &oid) == 0) {
+		ps_change *c = NULL;
+		if (ps_change_decode(&c, git_odb_object_data(o), git_odb_object_size(o)) == 0 &&
+		    strcmp(c->id, id) == 0) {
+			char *cf = ps_json_compact(c->fields);
+			sqlite3_stmt *up =
+			    ps_store_stmt(s, "UPDATE changes SET bytes = ?2, record = ?3, op = ?4, fields = ?5 "
+			                     "WHERE id = ?1");
+			if (cf && up) {
+				sqlite3_bind_text(up, 1, id, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_blob(up, 2, git_odb_object_data(o), (int)git_odb_object_size(o),
+				                  SQLITE_STATIC);
+				sqlite3_bind_text(up, 3, c->record, -1, SQLITE_STATIC);
+				sqlite3_bind_text(up, 4, c->op == PS_OP_SET ? "set" : "retire", -1, SQLITE_STATIC);
+				sqlite3_bind_text(up, 5, cf, -1, SQLITE_STATIC);
+				fixed = sqlite3_step(up) == SQLITE_DONE;
+				sqlite3_reset(up);
+			}
+			free(cf);
+		}
+		ps_change_free(c);
+		git_odb_object_free(o);
+		if (fixed)
+			return 1;
+	}
+	/* 2: the bytes re-encoded from the columns, when they hash to the id */
+	sqlite3_stmt *q = ps_store_stmt(
+	    s, "SELECT office, replica, author, hlc, record, op, fields, reason, "
+	       "(SELECT group_concat(parent, ' ') FROM edges WHERE child = ?1) FROM changes WHERE id = ?1");
+	if (!q || !blob)
+		return 0;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		sqlite3_reset(q);
+		return 0;
+	}
+	char *parents = sqlite3_column_text(q, 8) ? strdup((const char *)sqlite3_column_text(q, 8)) : NULL;
+	const char *base[64];
+	size_t nb = 0;
+	for (char *tok = parents ? strtok(parents, " ") : NULL; tok && nb < 64; tok = strtok(NULL, " "))
+		base[nb++] = tok;
+	ps_change *c = NULL;
+	char *bytes = NULL;
+	size_t len = 0;
+	cJSON *fields = cJSON_Parse((const char *)sqlite3_column_text(q, 6));
+	int ok = fields &&
+	         ps_change_new(&c, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
+	                       (const char *)sqlite3_column_text(q, 2), (ps_hlc)sqlite3_column_int64(q, 3),
+	                       (const char *)sqlite3_column_text(q, 4),
+	                       strcmp((const char *)sqlite3_column_text(q, 5), "set") == 0 ? PS_OP_SET : PS_OP_RETIRE,
+	                       base, nb, fields, (const char *)sqlite3_column_text(q, 7)) == 0;
+	sqlite3_reset(q);
+	free(parents);
+	char got[41] = "";
+	if (ok && ps_change_encode(&bytes, &len, c) == 0)
+		ps_store_blob_id(got, bytes, len);
+	if (strcmp(got, blob) == 0 && strcmp(c->id, id) == 0) {
+		sqlite3_stmt *up = ps_store_stmt(s, "UPDATE changes SET bytes = ?2 WHERE id = ?1");
+		if (up) {
+			sqlite3_bind_text(up, 1, id, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_blob(up, 2, bytes, (int)len, SQLITE_STATIC);
+			fixed = sqlite3_step(up) == SQLITE_DONE;
+			sqlite3_reset(up);
+		}
+	}
+	free(bytes);
+	ps_change_free(c);
+	return fixed;
+}
+
+static int check_changes(ps_replica *r, const ps_check_opts *o, git_odb *odb, ps_check_result *res)
+{
+	ps_store *s = ps_replica_store(r);
+	const char *d = ps_replica_dir(r);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps_store_db(s),
+	                       ps_store_has_blob_ids(s)
+	                           ? "SELECT seq, id, record, op, fields, bytes, blob, local FROM changes ORDER BY seq"
+	                           : "SELECT seq, id, record, op, fields, bytes, NULL, local FROM changes ORDER BY seq",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return ps_store_error(s, "reading changes");
+	bool repairing = o && o->repair && !ps_store_readonly(s);
+	int rc = repairing ? ps_store_begin(s) : 0;
+	long unrepaired = 0;
+	int e = SQLITE_DONE;
+	char why[300];
+	while (!rc && (e = sqlite3_step(st)) == SQLITE_ROW) {
+		res->changes++;
+		if (!row_check(st, 1, true, why, sizeof(why)))
+			continue;
+		if (repairing && repair_row(s, odb, st)) {
+			res->repaired++;
+			continue;
+		}
+		if (unrepaired++ >= MAX_LISTED)
+			continue;
+		ps_check_finding *f = finding(res, "change");
+		if (!f) {
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+			break;
+		}
+		const char *id = (const char *)sqlite3_column_text(st, 1);
+		snprintf(f->what, sizeof(f->what), "%s change %s: %s", sqlite3_column_int(st, 7) ? "local" : "imported",
+		         id ? id : "?", why);
+		if (repairing)
+			snprintf(
+			    f->fix, sizeof(f->fix),
+			    "no intact copy is left here. %s\n"
+			    "  or restore plansync.db from a backup, or re-create the replica from the remote: "
+			    "plansync "
+			    "init NEWDIR --office %s --remote URL",
+			    sqlite3_column_int(st, 7)
+			        ? "If it was sent already, re-create the replica from the remote; if not, write the "
+			          "value again with 'plansync progress set' after restoring a backup."
+			        : "Fetch it again from Git: plansync -C DIR rebuild",
+			    ps_replica_office(r));
+		else
+			snprintf(
+			    f->fix, sizeof(f->fix),
+			    "rewrite it from an intact copy (its Git object, or its columns when they hash to its blob "
+			    "id):\n  plansync -C %s check --repair%s",
+			    d,
+			    sqlite3_column_int(st, 7) ? "" : "\n  or fetch it again from Git: plansync -C DIR rebuild");
+	}
+	sqlite3_finalize(st);
+	if (!rc && e != SQLITE_DONE)
+		rc = ps_store_error(s, "reading changes");
+	if (repairing) {
+		if (!rc && res->repaired)
+			rc = ps_fold_all(s, NULL, NULL);
+		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+	}
+	if (!rc && unrepaired > MAX_LISTED) {
+		ps_check_finding *f = finding(res, "change");
+		if (f)
+			snprintf(f->what, sizeof(f->what), "%ld more damaged changes not listed",
+			         unrepaired - MAX_LISTED);
+	}
+	return rc;
+}
+
+static const char derived_sql[] = "CREATE TEMP TABLE ck_state AS SELECT * FROM main.state;"
+                                  "CREATE TEMP TABLE ck_conflicts AS SELECT * FROM main.conflicts;"
+                                  "CREATE TEMP TABLE ck_records AS SELECT * FROM main.records;";
+
+static int check_state(ps_replica *r, ps_check_result *res)
+{
+	ps_store *s = ps_replica_store(r);
+	if (ps_store_readonly(s))
+		return 0;
+	int rc = ps_store_begin(s);
+	if (rc)
+		return rc;
+	rc = ps_store_exec(s, derived_sql);
+	if (!rc)
+		rc = ps_fold_all(s, NULL, NULL);
+	long differ = -1;
+	sqlite3_stmt *st;
+	if (!rc &&
+	    sqlite3_prepare_v2(ps_store_db(s),
+	                       "SELECT (SELECT count(*) FROM (SELECT * FROM main.state EXCEPT SELECT * FROM "
+	                       "ck_state)) + (SELECT count(*) FROM (SELECT * FROM ck_state EXCEPT SELECT * FROM "
+	                       "main.state)) + (SELECT count(*) FROM (SELECT * FROM main.conflicts EXCEPT SELECT * "
+	                       "FROM ck_conflicts)) + (SELECT count(*) FROM (SELECT * FROM ck_conflicts EXCEPT "
+	                       "SELECT * FROM main.conflicts)) + (SELECT count(*) FROM (SELECT * FROM main.records "
+	                       "EXCEPT SELECT * FROM ck_records)) + (SELECT count(*) FROM (SELECT * FROM "
+	                       "ck_records EXCEPT SELECT * FROM main.records))",
+	                       -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			differ = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	ps_store_rollback(s); /* the temp tables and the fresh fold go with it */
+	if (rc)
+		return rc;
+	if (differ < 0)
+		return ps_store_error(s, "comparing the state");
+	res->state_run = true;
+	res->state_ok = differ == 0;
+	if (differ) {
+		ps_check_finding *f = finding(res, "state");
+		if (!f)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		snprintf(f->what, sizeof(f->what), "%ld rows of the state differ from a fold of the stored changes",
+		         differ);
+		snprintf(f->fix, sizeof(f->fix),
+		         "recompute the state from the change log and Git:\n  plansync -C %s rebuild",
+		         ps_replica_dir(r));
+	}
+	return 0;
+}
+
+typedef struct walkctx {
+	git_odb *odb;
+	ps_check_result *res;
+	ps_replica *r;
+	const char *ref;
+	long bad;
+} walkctx;
+
+static void object_fault(walkctx *w, const git_oid *oid, const char *kind)
+{
+	if (w->bad++ >= MAX_LISTED)
+		return;
+	ps_check_finding *f = finding(w->res, "git");
+	if (!f)
+		return;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), oid);
+	const git_error *e = git_error_last();
+	snprintf(f->what, sizeof(f->what), "Git %s %s (of %s) cannot be read: %s", kind, hex, w->ref,
+	         e && e->message ? e->message : "missing");
+	char loose[PATH_MAX];
+	struct stat sb;
+	snprintf(loose, sizeof(loose), "%s/repo.git/objects/%.2s/%s", ps_replica_dir(w->r), hex, hex + 2);
+	const char *d = ps_replica_dir(w->r);
+	if (stat(loose, &sb) == 0)
+		snprintf(
+		    f->fix, sizeof(f->fix),
+		    "remove the damaged copy and fetch every object again from the remote:\n  rm -f %.900s\n  git -C "
+		    "%s/repo.git fetch --refetch origin && plansync -C %s check",
+		    loose, d, d);
+	else
+		snprintf(f->fix, sizeof(f->fix),
+		         "fetch every object again from the remote:\n  git -C %s/repo.git fetch --refetch origin && "
+		         "plansync "
+		         "-C %s check",
+		         d, d);
+}
+
+static int read_ok(walkctx *w, const git_oid *oid, const char *kind)
+{
+	size_t size = 0;
+	git_object_t type;
+	git_odb_object *o = NULL;
+	w->res->objects++;
+	/* big blobs (quarantined on import) are only looked up, never loaded */
+	if (git_odb_read_header(&size, &type, w->odb, oid) < 0 ||
+	    (size <= PS_CHANGE_MAX_BYTES && git_odb_read(&o, w->odb, oid) < 0)) {
+		object_fault(w, oid, kind);
+		return 0;
+	}
+	git_odb_object_free(o);
+	return 1;
+}
+
+static int on_tree_entry(const char *root, const git_tree_entry *e, void *payload)
+{
+	(void)root;
+	walkctx *w = payload;
+	git_object_t t = git_tree_entry_type(e);
+	if (t == GIT_OBJECT_BLOB)
+		read_ok(w, git_tree_entry_id(e), "file");
+	else if (t == GIT_OBJECT_TREE && !read_ok(w, git_tree_entry_id(e), "tree"))
+		return 1; /* skip what is below an unreadable tree */
+	return 0;
+}
+
+/* The commits of ref, their root trees, and every file of its tip. */
+static void check_ref(walkctx *w, git_repository *repo, const char *ref)
+{
+	git_oid tip, oid;
+	if (git_reference_name_to_id(&tip, repo, ref) < 0)
+		return;
+	w->ref = ref;
+	git_revwalk *walk = NULL;
+	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_push(walk, &tip) < 0) {
+		object_fault(w, &tip, "commit");
+		git_revwalk_free(walk);
+		return;
+	}
+	while (git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c = NULL;
+		if (!read_ok(w, &oid, "commit") || git_commit_lookup(&c, repo, &oid) < 0)
+			continue;
+		read_ok(w, git_commit_tree_id(c), "tree");
+		git_commit_free(c);
+	}
+	git_revwalk_free(walk);
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	if (git_commit_lookup(&c, repo, &tip) == 0 && git_commit_tree(&t, c) == 0)
+		git_tree_walk(t, GIT_TREEWALK_PRE, on_tree_entry, w);
+	git_tree_free(t);
+	git_commit_free(c);
+}
+
+static int check_git(ps_replica *r, git_repository *repo, git_odb *odb, ps_check_result *res)
+{
+	walkctx w = {odb, res, r, "", 0};
+	char own[300];
+	snprintf(own, sizeof(own), "refs/heads/replicas/%s/%s", ps_replica_office(r), ps_replica_id(r));
+	check_ref(&w, repo, own);
+	git_reference_iterator *it = NULL;
+	if (git_reference_iterator_glob_new(&it, repo, PS_TRACK_REF_PREFIX "*") < 0)
+		return ps_repo_error(PS_ERROR, "listing fetched branches");
+	git_reference *ref;
+	while (git_reference_next(&ref, it) == 0) {
+		char name[300];
+		snprintf(name, sizeof(name), "%s", git_reference_name(ref));
+		git_reference_free(ref);
+		check_ref(&w, repo, name);
+	}
+	git_reference_iterator_free(it);
+	if (w.bad > MAX_LISTED) {
+		ps_check_finding *f = finding(res, "git");
+		if (f)
+			snprintf(f->what, sizeof(f->what), "%ld more unreadable Git objects not listed",
+			         w.bad - MAX_LISTED);
+	}
+	/* Our branch against the exports table: the last export is the tip, or
+	 * one step ahead of it (the ref moves after the row; a sync finishes). */
+	ps_store *s = ps_replica_store(r);
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT commit_id FROM exports ORDER BY batch DESC LIMIT 1");
+	if (!st)
+		return PS_ERROR;
+	char last[GIT_OID_HEXSZ + 1] = "";
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(last, sizeof(last), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	git_oid tip, lo;
+	int has_tip = git_reference_name_to_id(&tip, repo, own) == 0;
+	if (!last[0] && !has_tip)
+		return 0;
+	const char *d = ps_replica_dir(r);
+	ps_check_finding *f = NULL;
+	if (last[0] && (git_oid_fromstr(&lo, last) < 0 || !git_odb_exists(odb, &lo))) {
+		if ((f = finding(res, "branch"))) {
+			snprintf(f->what, sizeof(f->what), "the last export, commit %s, is not in repo.git", last);
+			snprintf(
+			    f->fix, sizeof(f->fix),
+			    "fetch it again if it was pushed: git -C %s/repo.git fetch --refetch origin; otherwise "
+			    "re-create the replica from the remote: plansync init NEWDIR --office %s --remote URL",
+			    d, ps_replica_office(r));
+		}
+	} else if (has_tip && last[0] && !git_oid_equal(&tip, &lo) && git_graph_descendant_of(repo, &lo, &tip) != 1) {
+		char th[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(th, sizeof(th), &tip);
+		if ((f = finding(res, "branch"))) {
+			snprintf(
+			    f->what, sizeof(f->what),
+			    "this replica's branch %s is at %s, which the exports table does not lead to (last export "
+			    "%s): the directory was copied, or the branch was moved by hand",
+			    own, th, last);
+			snprintf(
+			    f->fix, sizeof(f->fix),
+			    "never run two copies of one replica; re-create this one from the remote:\n  plansync init "
+			    "NEWDIR --office %s --remote URL",
+			    ps_replica_office(r));
+		}
+	} else if (has_tip && !last[0]) {
+		if ((f = finding(res, "branch"))) {
+			snprintf(
+			    f->what, sizeof(f->what),
+			    "this replica's branch %s exists but plansync.db records no export (plansync.db replaced?)",
+			    own);
+			snprintf(
+			    f->fix, sizeof(f->fix),
+			    "re-create the replica from the remote:\n  plansync init NEWDIR --office %s --remote URL",
+			    ps_replica_office(r));
+		}
+	}
+	return 0;
+}
+
+int ps_check(ps_replica *r, const ps_check_opts *o, ps_check_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/repo.git", ps_replica_dir(r));
+	if (ps_repo_open(&repo, path) == 0 && git_repository_odb(&odb, repo) < 0) {
+		git_repository_free(repo);
+		repo = NULL;
+	}
+	if (!repo) {
+		ps_check_finding *f = finding(res, "git");
+		if (f) {
+			snprintf(f->what, sizeof(f->what), "%s", ps_error_last());
+			snprintf(
+			    f->fix, sizeof(f->fix),
+			    "re-create the replica from the remote:\n  plansync init NEWDIR --office %s --remote URL",
+			    ps_replica_office(r));
+		}
+	}
+	int rc = check_database(r, res);
+	bool damaged = res->n > 0;
+	if (!rc)
+		rc = check_changes(r, o, odb, res);
+	if (rc && damaged) /* unreadable rows: the database finding says it */
+		rc = 0;
+	else if (!rc && res->n == 0)
+		rc = check_state(r, res); /* a fold over damaged rows says nothing */
+	if (!rc && repo)
+		rc = check_git(r, repo, odb, res);
+	git_odb_free(odb);
+	git_repository_free(repo);
+	if (rc)
+		ps_check_result_release(res);
+	for (size_t i = 0; i < res->n; i++)
+		printable(res->f[i].what);
+	return rc;
+}
