@@ -477,7 +477,7 @@ class Campaign:
                     rnd, self.a.rounds, self.stats["kills"], self.stats["writes returned 0"],
                     sum(self.violations.values())))
                 sys.stderr.flush()
-            if stop:
+            if stop or STOP:
                 break
         if tty:
             sys.stderr.write("\n")
@@ -508,6 +508,13 @@ class Campaign:
         else:
             print("  violations: none")
         return 1 if self.violations else 0
+
+
+STOP = []  # set by SIGINT/SIGTERM: the campaign ends after the round under way (each is bounded)
+
+
+def on_signal(signum, frame):
+    STOP.append(signum)
 
 
 def field_diff(wrote, have):
@@ -566,11 +573,17 @@ def main():
         os.makedirs(a.dir, exist_ok=False)
     a.dir = os.path.abspath(a.dir)
     print("fault campaign: seed %d, directory %s" % (a.seed, a.dir), flush=True)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
     c = Campaign(a)
     rc = 2
     try:
         c.setup()
         rc = c.main()
+        if STOP:
+            print("stopped by a signal after the round under way; kept %s" % a.dir)
+            a.keep = True
+            rc = rc or 130
     except KeyboardInterrupt:
         print("interrupted; kept %s" % a.dir)
         rc = 130
