@@ -660,6 +660,47 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	return rc == SQLITE_DONE ? 0 : ps_store_error(s, "noting the record's latest change");
 }
 
+int ps_store_replace_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, char **old_record)
+{
+	*old_record = NULL;
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT record, local, office, replica FROM changes WHERE id = ?1");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return ps_store_error(s, "looking up a change");
+	}
+	int ours = sqlite3_column_int(st, 1) != 0 || strcmp((const char *)sqlite3_column_text(st, 2), c->office) != 0 ||
+	           strcmp((const char *)sqlite3_column_text(st, 3), c->replica) != 0;
+	*old_record = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (!*old_record)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	if (ours)
+		return ps_error_set(PS_ECONFLICT,
+		                    "change %s is already known with different content from another writer "
+		                    "(integrity alarm); kept as it was",
+		                    c->id);
+	sqlite3_stmt *de = ps_store_stmt(s, "DELETE FROM edges WHERE child = ?1");
+	sqlite3_stmt *dc = ps_store_stmt(s, "DELETE FROM changes WHERE id = ?1");
+	if (!de || !dc)
+		return PS_ERROR;
+	sqlite3_bind_text(de, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(dc, 1, c->id, -1, SQLITE_STATIC);
+	int e1 = sqlite3_step(de), e2 = sqlite3_step(dc);
+	sqlite3_reset(de);
+	sqlite3_reset(dc);
+	if (e1 != SQLITE_DONE || e2 != SQLITE_DONE)
+		return ps_store_error(s, "replacing a change");
+	int rc = ps_store_insert_change_ex(s, c, bytes, len, false, NULL, false);
+	if (!rc)
+		rc = ps_store_rebuild_heads_for(s, c->record);
+	if (!rc && strcmp(*old_record, c->record) != 0)
+		rc = ps_store_rebuild_heads_for(s, *old_record);
+	return rc;
+}
+
 int ps_store_set_head(ps_store *s, const char *record, const char *id)
 {
 	sqlite3_stmt *d = ps_store_stmt(s, "DELETE FROM heads WHERE record = ?1");

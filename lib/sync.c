@@ -395,6 +395,7 @@ typedef struct imp {
 	struct entry *ent;
 	size_t nent, capent;
 	ps_hlc max_hlc;
+	int rewritten; /* the branch being imported no longer contains its last imported head */
 } imp;
 
 #define BATCH_MAX 4096
@@ -662,6 +663,28 @@ out:
 	return rc;
 }
 
+/* A rewritten branch's version of a change we hold with other bytes: the
+ * branch's current version counts, as it does for a replica that never saw
+ * the old one; said once as a problem. */
+static int replace_rewritten(imp *m, struct pend *p)
+{
+	ps_store *s = ps_replica_store(m->r);
+	char *old = NULL, reason[400];
+	int rc = ps_store_replace_change(s, p->c, p->bytes, p->len, &old);
+	if (rc == PS_ECONFLICT) {
+		rc = add_problem(s, m->branch, p->commit, p->path, ps_error_last(), m->res);
+	} else if (!rc) {
+		snprintf(reason, sizeof(reason),
+		         "change %s was rewritten on this branch; its current version replaces the one read before",
+		         p->c->id);
+		if (!(rc = add_problem(s, m->branch, p->commit, p->path, reason, m->res)) &&
+		    !(rc = touch(s, p->c->record)))
+			rc = touch(s, old);
+	}
+	free(old);
+	return rc;
+}
+
 static int cmp_pend(const void *a, const void *b)
 {
 	const struct pend *x = a, *y = b;
@@ -706,6 +729,8 @@ static int flush(imp *m)
 				ps_fault_point("import:apply");
 				if (m->progress && m->applied % 1000 == 0)
 					m->progress(m->pctx, "changes applied", m->applied, 0);
+			} else if (e == PS_ECONFLICT && m->rewritten) {
+				rc = replace_rewritten(m, p);
 			} else if (e == PS_ECONFLICT) {
 				rc = add_problem(s, m->branch, p->commit, p->path, ps_error_last(), m->res);
 			} else if (e != PS_EEXISTS) {
@@ -816,6 +841,7 @@ static int import_branch(imp *m, const char *ref, const git_oid *tip)
 	sqlite3_reset(st);
 	if (has_last && git_oid_equal(&last, tip))
 		return 0;
+	m->rewritten = 0;
 	git_oid_tostr(m->commit, sizeof(m->commit), tip);
 	if ((rc = ps_store_begin(s)))
 		return rc;
@@ -834,13 +860,14 @@ static int import_branch(imp *m, const char *ref, const git_oid *tip)
 		char lh[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(lh, sizeof(lh), &last);
 		snprintf(reason, sizeof(reason),
-		         "history rewritten: the branch no longer contains %s; its new commits are read, changes "
-		         "already here are kept",
+		         "history rewritten: the branch no longer contains %s; its new commits are read, and a "
+		         "change it rewrote counts in its current version",
 		         lh);
 		if ((rc = add_problem(s, m->branch, m->commit, "", reason, m->res))) {
 			ps_store_rollback(s);
 			return rc;
 		}
+		m->rewritten = 1;
 	}
 	git_revwalk *walk = NULL;
 	if (git_revwalk_new(&walk, m->repo) < 0 ||

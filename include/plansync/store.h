@@ -75,6 +75,13 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 int ps_store_has_backrefs(ps_store *s, const char *record);
 /* The record's only head is now id. */
 int ps_store_set_head(ps_store *s, const char *record, const char *id);
+/* A rewritten branch holds c where an imported change with the same id
+ * (from the same office and replica) had other bytes: the branch's current
+ * version replaces it, so every replica keeps the version a new replica
+ * would fetch. A change of ours, or one of another writer, is never
+ * replaced (PS_ECONFLICT). *old_record (free()) is the record the old
+ * version named, to fold again with c's. */
+int ps_store_replace_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, char **old_record);
 /* The record's latest changes (ids not named in any known change's base),
  * sorted; caller frees each and the array. */
 int ps_store_heads(ps_store *s, const char *record, char ***out, size_t *n);

@@ -165,18 +165,32 @@ converge tinh a b late
 "$P" -C tinh problems --json | grep -q 'history rewritten' && ok "rewrite reported where it can be seen" ||
   bad "rewrite not reported"
 same_dumps "after a force push" tinh a b late
+# the same on a branch whose replica is gone (a2): the current version
+# counts everywhere, for replicas that saw the old one and for new ones
+rm -rf work && git clone -q remote.git work 2>/dev/null
+git -C work checkout -q "replicas/tx-kinh-mon/$a2id"
+f=$(git -C work grep -l f4-copy -- changes | head -1)
+sed -i 's/f4-copy/f4-copy-v2/' "work/$f"
+git -C work add -A
+root=$(git -C work commit-tree "$(git -C work write-tree)" -m "history squashed, one change altered")
+git -C work push -qf origin "$root:refs/heads/replicas/tx-kinh-mon/$a2id" 2>/dev/null
+"$P" init late2 --office tp-hai-duong --replica m --remote "$T/remote.git" >/dev/null 2>&1 || true
+converge tinh a b late late2
+notes tinh | grep -q f4-copy-v2 && ok "the rewritten version counts where the old one was seen" ||
+  bad "tinh kept the old version of a rewritten change"
+same_dumps "after a force push with the writer gone" tinh a b late late2
 
 # Losing the shared repository: seed a new one from any replica.
 mv remote.git remote.lost
 git init -q --bare remote2.git
 rc=0; "$P" -C tinh remote seed "$T/remote2.git" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 0 ] && ok "remote seed" || bad "remote seed exited $rc"
-for d in tinh a b late; do "$P" -C "$d" config remote "$T/remote2.git" >/dev/null; done
+for d in tinh a b late late2; do "$P" -C "$d" config remote "$T/remote2.git" >/dev/null; done
 "$P" -C a progress set p1-t1 2025 --percent 70 --note f8-new-remote >/dev/null
-converge tinh a b late
+converge tinh a b late late2
 notes late | grep -q f8-new-remote && ok "a write reaches others through the new remote" || bad "f8 not delivered"
-same_dumps "after moving to a new remote" tinh a b late
-for d in tinh a b late; do
+same_dumps "after moving to a new remote" tinh a b late late2
+for d in tinh a b late late2; do
   sqlite3 "$d/plansync.db" 'PRAGMA integrity_check' | grep -qx ok || bad "$d: integrity_check"
   git --git-dir="$d/repo.git" fsck --no-progress >/dev/null 2>&1 || bad "$d: git fsck"
 done
