@@ -54,7 +54,7 @@ int cmd_check(ctx *x, const args *a)
 		if (res.n == 0)
 			printf("ok: no faults found\n");
 	}
-	rc = res.n ? EXIT_FAIL : 0;
+	rc = res.n ? EXIT_REPAIR : 0;
 	ps_check_result_release(&res);
 	return rc;
 }

@@ -59,7 +59,7 @@ static const cmd commands[] = {
      "twice; run it again from\nother replicas to add what only they hold."},
     {"check", cmd_check, "Verify the replica (database, stored changes, state, Git objects) and say how to recover.",
      NULL, opts_check, 0, 0, CMD_JSON,
-     "Exits 1 when it finds a fault, and prints for each the exact commands that recover from it."},
+     "Exits 8 when it finds a fault, and prints for each the exact commands that recover from it."},
     {"rebuild", cmd_rebuild, "Recompute the state from the change log and the Git repository.", NULL, opts_rebuild, 0,
      0, CMD_REPLICA | CMD_JSON, NULL},
 };

@@ -73,7 +73,7 @@ int ps_store_error(ps_store *s, const char *what)
 		                    what);
 	if ((ext & 0xff) == SQLITE_CORRUPT || (ext & 0xff) == SQLITE_NOTADB)
 		return ps_error_set(
-		    PS_ERROR, "%s: plansync.db is damaged (%s); run 'plansync check' for how to recover", what, m);
+		    PS_EREPAIR, "%s: plansync.db is damaged (%s); run 'plansync check' for how to recover", what, m);
 	if ((ext & 0xff) == SQLITE_IOERR || (ext & 0xff) == SQLITE_CANTOPEN)
 		return ps_error_set(PS_ERROR,
 		                    "%s: disk I/O error on plansync.db or its -wal/-shm files (%s%s%s): a file deleted "
@@ -305,7 +305,7 @@ int ps_store_quick_check(ps_store *s, const char *pragma)
 		return ps_store_error(s, "checking the database");
 	if (strcmp(first, "ok") == 0)
 		return 0;
-	return ps_error_set(PS_ERROR, "plansync.db is damaged (%s); run 'plansync check' for how to recover", first);
+	return ps_error_set(PS_EREPAIR, "plansync.db is damaged (%s); run 'plansync check' for how to recover", first);
 }
 
 /* Open s->db at path; readonly: immutable, no WAL set-up, no migration

@@ -27,7 +27,7 @@ n=$(sqlite3 a/plansync.db "SELECT count(*) FROM changes WHERE CAST(bytes AS TEXT
 if "$P" -C tinh progress show --json | grep -q '"percent": 93'; then bad "damaged bytes were exported"; else ok "damaged bytes not exported"; fi
 "$P" -C a problems | grep -q "was not exported" && ok "the refusal is a problem with what to do" || bad "no problem recorded"
 rc=0; out=$("$P" -C a check 2>&1) || rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q "check --repair" && ok "check finds the damaged change" || bad "check: rc $rc $out"
+[ $rc -eq 8 ] && echo "$out" | grep -q "check --repair" && ok "check finds the damaged change" || bad "check: rc $rc $out"
 "$P" -C a check --repair >/dev/null 2>&1 || true
 "$P" -C a check >/dev/null && ok "repaired from its columns" || bad "still damaged after --repair"
 "$P" -C a sync >/dev/null
@@ -38,14 +38,14 @@ rc=0; out=$("$P" -C a check 2>&1) || rc=$?
 # 3. A damaged fields column (the bytes are intact): repaired from the bytes.
 sqlite3 a/plansync.db "UPDATE changes SET fields = replace(fields, '44', '77') WHERE fields LIKE '%44%'"
 rc=0; "$P" -C a check >/dev/null 2>&1 || rc=$?
-[ $rc -eq 1 ] && ok "columns disagreeing with bytes found" || bad "column damage not found"
+[ $rc -eq 8 ] && ok "columns disagreeing with bytes found" || bad "column damage not found"
 "$P" -C a check --repair >/dev/null 2>&1 || true
 "$P" -C a check >/dev/null && "$P" -C a progress show --json | grep -q '"percent": 44' && ok "columns repaired" || bad "columns not repaired"
 
 # 4. The state differing from a fold of the changes.
 sqlite3 a/plansync.db "UPDATE state SET value = '12' WHERE field = 'percent' AND value = '44'"
 rc=0; out=$("$P" -C a check 2>&1) || rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q "rebuild" && ok "state mismatch found, rebuild named" || bad "state: $rc $out"
+[ $rc -eq 8 ] && echo "$out" | grep -q "rebuild" && ok "state mismatch found, rebuild named" || bad "state: $rc $out"
 "$P" -C a rebuild >/dev/null && "$P" -C a check >/dev/null && ok "rebuild fixes the state" || bad "rebuild"
 
 # 5. A corrupt loose object in repo.git.
@@ -54,7 +54,7 @@ f=a/repo.git/objects/${obj:0:2}/${obj:2}
 if [ -f "$f" ]; then
   chmod u+w "$f"; printf 'garbage' > "$f"
   rc=0; out=$("$P" -C a check 2>&1) || rc=$?
-  [ $rc -eq 1 ] && echo "$out" | grep -q "fetch --refetch" && ok "damaged Git object found, refetch named" || bad "git: $rc $out"
+  [ $rc -eq 8 ] && echo "$out" | grep -q "fetch --refetch" && ok "damaged Git object found, refetch named" || bad "git: $rc $out"
   eval "$(echo "$out" | grep -E '^\s+(rm -f|git -C)' | sed 's/ && plansync.*//' | tr '\n' ';')"
   "$P" -C a check >/dev/null && ok "the printed commands recover the object" || bad "still damaged after the printed commands"
 else
@@ -74,7 +74,7 @@ with open(p, 'r+b') as f:
         f.seek(off); b = f.read(1); f.seek(off); f.write(bytes([b[0] ^ 0xff]))
 PY
 rc=0; out=$("$P" -C a2 check 2>&1) || rc=$?
-[ $rc -eq 1 ] && echo "$out" | grep -q "sqlite3 .*.recover" && ok "flipped bytes found, recovery commands given" || bad "flipped bytes: rc $rc $out"
+[ $rc -eq 8 ] && echo "$out" | grep -q "sqlite3 .*.recover" && ok "flipped bytes found, recovery commands given" || bad "flipped bytes: rc $rc $out"
 
 # 7. A WAL left by a process that died: quick_check at the next open.
 cp -a a a3
@@ -105,7 +105,7 @@ for _ in range(200):
 open(p, 'wb').write(bytes(data))
 PY
 done
-expect_fail 1 "damaged.*plansync check" "$P" -C a4 status
+expect_fail 8 "damaged.*plansync check" "$P" -C a4 status
 "$P" -C a5 check >/dev/null 2>&1 && bad "a5: damage not found by check" || ok "a5: check finds the damage a clean open does not look for"
 
 # 8. A read-only replica still reads; writes fail clearly.
@@ -138,5 +138,5 @@ sqlite3 old/plansync.db "ALTER TABLE changes DROP COLUMN blob; DROP TABLE backre
 "$P" -C old check >/dev/null && ok "old rows without blob ids check ok" || bad "old rows fail the check"
 sqlite3 old/plansync.db "UPDATE changes SET bytes = CAST(replace(CAST(bytes AS TEXT), '\"percent\": 44', '\"percent\": 47') AS BLOB) WHERE blob IS NULL AND CAST(bytes AS TEXT) LIKE '%\"percent\": 44%'"
 rc=0; "$P" -C old check >/dev/null 2>&1 || rc=$?
-[ $rc -eq 1 ] && ok "damage in an old row is found by decoding" || bad "damage in an old row not found (rc $rc)"
+[ $rc -eq 8 ] && ok "damage in an old row is found by decoding" || bad "damage in an old row not found (rc $rc)"
 finish
