@@ -436,7 +436,7 @@ static int add_problem(ps_store *s, const char *branch, const char *commit, cons
 
 static int touch(ps_store *s, const char *record)
 {
-	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO temp.touched(record) VALUES (?1)");
+	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO refold(record) VALUES (?1)");
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
@@ -448,7 +448,7 @@ static int touch(ps_store *s, const char *record)
 static int fold_touched(ps_store *s)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT record FROM temp.touched", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT record FROM refold", -1, &st, NULL) != SQLITE_OK)
 		return ps_store_error(s, "listing records");
 	int rc = 0, e;
 	while ((e = sqlite3_step(st)) == SQLITE_ROW && !rc)
@@ -456,7 +456,7 @@ static int fold_touched(ps_store *s)
 	sqlite3_finalize(st);
 	if (!rc && e != SQLITE_DONE && e != SQLITE_ROW)
 		rc = ps_store_error(s, "listing records");
-	return rc ? rc : ps_store_exec(s, "DELETE FROM temp.touched");
+	return rc ? rc : ps_store_exec(s, "DELETE FROM refold");
 }
 
 static uint64_t max_drift_ms(ps_replica *r)
@@ -694,7 +694,7 @@ static int cmp_pend(const void *a, const void *b)
 
 /* Apply the queued changes: grouped by record in id order; a group that
  * extends its record's history in a straight line updates the state once
- * per field, anything else is refolded at the end of the branch. */
+ * per field, anything else is refolded at the end of the import. */
 static int flush(imp *m)
 {
 	ps_store *s = ps_replica_store(m->r);
@@ -906,8 +906,8 @@ static int import_branch(imp *m, const char *ref, const git_oid *tip)
 		rc = flush(m);
 	if (rc)
 		goto out;
-	if ((rc = fold_touched(s)))
-		goto out;
+	/* Records that need a full fold wait in refold for the end of the
+	 * import: one record written on many branches is folded once. */
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), tip);
 	st = ps_store_stmt(s, "INSERT INTO branches(ref, office, replica, head, at) VALUES (?1,?2,?3,?4,?5) "
@@ -936,7 +936,6 @@ out:
 		m->nbatch = 0;
 		drop_entries(m);
 		ps_store_rollback(s);
-		ps_store_exec(s, "DELETE FROM temp.touched");
 		return rc;
 	}
 	ps_fault_point("import:fold");
@@ -1286,9 +1285,7 @@ static int report_deleted(ps_replica *r, const refent *refs, size_t nrefs, ps_sy
 int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx)
 {
 	ps_store *s = ps_replica_store(r);
-	int rc = ps_store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS touched(record TEXT PRIMARY KEY)");
-	if (rc)
-		return rc;
+	int rc;
 	imp m;
 	memset(&m, 0, sizeof(m));
 	m.r = r;
@@ -1381,6 +1378,10 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 				rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 			}
 		}
+	}
+	if (!rc && !(rc = ps_store_begin(s))) {
+		rc = fold_touched(s);
+		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 	}
 	if (!rc)
 		rc = report_deleted(r, refs, nrefs, res);

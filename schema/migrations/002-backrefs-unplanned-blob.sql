@@ -17,3 +17,9 @@ CREATE INDEX unplanned_need ON unplanned(need);
 -- written; export and 'plansync check' compare the bytes to it. Rows from
 -- schema 1 have NULL and are checked by decoding instead.
 ALTER TABLE changes ADD COLUMN blob TEXT;
+
+-- Records whose fold an import left for the end of the whole import (a
+-- record written on many branches is folded once, not once per branch).
+-- Written in each branch's transaction, so a kill between branches leaves
+-- the list, and the next import folds them.
+CREATE TABLE refold(record TEXT PRIMARY KEY) WITHOUT ROWID;

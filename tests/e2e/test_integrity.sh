@@ -132,7 +132,7 @@ fi
 # 9. A replica of schema 1 (no blob ids): migrated on open; its old rows
 #    are checked by decoding them against their columns.
 cp -a a old
-sqlite3 old/plansync.db "ALTER TABLE changes DROP COLUMN blob; DROP TABLE backrefs; DROP TABLE unplanned; PRAGMA user_version = 1"
+sqlite3 old/plansync.db "ALTER TABLE changes DROP COLUMN blob; DROP TABLE backrefs; DROP TABLE unplanned; DROP TABLE refold; PRAGMA user_version = 1"
 "$P" -C old status >/dev/null && [ "$(sqlite3 old/plansync.db 'PRAGMA user_version')" = 2 ] \
   && ok "schema 1 migrated to 2" || bad "schema 1 not migrated"
 "$P" -C old check >/dev/null && ok "old rows without blob ids check ok" || bad "old rows fail the check"
