@@ -1,6 +1,8 @@
 /* cmd_check.c - plansync check: verify a replica, say how to recover. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "plansync/error.h"
 #include "plansync/integrity.h"
@@ -10,11 +12,40 @@ const opt_spec opts_check[] = {
     {"repair", 0, NULL, 0, "rewrite damaged change rows from an intact copy (their Git object or their columns)"},
     {NULL, 0, NULL, 0, NULL}};
 
+/* plansync.db is there (the failure is its content, not its absence). */
+static int access_db(const char *dir)
+{
+	char p[4200];
+	snprintf(p, sizeof(p), "%s/plansync.db", dir);
+	return access(p, R_OK) == 0;
+}
+
 int cmd_check(ctx *x, const args *a)
 {
 	/* Opened here, not by main: a damaged database must still open. */
 	ps_store_tolerate_damage(true);
 	int rc = ps_replica_open(&x->r, x->dir);
+	if (rc == PS_EREPAIR || (rc == PS_ERROR && access_db(x->dir))) {
+		/* Too damaged to open at all: say the whole way out here, since
+		 * no other command can. */
+		char why[600];
+		snprintf(why, sizeof(why), "%s", ps_error_last());
+		char *tail = strstr(why, "; run 'plansync check'");
+		if (tail)
+			*tail = '\0';
+		fprintf(stderr, "plansync: %s\n", why);
+		fprintf(stderr,
+		        "\nthe database cannot be opened, so set the replica aside and make it again from the "
+		        "shared repository:\n"
+		        "  1. stop its daemon, then: mv %s %s.damaged\n"
+		        "  2. plansync init %s --office OFFICE --replica REPLICA-ID --remote URL\n"
+		        "     (the same office, replica id and remote: it takes up its branch's history)\n"
+		        "  3. changes written here that never reached the remote can be read back with\n"
+		        "     sqlite3 %s.damaged/plansync.db .recover | sqlite3 recovered.db\n"
+		        "     and entered again with plansync progress set\n",
+		        x->dir, x->dir, x->dir, x->dir);
+		return EXIT_REPAIR;
+	}
 	if (rc)
 		return fail(rc);
 	ps_check_opts o = {arg_get(a, x->cmd, "repair") != NULL};

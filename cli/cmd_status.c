@@ -35,8 +35,8 @@ int cmd_status(ctx *x, const args *a)
 	if (num(own, "future"))
 		printf(
 		    "future:     %d own changes are stamped up to %s UTC, ahead of this clock (it was wrong when they\n"
-		    "            were written); other offices hold them back until that date. Later changes are\n"
-		    "            stamped correctly and a new change to the same record supersedes them everywhere.\n",
+		    "            were written); other offices hold them back until that date. Each sync writes the\n"
+		    "            values they still give again, stamped correctly, so nothing waits for that date.\n",
 		    num(own, "future"), json_str(own, "future_until"));
 	printf("conflicts:  %d%s\n", num(j, "conflicts"), num(j, "conflicts") ? " (plansync conflicts)" : "");
 	printf("problems:   %d%s\n", num(j, "problems"), num(j, "problems") ? " (plansync problems)" : "");

@@ -111,6 +111,20 @@ out:
 static int check_refs(ps_replica *r, const char *task, const char *period, const char **bad)
 {
 	char rec[PS_RECORD_ID_MAX + 1];
+	/* This replica's own office must be in the plan too, or every reader
+	 * (and this one) holds the report as unplanned and shows it nowhere. */
+	*bad = NULL;
+	snprintf(rec, sizeof(rec), "office/%s", ps_replica_office(r));
+	int known = ps_replica_record_live(r, rec);
+	if (known < 0)
+		return known;
+	if (!known)
+		return ps_error_set(
+		    PS_ENOTFOUND,
+		    "this replica's office %s is not in the plan, so no office would see this report; "
+		    "check the office id (plansync plan show lists the offices; has this replica synced "
+		    "the plan?) and create the replica again with the right --office",
+		    ps_replica_office(r));
 	*bad = "task";
 	if (!ps_slug_valid(task))
 		return ps_error_set(PS_EINVALID,

@@ -116,6 +116,11 @@ int ps_replica_open(ps_replica **out, const char *dir)
 {
 	*out = NULL;
 	struct stat sb;
+	if (stat(dir, &sb) != 0 && (errno == EACCES || errno == EPERM))
+		return ps_error_set(PS_ERROR,
+		                    "cannot open the replica directory %s: permission denied; run plansync as the user "
+		                    "who owns it, or give this user access (chmod/chown)",
+		                    dir);
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return ps_error_set(PS_ENOTFOUND,
 		                    "replica directory %s does not exist; create one with 'plansync init DIR --office "
@@ -130,6 +135,12 @@ int ps_replica_open(ps_replica **out, const char *dir)
 	int rc;
 	if (!db) {
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	} else if (stat(db, &sb) != 0 && (errno == EACCES || errno == EPERM)) {
+		rc =
+		    ps_error_set(PS_ERROR,
+		                 "cannot read %s: permission denied; run plansync as the user who owns the replica, or "
+		                 "give this user access (chmod/chown)",
+		                 db);
 	} else if (stat(db, &sb) != 0) {
 		rc = ps_error_set(PS_ENOTFOUND,
 		                  "%s is not a plansync replica (no plansync.db); use -C DIR or set PLANSYNC_DIR", dir);
@@ -415,6 +426,44 @@ static void record_words(ps_buf *b, const char *record)
 		ps_buf_put(b, *p == '/' ? " " : p, 1);
 }
 
+/* A head stamped beyond wall clock + drift (written while this machine's
+ * clock was ahead) is held back by every reader until then, and a base
+ * naming only it would leave readers without the chain to what it
+ * superseded: its own bases are named too (transitively, while they are
+ * also in the future), so the new change supersedes them everywhere now. */
+static int base_past_future(ps_store *s, char ***heads, size_t *n)
+{
+	char from[PS_CHANGE_ID_MAX + 1];
+	ps_hlc_format(PS_HLC_MAKE(ps_now_ms() + ps_store_clock_ahead_ms(s) + 1, 0), from);
+	for (size_t i = 0; i < *n && *n <= PS_CHANGE_MAX_BASE; i++) {
+		if (strcmp((*heads)[i], from) < 0)
+			continue;
+		sqlite3_stmt *st = ps_store_stmt(s, "SELECT parent FROM edges WHERE child = ?1");
+		if (!st)
+			return PS_ERROR;
+		sqlite3_bind_text(st, 1, (*heads)[i], -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *p = (const char *)sqlite3_column_text(st, 0);
+			size_t k;
+			for (k = 0; k < *n && strcmp((*heads)[k], p); k++)
+				;
+			if (k < *n)
+				continue;
+			char **nh = realloc(*heads, (*n + 1) * sizeof(char *));
+			if (!nh || !(nh[*n] = strdup(p))) {
+				if (nh)
+					*heads = nh;
+				sqlite3_reset(st);
+				return ps_error_set(PS_ENOMEM, "out of memory");
+			}
+			*heads = nh;
+			(*n)++;
+		}
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
 int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fields, const char *reason, bool in_txn,
                           bool keep_equal, char **id_out)
 {
@@ -505,7 +554,8 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 		goto out;
 	}
 	summary = ps_buf_detach(&sb);
-	if ((rc = ps_store_heads(r->store, record, &heads, &nheads)))
+	if ((rc = ps_store_heads(r->store, record, &heads, &nheads)) ||
+	    (rc = base_past_future(r->store, &heads, &nheads)))
 		goto out;
 	if (nheads > PS_CHANGE_MAX_BASE) {
 		rc = ps_error_set(PS_ECONFLICT, "%s has %zu concurrent versions; resolve some first", record, nheads);

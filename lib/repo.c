@@ -631,8 +631,8 @@ static bool commits_parse(git_repository *repo, const char *ref, const git_oid *
 
 /* The combined fetch failed for a reason that is not the network: fetch
  * branch by branch so that the bad one is isolated and the rest arrive. */
-static int fetch_each(git_remote *remote, git_repository *repo, ps_refbad_fn bad, void *badctx, ps_progress_fn progress,
-                      void *ctx)
+static int fetch_each(git_remote *remote, git_repository *repo, const char *prefix, ps_refbad_fn bad, void *badctx,
+                      ps_progress_fn progress, void *ctx)
 {
 	git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
 	ps_auth_callbacks(&cb, git_remote_url(remote));
@@ -658,10 +658,9 @@ static int fetch_each(git_remote *remote, git_repository *repo, ps_refbad_fn bad
 	git_remote_disconnect(remote);
 	for (size_t i = 0; i < n && !rc; i++) {
 		char spec[700];
-		snprintf(spec, sizeof(spec), "+%s:" PS_TRACK_REF_PREFIX "%s", names[i],
-		         names[i] + strlen(PS_OWN_REF_PREFIX));
+		snprintf(spec, sizeof(spec), "+%s:%s%s", names[i], prefix, names[i] + strlen(PS_OWN_REF_PREFIX));
 		char *sp[] = {spec}, track[700];
-		snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s", names[i] + strlen(PS_OWN_REF_PREFIX));
+		snprintf(track, sizeof(track), "%s%s", prefix, names[i] + strlen(PS_OWN_REF_PREFIX));
 		git_oid before;
 		int had = git_reference_name_to_id(&before, repo, track) == 0;
 		int g = fetch_specs(remote, sp, 1, progress, ctx, false);
@@ -692,10 +691,12 @@ static int fetch_each(git_remote *remote, git_repository *repo, ps_refbad_fn bad
 	}
 	/* prune what the remote no longer lists */
 	git_reference_iterator *it = NULL;
-	if (!rc && git_reference_iterator_glob_new(&it, repo, PS_TRACK_REF_PREFIX "*") == 0) {
+	char glob[300];
+	snprintf(glob, sizeof(glob), "%s*", prefix);
+	if (!rc && git_reference_iterator_glob_new(&it, repo, glob) == 0) {
 		git_reference *ref;
 		while (git_reference_next(&ref, it) == 0) {
-			const char *rest = git_reference_name(ref) + strlen(PS_TRACK_REF_PREFIX);
+			const char *rest = git_reference_name(ref) + strlen(prefix);
 			size_t i;
 			for (i = 0; i < n && strcmp(names[i] + strlen(PS_OWN_REF_PREFIX), rest); i++)
 				;
@@ -712,6 +713,92 @@ static int fetch_each(git_remote *remote, git_repository *repo, ps_refbad_fn bad
 	return rc;
 }
 
+/* A network fetch lands in a staging repository inside repo.git
+ * (plansync-fetch.git, its refs/heads/replicas/... mirroring the remote's),
+ * and only what our own walk validates moves on into the replica's
+ * repository (pathremote.c), as git's receive-pack quarantines a push. So
+ * no object that libgit2 cannot parse ever enters repo.git, where its push
+ * would walk it and fail for every branch, and a blob over the cap stays
+ * behind. */
+struct staged_bad {
+	git_repository *staging;
+	ps_refbad_fn bad;
+	void *ctx;
+};
+
+static int on_staged_bad(void *ctx, const char *branch, const char *hex, const char *reason)
+{
+	struct staged_bad *sb = ctx;
+	char ref[600];
+	git_reference *gr = NULL;
+	snprintf(ref, sizeof(ref), "refs/heads/%s", branch);
+	/* no ref in staging may name what does not parse: its next fetch's
+	 * negotiation would walk it and fail */
+	if (git_reference_lookup(&gr, sb->staging, ref) == 0)
+		git_reference_delete(gr);
+	git_reference_free(gr);
+	return sb->bad ? sb->bad(sb->ctx, branch, hex, reason) : 0;
+}
+
+static void drop_refs(git_repository *repo, const char *glob)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	if (git_reference_iterator_glob_new(&it, repo, glob) < 0)
+		return;
+	while (git_reference_next(&ref, it) == 0) {
+		git_reference_delete(ref);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+}
+
+static int fetch_network(git_repository *repo, const char *url, ps_refbad_fn bad, void *badctx, ps_progress_fn progress,
+                         void *ctx)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%splansync-fetch.git", git_repository_path(repo));
+	git_repository *st = NULL;
+	git_remote *remote = NULL;
+	struct stat sb;
+	int rc = 0;
+	if ((stat(path, &sb) == 0 ? git_repository_open_bare(&st, path) : git_repository_init(&st, path, 1)) < 0)
+		return ps_repo_error(PS_ERROR, "opening the fetch staging repository in repo.git");
+	if (git_remote_lookup(&remote, st, "origin") == 0) {
+		if (strcmp(git_remote_url(remote), url) != 0) {
+			git_remote_free(remote);
+			remote = NULL;
+			if (git_remote_set_url(st, "origin", url) < 0 || git_remote_lookup(&remote, st, "origin") < 0)
+				rc = ps_repo_error(PS_ERROR, "setting the remote of the fetch staging repository");
+		}
+	} else if (git_remote_create_with_fetchspec(&remote, st, "origin", url,
+	                                            "+refs/heads/replicas/*:refs/heads/replicas/*") < 0) {
+		rc = ps_repo_error(PS_ERROR, "setting the remote of the fetch staging repository");
+	}
+	if (rc)
+		goto out;
+	char *spec[] = {"+refs/heads/replicas/*:refs/heads/replicas/*"};
+	int g = fetch_specs(remote, spec, 1, progress, ctx, true); /* a deleted branch disappears; import reports it */
+	if (g < 0 && !cancelled() && !network_class()) {
+		ps_log(PS_LOG_WARN, "fetch failed (%s); fetching branch by branch",
+		       git_error_last() ? git_error_last()->message : "unknown error");
+		/* a ref here may name what does not parse: start the refs afresh
+		 * (the objects stay, so little is fetched again) */
+		drop_refs(st, PS_OWN_REF_PREFIX "*");
+		rc = fetch_each(remote, st, PS_OWN_REF_PREFIX, bad, badctx, progress, ctx);
+	} else if (g < 0) {
+		rc = net_error("fetch failed", g, url);
+	}
+	if (!rc) {
+		struct staged_bad sbad = {st, bad, badctx};
+		rc = ps_pathremote_fetch(repo, path, on_staged_bad, &sbad, cancel_flag, progress, ctx);
+	}
+out:
+	git_remote_free(remote);
+	git_repository_free(st);
+	return rc;
+}
+
 int ps_repo_fetch(git_repository *repo, ps_refbad_fn bad, void *badctx, ps_progress_fn progress, void *ctx)
 {
 	git_remote *remote = NULL;
@@ -719,20 +806,10 @@ int ps_repo_fetch(git_repository *repo, ps_refbad_fn bad, void *badctx, ps_progr
 	if (rc)
 		return rc;
 	char path[4096];
-	if (ps_repo_url_path(git_remote_url(remote), path, sizeof(path))) {
+	if (ps_repo_url_path(git_remote_url(remote), path, sizeof(path)))
 		rc = ps_pathremote_fetch(repo, path, bad, badctx, cancel_flag, progress, ctx);
-		git_remote_free(remote);
-		return rc;
-	}
-	char *spec[] = {FETCH_SPEC};
-	int g = fetch_specs(remote, spec, 1, progress, ctx, true); /* a deleted branch disappears; import reports it */
-	if (g < 0 && !cancelled() && !network_class()) {
-		ps_log(PS_LOG_WARN, "fetch failed (%s); fetching branch by branch",
-		       git_error_last() ? git_error_last()->message : "unknown error");
-		rc = fetch_each(remote, repo, bad, badctx, progress, ctx);
-	} else if (g < 0) {
-		rc = net_error("fetch failed", g, git_remote_url(remote));
-	}
+	else
+		rc = fetch_network(repo, git_remote_url(remote), bad, badctx, progress, ctx);
 	git_remote_free(remote);
 	return rc;
 }

@@ -8,6 +8,7 @@
  * commits apply in one transaction together with its new head, so a kill
  * leaves either all of it or none. Cost follows what changed: only new
  * commits are walked and only changed subtrees are read. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "plansync/json.h"
 #include "plansync/record.h"
 #include "plansync/repo.h"
+#include "plansync/replica.h"
 #include "plansync/text.h"
 
 #define BULK_THRESHOLD      256
@@ -1004,11 +1006,18 @@ static int delivered(ps_replica *r, long long batch)
  * again with the id of one whose database was lost. Its changes are
  * imported, the branch continues from the remote's tip, and local changes
  * not on it yet are exported on top by the next export. */
+static int reissue_altered(imp *m, const git_oid *tip);
+
 static int adopt(imp *m, const char *ref, const git_oid *tip)
 {
 	ps_replica *r = m->r;
 	ps_store *s = ps_replica_store(r);
-	int rc = import_branch(m, ref, tip);
+	/* A change of ours whose id the branch holds with other bytes (a disk
+	 * clone of this replica wrote it first) is written again, so both
+	 * versions arrive and ours, the later, counts. */
+	int rc = reissue_altered(m, tip);
+	if (!rc)
+		rc = import_branch(m, ref, tip);
 	if (rc)
 		return rc;
 	char own[300], hex[GIT_OID_HEXSZ + 1];
@@ -1256,7 +1265,7 @@ static int own_branch(imp *m, const char *ref, const git_oid *tip, const char *o
 
 /* Branches imported before that the remote no longer has (the fetch
  * pruned their tracking refs): reported once, their changes kept. */
-static int report_deleted(ps_replica *r, const refent *refs, size_t nrefs, ps_sync_result *res)
+static int report_deleted(ps_replica *r, git_repository *repo, const refent *refs, size_t nrefs, ps_sync_result *res)
 {
 	ps_store *s = ps_replica_store(r);
 	sqlite3_stmt *st;
@@ -1270,8 +1279,17 @@ static int report_deleted(ps_replica *r, const refent *refs, size_t nrefs, ps_sy
 			;
 		if (i < nrefs)
 			continue;
-		char bname[300];
+		char bname[300], kept[400];
 		snprintf(bname, sizeof(bname), "replicas/%s", ref + strlen(PS_TRACK_REF_PREFIX));
+		/* its history stays named here, so 'remote seed' sends it again */
+		snprintf(kept, sizeof(kept), "refs/plansync/kept/%s", bname);
+		git_oid head;
+		git_reference *kr = NULL;
+		if (git_oid_fromstr(&head, (const char *)sqlite3_column_text(st, 1)) == 0 && repo &&
+		    git_reference_create(&kr, repo, kept, &head, 1, "plansync: branch deleted on the remote") < 0)
+			ps_log(PS_LOG_WARN, "cannot keep %s: %s", bname,
+			       git_error_last() ? git_error_last()->message : "unknown error");
+		git_reference_free(kr);
 		if (!(rc = ps_store_begin(s))) {
 			rc = add_problem(s, bname, (const char *)sqlite3_column_text(st, 1), "",
 			                 "branch deleted on the remote; its changes are kept here", res);
@@ -1384,7 +1402,7 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 	}
 	if (!rc)
-		rc = report_deleted(r, refs, nrefs, res);
+		rc = report_deleted(r, m.repo, refs, nrefs, res);
 	for (size_t i = 0; i < nrefs; i++)
 		free(refs[i].name);
 	free(refs);
@@ -1420,8 +1438,14 @@ static int lock_sync(ps_replica *r)
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/sync.lock", ps_replica_dir(r));
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM))
+		return ps_error_set(
+		    PS_ERROR,
+		    "this replica is read-only (%s cannot be written): reading works, syncing does not; make "
+		    "it writable (chmod -R u+w %s) or run plansync as its owner",
+		    path, ps_replica_dir(r));
 	if (fd < 0)
-		return ps_error_set(PS_ERROR, "cannot open %s", path);
+		return ps_error_set(PS_ERROR, "cannot open %s: %s", path, strerror(errno));
 	/* Another sync (the daemon) may be running: wait for it, bounded. */
 	for (int i = 0; i < 600; i++) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -1517,7 +1541,11 @@ static int on_fetch_bad(void *ctx, const char *branch, const char *hex, const ch
 	void **pc = ctx;
 	ps_replica *r = pc[0];
 	ps_store *s = ps_replica_store(r);
-	char why[800];
+	ps_sync_result *res = pc[1];
+	char why[800], own[300];
+	snprintf(own, sizeof(own), "replicas/%s/%s", ps_replica_office(r), ps_replica_id(r));
+	if (res && strcmp(branch, own) == 0)
+		res->own_bad = 1;
 	snprintf(why, sizeof(why), "branch could not be fetched: %s; the other branches go on", reason);
 	int rc = ps_store_begin(s);
 	if (!rc) {
@@ -1527,13 +1555,163 @@ static int on_fetch_bad(void *ctx, const char *branch, const char *hex, const ch
 	return rc;
 }
 
+/* Own changes stamped beyond wall clock + drift (this machine's clock was
+ * ahead when they were written) are held back by every reader until then.
+ * Where such a change still gives a record a field's value, the values are
+ * written again, stamped now, with the change in their base: they arrive
+ * now, and the old change, when its time comes, changes nothing. */
+static int restamp_future(ps_replica *r)
+{
+	ps_store *s = ps_replica_store(r);
+	char from[PS_CHANGE_ID_MAX + 1];
+	ps_hlc_format(PS_HLC_MAKE(ps_now_ms() + ps_store_clock_ahead_ms(s) + 1, 0), from);
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT DISTINCT record FROM changes WHERE id >= ?1 AND local = 1");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	char **recs = NULL;
+	size_t n = 0;
+	int rc = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		char **nr = realloc(recs, (n + 1) * sizeof(char *));
+		if (!nr || !(nr[n] = strdup((const char *)sqlite3_column_text(st, 0))))
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+		if (nr)
+			recs = nr;
+		if (!rc)
+			n++;
+	}
+	sqlite3_reset(st);
+	for (size_t i = 0; i < n && !rc; i++) {
+		st = ps_store_stmt(s, "SELECT field, value FROM state WHERE record = ?1 AND change >= ?2");
+		if (!st) {
+			rc = PS_ERROR;
+			break;
+		}
+		sqlite3_bind_text(st, 1, recs[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+		cJSON *fields = cJSON_CreateObject();
+		while (fields && sqlite3_step(st) == SQLITE_ROW) {
+			cJSON *v = cJSON_Parse((const char *)sqlite3_column_text(st, 1));
+			if (v)
+				cJSON_AddItemToObject(fields, (const char *)sqlite3_column_text(st, 0), v);
+		}
+		sqlite3_reset(st);
+		if (!fields) {
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+		} else if (!fields->child) {
+			cJSON_Delete(fields);
+		} else {
+			rc = ps_replica_write_full(
+			    r, recs[i], PS_OP_SET, fields,
+			    "written again with a correct clock (the first was stamped in the future)", false, true,
+			    NULL);
+			if (!rc)
+				ps_log(PS_LOG_INFO,
+				       "%s: values stamped in the future written again with a correct clock", recs[i]);
+			else if (rc == PS_EEXISTS || rc == PS_ENOTOWNER || rc == PS_EINVALID || rc == PS_ECONFLICT)
+				rc = 0; /* nothing to write, or not ours to fix */
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(recs[i]);
+	free(recs);
+	return rc;
+}
+
+/* Our commits not yet on the remote must be readable before they are
+ * pushed. One that is damaged in repo.git (bit rot, a bad disk) is only a
+ * copy of what plansync.db holds: the branch goes back to the last commit
+ * the remote confirmed, and the changes are exported again. */
+static int repair_unsent(ps_replica *r, git_repository *repo, const char *ref, const git_oid *mine,
+                         const git_oid *theirs, long *exported)
+{
+	ps_store *s = ps_replica_store(r);
+	git_oid at = *mine, bad;
+	int damaged = 0;
+	for (int steps = 0; steps < 100000; steps++) {
+		if (theirs && git_oid_equal(&at, theirs))
+			break;
+		git_commit *c = NULL;
+		git_tree *t = NULL;
+		if (git_commit_lookup(&c, repo, &at) < 0 || git_commit_tree(&t, c) < 0) {
+			damaged = 1;
+			bad = at;
+			git_commit_free(c);
+			break;
+		}
+		git_tree_free(t);
+		int more = git_commit_parentcount(c) > 0;
+		if (more)
+			at = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
+		if (!more)
+			break;
+	}
+	if (!damaged)
+		return 0;
+	char hex[GIT_OID_HEXSZ + 1], loose[4400];
+	git_oid_tostr(hex, sizeof(hex), &bad);
+	snprintf(loose, sizeof(loose), "%sobjects/%.2s/%s", git_repository_path(repo), hex, hex + 2);
+	unlink(loose); /* a damaged loose object would shadow a good rewrite */
+	long long dl = 0;
+	int rc = ps_store_meta_get_int(s, "delivered_batch", &dl, 0);
+	if (rc)
+		return rc;
+	git_oid back;
+	int has_back = 0;
+	sqlite3_stmt *st = ps_store_stmt(s, "SELECT commit_id FROM exports WHERE batch = ?1");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, dl);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		has_back = git_oid_fromstr(&back, (const char *)sqlite3_column_text(st, 0)) == 0;
+	sqlite3_reset(st);
+	if ((rc = ps_store_begin(s)))
+		return rc;
+	st = ps_store_stmt(s, "DELETE FROM exports WHERE batch > ?1");
+	if (!st) {
+		ps_store_rollback(s);
+		return PS_ERROR;
+	}
+	sqlite3_bind_int64(st, 1, has_back ? dl : 0);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	char reason[300];
+	snprintf(reason, sizeof(reason),
+	         "this replica's unsent commit %s in repo.git cannot be read (damaged); its changes were exported "
+	         "again from plansync.db",
+	         hex);
+	char branch[300];
+	snprintf(branch, sizeof(branch), "replicas/%s/%s", ps_replica_office(r), ps_replica_id(r));
+	if (e != SQLITE_DONE || (rc = add_problem(s, branch, hex, "", reason, NULL))) {
+		ps_store_rollback(s);
+		return rc ? rc : ps_store_error(s, "repairing the replica's branch");
+	}
+	if ((rc = ps_store_commit(s)))
+		return rc;
+	git_reference *gr = NULL;
+	if (has_back)
+		git_reference_create(&gr, repo, ref, &back, 1, "plansync: back to the last delivered commit");
+	else if (git_reference_lookup(&gr, repo, ref) == 0)
+		git_reference_delete(gr);
+	git_reference_free(gr);
+	ps_log(PS_LOG_WARN, "%s", reason);
+	long n = 0;
+	rc = ps_sync_export(r, &n);
+	*exported += n;
+	return rc;
+}
+
 /* Export, push, fetch, import. Returns the push's error when it failed
  * (the fetch and import still ran), else the fetch's. */
 static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx)
 {
 	git_repository *repo = NULL;
 	long exported = 0;
-	int rc = ps_sync_export(r, &exported);
+	int rc = restamp_future(r);
+	if (!rc)
+		rc = ps_sync_export(r, &exported);
 	res->exported += exported;
 	if (rc)
 		return rc;
@@ -1545,6 +1723,13 @@ static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, vo
 	git_oid mine, theirs;
 	int has_mine = ref_oid(repo, ref, &mine) == 0;
 	int has_theirs = ref_oid(repo, track, &theirs) == 0;
+	if (has_mine && (!has_theirs || !git_oid_equal(&mine, &theirs))) {
+		if ((rc = repair_unsent(r, repo, ref, &mine, has_theirs ? &theirs : NULL, &res->exported))) {
+			git_repository_free(repo);
+			return rc;
+		}
+		has_mine = ref_oid(repo, ref, &mine) == 0;
+	}
 	int net = 0;
 	if (has_mine && (!has_theirs || !git_oid_equal(&mine, &theirs))) {
 		ps_fault_point("push:before");
@@ -1570,6 +1755,16 @@ static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, vo
 	/* Import what we have even when the fetch failed: an earlier fetch may
 	 * have brought branches, and held changes may be due. */
 	rc = ps_sync_import(r, res, progress, ctx);
+	if (!rc && res->own_bad && !res->identity) {
+		/* Our branch on the remote holds what cannot be read (someone
+		 * pushed junk onto it): we cannot build on it, so we continue as a
+		 * new replica id; what we had delivered is sent again with it. */
+		res->own_bad = 0;
+		if (!(rc = ps_identity_fork(r,
+		                            "the shared repository's branch of this replica holds commits that cannot "
+		                            "be read (someone else pushed to it)")))
+			res->identity = 2;
+	}
 	if (!rc && net) {
 		rc = net;
 		ps_error_set(net, "%s", pushmsg[0] ? pushmsg : fetchmsg);
@@ -1654,7 +1849,7 @@ int ps_sync_seed(ps_replica *r, const char *url, long *pushed, long *refused)
 	if (rc || (rc = open_repo(r, &repo)))
 		goto out;
 	git_reference_iterator *it = NULL;
-	if (git_reference_iterator_glob_new(&it, repo, "refs/*/replicas/*") < 0) {
+	if (git_reference_iterator_glob_new(&it, repo, "refs/*") < 0) {
 		rc = ps_repo_error(PS_ERROR, "listing branches");
 		goto out;
 	}
@@ -1666,6 +1861,8 @@ int ps_sync_seed(ps_replica *r, const char *url, long *pushed, long *refused)
 			rest = name + strlen(PS_OWN_REF_PREFIX);
 		else if (!strncmp(name, PS_TRACK_REF_PREFIX, strlen(PS_TRACK_REF_PREFIX)))
 			rest = name + strlen(PS_TRACK_REF_PREFIX);
+		else if (!strncmp(name, "refs/plansync/kept/replicas/", 28))
+			rest = name + 28;
 		if (rest && git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 32;
@@ -1699,7 +1896,9 @@ int ps_sync_seed(ps_replica *r, const char *url, long *pushed, long *refused)
 		for (j = 0; j < k && strcmp(dst[j], dst[i]); j++)
 			;
 		if (j < k) {
-			if (!strncmp(src[i], PS_OWN_REF_PREFIX, strlen(PS_OWN_REF_PREFIX))) {
+			/* ours over a fetched one over a kept one */
+			if (!strncmp(src[i], PS_OWN_REF_PREFIX, strlen(PS_OWN_REF_PREFIX)) ||
+			    !strncmp(src[j], "refs/plansync/kept/", 19)) {
 				free(src[j]);
 				src[j] = src[i];
 			} else {

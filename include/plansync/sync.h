@@ -19,6 +19,7 @@ typedef struct ps_sync_result {
 	long held;         /* changes held back: clock in the future */
 	long delivered;    /* own changes seen on the remote */
 	int identity;      /* 1: adopted our branch's history (re-created); 2: continued as a new id */
+	int own_bad;       /* our own branch on the remote could not be fetched (someone put junk on it) */
 	char message[512]; /* the result in words */
 } ps_sync_result;
 
