@@ -92,6 +92,18 @@ git -C stray push -q origin "HEAD:refs/heads/replicas/binh-giang/$bgid" 2>/dev/n
 "$P" -C bg sync >/dev/null 2>&1 && ok "sync over ssh after a stray push to our branch" || bad "sync after stray push: $("$P" -C bg sync 2>&1)"
 "$P" -C tinh sync >/dev/null 2>&1 || true
 "$P" -C tinh dump | grep after-stray >/dev/null && ok "write after the stray push reached the province" || bad "after-stray not delivered"
+# re-created over ssh with the same replica id after its database was lost:
+# it takes up its branch's history (its own reports are back) and pushes on
+bgid=$("$P" -C bg status --json | sed -n 's/.*"replica": "\([^"]*\)".*/\1/p' | head -1)
+rm -rf bg
+"$P" init bg --office binh-giang --replica "$bgid" --remote "$URL" --set ssh.key="$T/userkey" \
+  --set ssh.known_hosts="$T/known_hosts" >/dev/null 2>&1 || true
+"$P" -C bg dump | grep after-stray >/dev/null && ok "re-created over ssh: its delivered reports are back" ||
+  bad "re-created replica lost its reports over ssh"
+"$P" -C bg progress set p2-t7 2024 --status on_track --note after-recreate >/dev/null
+"$P" -C bg sync >/dev/null 2>&1 && ok "re-created replica pushes over ssh" || bad "re-created push: $("$P" -C bg sync 2>&1)"
+"$P" -C tinh sync >/dev/null 2>&1 || true
+"$P" -C tinh dump | grep after-recreate >/dev/null && ok "its new write reached the province" || bad "after-recreate not delivered"
 
 # wrong key, unreachable host, missing repository
 "$P" -C bg config ssh.key "$T/otherkey"
