@@ -18,13 +18,14 @@ int cmd_remote_seed(ctx *x, const args *a)
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "url", a->pos[0]);
 		cJSON_AddNumberToObject(j, "branches", (double)pushed);
-		cJSON_AddNumberToObject(j, "refused", (double)refused);
+		cJSON_AddNumberToObject(j, "renamed", (double)refused);
 		print_json(j);
 		cJSON_Delete(j);
 	} else {
 		printf("seeded %s with %ld branch%s", a->pos[0], pushed, pushed == 1 ? "" : "es");
 		if (refused)
-			printf("; %ld left as they were there (different history)", refused);
+			printf("; %ld of them had other commits there and went in under a new name (nothing is lost)",
+			       refused);
 		printf("\nnext, on every replica: plansync config remote %s\n", a->pos[0]);
 	}
 	return 0;

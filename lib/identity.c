@@ -64,8 +64,20 @@ int ps_identity_check(ps_replica *r)
 	free(stored);
 	if (same)
 		return 0;
-	return ps_identity_fork(r, "this replica's database was copied or restored (plansync.db is not the file it "
-	                           "was created as); the original may still be writing as the old id");
+	int rc2 = ps_identity_fork(r, "this replica's database was copied or restored (plansync.db is not the file it "
+	                              "was created as); the original may still be writing as the old id");
+	if (rc2)
+		return rc2;
+	/* Copied while in use, its files may be torn: the next sync recomputes
+	 * the state from the stored changes and fetches, trusting no object. */
+	if ((rc2 = ps_store_begin(s)))
+		return rc2;
+	if ((rc2 = ps_store_meta_set_int(s, "rebuild.pending", 1)) ||
+	    (rc2 = ps_store_meta_set_int(s, "repo.verify", 1))) {
+		ps_store_rollback(s);
+		return rc2;
+	}
+	return ps_store_commit(s);
 }
 
 int ps_identity_fork(ps_replica *r, const char *why)

@@ -117,18 +117,26 @@ typedef struct copier {
 	obj *list;
 	size_t n, cap;
 	bool cap_blobs; /* leave out blobs over the change cap (fetch) */
+	bool deep;      /* trust no object of the destination to be complete */
 	char why[512];  /* the reason a branch failed */
 	volatile sig_atomic_t *cancel;
 } copier;
 
+/* Normally an object the destination has ends the walk: everything it
+ * names is there too (objects are written children first, packs whole).
+ * A deep walk trusts nothing of the destination's but single objects: it
+ * goes down to the roots and copies whatever is missing (after a replica
+ * directory was copied while in use, or an object was found missing). */
 static int have(copier *c, const git_oid *id)
 {
 	int st = oidset_get(&c->seen, id);
-	return st != ABSENT || git_odb_exists(c->dodb, id);
+	return st != ABSENT || (!c->deep && git_odb_exists(c->dodb, id));
 }
 
 static int list_add(copier *c, const git_oid *id, git_object_t type)
 {
+	if (c->deep && git_odb_exists(c->dodb, id))
+		return oidset_put(&c->seen, id, DONE); /* walked, nothing to copy */
 	if (c->n == c->cap) {
 		size_t nc = c->cap ? c->cap * 2 : 1024;
 		obj *nl = realloc(c->list, nc * sizeof(*nl));
@@ -351,7 +359,7 @@ static int open_remote(git_repository **out, const char *path)
 	return 0;
 }
 
-int ps_pathremote_fetch(git_repository *local, const char *path, ps_refbad_fn badfn, void *ctx,
+int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_refbad_fn badfn, void *ctx,
                         volatile sig_atomic_t *cancel, ps_progress_fn progress, void *pctx)
 {
 	git_repository *remote = NULL;
@@ -364,6 +372,7 @@ int ps_pathremote_fetch(git_repository *local, const char *path, ps_refbad_fn ba
 	git_reference_iterator *it = NULL;
 	if ((rc = copier_open(&c, remote, local, true, cancel)))
 		goto out;
+	c.deep = deep;
 	if (git_reference_iterator_glob_new(&it, remote, PS_OWN_REF_PREFIX "*") < 0) {
 		rc = ps_repo_error(PS_EOFFLINE, "listing the remote's branches");
 		goto out;
@@ -406,7 +415,7 @@ int ps_pathremote_fetch(git_repository *local, const char *path, ps_refbad_fn ba
 		char track[600];
 		git_oid cur;
 		snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s", refs[i].name + strlen(PS_OWN_REF_PREFIX));
-		if (git_reference_name_to_id(&cur, local, track) == 0 && git_oid_equal(&cur, &refs[i].id))
+		if (!deep && git_reference_name_to_id(&cur, local, track) == 0 && git_oid_equal(&cur, &refs[i].id))
 			continue;
 		size_t from = c.n;
 		c.why[0] = '\0';
@@ -506,7 +515,9 @@ int ps_pathremote_push(git_repository *local, const char *path, const char *srcr
 		rc = ps_repo_error(PS_EOFFLINE, "reading the branch in the shared repository");
 		goto out;
 	}
-	if (has_old && git_oid_equal(&old, &tip))
+	/* Already there: the remote's branch is ours or builds on it. */
+	if (has_old && (git_oid_equal(&old, &tip) ||
+	                (git_odb_exists(c.dodb, &tip) && git_graph_descendant_of(remote, &old, &tip) == 1)))
 		goto out;
 	if (has_old && (!git_odb_exists(c.sodb, &old) || git_graph_descendant_of(local, &tip, &old) != 1)) {
 		char hex[GIT_OID_HEXSZ + 1];

@@ -9,8 +9,9 @@
  * into local's refs/remotes/origin/replicas/..., pruning tracking refs the
  * remote no longer has. A branch that cannot be read or parsed is passed
  * to bad and keeps its old tracking ref. PS_EOFFLINE when the remote
- * cannot be opened. */
-int ps_pathremote_fetch(git_repository *local, const char *path, ps_refbad_fn bad, void *ctx,
+ * cannot be opened. deep: walk every branch to its roots and copy any
+ * object local lacks, trusting no object there to be complete. */
+int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_refbad_fn bad, void *ctx,
                         volatile sig_atomic_t *cancel, ps_progress_fn progress, void *pctx);
 /* Copy local's srcref to refname in the remote, fast-forward only, by
  * compare-and-swap. PS_EREJECTED when the remote branch holds commits

@@ -783,7 +783,7 @@ static void fold_progress(void *ctx, long done, long total)
  * only this replica still holds, stays. Then every fetched branch is read
  * again from its root, so a change missing here is added (known ones are
  * skipped by id). */
-int ps_rebuild(ps_replica *r, ps_progress_fn progress, void *ctx)
+static int rebuild_state(ps_replica *r, ps_progress_fn progress, void *ctx)
 {
 	ps_store *s = ps_replica_store(r);
 	int rc = ps_store_begin(s);
@@ -797,11 +797,24 @@ int ps_rebuild(ps_replica *r, ps_progress_fn progress, void *ctx)
 		void *pc[2] = {(void *)progress, ctx};
 		rc = ps_fold_all(s, fold_progress, pc);
 	}
+	if (!rc)
+		rc = ps_store_meta_set(s, "rebuild.pending", NULL);
 	if (rc) {
 		ps_store_rollback(s);
 		return rc;
 	}
-	if ((rc = ps_store_commit(s)))
+	return ps_store_commit(s);
+}
+
+int ps_rebuild_state(ps_replica *r)
+{
+	return rebuild_state(r, NULL, NULL);
+}
+
+int ps_rebuild(ps_replica *r, ps_progress_fn progress, void *ctx)
+{
+	int rc = rebuild_state(r, progress, ctx);
+	if (rc)
 		return rc;
 	ps_sync_result res;
 	memset(&res, 0, sizeof(res));

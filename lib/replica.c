@@ -90,10 +90,15 @@ static int load(ps_replica *r)
 	r->office = r->id = r->province = NULL;
 	if ((rc = ps_store_meta_get(r->store, "office", &r->office)) ||
 	    (rc = ps_store_meta_get(r->store, "replica", &r->id)) ||
-	    (rc = ps_store_meta_get(r->store, "province", &r->province)))
-		return ps_error_set(
-		    PS_ERROR, "%s is not a complete replica (missing %s); run plansync init again in a new directory",
-		    r->dir, ps_error_last());
+	    (rc = ps_store_meta_get(r->store, "province", &r->province))) {
+		if (rc != PS_ENOTFOUND)
+			return rc; /* the store said what went wrong (a disk error, a damaged file) */
+		char what[200];
+		snprintf(what, sizeof(what), "%s", ps_error_last()); /* not formatted into itself */
+		return ps_error_set(PS_ERROR,
+		                    "%s is not a complete replica (%s); run plansync init again in a new directory",
+		                    r->dir, what);
+	}
 	free(r->author);
 	r->author = NULL;
 	if (ps_store_meta_get(r->store, "user.name", &r->author) || !r->author[0]) {

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -753,11 +754,40 @@ static void drop_refs(git_repository *repo, const char *glob)
 	git_reference_iterator_free(it);
 }
 
-static int fetch_network(git_repository *repo, const char *url, ps_refbad_fn bad, void *badctx, ps_progress_fn progress,
-                         void *ctx)
+/* Remove path and everything under it (the staging cache; no symlinks
+ * are followed). 0, or -1 with errno. */
+static int rm_rf(const char *path)
+{
+	struct stat sb;
+	if (lstat(path, &sb) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (S_ISDIR(sb.st_mode)) {
+		DIR *d = opendir(path);
+		if (!d)
+			return -1;
+		struct dirent *e;
+		int rc = 0;
+		while (!rc && (e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			char sub[4400];
+			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+			rc = rm_rf(sub);
+		}
+		closedir(d);
+		return rc ? rc : rmdir(path);
+	}
+	return unlink(path);
+}
+
+static int fetch_network(git_repository *repo, const char *url, bool deep, ps_refbad_fn bad, void *badctx,
+                         ps_progress_fn progress, void *ctx)
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%splansync-fetch.git", git_repository_path(repo));
+	/* A deep fetch trusts nothing kept: staging is only a cache. */
+	if (deep && rm_rf(path) != 0)
+		return ps_error_set(PS_ERROR, "cannot clear %s: %s", path, strerror(errno));
 	git_repository *st = NULL;
 	git_remote *remote = NULL;
 	struct stat sb;
@@ -791,7 +821,7 @@ static int fetch_network(git_repository *repo, const char *url, ps_refbad_fn bad
 	}
 	if (!rc) {
 		struct staged_bad sbad = {st, bad, badctx};
-		rc = ps_pathremote_fetch(repo, path, on_staged_bad, &sbad, cancel_flag, progress, ctx);
+		rc = ps_pathremote_fetch(repo, path, deep, on_staged_bad, &sbad, cancel_flag, progress, ctx);
 	}
 out:
 	git_remote_free(remote);
@@ -799,7 +829,7 @@ out:
 	return rc;
 }
 
-int ps_repo_fetch(git_repository *repo, ps_refbad_fn bad, void *badctx, ps_progress_fn progress, void *ctx)
+int ps_repo_fetch(git_repository *repo, bool deep, ps_refbad_fn bad, void *badctx, ps_progress_fn progress, void *ctx)
 {
 	git_remote *remote = NULL;
 	int rc = origin(repo, &remote);
@@ -807,9 +837,9 @@ int ps_repo_fetch(git_repository *repo, ps_refbad_fn bad, void *badctx, ps_progr
 		return rc;
 	char path[4096];
 	if (ps_repo_url_path(git_remote_url(remote), path, sizeof(path)))
-		rc = ps_pathremote_fetch(repo, path, bad, badctx, cancel_flag, progress, ctx);
+		rc = ps_pathremote_fetch(repo, path, deep, bad, badctx, cancel_flag, progress, ctx);
 	else
-		rc = fetch_network(repo, git_remote_url(remote), bad, badctx, progress, ctx);
+		rc = fetch_network(repo, git_remote_url(remote), deep, bad, badctx, progress, ctx);
 	git_remote_free(remote);
 	return rc;
 }

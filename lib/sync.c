@@ -27,6 +27,7 @@
 #include "plansync/json.h"
 #include "plansync/record.h"
 #include "plansync/repo.h"
+#include "plansync/ops.h"
 #include "plansync/replica.h"
 #include "plansync/text.h"
 
@@ -1384,6 +1385,15 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 			char why[600];
 			snprintf(why, sizeof(why), "%s", ps_error_last());
 			forget_bad_tip(&m, name);
+			/* An object missing here (not on the remote: the fetch checked
+			 * that) means repo.git is incomplete: the next fetch walks every
+			 * branch to its roots and fetches what lacks. */
+			if (strstr(why, "not found") && !ps_store_begin(s)) {
+				if (ps_store_meta_set_int(s, "repo.verify", 1))
+					ps_store_rollback(s);
+				else
+					ps_store_commit(s);
+			}
 			ps_error_set(PS_EINVALID, "%s", why);
 			/* This branch's content is bad: quarantined at its tip, the
 			 * others go on; a new tip is tried again. */
@@ -1496,6 +1506,11 @@ static int clean_stale_locks(ps_replica *r)
 		snprintf(path, sizeof(path), "%s/repo.git/refs", ps_replica_dir(r));
 		unlink_locks(path, 0);
 		snprintf(path, sizeof(path), "%s/repo.git/packed-refs.lock", ps_replica_dir(r));
+		unlink(path);
+		/* the staging repository of network fetches, inside repo.git */
+		snprintf(path, sizeof(path), "%s/repo.git/plansync-fetch.git/refs", ps_replica_dir(r));
+		unlink_locks(path, 0);
+		snprintf(path, sizeof(path), "%s/repo.git/plansync-fetch.git/packed-refs.lock", ps_replica_dir(r));
 		unlink(path);
 		return 0;
 	}
@@ -1743,7 +1758,20 @@ static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, vo
 	if (net)
 		snprintf(pushmsg, sizeof(pushmsg), "%s", ps_error_last());
 	void *bc[2] = {r, res};
-	int f = ps_repo_fetch(repo, on_fetch_bad, bc, progress, ctx);
+	long long deep = 0;
+	if ((rc = ps_store_meta_get_int(ps_replica_store(r), "repo.verify", &deep, 0))) {
+		git_repository_free(repo);
+		return rc;
+	}
+	int f = ps_repo_fetch(repo, deep != 0, on_fetch_bad, bc, progress, ctx);
+	if (!f && deep && !(rc = ps_store_begin(ps_replica_store(r)))) {
+		rc = ps_store_meta_set(ps_replica_store(r), "repo.verify", NULL);
+		rc = rc ? (ps_store_rollback(ps_replica_store(r)), rc) : ps_store_commit(ps_replica_store(r));
+	}
+	if (rc) {
+		git_repository_free(repo);
+		return rc;
+	}
 	ps_fault_point("fetch:after");
 	res->fetched = f ? f : 1;
 	char fetchmsg[600] = "";
@@ -1798,7 +1826,13 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 	git_repository_free(repo);
 	repo = NULL;
 	load_auth(r);
-	rc = cycle(r, res, progress, ctx);
+	/* A replica copied while in use: its derived tables may be torn;
+	 * recompute them from the stored changes before anything else. */
+	long long torn = 0;
+	if (!(rc = ps_store_meta_get_int(ps_replica_store(r), "rebuild.pending", &torn, 0)) && torn)
+		rc = ps_rebuild_state(r);
+	if (!rc)
+		rc = cycle(r, res, progress, ctx);
 	/* The replica took up its branch's history or a new id: send what is
 	 * now ours at once rather than a cycle later. */
 	if (res->identity && (rc == 0 || rc == PS_EREJECTED)) {
@@ -1827,12 +1861,54 @@ done:
 	return rc;
 }
 
+struct refused {
+	char **names; /* "replicas/<office>/<replica>" */
+	size_t n;
+};
+
 static int on_seed_refused(void *ctx, const char *branch, const char *hex, const char *reason)
 {
-	long *refused = ctx;
-	(*refused)++;
-	ps_log(PS_LOG_WARN, "%s not seeded: %s", branch, reason);
+	struct refused *rf = ctx;
+	char **nn = realloc(rf->names, (rf->n + 1) * sizeof(char *));
+	if (!nn)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	rf->names = nn;
+	if (!(rf->names[rf->n] = strdup(branch)))
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	rf->n++;
 	return 0;
+}
+
+/* A branch the target holds with other commits (it was seeded from a replica
+ * that was behind, and its writer went on from there): ours goes in under a
+ * new name of the same office, so every change only we hold still reaches
+ * every replica (readers skip the ones they know by id). */
+static int seed_renamed(ps_replica *r, git_repository *repo, const char *url, char **src, char **dst, size_t n,
+                        const struct refused *rf, long *renamed)
+{
+	int rc = 0;
+	for (size_t i = 0; i < rf->n && !rc; i++) {
+		char want[400], office[64] = "", sfx[7], ndst[400];
+		snprintf(want, sizeof(want), "refs/heads/%s", rf->names[i]);
+		size_t k;
+		for (k = 0; k < n && strcmp(dst[k], want); k++)
+			;
+		const char *o = rf->names[i] + strlen("replicas/"), *slash = strchr(o, '/');
+		if (k == n || !slash || (size_t)(slash - o) >= sizeof(office))
+			continue;
+		memcpy(office, o, (size_t)(slash - o));
+		if ((rc = ps_replica_random_suffix(sfx)))
+			break;
+		snprintf(ndst, sizeof(ndst), PS_OWN_REF_PREFIX "%s/%s-%s", office, office, sfx);
+		const char *s1[] = {src[k]}, *d1[] = {ndst};
+		if (!(rc = ps_repo_push_to(repo, url, s1, d1, 1, NULL, NULL))) {
+			(*renamed)++;
+			ps_log(PS_LOG_WARN, "%s held other commits there; this replica's copy was sent as %s",
+			       rf->names[i], ndst + strlen("refs/heads/"));
+		}
+	}
+	(void)r;
+	return rc;
 }
 
 int ps_sync_seed(ps_replica *r, const char *url, long *pushed, long *refused)
@@ -1912,10 +1988,15 @@ int ps_sync_seed(ps_replica *r, const char *url, long *pushed, long *refused)
 	}
 	n = k;
 	load_auth(r);
-	rc =
-	    ps_repo_push_to(repo, url, (const char *const *)src, (const char *const *)dst, n, on_seed_refused, refused);
+	struct refused rf = {NULL, 0};
+	rc = ps_repo_push_to(repo, url, (const char *const *)src, (const char *const *)dst, n, on_seed_refused, &rf);
 	if (!rc)
-		*pushed = (long)n - *refused;
+		rc = seed_renamed(r, repo, url, src, dst, n, &rf, refused);
+	if (!rc)
+		*pushed = (long)(n - rf.n) + *refused;
+	for (size_t i = 0; i < rf.n; i++)
+		free(rf.names[i]);
+	free(rf.names);
 out:
 	for (size_t i = 0; i < n; i++) {
 		free(src[i]);

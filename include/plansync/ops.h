@@ -54,5 +54,9 @@ int ps_dump(ps_replica *r, char **out);
 /* Forget every imported change and the state; import all branches again
  * from the Git repository and recompute. */
 int ps_rebuild(ps_replica *r, ps_progress_fn progress, void *ctx);
+/* The first half of rebuild: every derived table recomputed from the stored
+ * changes (none deleted), the branches forgotten so the next import reads
+ * them all again. */
+int ps_rebuild_state(ps_replica *r);
 
 #endif

@@ -52,8 +52,10 @@ int ps_repo_set_remote(git_repository *repo, const char *url);
  * not be fetched, for the reason given. Return <0 to stop. */
 typedef int (*ps_refbad_fn)(void *ctx, const char *branch, const char *hex, const char *reason);
 /* Fetch all replica branches (refs/heads/replicas/... and nothing else) into the tracking refs.
- * A branch that cannot be fetched goes to bad and the others go on. */
-int ps_repo_fetch(git_repository *repo, ps_refbad_fn bad, void *badctx, ps_progress_fn progress, void *ctx);
+ * A branch that cannot be fetched goes to bad and the others go on. deep:
+ * trust no object already here to be complete (after a copy, or an object
+ * found missing): walk every branch to its roots and fetch what lacks. */
+int ps_repo_fetch(git_repository *repo, bool deep, ps_refbad_fn bad, void *badctx, ps_progress_fn progress, void *ctx);
 /* The directory of a remote given as a path or file:// URL into out;
  * false for a network URL. */
 bool ps_repo_url_path(const char *url, char *out, size_t n);

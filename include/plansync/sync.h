@@ -40,8 +40,9 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
  * one was lost) with every replica branch this replica holds: its own
  * (local changes exported first) and every branch it fetched. *pushed
  * counts the branches sent; a branch the target already has with other
- * commits is left there and reported in *refused. Does not change the
- * replica's remote. */
-int ps_sync_seed(ps_replica *r, const char *url, long *pushed, long *refused);
+ * commits is left there, and ours is sent beside it under a new name of the
+ * same office (counted in *renamed too), so no change only we hold is lost.
+ * Does not change the replica's remote. */
+int ps_sync_seed(ps_replica *r, const char *url, long *pushed, long *renamed);
 
 #endif

@@ -84,7 +84,7 @@ end=$((SECONDS + 15))
 while [ $SECONDS -lt $end ] && [ "$("$P" -C a status --json | json_num not_delivered)" != 0 ]; do sleep 0.3; done
 [ "$("$P" -C a status --json | json_num not_delivered)" = 0 ] && ok "queue drained after the outage" || bad "queue not drained"
 grep -q "back online" a.log && ok "logged: back online" || bad "no back-online line"
-converged 20 && ok "converged after the outage" || bad "no convergence after outage"
+converged 45 && ok "converged after the outage" || bad "no convergence after outage"
 
 # CLI writers while the daemon syncs
 for w in 1 2 3 4; do
