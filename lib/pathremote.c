@@ -536,8 +536,16 @@ int ps_pathremote_push(git_repository *local, const char *path, const char *srcr
 		rc = e;
 		goto out;
 	}
-	if ((rc = write_all(&c, NULL, NULL)))
+	if ((rc = write_all(&c, NULL, NULL))) {
+		/* the shared repository's fault (often its disk is full), not ours */
+		char why[600];
+		snprintf(why, sizeof(why), "%s", ps_error_last());
+		rc = ps_error_set(PS_EOFFLINE,
+		                  "the shared repository %s cannot take this replica's objects (%s); changes stay "
+		                  "queued and go out on a later sync (tell whoever looks after it)",
+		                  path, why);
 		goto out;
+	}
 	git_reference *nr = NULL;
 	git_error_clear();
 	e = has_old ? git_reference_create_matching(&nr, remote, refname, &tip, 1, &old, "plansync: push")
@@ -547,8 +555,11 @@ int ps_pathremote_push(git_repository *local, const char *path, const char *srcr
 		rc = ps_error_set(PS_EREJECTED,
 		                  "the shared repository's %s moved while this replica pushed; changes stay queued",
 		                  refname + strlen("refs/heads/"));
-	else if (e < 0)
-		rc = ps_repo_error(PS_EOFFLINE, "moving the branch in the shared repository");
+	else if (e < 0) {
+		char what[600];
+		snprintf(what, sizeof(what), "moving the branch in the shared repository %s", path);
+		rc = ps_repo_error(PS_EOFFLINE, what);
+	}
 out:
 	copier_close(&c);
 	git_repository_free(remote);

@@ -50,6 +50,11 @@ int ps_repo_global_init(void)
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 	/* An office PC: keep libgit2's object cache small. */
 	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(16 * 1024 * 1024));
+	/* Pack windows: libgit2 maps up to 8 GiB of packs and keeps the pages,
+	 * so reading a long history through a big pack grows the resident set
+	 * with the pack. A smaller window budget unmaps the least used. */
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(8 * 1024 * 1024));
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(64 * 1024 * 1024));
 	done = 1;
 	return 0;
 }
@@ -101,7 +106,10 @@ struct ps_objw {
 	git_odb *odb;
 	char *packdir;
 	int pack;
-	ps_buf entries; /* pack mode: object entries, deflated, after the 12-byte header */
+	int fd;         /* pack mode: the pack being written, entries after a 12-byte header */
+	char tmp[4200]; /* its temporary name */
+	uint64_t off;   /* bytes written so far, header included */
+	int werr;       /* a write to it failed (errno) */
 	packed *objs;
 	uint32_t count, cap;
 	unsigned char *z;
@@ -120,6 +128,7 @@ int ps_objw_new(ps_objw **out, git_repository *repo, bool pack)
 		return ps_repo_error(PS_ERROR, "opening the object database");
 	}
 	w->pack = pack;
+	w->fd = -1;
 	const char *gd = git_repository_path(repo);
 	size_t n = strlen(gd) + 16;
 	if (!(w->packdir = malloc(n))) {
@@ -127,8 +136,40 @@ int ps_objw_new(ps_objw **out, git_repository *repo, bool pack)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	}
 	snprintf(w->packdir, n, "%sobjects/pack", gd);
+	if (pack) {
+		/* Entries stream to a temporary file, so memory stays small
+		 * whatever the pack's size; the header is written at the end. */
+		static unsigned seq;
+		snprintf(w->tmp, sizeof(w->tmp), "%s/tmp_plansync_%ld_%u.pack", w->packdir, (long)getpid(), seq++);
+		unsigned char zero[12] = {0};
+		if ((w->fd = open(w->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0444)) < 0 ||
+		    write(w->fd, zero, sizeof(zero)) != (ssize_t)sizeof(zero)) {
+			int e = errno;
+			ps_objw_free(w);
+			return ps_error_set(PS_ERROR, "cannot write a pack in %s: %s", gd, strerror(e));
+		}
+		w->off = sizeof(zero);
+	}
 	*out = w;
 	return 0;
+}
+
+/* Append to the pack file; a failure is kept in werr for finish. */
+static void objw_put(ps_objw *w, const void *p, size_t len)
+{
+	const char *c = p;
+	while (len && !w->werr) {
+		ssize_t k = write(w->fd, c, len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			w->werr = k < 0 ? errno : EIO;
+			return;
+		}
+		c += k;
+		len -= (size_t)k;
+		w->off += (uint64_t)k;
+	}
 }
 
 void ps_objw_free(ps_objw *w)
@@ -138,7 +179,10 @@ void ps_objw_free(ps_objw *w)
 	git_odb_free(w->odb);
 	if (w->zinit)
 		deflateEnd(&w->zs);
-	ps_buf_release(&w->entries);
+	if (w->fd >= 0) {
+		close(w->fd);
+		unlink(w->tmp); /* not finished: nothing of it stays */
+	}
 	free(w->objs);
 	free(w->packdir);
 	free(w->z);
@@ -199,12 +243,12 @@ int ps_objw_add(ps_objw *w, git_oid *out, git_object_t type, const void *data, s
 	}
 	packed *o = &w->objs[w->count];
 	git_oid_cpy(&o->id, out);
-	o->offset = 12 + w->entries.len;
+	o->offset = w->off;
 	o->crc = (uint32_t)crc32(crc32(0, hdr, (uInt)h), w->z, (uInt)zl);
-	ps_buf_put(&w->entries, hdr, h);
-	ps_buf_put(&w->entries, w->z, zl);
-	if (ps_buf_error(&w->entries))
-		return ps_error_set(PS_ENOMEM, "out of memory building a pack");
+	objw_put(w, hdr, h);
+	objw_put(w, w->z, zl);
+	if (w->werr)
+		return ps_error_set(PS_ERROR, "cannot write a pack in %s: %s", w->packdir, strerror(w->werr));
 	w->count++;
 	return 0;
 }
@@ -274,10 +318,28 @@ int ps_objw_finish(ps_objw *w)
 	                         (unsigned char)w->count};
 	unsigned char sum[20], isum[20];
 	ps_sha1 sha;
+	if (w->werr || pwrite(w->fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) || lseek(w->fd, 0, SEEK_SET) != 0)
+		return ps_error_set(PS_ERROR, "cannot write a pack in %s: %s", w->packdir,
+		                    strerror(w->werr ? w->werr : errno));
+	/* The trailer hashes the whole file, header first: read it back
+	 * (it is in the page cache) rather than keep it in memory. */
 	ps_sha1_init(&sha);
-	ps_sha1_update(&sha, hdr, sizeof(hdr));
-	ps_sha1_update(&sha, w->entries.ptr, w->entries.len);
+	{
+		unsigned char buf[1 << 16];
+		ssize_t k;
+		uint64_t left = w->off;
+		while (left && (k = read(w->fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf))) > 0) {
+			ps_sha1_update(&sha, buf, (size_t)k);
+			left -= (uint64_t)k;
+		}
+		if (left)
+			return ps_error_set(PS_ERROR, "cannot read back a pack in %s", w->packdir);
+	}
 	ps_sha1_final(&sha, sum);
+	objw_put(w, sum, sizeof(sum));
+	if (w->werr || fsync(w->fd) != 0)
+		return ps_error_set(PS_ERROR, "cannot write a pack in %s: %s", w->packdir,
+		                    strerror(w->werr ? w->werr : errno));
 	/* index v2 */
 	qsort(w->objs, w->count, sizeof(packed), cmp_packed);
 	ps_buf ix = PS_BUF_INIT;
@@ -314,18 +376,16 @@ int ps_objw_finish(ps_objw *w)
 	char hex[41], tp[4200], ti[4200], fp[4200], fi[4200];
 	for (int i = 0; i < 20; i++)
 		snprintf(hex + 2 * i, 3, "%02x", sum[i]);
-	snprintf(tp, sizeof(tp), "%s/tmp_plansync_%ld.pack", w->packdir, (long)getpid());
-	snprintf(ti, sizeof(ti), "%s/tmp_plansync_%ld.idx", w->packdir, (long)getpid());
+	snprintf(tp, sizeof(tp), "%s", w->tmp);
+	snprintf(ti, sizeof(ti), "%.*s.idx", (int)(strlen(w->tmp) - 5), w->tmp);
 	snprintf(fp, sizeof(fp), "%s/pack-%s.pack", w->packdir, hex);
 	snprintf(fi, sizeof(fi), "%s/pack-%s.idx", w->packdir, hex);
-	unlink(tp);
 	unlink(ti);
-	const void *pparts[3] = {hdr, w->entries.ptr, sum};
-	const size_t plens[3] = {sizeof(hdr), w->entries.len, sizeof(sum)};
 	const void *iparts[1] = {ix.ptr};
 	const size_t ilens[1] = {ix.len};
-	if (write_file(tp, pparts, plens, 3) != 0 || write_file(ti, iparts, ilens, 1) != 0 || rename(tp, fp) != 0 ||
-	    rename(ti, fi) != 0) {
+	close(w->fd);
+	w->fd = -1; /* renamed below, or removed here */
+	if (write_file(ti, iparts, ilens, 1) != 0 || rename(tp, fp) != 0 || rename(ti, fi) != 0) {
 		rc = ps_error_set(PS_ERROR, "cannot write a pack in %s: %s", w->packdir, strerror(errno));
 		unlink(tp);
 		unlink(ti);
@@ -338,7 +398,6 @@ int ps_objw_finish(ps_objw *w)
 	}
 	git_odb_refresh(w->odb);
 	w->count = 0;
-	ps_buf_release(&w->entries);
 out:
 	ps_buf_release(&ix);
 	return rc;

@@ -55,6 +55,8 @@ static int ref_oid(git_repository *repo, const char *name, git_oid *out)
 	return e < 0 ? ps_repo_error(PS_ERROR, "reading a branch") : 0;
 }
 
+static int reissue_against(ps_replica *r, git_repository *repo, const git_oid *tip);
+
 /* ---- export ---------------------------------------------------------- */
 
 typedef struct pending {
@@ -70,49 +72,83 @@ static int cmp_add(const void *a, const void *b)
 }
 
 /* Finish an export that SQLite recorded but whose ref move was cut off. */
+/* What the own branch in repo.git says against plansync.db's exports. */
+enum { OWN_OK = 0, OWN_DEFER = 1, OWN_DB_BEHIND = 2 };
+
+/* Bring the own ref in line with the last export recorded in SQLite:
+ * finish an export whose ref move was cut off, or move a ref left behind
+ * (repo.git restored from an older copy) forward to it. OWN_DEFER: the last
+ * export's commit is not here but the remote has it (the fetch brings it;
+ * export waits a cycle). OWN_DB_BEHIND: the branch holds commits plansync.db
+ * does not know (the database was restored from a backup): the caller
+ * continues as a new replica id. */
 static int recover_own_ref(ps_replica *r, git_repository *repo, const char *ref, git_oid *head, int *has_head)
 {
 	ps_store *s = ps_replica_store(r);
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT commit_id FROM exports ORDER BY batch DESC LIMIT 1");
-	if (!st)
-		return PS_ERROR;
-	int rc = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	for (int pass = 0; pass < 2; pass++) {
+		sqlite3_stmt *st = ps_store_stmt(s, "SELECT commit_id, batch FROM exports ORDER BY batch DESC LIMIT 1");
+		if (!st)
+			return PS_ERROR;
 		git_oid last;
-		git_oid_fromstr(&last, (const char *)sqlite3_column_text(st, 0));
-		if (!*has_head || !git_oid_equal(&last, head)) {
-			git_commit *c = NULL;
-			if (git_commit_lookup(&c, repo, &last) < 0) {
-				rc = ps_repo_error(PS_ERROR, "the last export commit is missing from repo.git");
-			} else {
-				const git_oid *parent = git_commit_parentcount(c) ? git_commit_parent_id(c, 0) : NULL;
-				git_reference *nr = NULL;
-				if ((*has_head && parent && git_oid_equal(parent, head)) || (!*has_head && !parent)) {
-					if ((*has_head ? git_reference_create_matching(&nr, repo, ref, &last, 1, head,
-					                                               "plansync: export (resumed)")
-					               : git_reference_create(&nr, repo, ref, &last, 0,
-					                                      "plansync: export (resumed)")) < 0)
-						rc = ps_repo_error(PS_ERROR, "moving the replica's branch");
-					else {
-						*head = last;
-						*has_head = 1;
-					}
-				} else if (*has_head && git_graph_descendant_of(repo, head, &last) == 1) {
-					rc = ps_error_set(PS_ERROR,
-					                  "the replica's branch in repo.git is ahead of plansync.db "
-					                  "(was the database restored from a backup?); run 'plansync "
-					                  "rebuild' or restore both together");
-				} else {
-					rc = ps_error_set(PS_ERROR, "the replica's branch in repo.git does not match "
-					                            "plansync.db; restore both from the same backup");
-				}
-				git_reference_free(nr);
-			}
-			git_commit_free(c);
+		long long batch = 0;
+		int row = sqlite3_step(st) == SQLITE_ROW;
+		if (row) {
+			git_oid_fromstr(&last, (const char *)sqlite3_column_text(st, 0));
+			batch = sqlite3_column_int64(st, 1);
 		}
+		sqlite3_reset(st);
+		if (!row)
+			return *has_head ? OWN_DB_BEHIND : OWN_OK;
+		if (*has_head && git_oid_equal(&last, head))
+			return OWN_OK;
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, repo, &last) == 0) {
+			git_commit_free(c);
+			if (*has_head && git_graph_descendant_of(repo, &last, head) != 1)
+				return OWN_DB_BEHIND; /* ahead of, or apart from, what SQLite knows */
+			git_reference *nr = NULL;
+			int e = *has_head
+			            ? git_reference_create_matching(&nr, repo, ref, &last, 1, head,
+			                                            "plansync: export (resumed)")
+			            : git_reference_create(&nr, repo, ref, &last, 0, "plansync: export (resumed)");
+			git_reference_free(nr);
+			if (e < 0)
+				return ps_repo_error(PS_ERROR, "moving the replica's branch");
+			*head = last;
+			*has_head = 1;
+			return OWN_OK;
+		}
+		/* The last export's commit is missing here (repo.git restored from
+		 * an older copy, or damaged). */
+		long long dl = 0;
+		int rc = ps_store_meta_get_int(s, "delivered_batch", &dl, 0);
+		if (rc)
+			return rc;
+		if (batch <= dl) {
+			ps_log(PS_LOG_INFO,
+			       "this replica's last delivered commit is not in repo.git; the fetch brings it "
+			       "back, and export waits for it");
+			return OWN_DEFER;
+		}
+		/* Not delivered: its changes are exported again from SQLite. */
+		if ((rc = ps_store_begin(s)))
+			return rc;
+		st = ps_store_stmt(s, "DELETE FROM exports WHERE batch > ?1");
+		if (!st) {
+			ps_store_rollback(s);
+			return PS_ERROR;
+		}
+		sqlite3_bind_int64(st, 1, dl);
+		int e = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (e != SQLITE_DONE) {
+			ps_store_rollback(s);
+			return ps_store_error(s, "recording the export");
+		}
+		if ((rc = ps_store_commit(s)))
+			return rc;
 	}
-	sqlite3_reset(st);
-	return rc;
+	return OWN_DEFER;
 }
 
 static char *commit_message(ps_replica *r, pending *p, size_t n)
@@ -189,8 +225,30 @@ int ps_sync_export(ps_replica *r, long *exported)
 	has_head = rc == 0;
 	if (rc && rc != PS_ENOTFOUND)
 		goto out;
-	if ((rc = recover_own_ref(r, repo, ref, &head, &has_head)))
+	rc = recover_own_ref(r, repo, ref, &head, &has_head);
+	if (rc == OWN_DEFER) {
+		rc = 0;
 		goto out;
+	}
+	if (rc == OWN_DB_BEHIND) {
+		/* plansync.db is older than its own branch (restored in place from
+		 * a backup: same file, so the open-time check could not see it).
+		 * Its clock may mint ids the branch already holds: continue as a
+		 * new id, and write again what the branch holds in other bytes. */
+		git_oid old = head;
+		if ((rc = ps_identity_fork(r, "plansync.db is older than this replica's branch in repo.git (restored "
+		                              "from a backup?)")) ||
+		    (rc = reissue_against(r, repo, &old)))
+			goto out;
+		own_ref(r, ref, sizeof(ref));
+		rc = ref_oid(repo, ref, &head);
+		has_head = rc == 0;
+		if (rc && rc != PS_ENOTFOUND)
+			goto out;
+		rc = 0;
+	} else if (rc) {
+		goto out;
+	}
 	long long done_seq = 0;
 	sqlite3_stmt *ls = ps_store_stmt(s, "SELECT coalesce(max(maxseq), 0) FROM exports");
 	if (ls && sqlite3_step(ls) == SQLITE_ROW)
@@ -1009,6 +1067,25 @@ static int delivered(ps_replica *r, long long batch)
  * not on it yet are exported on top by the next export. */
 static int reissue_altered(imp *m, const git_oid *tip);
 
+/* Remove one stored change (its row and the edges it names) and fold its
+ * record again without it. */
+static int drop_change(ps_store *s, const char *id, const char *record)
+{
+	sqlite3_stmt *de = ps_store_stmt(s, "DELETE FROM edges WHERE child = ?1");
+	sqlite3_stmt *dc = ps_store_stmt(s, "DELETE FROM changes WHERE id = ?1");
+	if (!de || !dc)
+		return PS_ERROR;
+	sqlite3_bind_text(de, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(dc, 1, id, -1, SQLITE_STATIC);
+	int e1 = sqlite3_step(de), e2 = sqlite3_step(dc);
+	sqlite3_reset(de);
+	sqlite3_reset(dc);
+	if (e1 != SQLITE_DONE || e2 != SQLITE_DONE)
+		return ps_store_error(s, "removing a change sent again");
+	int rc = ps_store_rebuild_heads_for(s, record);
+	return rc ? rc : ps_fold_record(s, record);
+}
+
 static int adopt(imp *m, const char *ref, const git_oid *tip)
 {
 	ps_replica *r = m->r;
@@ -1190,6 +1267,11 @@ static int reissue_altered(imp *m, const git_oid *tip)
 				ps_log(PS_LOG_WARN, "change %s was altered in the shared repository; sent again as %s",
 				       c->id, nc->id);
 		}
+		/* Our bytes under that id give way to the branch's, which every
+		 * other replica reads: the import brings them, and ours live on
+		 * in the change just written. */
+		if (!rc)
+			rc = drop_change(s, c->id, c->record);
 		free(bytes);
 		ps_strv_free(heads, nheads);
 		ps_change_free(nc);
@@ -1201,6 +1283,15 @@ out:
 	git_tree_free(t);
 	git_commit_free(cm);
 	return rc;
+}
+
+static int reissue_against(ps_replica *r, git_repository *repo, const git_oid *tip)
+{
+	imp m;
+	memset(&m, 0, sizeof(m));
+	m.r = r;
+	m.repo = repo;
+	return reissue_altered(&m, tip);
 }
 
 /* Our own branch as the remote has it. Ours (a commit we exported): note
