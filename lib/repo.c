@@ -102,14 +102,18 @@ typedef struct packed {
 	uint32_t crc;    /* of the entry's bytes, as the index records it */
 } packed;
 
+#define OBJW_BUF (256u * 1024u)
+
 struct ps_objw {
 	git_odb *odb;
 	char *packdir;
 	int pack;
-	int fd;         /* pack mode: the pack being written, entries after a 12-byte header */
-	char tmp[4200]; /* its temporary name */
-	uint64_t off;   /* bytes written so far, header included */
-	int werr;       /* a write to it failed (errno) */
+	int fd;            /* pack mode: the pack being written, entries after a 12-byte header */
+	char tmp[4200];    /* its temporary name */
+	uint64_t off;      /* bytes written so far, header included */
+	int werr;          /* a write to it failed (errno) */
+	unsigned char *wb; /* write buffer: one write() per 256 KiB, not two per object */
+	size_t wbn;
 	packed *objs;
 	uint32_t count, cap;
 	unsigned char *z;
@@ -142,6 +146,10 @@ int ps_objw_new(ps_objw **out, git_repository *repo, bool pack)
 		static unsigned seq;
 		snprintf(w->tmp, sizeof(w->tmp), "%s/tmp_plansync_%ld_%u.pack", w->packdir, (long)getpid(), seq++);
 		unsigned char zero[12] = {0};
+		if (!(w->wb = malloc(OBJW_BUF))) {
+			ps_objw_free(w);
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		}
 		if ((w->fd = open(w->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0444)) < 0 ||
 		    write(w->fd, zero, sizeof(zero)) != (ssize_t)sizeof(zero)) {
 			int e = errno;
@@ -154,21 +162,37 @@ int ps_objw_new(ps_objw **out, git_repository *repo, bool pack)
 	return 0;
 }
 
-/* Append to the pack file; a failure is kept in werr for finish. */
-static void objw_put(ps_objw *w, const void *p, size_t len)
+static void objw_flush(ps_objw *w)
 {
-	const char *c = p;
+	const unsigned char *c = w->wb;
+	size_t len = w->wbn;
 	while (len && !w->werr) {
 		ssize_t k = write(w->fd, c, len);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
 			w->werr = k < 0 ? errno : EIO;
-			return;
+			break;
 		}
 		c += k;
 		len -= (size_t)k;
-		w->off += (uint64_t)k;
+	}
+	w->wbn = 0;
+}
+
+/* Append to the pack file; a failure is kept in werr for finish. */
+static void objw_put(ps_objw *w, const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	w->off += len;
+	while (len && !w->werr) {
+		if (w->wbn == OBJW_BUF)
+			objw_flush(w);
+		size_t k = OBJW_BUF - w->wbn < len ? OBJW_BUF - w->wbn : len;
+		memcpy(w->wb + w->wbn, c, k);
+		w->wbn += k;
+		c += k;
+		len -= k;
 	}
 }
 
@@ -183,6 +207,7 @@ void ps_objw_free(ps_objw *w)
 		close(w->fd);
 		unlink(w->tmp); /* not finished: nothing of it stays */
 	}
+	free(w->wb);
 	free(w->objs);
 	free(w->packdir);
 	free(w->z);
@@ -318,6 +343,7 @@ int ps_objw_finish(ps_objw *w)
 	                         (unsigned char)w->count};
 	unsigned char sum[20], isum[20];
 	ps_sha1 sha;
+	objw_flush(w);
 	if (w->werr || pwrite(w->fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) || lseek(w->fd, 0, SEEK_SET) != 0)
 		return ps_error_set(PS_ERROR, "cannot write a pack in %s: %s", w->packdir,
 		                    strerror(w->werr ? w->werr : errno));
@@ -337,6 +363,7 @@ int ps_objw_finish(ps_objw *w)
 	}
 	ps_sha1_final(&sha, sum);
 	objw_put(w, sum, sizeof(sum));
+	objw_flush(w);
 	if (w->werr || fsync(w->fd) != 0)
 		return ps_error_set(PS_ERROR, "cannot write a pack in %s: %s", w->packdir,
 		                    strerror(w->werr ? w->werr : errno));
