@@ -431,37 +431,38 @@ static void record_words(ps_buf *b, const char *record)
 		ps_buf_put(b, *p == '/' ? " " : p, 1);
 }
 
-/* A head stamped beyond wall clock + drift (written while this machine's
- * clock was ahead) is held back by every reader until then, and a base
- * naming only it would leave readers without the chain to what it
- * superseded: its own bases are named too (transitively, while they are
- * also in the future), so the new change supersedes them everywhere now. */
+/* A head stamped in the future (written while this machine's clock was
+ * ahead; see ps_store_future_from) is held back by every reader until then,
+ * and a base naming only it would leave readers without the chain to what
+ * it superseded: its own bases are named too (one level, within the base
+ * limit), so the new change supersedes them everywhere now. */
 static int base_past_future(ps_store *s, char ***heads, size_t *n)
 {
 	char from[PS_CHANGE_ID_MAX + 1];
-	ps_hlc_format(PS_HLC_MAKE(ps_now_ms() + ps_store_clock_ahead_ms(s) + 1, 0), from);
-	for (size_t i = 0; i < *n && *n <= PS_CHANGE_MAX_BASE; i++) {
+	ps_store_future_from(s, from);
+	size_t nh = *n; /* the heads themselves; the parents added are not expanded again */
+	for (size_t i = 0; i < nh; i++) {
 		if (strcmp((*heads)[i], from) < 0)
 			continue;
 		sqlite3_stmt *st = ps_store_stmt(s, "SELECT parent FROM edges WHERE child = ?1");
 		if (!st)
 			return PS_ERROR;
 		sqlite3_bind_text(st, 1, (*heads)[i], -1, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		while (sqlite3_step(st) == SQLITE_ROW && *n < PS_CHANGE_MAX_BASE) {
 			const char *p = (const char *)sqlite3_column_text(st, 0);
 			size_t k;
 			for (k = 0; k < *n && strcmp((*heads)[k], p); k++)
 				;
 			if (k < *n)
 				continue;
-			char **nh = realloc(*heads, (*n + 1) * sizeof(char *));
-			if (!nh || !(nh[*n] = strdup(p))) {
-				if (nh)
-					*heads = nh;
+			char **nh2 = realloc(*heads, (*n + 1) * sizeof(char *));
+			if (!nh2 || !(nh2[*n] = strdup(p))) {
+				if (nh2)
+					*heads = nh2;
 				sqlite3_reset(st);
 				return ps_error_set(PS_ENOMEM, "out of memory");
 			}
-			*heads = nh;
+			*heads = nh2;
 			(*n)++;
 		}
 		sqlite3_reset(st);

@@ -454,6 +454,26 @@ int ps_store_meta_set_int(ps_store *s, const char *key, long long value)
 	return ps_store_meta_set(s, key, buf);
 }
 
+void ps_store_future_from(ps_store *s, char out[17])
+{
+	long long seen = 0;
+	if (ps_store_meta_get_int(s, "seen.remote_ms", &seen, 0))
+		seen = 0;
+	uint64_t now = ps_now_ms();
+	if (seen > 0 && (uint64_t)seen > now)
+		now = (uint64_t)seen;
+	ps_hlc_format(PS_HLC_MAKE(now + ps_store_clock_ahead_ms(s) + 1, 0), out);
+}
+
+int ps_store_note_remote_clock(ps_store *s, ps_hlc seen)
+{
+	long long cur = 0;
+	int rc = ps_store_meta_get_int(s, "seen.remote_ms", &cur, 0);
+	if (rc || (long long)PS_HLC_MS(seen) <= cur)
+		return rc;
+	return ps_store_meta_set_int(s, "seen.remote_ms", (long long)PS_HLC_MS(seen));
+}
+
 uint64_t ps_store_clock_ahead_ms(ps_store *s)
 {
 	long long v;

@@ -821,6 +821,8 @@ static int flush(imp *m)
 	m->nbatch = 0;
 	if (!rc && m->max_hlc)
 		rc = ps_store_hlc_observe(s, m->max_hlc);
+	if (!rc && m->max_hlc)
+		rc = ps_store_note_remote_clock(s, m->max_hlc);
 	return rc;
 }
 
@@ -1670,7 +1672,7 @@ static int restamp_future(ps_replica *r)
 {
 	ps_store *s = ps_replica_store(r);
 	char from[PS_CHANGE_ID_MAX + 1];
-	ps_hlc_format(PS_HLC_MAKE(ps_now_ms() + ps_store_clock_ahead_ms(s) + 1, 0), from);
+	ps_store_future_from(s, from);
 	sqlite3_stmt *st = ps_store_stmt(s, "SELECT DISTINCT record FROM changes WHERE id >= ?1 AND local = 1");
 	if (!st)
 		return PS_ERROR;

@@ -60,6 +60,15 @@ int ps_store_hlc_observe(ps_store *s, ps_hlc seen);
  * never more than the default, since readers with the default hold back
  * anything further (a raised drift accepts more; it stamps no further). */
 uint64_t ps_store_clock_ahead_ms(ps_store *s);
+/* The smallest change id (its clock part) that counts as stamped in the
+ * future for this replica's own repair work: beyond the drift past the
+ * later of the wall clock and the newest clock seen from another replica,
+ * so a machine whose clock is now behind does not take its own past
+ * changes for future ones. out gets 16 hex digits. */
+void ps_store_future_from(ps_store *s, char out[17]);
+/* Note a clock seen on an applied change of another replica (in the
+ * caller's transaction). */
+int ps_store_note_remote_clock(ps_store *s, ps_hlc seen);
 
 /* Insert a change with its canonical bytes. 0 when inserted; PS_EEXISTS
  * when the same id with the same bytes is already there (nothing done);

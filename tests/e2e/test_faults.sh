@@ -180,6 +180,17 @@ notes tinh | grep -q f4-copy-v2 && ok "the rewritten version counts where the ol
   bad "tinh kept the old version of a rewritten change"
 same_dumps "after a force push with the writer gone" tinh a b late late2
 
+# A clock that is now behind (set back a year) does not take this replica's
+# own past changes for future ones: no long bases, nothing written again.
+for i in 1 2 3 4 5; do "$P" -C b progress set p3-t2 2024 --percent $((i * 10)) >/dev/null; done
+"$P" -C b sync >/dev/null 2>&1 || true
+back=$(( $(date +%s%3N) - 365 * 86400000 ))
+PLANSYNC_FAKE_NOW_MS=$back "$P" -C b progress set p3-t2 2024 --percent 77 >/dev/null || bad "write with a clock set back"
+nb=$(sqlite3 b/plansync.db "SELECT count(*) FROM edges WHERE child = (SELECT id FROM changes WHERE local = 1 ORDER BY seq DESC LIMIT 1)")
+[ "$nb" -le 2 ] && ok "a clock set back names $nb base(s), not the whole history" || bad "a clock set back named $nb bases"
+ex=$(PLANSYNC_FAKE_NOW_MS=$back "$P" -C b sync --json 2>/dev/null | json_num exported)
+[ "${ex:-0}" -le 1 ] && ok "a clock set back writes nothing again ($ex exported)" || bad "a clock set back wrote $ex changes"
+
 # Losing the shared repository: seed a new one from any replica.
 mv remote.git remote.lost
 git init -q --bare remote2.git
