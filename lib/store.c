@@ -680,6 +680,20 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	return rc == SQLITE_DONE ? 0 : ps_store_error(s, "noting the record's latest change");
 }
 
+int ps_store_delete_change(ps_store *s, const char *id)
+{
+	sqlite3_stmt *de = ps_store_stmt(s, "DELETE FROM edges WHERE child = ?1");
+	sqlite3_stmt *dc = ps_store_stmt(s, "DELETE FROM changes WHERE id = ?1");
+	if (!de || !dc)
+		return PS_ERROR;
+	sqlite3_bind_text(de, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(dc, 1, id, -1, SQLITE_STATIC);
+	int e1 = sqlite3_step(de), e2 = sqlite3_step(dc);
+	sqlite3_reset(de);
+	sqlite3_reset(dc);
+	return e1 == SQLITE_DONE && e2 == SQLITE_DONE ? 0 : ps_store_error(s, "removing a change");
+}
+
 int ps_store_replace_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, char **old_record)
 {
 	*old_record = NULL;
@@ -702,18 +716,9 @@ int ps_store_replace_change(ps_store *s, const ps_change *c, const char *bytes, 
 		                    "change %s is already known with different content from another writer "
 		                    "(integrity alarm); kept as it was",
 		                    c->id);
-	sqlite3_stmt *de = ps_store_stmt(s, "DELETE FROM edges WHERE child = ?1");
-	sqlite3_stmt *dc = ps_store_stmt(s, "DELETE FROM changes WHERE id = ?1");
-	if (!de || !dc)
-		return PS_ERROR;
-	sqlite3_bind_text(de, 1, c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(dc, 1, c->id, -1, SQLITE_STATIC);
-	int e1 = sqlite3_step(de), e2 = sqlite3_step(dc);
-	sqlite3_reset(de);
-	sqlite3_reset(dc);
-	if (e1 != SQLITE_DONE || e2 != SQLITE_DONE)
-		return ps_store_error(s, "replacing a change");
-	int rc = ps_store_insert_change_ex(s, c, bytes, len, false, NULL, false);
+	int rc = ps_store_delete_change(s, c->id);
+	if (!rc)
+		rc = ps_store_insert_change_ex(s, c, bytes, len, false, NULL, false);
 	if (!rc)
 		rc = ps_store_rebuild_heads_for(s, c->record);
 	if (!rc && strcmp(*old_record, c->record) != 0)

@@ -72,6 +72,18 @@ static int cmp_add(const void *a, const void *b)
 }
 
 /* Finish an export that SQLite recorded but whose ref move was cut off. */
+/* Forget the exports after batch (their changes are exported again). */
+static int drop_exports_after(ps_store *s, long long batch)
+{
+	sqlite3_stmt *st = ps_store_stmt(s, "DELETE FROM exports WHERE batch > ?1");
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, batch);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "forgetting exports");
+}
+
 /* What the own branch in repo.git says against plansync.db's exports. */
 enum { OWN_OK = 0, OWN_DEFER = 1, OWN_DB_BEHIND = 2 };
 
@@ -133,17 +145,9 @@ static int recover_own_ref(ps_replica *r, git_repository *repo, const char *ref,
 		/* Not delivered: its changes are exported again from SQLite. */
 		if ((rc = ps_store_begin(s)))
 			return rc;
-		st = ps_store_stmt(s, "DELETE FROM exports WHERE batch > ?1");
-		if (!st) {
+		if ((rc = drop_exports_after(s, dl))) {
 			ps_store_rollback(s);
-			return PS_ERROR;
-		}
-		sqlite3_bind_int64(st, 1, dl);
-		int e = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (e != SQLITE_DONE) {
-			ps_store_rollback(s);
-			return ps_store_error(s, "recording the export");
+			return rc;
 		}
 		if ((rc = ps_store_commit(s)))
 			return rc;
@@ -1073,18 +1077,9 @@ static int reissue_altered(imp *m, const git_oid *tip);
  * record again without it. */
 static int drop_change(ps_store *s, const char *id, const char *record)
 {
-	sqlite3_stmt *de = ps_store_stmt(s, "DELETE FROM edges WHERE child = ?1");
-	sqlite3_stmt *dc = ps_store_stmt(s, "DELETE FROM changes WHERE id = ?1");
-	if (!de || !dc)
-		return PS_ERROR;
-	sqlite3_bind_text(de, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(dc, 1, id, -1, SQLITE_STATIC);
-	int e1 = sqlite3_step(de), e2 = sqlite3_step(dc);
-	sqlite3_reset(de);
-	sqlite3_reset(dc);
-	if (e1 != SQLITE_DONE || e2 != SQLITE_DONE)
-		return ps_store_error(s, "removing a change sent again");
-	int rc = ps_store_rebuild_heads_for(s, record);
+	int rc = ps_store_delete_change(s, id);
+	if (!rc)
+		rc = ps_store_rebuild_heads_for(s, record);
 	return rc ? rc : ps_fold_record(s, record);
 }
 
@@ -1777,14 +1772,7 @@ static int repair_unsent(ps_replica *r, git_repository *repo, const char *ref, c
 	sqlite3_reset(st);
 	if ((rc = ps_store_begin(s)))
 		return rc;
-	st = ps_store_stmt(s, "DELETE FROM exports WHERE batch > ?1");
-	if (!st) {
-		ps_store_rollback(s);
-		return PS_ERROR;
-	}
-	sqlite3_bind_int64(st, 1, has_back ? dl : 0);
-	int e = sqlite3_step(st);
-	sqlite3_reset(st);
+	int e = drop_exports_after(s, has_back ? dl : 0);
 	char reason[300];
 	snprintf(reason, sizeof(reason),
 	         "this replica's unsent commit %s in repo.git cannot be read (damaged); its changes were exported "
@@ -1792,9 +1780,9 @@ static int repair_unsent(ps_replica *r, git_repository *repo, const char *ref, c
 	         hex);
 	char branch[300];
 	snprintf(branch, sizeof(branch), "replicas/%s/%s", ps_replica_office(r), ps_replica_id(r));
-	if (e != SQLITE_DONE || (rc = add_problem(s, branch, hex, "", reason, NULL))) {
+	if (e || (rc = add_problem(s, branch, hex, "", reason, NULL))) {
 		ps_store_rollback(s);
-		return rc ? rc : ps_store_error(s, "repairing the replica's branch");
+		return e ? e : rc;
 	}
 	if ((rc = ps_store_commit(s)))
 		return rc;

@@ -90,6 +90,9 @@ int ps_store_set_head(ps_store *s, const char *record, const char *id);
  * would fetch. A change of ours, or one of another writer, is never
  * replaced (PS_ECONFLICT). *old_record (free()) is the record the old
  * version named, to fold again with c's. */
+/* Remove one stored change and the base edges it names (the caller
+ * recomputes its record's heads and state). */
+int ps_store_delete_change(ps_store *s, const char *id);
 int ps_store_replace_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, char **old_record);
 /* The record's latest changes (ids not named in any known change's base),
  * sorted; caller frees each and the array. */
