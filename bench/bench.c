@@ -18,6 +18,7 @@
 #include "plansync/error.h"
 #include "plansync/repo.h"
 #include "plansync/sync.h"
+#include "store_int.h" /* raw SQL to look inside */
 
 static double now(void)
 {

@@ -16,6 +16,7 @@
 #include "plansync/error.h"
 #include "plansync/fold.h"
 #include "plansync/store.h"
+#include "store_int.h" /* raw SQL to look inside */
 
 static double now(void)
 {

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plansync/fold.h"
+#include "store_int.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/record.h"

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <git2.h>
 #include "plansync/integrity.h"
+#include "store_int.h"
 #include "plansync/change.h"
 #include "plansync/error.h"
 #include "plansync/fold.h"

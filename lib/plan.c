@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plansync/ops.h"
+#include "store_int.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/record.h"

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "plansync/replica.h"
+#include "store_int.h"
 #include "plansync/error.h"
 #include "plansync/fold.h"
 #include "plansync/identity.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "plansync/store.h"
+#include "store_int.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "sha1.h"
@@ -49,7 +49,48 @@ struct ps_store {
 		sqlite3_stmt *stmt;
 	} cache[CACHE_SIZE];
 	int ncache;
+	sqlite3_stmt **stmts; /* by call site: ps_site.id - 1 */
+	unsigned nstmts;
 };
+
+/* Numbers handed to call sites; process-wide because a site is. */
+static unsigned next_site;
+
+sqlite3_stmt *ps_store_site(ps_store *s, ps_site *site)
+{
+	unsigned id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
+	if (!id) {
+		unsigned want = __atomic_add_fetch(&next_site, 1, __ATOMIC_RELAXED), seen = 0;
+		id = __atomic_compare_exchange_n(&site->id, &seen, want, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
+		         ? want
+		         : seen;
+	}
+	if (id > s->nstmts) {
+		unsigned n = s->nstmts ? s->nstmts : 32;
+		while (n < id)
+			n *= 2;
+		sqlite3_stmt **v = realloc(s->stmts, n * sizeof(*v));
+		if (!v) {
+			ps_error_set(PS_ERROR, "out of memory");
+			return NULL;
+		}
+		memset(v + s->nstmts, 0, (n - s->nstmts) * sizeof(*v));
+		s->stmts = v;
+		s->nstmts = n;
+	}
+	sqlite3_stmt *st = s->stmts[id - 1];
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return st;
+	}
+	if (sqlite3_prepare_v3(s->db, site->sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		ps_store_error(s, "preparing a query");
+		return NULL;
+	}
+	s->stmts[id - 1] = st;
+	return st;
+}
 
 int ps_store_error(ps_store *s, const char *what)
 {
@@ -385,6 +426,9 @@ void ps_store_free(ps_store *s)
 		return;
 	for (int i = 0; i < s->ncache; i++)
 		sqlite3_finalize(s->cache[i].stmt);
+	for (unsigned i = 0; i < s->nstmts; i++)
+		sqlite3_finalize(s->stmts[i]);
+	free(s->stmts);
 	sqlite3_close(s->db);
 	free(s);
 }

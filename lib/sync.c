@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "plansync/sync.h"
+#include "store_int.h"
 #include "plansync/error.h"
 #include "plansync/auth.h"
 #include "plansync/fault.h"

@@ -8,7 +8,6 @@
 #define PLANSYNC_STORE_H
 #include <stdbool.h>
 #include <stddef.h>
-#include <sqlite3.h>
 #include "plansync/hlc.h"
 #include "plansync/change.h"
 
@@ -31,10 +30,6 @@ void ps_store_blob_id(char out[41], const void *bytes, size_t len);
 /* changes.blob exists (false only for a read-only replica of schema 1). */
 bool ps_store_has_blob_ids(const ps_store *s);
 void ps_store_free(ps_store *s);
-sqlite3 *ps_store_db(ps_store *s);
-/* A cached prepared statement for sql (a string literal: the pointer is
- * the cache key), reset and with bindings cleared. NULL on error. */
-sqlite3_stmt *ps_store_stmt(ps_store *s, const char *sql);
 /* Run SQL with no result rows. */
 int ps_store_exec(ps_store *s, const char *sql);
 int ps_store_begin(ps_store *s);

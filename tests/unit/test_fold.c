@@ -9,6 +9,7 @@
 #include "plansync/fold.h"
 #include "plansync/json.h"
 #include "plansync/error.h"
+#include "store_int.h" /* raw SQL to look inside */
 
 typedef struct spec {
 	const char *replica;

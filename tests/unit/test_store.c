@@ -7,6 +7,7 @@
 #include "util.h"
 #include "plansync/change.h"
 #include "plansync/error.h"
+#include "store_int.h" /* raw SQL to look inside */
 
 static ps_change *mk(unsigned hlc, const char *note, const char *base)
 {

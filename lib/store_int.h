@@ -1,0 +1,38 @@
+/* store_int.h - the store layer's private seam: SQLite types stay here.
+ *
+ * Only lib/store*.c include this header; the rest of the library calls the
+ * functions declared in include/plansync/store.h and never writes SQL.
+ *
+ * A statement is prepared once per call site, as fossil's
+ * db_static_prepare does: the function that runs it declares
+ *
+ *     static ps_site q = {"SELECT ... WHERE id = ?1"};
+ *     sqlite3_stmt *st = ps_store_site(s, &q);
+ *
+ * The first use numbers the site (process-wide); each connection keeps its
+ * prepared statements in an array indexed by that number, grown on demand,
+ * so there is no slot limit to outgrow. The statement comes back reset with
+ * its bindings cleared. Because one site has one statement per connection,
+ * a function must not run its own site again while stepping it (recursion);
+ * such a caller, and one-shot SQL (pragmas, migrations), uses
+ * sqlite3_prepare_v2 on ps_store_db() with a comment saying why. */
+#ifndef PLANSYNC_STORE_INT_H
+#define PLANSYNC_STORE_INT_H
+#include <sqlite3.h>
+#include "plansync/store.h"
+
+typedef struct ps_site {
+	const char *sql;
+	unsigned id; /* 0 until first use; then 1 + index in each store's array */
+} ps_site;
+
+/* The connection's statement for site, reset and unbound; NULL with the
+ * error set when it cannot be prepared. */
+sqlite3_stmt *ps_store_site(ps_store *s, ps_site *site);
+sqlite3 *ps_store_db(ps_store *s);
+
+/* Transition only: the address-keyed cache that ps_store_site replaces.
+ * Removed once no caller is left. */
+sqlite3_stmt *ps_store_stmt(ps_store *s, const char *sql);
+
+#endif
