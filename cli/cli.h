@@ -5,6 +5,7 @@
 #define PLANSYNC_CLI_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <cjson/cJSON.h>
 #include "plansync/replica.h"
 
@@ -21,25 +22,82 @@ enum {
 	EXIT_REPAIR = 8,   /* the replica needs repair: see plansync check */
 };
 
+/* Options as data, bound to typed variables (git's parse-options.h, libgit2's
+ * cli_opt_spec). A command keeps its options in a struct of its own; each
+ * spec entry names a member of it and its C type (checked when compiled), so
+ * the parser converts and checks every value once, with a usage error that
+ * names the option, the bad value and what is allowed, and the same entries
+ * print --help. Record field values (--status, --percent, --actual) are data,
+ * not command-line structure: they stay strings and the library checks them,
+ * as it checks the same fields in a CSV import. */
+typedef enum opt_type {
+	OPT_T_END = 0, /* ends a spec */
+	OPT_T_BOOL,    /* bool: true when given */
+	OPT_T_STRING,  /* const char *: the value (borrowed from argv), NULL when not given */
+	OPT_T_INT,     /* long: a whole number in [min, max]; def when not given */
+	OPT_T_ENUM,    /* int: the index of the value in names (or of the one name it is a prefix of) */
+	OPT_T_LIST,    /* opt_list: every value of a repeatable option, in order */
+} opt_type;
+
+#define OPT_LIST_MAX 32
+typedef struct opt_list {
+	const char *v[OPT_LIST_MAX];
+	size_t n;
+} opt_list;
+
 typedef struct opt_spec {
-	const char *name; /* long name without "--" */
-	char shrt;        /* short letter or 0 */
-	const char *arg;  /* NULL: a flag; else the argument's name */
-	int multi;        /* may repeat */
-	const char *help;
+	opt_type type;
+	char shrt;                /* short letter or 0 */
+	const char *name;         /* long name without "--", or NULL */
+	size_t off;               /* the member it sets in the command's options struct */
+	const char *arg;          /* the value's name in --help ("N"); NULL for OPT_T_BOOL */
+	const char *help;         /* one line; enums get their names appended */
+	long min, max, def;       /* OPT_T_INT: range and default; OPT_T_ENUM: def (-1: none) */
+	const char *const *names; /* OPT_T_ENUM: the values, NULL-terminated */
 } opt_spec;
 
-#define MAX_OPTS  16
-#define MAX_POS   8
-#define MAX_MULTI 32
+/* offsetof(T, m), refused by the compiler unless T.m has type ctype. */
+#define OPT_AT_(T, m, ctype) (offsetof(T, m) + 0 * sizeof(_Generic(((T *)0)->m, ctype : 1)))
+#define OPT_BOOL(s, l, T, m, help)                                                                                     \
+	{                                                                                                              \
+		OPT_T_BOOL, s, l, OPT_AT_(T, m, bool), NULL, help                                                      \
+	}
+#define OPT_STRING(s, l, T, m, arg, help)                                                                              \
+	{                                                                                                              \
+		OPT_T_STRING, s, l, OPT_AT_(T, m, const char *), arg, help                                             \
+	}
+#define OPT_INT(s, l, T, m, arg, lo, hi, dflt, help)                                                                   \
+	{                                                                                                              \
+		OPT_T_INT, s, l, OPT_AT_(T, m, long), arg, help, lo, hi, dflt                                          \
+	}
+#define OPT_ENUM(s, l, T, m, arg, names, dflt, help)                                                                   \
+	{                                                                                                              \
+		OPT_T_ENUM, s, l, OPT_AT_(T, m, int), arg, help, 0, 0, dflt, names                                     \
+	}
+#define OPT_LIST(s, l, T, m, arg, help)                                                                                \
+	{                                                                                                              \
+		OPT_T_LIST, s, l, OPT_AT_(T, m, opt_list), arg, help                                                   \
+	}
+#define OPT_END                                                                                                        \
+	{                                                                                                              \
+		OPT_T_END                                                                                              \
+	}
+
+/* A command's options: the spec and the size of the struct it fills. */
+typedef struct opt_table {
+	const opt_spec *spec; /* ends with OPT_END */
+	size_t size;
+} opt_table;
+
+#define MAX_POS 8
 
 typedef struct args {
-	const char *val[MAX_OPTS]; /* last value, or "1" for a set flag */
-	const char *multi[MAX_OPTS][MAX_MULTI];
-	size_t nmulti[MAX_OPTS];
+	const void *opts; /* the command's options struct, filled by args_parse */
 	const char *pos[MAX_POS];
 	int npos;
-	bool json;
+	int used;  /* words parsed; with CMD_OPTS_FIRST, the index of the first word left */
+	bool json; /* --json (commands with CMD_JSON) */
+	bool help; /* -h or --help: print cmd_help, run nothing */
 } args;
 
 struct ctx;
@@ -47,15 +105,16 @@ typedef struct cmd {
 	const char *name; /* "progress set" */
 	int (*fn)(struct ctx *, const args *);
 	const char *summary;
-	const char *usage;    /* positional part: "TASK PERIOD" */
-	const opt_spec *opts; /* terminated by {NULL} */
+	const char *usage;     /* positional part: "TASK PERIOD" */
+	const opt_table *opts; /* NULL: no options */
 	int min_pos, max_pos;
 	unsigned flags;
 	const char *details; /* more help text, may be NULL */
 } cmd;
-#define CMD_REPLICA 1u /* opens the replica before fn */
-#define CMD_JSON    2u /* accepts --json */
-#define CMD_WRITES  4u /* wakes a running daemon after success */
+#define CMD_REPLICA    1u /* opens the replica before fn */
+#define CMD_JSON       2u /* accepts --json */
+#define CMD_WRITES     4u /* wakes a running daemon after success */
+#define CMD_OPTS_FIRST 8u /* options end at the first other word (global options) */
 
 typedef struct ctx {
 	const char *dir;
@@ -64,12 +123,14 @@ typedef struct ctx {
 	bool tty;
 } ctx;
 
-/* Value of option name, or NULL. */
-const char *arg_get(const args *a, const cmd *c, const char *name);
-size_t arg_multi(const args *a, const cmd *c, const char *name, const char *const **out);
-/* Parse argv (after the command words). Prints the error; EXIT_USAGE on failure. */
-int args_parse(args *a, const cmd *c, int argc, char **argv);
-void cmd_help(const cmd *c, FILE *to);
+/* Parse argv (after the command words) into a, and into opts, which must
+ * hold c->opts->size bytes (NULL when c has no options): defaults first, then
+ * the values given. prog ("plansync", "plansyncd") and c->name begin every
+ * message. Prints the error and returns EXIT_USAGE on a bad command line;
+ * on -h/--help sets a->help and returns 0 without looking further. */
+int args_parse(args *a, void *opts, const char *prog, const cmd *c, int argc, char **argv);
+/* --help of c, from its table. */
+void cmd_help(const char *prog, const cmd *c, FILE *to);
 
 /* Print an error for the last library failure; the exit code for it. */
 int fail(int rc);
@@ -117,10 +178,8 @@ DECL(cmd_problems);
 DECL(cmd_check);
 #undef DECL
 
-extern const opt_spec opts_init[], opts_config[], opts_plan_import[], opts_plan_show[], opts_plan_tasks[],
-    opts_plan_targets[], opts_progress_set[], opts_progress_show[], opts_progress_import[], opts_log[],
-    opts_conflicts[], opts_resolve[], opts_sync[], opts_status[], opts_dump[], opts_rebuild[], opts_problems[],
-    opts_remote_seed[], opts_check[];
+extern const opt_table opts_init, opts_plan_import, opts_plan_tasks, opts_plan_targets, opts_progress_set,
+    opts_progress_show, opts_log, opts_resolve, opts_sync, opts_check;
 
 /* Read a whole file ("-" for stdin); free(). */
 int read_file(const char *path, char **data, size_t *len);

@@ -8,9 +8,15 @@
 #include "plansync/integrity.h"
 #include "plansync/store.h"
 
-const opt_spec opts_check[] = {
-    {"repair", 0, NULL, 0, "rewrite damaged change rows from an intact copy (their Git object or their columns)"},
-    {NULL, 0, NULL, 0, NULL}};
+typedef struct check_opts {
+	bool repair;
+} check_opts;
+static const opt_spec check_spec[] = {
+    OPT_BOOL(0, "repair", check_opts, repair,
+             "rewrite damaged change rows from an intact copy (their Git object or their columns)"),
+    OPT_END,
+};
+const opt_table opts_check = {check_spec, sizeof(check_opts)};
 
 /* plansync.db is there (the failure is its content, not its absence). */
 static int access_db(const char *dir)
@@ -48,7 +54,8 @@ int cmd_check(ctx *x, const args *a)
 	}
 	if (rc)
 		return fail(rc);
-	ps_check_opts o = {arg_get(a, x->cmd, "repair") != NULL};
+	const check_opts *opt = a->opts;
+	ps_check_opts o = {opt->repair};
 	ps_check_result res;
 	if ((rc = ps_check(x->r, &o, &res)))
 		return fail(rc);

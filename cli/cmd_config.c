@@ -5,8 +5,6 @@
 #include "cli.h"
 #include "plansync/error.h"
 
-const opt_spec opts_config[] = {{NULL, 0, NULL, 0, NULL}};
-
 int cmd_config(ctx *x, const args *a)
 {
 	int rc;

@@ -5,12 +5,15 @@
 #include "cli.h"
 #include "plansync/ops.h"
 
-const opt_spec opts_conflicts[] = {{NULL, 0, NULL, 0, NULL}};
-const opt_spec opts_resolve[] = {
-    {"take", 't', "CHANGE-ID", 0, "keep the value of this version"},
-    {"value", 'v', "VALUE", 0, "write this value instead (JSON, or plain text)"},
-    {NULL, 0, NULL, 0, NULL},
+typedef struct resolve_opts {
+	const char *take, *value;
+} resolve_opts;
+static const opt_spec resolve_spec[] = {
+    OPT_STRING('t', "take", resolve_opts, take, "CHANGE-ID", "keep the value of this version"),
+    OPT_STRING('v', "value", resolve_opts, value, "VALUE", "write this value instead (JSON, or plain text)"),
+    OPT_END,
 };
+const opt_table opts_resolve = {resolve_spec, sizeof(resolve_opts)};
 
 int cmd_conflicts(ctx *x, const args *a)
 {
@@ -42,7 +45,8 @@ int cmd_conflicts(ctx *x, const args *a)
 
 int cmd_resolve(ctx *x, const args *a)
 {
-	const char *take = arg_get(a, x->cmd, "take"), *value = arg_get(a, x->cmd, "value");
+	const resolve_opts *opt = a->opts;
+	const char *take = opt->take, *value = opt->value;
 	if (!take == !value)
 		return fail_msg(EXIT_USAGE, "resolve: give exactly one of --take CHANGE-ID or --value VALUE");
 	char *id = NULL;

@@ -4,9 +4,6 @@
 #include "cli.h"
 #include "plansync/ops.h"
 
-const opt_spec opts_dump[] = {{NULL, 0, NULL, 0, NULL}};
-const opt_spec opts_rebuild[] = {{NULL, 0, NULL, 0, NULL}};
-
 int cmd_dump(ctx *x, const args *a)
 {
 	char *s = NULL;

@@ -7,29 +7,34 @@
 #include "plansync/sync.h"
 #include "plansync/ops.h"
 
-const opt_spec opts_init[] = {
-    {"office", 'o', "OFFICE", 0, "the office this replica belongs to (tinh, tx-kinh-mon, ...)"},
-    {"remote", 'r', "URL", 0, "the shared bare Git repository (a path or file:// URL)"},
-    {"replica", 0, "ID", 0, "replica id or suffix (default: office + random suffix)"},
-    {"province", 0, "OFFICE", 0, "the province's office id (default: tinh)"},
-    {"user", 'u', "NAME", 0, "the person recorded as author (user.name)"},
-    {"set", 0, "KEY=VALUE", 1, "a setting to apply before the first sync (ssh.key=PATH, ...)"},
-    {NULL, 0, NULL, 0, NULL},
+typedef struct init_opts {
+	const char *office, *remote, *replica, *province, *user;
+	opt_list set;
+} init_opts;
+static const opt_spec init_spec[] = {
+    OPT_STRING('o', "office", init_opts, office, "OFFICE",
+               "the office this replica belongs to (tinh, tx-kinh-mon, ...)"),
+    OPT_STRING('r', "remote", init_opts, remote, "URL", "the shared bare Git repository (a path or file:// URL)"),
+    OPT_STRING(0, "replica", init_opts, replica, "ID", "replica id or suffix (default: office + random suffix)"),
+    OPT_STRING(0, "province", init_opts, province, "OFFICE", "the province's office id (default: tinh)"),
+    OPT_STRING('u', "user", init_opts, user, "NAME", "the person recorded as author (user.name)"),
+    OPT_LIST(0, "set", init_opts, set, "KEY=VALUE", "a setting to apply before the first sync (ssh.key=PATH, ...)"),
+    OPT_END,
 };
+const opt_table opts_init = {init_spec, sizeof(init_opts)};
 
 int cmd_init(ctx *x, const args *a)
 {
-	const cmd *c = x->cmd;
-	ps_init_opts o = {arg_get(a, c, "office"), arg_get(a, c, "replica"), arg_get(a, c, "remote"),
-	                  arg_get(a, c, "province"), arg_get(a, c, "user")};
+	const init_opts *opt = a->opts;
+	ps_init_opts o = {opt->office, opt->replica, opt->remote, opt->province, opt->user};
 	if (!o.office)
 		return fail_msg(EXIT_USAGE, "init: --office is required (for example --office tx-kinh-mon)");
 	if (!o.user_name)
 		o.user_name = getenv("PLANSYNC_USER");
 	/* --set KEY=VALUE: checked before anything is created */
-	const char *const *sets;
-	size_t nsets = arg_multi(a, c, "set", &sets);
-	char keys[MAX_MULTI][64];
+	const char *const *sets = opt->set.v;
+	size_t nsets = opt->set.n;
+	char keys[OPT_LIST_MAX][64];
 	for (size_t i = 0; i < nsets; i++) {
 		const char *eq = strchr(sets[i], '=');
 		size_t kl = eq ? (size_t)(eq - sets[i]) : 0;

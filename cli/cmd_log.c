@@ -1,4 +1,5 @@
 /* cmd_log.c - plansync log [RECORD] */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,18 +7,19 @@
 #include "plansync/ops.h"
 #include "plansync/text.h"
 
-const opt_spec opts_log[] = {
-    {"limit", 'n', "N", 0, "show at most N changes (default 50; 0 for all)"},
-    {NULL, 0, NULL, 0, NULL},
+typedef struct log_opts {
+	long limit;
+} log_opts;
+static const opt_spec log_spec[] = {
+    OPT_INT('n', "limit", log_opts, limit, "N", 0, LONG_MAX, 50, "show at most N changes (default 50; 0 for all)"),
+    OPT_END,
 };
+const opt_table opts_log = {log_spec, sizeof(log_opts)};
 
 int cmd_log(ctx *x, const args *a)
 {
-	const char *lim = arg_get(a, x->cmd, "limit");
-	char *end = NULL;
-	long limit = lim ? strtol(lim, &end, 10) : 50;
-	if (lim && (*end || limit < 0))
-		return fail_msg(EXIT_USAGE, "log: --limit takes a whole number");
+	const log_opts *opt = a->opts;
+	long limit = opt->limit;
 	cJSON *j = NULL;
 	int rc = ps_query_log(x->r, a->npos ? a->pos[0] : NULL, limit, &j);
 	if (rc)

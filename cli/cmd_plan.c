@@ -6,27 +6,41 @@
 #include "plansync/error.h"
 #include "plansync/ops.h"
 
-const opt_spec opts_plan_import[] = {
-    {"default", 0, NULL, 0, "import the bundled plan (Hải Dương 2020-2025)"},
-    {NULL, 0, NULL, 0, NULL},
+typedef struct plan_import_opts {
+	bool bundled;
+} plan_import_opts;
+static const opt_spec plan_import_spec[] = {
+    OPT_BOOL(0, "default", plan_import_opts, bundled, "import the bundled plan (Hải Dương 2020-2025)"),
+    OPT_END,
 };
-const opt_spec opts_plan_show[] = {{NULL, 0, NULL, 0, NULL}};
-const opt_spec opts_plan_tasks[] = {
-    {"program", 'p', "P", 0, "only the tasks of program P (p1 ... p5)"},
-    {"office", 'o', "O", 0, "only tasks with a target for office O"},
-    {NULL, 0, NULL, 0, NULL},
+const opt_table opts_plan_import = {plan_import_spec, sizeof(plan_import_opts)};
+
+typedef struct plan_tasks_opts {
+	const char *program, *office;
+} plan_tasks_opts;
+static const opt_spec plan_tasks_spec[] = {
+    OPT_STRING('p', "program", plan_tasks_opts, program, "P", "only the tasks of program P (p1 ... p5)"),
+    OPT_STRING('o', "office", plan_tasks_opts, office, "O", "only tasks with a target for office O"),
+    OPT_END,
 };
-const opt_spec opts_plan_targets[] = {
-    {"office", 'o', "O", 0, "only the targets of office O"},
-    {NULL, 0, NULL, 0, NULL},
+const opt_table opts_plan_tasks = {plan_tasks_spec, sizeof(plan_tasks_opts)};
+
+typedef struct plan_targets_opts {
+	const char *office;
+} plan_targets_opts;
+static const opt_spec plan_targets_spec[] = {
+    OPT_STRING('o', "office", plan_targets_opts, office, "O", "only the targets of office O"),
+    OPT_END,
 };
+const opt_table opts_plan_targets = {plan_targets_spec, sizeof(plan_targets_opts)};
 
 int cmd_plan_import(ctx *x, const args *a)
 {
 	char *data = NULL;
 	size_t len = 0;
 	int rc;
-	if (a->npos == 1 && !arg_get(a, x->cmd, "default")) {
+	const plan_import_opts *opt = a->opts;
+	if (a->npos == 1 && !opt->bundled) {
 		if ((rc = read_file(a->pos[0], &data, &len)))
 			return fail(rc);
 	} else if (a->npos == 1) {
@@ -93,8 +107,9 @@ int cmd_plan_show(ctx *x, const args *a)
 
 int cmd_plan_tasks(ctx *x, const args *a)
 {
+	const plan_tasks_opts *opt = a->opts;
 	cJSON *j = NULL;
-	int rc = ps_query_tasks(x->r, arg_get(a, x->cmd, "program"), arg_get(a, x->cmd, "office"), &j);
+	int rc = ps_query_tasks(x->r, opt->program, opt->office, &j);
 	if (rc)
 		return fail(rc);
 	if (a->json) {
@@ -110,8 +125,9 @@ int cmd_plan_tasks(ctx *x, const args *a)
 
 int cmd_plan_targets(ctx *x, const args *a)
 {
+	const plan_targets_opts *opt = a->opts;
 	cJSON *j = NULL;
-	int rc = ps_query_targets(x->r, arg_get(a, x->cmd, "office"), &j);
+	int rc = ps_query_targets(x->r, opt->office, &j);
 	if (rc)
 		return fail(rc);
 	if (a->json) {

@@ -3,8 +3,6 @@
 #include "cli.h"
 #include "plansync/ops.h"
 
-const opt_spec opts_problems[] = {{NULL, 0, NULL, 0, NULL}};
-
 int cmd_problems(ctx *x, const args *a)
 {
 	cJSON *j = NULL;

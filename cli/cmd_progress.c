@@ -6,38 +6,43 @@
 #include "plansync/error.h"
 #include "plansync/ops.h"
 
-const opt_spec opts_progress_set[] = {
-    {"status", 's', "S", 0, "not_started, on_track, at_risk, delayed, done or cancelled"},
-    {"percent", 'p', "N", 0, "completion, a whole number 0-100"},
-    {"actual", 'a', "V", 0, "the actual value reached (a decimal, kept exactly)"},
-    {"note", 'n', "TEXT", 0, "a note for the province"},
-    {"evidence", 'e', "REF", 1, "a reference to a document or file"},
-    {"reporter", 0, "NAME", 0, "who reports (default: user.name)"},
-    {"reason", 'm', "TEXT", 0, "why this changed (kept in the history)"},
-    {NULL, 0, NULL, 0, NULL},
+/* --status, --percent and --actual are record fields: strings the library
+ * checks, as it checks the same columns of a CSV import (exit 3, not 2). */
+typedef struct progress_set_opts {
+	const char *status, *percent, *actual, *note, *reporter, *reason;
+	opt_list evidence;
+} progress_set_opts;
+static const opt_spec progress_set_spec[] = {
+    OPT_STRING('s', "status", progress_set_opts, status, "S",
+               "not_started, on_track, at_risk, delayed, done or cancelled"),
+    OPT_STRING('p', "percent", progress_set_opts, percent, "N", "completion, a whole number 0-100"),
+    OPT_STRING('a', "actual", progress_set_opts, actual, "V", "the actual value reached (a decimal, kept exactly)"),
+    OPT_STRING('n', "note", progress_set_opts, note, "TEXT", "a note for the province"),
+    OPT_LIST('e', "evidence", progress_set_opts, evidence, "REF", "a reference to a document or file"),
+    OPT_STRING(0, "reporter", progress_set_opts, reporter, "NAME", "who reports (default: user.name)"),
+    OPT_STRING('m', "reason", progress_set_opts, reason, "TEXT", "why this changed (kept in the history)"),
+    OPT_END,
 };
-const opt_spec opts_progress_show[] = {
-    {"office", 'o', "O", 0, "only office O"},
-    {"task", 't', "T", 0, "only task T"},
-    {"period", 'p', "P", 0, "only period P"},
-    {NULL, 0, NULL, 0, NULL},
+const opt_table opts_progress_set = {progress_set_spec, sizeof(progress_set_opts)};
+
+typedef struct progress_show_opts {
+	const char *office, *task, *period;
+} progress_show_opts;
+static const opt_spec progress_show_spec[] = {
+    OPT_STRING('o', "office", progress_show_opts, office, "O", "only office O"),
+    OPT_STRING('t', "task", progress_show_opts, task, "T", "only task T"),
+    OPT_STRING('p', "period", progress_show_opts, period, "P", "only period P"),
+    OPT_END,
 };
-const opt_spec opts_progress_import[] = {{NULL, 0, NULL, 0, NULL}};
+const opt_table opts_progress_show = {progress_show_spec, sizeof(progress_show_opts)};
 
 int cmd_progress_set(ctx *x, const args *a)
 {
-	const cmd *c = x->cmd;
-	const char *const *ev;
-	size_t nev = arg_multi(a, c, "evidence", &ev);
-	ps_progress_in in = {arg_get(a, c, "status"),
-	                     arg_get(a, c, "percent"),
-	                     arg_get(a, c, "actual"),
-	                     arg_get(a, c, "note"),
-	                     arg_get(a, c, "reporter"),
-	                     ev,
-	                     nev};
+	const progress_set_opts *opt = a->opts;
+	ps_progress_in in = {opt->status,   opt->percent,    opt->actual,    opt->note,
+	                     opt->reporter, opt->evidence.v, opt->evidence.n};
 	char *id = NULL;
-	int rc = ps_progress_set(x->r, a->pos[0], a->pos[1], &in, arg_get(a, c, "reason"), &id);
+	int rc = ps_progress_set(x->r, a->pos[0], a->pos[1], &in, opt->reason, &id);
 	if (rc == PS_EEXISTS) {
 		fprintf(stderr, "plansync: %s\n", ps_error_last());
 		return 0;
@@ -51,9 +56,9 @@ int cmd_progress_set(ctx *x, const args *a)
 
 int cmd_progress_show(ctx *x, const args *a)
 {
-	const cmd *c = x->cmd;
+	const progress_show_opts *opt = a->opts;
 	cJSON *j = NULL;
-	int rc = ps_query_progress(x->r, arg_get(a, c, "office"), arg_get(a, c, "task"), arg_get(a, c, "period"), &j);
+	int rc = ps_query_progress(x->r, opt->office, opt->task, opt->period, &j);
 	if (rc)
 		return fail(rc);
 	if (a->json) {

@@ -6,8 +6,6 @@
 #include "plansync/error.h"
 #include "plansync/sync.h"
 
-const opt_spec opts_remote_seed[] = {{NULL, 0, NULL, 0, NULL}};
-
 int cmd_remote_seed(ctx *x, const args *a)
 {
 	long pushed = 0, refused = 0;

@@ -3,8 +3,6 @@
 #include "cli.h"
 #include "plansync/ops.h"
 
-const opt_spec opts_status[] = {{NULL, 0, NULL, 0, NULL}};
-
 static int num(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);

@@ -7,10 +7,14 @@
 #include "plansync/error.h"
 #include "plansync/sync.h"
 
-const opt_spec opts_sync[] = {
-    {"here", 0, NULL, 0, "run the cycle in this process even when a daemon runs"},
-    {NULL, 0, NULL, 0, NULL},
+typedef struct sync_opts {
+	bool here;
+} sync_opts;
+static const opt_spec sync_spec[] = {
+    OPT_BOOL(0, "here", sync_opts, here, "run the cycle in this process even when a daemon runs"),
+    OPT_END,
 };
+const opt_table opts_sync = {sync_spec, sizeof(sync_opts)};
 
 static int print_result(const args *a, cJSON *j)
 {
@@ -28,7 +32,8 @@ static int print_result(const args *a, cJSON *j)
 
 int cmd_sync(ctx *x, const args *a)
 {
-	if (!arg_get(a, x->cmd, "here")) {
+	const sync_opts *opt = a->opts;
+	if (!opt->here) {
 		char *reply = NULL;
 		int rc = ps_daemon_request_sync(x->dir, 600, &reply);
 		if (rc == 0) {

@@ -1,5 +1,6 @@
 /* main.c - plansync: global options, the command table, dispatch.
- * Commands live in cmd_<name>.c; this file only finds and runs them. */
+ * Commands live in cmd_<name>.c; this file only finds them, parses their
+ * options into their own struct (cli/opt.c) and runs them. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,55 +14,55 @@
 #include "plansync/daemon.h"
 
 #define VERSION "0.1.0"
+#define PROG    "plansync"
 
 static const cmd commands[] = {
-    {"init", cmd_init, "Create a replica: a local database and Git repository for one office.", "DIR", opts_init, 1, 1,
+    {"init", cmd_init, "Create a replica: a local database and Git repository for one office.", "DIR", &opts_init, 1, 1,
      CMD_JSON, "With --remote, everything already on the remote is fetched and imported."},
-    {"config", cmd_config, "Show or change a setting (user.name, remote, sync.max_drift).", "[KEY [VALUE]]",
-     opts_config, 0, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
+    {"config", cmd_config, "Show or change a setting (user.name, remote, sync.max_drift).", "[KEY [VALUE]]", NULL, 0, 2,
+     CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
     {"plan import", cmd_plan_import, "Import a plan document (province only); only what differs becomes changes.",
-     "[FILE]", opts_plan_import, 0, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
+     "[FILE]", &opts_plan_import, 0, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
      "Without FILE (or with --default) the bundled plan is imported."},
-    {"plan show", cmd_plan_show, "Show the plan: header and programs.", NULL, opts_plan_show, 0, 0,
+    {"plan show", cmd_plan_show, "Show the plan: header and programs.", NULL, NULL, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
+    {"plan tasks", cmd_plan_tasks, "List the plan's tasks (content items).", NULL, &opts_plan_tasks, 0, 0,
      CMD_REPLICA | CMD_JSON, NULL},
-    {"plan tasks", cmd_plan_tasks, "List the plan's tasks (content items).", NULL, opts_plan_tasks, 0, 0,
-     CMD_REPLICA | CMD_JSON, NULL},
-    {"plan targets", cmd_plan_targets, "List district-specific targets with their deadlines.", NULL, opts_plan_targets,
+    {"plan targets", cmd_plan_targets, "List district-specific targets with their deadlines.", NULL, &opts_plan_targets,
      0, 0, CMD_REPLICA | CMD_JSON, NULL},
     {"progress set", cmd_progress_set, "Record this office's progress on a task for a period.", "TASK PERIOD",
-     opts_progress_set, 2, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES,
+     &opts_progress_set, 2, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES,
      "Statuses: not_started, on_track, at_risk, delayed, done, cancelled. Works offline;\n'plansync sync' (or the "
      "daemon) sends it."},
-    {"progress show", cmd_progress_show, "Show recorded progress.", NULL, opts_progress_show, 0, 0,
+    {"progress show", cmd_progress_show, "Show recorded progress.", NULL, &opts_progress_show, 0, 0,
      CMD_REPLICA | CMD_JSON, NULL},
     {"progress import", cmd_progress_import, "Record many progress rows from a CSV file, all or nothing.", "FILE.csv",
-     opts_progress_import, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
+     NULL, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
      "The first line names the columns: task, period, and any of status, percent, actual,\nnote, evidence (references "
      "separated by ';'), reporter, reason."},
-    {"log", cmd_log, "The change history, newest first: who changed what, when and why.", "[RECORD]", opts_log, 0, 1,
+    {"log", cmd_log, "The change history, newest first: who changed what, when and why.", "[RECORD]", &opts_log, 0, 1,
      CMD_REPLICA | CMD_JSON, NULL},
-    {"conflicts", cmd_conflicts, "List fields that concurrent changes set to different values.", NULL, opts_conflicts,
-     0, 0, CMD_REPLICA | CMD_JSON, NULL},
-    {"resolve", cmd_resolve, "Settle a conflict with one version or a new value.", "RECORD FIELD", opts_resolve, 2, 2,
+    {"conflicts", cmd_conflicts, "List fields that concurrent changes set to different values.", NULL, NULL, 0, 0,
+     CMD_REPLICA | CMD_JSON, NULL},
+    {"resolve", cmd_resolve, "Settle a conflict with one version or a new value.", "RECORD FIELD", &opts_resolve, 2, 2,
      CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
-    {"sync", cmd_sync, "Export local changes, push, fetch and import (one cycle).", NULL, opts_sync, 0, 0,
+    {"sync", cmd_sync, "Export local changes, push, fetch and import (one cycle).", NULL, &opts_sync, 0, 0,
      CMD_REPLICA | CMD_JSON, NULL},
-    {"status", cmd_status, "Office, replica, remote, counts, and the last sync in words.", NULL, opts_status, 0, 0,
+    {"status", cmd_status, "Office, replica, remote, counts, and the last sync in words.", NULL, NULL, 0, 0,
      CMD_REPLICA | CMD_JSON, NULL},
-    {"problems", cmd_problems, "Files and branches from the remote that were quarantined, with reasons.", NULL,
-     opts_problems, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
-    {"dump", cmd_dump, "The whole state as canonical JSON (stable bytes: compare replicas, keep backups).", NULL,
-     opts_dump, 0, 0, CMD_REPLICA, NULL},
+    {"problems", cmd_problems, "Files and branches from the remote that were quarantined, with reasons.", NULL, NULL, 0,
+     0, CMD_REPLICA | CMD_JSON, NULL},
+    {"dump", cmd_dump, "The whole state as canonical JSON (stable bytes: compare replicas, keep backups).", NULL, NULL,
+     0, 0, CMD_REPLICA, NULL},
     {"remote seed", cmd_remote_seed, "Fill a new, empty shared repository with every branch this replica holds.", "URL",
-     opts_remote_seed, 1, 1, CMD_REPLICA | CMD_JSON,
+     NULL, 1, 1, CMD_REPLICA | CMD_JSON,
      "For when the shared repository was lost: create an empty one ('git init --bare PATH'),\nseed it from the "
      "replica that synced last, then on every replica run\n'plansync config remote URL'. Nothing is lost or counted "
      "twice; run it again from\nother replicas to add what only they hold."},
     {"check", cmd_check, "Verify the replica (database, stored changes, state, Git objects) and say how to recover.",
-     NULL, opts_check, 0, 0, CMD_JSON,
+     NULL, &opts_check, 0, 0, CMD_JSON,
      "Exits 8 when it finds a fault, and prints for each the exact commands that recover from it."},
-    {"rebuild", cmd_rebuild, "Recompute the state from the change log and the Git repository.", NULL, opts_rebuild, 0,
-     0, CMD_REPLICA | CMD_JSON, NULL},
+    {"rebuild", cmd_rebuild, "Recompute the state from the change log and the Git repository.", NULL, NULL, 0, 0,
+     CMD_REPLICA | CMD_JSON, NULL},
 };
 #define NCMDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -75,27 +76,36 @@ static void usage(FILE *to)
 	fprintf(to, "\n'plansync COMMAND --help' shows a command's options.\n");
 }
 
+/* Global options: before the command words. */
+typedef struct global_opts {
+	const char *dir;
+	bool version;
+} global_opts;
+static const opt_spec global_spec[] = {
+    OPT_STRING('C', NULL, global_opts, dir, "DIR", "the replica directory"),
+    OPT_BOOL(0, "version", global_opts, version, "print the version"),
+    OPT_END,
+};
+static const opt_table global_table = {global_spec, sizeof(global_opts)};
+static const cmd global_cmd = {"", NULL, "", "[-C DIR] COMMAND", &global_table, 0, 0, CMD_OPTS_FIRST, NULL};
+
 int main(int argc, char **argv)
 {
-	const char *dir = getenv("PLANSYNC_DIR");
-	int k = 1;
-	while (k < argc && argv[k][0] == '-') {
-		if (!strcmp(argv[k], "-C") && k + 1 < argc) {
-			dir = argv[k + 1];
-			k += 2;
-		} else if (!strncmp(argv[k], "-C", 2) && argv[k][2]) {
-			dir = argv[k] + 2;
-			k++;
-		} else if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[k], "--version")) {
-			printf("plansync %s\n", VERSION);
-			return 0;
-		} else {
-			return fail_msg(EXIT_USAGE, "unknown option %s; see 'plansync --help'", argv[k]);
-		}
+	global_opts g;
+	args ga;
+	int rc = args_parse(&ga, &g, PROG, &global_cmd, argc - 1, argv + 1);
+	if (rc)
+		return rc;
+	if (ga.help) {
+		usage(stdout);
+		return 0;
 	}
+	if (g.version) {
+		printf("plansync %s\n", VERSION);
+		return 0;
+	}
+	const char *dir = g.dir ? g.dir : getenv("PLANSYNC_DIR");
+	int k = 1 + ga.used;
 	if (k >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -130,28 +140,28 @@ int main(int argc, char **argv)
 			fprintf(stderr, "plansync: unknown command '%s'; see 'plansync --help'\n", argv[k]);
 		return EXIT_USAGE;
 	}
-	for (int i = k + words; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			cmd_help(c, stdout);
-			return 0;
-		}
-	}
-	args a;
-	int rc = args_parse(&a, c, argc - k - words, argv + k + words);
-	if (rc)
-		return rc;
+	void *opts = c->opts ? calloc(1, c->opts->size) : NULL;
+	if (c->opts && !opts)
+		return fail_msg(EXIT_FAIL, "out of memory");
 	/* libgit2 is initialised on first use (it loads the CA store, ~10 ms):
 	 * local reads and writes never pay for it. */
 	ctx x = {dir ? dir : ".", NULL, c, isatty(STDOUT_FILENO) != 0};
-	if (c->flags & CMD_REPLICA) {
-		if ((rc = ps_replica_open(&x.r, x.dir)))
-			return fail(rc);
+	args a;
+	rc = args_parse(&a, opts, PROG, c, argc - k - words, argv + k + words);
+	if (rc || a.help) {
+		if (a.help)
+			cmd_help(PROG, c, stdout);
+		goto done;
+	}
+	if ((c->flags & CMD_REPLICA) && (rc = ps_replica_open(&x.r, x.dir))) {
+		rc = fail(rc);
+		goto done;
 	}
 	rc = c->fn(&x, &a);
 	if (rc == 0 && (c->flags & CMD_WRITES))
 		ps_daemon_wake(x.dir);
+done:
 	ps_replica_free(x.r);
+	free(opts);
 	return rc;
 }

@@ -1,135 +1,308 @@
-/* opt.c - option parsing from opt_spec tables, and --help from the same data. */
+/* opt.c - the command line into typed variables, and --help, both from one
+ * opt_table per command (see cli.h).
+ *
+ * Exports args_parse and cmd_help. Long options take "--name VALUE" or
+ * "--name=VALUE"; short ones "-x VALUE" or "-xVALUE", and flags bundle
+ * ("-fq"); "--" ends the options; a value may begin with '-'. -h/--help, and
+ * --json for commands with CMD_JSON, are common to every command. Numbers and
+ * enum names are converted here, once, so a command only reads its struct.
+ * Never exits and never allocates: values are borrowed from argv. */
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 
-static int find(const cmd *c, const char *name, char shrt)
+#define OPT_MAX 32 /* entries in one spec */
+
+/* "prog: command: message" on stderr. */
+static void say(const char *prog, const cmd *c, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(const char *prog, const cmd *c, const char *fmt, ...)
 {
-	for (int i = 0; c->opts && c->opts[i].name; i++)
-		if ((name && !strcmp(c->opts[i].name, name)) || (shrt && c->opts[i].shrt == shrt))
-			return i;
-	return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", prog);
+	if (c->name[0])
+		fprintf(stderr, "%s: ", c->name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
 }
 
-const char *arg_get(const args *a, const cmd *c, const char *name)
+/* How messages name o: "--limit", or "-C" when it has no long name. */
+static const char *opt_name(const opt_spec *o, char *buf, size_t n)
 {
-	int i = find(c, name, 0);
-	return i >= 0 ? a->val[i] : NULL;
+	if (o->name)
+		snprintf(buf, n, "--%s", o->name);
+	else
+		snprintf(buf, n, "-%c", o->shrt);
+	return buf;
 }
 
-size_t arg_multi(const args *a, const cmd *c, const char *name, const char *const **out)
+/* The names of an enum as "a, b or c". */
+static const char *enum_names(const opt_spec *o, char *buf, size_t n)
 {
-	int i = find(c, name, 0);
-	*out = i >= 0 ? a->multi[i] : NULL;
-	return i >= 0 ? a->nmulti[i] : 0;
+	size_t len = 0;
+	buf[0] = '\0';
+	for (int i = 0; o->names[i] && len < n; i++) {
+		const char *sep = !i ? "" : o->names[i + 1] ? ", " : " or ";
+		int w = snprintf(buf + len, n - len, "%s%s", sep, o->names[i]);
+		len += w > 0 ? (size_t)w : 0;
+	}
+	return buf;
 }
 
-int args_parse(args *a, const cmd *c, int argc, char **argv)
+static const opt_spec *find(const opt_spec *spec, const char *name, size_t len, char shrt)
 {
-	memset(a, 0, sizeof(*a));
-	int only_pos = 0;
-	for (int k = 0; k < argc; k++) {
-		const char *s = argv[k];
-		if (!only_pos && !strcmp(s, "--")) {
-			only_pos = 1;
-			continue;
+	for (const opt_spec *o = spec; o && o->type != OPT_T_END; o++) {
+		if (shrt && o->shrt == shrt)
+			return o;
+		if (!shrt && o->name && strlen(o->name) == len && !strncmp(o->name, name, len))
+			return o;
+	}
+	return NULL;
+}
+
+static int parse_int(const char *prog, const cmd *c, const opt_spec *o, const char *v, long *out)
+{
+	char nm[64], *end = NULL;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (*v && !isspace((unsigned char)*v) && !*end && errno != ERANGE && n >= o->min && n <= o->max) {
+		*out = n;
+		return 0;
+	}
+	if (o->max == LONG_MAX)
+		say(prog, c, "%s takes a whole number, %ld or more, not \"%s\"", opt_name(o, nm, sizeof(nm)), o->min,
+		    v);
+	else
+		say(prog, c, "%s takes a whole number from %ld to %ld, not \"%s\"", opt_name(o, nm, sizeof(nm)), o->min,
+		    o->max, v);
+	return EXIT_USAGE;
+}
+
+/* A name of o->names, or the one name that v begins ("warn": "warning"). */
+static int parse_enum(const char *prog, const cmd *c, const opt_spec *o, const char *v, int *out)
+{
+	int hit = -1, nhits = 0;
+	for (int i = 0; o->names[i]; i++) {
+		if (!strcmp(o->names[i], v)) {
+			hit = i;
+			nhits = 1;
+			break;
 		}
-		if (!only_pos && s[0] == '-' && s[1]) {
-			const char *name = NULL, *inl = NULL;
-			char shrt = 0, nbuf[64];
-			if (s[1] == '-') {
-				name = s + 2;
-				const char *eq = strchr(name, '=');
-				if (eq && (size_t)(eq - name) < sizeof(nbuf)) {
-					memcpy(nbuf, name, (size_t)(eq - name));
-					nbuf[eq - name] = '\0';
-					name = nbuf;
-					inl = eq + 1;
-				}
-				if (!strcmp(name, "json") && (c->flags & CMD_JSON)) {
-					a->json = true;
-					continue;
-				}
-			} else {
-				shrt = s[1];
-				if (s[2])
-					inl = s + 2;
-			}
-			int i = find(c, name, shrt);
-			if (i < 0) {
-				fprintf(stderr, "plansync: %s: unknown option %s; see 'plansync %s --help'\n", c->name,
-				        s, c->name);
-				return EXIT_USAGE;
-			}
-			const opt_spec *o = &c->opts[i];
-			const char *v = "1";
-			if (o->arg) {
-				if (inl)
-					v = inl;
-				else if (k + 1 < argc)
-					v = argv[++k];
-				else {
-					fprintf(stderr, "plansync: %s: option --%s needs a value (%s)\n", c->name,
-					        o->name, o->arg);
-					return EXIT_USAGE;
-				}
-			} else if (inl) {
-				fprintf(stderr, "plansync: %s: option --%s takes no value\n", c->name, o->name);
-				return EXIT_USAGE;
-			}
-			if (o->multi) {
-				if (a->nmulti[i] >= MAX_MULTI) {
-					fprintf(stderr, "plansync: %s: too many --%s options\n", c->name, o->name);
-					return EXIT_USAGE;
-				}
-				a->multi[i][a->nmulti[i]++] = v;
-			} else if (a->val[i]) {
-				fprintf(stderr, "plansync: %s: option --%s given twice\n", c->name, o->name);
-				return EXIT_USAGE;
-			}
-			a->val[i] = v;
-			continue;
+		if (*v && !strncmp(o->names[i], v, strlen(v))) {
+			hit = i;
+			nhits++;
 		}
-		if (a->npos >= c->max_pos) {
-			fprintf(stderr, "plansync: %s: unexpected argument \"%s\"; usage: plansync %s %s\n", c->name, s,
-			        c->name, c->usage ? c->usage : "");
+	}
+	if (nhits == 1) {
+		*out = hit;
+		return 0;
+	}
+	char nm[64], names[400];
+	say(prog, c, "%s is one of %s, not \"%s\"", opt_name(o, nm, sizeof(nm)), enum_names(o, names, sizeof(names)),
+	    v);
+	return EXIT_USAGE;
+}
+
+/* Store v (NULL for a flag) in the member o names. */
+static int set(const char *prog, const cmd *c, void *opts, unsigned char *seen, const opt_spec *o, const char *v)
+{
+	char *at = (char *)opts + o->off, nm[64];
+	size_t i = (size_t)(o - c->opts->spec);
+	if (o->type != OPT_T_LIST && seen[i]) {
+		say(prog, c, "option %s given twice", opt_name(o, nm, sizeof(nm)));
+		return EXIT_USAGE;
+	}
+	seen[i] = 1;
+	switch (o->type) {
+	case OPT_T_BOOL:
+		*(bool *)at = true;
+		return 0;
+	case OPT_T_STRING:
+		*(const char **)at = v;
+		return 0;
+	case OPT_T_INT:
+		return parse_int(prog, c, o, v, (long *)at);
+	case OPT_T_ENUM:
+		return parse_enum(prog, c, o, v, (int *)at);
+	case OPT_T_LIST: {
+		opt_list *l = (opt_list *)at;
+		if (l->n >= OPT_LIST_MAX) {
+			say(prog, c, "too many %s options (at most %d)", opt_name(o, nm, sizeof(nm)), OPT_LIST_MAX);
 			return EXIT_USAGE;
 		}
-		a->pos[a->npos++] = s;
+		l->v[l->n++] = v;
+		return 0;
 	}
-	if (a->npos < c->min_pos) {
-		fprintf(stderr, "plansync: %s: missing argument; usage: plansync %s %s\n", c->name, c->name,
-		        c->usage ? c->usage : "");
+	case OPT_T_END:
+		break;
+	}
+	assert(!"an option type without a case");
+	return EXIT_USAGE;
+}
+
+/* The value of an option that takes one: inline, else the next word. */
+static int take_value(const char *prog, const cmd *c, const opt_spec *o, const char *inl, int argc, char **argv, int *k,
+                      const char **v)
+{
+	char nm[64];
+	if (o->type == OPT_T_BOOL) {
+		if (inl) {
+			say(prog, c, "option %s takes no value", opt_name(o, nm, sizeof(nm)));
+			return EXIT_USAGE;
+		}
+		*v = NULL;
+		return 0;
+	}
+	if (inl) {
+		*v = inl;
+	} else if (*k + 1 < argc) {
+		*v = argv[++*k];
+	} else {
+		say(prog, c, "option %s needs a value (%s)", opt_name(o, nm, sizeof(nm)), o->arg);
 		return EXIT_USAGE;
 	}
 	return 0;
 }
 
-void cmd_help(const cmd *c, FILE *to)
+/* Defaults, and the checks that catch a malformed spec in any test run. */
+static void set_defaults(void *opts, const opt_table *t)
 {
-	if (!c->name[0]) {
-		fprintf(to, "%s\n", c->summary);
-	} else
-		fprintf(to, "usage: plansync [-C DIR] %s%s%s%s\n\n%s\n", c->name, c->usage ? " " : "",
-		        c->usage ? c->usage : "",
-		        (c->opts && c->opts[0].name) || (c->flags & CMD_JSON) ? " [options]" : "", c->summary);
+	memset(opts, 0, t->size);
+	for (const opt_spec *o = t->spec; o->type != OPT_T_END; o++) {
+		assert(o - t->spec < OPT_MAX);
+		assert(o->name || o->shrt);
+		assert(o->shrt != 'h' && (!o->name || (strcmp(o->name, "help") && strcmp(o->name, "json"))));
+		assert(o->help && (o->type == OPT_T_BOOL) == !o->arg);
+		assert(o->type != OPT_T_ENUM || (o->names && o->names[0]));
+		if (o->type == OPT_T_INT)
+			*(long *)((char *)opts + o->off) = o->def;
+		else if (o->type == OPT_T_ENUM)
+			*(int *)((char *)opts + o->off) = (int)o->def;
+	}
+}
+
+int args_parse(args *a, void *opts, const char *prog, const cmd *c, int argc, char **argv)
+{
+	assert(a && prog && c && argc >= 0 && (!c->opts || opts));
+	memset(a, 0, sizeof(*a));
+	const opt_spec *spec = c->opts ? c->opts->spec : NULL;
+	unsigned char seen[OPT_MAX] = {0};
+	if (spec)
+		set_defaults(opts, c->opts);
+	a->opts = opts;
+	int k, rc, only_pos = 0;
+	for (k = 0; k < argc; k++) {
+		const char *s = argv[k], *v;
+		if (only_pos || s[0] != '-' || !s[1]) {
+			if (c->flags & CMD_OPTS_FIRST)
+				break;
+			if (a->npos >= c->max_pos || a->npos >= MAX_POS) {
+				say(prog, c, "unexpected argument \"%s\"; usage: %s%s%s %s", s, prog,
+				    c->name[0] ? " " : "", c->name, c->usage ? c->usage : "");
+				return EXIT_USAGE;
+			}
+			a->pos[a->npos++] = s;
+			continue;
+		}
+		if (!strcmp(s, "--")) {
+			only_pos = 1;
+			if (c->flags & CMD_OPTS_FIRST) {
+				k++;
+				break;
+			}
+			continue;
+		}
+		if (s[1] == '-') {
+			const char *name = s + 2, *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			if (len == 4 && !strncmp(name, "help", 4) && !eq) {
+				a->help = true;
+				a->used = k + 1;
+				return 0;
+			}
+			if (len == 4 && !strncmp(name, "json", 4) && (c->flags & CMD_JSON)) {
+				if (eq) {
+					say(prog, c, "option --json takes no value");
+					return EXIT_USAGE;
+				}
+				a->json = true;
+				continue;
+			}
+			const opt_spec *o = find(spec, name, len, 0);
+			if (!o) {
+				say(prog, c, "unknown option --%.*s; see '%s%s%s --help'", (int)len, name, prog,
+				    c->name[0] ? " " : "", c->name);
+				return EXIT_USAGE;
+			}
+			if ((rc = take_value(prog, c, o, eq ? eq + 1 : NULL, argc, argv, &k, &v)) ||
+			    (rc = set(prog, c, opts, seen, o, v)))
+				return rc;
+			continue;
+		}
+		/* -x, -xVALUE, or bundled flags -fq */
+		for (const char *p = s + 1; *p; p++) {
+			if (*p == 'h') {
+				a->help = true;
+				a->used = k + 1;
+				return 0;
+			}
+			const opt_spec *o = find(spec, NULL, 0, *p);
+			if (!o) {
+				say(prog, c, "unknown option -%c; see '%s%s%s --help'", *p, prog, c->name[0] ? " " : "",
+				    c->name);
+				return EXIT_USAGE;
+			}
+			int flag = o->type == OPT_T_BOOL;
+			if ((rc = take_value(prog, c, o, flag || !p[1] ? NULL : p + 1, argc, argv, &k, &v)) ||
+			    (rc = set(prog, c, opts, seen, o, v)))
+				return rc;
+			if (!flag)
+				break;
+		}
+	}
+	a->used = k;
+	if (a->npos < c->min_pos) {
+		say(prog, c, "missing argument; usage: %s%s%s %s", prog, c->name[0] ? " " : "", c->name,
+		    c->usage ? c->usage : "");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+void cmd_help(const char *prog, const cmd *c, FILE *to)
+{
+	const opt_spec *spec = c->opts ? c->opts->spec : NULL;
+	int any = (spec && spec->type != OPT_T_END) || (c->flags & CMD_JSON);
+	if (c->name[0])
+		fprintf(to, "usage: %s [-C DIR] %s%s%s%s\n\n%s\n", prog, c->name, c->usage ? " " : "",
+		        c->usage ? c->usage : "", any ? " [options]" : "", c->summary);
+	else
+		fprintf(to, "usage: %s%s%s\n\n%s\n", prog, c->usage ? " " : "", c->usage ? c->usage : "", c->summary);
 	if (c->details)
 		fprintf(to, "\n%s\n", c->details);
-	if ((c->opts && c->opts[0].name) || (c->flags & CMD_JSON)) {
+	if (any)
 		fprintf(to, "\noptions:\n");
-		for (int i = 0; c->opts && c->opts[i].name; i++) {
-			char left[64];
-			const opt_spec *o = &c->opts[i];
-			if (o->shrt)
-				snprintf(left, sizeof(left), "-%c, --%s%s%s", o->shrt, o->name, o->arg ? " " : "",
-				         o->arg ? o->arg : "");
-			else
-				snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
-				         o->arg ? o->arg : "");
-			fprintf(to, "  %-26s %s%s\n", left, o->help, o->multi ? " (repeatable)" : "");
-		}
-		if (c->flags & CMD_JSON)
-			fprintf(to, "  %-26s %s\n", "    --json", "print JSON instead of a table");
+	for (const opt_spec *o = spec; o && o->type != OPT_T_END; o++) {
+		char left[64], names[400];
+		const char *arg = o->arg ? o->arg : "", *sp = o->arg ? " " : "";
+		if (o->shrt && o->name)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->shrt, o->name, sp, arg);
+		else if (o->name)
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, sp, arg);
+		else
+			snprintf(left, sizeof(left), "-%c%s%s", o->shrt, sp, arg);
+		fprintf(to, "  %-26s %s%s%s%s\n", left, o->help, o->type == OPT_T_LIST ? " (repeatable)" : "",
+		        o->type == OPT_T_ENUM ? ": " : "",
+		        o->type == OPT_T_ENUM ? enum_names(o, names, sizeof(names)) : "");
 	}
+	if (c->flags & CMD_JSON)
+		fprintf(to, "  %-26s %s\n", "    --json", "print JSON instead of a table");
 	fprintf(to, "  %-26s %s\n", "-h, --help", "show this help");
 }

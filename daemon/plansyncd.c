@@ -49,27 +49,52 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-static const opt_spec opts_daemon[] = {
-    {"dir", 'C', "DIR", 0, "the replica directory (default: $PLANSYNC_DIR, else .)"},
-    {"interval", 'i', "SECONDS", 0, "seconds between cycles (default: config sync.interval, else 60)"},
-    {"foreground", 'f', NULL, 0, "stay in the foreground and log to stderr (for systemd)"},
-    {"log-level", 'l', "LEVEL", 0, "error, warning, info (default) or debug"},
-    {"syslog", 0, NULL, 0, "log to syslog instead of stderr"},
-    {NULL, 0, NULL, 0, NULL},
+#define PROG "plansyncd"
+
+typedef struct daemon_opts {
+	const char *dir;
+	long interval; /* 0: config sync.interval, else 60 */
+	bool foreground, syslog;
+	int log_level; /* enum ps_log_level */
+} daemon_opts;
+/* In the order of enum ps_log_level. */
+static const char *const log_levels[] = {"error", "warning", "info", "debug", NULL};
+static const opt_spec daemon_spec[] = {
+    OPT_STRING('C', "dir", daemon_opts, dir, "DIR", "the replica directory (default: $PLANSYNC_DIR, else .)"),
+    OPT_INT('i', "interval", daemon_opts, interval, "SECONDS", 1, 86400, 0,
+            "seconds between cycles (default: config sync.interval, else 60)"),
+    OPT_BOOL('f', "foreground", daemon_opts, foreground, "stay in the foreground and log to stderr (for systemd)"),
+    OPT_ENUM('l', "log-level", daemon_opts, log_level, "LEVEL", log_levels, PS_LOG_INFO, "what to log (default info)"),
+    OPT_BOOL(0, "syslog", daemon_opts, syslog, "log to syslog instead of stderr"),
+    OPT_END,
 };
+static const opt_table daemon_table = {daemon_spec, sizeof(daemon_opts)};
 
 static const cmd daemon_cmd = {
     "",
     NULL,
-    "plansyncd: run sync cycles for one replica on a timer, soon after local writes, and on request.",
-    NULL,
-    opts_daemon,
+    "Run sync cycles for one replica on a timer, soon after local writes, and on request.",
+    "[-C DIR] [--interval SECONDS] [--foreground] [--log-level LEVEL] [--syslog]",
+    &daemon_table,
     0,
     0,
     0,
     "Signals: SIGTERM/SIGINT stop (exit 0), SIGHUP re-reads the configuration, SIGUSR1 syncs now.\n"
     "'plansync sync' asks a running daemon for a cycle; writes by 'plansync' wake it.",
 };
+
+/* "plansyncd: message" on stderr; code. */
+static int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs(PROG ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return code;
+}
 
 static double now_mono(void)
 {
@@ -191,48 +216,33 @@ static void ready(int *ready_w, const char *err)
 
 int main(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: plansyncd [-C DIR] [--interval SECONDS] [--foreground] [--log-level LEVEL]\n\n");
-			cmd_help(&daemon_cmd, stdout);
-			return 0;
-		}
+	daemon_opts o;
 	args a;
-	int rc = args_parse(&a, &daemon_cmd, argc - 1, argv + 1);
+	int rc = args_parse(&a, &o, PROG, &daemon_cmd, argc - 1, argv + 1);
 	if (rc)
 		return rc;
-	const char *dir = arg_get(&a, &daemon_cmd, "dir");
+	if (a.help) {
+		cmd_help(PROG, &daemon_cmd, stdout);
+		return 0;
+	}
+	const char *dir = o.dir;
 	if (!dir)
 		dir = getenv("PLANSYNC_DIR");
 	if (!dir)
 		dir = ".";
-	long cli_interval = 0;
-	const char *iv = arg_get(&a, &daemon_cmd, "interval");
-	if (iv) {
-		char *end;
-		cli_interval = strtol(iv, &end, 10);
-		if (*end || cli_interval < 1 || cli_interval > 86400)
-			return fail_msg(EXIT_USAGE, "--interval takes a number of seconds from 1 to 86400");
-	}
-	const char *lv = arg_get(&a, &daemon_cmd, "log-level");
-	if (lv) {
-		int l = ps_log_level_parse(lv);
-		if (l < 0)
-			return fail_msg(EXIT_USAGE, "--log-level is error, warning, info or debug");
-		ps_log_set_level((enum ps_log_level)l);
-	}
-	int foreground = arg_get(&a, &daemon_cmd, "foreground") != NULL;
-	ps_log_set_style(arg_get(&a, &daemon_cmd, "syslog") || !foreground ? PS_LOG_SYSLOG : PS_LOG_JOURNAL);
-	if ((rc = ps_repo_global_init()))
-		return fail(rc);
+	long cli_interval = o.interval;
+	ps_log_set_level((enum ps_log_level)o.log_level);
+	int foreground = o.foreground;
+	ps_log_set_style(o.syslog || !foreground ? PS_LOG_SYSLOG : PS_LOG_JOURNAL);
+	if (ps_repo_global_init())
+		return die(EXIT_FAIL, "%s", ps_error_last());
 	ps_replica *r = NULL;
 	if ((rc = ps_replica_open(&r, dir))) {
-		fprintf(stderr, "plansyncd: %s\n", ps_error_last());
-		return EXIT_INPUT;
+		return die(EXIT_INPUT, "%s", ps_error_last());
 	}
 	int ready_w = -1;
 	if (!foreground && daemonize(&ready_w) != 0)
-		return fail_msg(EXIT_FAIL, "cannot start in the background: %s", strerror(errno));
+		return die(EXIT_FAIL, "cannot start in the background: %s", strerror(errno));
 	pid_t holder;
 	int lockfd = ps_daemon_lock(dir, &holder);
 	if (lockfd < 0) {
