@@ -26,6 +26,11 @@ expect_fail 4 "may not write progress/tx-kinh-mon" "$P" -C tinh resolve progress
 expect_fail 2 "unknown option" "$P" -C km progress set p2-t7 2021 --colour red
 expect_fail 2 "needs a value" "$P" -C km progress set p2-t7 2021 --status
 expect_fail 2 "missing argument" "$P" -C km progress set p2-t7
+expect_fail 2 "^plansync: log: --limit takes a whole number, 0 or more, not \"-1\"$" "$P" -C km log --limit -1
+expect_fail 2 "^plansync: unknown option --bogus; see 'plansync --help'$" "$P" --bogus
+expect_fail 2 "^plansyncd: unknown option --bogus; see 'plansyncd --help'$" "$PLANSYNCD" --bogus
+expect_fail 2 "^plansyncd: --interval takes a whole number from 1 to 86400, not \"0\"$" "$PLANSYNCD" -C km --interval 0
+expect_fail 2 "^plansyncd: --log-level is one of error, warning, info or debug, not \"loud\"$" "$PLANSYNCD" -C km --log-level loud
 expect_fail 2 "unknown command" "$P" -C km frobnicate
 expect_fail 2 "exactly one of" "$P" -C km resolve progress/tx-kinh-mon/p2-t6/2021 status
 expect_fail 3 "unknown setting" "$P" -C km config colour red
