@@ -58,30 +58,17 @@ typedef struct opt_spec {
 
 /* offsetof(T, m), refused by the compiler unless T.m has type ctype. */
 #define OPT_AT_(T, m, ctype) (offsetof(T, m) + 0 * sizeof(_Generic(((T *)0)->m, ctype : 1)))
-#define OPT_BOOL(s, l, T, m, help)                                                                                     \
-	{                                                                                                              \
-		OPT_T_BOOL, s, l, OPT_AT_(T, m, bool), NULL, help                                                      \
-	}
-#define OPT_STRING(s, l, T, m, arg, help)                                                                              \
-	{                                                                                                              \
-		OPT_T_STRING, s, l, OPT_AT_(T, m, const char *), arg, help                                             \
-	}
-#define OPT_INT(s, l, T, m, arg, lo, hi, dflt, help)                                                                   \
-	{                                                                                                              \
-		OPT_T_INT, s, l, OPT_AT_(T, m, long), arg, help, lo, hi, dflt                                          \
-	}
-#define OPT_ENUM(s, l, T, m, arg, names, dflt, help)                                                                   \
-	{                                                                                                              \
-		OPT_T_ENUM, s, l, OPT_AT_(T, m, int), arg, help, 0, 0, dflt, names                                     \
-	}
-#define OPT_LIST(s, l, T, m, arg, help)                                                                                \
-	{                                                                                                              \
-		OPT_T_LIST, s, l, OPT_AT_(T, m, opt_list), arg, help                                                   \
-	}
-#define OPT_END                                                                                                        \
-	{                                                                                                              \
-		OPT_T_END                                                                                              \
-	}
+/* Spec entries: s the short letter (or 0), l the long name (or NULL), T.m
+ * the member set, arg the value's name in --help. */
+/* clang-format off */
+#define OPT_BOOL(s, l, T, m, help)                   {OPT_T_BOOL, s, l, OPT_AT_(T, m, bool), NULL, help}
+#define OPT_STRING(s, l, T, m, arg, help)            {OPT_T_STRING, s, l, OPT_AT_(T, m, const char *), arg, help}
+#define OPT_INT(s, l, T, m, arg, lo, hi, dflt, help) {OPT_T_INT, s, l, OPT_AT_(T, m, long), arg, help, lo, hi, dflt}
+#define OPT_ENUM(s, l, T, m, arg, names, dflt, help) \
+	{OPT_T_ENUM, s, l, OPT_AT_(T, m, int), arg, help, 0, 0, dflt, names}
+#define OPT_LIST(s, l, T, m, arg, help)              {OPT_T_LIST, s, l, OPT_AT_(T, m, opt_list), arg, help}
+#define OPT_END                                      {OPT_T_END}
+/* clang-format on */
 
 /* A command's options: the spec and the size of the struct it fills. */
 typedef struct opt_table {
@@ -131,6 +118,8 @@ typedef struct ctx {
 int args_parse(args *a, void *opts, const char *prog, const cmd *c, int argc, char **argv);
 /* --help of c, from its table. */
 void cmd_help(const char *prog, const cmd *c, FILE *to);
+/* One line per option of t (may be NULL), then --json when json, then -h. */
+void opt_help(const opt_table *t, bool json, FILE *to);
 
 /* Print an error for the last library failure; the exit code for it. */
 int fail(int rc);

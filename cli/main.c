@@ -66,6 +66,19 @@ static const cmd commands[] = {
 };
 #define NCMDS (sizeof(commands) / sizeof(commands[0]))
 
+/* Global options: before the command words. */
+typedef struct global_opts {
+	const char *dir;
+	bool version;
+} global_opts;
+static const opt_spec global_spec[] = {
+    OPT_STRING('C', NULL, global_opts, dir, "DIR", "the replica directory (default: $PLANSYNC_DIR, else .)"),
+    OPT_BOOL(0, "version", global_opts, version, "print the version"),
+    OPT_END,
+};
+static const opt_table global_table = {global_spec, sizeof(global_opts)};
+static const cmd global_cmd = {"", NULL, "", "[-C DIR] COMMAND", &global_table, 0, 0, CMD_OPTS_FIRST, NULL};
+
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: plansync [-C DIR] COMMAND [ARGS] [--help]\n\n"
@@ -73,21 +86,10 @@ static void usage(FILE *to)
 	            "The replica directory is -C DIR, else $PLANSYNC_DIR, else the current directory.\n\ncommands:\n");
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(to, "  %-17s %s\n", commands[i].name, commands[i].summary);
+	fprintf(to, "\noptions:\n");
+	opt_help(&global_table, false, to);
 	fprintf(to, "\n'plansync COMMAND --help' shows a command's options.\n");
 }
-
-/* Global options: before the command words. */
-typedef struct global_opts {
-	const char *dir;
-	bool version;
-} global_opts;
-static const opt_spec global_spec[] = {
-    OPT_STRING('C', NULL, global_opts, dir, "DIR", "the replica directory"),
-    OPT_BOOL(0, "version", global_opts, version, "print the version"),
-    OPT_END,
-};
-static const opt_table global_table = {global_spec, sizeof(global_opts)};
-static const cmd global_cmd = {"", NULL, "", "[-C DIR] COMMAND", &global_table, 0, 0, CMD_OPTS_FIRST, NULL};
 
 int main(int argc, char **argv)
 {

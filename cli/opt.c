@@ -1,7 +1,7 @@
 /* opt.c - the command line into typed variables, and --help, both from one
  * opt_table per command (see cli.h).
  *
- * Exports args_parse and cmd_help. Long options take "--name VALUE" or
+ * Exports args_parse, cmd_help and opt_help. Long options take "--name VALUE" or
  * "--name=VALUE"; short ones "-x VALUE" or "-xVALUE", and flags bundle
  * ("-fq"); "--" ends the options; a value may begin with '-'. -h/--help, and
  * --json for commands with CMD_JSON, are common to every command. Numbers and
@@ -276,20 +276,9 @@ int args_parse(args *a, void *opts, const char *prog, const cmd *c, int argc, ch
 	return 0;
 }
 
-void cmd_help(const char *prog, const cmd *c, FILE *to)
+void opt_help(const opt_table *t, bool json, FILE *to)
 {
-	const opt_spec *spec = c->opts ? c->opts->spec : NULL;
-	int any = (spec && spec->type != OPT_T_END) || (c->flags & CMD_JSON);
-	if (c->name[0])
-		fprintf(to, "usage: %s [-C DIR] %s%s%s%s\n\n%s\n", prog, c->name, c->usage ? " " : "",
-		        c->usage ? c->usage : "", any ? " [options]" : "", c->summary);
-	else
-		fprintf(to, "usage: %s%s%s\n\n%s\n", prog, c->usage ? " " : "", c->usage ? c->usage : "", c->summary);
-	if (c->details)
-		fprintf(to, "\n%s\n", c->details);
-	if (any)
-		fprintf(to, "\noptions:\n");
-	for (const opt_spec *o = spec; o && o->type != OPT_T_END; o++) {
+	for (const opt_spec *o = t ? t->spec : NULL; o && o->type != OPT_T_END; o++) {
 		char left[64], names[400];
 		const char *arg = o->arg ? o->arg : "", *sp = o->arg ? " " : "";
 		if (o->shrt && o->name)
@@ -302,7 +291,22 @@ void cmd_help(const char *prog, const cmd *c, FILE *to)
 		        o->type == OPT_T_ENUM ? ": " : "",
 		        o->type == OPT_T_ENUM ? enum_names(o, names, sizeof(names)) : "");
 	}
-	if (c->flags & CMD_JSON)
+	if (json)
 		fprintf(to, "  %-26s %s\n", "    --json", "print JSON instead of a table");
 	fprintf(to, "  %-26s %s\n", "-h, --help", "show this help");
+}
+
+void cmd_help(const char *prog, const cmd *c, FILE *to)
+{
+	int any = (c->opts && c->opts->spec->type != OPT_T_END) || (c->flags & CMD_JSON);
+	if (c->name[0])
+		fprintf(to, "usage: %s [-C DIR] %s%s%s%s\n\n%s\n", prog, c->name, c->usage ? " " : "",
+		        c->usage ? c->usage : "", any ? " [options]" : "", c->summary);
+	else
+		fprintf(to, "usage: %s%s%s\n\n%s\n", prog, c->usage ? " " : "", c->usage ? c->usage : "", c->summary);
+	if (c->details)
+		fprintf(to, "\n%s\n", c->details);
+	if (any)
+		fprintf(to, "\noptions:\n");
+	opt_help(c->opts, c->flags & CMD_JSON, to);
 }
