@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "cli.h"
-#include "plansync/ops.h"
+#include "plansync/dump.h"
 
 const opt_spec opts_dump[] = {{NULL, 0, NULL, 0, NULL}};
 const opt_spec opts_rebuild[] = {{NULL, 0, NULL, 0, NULL}};
