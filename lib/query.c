@@ -189,11 +189,9 @@ int ps_view_plan(ps_plan_view **out, ps_replica *r)
 	                                  PS_KIND_PERIOD, PS_KIND_OBJECTIVE, PS_KIND_TASK,   PS_KIND_COMMITTEE};
 	ps_store *s = ps_replica_store(r);
 	*out = NULL;
-	ps_plan_view *v = calloc(1, sizeof(*v));
-	if (!v || !(v->mem = ps_view_mem_new())) {
-		free(v);
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	}
+	ps_plan_view *v = ps_view_new(sizeof(*v));
+	if (!v)
+		return PS_ENOMEM;
 	plan_walk w = {v, PS_KIND_PROGRAM};
 	int rc = ps_store_record_fields(s, "plan/header", plan_header, v);
 	if (!rc && !v->ncounts)
@@ -213,19 +211,12 @@ int ps_view_plan(ps_plan_view **out, ps_replica *r)
 	}
 	if (!rc)
 		v->ncounts--; /* committees were counted for their programs only */
-	if ((rc = ps_view_finish(rc, v->mem))) {
-		ps_plan_view_free(v);
-		return rc;
-	}
-	*out = v;
-	return 0;
+	return ps_view_done(rc, v, out);
 }
 
 void ps_plan_view_free(ps_plan_view *v)
 {
-	if (v)
-		ps_view_mem_free(v->mem);
-	free(v);
+	ps_view_release(v);
 }
 
 /* ---- plan tasks, plan targets ---- */
@@ -277,25 +268,16 @@ int ps_view_targets(ps_targets_view **out, ps_replica *r, const char *office)
 	int rc = check_filter(r, PS_KIND_OFFICE, office);
 	if (rc)
 		return rc;
-	ps_targets_view *v = calloc(1, sizeof(*v));
-	if (!v || !(v->mem = ps_view_mem_new())) {
-		free(v);
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	}
+	ps_targets_view *v = ps_view_new(sizeof(*v));
+	if (!v)
+		return PS_ENOMEM;
 	rc = targets_of(v, ps_replica_store(r), office);
-	if ((rc = ps_view_finish(rc, v->mem))) {
-		ps_targets_view_free(v);
-		return rc;
-	}
-	*out = v;
-	return 0;
+	return ps_view_done(rc, v, out);
 }
 
 void ps_targets_view_free(ps_targets_view *v)
 {
-	if (v)
-		ps_view_mem_free(v->mem);
-	free(v);
+	ps_view_release(v);
 }
 
 static int add_task(void *ctx, const char *slug, const cJSON *f)
@@ -327,13 +309,10 @@ int ps_view_tasks(ps_tasks_view **out, ps_replica *r, const char *program, const
 	int rc;
 	if ((rc = check_filter(r, PS_KIND_PROGRAM, program)) || (rc = check_filter(r, PS_KIND_OFFICE, office)))
 		return rc;
-	ps_tasks_view *v = calloc(1, sizeof(*v));
-	ps_targets_view tg = {NULL, 0, NULL};
-	if (!v || !(v->mem = ps_view_mem_new())) {
-		free(v);
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	}
-	tg.mem = v->mem;
+	ps_tasks_view *v = ps_view_new(sizeof(*v));
+	if (!v)
+		return PS_ENOMEM;
+	ps_targets_view tg = {.mem = v->mem}; /* its rows live in the tasks' memory */
 	list_walk w = {v, program, NULL, v->mem};
 	ps_store *s = ps_replica_store(r);
 	if (!(rc = each_record(s, PS_KIND_TASK, add_task, &w)) && !(rc = targets_of(&tg, s, office))) {
@@ -356,19 +335,12 @@ int ps_view_tasks(ps_tasks_view **out, ps_replica *r, const char *program, const
 		}
 		v->n = keep;
 	}
-	if ((rc = ps_view_finish(rc, v->mem))) {
-		ps_tasks_view_free(v);
-		return rc;
-	}
-	*out = v;
-	return 0;
+	return ps_view_done(rc, v, out);
 }
 
 void ps_tasks_view_free(ps_tasks_view *v)
 {
-	if (v)
-		ps_view_mem_free(v->mem);
-	free(v);
+	ps_view_release(v);
 }
 
 /* ---- progress show ---- */
@@ -434,25 +406,16 @@ int ps_view_progress(ps_progress_view **out, ps_replica *r, const char *office, 
 	if ((rc = check_filter(r, PS_KIND_OFFICE, office)) || (rc = check_filter(r, PS_KIND_TASK, task)) ||
 	    (rc = check_filter(r, PS_KIND_PERIOD, period)))
 		return rc;
-	ps_progress_view *v = calloc(1, sizeof(*v));
-	if (!v || !(v->mem = ps_view_mem_new())) {
-		free(v);
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	}
+	ps_progress_view *v = ps_view_new(sizeof(*v));
+	if (!v)
+		return PS_ENOMEM;
 	progress_walk w = {v, ps_replica_store(r), office, task, period, NULL};
 	rc = ps_store_shown_records(w.s, PS_KIND_PROGRESS, add_progress, &w);
 	cJSON_Delete(w.fields);
-	if ((rc = ps_view_finish(rc, v->mem))) {
-		ps_progress_view_free(v);
-		return rc;
-	}
-	*out = v;
-	return 0;
+	return ps_view_done(rc, v, out);
 }
 
 void ps_progress_view_free(ps_progress_view *v)
 {
-	if (v)
-		ps_view_mem_free(v->mem);
-	free(v);
+	ps_view_release(v);
 }

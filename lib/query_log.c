@@ -162,29 +162,20 @@ int ps_view_log(ps_log_view **out, ps_replica *r, const char *record, long limit
 	int rc;
 	if (record && (rc = ps_record_parse(&rid, record)))
 		return rc;
-	ps_log_view *v = calloc(1, sizeof(*v));
-	if (!v || !(v->mem = ps_view_mem_new())) {
-		free(v);
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	}
+	ps_log_view *v = ps_view_new(sizeof(*v));
+	if (!v)
+		return PS_ENOMEM;
 	ps_store *s = ps_replica_store(r);
 	log_walk w = {v};
 	rc = ps_store_log(s, record, limit, add_log, &w);
 	for (size_t i = 0; !rc && i < v->n; i++)
 		rc = log_fields(v, s, &v->v[i]);
-	if ((rc = ps_view_finish(rc, v->mem))) {
-		ps_log_view_free(v);
-		return rc;
-	}
-	*out = v;
-	return 0;
+	return ps_view_done(rc, v, out);
 }
 
 void ps_log_view_free(ps_log_view *v)
 {
-	if (v)
-		ps_view_mem_free(v->mem);
-	free(v);
+	ps_view_release(v);
 }
 
 /* ---- conflicts ---- */
@@ -254,24 +245,15 @@ static int add_conflict(void *ctx, const ps_sv_conflict *row)
 int ps_view_conflicts(ps_conflicts_view **out, ps_replica *r)
 {
 	*out = NULL;
-	ps_conflicts_view *v = calloc(1, sizeof(*v));
-	if (!v || !(v->mem = ps_view_mem_new())) {
-		free(v);
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	}
+	ps_conflicts_view *v = ps_view_new(sizeof(*v));
+	if (!v)
+		return PS_ENOMEM;
 	conflict_walk w = {v, ps_replica_store(r)};
 	int rc = ps_store_conflicts(w.s, add_conflict, &w);
-	if ((rc = ps_view_finish(rc, v->mem))) {
-		ps_conflicts_view_free(v);
-		return rc;
-	}
-	*out = v;
-	return 0;
+	return ps_view_done(rc, v, out);
 }
 
 void ps_conflicts_view_free(ps_conflicts_view *v)
 {
-	if (v)
-		ps_view_mem_free(v->mem);
-	free(v);
+	ps_view_release(v);
 }

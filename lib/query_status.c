@@ -86,25 +86,15 @@ static int status_fill(ps_status_view *v, ps_replica *r)
 int ps_view_status(ps_status_view **out, ps_replica *r)
 {
 	*out = NULL;
-	ps_status_view *v = calloc(1, sizeof(*v));
-	if (!v || !(v->mem = ps_view_mem_new())) {
-		free(v);
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	}
-	int rc = ps_view_finish(status_fill(v, r), v->mem);
-	if (rc) {
-		ps_status_view_free(v);
-		return rc;
-	}
-	*out = v;
-	return 0;
+	ps_status_view *v = ps_view_new(sizeof(*v));
+	if (!v)
+		return PS_ENOMEM;
+	return ps_view_done(status_fill(v, r), v, out);
 }
 
 void ps_status_view_free(ps_status_view *v)
 {
-	if (v)
-		ps_view_mem_free(v->mem);
-	free(v);
+	ps_view_release(v);
 }
 
 static int add_problem(void *ctx, const ps_sv_problem *row)
@@ -144,26 +134,17 @@ static int add_unplanned(void *ctx, const ps_sv_unplanned *row)
 int ps_view_problems(ps_problems_view **out, ps_replica *r)
 {
 	*out = NULL;
-	ps_problems_view *v = calloc(1, sizeof(*v));
-	if (!v || !(v->mem = ps_view_mem_new())) {
-		free(v);
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	}
+	ps_problems_view *v = ps_view_new(sizeof(*v));
+	if (!v)
+		return PS_ENOMEM;
 	ps_store *s = ps_replica_store(r);
 	int rc = ps_store_problems(s, add_problem, v);
 	if (!rc)
 		rc = ps_store_unplanned(s, add_unplanned, v);
-	if ((rc = ps_view_finish(rc, v->mem))) {
-		ps_problems_view_free(v);
-		return rc;
-	}
-	*out = v;
-	return 0;
+	return ps_view_done(rc, v, out);
 }
 
 void ps_problems_view_free(ps_problems_view *v)
 {
-	if (v)
-		ps_view_mem_free(v->mem);
-	free(v);
+	ps_view_release(v);
 }

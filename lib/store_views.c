@@ -18,13 +18,31 @@ static const char *text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-/* End of a walk: rc from a callback, or the step's error. */
-static int walk_end(ps_store *s, sqlite3_stmt *st, int step, int rc)
+/* Step st to its end, each(st, w) per row; a non-zero from each stops the
+ * walk and is returned. */
+static int walk(ps_store *s, sqlite3_stmt *st, int (*each)(sqlite3_stmt *, void *), void *w)
 {
+	int step, rc = 0;
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
+		rc = each(st, w);
 	sqlite3_reset(st);
 	if (rc)
 		return rc;
 	return step == SQLITE_DONE ? 0 : ps_store_error(s, "reading the replica");
+}
+
+typedef struct field_walk {
+	ps_sv_field_fn fn;
+	void *ctx;
+	const char *record; /* NULL: column 0 names it */
+} field_walk;
+
+static int each_field(sqlite3_stmt *st, void *wp)
+{
+	field_walk *w = wp;
+	int c = w->record ? 0 : 1;
+	ps_sv_field row = {w->record ? w->record : text(st, 0), text(st, c), text(st, c + 1)};
+	return w->fn(w->ctx, &row);
 }
 
 int ps_store_record_fields(ps_store *s, const char *record, ps_sv_field_fn fn, void *ctx)
@@ -34,12 +52,8 @@ int ps_store_record_fields(ps_store *s, const char *record, ps_sv_field_fn fn, v
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	int step, rc = 0;
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		ps_sv_field row = {record, text(st, 0), text(st, 1)};
-		rc = fn(ctx, &row);
-	}
-	return walk_end(s, st, step, rc);
+	field_walk w = {fn, ctx, record};
+	return walk(s, st, each_field, &w);
 }
 
 int ps_store_kind_fields(ps_store *s, ps_kind kind, ps_sv_field_fn fn, void *ctx)
@@ -50,12 +64,20 @@ int ps_store_kind_fields(ps_store *s, ps_kind kind, ps_sv_field_fn fn, void *ctx
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, ps_kind_name(kind), -1, SQLITE_STATIC);
-	int step, rc = 0;
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		ps_sv_field row = {text(st, 0), text(st, 1), text(st, 2)};
-		rc = fn(ctx, &row);
-	}
-	return walk_end(s, st, step, rc);
+	field_walk w = {fn, ctx, NULL};
+	return walk(s, st, each_field, &w);
+}
+
+typedef struct last_walk {
+	int (*fn)(void *ctx, const ps_sv_last *row);
+	void *ctx;
+} last_walk;
+
+static int each_last(sqlite3_stmt *st, void *wp)
+{
+	last_walk *w = wp;
+	ps_sv_last row = {text(st, 0), text(st, 1), sqlite3_column_int64(st, 2)};
+	return w->fn(w->ctx, &row);
 }
 
 int ps_store_shown_records(ps_store *s, ps_kind kind, int (*fn)(void *ctx, const ps_sv_last *row), void *ctx)
@@ -67,32 +89,27 @@ int ps_store_shown_records(ps_store *s, ps_kind kind, int (*fn)(void *ctx, const
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, ps_kind_name(kind), -1, SQLITE_STATIC);
-	int step, rc = 0;
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		ps_sv_last row = {text(st, 0), text(st, 1), sqlite3_column_int64(st, 2)};
-		rc = fn(ctx, &row);
-	}
-	return walk_end(s, st, step, rc);
+	last_walk w = {fn, ctx};
+	return walk(s, st, each_last, &w);
 }
 
-static int log_rows(ps_store *s, sqlite3_stmt *st, ps_sv_change_fn fn, void *ctx)
+typedef struct change_walk {
+	ps_sv_change_fn fn;
+	void *ctx;
+	const char *record; /* ps_store_record_changes: the record asked for */
+} change_walk;
+
+/* id, office, author, hlc, record, op, reason */
+static int each_logged(sqlite3_stmt *st, void *wp)
 {
-	int step, rc = 0;
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		ps_sv_change row = {text(st, 0),
-		                    text(st, 1),
-		                    text(st, 2),
-		                    text(st, 4),
-		                    text(st, 5),
-		                    text(st, 6),
-		                    sqlite3_column_int64(st, 3),
-		                    NULL};
-		rc = fn(ctx, &row);
-	}
-	return walk_end(s, st, step, rc);
+	change_walk *w = wp;
+	ps_sv_change row = {
+	    text(st, 0), text(st, 1), text(st, 2), text(st, 4), text(st, 5), text(st, 6), sqlite3_column_int64(st, 3),
+	    NULL};
+	return w->fn(w->ctx, &row);
 }
 
-static int log_all(ps_store *s, long limit, ps_sv_change_fn fn, void *ctx)
+static int log_all(ps_store *s, long limit, change_walk *w)
 {
 	static ps_site q = {
 	    "SELECT id, office, author, hlc, record, op, reason FROM changes ORDER BY id DESC LIMIT ?1"};
@@ -100,10 +117,10 @@ static int log_all(ps_store *s, long limit, ps_sv_change_fn fn, void *ctx)
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_int64(st, 1, limit > 0 ? limit : -1);
-	return log_rows(s, st, fn, ctx);
+	return walk(s, st, each_logged, w);
 }
 
-static int log_record(ps_store *s, const char *record, long limit, ps_sv_change_fn fn, void *ctx)
+static int log_record(ps_store *s, const char *record, long limit, change_walk *w)
 {
 	static ps_site q = {"SELECT id, office, author, hlc, record, op, reason FROM changes WHERE record = ?1 "
 	                    "ORDER BY id DESC LIMIT ?2"};
@@ -112,12 +129,20 @@ static int log_record(ps_store *s, const char *record, long limit, ps_sv_change_
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-	return log_rows(s, st, fn, ctx);
+	return walk(s, st, each_logged, w);
 }
 
 int ps_store_log(ps_store *s, const char *record, long limit, ps_sv_change_fn fn, void *ctx)
 {
-	return record ? log_record(s, record, limit, fn, ctx) : log_all(s, limit, fn, ctx);
+	change_walk w = {fn, ctx, record};
+	return record ? log_record(s, record, limit, &w) : log_all(s, limit, &w);
+}
+
+static int each_history(sqlite3_stmt *st, void *wp)
+{
+	change_walk *w = wp;
+	ps_sv_change row = {.id = text(st, 0), .record = w->record, .fields = text(st, 1)};
+	return w->fn(w->ctx, &row);
 }
 
 int ps_store_record_changes(ps_store *s, const char *record, ps_sv_change_fn fn, void *ctx)
@@ -127,12 +152,19 @@ int ps_store_record_changes(ps_store *s, const char *record, ps_sv_change_fn fn,
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	int step, rc = 0;
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		ps_sv_change row = {.id = text(st, 0), .record = record, .fields = text(st, 1)};
-		rc = fn(ctx, &row);
-	}
-	return walk_end(s, st, step, rc);
+	change_walk w = {fn, ctx, record};
+	return walk(s, st, each_history, &w);
+}
+
+typedef struct id_walk {
+	int (*fn)(void *ctx, const char *id);
+	void *ctx;
+} id_walk;
+
+static int each_id(sqlite3_stmt *st, void *wp)
+{
+	id_walk *w = wp;
+	return w->fn(w->ctx, text(st, 0));
 }
 
 int ps_store_change_base(ps_store *s, const char *id, int (*fn)(void *ctx, const char *parent), void *ctx)
@@ -142,10 +174,8 @@ int ps_store_change_base(ps_store *s, const char *id, int (*fn)(void *ctx, const
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	int step, rc = 0;
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
-		rc = fn(ctx, text(st, 0));
-	return walk_end(s, st, step, rc);
+	id_walk w = {fn, ctx};
+	return walk(s, st, each_id, &w);
 }
 
 int ps_store_change_get(ps_store *s, const char *id, ps_sv_change_fn fn, void *ctx)
@@ -173,6 +203,18 @@ int ps_store_change_get(ps_store *s, const char *id, ps_sv_change_fn fn, void *c
 	return step == SQLITE_DONE ? PS_ENOTFOUND : ps_store_error(s, "reading a change");
 }
 
+typedef struct conflict_walk {
+	int (*fn)(void *ctx, const ps_sv_conflict *row);
+	void *ctx;
+} conflict_walk;
+
+static int each_conflict(sqlite3_stmt *st, void *wp)
+{
+	conflict_walk *w = wp;
+	ps_sv_conflict row = {text(st, 0), text(st, 1), text(st, 2), text(st, 3), text(st, 4)};
+	return w->fn(w->ctx, &row);
+}
+
 int ps_store_conflicts(ps_store *s, int (*fn)(void *ctx, const ps_sv_conflict *row), void *ctx)
 {
 	static ps_site q = {
@@ -182,12 +224,8 @@ int ps_store_conflicts(ps_store *s, int (*fn)(void *ctx, const ps_sv_conflict *r
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)
 		return PS_ERROR;
-	int step, rc = 0;
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		ps_sv_conflict row = {text(st, 0), text(st, 1), text(st, 2), text(st, 3), text(st, 4)};
-		rc = fn(ctx, &row);
-	}
-	return walk_end(s, st, step, rc);
+	conflict_walk w = {fn, ctx};
+	return walk(s, st, each_conflict, &w);
 }
 
 int ps_store_conflict_changes(char **out, ps_store *s, const char *record, const char *field)
@@ -267,18 +305,38 @@ int ps_store_counts(ps_sv_counts *out, ps_store *s, const char *future_from, lon
 	return step == SQLITE_ROW ? 0 : ps_store_error(s, "counting");
 }
 
+typedef struct problem_walk {
+	int (*fn)(void *ctx, const ps_sv_problem *row);
+	void *ctx;
+} problem_walk;
+
+static int each_problem(sqlite3_stmt *st, void *wp)
+{
+	problem_walk *w = wp;
+	ps_sv_problem row = {sqlite3_column_int64(st, 0), text(st, 1), text(st, 2), text(st, 3), text(st, 4)};
+	return w->fn(w->ctx, &row);
+}
+
 int ps_store_problems(ps_store *s, int (*fn)(void *ctx, const ps_sv_problem *row), void *ctx)
 {
 	static ps_site q = {"SELECT at, branch, commit_id, path, reason FROM problems ORDER BY seq"};
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)
 		return PS_ERROR;
-	int step, rc = 0;
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		ps_sv_problem row = {sqlite3_column_int64(st, 0), text(st, 1), text(st, 2), text(st, 3), text(st, 4)};
-		rc = fn(ctx, &row);
-	}
-	return walk_end(s, st, step, rc);
+	problem_walk w = {fn, ctx};
+	return walk(s, st, each_problem, &w);
+}
+
+typedef struct unplanned_walk {
+	int (*fn)(void *ctx, const ps_sv_unplanned *row);
+	void *ctx;
+} unplanned_walk;
+
+static int each_unplanned(sqlite3_stmt *st, void *wp)
+{
+	unplanned_walk *w = wp;
+	ps_sv_unplanned row = {text(st, 0), text(st, 1), text(st, 2), text(st, 3), text(st, 4)};
+	return w->fn(w->ctx, &row);
 }
 
 int ps_store_unplanned(ps_store *s, int (*fn)(void *ctx, const ps_sv_unplanned *row), void *ctx)
@@ -289,12 +347,20 @@ int ps_store_unplanned(ps_store *s, int (*fn)(void *ctx, const ps_sv_unplanned *
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)
 		return PS_ERROR;
-	int step, rc = 0;
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		ps_sv_unplanned row = {text(st, 0), text(st, 1), text(st, 2), text(st, 3), text(st, 4)};
-		rc = fn(ctx, &row);
-	}
-	return walk_end(s, st, step, rc);
+	unplanned_walk w = {fn, ctx};
+	return walk(s, st, each_unplanned, &w);
+}
+
+typedef struct dump_walk {
+	int (*fn)(void *ctx, const ps_sv_dump_row *row);
+	void *ctx;
+} dump_walk;
+
+static int each_dumped(sqlite3_stmt *st, void *wp)
+{
+	dump_walk *w = wp;
+	ps_sv_dump_row row = {text(st, 0), sqlite3_column_int(st, 1) != 0, text(st, 2), text(st, 3)};
+	return w->fn(w->ctx, &row);
 }
 
 int ps_store_dump_records(ps_store *s, int (*fn)(void *ctx, const ps_sv_dump_row *row), void *ctx)
@@ -305,12 +371,8 @@ int ps_store_dump_records(ps_store *s, int (*fn)(void *ctx, const ps_sv_dump_row
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)
 		return PS_ERROR;
-	int step, rc = 0;
-	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		ps_sv_dump_row row = {text(st, 0), sqlite3_column_int(st, 1) != 0, text(st, 2), text(st, 3)};
-		rc = fn(ctx, &row);
-	}
-	return walk_end(s, st, step, rc);
+	dump_walk w = {fn, ctx};
+	return walk(s, st, each_dumped, &w);
 }
 
 int ps_store_forget_derived(ps_store *s)

@@ -98,11 +98,39 @@ void ps_view_mem_fail(ps_view_mem *m)
 	m->failed = true;
 }
 
-int ps_view_finish(int rc, const ps_view_mem *m)
+/* Every view struct starts with this. */
+typedef struct view_head {
+	ps_view_mem *mem;
+} view_head;
+
+void *ps_view_new(size_t size)
 {
-	if (!rc && m->failed)
+	view_head *v = calloc(1, size);
+	if (!v || !(v->mem = ps_view_mem_new())) {
+		free(v);
+		ps_error_set(PS_ENOMEM, "out of memory");
+		return NULL;
+	}
+	return v;
+}
+
+void ps_view_release(void *view)
+{
+	if (view)
+		ps_view_mem_free(((view_head *)view)->mem);
+	free(view);
+}
+
+int ps_view_done(int rc, void *view, void *out)
+{
+	if (!rc && ((view_head *)view)->mem->failed)
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
-	return rc;
+	if (rc) {
+		ps_view_release(view);
+		return rc;
+	}
+	*(void **)out = view;
+	return 0;
 }
 
 int ps_natcmp(const char *a, const char *b)

@@ -19,9 +19,14 @@ void *ps_view_mem_push(ps_view_mem *m, void *v, size_t *n, size_t size);
 /* Any allocation failed; ps_view_mem_fail says one outside failed. */
 bool ps_view_mem_failed(const ps_view_mem *m);
 void ps_view_mem_fail(ps_view_mem *m);
-/* A read's end: rc, or PS_ENOMEM (with the message) when rc is 0 but an
- * allocation failed. */
-int ps_view_finish(int rc, const ps_view_mem *m);
+/* A zeroed view struct of size bytes whose first member is its
+ * ps_view_mem * (set); NULL with the error set when out of memory. */
+void *ps_view_new(size_t size);
+/* Release such a struct and its memory; NULL-safe. */
+void ps_view_release(void *view);
+/* A read's end: *out = view and 0; or, when rc is set or an allocation
+ * failed (PS_ENOMEM then), the view released and the error. */
+int ps_view_done(int rc, void *view, void *out);
 /* Natural order of ids: "p1-t2" before "p1-t10". */
 int ps_natcmp(const char *a, const char *b);
 

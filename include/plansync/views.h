@@ -31,12 +31,12 @@ typedef struct ps_plan_count {
 	long n;
 } ps_plan_count;
 typedef struct ps_plan_view {
+	ps_view_mem *mem;                                          /* first: every view's strings */
 	const char *title, *issuer, *number, *place, *date, *term; /* NULL when absent */
 	ps_plan_program *programs;
 	size_t nprograms;
 	ps_plan_count *counts;
 	size_t ncounts;
-	ps_view_mem *mem;
 } ps_plan_view;
 int ps_view_plan(ps_plan_view **out, ps_replica *r);
 void ps_plan_view_free(ps_plan_view *v);
@@ -49,9 +49,9 @@ typedef struct ps_task_row {
 	size_t noffices;
 } ps_task_row;
 typedef struct ps_tasks_view {
+	ps_view_mem *mem; /* first: every view's strings */
 	ps_task_row *v;
 	size_t n;
-	ps_view_mem *mem;
 } ps_tasks_view;
 /* program, office: NULL for all; office keeps tasks with a target for it. */
 int ps_view_tasks(ps_tasks_view **out, ps_replica *r, const char *program, const char *office);
@@ -64,9 +64,9 @@ typedef struct ps_target_row {
 	long order;                           /* -1 when absent */
 } ps_target_row;
 typedef struct ps_targets_view {
+	ps_view_mem *mem; /* first: every view's strings */
 	ps_target_row *v;
 	size_t n;
-	ps_view_mem *mem;
 } ps_targets_view;
 int ps_view_targets(ps_targets_view **out, ps_replica *r, const char *office);
 void ps_targets_view_free(ps_targets_view *v);
@@ -84,9 +84,9 @@ typedef struct ps_progress_row {
 	const char *author; /* who wrote the last change */
 } ps_progress_row;
 typedef struct ps_progress_view {
+	ps_view_mem *mem; /* first: every view's strings */
 	ps_progress_row *v;
 	size_t n;
-	ps_view_mem *mem;
 } ps_progress_view;
 int ps_view_progress(ps_progress_view **out, ps_replica *r, const char *office, const char *task, const char *period);
 void ps_progress_view_free(ps_progress_view *v);
@@ -105,9 +105,9 @@ typedef struct ps_log_entry {
 	size_t nfields;
 } ps_log_entry;
 typedef struct ps_log_view {
+	ps_view_mem *mem; /* first: every view's strings */
 	ps_log_entry *v;
 	size_t n;
-	ps_view_mem *mem;
 } ps_log_view;
 /* Newest first; record NULL for all; limit 0 for no limit. */
 int ps_view_log(ps_log_view **out, ps_replica *r, const char *record, long limit);
@@ -127,15 +127,16 @@ typedef struct ps_conflict_row {
 	size_t nversions;
 } ps_conflict_row;
 typedef struct ps_conflicts_view {
+	ps_view_mem *mem; /* first: every view's strings */
 	ps_conflict_row *v;
 	size_t n;
-	ps_view_mem *mem;
 } ps_conflicts_view;
 int ps_view_conflicts(ps_conflicts_view **out, ps_replica *r);
 void ps_conflicts_view_free(ps_conflicts_view *v);
 
 /* ---- status ---- */
 typedef struct ps_status_view {
+	ps_view_mem *mem; /* first: every view's strings */
 	const char *office, *replica, *province, *user;
 	const char *remote; /* NULL when none is configured */
 	long records, changes, branches, conflicts, problems, held, unplanned;
@@ -155,7 +156,6 @@ typedef struct ps_status_view {
 		bool ok;
 		const char *result;
 	} last_sync;
-	ps_view_mem *mem;
 } ps_status_view;
 int ps_view_status(ps_status_view **out, ps_replica *r);
 void ps_status_view_free(ps_status_view *v);
@@ -168,9 +168,9 @@ typedef struct ps_problem_row {
 	const char *path, *reason;
 } ps_problem_row;
 typedef struct ps_problems_view {
+	ps_view_mem *mem; /* first: every view's strings */
 	ps_problem_row *v;
 	size_t n;
-	ps_view_mem *mem;
 } ps_problems_view;
 int ps_view_problems(ps_problems_view **out, ps_replica *r);
 void ps_problems_view_free(ps_problems_view *v);
