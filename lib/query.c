@@ -294,7 +294,6 @@ static int add_task(void *ctx, const char *slug, const cJSON *f)
 	t->program = program;
 	t->text = fstr(w->mem, f, "text");
 	t->order = fnum(f, "order");
-	t->offices = ps_view_mem_alloc(w->mem, sizeof(*t->offices)); /* a list, even when empty */
 	return 0;
 }
 
@@ -321,15 +320,14 @@ int ps_view_tasks(ps_tasks_view **out, ps_replica *r, const char *program, const
 		size_t keep = 0;
 		for (size_t i = 0; i < v->n; i++) {
 			ps_task_row t = v->v[i];
-			t.offices = NULL; /* grown below; an empty list stays the one from add_task */
 			for (size_t k = 0; k < tg.n; k++)
 				if (same(tg.v[k].task, t.id)) {
 					const char **o = ps_view_mem_push(v->mem, &t.offices, &t.noffices, sizeof(*o));
 					if (o)
 						*o = tg.v[k].office;
 				}
-			if (!t.offices)
-				t.offices = v->v[i].offices;
+			if (!t.offices) /* a list, even when empty */
+				t.offices = ps_view_mem_alloc(v->mem, sizeof(*t.offices));
 			if (!office || t.noffices)
 				v->v[keep++] = t;
 		}
