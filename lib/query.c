@@ -112,7 +112,8 @@ static int check_filter(ps_replica *r, ps_kind kind, const char *id)
 
 typedef struct plan_walk {
 	ps_plan_view *v;
-	ps_kind kind;
+	ps_kind kind; /* being counted */
+	bool header;  /* the plan's header has fields: there is a plan */
 } plan_walk;
 
 static int plan_program(void *ctx, const char *slug, const cJSON *f)
@@ -169,11 +170,12 @@ static int cmp_program(const void *a, const void *b)
 
 static int plan_header(void *ctx, const ps_sv_field *row)
 {
-	ps_plan_view *v = ctx;
+	plan_walk *w = ctx;
+	ps_plan_view *v = w->v;
 	cJSON *val = cJSON_Parse(row->value);
 	const char *s = cJSON_IsString(val) ? ps_view_mem_str(v->mem, val->valuestring) : NULL;
 	cJSON_Delete(val);
-	v->ncounts = 1; /* seen: the plan is there */
+	w->header = true;
 	static const char *const names[] = {"title", "issuer", "number", "place", "date", "term"};
 	const char **slot[] = {&v->title, &v->issuer, &v->number, &v->place, &v->date, &v->term};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -192,12 +194,11 @@ int ps_view_plan(ps_plan_view **out, ps_replica *r)
 	ps_plan_view *v = ps_view_new(sizeof(*v));
 	if (!v)
 		return PS_ENOMEM;
-	plan_walk w = {v, PS_KIND_PROGRAM};
-	int rc = ps_store_record_fields(s, "plan/header", plan_header, v);
-	if (!rc && !v->ncounts)
+	plan_walk w = {v, PS_KIND_PROGRAM, false};
+	int rc = ps_store_record_fields(s, "plan/header", plan_header, &w);
+	if (!rc && !w.header)
 		rc = ps_error_set(PS_ENOTFOUND, "this replica has no plan yet; the province imports it ('plansync plan "
 		                                "import'), districts get it with 'plansync sync'");
-	v->ncounts = 0;
 	if (!rc)
 		rc = each_record(s, PS_KIND_PROGRAM, plan_program, &w);
 	if (!rc && v->nprograms)
