@@ -13,12 +13,17 @@ echo "$js" | grep -q '"updated_by"' && bad "progress still says updated_by" || o
 echo "$js" | grep -qE '"updated": "20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"' \
   && ok "progress: updated is RFC 3339" || bad "progress updated: $js"
 echo "$js" | grep -q '"actual": null' && ok "progress: absent actual is null" || bad "progress actual: $js"
-"$P" -C bg plan tasks --json | grep -q '"offices": \[' && ok "tasks: offices" || bad "tasks offices"
-"$P" -C bg plan show --json | grep -q '"committee_size": ' && ok "plan: committee_size" || bad "plan committee"
-"$P" -C bg log -n 1 --json | grep -q '"reason": null' && ok "log: absent reason is null" || bad "log reason"
-"$P" -C bg status --json | grep -q '"pid": null' && ok "status: no daemon, pid null" || bad "status pid"
+# Whole outputs first: grep -q stops reading early, and pipefail would blame the writer.
+tasks=$("$P" -C bg plan tasks --json)
+echo "$tasks" | grep -q '"offices": \[' && ok "tasks: offices" || bad "tasks offices"
+plan=$("$P" -C bg plan show --json)
+echo "$plan" | grep -q '"committee_size": ' && ok "plan: committee_size" || bad "plan committee"
+log=$("$P" -C bg log -n 1 --json)
+echo "$log" | grep -q '"reason": null' && ok "log: absent reason is null" || bad "log reason"
+st=$("$P" -C bg status --json)
+echo "$st" | grep -q '"pid": null' && ok "status: no daemon, pid null" || bad "status pid"
 out=$(TZ=Asia/Ho_Chi_Minh "$P" -C bg log -n 1)
-utc=$("$P" -C bg log -n 1 --json | sed -n 's/.*"time": "\(.*\)T\([0-9:]*\)Z".*/\1 \2/p' | head -1)
+utc=$(echo "$log" | sed -n 's/.*"time": "\(.*\)T\([0-9:]*\)Z".*/\1 \2/p' | head -1)
 want=$(TZ=Asia/Ho_Chi_Minh date -d "$utc UTC" '+%Y-%m-%d %H:%M:%S +07')
 echo "$out" | head -1 | grep -q "^$want " && ok "log text in local time ($want)" || bad "log text: $out (want $want)"
 expect_fail 3 "unknown kind" "$P" -C bg log bogus/x
