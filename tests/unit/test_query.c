@@ -185,6 +185,25 @@ static void progress_and_log(void **state)
 	assert_null(l);
 }
 
+/* Store a change of another replica (its office is the id's first part)
+ * as an import would; fields is taken over. The caller folds. */
+static void imported(ps_store *s, const char *replica, const char *author, uint64_t ms, const char *record,
+                     cJSON *fields)
+{
+	char office[64];
+	snprintf(office, sizeof(office), "%.*s", (int)(strrchr(replica, '-') - replica), replica);
+	ps_change *c = NULL;
+	assert_int_equal(
+	    ps_change_new(&c, office, replica, author, PS_HLC_MAKE(ms, 0), record, PS_OP_SET, NULL, 0, fields, NULL),
+	    0);
+	char *b;
+	size_t n;
+	assert_int_equal(ps_change_encode(&b, &n, c), 0);
+	assert_int_equal(ps_store_insert_change(s, c, b, n, false, NULL), 0);
+	free(b);
+	ps_change_free(c);
+}
+
 /* Two writers of the same field that saw nothing of each other. */
 static void conflicts_view(void **state)
 {
@@ -194,17 +213,8 @@ static void conflicts_view(void **state)
 	for (int i = 0; i < 2; i++) {
 		cJSON *fl = cJSON_CreateObject();
 		cJSON_AddStringToObject(fl, "note", i ? "from b" : "from c");
-		ps_change *c = NULL;
-		assert_int_equal(ps_change_new(&c, "tinh", i ? "tinh-bbbbbb" : "tinh-cccccc", i ? "Binh" : "Chi",
-		                               PS_HLC_MAKE(1700000000000ULL + (uint64_t)i, 0), rec, PS_OP_SET, NULL, 0,
-		                               fl, NULL),
-		                 0);
-		char *b;
-		size_t n;
-		assert_int_equal(ps_change_encode(&b, &n, c), 0);
-		assert_int_equal(ps_store_insert_change(s, c, b, n, false, NULL), 0);
-		free(b);
-		ps_change_free(c);
+		imported(s, i ? "tinh-bbbbbb" : "tinh-cccccc", i ? "Binh" : "Chi", 1700000000000ULL + (uint64_t)i, rec,
+		         fl);
 	}
 	assert_int_equal(ps_rebuild_state(f->r), 0);
 	ps_conflicts_view *v = NULL;
@@ -260,16 +270,7 @@ static void unplanned_problem(void **state)
 	ps_store *s = ps_replica_store(f->r);
 	cJSON *fl = cJSON_CreateObject();
 	cJSON_AddNumberToObject(fl, "percent", 5);
-	ps_change *c = NULL;
-	assert_int_equal(ps_change_new(&c, "ha", "ha-dddddd", "Dung", PS_HLC_MAKE(1700000000000ULL, 0),
-	                               "progress/ha/p1-t2/2099", PS_OP_SET, NULL, 0, fl, NULL),
-	                 0);
-	char *b;
-	size_t n;
-	assert_int_equal(ps_change_encode(&b, &n, c), 0);
-	assert_int_equal(ps_store_insert_change(s, c, b, n, false, NULL), 0);
-	free(b);
-	ps_change_free(c);
+	imported(s, "ha-dddddd", "Dung", 1700000000000ULL, "progress/ha/p1-t2/2099", fl);
 	assert_int_equal(ps_rebuild_state(f->r), 0);
 	ps_problems_view *p = NULL;
 	assert_int_equal(ps_view_problems(&p, f->r), 0);
