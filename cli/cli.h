@@ -140,8 +140,6 @@ table *table_new(int ncols, const char *const *headers);
 void table_row(table *t, const char *const *cells);
 void table_print(table *t, FILE *to);
 void table_free(table *t);
-/* rows: an array of objects; one column per key. */
-void table_print_rows(const cJSON *rows, const char *const *keys, const char *const *heads, int n);
 /* A JSON value as table text: strings bare, null empty, lists joined. */
 char *cell_text(const cJSON *v);
 

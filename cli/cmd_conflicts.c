@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "plansync/ops.h"
+#include "plansync/resolve.h"
+#include "plansync/views.h"
+#include "render.h"
 
 typedef struct resolve_opts {
 	const char *take, *value;
@@ -15,31 +17,44 @@ static const opt_spec resolve_spec[] = {
 };
 const opt_table opts_resolve = {resolve_spec, sizeof(resolve_opts)};
 
+static const column version_cols[] = {
+    COL_S(ps_conflict_version, change, "change", "change"),   COL_S(ps_conflict_version, office, "office", "office"),
+    COL_S(ps_conflict_version, author, "author", "author"),   COL_T(ps_conflict_version, time, "time", "time"),
+    COL_J(ps_conflict_version, value_json, "value", "value"),
+};
+static const view version_view = VIEW(ps_conflict_version, version_cols);
+static const column conflict_cols[] = {
+    COL_S(ps_conflict_row, record, "record", "record"),
+    COL_S(ps_conflict_row, field, "field", "field"),
+    COL_J(ps_conflict_row, value_json, "value", "applied for now"),
+    COL_S(ps_conflict_row, winner, "winner", "from change"),
+    COL_R(ps_conflict_row, versions, nversions, "versions", &version_view),
+};
+static const view conflict_view = VIEW(ps_conflict_row, conflict_cols);
+
 int cmd_conflicts(ctx *x, const args *a)
 {
-	cJSON *j = NULL;
-	int rc = ps_query_conflicts(x->r, &j);
+	ps_conflicts_view *v = NULL;
+	int rc = ps_view_conflicts(&v, x->r);
 	if (rc)
 		return fail(rc);
-	if (a->json) {
-		print_json(j);
-	} else if (!j->child) {
+	fmt f = fmt_of(a);
+	if (f != FMT_TABLE) {
+		render_rows(stdout, f, &conflict_view, v->v, v->n);
+	} else if (!v->n) {
 		printf("no conflicts\n");
 	} else {
-		for (const cJSON *c = j->child; c; c = c->next) {
-			char *v = cell_text(cJSON_GetObjectItemCaseSensitive(c, "value"));
-			printf("%s  %s  (applied everywhere for now: %s)\n",
-			       cJSON_GetObjectItemCaseSensitive(c, "record")->valuestring,
-			       cJSON_GetObjectItemCaseSensitive(c, "field")->valuestring, v);
-			free(v);
-			const char *h[] = {"change", "office", "author", "time", "value"};
-			const char *k[] = {"change", "office", "author", "time", "value"};
-			table_print_rows(cJSON_GetObjectItemCaseSensitive(c, "versions"), k, h, 5);
+		for (size_t i = 0; i < v->n; i++) {
+			const ps_conflict_row *c = &v->v[i];
+			char *val = render_cell(&conflict_cols[2], c);
+			printf("%s  %s  (applied everywhere for now: %s)\n", c->record, c->field, val ? val : "");
+			free(val);
+			render_rows(stdout, f, &version_view, c->versions, c->nversions);
 			printf("\n");
 		}
 		printf("settle one with: plansync resolve RECORD FIELD --take CHANGE-ID (or --value VALUE)\n");
 	}
-	cJSON_Delete(j);
+	ps_conflicts_view_free(v);
 	return 0;
 }
 

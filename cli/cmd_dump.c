@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "cli.h"
-#include "plansync/ops.h"
+#include "plansync/dump.h"
 
 int cmd_dump(ctx *x, const args *a)
 {

@@ -5,7 +5,7 @@
 #include "cli.h"
 #include "plansync/error.h"
 #include "plansync/sync.h"
-#include "plansync/ops.h"
+#include "render.h"
 
 typedef struct init_opts {
 	const char *office, *remote, *replica, *province, *user;
@@ -66,10 +66,7 @@ int cmd_init(ctx *x, const args *a)
 	if (o.remote)
 		src = ps_sync_run(x->r, &res, progress_tty, NULL);
 	if (a->json) {
-		cJSON *j = NULL;
-		if (ps_query_status(x->r, &j) == 0)
-			print_json(j);
-		cJSON_Delete(j);
+		status_print_json(x->r);
 	} else {
 		printf("created replica %s of office %s in %s\n", ps_replica_id(x->r), ps_replica_office(x->r),
 		       a->pos[0]);

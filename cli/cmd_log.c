@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "plansync/ops.h"
+#include "plansync/views.h"
+#include "render.h"
 #include "plansync/text.h"
 
 typedef struct log_opts {
@@ -16,39 +17,52 @@ static const opt_spec log_spec[] = {
 };
 const opt_table opts_log = {log_spec, sizeof(log_opts)};
 
+static const column field_cols[] = {
+    COL_S(ps_log_field, field, "field", "field"),
+    COL_J(ps_log_field, old_json, "old", "old"),
+    COL_J(ps_log_field, new_json, "new", "new"),
+};
+static const view field_view = VIEW(ps_log_field, field_cols);
+static const column log_cols[] = {
+    COL_S(ps_log_entry, id, "id", "change"),         COL_T(ps_log_entry, time, "time", "time"),
+    COL_S(ps_log_entry, office, "office", "office"), COL_S(ps_log_entry, author, "author", "author"),
+    COL_S(ps_log_entry, record, "record", "record"), COL_S(ps_log_entry, op, "op", "op"),
+    COL_S(ps_log_entry, reason, "reason", "reason"), COL_R(ps_log_entry, fields, nfields, "fields", &field_view),
+};
+static const view log_view = VIEW(ps_log_entry, log_cols);
+
 int cmd_log(ctx *x, const args *a)
 {
 	const log_opts *opt = a->opts;
-	long limit = opt->limit;
-	cJSON *j = NULL;
-	int rc = ps_query_log(x->r, a->npos ? a->pos[0] : NULL, limit, &j);
+	ps_log_view *v = NULL;
+	int rc = ps_view_log(&v, x->r, a->npos ? a->pos[0] : NULL, opt->limit);
 	if (rc)
 		return fail(rc);
-	if (a->json) {
-		print_json(j);
-		cJSON_Delete(j);
+	fmt f = fmt_of(a);
+	if (f != FMT_TABLE) {
+		render_rows(stdout, f, &log_view, v->v, v->n);
+		ps_log_view_free(v);
 		return 0;
 	}
-	for (const cJSON *e = j->child; e; e = e->next) {
-#define S(k) json_str(e, k)
-		printf("%s UTC  %s  %s  %s%s\n", S("time"), S("office"), S("author"), S("record"),
-		       !strcmp(S("op"), "retire") ? "  (retired)" : "");
-		const cJSON *fs = cJSON_GetObjectItemCaseSensitive(e, "fields");
-		for (const cJSON *f = fs ? fs->child : NULL; f; f = f->next) {
-			char *o = cell_text(cJSON_GetObjectItemCaseSensitive(f, "old"));
-			char *n = cell_text(cJSON_GetObjectItemCaseSensitive(f, "new"));
+	for (size_t i = 0; i < v->n; i++) {
+		const ps_log_entry *e = &v->v[i];
+		char when[48];
+		time_local(e->time, when);
+		printf("%s  %s  %s  %s%s\n", when, e->office, e->author, e->record,
+		       !strcmp(e->op, "retire") ? "  (retired)" : "");
+		for (size_t k = 0; k < e->nfields; k++) {
+			char *o = render_cell(&field_cols[1], &e->fields[k]);
+			char *n = render_cell(&field_cols[2], &e->fields[k]);
 			char *of = ps_text_fit(o && *o ? o : "(none)", 50), *nf = ps_text_fit(n ? n : "", 70);
-			printf("    %s: %s \xe2\x86\x92 %s\n",
-			       cJSON_GetObjectItemCaseSensitive(f, "field")->valuestring, of, nf);
+			printf("    %s: %s \xe2\x86\x92 %s\n", e->fields[k].field, of, nf);
 			free(o);
 			free(n);
 			free(of);
 			free(nf);
 		}
-		if (*S("reason"))
-			printf("    reason: %s\n", S("reason"));
-#undef S
+		if (e->reason && *e->reason)
+			printf("    reason: %s\n", e->reason);
 	}
-	cJSON_Delete(j);
+	ps_log_view_free(v);
 	return 0;
 }

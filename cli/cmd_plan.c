@@ -4,7 +4,9 @@
 #include <string.h>
 #include "cli.h"
 #include "plansync/error.h"
-#include "plansync/ops.h"
+#include "plansync/plan.h"
+#include "plansync/views.h"
+#include "render.h"
 
 typedef struct plan_import_opts {
 	bool bundled;
@@ -67,76 +69,103 @@ int cmd_plan_import(ctx *x, const args *a)
 	return 0;
 }
 
+static const column program_cols[] = {
+    COL_S(ps_plan_program, id, "id", "program"),
+    COL_O(ps_plan_program, number, "number", NULL),
+    COL_O(ps_plan_program, order, "order", NULL),
+    COL_S(ps_plan_program, period, "period", "period"),
+    COL_O(ps_plan_program, period_start, "period_start", NULL),
+    COL_O(ps_plan_program, period_end, "period_end", NULL),
+    COL_O(ps_plan_program, vision_year, "vision_year", NULL),
+    COL_L(ps_plan_program, objectives, "objectives", "objectives"),
+    COL_L(ps_plan_program, tasks, "tasks", "tasks"),
+    COL_L(ps_plan_program, committee_size, "committee_size", "committee"),
+    COL_S(ps_plan_program, committee_head, "committee_head", NULL),
+    COL_S(ps_plan_program, title, "title", "title"),
+};
+static const view program_view = VIEW(ps_plan_program, program_cols);
+static const column plan_cols[] = {
+    COL_S(ps_plan_view, title, "title", "title"),    COL_S(ps_plan_view, issuer, "issuer", "issuer"),
+    COL_S(ps_plan_view, number, "number", "number"), COL_S(ps_plan_view, place, "place", "place"),
+    COL_S(ps_plan_view, date, "date", "date"),       COL_S(ps_plan_view, term, "term", "term"),
+};
+static const view plan_view = VIEW(ps_plan_view, plan_cols);
+
+static void plan_json(const ps_plan_view *v)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddItemToObject(j, "plan", render_json(&plan_view, v));
+	cJSON_AddItemToObject(j, "programs", render_json_rows(&program_view, v->programs, v->nprograms));
+	cJSON *c = cJSON_AddObjectToObject(j, "counts");
+	for (size_t i = 0; c && i < v->ncounts; i++)
+		cJSON_AddNumberToObject(c, v->counts[i].kind, (double)v->counts[i].n);
+	print_json(j);
+	cJSON_Delete(j);
+}
+
 int cmd_plan_show(ctx *x, const args *a)
 {
-	cJSON *j = NULL;
-	int rc = ps_query_plan(x->r, &j);
+	ps_plan_view *v = NULL;
+	int rc = ps_view_plan(&v, x->r);
 	if (rc)
 		return fail(rc);
-	if (a->json) {
-		print_json(j);
+	fmt f = fmt_of(a);
+	if (f == FMT_JSON) {
+		plan_json(v);
+	} else if (f != FMT_TABLE) {
+		render_rows(stdout, f, &program_view, v->programs, v->nprograms);
 	} else {
-		const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "plan");
-		printf("%s\n%s, %s (term %s)\n\n", json_str(h, "title"), json_str(h, "issuer"), json_str(h, "date"),
-		       json_str(h, "term"));
-		const char *hd[] = {"program", "period", "objectives", "tasks", "committee", "title"};
-		table *t = table_new(6, hd);
-		for (const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "programs")->child; p; p = p->next) {
-			char *cells[6];
-			cells[0] = strdup(json_str(p, "id"));
-			cells[1] = strdup(json_str(p, "period"));
-			cells[2] = cell_text(cJSON_GetObjectItemCaseSensitive(p, "objectives"));
-			cells[3] = cell_text(cJSON_GetObjectItemCaseSensitive(p, "tasks"));
-			cells[4] = cell_text(cJSON_GetObjectItemCaseSensitive(p, "committee_members"));
-			cells[5] = strdup(json_str(p, "title"));
-			table_row(t, (const char *const *)cells);
-			for (int i = 0; i < 6; i++)
-				free(cells[i]);
-		}
-		table_print(t, stdout);
-		table_free(t);
-		const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "counts");
+#define S(m) (v->m ? v->m : "")
+		printf("%s\n%s, %s (term %s)\n\n", S(title), S(issuer), S(date), S(term));
+#undef S
+		render_rows(stdout, f, &program_view, v->programs, v->nprograms);
 		printf("\n");
-		for (const cJSON *v = c ? c->child : NULL; v; v = v->next)
-			printf("%s%s: %d", v == c->child ? "" : ", ", v->string, v->valueint);
+		for (size_t i = 0; i < v->ncounts; i++)
+			printf("%s%s: %ld", i ? ", " : "", v->counts[i].kind, v->counts[i].n);
 		printf("\n");
 	}
-	cJSON_Delete(j);
+	ps_plan_view_free(v);
 	return 0;
 }
+
+static const column task_cols[] = {
+    COL_S(ps_task_row, id, "id", "task"),     COL_S(ps_task_row, program, "program", NULL),
+    COL_O(ps_task_row, order, "order", NULL), COL_V(ps_task_row, offices, noffices, "offices", "targets for"),
+    COL_S(ps_task_row, text, "text", "text"),
+};
+static const view task_view = VIEW(ps_task_row, task_cols);
 
 int cmd_plan_tasks(ctx *x, const args *a)
 {
 	const plan_tasks_opts *opt = a->opts;
-	cJSON *j = NULL;
-	int rc = ps_query_tasks(x->r, opt->program, opt->office, &j);
+	ps_tasks_view *v = NULL;
+	int rc = ps_view_tasks(&v, x->r, opt->program, opt->office);
 	if (rc)
 		return fail(rc);
-	if (a->json) {
-		print_json(j);
-	} else {
-		const char *k[] = {"id", "target_offices", "text"};
-		const char *h[] = {"task", "targets for", "text"};
-		table_print_rows(j, k, h, 3);
-	}
-	cJSON_Delete(j);
+	render_rows(stdout, fmt_of(a), &task_view, v->v, v->n);
+	ps_tasks_view_free(v);
 	return 0;
 }
+
+static const column target_cols[] = {
+    COL_S(ps_target_row, id, "id", NULL),
+    COL_S(ps_target_row, office, "office", "office"),
+    COL_S(ps_target_row, task, "task", "task"),
+    COL_S(ps_target_row, deadline, "deadline", "deadline"),
+    COL_S(ps_target_row, deadline_text, "deadline_text", "as written"),
+    COL_O(ps_target_row, order, "order", NULL),
+    COL_S(ps_target_row, text, "text", "target"),
+};
+static const view target_view = VIEW(ps_target_row, target_cols);
 
 int cmd_plan_targets(ctx *x, const args *a)
 {
 	const plan_targets_opts *opt = a->opts;
-	cJSON *j = NULL;
-	int rc = ps_query_targets(x->r, opt->office, &j);
+	ps_targets_view *v = NULL;
+	int rc = ps_view_targets(&v, x->r, opt->office);
 	if (rc)
 		return fail(rc);
-	if (a->json) {
-		print_json(j);
-	} else {
-		const char *k[] = {"office", "task", "deadline", "deadline_text", "text"};
-		const char *h[] = {"office", "task", "deadline", "as written", "target"};
-		table_print_rows(j, k, h, 5);
-	}
-	cJSON_Delete(j);
+	render_rows(stdout, fmt_of(a), &target_view, v->v, v->n);
+	ps_targets_view_free(v);
 	return 0;
 }

@@ -1,22 +1,27 @@
 /* cmd_problems.c - plansync problems */
 #include <stdio.h>
 #include "cli.h"
-#include "plansync/ops.h"
+#include "plansync/views.h"
+#include "render.h"
+
+static const column problem_cols[] = {
+    COL_T(ps_problem_row, time, "time", "time"),       COL_S(ps_problem_row, branch, "branch", "branch"),
+    COL_S(ps_problem_row, commit, "commit", "commit"), COL_S(ps_problem_row, path, "path", "path"),
+    COL_S(ps_problem_row, reason, "reason", "reason"),
+};
+static const view problem_view = VIEW(ps_problem_row, problem_cols);
 
 int cmd_problems(ctx *x, const args *a)
 {
-	cJSON *j = NULL;
-	int rc = ps_query_problems(x->r, &j);
+	ps_problems_view *v = NULL;
+	int rc = ps_view_problems(&v, x->r);
 	if (rc)
 		return fail(rc);
-	if (a->json) {
-		print_json(j);
-	} else if (!j->child) {
+	fmt f = fmt_of(a);
+	if (f == FMT_TABLE && !v->n)
 		printf("no problems\n");
-	} else {
-		const char *k[] = {"time", "branch", "commit", "path", "reason"};
-		table_print_rows(j, k, k, 5);
-	}
-	cJSON_Delete(j);
+	else
+		render_rows(stdout, f, &problem_view, v->v, v->n);
+	ps_problems_view_free(v);
 	return 0;
 }

@@ -4,7 +4,9 @@
 #include <string.h>
 #include "cli.h"
 #include "plansync/error.h"
-#include "plansync/ops.h"
+#include "plansync/progress.h"
+#include "plansync/views.h"
+#include "render.h"
 
 /* --status, --percent and --actual are record fields: strings the library
  * checks, as it checks the same columns of a CSV import (exit 3, not 2). */
@@ -54,21 +56,25 @@ int cmd_progress_set(ctx *x, const args *a)
 	return print_written(a, what, id);
 }
 
+static const column progress_cols[] = {
+    COL_S(ps_progress_row, office, "office", "office"), COL_S(ps_progress_row, task, "task", "task"),
+    COL_S(ps_progress_row, period, "period", "period"), COL_S(ps_progress_row, status, "status", "status"),
+    COL_O(ps_progress_row, percent, "percent", "%"),    COL_S(ps_progress_row, actual, "actual", "actual"),
+    COL_S(ps_progress_row, author, "author", "by"),     COL_T(ps_progress_row, updated, "updated", NULL),
+    COL_S(ps_progress_row, reporter, "reporter", NULL), COL_V(ps_progress_row, evidence, nevidence, "evidence", NULL),
+    COL_S(ps_progress_row, note, "note", "note"),
+};
+static const view progress_view = VIEW(ps_progress_row, progress_cols);
+
 int cmd_progress_show(ctx *x, const args *a)
 {
 	const progress_show_opts *opt = a->opts;
-	cJSON *j = NULL;
-	int rc = ps_query_progress(x->r, opt->office, opt->task, opt->period, &j);
+	ps_progress_view *v = NULL;
+	int rc = ps_view_progress(&v, x->r, opt->office, opt->task, opt->period);
 	if (rc)
 		return fail(rc);
-	if (a->json) {
-		print_json(j);
-	} else {
-		const char *k[] = {"office", "task", "period", "status", "percent", "actual", "updated_by", "note"};
-		const char *h[] = {"office", "task", "period", "status", "%", "actual", "by", "note"};
-		table_print_rows(j, k, h, 8);
-	}
-	cJSON_Delete(j);
+	render_rows(stdout, fmt_of(a), &progress_view, v->v, v->n);
+	ps_progress_view_free(v);
 	return 0;
 }
 

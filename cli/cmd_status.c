@@ -1,60 +1,104 @@
-/* cmd_status.c - plansync status */
+/* cmd_status.c - plansync status; also the JSON that init --json prints. */
 #include <stdio.h>
 #include "cli.h"
-#include "plansync/ops.h"
+#include "plansync/views.h"
+#include "render.h"
 
-static int num(const cJSON *o, const char *k)
+static const column own_cols[] = {
+    COL_L(ps_status_view, own.total, "total", NULL),
+    COL_L(ps_status_view, own.not_exported, "not_exported", NULL),
+    COL_L(ps_status_view, own.committed, "committed", NULL),
+    COL_L(ps_status_view, own.delivered, "delivered", NULL),
+    COL_L(ps_status_view, own.not_delivered, "not_delivered", NULL),
+    COL_L(ps_status_view, own.future, "future", NULL),
+    COL_T(ps_status_view, own.future_until, "future_until", NULL),
+};
+static const column daemon_cols[] = {
+    COL_B(ps_status_view, daemon.running, "running", NULL),
+    COL_O(ps_status_view, daemon.pid, "pid", NULL),
+    COL_T(ps_status_view, daemon.next_attempt, "next_attempt", NULL),
+    COL_O(ps_status_view, daemon.failures, "failures", NULL),
+};
+static const column sync_cols[] = {
+    COL_T(ps_status_view, last_sync.time, "time", NULL),
+    COL_B(ps_status_view, last_sync.ok, "ok", NULL),
+    COL_S(ps_status_view, last_sync.result, "result", NULL),
+};
+/* The groups are read from the whole struct (offsets include the group's). */
+static const view own_view = VIEW(ps_status_view, own_cols);
+static const view daemon_view = VIEW(ps_status_view, daemon_cols);
+static const view sync_view = VIEW(ps_status_view, sync_cols);
+static const column status_cols[] = {
+    COL_S(ps_status_view, office, "office", NULL),       COL_S(ps_status_view, replica, "replica", NULL),
+    COL_S(ps_status_view, province, "province", NULL),   COL_S(ps_status_view, user, "user", NULL),
+    COL_S(ps_status_view, remote, "remote", NULL),       COL_L(ps_status_view, records, "records", NULL),
+    COL_L(ps_status_view, changes, "changes", NULL),     {"own_changes", NULL, COL_OBJ, 0, 0, &own_view},
+    COL_L(ps_status_view, conflicts, "conflicts", NULL), COL_L(ps_status_view, problems, "problems", NULL),
+    COL_L(ps_status_view, held, "held", NULL),           COL_L(ps_status_view, unplanned, "unplanned", NULL),
+    COL_L(ps_status_view, branches, "branches", NULL),   {"daemon", NULL, COL_OBJ, 0, 0, &daemon_view},
+    {"last_sync", NULL, COL_OBJ, 0, 0, &sync_view},
+};
+static const view status_view = VIEW(ps_status_view, status_cols);
+
+int status_print_json(ps_replica *r)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? v->valueint : 0;
+	ps_status_view *v = NULL;
+	int rc = ps_view_status(&v, r);
+	if (rc)
+		return rc;
+	cJSON *j = render_json(&status_view, v);
+	print_json(j);
+	cJSON_Delete(j);
+	ps_status_view_free(v);
+	return 0;
 }
 
 int cmd_status(ctx *x, const args *a)
 {
-	cJSON *j = NULL;
-	int rc = ps_query_status(x->r, &j);
+	if (fmt_of(a) == FMT_JSON) {
+		int rc = status_print_json(x->r);
+		return rc ? fail(rc) : 0;
+	}
+	ps_status_view *v = NULL;
+	int rc = ps_view_status(&v, x->r);
 	if (rc)
 		return fail(rc);
-	if (a->json) {
-		print_json(j);
-		cJSON_Delete(j);
-		return 0;
+	char when[48];
+	printf("office:     %s (province %s)\n", v->office, v->province);
+	printf("replica:    %s, user %s\n", v->replica, v->user);
+	printf("remote:     %s\n", v->remote ? v->remote : "(none: plansync config remote PATH)");
+	printf("records:    %ld, from %ld changes, %ld branches imported\n", v->records, v->changes, v->branches);
+	printf("own:        %ld changes: %ld not yet exported, %ld committed, %ld delivered to the remote\n",
+	       v->own.total, v->own.not_exported, v->own.committed, v->own.delivered);
+	if (v->own.future) {
+		time_local(v->own.future_until, when);
+		printf("future:     %ld own changes are stamped up to %s, ahead of this clock (it was wrong when they\n"
+		       "            were written); other offices hold them back until that date. Each sync writes the\n"
+		       "            values they still give again, stamped correctly, so nothing waits for that date.\n",
+		       v->own.future, when);
 	}
-	const cJSON *own = cJSON_GetObjectItemCaseSensitive(j, "own_changes");
-	const cJSON *ls = cJSON_GetObjectItemCaseSensitive(j, "last_sync");
-	printf("office:     %s (province %s)\n", json_str(j, "office"), json_str(j, "province"));
-	printf("replica:    %s, user %s\n", json_str(j, "replica"), json_str(j, "user"));
-	printf("remote:     %s\n",
-	       *json_str(j, "remote") ? json_str(j, "remote") : "(none: plansync config remote PATH)");
-	printf("records:    %d, from %d changes, %d branches imported\n", num(j, "records"), num(j, "changes"),
-	       num(j, "branches"));
-	printf("own:        %d changes: %d not yet exported, %d committed, %d delivered to the remote\n",
-	       num(own, "total"), num(own, "not_exported"), num(own, "committed"), num(own, "delivered"));
-	if (num(own, "future"))
-		printf(
-		    "future:     %d own changes are stamped up to %s UTC, ahead of this clock (it was wrong when they\n"
-		    "            were written); other offices hold them back until that date. Each sync writes the\n"
-		    "            values they still give again, stamped correctly, so nothing waits for that date.\n",
-		    num(own, "future"), json_str(own, "future_until"));
-	printf("conflicts:  %d%s\n", num(j, "conflicts"), num(j, "conflicts") ? " (plansync conflicts)" : "");
-	printf("problems:   %d%s\n", num(j, "problems"), num(j, "problems") ? " (plansync problems)" : "");
-	if (num(j, "held"))
-		printf("held:       %d changes with clocks in the future, applied when this clock catches up\n",
-		       num(j, "held"));
-	if (num(j, "unplanned"))
-		printf(
-		    "unplanned:  %d progress reports or reviews name an office, task or period the plan does not have\n"
-		    "            (yet); they are held, not shown, until the plan has them (plansync problems)\n",
-		    num(j, "unplanned"));
-	const cJSON *dm = cJSON_GetObjectItemCaseSensitive(j, "daemon");
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(dm, "running")))
-		printf("daemon:     running, pid %d%s%s%s\n", num(dm, "pid"),
-		       *json_str(dm, "next_attempt") ? ", next cycle " : "", json_str(dm, "next_attempt"),
-		       *json_str(dm, "next_attempt") ? " UTC" : "");
-	else
+	printf("conflicts:  %ld%s\n", v->conflicts, v->conflicts ? " (plansync conflicts)" : "");
+	printf("problems:   %ld%s\n", v->problems, v->problems ? " (plansync problems)" : "");
+	if (v->held)
+		printf("held:       %ld changes with clocks in the future, applied when this clock catches up\n",
+		       v->held);
+	if (v->unplanned)
+		printf("unplanned:  %ld progress reports or reviews name an office, task or period the plan does not "
+		       "have\n"
+		       "            (yet); they are held, not shown, until the plan has them (plansync problems)\n",
+		       v->unplanned);
+	if (v->daemon.running) {
+		if (v->daemon.next_attempt)
+			time_local(v->daemon.next_attempt, when);
+		printf("daemon:     running, pid %ld%s%s\n", v->daemon.pid,
+		       v->daemon.next_attempt ? ", next cycle " : "", v->daemon.next_attempt ? when : "");
+	} else {
 		printf("daemon:     not running (start plansyncd, or sync by hand with plansync sync)\n");
-	printf("last sync:  %s%s%s\n", *json_str(ls, "time") ? json_str(ls, "time") : "",
-	       *json_str(ls, "time") ? " UTC: " : "", json_str(ls, "result"));
-	cJSON_Delete(j);
+	}
+	if (v->last_sync.time)
+		time_local(v->last_sync.time, when);
+	printf("last sync:  %s%s%s\n", v->last_sync.time ? when : "", v->last_sync.time ? ": " : "",
+	       v->last_sync.result ? v->last_sync.result : "");
+	ps_status_view_free(v);
 	return 0;
 }

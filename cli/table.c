@@ -115,19 +115,3 @@ char *cell_text(const cJSON *v)
 	}
 	return ps_json_compact(v);
 }
-
-/* Print rows of objects as a table of the given keys. */
-void table_print_rows(const cJSON *rows, const char *const *keys, const char *const *heads, int n)
-{
-	table *t = table_new(n, heads);
-	for (const cJSON *r = rows->child; r; r = r->next) {
-		char *cells[16] = {0};
-		for (int i = 0; i < n; i++)
-			cells[i] = cell_text(cJSON_GetObjectItemCaseSensitive(r, keys[i]));
-		table_row(t, (const char *const *)cells);
-		for (int i = 0; i < n; i++)
-			free(cells[i]);
-	}
-	table_print(t, stdout);
-	table_free(t);
-}

@@ -15,6 +15,6 @@ open(p,'r+b').write(b)
 E
 out=$("$P" -C d1 check 2>&1); rc=$?
 echo "check rc=$rc: $out"
-echo "$out" | grep -q "run 'plansync check'" && fail "plansync check tells the user to run plansync check"
-echo "$out" | grep -qiE "init|re-create|recreate|mv " || fail "check gives no recovery steps for a damaged database"
+grep -q "run 'plansync check'" <<<"$out" && fail "plansync check tells the user to run plansync check"
+grep -qiE "init|re-create|recreate|mv " <<<"$out" || fail "check gives no recovery steps for a damaged database"
 exit 0

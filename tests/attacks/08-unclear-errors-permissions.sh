@@ -16,6 +16,6 @@ a=$(su nobody -s /bin/bash -c "'$P' -C '$T/d1' status" 2>&1); arc=$?
 chmod -R u+w d1
 echo "a) rc=$arc: $a"; echo "b) rc=$brc: $b"
 bad=0
-echo "$a" | grep -q "does not exist" && { echo "BROKEN: an unreadable replica is called missing" >&2; bad=1; }
-echo "$b" | grep -qi "read-only\|chmod\|permission" || { echo "BROKEN: sync on a read-only replica does not say what is wrong or what to do" >&2; bad=1; }
+grep -q "does not exist" <<<"$a" && { echo "BROKEN: an unreadable replica is called missing" >&2; bad=1; }
+grep -qi "read-only\|chmod\|permission" <<<"$b" || { echo "BROKEN: sync on a read-only replica does not say what is wrong or what to do" >&2; bad=1; }
 exit $bad

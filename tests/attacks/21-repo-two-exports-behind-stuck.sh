@@ -22,7 +22,7 @@ rm -rf d1/repo.git; cp -a repo-backup d1/repo.git
 "$P" -C d1 progress set p1-t4 2021 --percent 44 >/dev/null || fail "write"
 "$P" -C d1 sync; echo "sync rc=$?"
 advice=$("$P" -C d1 check 2>&1); echo "$advice" | tail -2
-echo "$advice" | grep -q "fetch --refetch origin" && git -C d1/repo.git fetch -q --refetch origin
+grep -q "fetch --refetch origin" <<<"$advice" && git -C d1/repo.git fetch -q --refetch origin
 "$P" -C d1 rebuild >/dev/null
 out=$("$P" -C d1 sync 2>&1); rc=$?; echo "after the advice: sync rc=$rc: $out"
 c=$("$P" -C d1 check 2>&1); crc=$?; echo "check rc=$crc: $(echo "$c" | tail -1)"

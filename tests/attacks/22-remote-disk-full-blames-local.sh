@@ -21,5 +21,5 @@ dd if=/dev/zero of=m/filler bs=1k count=100000 2>/dev/null
 out=$("$P" -C d1 sync 2>&1); rc=$?
 echo "sync rc=$rc: $out"
 [ $rc -ne 0 ] || fail "sync into a full remote returned 0"
-echo "$out" | grep -qiE "remote|shared|$R" || fail "a full shared repository is reported as a full disk, without naming the remote"
+grep -qiE "remote|shared|$R" <<<"$out" || fail "a full shared repository is reported as a full disk, without naming the remote"
 exit 0

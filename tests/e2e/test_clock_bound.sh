@@ -32,21 +32,21 @@ fi
 
 # 2. status says the writer's own future changes are held back by others
 st=$("$P" -C a1 status)
-echo "$st" | grep -qiE "future.*hold|hold.*until" && ok "status text names the future changes" || bad "status text silent: $st"
+grep -qiE "future.*hold|hold.*until" <<<"$st" && ok "status text names the future changes" || bad "status text silent: $st"
 js=$("$P" -C a1 status --json)
 [ "$(echo "$js" | json_num future)" = 1 ] && ok "status --json counts 1 future change" || bad "status --json: $js"
-echo "$js" | grep -q '"future_until": "20' && ok "status --json says until when" || bad "status --json lacks future_until: $js"
+grep -q '"future_until": "20' <<<"$js" && ok "status --json says until when" || bad "status --json lacks future_until: $js"
 
 # 3. the later write wins on every replica, before and after the future one is released
 "$P" -C a1 sync >/dev/null
 "$P" -C tinh sync >/dev/null
 s=$("$P" -C tinh progress show --office tx-kinh-mon --json)
-echo "$s" | grep -q '"status": "done"' && ok "province shows the corrected write" || bad "province: $s"
+grep -q '"status": "done"' <<<"$s" && ok "province shows the corrected write" || bad "province: $s"
 [ "$("$P" -C tinh status --json | json_num held)" = 1 ] && ok "province holds the future change" || bad "province holds nothing"
 PLANSYNC_FAKE_NOW_MS=$((future + 1000)) "$P" -C tinh sync >/dev/null
 s=$(PLANSYNC_FAKE_NOW_MS=$((future + 1000)) "$P" -C tinh progress show --office tx-kinh-mon --json)
-echo "$s" | grep -q '"status": "done"' && ok "the later write still wins once the future one applies" || bad "province after release: $s"
-echo "$s" | grep -q 'đồng hồ sai' && ok "the future change's other field applies" || bad "note of the future change lost: $s"
+grep -q '"status": "done"' <<<"$s" && ok "the later write still wins once the future one applies" || bad "province after release: $s"
+grep -q 'đồng hồ sai' <<<"$s" && ok "the future change's other field applies" || bad "note of the future change lost: $s"
 [ "$("$P" -C tinh dump | sha256sum)" = "$("$P" -C a1 dump | sha256sum)" ] && ok "writer and reader agree" || bad "dumps differ"
 PLANSYNC_FAKE_NOW_MS=$((future + 1000)) "$P" -C tinh rebuild >/dev/null
 [ "$("$P" -C tinh dump | sha256sum)" = "$("$P" -C a1 dump | sha256sum)" ] && ok "rebuild gives the same state" || bad "rebuild differs"
@@ -60,7 +60,7 @@ PLANSYNC_FAKE_NOW_MS=$far "$P" -C b1 progress set p1-t1 2021 --status at_risk >/
 "$P" -C tinh config sync.max_drift 31536000 >/dev/null
 "$P" -C tinh sync >/dev/null
 s=$("$P" -C tinh progress show --office binh-giang --json)
-echo "$s" | grep -q '"status": "at_risk"' && ok "raised drift: the far-future change applies" || bad "raised drift: $s"
+grep -q '"status": "at_risk"' <<<"$s" && ok "raised drift: the far-future change applies" || bad "raised drift: $s"
 "$P" -C tinh progress set p1-t1 2021 --status on_track >/dev/null
 t=$(last_ms tinh)
 [ "$t" -le $(($(date +%s) * 1000 + 600000)) ] && ok "the reader's next write is stamped now" || bad "reader's clock dragged to $t"
@@ -73,10 +73,10 @@ PLANSYNC_FAKE_NOW_MS=$t0 "$P" -C b1 progress set p2-t7 2021 --percent 30 >/dev/n
 n=$("$P" -C b1 log progress/binh-giang/p2-t7/2021 -n 0 --json | grep -c '"id"')
 [ "$n" = 3 ] && ok "three distinct changes" || bad "expected 3 changes, got $n"
 s=$(PLANSYNC_FAKE_NOW_MS=$t0 "$P" -C b1 progress show --office binh-giang --task p2-t7 --json)
-echo "$s" | grep -q '"percent": 30' && ok "the newest write wins over its future-stamped base" || bad "b1: $s"
+grep -q '"percent": 30' <<<"$s" && ok "the newest write wins over its future-stamped base" || bad "b1: $s"
 "$P" -C b1 sync >/dev/null
 "$P" -C tinh sync >/dev/null
 PLANSYNC_FAKE_NOW_MS=$((t0 + year_ms + 1000)) "$P" -C tinh sync >/dev/null
 s=$("$P" -C tinh progress show --office binh-giang --task p2-t7 --json)
-echo "$s" | grep -q '"percent": 30' && ok "province agrees" || bad "province: $s"
+grep -q '"percent": 30' <<<"$s" && ok "province agrees" || bad "province: $s"
 finish

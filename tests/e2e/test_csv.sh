@@ -34,7 +34,7 @@ rc=0
 err=$("$P" -C bg progress import bad.csv 2>&1) || rc=$?
 [ $rc -eq 3 ] && ok "bad CSV exit 3" || bad "bad CSV exit $rc"
 for want in "line 3, column 3 (status)" "line 4, column 1 (task)" "line 5, column 2 (period)" "line 6, column 4 (percent)" "nothing was written"; do
-  echo "$err" | grep -qF "$want" && ok "report has: $want" || bad "report lacks '$want': $err"
+  grep -qF "$want" <<<"$err" && ok "report has: $want" || bad "report lacks '$want': $err"
 done
 [ "$("$P" -C bg status --json | json_num changes)" = "$n0" ] && ok "bad CSV wrote nothing (not even line 2)" || bad "bad CSV wrote"
 printf 'task,colour\n' > badhdr.csv

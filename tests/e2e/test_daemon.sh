@@ -36,10 +36,10 @@ wait_for 10 sh -c "'$P' -C a status | grep -q 'daemon:     running, pid $pid_a'"
 
 # one daemon per replica
 rc=0; err=$("$D" -C a --foreground 2>&1) || rc=$?
-[ $rc -ne 0 ] && echo "$err" | grep -q "already running .*pid $pid_a" && ok "second daemon refused: $err" || bad "second daemon: rc=$rc $err"
+[ $rc -ne 0 ] && grep -q "already running .*pid $pid_a" <<<"$err" && ok "second daemon refused: $err" || bad "second daemon: rc=$rc $err"
 
 # plansync sync goes through the daemon
-out=$("$P" -C a sync --json) && echo "$out" | grep -q '"ok": true' && ok "sync answered by the daemon" || bad "sync via daemon: $out"
+out=$("$P" -C a sync --json) && grep -q '"ok": true' <<<"$out" && ok "sync answered by the daemon" || bad "sync via daemon: $out"
 
 # SIGKILL mid-cycle, many times, with writes going on
 for i in $(seq 1 6); do

@@ -11,7 +11,7 @@ district a tx-kinh-mon a
 "$P" -C a sync >/dev/null
 
 # 1. A clean replica checks clean, with --json too.
-out=$("$P" -C a check) && echo "$out" | grep -q "ok: no faults" && ok "clean replica checks ok" || bad "clean check: $out"
+out=$("$P" -C a check) && grep -q "ok: no faults" <<<"$out" && ok "clean replica checks ok" || bad "clean check: $out"
 "$P" -C a check --json | grep -q '"ok": true' && ok "check --json" || bad "check --json not ok"
 "$P" -C tinh check >/dev/null && ok "province checks ok" || bad "province check failed"
 "$P" check --help | grep -q -- "--repair" && ok "check --help" || bad "check --help"
@@ -27,7 +27,7 @@ n=$(sqlite3 a/plansync.db "SELECT count(*) FROM changes WHERE CAST(bytes AS TEXT
 if "$P" -C tinh progress show --json | grep -q '"percent": 93'; then bad "damaged bytes were exported"; else ok "damaged bytes not exported"; fi
 "$P" -C a problems | grep -q "was not exported" && ok "the refusal is a problem with what to do" || bad "no problem recorded"
 rc=0; out=$("$P" -C a check 2>&1) || rc=$?
-[ $rc -eq 8 ] && echo "$out" | grep -q "check --repair" && ok "check finds the damaged change" || bad "check: rc $rc $out"
+[ $rc -eq 8 ] && grep -q "check --repair" <<<"$out" && ok "check finds the damaged change" || bad "check: rc $rc $out"
 "$P" -C a check --repair >/dev/null 2>&1 || true
 "$P" -C a check >/dev/null && ok "repaired from its columns" || bad "still damaged after --repair"
 "$P" -C a sync >/dev/null
@@ -45,7 +45,7 @@ rc=0; "$P" -C a check >/dev/null 2>&1 || rc=$?
 # 4. The state differing from a fold of the changes.
 sqlite3 a/plansync.db "UPDATE state SET value = '12' WHERE field = 'percent' AND value = '44'"
 rc=0; out=$("$P" -C a check 2>&1) || rc=$?
-[ $rc -eq 8 ] && echo "$out" | grep -q "rebuild" && ok "state mismatch found, rebuild named" || bad "state: $rc $out"
+[ $rc -eq 8 ] && grep -q "rebuild" <<<"$out" && ok "state mismatch found, rebuild named" || bad "state: $rc $out"
 "$P" -C a rebuild >/dev/null && "$P" -C a check >/dev/null && ok "rebuild fixes the state" || bad "rebuild"
 
 # 5. A corrupt loose object in repo.git.
@@ -54,7 +54,7 @@ f=a/repo.git/objects/${obj:0:2}/${obj:2}
 if [ -f "$f" ]; then
   chmod u+w "$f"; printf 'garbage' > "$f"
   rc=0; out=$("$P" -C a check 2>&1) || rc=$?
-  [ $rc -eq 8 ] && echo "$out" | grep -q "fetch --refetch" && ok "damaged Git object found, refetch named" || bad "git: $rc $out"
+  [ $rc -eq 8 ] && grep -q "fetch --refetch" <<<"$out" && ok "damaged Git object found, refetch named" || bad "git: $rc $out"
   eval "$(echo "$out" | grep -E '^\s+(rm -f|git -C)' | sed 's/ && plansync.*//' | tr '\n' ';')"
   "$P" -C a check >/dev/null && ok "the printed commands recover the object" || bad "still damaged after the printed commands"
 else
@@ -74,7 +74,7 @@ with open(p, 'r+b') as f:
         f.seek(off); b = f.read(1); f.seek(off); f.write(bytes([b[0] ^ 0xff]))
 PY
 rc=0; out=$("$P" -C a2 check 2>&1) || rc=$?
-[ $rc -eq 8 ] && echo "$out" | grep -q "sqlite3 .*.recover" && ok "flipped bytes found, recovery commands given" || bad "flipped bytes: rc $rc $out"
+[ $rc -eq 8 ] && grep -q "sqlite3 .*.recover" <<<"$out" && ok "flipped bytes found, recovery commands given" || bad "flipped bytes: rc $rc $out"
 
 # 7. A WAL left by a process that died: quick_check at the next open.
 cp -a a a3

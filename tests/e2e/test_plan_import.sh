@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 setup_province
 show=$("$P" -C tinh plan show --json)
 for want in '"office": 13' '"agency": 33' '"task": 34' '"objective": 10' '"target": 16' '"milestone": 4' '"period": 25'; do
-  echo "$show" | grep -q "$want" && ok "plan has $want" || bad "plan lacks $want"
+  grep -q "$want" <<<"$show" && ok "plan has $want" || bad "plan lacks $want"
 done
 "$P" -C tinh plan targets --office binh-giang --json | grep -q '"deadline": "2024-12-31"' && ok "Bình Giang type IV before 2025" || bad "target"
 "$P" -C tinh plan tasks --program p2 --json | grep -q '"id": "p2-t8"' && ok "p2 has 8 tasks" || bad "tasks"

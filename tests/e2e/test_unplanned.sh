@@ -26,17 +26,17 @@ sqlite3 xm/plansync.db "INSERT INTO records(id, kind, retired, changes, last) VA
 
 "$P" -C tinh sync >/dev/null
 s=$("$P" -C tinh progress show --json)
-echo "$s" | grep -q '"task": "p9-t99"' && bad "unknown task shown: $s" || ok "progress for an unknown task is not shown"
-echo "$s" | grep -q '"period": "2099"' && bad "unknown period shown" || ok "progress for an unknown period is not shown"
-echo "$s" | grep -q '"office": "an-moi"' && bad "unknown office shown" || ok "progress of an unknown office is not shown"
-echo "$s" | grep -q '"status": "at_risk"' && ok "the valid report beside them shows" || bad "valid report missing: $s"
+grep -q '"task": "p9-t99"' <<<"$s" && bad "unknown task shown: $s" || ok "progress for an unknown task is not shown"
+grep -q '"period": "2099"' <<<"$s" && bad "unknown period shown" || ok "progress for an unknown period is not shown"
+grep -q '"office": "an-moi"' <<<"$s" && bad "unknown office shown" || ok "progress of an unknown office is not shown"
+grep -q '"status": "at_risk"' <<<"$s" && ok "the valid report beside them shows" || bad "valid report missing: $s"
 d=$("$P" -C tinh dump)
-echo "$d" | grep -qE 'p9-t99|/2099"|an-moi' && bad "dump shows held progress" || ok "dump leaves held progress out"
+grep -qE 'p9-t99|/2099"|an-moi' <<<"$d" && bad "dump shows held progress" || ok "dump leaves held progress out"
 js=$("$P" -C tinh status --json)
 [ "$(echo "$js" | json_num unplanned)" = 3 ] && ok "status --json: 3 held for the plan" || bad "status --json: $js"
 "$P" -C tinh status | grep -qi "plan does not have" && ok "status text says why" || bad "status text silent"
 p=$("$P" -C tinh problems --json)
-echo "$p" | grep -q 'p9-t99' && echo "$p" | grep -q 'office/an-moi' && ok "problems name what is missing" || bad "problems: $p"
+grep -q 'p9-t99' <<<"$p" && grep -q 'office/an-moi' <<<"$p" && ok "problems name what is missing" || bad "problems: $p"
 
 # The province adds the task, the period and the office to the plan: they show.
 python3 - "$SRC/schema/plan/hai-duong-2020-2025.json" plan2.json <<'PY'
@@ -49,9 +49,9 @@ json.dump(d, open(sys.argv[2], "w"), ensure_ascii=False, indent=1)
 PY
 "$P" -C tinh plan import plan2.json >/dev/null
 s=$("$P" -C tinh progress show --json)
-echo "$s" | grep -q '"task": "p9-t99"' && ok "the task is in the plan now: its progress shows" || bad "still hidden: $s"
-echo "$s" | grep -q '"period": "2099"' && ok "the period too" || bad "period still hidden"
-echo "$s" | grep -q '"office": "an-moi"' && ok "the office too" || bad "office still hidden"
+grep -q '"task": "p9-t99"' <<<"$s" && ok "the task is in the plan now: its progress shows" || bad "still hidden: $s"
+grep -q '"period": "2099"' <<<"$s" && ok "the period too" || bad "period still hidden"
+grep -q '"office": "an-moi"' <<<"$s" && ok "the office too" || bad "office still hidden"
 [ "$("$P" -C tinh status --json | json_num unplanned)" = 0 ] && ok "nothing held any more" || bad "still held"
 "$P" -C tinh sync >/dev/null
 

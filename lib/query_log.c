@@ -1,0 +1,259 @@
+/* query_log.c - the typed reads of the change log (ps_view_log) and of the
+ * open conflicts (ps_view_conflicts), declared in views.h.
+ *
+ * The log gives, for each change, every field it sets with the value the
+ * writer saw: the state folded from the change's own base chain, not
+ * whatever happened to sort before it. Rows come from lib/store_views.c;
+ * never writes, never writes SQL, knows nothing of how a view is shown. */
+#include <stdlib.h>
+#include <string.h>
+#include "plansync/views.h"
+#include "plansync/error.h"
+#include "plansync/json.h"
+#include "plansync/record.h"
+#include "store_views.h"
+#include "view_mem.h"
+
+#define MS(hlc) ((int64_t)PS_HLC_MS((ps_hlc)(hlc)))
+
+/* ---- log ---- */
+
+/* One change of a record's history. */
+typedef struct hist_change {
+	char *id;
+	cJSON *fields;
+	char **base;
+	size_t nbase;
+	bool seen;
+} hist_change;
+
+typedef struct hist {
+	hist_change *v;
+	size_t n, cap;
+	ps_store *s;
+} hist;
+
+static void hist_release(hist *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->v[i].id);
+		cJSON_Delete(h->v[i].fields);
+		ps_strv_free(h->v[i].base, h->v[i].nbase);
+	}
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+static int hist_base(void *ctx, const char *parent)
+{
+	hist_change *c = ctx;
+	char **nv = realloc(c->base, (c->nbase + 1) * sizeof(*nv));
+	if (!nv)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	c->base = nv;
+	if (!(c->base[c->nbase] = strdup(parent)))
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	c->nbase++;
+	return 0;
+}
+
+static int hist_add(void *ctx, const ps_sv_change *row)
+{
+	hist *h = ctx;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 8;
+		hist_change *nv = realloc(h->v, cap * sizeof(*nv));
+		if (!nv)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		h->v = nv;
+		h->cap = cap;
+	}
+	hist_change *c = &h->v[h->n++];
+	memset(c, 0, sizeof(*c));
+	c->id = strdup(row->id);
+	c->fields = cJSON_Parse(row->fields);
+	if (!c->id)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	return ps_store_change_base(h->s, row->id, hist_base, c);
+}
+
+static hist_change *hist_find(hist *h, const char *id)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (!strcmp(h->v[i].id, id))
+			return &h->v[i];
+	return NULL;
+}
+
+/* Mark every ancestor of c through the base chain. */
+static void mark_ancestors(hist *h, const hist_change *c)
+{
+	for (size_t i = 0; i < c->nbase; i++) {
+		hist_change *p = hist_find(h, c->base[i]);
+		if (p && !p->seen) {
+			p->seen = true;
+			mark_ancestors(h, p);
+		}
+	}
+}
+
+static const char *compact(ps_view_mem *m, const cJSON *v)
+{
+	char *s = ps_json_compact(v);
+	const char *r = s ? ps_view_mem_str(m, s) : NULL;
+	if (!s)
+		ps_view_mem_fail(m);
+	free(s);
+	return r;
+}
+
+/* The fields e sets, each with the value its writer saw. */
+static int log_fields(ps_log_view *v, ps_store *s, ps_log_entry *e)
+{
+	hist h = {NULL, 0, 0, s};
+	int rc = ps_store_record_changes(s, e->record, hist_add, &h);
+	hist_change *self = rc ? NULL : hist_find(&h, e->id);
+	if (self)
+		mark_ancestors(&h, self);
+	const cJSON *f = self ? self->fields : NULL;
+	size_t n = f ? (size_t)cJSON_GetArraySize(f) : 0;
+	e->fields = n ? ps_view_mem_alloc(v->mem, n * sizeof(*e->fields)) : NULL;
+	for (const cJSON *fv = f ? f->child : NULL; e->fields && fv; fv = fv->next) {
+		const cJSON *old = NULL;
+		for (hist_change *c = h.v; c != self; c++)
+			if (c->seen) {
+				const cJSON *hv = cJSON_GetObjectItemCaseSensitive(c->fields, fv->string);
+				if (hv)
+					old = hv; /* later ids win */
+			}
+		ps_log_field *d = &e->fields[e->nfields++];
+		d->field = ps_view_mem_str(v->mem, fv->string);
+		d->old_json = old ? compact(v->mem, old) : NULL;
+		d->new_json = compact(v->mem, fv);
+	}
+	hist_release(&h);
+	return rc;
+}
+
+typedef struct log_walk {
+	ps_log_view *v;
+} log_walk;
+
+static int add_log(void *ctx, const ps_sv_change *row)
+{
+	ps_log_view *v = ((log_walk *)ctx)->v;
+	ps_log_entry *e = ps_view_mem_push(v->mem, &v->v, &v->n, sizeof(*e));
+	if (!e)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	e->id = ps_view_mem_str(v->mem, row->id);
+	e->office = ps_view_mem_str(v->mem, row->office);
+	e->author = ps_view_mem_str(v->mem, row->author);
+	e->record = ps_view_mem_str(v->mem, row->record);
+	e->op = ps_view_mem_str(v->mem, row->op);
+	e->reason = ps_view_mem_str(v->mem, row->reason);
+	e->time = MS(row->hlc);
+	return 0;
+}
+
+int ps_view_log(ps_log_view **out, ps_replica *r, const char *record, long limit)
+{
+	*out = NULL;
+	ps_record_id rid;
+	int rc;
+	if (record && (rc = ps_record_parse(&rid, record)))
+		return rc;
+	ps_log_view *v = ps_view_new(sizeof(*v));
+	if (!v)
+		return PS_ENOMEM;
+	ps_store *s = ps_replica_store(r);
+	log_walk w = {v};
+	rc = ps_store_log(s, record, limit, add_log, &w);
+	for (size_t i = 0; !rc && i < v->n; i++)
+		rc = log_fields(v, s, &v->v[i]);
+	return ps_view_done(rc, v, out);
+}
+
+void ps_log_view_free(ps_log_view *v)
+{
+	ps_view_release(v);
+}
+
+/* ---- conflicts ---- */
+
+typedef struct version_walk {
+	ps_view_mem *m;
+	ps_conflict_version *out;
+	const char *field;
+} version_walk;
+
+static int add_version(void *ctx, const ps_sv_change *row)
+{
+	version_walk *w = ctx;
+	ps_conflict_version *cv = w->out;
+	cv->change = ps_view_mem_str(w->m, row->id);
+	cv->office = ps_view_mem_str(w->m, row->office);
+	cv->author = ps_view_mem_str(w->m, row->author);
+	cv->time = MS(row->hlc);
+	cJSON *f = cJSON_Parse(row->fields);
+	const cJSON *val = cJSON_GetObjectItemCaseSensitive(f, w->field);
+	if (val)
+		cv->value_json = compact(w->m, val);
+	else if (!strcmp(w->field, "@exists"))
+		cv->value_json = !strcmp(row->op, "set") ? "true" : "false";
+	cJSON_Delete(f);
+	return 0;
+}
+
+typedef struct conflict_walk {
+	ps_conflicts_view *v;
+	ps_store *s;
+} conflict_walk;
+
+static int add_conflict(void *ctx, const ps_sv_conflict *row)
+{
+	conflict_walk *w = ctx;
+	ps_view_mem *m = w->v->mem;
+	ps_conflict_row *c = ps_view_mem_push(m, &w->v->v, &w->v->n, sizeof(*c));
+	if (!c)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	c->record = ps_view_mem_str(m, row->record);
+	c->field = ps_view_mem_str(m, row->field);
+	if (row->value) {
+		cJSON *val = cJSON_Parse(row->value);
+		c->value_json = val ? compact(m, val) : NULL;
+		cJSON_Delete(val);
+		c->winner = ps_view_mem_str(m, row->winner);
+	}
+	cJSON *ids = cJSON_Parse(row->changes);
+	size_t n = (size_t)cJSON_GetArraySize(ids);
+	c->versions = n ? ps_view_mem_alloc(m, n * sizeof(*c->versions)) : NULL;
+	int rc = 0;
+	for (const cJSON *id = ids ? ids->child : NULL; !rc && c->versions && id; id = id->next) {
+		if (!cJSON_IsString(id))
+			continue;
+		version_walk vw = {m, &c->versions[c->nversions], c->field};
+		rc = ps_store_change_get(w->s, id->valuestring, add_version, &vw);
+		if (rc == PS_ENOTFOUND)
+			rc = 0; /* not stored here: left out */
+		else if (!rc)
+			c->nversions++;
+	}
+	cJSON_Delete(ids);
+	return rc;
+}
+
+int ps_view_conflicts(ps_conflicts_view **out, ps_replica *r)
+{
+	*out = NULL;
+	ps_conflicts_view *v = ps_view_new(sizeof(*v));
+	if (!v)
+		return PS_ENOMEM;
+	conflict_walk w = {v, ps_replica_store(r)};
+	int rc = ps_store_conflicts(w.s, add_conflict, &w);
+	return ps_view_done(rc, v, out);
+}
+
+void ps_conflicts_view_free(ps_conflicts_view *v)
+{
+	ps_view_release(v);
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Read commands speak one JSON vocabulary (author, updated, offices,
+# committee_size), give absent values as null and times as RFC 3339 in UTC;
+# text output shows local time (TZ); a bad record id is refused cleanly.
+source "$(dirname "$0")/lib.sh"
+setup_province
+district bg binh-giang pc1
+"$P" -C bg sync >/dev/null
+"$P" -C bg progress set p2-t7 2021 --status on_track --percent 35 --note 'a, "b"' >/dev/null
+js=$("$P" -C bg progress show --json)
+grep -q '"author": "Cán bộ binh-giang"' <<<"$js" && ok "progress: author" || bad "progress author: $js"
+grep -q '"updated_by"' <<<"$js" && bad "progress still says updated_by" || ok "progress: no updated_by"
+grep -qE '"updated": "20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"' <<<"$js" \
+  && ok "progress: updated is RFC 3339" || bad "progress updated: $js"
+grep -q '"actual": null' <<<"$js" && ok "progress: absent actual is null" || bad "progress actual: $js"
+# Whole outputs first: grep -q stops reading early, and pipefail would blame the writer.
+tasks=$("$P" -C bg plan tasks --json)
+grep -q '"offices": \[' <<<"$tasks" && ok "tasks: offices" || bad "tasks offices"
+plan=$("$P" -C bg plan show --json)
+grep -q '"committee_size": ' <<<"$plan" && ok "plan: committee_size" || bad "plan committee"
+log=$("$P" -C bg log -n 1 --json)
+grep -q '"reason": null' <<<"$log" && ok "log: absent reason is null" || bad "log reason"
+st=$("$P" -C bg status --json)
+grep -q '"pid": null' <<<"$st" && ok "status: no daemon, pid null" || bad "status pid"
+out=$(TZ=Asia/Ho_Chi_Minh "$P" -C bg log -n 1)
+utc=$(echo "$log" | sed -n 's/.*"time": "\(.*\)T\([0-9:]*\)Z".*/\1 \2/p' | head -1)
+want=$(TZ=Asia/Ho_Chi_Minh date -d "$utc UTC" '+%Y-%m-%d %H:%M:%S +07')
+echo "$out" | head -1 | grep -q "^$want " && ok "log text in local time ($want)" || bad "log text: $out (want $want)"
+expect_fail 3 "unknown kind" "$P" -C bg log bogus/x
+expect_fail 3 "unknown office" "$P" -C bg progress show --office nowhere
+finish
