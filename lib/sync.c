@@ -18,7 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "plansync/sync.h"
-#include "store_int.h"
+#include "store_sync.h"
+#include <assert.h>
 #include "plansync/error.h"
 #include "plansync/auth.h"
 #include "plansync/fault.h"
@@ -72,19 +73,6 @@ static int cmp_add(const void *a, const void *b)
 	return strcmp(((const ps_tree_add *)a)->path, ((const ps_tree_add *)b)->path);
 }
 
-/* Finish an export that SQLite recorded but whose ref move was cut off. */
-/* Forget the exports after batch (their changes are exported again). */
-static int drop_exports_after(ps_store *s, long long batch)
-{
-	sqlite3_stmt *st = ps_store_stmt(s, "DELETE FROM exports WHERE batch > ?1");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_int64(st, 1, batch);
-	int e = sqlite3_step(st);
-	sqlite3_reset(st);
-	return e == SQLITE_DONE ? 0 : ps_store_error(s, "forgetting exports");
-}
-
 /* What the own branch in repo.git says against plansync.db's exports. */
 enum { OWN_OK = 0, OWN_DEFER = 1, OWN_DB_BEHIND = 2 };
 
@@ -99,19 +87,16 @@ static int recover_own_ref(ps_replica *r, git_repository *repo, const char *ref,
 {
 	ps_store *s = ps_replica_store(r);
 	for (int pass = 0; pass < 2; pass++) {
-		sqlite3_stmt *st = ps_store_stmt(s, "SELECT commit_id, batch FROM exports ORDER BY batch DESC LIMIT 1");
-		if (!st)
-			return PS_ERROR;
 		git_oid last;
 		long long batch = 0;
-		int row = sqlite3_step(st) == SQLITE_ROW;
-		if (row) {
-			git_oid_fromstr(&last, (const char *)sqlite3_column_text(st, 0));
-			batch = sqlite3_column_int64(st, 1);
-		}
-		sqlite3_reset(st);
+		char lhex[GIT_OID_HEXSZ + 1];
+		bool row = false;
+		int rc = ps_store_export_last(s, lhex, &batch, &row);
+		if (rc)
+			return rc;
 		if (!row)
 			return *has_head ? OWN_DB_BEHIND : OWN_OK;
+		git_oid_fromstr(&last, lhex);
 		if (*has_head && git_oid_equal(&last, head))
 			return OWN_OK;
 		git_commit *c = NULL;
@@ -134,8 +119,7 @@ static int recover_own_ref(ps_replica *r, git_repository *repo, const char *ref,
 		/* The last export's commit is missing here (repo.git restored from
 		 * an older copy, or damaged). */
 		long long dl = 0;
-		int rc = ps_store_meta_get_int(s, "delivered_batch", &dl, 0);
-		if (rc)
+		if ((rc = ps_store_meta_get_int(s, "delivered_batch", &dl, 0)))
 			return rc;
 		if (batch <= dl) {
 			ps_log(PS_LOG_INFO,
@@ -146,7 +130,7 @@ static int recover_own_ref(ps_replica *r, git_repository *repo, const char *ref,
 		/* Not delivered: its changes are exported again from SQLite. */
 		if ((rc = ps_store_begin(s)))
 			return rc;
-		if ((rc = drop_exports_after(s, dl))) {
+		if ((rc = ps_store_exports_drop_after(s, dl))) {
 			ps_store_rollback(s);
 			return rc;
 		}
@@ -207,6 +191,46 @@ static void signature(ps_buf *b, const char *role, const char *name, const char 
 	ps_buf_printf(b, " <%s> %lld +0000\n", email, when);
 }
 
+/* The changes to export, gathered with their blobs written. */
+typedef struct collect {
+	ps_replica *r;
+	ps_objw *w;
+	pending *p;
+	ps_tree_add *adds; /* one more slot than p: the format file */
+	size_t n, cap;
+} collect;
+
+static int collect_one(void *ctx, const ps_local_change *c)
+{
+	collect *cl = ctx;
+	if (cl->n == cl->cap) {
+		size_t cap = cl->cap ? cl->cap * 2 : 64;
+		pending *np = realloc(cl->p, cap * sizeof(*np));
+		ps_tree_add *na = np ? realloc(cl->adds, (cap + 1) * sizeof(*na)) : NULL;
+		if (np)
+			cl->p = np;
+		if (!na)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		cl->adds = na;
+		cl->cap = cap;
+	}
+	pending *e = &cl->p[cl->n++];
+	memset(e, 0, sizeof(*e));
+	e->seq = c->seq;
+	e->id = strdup(c->id);
+	if (c->summary)
+		e->summary = strdup(c->summary);
+	e->author = strdup(c->author);
+	e->hlc = c->hlc;
+	e->record = strdup(c->record);
+	if (!e->id || !e->author || !e->record)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	ps_change_path(e->path, ps_replica_office(cl->r), e->id);
+	if (ps_objw_add(cl->w, &cl->adds[cl->n - 1].blob, GIT_OBJECT_BLOB, c->bytes, c->len))
+		return PS_ERROR;
+	return 0;
+}
+
 int ps_sync_export(ps_replica *r, long *exported)
 {
 	*exported = 0;
@@ -219,7 +243,7 @@ int ps_sync_export(ps_replica *r, long *exported)
 	ps_tree_add *adds = NULL;
 	char *msg = NULL;
 	ps_buf cb = PS_BUF_INIT;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	char ref[300];
 	git_oid head, toid, coid;
 	int has_head, rc;
@@ -255,78 +279,26 @@ int ps_sync_export(ps_replica *r, long *exported)
 		goto out;
 	}
 	long long done_seq = 0;
-	sqlite3_stmt *ls = ps_store_stmt(s, "SELECT coalesce(max(maxseq), 0) FROM exports");
-	if (ls && sqlite3_step(ls) == SQLITE_ROW)
-		done_seq = sqlite3_column_int64(ls, 0);
-	if (ls)
-		sqlite3_reset(ls);
+	if ((rc = ps_store_exports_maxseq(s, &done_seq)))
+		goto out;
 	/* By seq, not by id: a bounded clock can stamp a later write lower than
 	 * an earlier one, so ids need not follow seq; nothing here needs them to
 	 * (the exported range and the author date are by seq and by maximum). */
 	long long stop; /* the first change whose stored bytes fail their check */
 	if ((rc = ps_integrity_export_stop(s, done_seq, &stop)))
 		goto out;
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
-	                                    "WHERE local = 1 AND seq > ?1 AND seq < ?2 ORDER BY seq");
-	if (!st) {
-		rc = PS_ERROR;
-		goto out;
-	}
 	/* Many objects go into one pack; a few are written loose. */
 	long long npending = 0;
-	sqlite3_stmt *cnt = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE local = 1 AND seq > ?1 AND seq < ?2");
-	if (cnt) {
-		sqlite3_bind_int64(cnt, 1, done_seq);
-		sqlite3_bind_int64(cnt, 2, stop);
-	}
-	if (cnt && sqlite3_step(cnt) == SQLITE_ROW)
-		npending = sqlite3_column_int64(cnt, 0);
-	if (cnt)
-		sqlite3_reset(cnt);
-	if (npending == 0)
+	if ((rc = ps_store_local_count(s, done_seq, stop, &npending)) || npending == 0)
 		goto out;
 	if ((rc = ps_objw_new(&w, repo, npending >= BULK_THRESHOLD)))
 		goto out;
-	sqlite3_bind_int64(st, 1, done_seq);
-	sqlite3_bind_int64(st, 2, stop);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			pending *np = realloc(p, cap * sizeof(*np));
-			ps_tree_add *na = np ? realloc(adds, (cap + 1) * sizeof(*na)) : NULL;
-			if (np)
-				p = np;
-			if (!na)
-				break;
-			adds = na;
-		}
-		pending *e = &p[n++];
-		memset(e, 0, sizeof(*e));
-		e->seq = sqlite3_column_int64(st, 0);
-		e->id = strdup((const char *)sqlite3_column_text(st, 1));
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-			e->summary = strdup((const char *)sqlite3_column_text(st, 2));
-		e->author = strdup((const char *)sqlite3_column_text(st, 3));
-		e->hlc = (ps_hlc)sqlite3_column_int64(st, 4);
-		e->record = strdup((const char *)sqlite3_column_text(st, 5));
-		if (!e->id || !e->author || !e->record)
-			break;
-		ps_change_path(e->path, ps_replica_office(r), e->id);
-		if (ps_objw_add(w, &adds[n - 1].blob, GIT_OBJECT_BLOB, sqlite3_column_blob(st, 6),
-		                (size_t)sqlite3_column_bytes(st, 6))) {
-			sqlite3_reset(st);
-			rc = PS_ERROR;
-			goto out;
-		}
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		rc = rc == SQLITE_ROW ? ps_error_set(PS_ENOMEM, "out of memory")
-		                      : ps_store_error(s, "reading changes to export");
-		goto out;
-	}
-	rc = 0;
-	if (n == 0)
+	collect cl = {r, w, NULL, NULL, 0, 0};
+	rc = ps_store_local_each(s, done_seq, stop, collect_one, &cl);
+	p = cl.p;
+	adds = cl.adds;
+	n = cl.n;
+	if (rc || n == 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) /* p moved while it grew: point at it now */
 		adds[i].path = p[i].path;
@@ -382,34 +354,17 @@ int ps_sync_export(ps_replica *r, long *exported)
 	git_oid_tostr(hex, sizeof(hex), &coid);
 	if ((rc = ps_store_begin(s)))
 		goto out;
-	long long batch = 0;
-	st = ps_store_stmt(s, "SELECT coalesce(max(batch), 0) + 1 FROM exports");
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		batch = sqlite3_column_int64(st, 0);
-	if (st)
-		sqlite3_reset(st);
 	/* Rows written after our SELECT have larger seqs (rowids only grow), so
 	 * (previous maxseq, maxseq] is exactly the exported set. */
 	long long maxseq = 0;
 	for (size_t i = 0; i < n; i++)
 		if (p[i].seq > maxseq)
 			maxseq = p[i].seq;
-	st = ps_store_stmt(s, "INSERT INTO exports(batch, commit_id, changes, maxseq, at) VALUES (?1, ?2, ?3, ?4, ?5)");
-	if (!batch || !st) {
-		rc = ps_store_error(s, "recording the export");
-		goto rollback;
+	long long batch = 0;
+	if ((rc = ps_store_export_append(s, hex, (long long)n, maxseq, &batch))) {
+		ps_store_rollback(s);
+		goto out;
 	}
-	sqlite3_bind_int64(st, 1, batch);
-	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)n);
-	sqlite3_bind_int64(st, 4, maxseq);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)(ps_now_ms() / 1000));
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
-		rc = ps_store_error(s, "recording the export");
-		goto rollback;
-	}
-	sqlite3_reset(st);
 	if ((rc = ps_store_commit(s)))
 		goto out;
 	ps_fault_point("export:recorded");
@@ -421,9 +376,6 @@ int ps_sync_export(ps_replica *r, long *exported)
 	ps_fault_point("export:ref");
 	if (!rc)
 		*exported = (long)n;
-	goto out;
-rollback:
-	ps_store_rollback(s);
 out:
 	free(msg);
 	ps_buf_release(&cb);
@@ -474,26 +426,12 @@ static int process_entry(imp *m, const char *path, const git_oid *oid);
 static int add_problem(ps_store *s, const char *branch, const char *commit, const char *path, const char *reason,
                        ps_sync_result *res)
 {
-	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO problems(at, branch, commit_id, path, reason) "
-	                                    "VALUES (?1, ?2, ?3, ?4, ?5)");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)(ps_now_ms() / 1000));
-	sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, commit, -1, SQLITE_STATIC);
-	/* Names from a hostile tree may hold control characters: show them as '?'. */
 	char clean[1100];
-	snprintf(clean, sizeof(clean), "%s", path);
-	for (char *c = clean; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	sqlite3_bind_text(st, 4, clean, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
-	int e = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (e != SQLITE_DONE)
-		return ps_store_error(s, "recording a problem");
-	if (res && sqlite3_changes(ps_store_db(s)) > 0) {
+	bool added = false;
+	int rc = ps_store_problem_add(s, branch, commit, path, reason, clean, &added);
+	if (rc)
+		return rc;
+	if (res && added) {
 		res->problems++;
 		ps_log(PS_LOG_WARN, "quarantined %s %s in %s: %s", branch, commit, clean, reason);
 	}
@@ -502,27 +440,12 @@ static int add_problem(ps_store *s, const char *branch, const char *commit, cons
 
 static int touch(ps_store *s, const char *record)
 {
-	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO refold(record) VALUES (?1)");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	int e = sqlite3_step(st);
-	sqlite3_reset(st);
-	return e == SQLITE_DONE ? 0 : ps_store_error(s, "noting a record");
+	return ps_store_refold_note(s, record);
 }
 
 static int fold_touched(ps_store *s)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT record FROM refold", -1, &st, NULL) != SQLITE_OK)
-		return ps_store_error(s, "listing records");
-	int rc = 0, e;
-	while ((e = sqlite3_step(st)) == SQLITE_ROW && !rc)
-		rc = ps_fold_record(s, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	if (!rc && e != SQLITE_DONE && e != SQLITE_ROW)
-		rc = ps_store_error(s, "listing records");
-	return rc ? rc : ps_store_exec(s, "DELETE FROM refold");
+	return ps_store_refold_drain(s, ps_fold_record);
 }
 
 static uint64_t max_drift_ms(ps_replica *r)
@@ -559,21 +482,9 @@ static int apply_change(imp *m, ps_change *c, const char *bytes, size_t len, con
 
 static int hold(imp *m, ps_change *c, const char *bytes, size_t len, const char *path)
 {
-	ps_store *s = ps_replica_store(m->r);
-	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO held(id, hlc, bytes, branch, commit_id, path) "
-	                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)c->hlc);
-	sqlite3_bind_blob(st, 3, bytes, (int)len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, m->branch, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, m->commit, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, path, -1, SQLITE_STATIC);
-	int e = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (e != SQLITE_DONE)
-		return ps_store_error(s, "holding a change back");
+	int rc = ps_store_held_add(ps_replica_store(m->r), c, bytes, len, m->branch, m->commit, path);
+	if (rc)
+		return rc;
 	if (m->res)
 		m->res->held++;
 	char when[32];
@@ -859,54 +770,38 @@ static int enqueue(imp *m, ps_change *c, const char *data, size_t len, const cha
 	return m->nbatch >= BATCH_MAX ? flush(m) : 0;
 }
 
+static int release_one(void *ctx, const ps_held_change *h)
+{
+	imp *m = ctx;
+	ps_change *c = NULL;
+	int rc = 0;
+	m->branch = h->branch; /* borrowed for this call only */
+	snprintf(m->commit, sizeof(m->commit), "%s", h->commit);
+	if (ps_change_decode(&c, h->bytes, h->len) == 0) {
+		rc = apply_change(m, c, h->bytes, h->len, h->path);
+		rc = rc > 0 ? 0 : rc;
+	}
+	ps_change_free(c);
+	m->branch = NULL;
+	return rc;
+}
+
 /* Held changes whose time has come. */
 static int release_held(imp *m)
 {
-	ps_store *s = ps_replica_store(m->r);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT id, bytes, branch, commit_id, path FROM held WHERE hlc <= ?1",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return ps_store_error(s, "reading held changes");
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)PS_HLC_MAKE(m->max_ms, 0xffff));
-	int rc = 0, e;
-	while (!rc && (e = sqlite3_step(st)) == SQLITE_ROW) {
-		ps_change *c = NULL;
-		const char *bytes = sqlite3_column_blob(st, 1);
-		size_t len = (size_t)sqlite3_column_bytes(st, 1);
-		m->branch = (const char *)sqlite3_column_text(st, 2);
-		snprintf(m->commit, sizeof(m->commit), "%s", (const char *)sqlite3_column_text(st, 3));
-		if (ps_change_decode(&c, bytes, len) == 0) {
-			rc = apply_change(m, c, bytes, len, (const char *)sqlite3_column_text(st, 4));
-			rc = rc > 0 ? 0 : rc;
-		}
-		ps_change_free(c);
-	}
-	sqlite3_finalize(st);
-	if (rc)
-		return rc;
-	st = ps_store_stmt(s, "DELETE FROM held WHERE hlc <= ?1");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)PS_HLC_MAKE(m->max_ms, 0xffff));
-	e = sqlite3_step(st);
-	sqlite3_reset(st);
-	return e == SQLITE_DONE ? 0 : ps_store_error(s, "releasing held changes");
+	return ps_store_held_release(ps_replica_store(m->r), PS_HLC_MAKE(m->max_ms, 0xffff), release_one, m);
 }
 
 static int import_branch(imp *m, const char *ref, const git_oid *tip)
 {
 	ps_store *s = ps_replica_store(m->r);
 	git_oid last;
-	int has_last = 0, rc = 0;
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT head FROM branches WHERE ref = ?1");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		git_oid_fromstr(&last, (const char *)sqlite3_column_text(st, 0));
-		has_last = 1;
-	}
-	sqlite3_reset(st);
+	char lhex[GIT_OID_HEXSZ + 1];
+	bool has_last = false;
+	int rc = ps_store_branch_head(s, ref, lhex, &has_last);
+	if (rc)
+		return rc;
+	has_last = has_last && git_oid_fromstr(&last, lhex) == 0;
 	if (has_last && git_oid_equal(&last, tip))
 		return 0;
 	m->rewritten = 0;
@@ -978,20 +873,7 @@ static int import_branch(imp *m, const char *ref, const git_oid *tip)
 	 * import: one record written on many branches is folded once. */
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), tip);
-	st = ps_store_stmt(s, "INSERT INTO branches(ref, office, replica, head, at) VALUES (?1,?2,?3,?4,?5) "
-	                      "ON CONFLICT(ref) DO UPDATE SET head = excluded.head, at = excluded.at");
-	if (!st) {
-		rc = PS_ERROR;
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, m->office, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, m->replica, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, hex, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)(ps_now_ms() / 1000));
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = ps_store_error(s, "recording the branch head");
-	sqlite3_reset(st);
+	rc = ps_store_branch_set_head(s, ref, m->office, m->replica, hex);
 	if (!rc && m->res)
 		m->res->branches++;
 out:
@@ -1023,36 +905,19 @@ typedef struct refent {
  * fail for every branch). The next fetch brings the tip again. */
 static void forget_bad_tip(imp *m, const char *ref)
 {
-	ps_store *s = ps_replica_store(m->r);
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT head FROM branches WHERE ref = ?1");
 	git_oid last;
-	int has_last = 0;
-	if (st) {
-		sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			has_last = git_oid_fromstr(&last, (const char *)sqlite3_column_text(st, 0)) == 0;
-		sqlite3_reset(st);
-	}
+	char lhex[GIT_OID_HEXSZ + 1];
+	bool has_last = false;
+	/* an error reads as no head: the ref goes away, the next fetch brings it */
+	if (ps_store_branch_head(ps_replica_store(m->r), ref, lhex, &has_last))
+		has_last = false;
+	has_last = has_last && git_oid_fromstr(&last, lhex) == 0;
 	git_reference *gr = NULL;
 	if (has_last)
 		git_reference_create(&gr, m->repo, ref, &last, 1, "plansync: back to the last good head");
 	else if (git_reference_lookup(&gr, m->repo, ref) == 0)
 		git_reference_delete(gr);
 	git_reference_free(gr);
-}
-
-/* The export batch whose commit is hex, or 0 when it is not one of ours. */
-static long long export_batch(ps_store *s, const char *hex)
-{
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT batch FROM exports WHERE commit_id = ?1");
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	long long batch = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		batch = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return batch;
 }
 
 static int delivered(ps_replica *r, long long batch)
@@ -1084,6 +949,23 @@ static int drop_change(ps_store *s, const char *id, const char *record)
 	return rc ? rc : ps_fold_record(s, record);
 }
 
+typedef struct adopt_walk {
+	ps_store *s;
+	const char *office;
+	git_tree *tree; /* the branch's tip */
+} adopt_walk;
+
+static int adopt_one(void *ctx, const ps_local_change *c)
+{
+	adopt_walk *aw = ctx;
+	char path[PS_CHANGE_PATH_MAX];
+	ps_change_path(path, aw->office, c->id);
+	git_tree_entry *te = NULL;
+	int rc = git_tree_entry_bypath(&te, aw->tree, path) == 0 ? ps_store_local_clear(aw->s, c->seq) : 0;
+	git_tree_entry_free(te);
+	return rc;
+}
+
 static int adopt(imp *m, const char *ref, const git_oid *tip)
 {
 	ps_replica *r = m->r;
@@ -1107,47 +989,15 @@ static int adopt(imp *m, const char *ref, const git_oid *tip)
 	}
 	if ((rc = ps_store_begin(s)))
 		goto out;
-	/* Local changes the branch holds already are not ours to send again. */
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT seq, id FROM changes WHERE local = 1");
-	sqlite3_stmt *up = ps_store_stmt(s, "UPDATE changes SET local = 0 WHERE seq = ?1");
-	if (!st || !up) {
-		rc = PS_ERROR;
+	/* Local changes the branch holds already are not ours to send again;
+	 * the exports start again at batch 1, the branch's tip, delivered. */
+	adopt_walk aw = {s, ps_replica_office(r), t};
+	long long batch = 0;
+	if ((rc = ps_store_local_each_all(s, adopt_one, &aw)) || (rc = ps_store_exports_drop_after(s, 0)) ||
+	    (rc = ps_store_export_append(s, hex, 0, 0, &batch)) ||
+	    (rc = ps_store_meta_set_int(s, "delivered_batch", 1)))
 		goto rollback;
-	}
-	int e;
-	while ((e = sqlite3_step(st)) == SQLITE_ROW) {
-		char path[PS_CHANGE_PATH_MAX];
-		ps_change_path(path, ps_replica_office(r), (const char *)sqlite3_column_text(st, 1));
-		git_tree_entry *te = NULL;
-		if (git_tree_entry_bypath(&te, t, path) == 0) {
-			sqlite3_bind_int64(up, 1, sqlite3_column_int64(st, 0));
-			int u = sqlite3_step(up);
-			sqlite3_reset(up);
-			if (u != SQLITE_DONE) {
-				git_tree_entry_free(te);
-				break;
-			}
-		}
-		git_tree_entry_free(te);
-	}
-	sqlite3_reset(st);
-	if (e != SQLITE_DONE) {
-		rc = ps_store_error(s, "adopting this replica's branch");
-		goto rollback;
-	}
-	st = ps_store_stmt(s, "INSERT INTO exports(batch, commit_id, changes, maxseq, at) VALUES (1, ?1, 0, 0, ?2)");
-	if ((rc = ps_store_exec(s, "DELETE FROM exports")) || !st) {
-		rc = rc ? rc : PS_ERROR;
-		goto rollback;
-	}
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)(ps_now_ms() / 1000));
-	e = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (e != SQLITE_DONE || (rc = ps_store_meta_set_int(s, "delivered_batch", 1))) {
-		rc = rc ? rc : ps_store_error(s, "adopting this replica's branch");
-		goto rollback;
-	}
+	assert(batch == 1);
 	/* SQLite first, then the ref: a kill between them is finished by the
 	 * next export's recovery (the last export names this commit). */
 	if ((rc = ps_store_commit(s)))
@@ -1175,6 +1025,42 @@ out:
  * (it is a head of its record), it is written again under the new id with
  * its heads as base, so our version supersedes the altered one on every
  * replica, whichever of the two it saw; the original stays here, unsent. */
+typedef struct altered_walk {
+	const char *office;
+	git_tree *tree; /* the old branch's tip */
+	long long *seqs;
+	size_t n, cap;
+} altered_walk;
+
+/* Note the seq of a local change whose file on the branch differs. */
+static int altered_one(void *ctx, const ps_local_change *c)
+{
+	altered_walk *aw = ctx;
+	char path[PS_CHANGE_PATH_MAX];
+	ps_change_path(path, aw->office, c->id);
+	git_tree_entry *te = NULL;
+	git_oid mine;
+	int rc = 0;
+	if (git_tree_entry_bypath(&te, aw->tree, path) == 0 &&
+	    git_odb_hash(&mine, c->bytes, c->len, GIT_OBJECT_BLOB) == 0 &&
+	    !git_oid_equal(&mine, git_tree_entry_id(te))) {
+		if (aw->n == aw->cap) {
+			size_t cap = aw->cap ? aw->cap * 2 : 16;
+			long long *ns = realloc(aw->seqs, cap * sizeof(*ns));
+			if (!ns)
+				rc = ps_error_set(PS_ENOMEM, "out of memory");
+			else {
+				aw->seqs = ns;
+				aw->cap = cap;
+			}
+		}
+		if (!rc)
+			aw->seqs[aw->n++] = c->seq;
+	}
+	git_tree_entry_free(te);
+	return rc;
+}
+
 static int reissue_altered(imp *m, const git_oid *tip)
 {
 	ps_replica *r = m->r;
@@ -1182,40 +1068,16 @@ static int reissue_altered(imp *m, const git_oid *tip)
 	git_commit *cm = NULL;
 	git_tree *t = NULL;
 	long long *seqs = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	int rc = 0;
 	if (git_commit_lookup(&cm, m->repo, tip) < 0 || git_commit_tree(&t, cm) < 0) {
 		git_commit_free(cm);
 		return 0; /* unreadable: the import reports it */
 	}
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT seq, id, bytes FROM changes WHERE local = 1");
-	if (!st) {
-		rc = PS_ERROR;
-		goto out;
-	}
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		char path[PS_CHANGE_PATH_MAX];
-		ps_change_path(path, ps_replica_office(r), (const char *)sqlite3_column_text(st, 1));
-		git_tree_entry *te = NULL;
-		git_oid mine;
-		if (git_tree_entry_bypath(&te, t, path) == 0 &&
-		    git_odb_hash(&mine, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
-		                 GIT_OBJECT_BLOB) == 0 &&
-		    !git_oid_equal(&mine, git_tree_entry_id(te))) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				long long *ns = realloc(seqs, cap * sizeof(*ns));
-				if (!ns)
-					rc = ps_error_set(PS_ENOMEM, "out of memory");
-				else
-					seqs = ns;
-			}
-			if (!rc)
-				seqs[n++] = sqlite3_column_int64(st, 0);
-		}
-		git_tree_entry_free(te);
-	}
-	sqlite3_reset(st);
+	altered_walk aw = {ps_replica_office(r), t, NULL, 0, 0};
+	rc = ps_store_local_each_all(s, altered_one, &aw);
+	seqs = aw.seqs;
+	n = aw.n;
 	if (rc || !n)
 		goto out;
 	if ((rc = ps_store_begin(s)))
@@ -1225,32 +1087,14 @@ static int reissue_altered(imp *m, const git_oid *tip)
 		char **heads = NULL, *bytes = NULL;
 		size_t nheads = 0, len = 0;
 		ps_hlc hlc;
-		st = ps_store_stmt(s, "SELECT bytes FROM changes WHERE seq = ?1");
-		if (!st) {
-			rc = PS_ERROR;
+		if ((rc = ps_store_change_by_seq(s, seqs[i], &c)))
 			break;
-		}
-		sqlite3_bind_int64(st, 1, seqs[i]);
-		if (sqlite3_step(st) != SQLITE_ROW ||
-		    ps_change_decode(&c, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0))) {
-			sqlite3_reset(st);
-			rc = ps_store_error(s, "reading a change to send again");
-			break;
-		}
-		sqlite3_reset(st);
 		int is_head = 0;
 		if (!(rc = ps_store_heads(s, c->record, &heads, &nheads)))
 			for (size_t k = 0; k < nheads; k++)
 				is_head |= !strcmp(heads[k], c->id);
-		sqlite3_stmt *up = rc ? NULL : ps_store_stmt(s, "UPDATE changes SET local = 0 WHERE seq = ?1");
-		if (!rc && !up)
-			rc = PS_ERROR;
-		if (!rc) {
-			sqlite3_bind_int64(up, 1, seqs[i]);
-			if (sqlite3_step(up) != SQLITE_DONE)
-				rc = ps_store_error(s, "marking a change");
-			sqlite3_reset(up);
-		}
+		if (!rc)
+			rc = ps_store_local_clear(s, seqs[i]);
 		if (!rc && is_head && !(rc = ps_store_hlc_tick(s, ps_replica_id(r), &hlc)) &&
 		    !(rc = ps_change_new(&nc, c->office, ps_replica_id(r), c->author, hlc, c->record, c->op,
 		                         (const char *const *)heads, nheads, cJSON_Duplicate(c->fields, 1),
@@ -1304,25 +1148,24 @@ static int own_branch(imp *m, const char *ref, const git_oid *tip, const char *o
 	ps_store *s = ps_replica_store(r);
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), tip);
-	long long batch = export_batch(s, hex);
-	if (batch < 0)
-		return PS_ERROR;
+	long long batch = 0;
+	int rc = ps_store_export_batch_of(s, hex, &batch);
+	if (rc)
+		return rc;
 	if (batch > 0)
 		return delivered(r, batch);
 	long long dl = 0;
-	int rc = ps_store_meta_get_int(s, "delivered_batch", &dl, 0);
-	if (rc)
+	if ((rc = ps_store_meta_get_int(s, "delivered_batch", &dl, 0)))
 		return rc;
 	int builds_on_ours = 0;
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT commit_id FROM exports ORDER BY batch DESC LIMIT 1");
-	if (!st)
-		return PS_ERROR;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		git_oid last;
-		if (git_oid_fromstr(&last, (const char *)sqlite3_column_text(st, 0)) == 0)
-			builds_on_ours = git_graph_descendant_of(m->repo, tip, &last) == 1;
-	}
-	sqlite3_reset(st);
+	char lhex[GIT_OID_HEXSZ + 1];
+	long long lbatch = 0;
+	bool found = false;
+	if ((rc = ps_store_export_last(s, lhex, &lbatch, &found)))
+		return rc;
+	git_oid last;
+	if (found && git_oid_fromstr(&last, lhex) == 0)
+		builds_on_ours = git_graph_descendant_of(m->repo, tip, &last) == 1;
 	char bname[300];
 	snprintf(bname, sizeof(bname), "replicas/%s/%s", office, replica);
 	m->branch = bname;
@@ -1355,39 +1198,48 @@ static int own_branch(imp *m, const char *ref, const git_oid *tip, const char *o
 
 /* Branches imported before that the remote no longer has (the fetch
  * pruned their tracking refs): reported once, their changes kept. */
+typedef struct deleted_walk {
+	ps_store *s;
+	git_repository *repo;
+	const refent *refs;
+	size_t nrefs;
+	ps_sync_result *res;
+} deleted_walk;
+
+static int deleted_one(void *ctx, const char *ref, const char *hexhead)
+{
+	deleted_walk *dw = ctx;
+	ps_store *s = dw->s;
+	git_repository *repo = dw->repo;
+	size_t i;
+	for (i = 0; i < dw->nrefs && strcmp(dw->refs[i].name, ref); i++)
+		;
+	if (i < dw->nrefs)
+		return 0;
+	char bname[300], kept[400];
+	snprintf(bname, sizeof(bname), "replicas/%s", ref + strlen(PS_TRACK_REF_PREFIX));
+	/* its history stays named here, so 'remote seed' sends it again */
+	snprintf(kept, sizeof(kept), "refs/plansync/kept/%s", bname);
+	git_oid head;
+	git_reference *kr = NULL;
+	if (git_oid_fromstr(&head, hexhead) == 0 && repo &&
+	    git_reference_create(&kr, repo, kept, &head, 1, "plansync: branch deleted on the remote") < 0)
+		ps_log(PS_LOG_WARN, "cannot keep %s: %s", bname,
+		       git_error_last() ? git_error_last()->message : "unknown error");
+	git_reference_free(kr);
+	int rc = ps_store_begin(s);
+	if (!rc) {
+		rc = add_problem(s, bname, hexhead, "", "branch deleted on the remote; its changes are kept here",
+		                 dw->res);
+		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+	}
+	return rc;
+}
+
 static int report_deleted(ps_replica *r, git_repository *repo, const refent *refs, size_t nrefs, ps_sync_result *res)
 {
-	ps_store *s = ps_replica_store(r);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT ref, head FROM branches", -1, &st, NULL) != SQLITE_OK)
-		return ps_store_error(s, "listing branches");
-	int rc = 0;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		const char *ref = (const char *)sqlite3_column_text(st, 0);
-		size_t i;
-		for (i = 0; i < nrefs && strcmp(refs[i].name, ref); i++)
-			;
-		if (i < nrefs)
-			continue;
-		char bname[300], kept[400];
-		snprintf(bname, sizeof(bname), "replicas/%s", ref + strlen(PS_TRACK_REF_PREFIX));
-		/* its history stays named here, so 'remote seed' sends it again */
-		snprintf(kept, sizeof(kept), "refs/plansync/kept/%s", bname);
-		git_oid head;
-		git_reference *kr = NULL;
-		if (git_oid_fromstr(&head, (const char *)sqlite3_column_text(st, 1)) == 0 && repo &&
-		    git_reference_create(&kr, repo, kept, &head, 1, "plansync: branch deleted on the remote") < 0)
-			ps_log(PS_LOG_WARN, "cannot keep %s: %s", bname,
-			       git_error_last() ? git_error_last()->message : "unknown error");
-		git_reference_free(kr);
-		if (!(rc = ps_store_begin(s))) {
-			rc = add_problem(s, bname, (const char *)sqlite3_column_text(st, 1), "",
-			                 "branch deleted on the remote; its changes are kept here", res);
-			rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
-		}
-	}
-	sqlite3_finalize(st);
-	return rc;
+	deleted_walk dw = {ps_replica_store(r), repo, refs, nrefs, res};
+	return ps_store_branches_each(dw.s, deleted_one, &dw);
 }
 
 int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx)
@@ -1669,40 +1521,13 @@ static int restamp_future(ps_replica *r)
 	ps_store *s = ps_replica_store(r);
 	char from[PS_CHANGE_ID_MAX + 1];
 	ps_store_future_from(s, from);
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT DISTINCT record FROM changes WHERE id >= ?1 AND local = 1");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
 	char **recs = NULL;
 	size_t n = 0;
-	int rc = 0;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		char **nr = realloc(recs, (n + 1) * sizeof(char *));
-		if (!nr || !(nr[n] = strdup((const char *)sqlite3_column_text(st, 0))))
-			rc = ps_error_set(PS_ENOMEM, "out of memory");
-		if (nr)
-			recs = nr;
-		if (!rc)
-			n++;
-	}
-	sqlite3_reset(st);
+	int rc = ps_store_local_records_from(s, from, &recs, &n);
 	for (size_t i = 0; i < n && !rc; i++) {
-		st = ps_store_stmt(s, "SELECT field, value FROM state WHERE record = ?1 AND change >= ?2");
-		if (!st) {
-			rc = PS_ERROR;
+		cJSON *fields = NULL;
+		if ((rc = ps_store_state_fields_from(s, recs[i], from, &fields))) {
 			break;
-		}
-		sqlite3_bind_text(st, 1, recs[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
-		cJSON *fields = cJSON_CreateObject();
-		while (fields && sqlite3_step(st) == SQLITE_ROW) {
-			cJSON *v = cJSON_Parse((const char *)sqlite3_column_text(st, 1));
-			if (v)
-				cJSON_AddItemToObject(fields, (const char *)sqlite3_column_text(st, 0), v);
-		}
-		sqlite3_reset(st);
-		if (!fields) {
-			rc = ps_error_set(PS_ENOMEM, "out of memory");
 		} else if (!fields->child) {
 			cJSON_Delete(fields);
 		} else {
@@ -1717,9 +1542,7 @@ static int restamp_future(ps_replica *r)
 				rc = 0; /* nothing to write, or not ours to fix */
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		free(recs[i]);
-	free(recs);
+	ps_strv_free(recs, n);
 	return rc;
 }
 
@@ -1763,17 +1586,14 @@ static int repair_unsent(ps_replica *r, git_repository *repo, const char *ref, c
 	if (rc)
 		return rc;
 	git_oid back;
-	int has_back = 0;
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT commit_id FROM exports WHERE batch = ?1");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_int64(st, 1, dl);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		has_back = git_oid_fromstr(&back, (const char *)sqlite3_column_text(st, 0)) == 0;
-	sqlite3_reset(st);
+	char bhex[GIT_OID_HEXSZ + 1];
+	bool has_back = false;
+	if ((rc = ps_store_export_commit(s, dl, bhex, &has_back)))
+		return rc;
+	has_back = has_back && git_oid_fromstr(&back, bhex) == 0;
 	if ((rc = ps_store_begin(s)))
 		return rc;
-	int e = drop_exports_after(s, has_back ? dl : 0);
+	int e = ps_store_exports_drop_after(s, has_back ? dl : 0);
 	char reason[300];
 	snprintf(reason, sizeof(reason),
 	         "this replica's unsent commit %s in repo.git cannot be read (damaged); its changes were exported "
@@ -1927,14 +1747,13 @@ done:
 		long long batch = 0;
 		ps_store *s = ps_replica_store(r);
 		ps_store_meta_get_int(s, "delivered_batch", &batch, 0);
-		sqlite3_stmt *st = ps_store_stmt(s, "SELECT count(*) FROM changes WHERE local = 1 AND seq <= "
-		                                    "(SELECT coalesce(max(maxseq), 0) FROM exports WHERE batch <= ?1)");
-		if (st) {
-			sqlite3_bind_int64(st, 1, batch);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				res->delivered = sqlite3_column_int64(st, 0);
-			sqlite3_reset(st);
-		}
+		long long n = 0;
+		char keep[512];
+		snprintf(keep, sizeof(keep), "%s", ps_error_last());
+		if (ps_store_exports_local_count(s, batch, &n) == 0)
+			res->delivered = n;
+		else if (rc) /* the count is left 0; the cycle's message stays */
+			ps_error_set(rc, "%s", keep);
 	}
 	finish(r, res, rc);
 	if (rc)
