@@ -330,6 +330,32 @@ static void heads_equal(ps_replica *a, ps_replica *b, const char *record)
 	ps_strv_free(hb, nb);
 }
 
+/* A commit on refs/heads/<branch> of the bare repository at path whose only
+ * file is name (what a stray writer might push); hex gets its id. */
+static void push_junk(const char *path, const char *branch, const char *name, char hex[41])
+{
+	git_repository *repo = NULL;
+	git_treebuilder *tb = NULL;
+	git_signature *sig = NULL;
+	git_tree *tree = NULL;
+	git_oid blob, toid, coid;
+	char ref[300];
+	snprintf(ref, sizeof(ref), "refs/heads/%s", branch);
+	assert_int_equal(git_repository_open_bare(&repo, path), 0);
+	assert_int_equal(git_blob_create_from_buffer(&blob, repo, "junk\n", 5), 0);
+	assert_int_equal(git_treebuilder_new(&tb, repo, NULL), 0);
+	assert_int_equal(git_treebuilder_insert(NULL, tb, name, &blob, GIT_FILEMODE_BLOB), 0);
+	assert_int_equal(git_treebuilder_write(&toid, tb), 0);
+	assert_int_equal(git_tree_lookup(&tree, repo, &toid), 0);
+	assert_int_equal(git_signature_new(&sig, "stray", "stray@example.invalid", 1700000000, 0), 0);
+	assert_int_equal(git_commit_create(&coid, repo, ref, sig, sig, NULL, "junk", tree, 0, NULL), 0);
+	git_oid_tostr(hex, 41, &coid);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_treebuilder_free(tb);
+	git_repository_free(repo);
+}
+
 static void two_replicas(void **state)
 {
 	char *top = tmpdir_new();
@@ -387,6 +413,23 @@ static void two_replicas(void **state)
 	/* nothing new: nothing imported again, no branch moves */
 	assert_int_equal(ps_sync_run(b, &rb, NULL, NULL), 0);
 	assert_int_equal(rb.imported, 0);
+	assert_int_equal(rb.branches, 0);
+
+	/* a branch with a file outside its office's path: quarantined, said
+	 * once, the branch's head recorded so it is not read again */
+	char junk[41];
+	push_junk(remote, "replicas/tinh/tinh-zz9zz9", "junk.txt", junk);
+	assert_int_equal(ps_sync_run(b, &rb, NULL, NULL), 0);
+	assert_int_equal(rb.imported, 0);
+	assert_int_equal(rb.branches, 1);
+	assert_int_equal(rb.problems, 1);
+	bool added = true; /* the same problem again is not new: recorded at the junk commit */
+	assert_int_equal(ps_store_problem_add(ps_replica_store(b), "replicas/tinh/tinh-zz9zz9", junk, "junk.txt",
+	                                      "file outside changes/<this branch's office>/", NULL, &added),
+	                 0);
+	assert_false(added);
+	assert_int_equal(ps_sync_run(b, &rb, NULL, NULL), 0);
+	assert_int_equal(rb.problems, 0);
 	assert_int_equal(rb.branches, 0);
 
 	ps_replica_free(a);
