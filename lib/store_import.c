@@ -1,0 +1,194 @@
+/* store_import.c - the import side of sync in SQLite: fetched branches,
+ * held changes, records to fold again and quarantined problems.
+ *
+ * Exports the ps_store_branch*, ps_store_held*, ps_store_refold* and
+ * ps_store_problem_add functions of store_sync.h, each running its own
+ * statement, prepared once per call site. Walks whose callback writes (it
+ * may run any store function, this one's sites included) step a statement
+ * of their own instead, said where it is done. Never opens a transaction
+ * (the caller's), never reads Git, never judges a change: lib/sync_import.c
+ * and lib/sync_apply.c do. */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+#include "store_int.h"
+#include "store_sync.h"
+#include "plansync/error.h"
+
+int ps_store_branch_head(ps_store *s, const char *ref, char hex[41], bool *found)
+{
+	static ps_site q = {"SELECT head FROM branches WHERE ref = ?1"};
+	hex[0] = '\0';
+	*found = false;
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	int rc = 0, e = sqlite3_step(st);
+	if (e == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		if (h && strlen(h) == 40) {
+			memcpy(hex, h, 41);
+			*found = true;
+		} else if (!h) {
+			rc = ps_store_error(s, "reading a branch head");
+		} /* else: not a commit id, as if never imported */
+	} else if (e != SQLITE_DONE) {
+		rc = ps_store_error(s, "reading a branch head");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int ps_store_branch_set_head(ps_store *s, const char *ref, const char *office, const char *replica, const char *hex)
+{
+	static ps_site q = {"INSERT INTO branches(ref, office, replica, head, at) VALUES (?1,?2,?3,?4,?5) "
+	                    "ON CONFLICT(ref) DO UPDATE SET head = excluded.head, at = excluded.at"};
+	assert(ref && office && replica && hex && strlen(hex) == 40);
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, office, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, replica, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)(ps_now_ms() / 1000));
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "recording the branch head");
+}
+
+int ps_store_branches_each(ps_store *s, int (*fn)(void *ctx, const char *ref, const char *head), void *ctx)
+{
+	/* Not a site: the callback opens transactions and records problems
+	 * while this statement is being stepped. */
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT ref, head FROM branches", -1, &st, NULL) != SQLITE_OK)
+		return ps_store_error(s, "listing branches");
+	int rc = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		const char *ref = (const char *)sqlite3_column_text(st, 0),
+		           *head = (const char *)sqlite3_column_text(st, 1);
+		rc = ref && head ? fn(ctx, ref, head) : ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int ps_store_held_add(ps_store *s, const ps_change *c, const void *bytes, size_t len, const char *branch,
+                      const char *commit, const char *path)
+{
+	static ps_site q = {"INSERT OR IGNORE INTO held(id, hlc, bytes, branch, commit_id, path) "
+	                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"};
+	assert(c && bytes && branch && commit && path);
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)c->hlc);
+	sqlite3_bind_blob(st, 3, bytes, (int)len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, commit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, path, -1, SQLITE_STATIC);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "holding a change back");
+}
+
+int ps_store_held_release(ps_store *s, ps_hlc upto, int (*fn)(void *ctx, const ps_held_change *h), void *ctx)
+{
+	static ps_site del = {"DELETE FROM held WHERE hlc <= ?1"};
+	/* Not a site: the callback applies the change, running other store
+	 * functions while this statement is being stepped. */
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT id, bytes, branch, commit_id, path FROM held WHERE hlc <= ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return ps_store_error(s, "reading held changes");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)upto);
+	int rc = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		ps_held_change h = {
+		    .bytes = sqlite3_column_blob(st, 1),
+		    .len = (size_t)sqlite3_column_bytes(st, 1),
+		    .branch = (const char *)sqlite3_column_text(st, 2),
+		    .commit = (const char *)sqlite3_column_text(st, 3),
+		    .path = (const char *)sqlite3_column_text(st, 4),
+		};
+		rc = h.branch && h.commit && h.path ? fn(ctx, &h) : ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		return rc;
+	if (!(st = ps_store_site(s, &del)))
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)upto);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "releasing held changes");
+}
+
+int ps_store_refold_note(ps_store *s, const char *record)
+{
+	static ps_site q = {"INSERT OR IGNORE INTO refold(record) VALUES (?1)"};
+	assert(record);
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "noting a record");
+}
+
+int ps_store_refold_drain(ps_store *s, int (*fn)(ps_store *s, const char *record))
+{
+	static ps_site del = {"DELETE FROM refold"};
+	/* Not a site: the callback folds, running other store functions while
+	 * this statement is being stepped. */
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT record FROM refold", -1, &st, NULL) != SQLITE_OK)
+		return ps_store_error(s, "listing records");
+	int rc = 0, e;
+	while ((e = sqlite3_step(st)) == SQLITE_ROW && !rc)
+		rc = fn(s, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (!rc && e != SQLITE_DONE && e != SQLITE_ROW)
+		rc = ps_store_error(s, "listing records");
+	if (rc)
+		return rc;
+	if (!(st = ps_store_site(s, &del)))
+		return PS_ERROR;
+	e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "forgetting folded records");
+}
+
+int ps_store_problem_add(ps_store *s, const char *branch, const char *commit, const char *path, const char *reason,
+                         char clean[1100], bool *added)
+{
+	static ps_site q = {"INSERT OR IGNORE INTO problems(at, branch, commit_id, path, reason) "
+	                    "VALUES (?1, ?2, ?3, ?4, ?5)"};
+	assert(branch && commit && path && reason);
+	*added = false;
+	/* Names from a hostile tree may hold control characters: show them as '?'. */
+	char buf[1100];
+	char *c = clean ? clean : buf;
+	snprintf(c, sizeof(buf), "%s", path);
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)(ps_now_ms() / 1000));
+	sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, commit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (e != SQLITE_DONE)
+		return ps_store_error(s, "recording a problem");
+	*added = sqlite3_changes(ps_store_db(s)) > 0;
+	return 0;
+}

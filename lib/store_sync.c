@@ -1,0 +1,302 @@
+/* store_sync.c - the export side of sync in SQLite: the exports table and
+ * the replica's own (local) changes.
+ *
+ * Exports the ps_store_export*, ps_store_local* and ps_store_state_fields_from
+ * functions of store_sync.h, each running its own statement, prepared once
+ * per call site. Never opens a transaction (the caller's), never touches
+ * Git, never decides what to export: lib/sync_export.c and lib/sync_own.c
+ * do. */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include "store_int.h"
+#include "store_sync.h"
+#include "plansync/error.h"
+
+/* Copy a commit id column into hex; a row that holds no 40-digit id is a
+ * damaged database. */
+static int column_hex(ps_store *s, sqlite3_stmt *st, int col, char hex[41])
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	if (!t || strlen((const char *)t) != 40) {
+		hex[0] = '\0';
+		return t ? ps_error_set(PS_EREPAIR, "plansync.db names a commit that is not a commit id; run 'plansync "
+		                                    "check' for how to recover")
+		         : ps_store_error(s, "reading a commit id");
+	}
+	memcpy(hex, t, 41);
+	return 0;
+}
+
+/* One row of a single-integer query (0 when no row). */
+static int one_int(ps_store *s, sqlite3_stmt *st, long long *out, const char *what)
+{
+	*out = 0;
+	int e = sqlite3_step(st);
+	if (e == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return e == SQLITE_ROW || e == SQLITE_DONE ? 0 : ps_store_error(s, what);
+}
+
+int ps_store_export_last(ps_store *s, char hex[41], long long *batch, bool *found)
+{
+	static ps_site q = {"SELECT commit_id, batch FROM exports ORDER BY batch DESC LIMIT 1"};
+	hex[0] = '\0';
+	*batch = 0;
+	*found = false;
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	int rc = 0, e = sqlite3_step(st);
+	if (e == SQLITE_ROW && !(rc = column_hex(s, st, 0, hex))) {
+		*batch = sqlite3_column_int64(st, 1);
+		*found = true;
+	} else if (e != SQLITE_ROW && e != SQLITE_DONE) {
+		rc = ps_store_error(s, "reading the last export");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int ps_store_export_batch_of(ps_store *s, const char *hex, long long *batch)
+{
+	static ps_site q = {"SELECT batch FROM exports WHERE commit_id = ?1"};
+	*batch = 0;
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	return one_int(s, st, batch, "reading the exports");
+}
+
+int ps_store_export_commit(ps_store *s, long long batch, char hex[41], bool *found)
+{
+	static ps_site q = {"SELECT commit_id FROM exports WHERE batch = ?1"};
+	hex[0] = '\0';
+	*found = false;
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, batch);
+	int rc = 0, e = sqlite3_step(st);
+	if (e == SQLITE_ROW)
+		*found = (rc = column_hex(s, st, 0, hex)) == 0;
+	else if (e != SQLITE_DONE)
+		rc = ps_store_error(s, "reading an export");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int ps_store_exports_maxseq(ps_store *s, long long *maxseq)
+{
+	static ps_site q = {"SELECT coalesce(max(maxseq), 0) FROM exports"};
+	*maxseq = 0;
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	return st ? one_int(s, st, maxseq, "reading the exports") : PS_ERROR;
+}
+
+int ps_store_export_append(ps_store *s, const char *hex, long long changes, long long maxseq, long long *batch)
+{
+	static ps_site next = {"SELECT coalesce(max(batch), 0) + 1 FROM exports"};
+	static ps_site ins = {"INSERT INTO exports(batch, commit_id, changes, maxseq, at) VALUES (?1, ?2, ?3, ?4, ?5)"};
+	assert(hex && strlen(hex) == 40 && changes >= 0 && maxseq >= 0);
+	*batch = 0;
+	long long b = 0;
+	sqlite3_stmt *st = ps_store_site(s, &next);
+	int rc = st ? one_int(s, st, &b, "recording the export") : PS_ERROR;
+	if (rc)
+		return rc;
+	if (!(st = ps_store_site(s, &ins)))
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, b);
+	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, changes);
+	sqlite3_bind_int64(st, 4, maxseq);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)(ps_now_ms() / 1000));
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (e != SQLITE_DONE)
+		return ps_store_error(s, "recording the export");
+	*batch = b;
+	return 0;
+}
+
+int ps_store_exports_drop_after(ps_store *s, long long batch)
+{
+	static ps_site q = {"DELETE FROM exports WHERE batch > ?1"};
+	assert(batch >= 0);
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, batch);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "forgetting exports");
+}
+
+int ps_store_exports_local_count(ps_store *s, long long batch, long long *n)
+{
+	static ps_site q = {"SELECT count(*) FROM changes WHERE local = 1 AND seq <= "
+	                    "(SELECT coalesce(max(maxseq), 0) FROM exports WHERE batch <= ?1)"};
+	*n = 0;
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, batch);
+	return one_int(s, st, n, "counting delivered changes");
+}
+
+int ps_store_local_count(ps_store *s, long long after, long long before, long long *n)
+{
+	static ps_site q = {"SELECT count(*) FROM changes WHERE local = 1 AND seq > ?1 AND seq < ?2"};
+	*n = 0;
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, before);
+	return one_int(s, st, n, "counting changes to export");
+}
+
+int ps_store_local_each(ps_store *s, long long after, long long before, ps_local_change_fn fn, void *ctx)
+{
+	static ps_site q = {"SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
+	                    "WHERE local = 1 AND seq > ?1 AND seq < ?2 ORDER BY seq"};
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, before);
+	int rc = 0, e;
+	while (!rc && (e = sqlite3_step(st)) == SQLITE_ROW) {
+		ps_local_change c = {
+		    .seq = sqlite3_column_int64(st, 0),
+		    .id = (const char *)sqlite3_column_text(st, 1),
+		    .summary = (const char *)sqlite3_column_text(st, 2), /* NULL stays NULL */
+		    .author = (const char *)sqlite3_column_text(st, 3),
+		    .hlc = (ps_hlc)sqlite3_column_int64(st, 4),
+		    .record = (const char *)sqlite3_column_text(st, 5),
+		    .bytes = sqlite3_column_blob(st, 6),
+		    .len = (size_t)sqlite3_column_bytes(st, 6),
+		};
+		if (!c.id || !c.author || !c.record)
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+		else
+			rc = fn(ctx, &c);
+	}
+	if (!rc && e != SQLITE_DONE)
+		rc = ps_store_error(s, "reading changes to export");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int ps_store_local_each_all(ps_store *s, ps_local_change_fn fn, void *ctx)
+{
+	static ps_site q = {"SELECT seq, id, bytes FROM changes WHERE local = 1"};
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	int rc = 0, e;
+	while (!rc && (e = sqlite3_step(st)) == SQLITE_ROW) {
+		ps_local_change c = {
+		    .seq = sqlite3_column_int64(st, 0),
+		    .id = (const char *)sqlite3_column_text(st, 1),
+		    .bytes = sqlite3_column_blob(st, 2),
+		    .len = (size_t)sqlite3_column_bytes(st, 2),
+		};
+		rc = c.id ? fn(ctx, &c) : ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	if (!rc && e != SQLITE_DONE)
+		rc = ps_store_error(s, "reading this replica's changes");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int ps_store_local_clear(ps_store *s, long long seq)
+{
+	static ps_site q = {"UPDATE changes SET local = 0 WHERE seq = ?1"};
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, seq);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "marking a change");
+}
+
+int ps_store_change_by_seq(ps_store *s, long long seq, ps_change **out)
+{
+	static ps_site q = {"SELECT bytes FROM changes WHERE seq = ?1"};
+	*out = NULL;
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, seq);
+	int rc = 0;
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    ps_change_decode(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0)))
+		rc = ps_store_error(s, "reading a change to send again");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int ps_store_local_records_from(ps_store *s, const char *from, char ***out, size_t *n)
+{
+	static ps_site q = {"SELECT DISTINCT record FROM changes WHERE id >= ?1 AND local = 1"};
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	char **recs = NULL;
+	size_t k = 0;
+	int rc = 0, e;
+	while (!rc && (e = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *rec = (const char *)sqlite3_column_text(st, 0);
+		char **nr = realloc(recs, (k + 1) * sizeof(char *));
+		if (nr)
+			recs = nr;
+		if (!rec || !nr || !(recs[k] = strdup(rec)))
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+		else
+			k++;
+	}
+	if (!rc && e != SQLITE_DONE)
+		rc = ps_store_error(s, "listing records stamped in the future");
+	sqlite3_reset(st);
+	if (rc) {
+		ps_strv_free(recs, k);
+		return rc;
+	}
+	*out = recs;
+	*n = k;
+	return 0;
+}
+
+int ps_store_state_fields_from(ps_store *s, const char *record, const char *from, cJSON **out)
+{
+	static ps_site q = {"SELECT field, value FROM state WHERE record = ?1 AND change >= ?2"};
+	*out = NULL;
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+	cJSON *fields = cJSON_CreateObject();
+	/* A value that does not parse (or no memory for it) is left out. */
+	while (fields && sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		cJSON *v = cJSON_Parse((const char *)sqlite3_column_text(st, 1));
+		if (v && name)
+			cJSON_AddItemToObject(fields, name, v);
+		else
+			cJSON_Delete(v);
+	}
+	sqlite3_reset(st);
+	if (!fields)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	*out = fields;
+	return 0;
+}

@@ -1,0 +1,245 @@
+/* sync_apply.c - checked changes from a branch into SQLite.
+ *
+ * Exports to sync_import.c (sync_int.h): queueing decoded, checked changes
+ * and applying them grouped by record (a straight run updates the state
+ * once per field; anything else is folded again at the end of the import),
+ * holding back changes stamped too far in the future and applying them
+ * once their time comes, and recording problems. Runs inside the import's
+ * transaction; never reads Git, never judges a change (sync_import.c does),
+ * never writes SQL (lib/store_import.c does). */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sync_int.h"
+#include "store_sync.h"
+#include "plansync/error.h"
+#include "plansync/fault.h"
+#include "plansync/fold.h"
+
+#define BATCH_MAX 4096 /* queued changes applied together */
+
+int ps_sync_problem(ps_store *s, const char *branch, const char *commit, const char *path, const char *reason,
+                    ps_sync_result *res)
+{
+	char clean[1100];
+	bool added = false;
+	int rc = ps_store_problem_add(s, branch, commit, path, reason, clean, &added);
+	if (rc)
+		return rc;
+	if (res && added) {
+		res->problems++;
+		ps_log(PS_LOG_WARN, "quarantined %s %s in %s: %s", branch, commit, clean, reason);
+	}
+	return 0;
+}
+
+static int touch(ps_store *s, const char *record)
+{
+	return ps_store_refold_note(s, record);
+}
+
+int ps_sync_fold_touched(ps_store *s)
+{
+	return ps_store_refold_drain(s, ps_fold_record);
+}
+
+/* Apply one decoded change (ownership checked by the caller). 1 applied,
+ * 0 already known, <0 error; an integrity alarm is a problem, not an error. */
+static int apply_change(imp *m, ps_change *c, const char *bytes, size_t len, const char *path)
+{
+	ps_store *s = ps_replica_store(m->r);
+	bool later = false;
+	int rc = ps_fold_insert(s, c, bytes, len, false, NULL, true, &later);
+	if (rc == PS_EEXISTS)
+		return 0;
+	if (rc == PS_ECONFLICT)
+		return ps_sync_problem(s, m->branch, m->commit, path, ps_error_last(), m->res);
+	if (rc)
+		return rc;
+	if ((rc = ps_store_hlc_observe(s, c->hlc)) || (later && (rc = touch(s, c->record))))
+		return rc;
+	m->applied++;
+	ps_fault_point("import:apply");
+	if (m->res)
+		m->res->imported++;
+	if (m->progress && m->applied % 1000 == 0)
+		m->progress(m->pctx, "changes applied", m->applied, 0);
+	return 1;
+}
+
+int ps_sync_hold(imp *m, ps_change *c, const char *bytes, size_t len, const char *path)
+{
+	assert(m->branch && c && bytes && path); /* held while importing a named branch */
+	int rc = ps_store_held_add(ps_replica_store(m->r), c, bytes, len, m->branch, m->commit, path);
+	if (rc)
+		return rc;
+	if (m->res)
+		m->res->held++;
+	char when[32];
+	ps_hlc_time(c->hlc, when);
+	ps_log(PS_LOG_WARN,
+	       "held back %s from %s: its clock says %s UTC, more than the allowed drift ahead of this machine; it "
+	       "applies once the clock catches up",
+	       c->id, m->branch, when);
+	return 0;
+}
+
+/* A rewritten branch's version of a change we hold with other bytes: the
+ * branch's current version counts, as it does for a replica that never saw
+ * the old one; said once as a problem. */
+static int replace_rewritten(imp *m, struct pend *p)
+{
+	ps_store *s = ps_replica_store(m->r);
+	char *old = NULL, reason[400];
+	int rc = ps_store_replace_change(s, p->c, p->bytes, p->len, &old);
+	if (rc == PS_ECONFLICT) {
+		rc = ps_sync_problem(s, m->branch, p->commit, p->path, ps_error_last(), m->res);
+	} else if (!rc) {
+		snprintf(reason, sizeof(reason),
+		         "change %s was rewritten on this branch; its current version replaces the one read before",
+		         p->c->id);
+		if (!(rc = ps_sync_problem(s, m->branch, p->commit, p->path, reason, m->res)) &&
+		    !(rc = touch(s, p->c->record)))
+			rc = touch(s, old);
+	}
+	free(old);
+	return rc;
+}
+
+static int cmp_pend(const void *a, const void *b)
+{
+	const struct pend *x = a, *y = b;
+	int r = strcmp(x->c->record, y->c->record);
+	return r ? r : strcmp(x->c->id, y->c->id);
+}
+
+void ps_sync_drop_batch(imp *m)
+{
+	for (size_t i = 0; i < m->nbatch; i++) {
+		ps_change_free(m->batch[i].c);
+		free(m->batch[i].bytes);
+	}
+	m->nbatch = 0;
+}
+
+/* Apply the queued changes: grouped by record in id order; a group that
+ * extends its record's history in a straight line updates the state once
+ * per field, anything else is refolded at the end of the import. */
+int ps_sync_flush(imp *m)
+{
+	ps_store *s = ps_replica_store(m->r);
+	int rc = 0;
+	if (m->nbatch)
+		qsort(m->batch, m->nbatch, sizeof(struct pend), cmp_pend);
+	ps_change **g = malloc((m->nbatch + 1) * sizeof(ps_change *));
+	if (!g)
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->nbatch && !rc;) {
+		size_t j = i;
+		while (j < m->nbatch && !strcmp(m->batch[j].c->record, m->batch[i].c->record))
+			j++;
+		size_t k = 0;
+		for (size_t x = i; x < j; x++)
+			g[k++] = m->batch[x].c;
+		assert(k > 0 && k <= m->nbatch); /* a group holds one record's changes, at least one */
+		bool linear = false;
+		if ((rc = ps_fold_group_is_linear(s, g, k, &linear)))
+			break;
+		size_t inserted = 0;
+		for (size_t x = i; x < j && !rc; x++) {
+			struct pend *p = &m->batch[x];
+			/* a straight run sets its record's head once, below */
+			int e = ps_store_insert_change_ex(s, p->c, p->bytes, p->len, false, NULL, !linear);
+			if (e == 0) {
+				inserted++;
+				m->applied++;
+				if (m->res)
+					m->res->imported++;
+				if (p->c->hlc > m->max_hlc)
+					m->max_hlc = p->c->hlc;
+				ps_fault_point("import:apply");
+				if (m->progress && m->applied % 1000 == 0)
+					m->progress(m->pctx, "changes applied", m->applied, 0);
+			} else if (e == PS_ECONFLICT && m->rewritten) {
+				rc = replace_rewritten(m, p);
+			} else if (e == PS_ECONFLICT) {
+				rc = ps_sync_problem(s, m->branch, p->commit, p->path, ps_error_last(), m->res);
+			} else if (e != PS_EEXISTS) {
+				rc = e;
+			}
+		}
+		if (!rc && linear && inserted != k) {
+			/* part of the run was known already: heads by the slow way */
+			rc = ps_store_rebuild_heads_for(s, g[0]->record);
+			linear = false;
+		}
+		if (!rc && inserted) {
+			if (linear)
+				rc = (rc = ps_store_set_head(s, g[0]->record, g[k - 1]->id))
+				         ? rc
+				         : ps_fold_group_apply(s, g, k);
+			else
+				rc = touch(s, g[0]->record);
+		}
+		i = j;
+	}
+	free(g);
+	ps_sync_drop_batch(m);
+	if (!rc && m->max_hlc)
+		rc = ps_store_hlc_observe(s, m->max_hlc);
+	if (!rc && m->max_hlc)
+		rc = ps_store_note_remote_clock(s, m->max_hlc);
+	return rc;
+}
+
+/* Queue a decoded, checked change (taken over). */
+int ps_sync_enqueue(imp *m, ps_change *c, const char *data, size_t len, const char *path)
+{
+	if (m->nbatch == m->capbatch) {
+		size_t nc = m->capbatch ? m->capbatch * 2 : 256;
+		struct pend *nb = realloc(m->batch, nc * sizeof(*nb));
+		if (!nb) {
+			ps_change_free(c);
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		}
+		m->batch = nb;
+		m->capbatch = nc;
+	}
+	assert(c && m->nbatch < m->capbatch);
+	struct pend *p = &m->batch[m->nbatch];
+	p->bytes = malloc(len);
+	if (!p->bytes) {
+		ps_change_free(c);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	memcpy(p->bytes, data, len);
+	p->len = len;
+	p->c = c;
+	snprintf(p->commit, sizeof(p->commit), "%s", m->commit);
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	m->nbatch++;
+	return m->nbatch >= BATCH_MAX ? ps_sync_flush(m) : 0;
+}
+
+static int release_one(void *ctx, const ps_held_change *h)
+{
+	imp *m = ctx;
+	ps_change *c = NULL;
+	int rc = 0;
+	m->branch = h->branch; /* borrowed for this call only */
+	snprintf(m->commit, sizeof(m->commit), "%s", h->commit);
+	if (ps_change_decode(&c, h->bytes, h->len) == 0) {
+		rc = apply_change(m, c, h->bytes, h->len, h->path);
+		rc = rc > 0 ? 0 : rc;
+	}
+	ps_change_free(c);
+	m->branch = NULL;
+	return rc;
+}
+
+/* Held changes whose time has come. */
+int ps_sync_release_held(imp *m)
+{
+	return ps_store_held_release(ps_replica_store(m->r), PS_HLC_MAKE(m->max_ms, 0xffff), release_one, m);
+}

@@ -1,0 +1,287 @@
+/* sync_export.c - local changes into a commit on the replica's own branch.
+ *
+ * Exports ps_sync_export: the local changes no export holds yet become one
+ * commit on refs/heads/replicas/<office>/<replica>. Objects are written
+ * first, then SQLite records the commit, then the ref moves by
+ * compare-and-swap; a run that finds SQLite ahead of the ref finishes the
+ * move (sync_own.c). Never pushes, never reads other branches, never writes
+ * SQL (lib/store_sync.c does). */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sync_int.h"
+#include "store_sync.h"
+#include "plansync/error.h"
+#include "plansync/fault.h"
+#include "plansync/identity.h"
+#include "plansync/integrity.h"
+#include "plansync/json.h"
+#include "plansync/record.h"
+#include "plansync/text.h"
+
+#define BULK_THRESHOLD 256 /* this many objects or more go into one pack */
+#define MSG_LINES      40  /* summaries listed in a commit message */
+
+typedef struct pending {
+	long long seq;
+	char *id, *summary, *author, *record;
+	ps_hlc hlc;
+	char path[PS_CHANGE_PATH_MAX];
+} pending;
+
+static int cmp_add(const void *a, const void *b)
+{
+	return strcmp(((const ps_tree_add *)a)->path, ((const ps_tree_add *)b)->path);
+}
+
+static char *commit_message(ps_replica *r, pending *p, size_t n)
+{
+	ps_buf b = PS_BUF_INIT;
+	if (n == 1) {
+		ps_buf_puts(&b, p[0].summary ? p[0].summary : p[0].id);
+		ps_buf_puts(&b, "\n");
+	} else {
+		long kinds[PS_KIND__COUNT] = {0};
+		for (size_t i = 0; i < n; i++) {
+			ps_record_id rid;
+			if (ps_record_parse(&rid, p[i].record) == 0)
+				kinds[rid.kind]++;
+		}
+		ps_buf_printf(&b, "%s: %zu changes (", ps_replica_office(r), n);
+		int first = 1;
+		for (int k = 0; k < PS_KIND__COUNT; k++)
+			if (kinds[k]) {
+				ps_buf_printf(&b, "%s%ld %s", first ? "" : ", ", kinds[k], ps_kind_name((ps_kind)k));
+				first = 0;
+			}
+		ps_buf_puts(&b, ")\n\n");
+		for (size_t i = 0; i < n && i < MSG_LINES; i++)
+			ps_buf_printf(&b, "- %s\n", p[i].summary ? p[i].summary : p[i].id);
+		if (n > MSG_LINES)
+			ps_buf_printf(&b, "- ... and %zu more\n", n - MSG_LINES);
+	}
+	ps_buf_printf(&b, "\nOffice: %s\nReplica: %s\nChanges: %zu\n", ps_replica_office(r), ps_replica_id(r), n);
+	return ps_buf_detach(&b);
+}
+
+static void pending_free(pending *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].id);
+		free(p[i].summary);
+		free(p[i].author);
+		free(p[i].record);
+	}
+	free(p);
+}
+
+/* "Name <email> <seconds> +0000" with the characters Git forbids in a name
+ * replaced, so the header stays parseable whatever the person typed. */
+static void signature(ps_buf *b, const char *role, const char *name, const char *email, long long when)
+{
+	ps_buf_printf(b, "%s ", role);
+	for (const char *p = name; *p; p++)
+		ps_buf_put(b, (*p == '<' || *p == '>' || *p == '\n') ? " " : p, 1);
+	ps_buf_printf(b, " <%s> %lld +0000\n", email, when);
+}
+
+/* The changes to export, gathered with their blobs written. */
+typedef struct collect {
+	ps_replica *r;
+	ps_objw *w;
+	pending *p;
+	ps_tree_add *adds; /* one more slot than p: the format file */
+	size_t n, cap;
+} collect;
+
+static int collect_one(void *ctx, const ps_local_change *c)
+{
+	collect *cl = ctx;
+	if (cl->n == cl->cap) {
+		size_t cap = cl->cap ? cl->cap * 2 : 64;
+		pending *np = realloc(cl->p, cap * sizeof(*np));
+		ps_tree_add *na = np ? realloc(cl->adds, (cap + 1) * sizeof(*na)) : NULL;
+		if (np)
+			cl->p = np;
+		if (!na)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		cl->adds = na;
+		cl->cap = cap;
+	}
+	assert(cl->n < cl->cap);
+	pending *e = &cl->p[cl->n++];
+	memset(e, 0, sizeof(*e));
+	e->seq = c->seq;
+	e->id = strdup(c->id);
+	if (c->summary)
+		e->summary = strdup(c->summary);
+	e->author = strdup(c->author);
+	e->hlc = c->hlc;
+	e->record = strdup(c->record);
+	if (!e->id || !e->author || !e->record)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	ps_change_path(e->path, ps_replica_office(cl->r), e->id);
+	if (ps_objw_add(cl->w, &cl->adds[cl->n - 1].blob, GIT_OBJECT_BLOB, c->bytes, c->len))
+		return PS_ERROR;
+	return 0;
+}
+
+int ps_sync_export(ps_replica *r, long *exported)
+{
+	assert(r && exported);
+	*exported = 0;
+	ps_store *s = ps_replica_store(r);
+	git_repository *repo = NULL;
+	ps_objw *w = NULL;
+	git_commit *parent = NULL;
+	git_tree *base = NULL;
+	pending *p = NULL;
+	ps_tree_add *adds = NULL;
+	char *msg = NULL;
+	ps_buf cb = PS_BUF_INIT;
+	size_t n = 0;
+	char ref[300];
+	git_oid head, toid, coid;
+	int has_head, rc;
+	ps_sync_own_ref(r, ref, sizeof(ref));
+	if ((rc = ps_sync_open_repo(r, &repo)))
+		return rc;
+	rc = ps_sync_ref_oid(repo, ref, &head);
+	has_head = rc == 0;
+	if (rc && rc != PS_ENOTFOUND)
+		goto out;
+	rc = ps_sync_recover_own_ref(r, repo, ref, &head, &has_head);
+	if (rc == OWN_DEFER) {
+		rc = 0;
+		goto out;
+	}
+	if (rc == OWN_DB_BEHIND) {
+		/* plansync.db is older than its own branch (restored in place from
+		 * a backup: same file, so the open-time check could not see it).
+		 * Its clock may mint ids the branch already holds: continue as a
+		 * new id, and write again what the branch holds in other bytes. */
+		git_oid old = head;
+		if ((rc = ps_identity_fork(r, "plansync.db is older than this replica's branch in repo.git (restored "
+		                              "from a backup?)")) ||
+		    (rc = ps_sync_reissue_against(r, repo, &old)))
+			goto out;
+		ps_sync_own_ref(r, ref, sizeof(ref));
+		rc = ps_sync_ref_oid(repo, ref, &head);
+		has_head = rc == 0;
+		if (rc && rc != PS_ENOTFOUND)
+			goto out;
+		rc = 0;
+	} else if (rc) {
+		goto out;
+	}
+	long long done_seq = 0;
+	if ((rc = ps_store_exports_maxseq(s, &done_seq)))
+		goto out;
+	/* By seq, not by id: a bounded clock can stamp a later write lower than
+	 * an earlier one, so ids need not follow seq; nothing here needs them to
+	 * (the exported range and the author date are by seq and by maximum). */
+	long long stop; /* the first change whose stored bytes fail their check */
+	if ((rc = ps_integrity_export_stop(s, done_seq, &stop)))
+		goto out;
+	/* Many objects go into one pack; a few are written loose. */
+	long long npending = 0;
+	if ((rc = ps_store_local_count(s, done_seq, stop, &npending)) || npending == 0)
+		goto out;
+	if ((rc = ps_objw_new(&w, repo, npending >= BULK_THRESHOLD)))
+		goto out;
+	collect cl = {r, w, NULL, NULL, 0, 0};
+	rc = ps_store_local_each(s, done_seq, stop, collect_one, &cl);
+	p = cl.p;
+	adds = cl.adds;
+	n = cl.n;
+	if (rc || n == 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) /* p moved while it grew: point at it now */
+		adds[i].path = p[i].path;
+	ps_fault_point("export:blobs");
+	size_t nadd = n;
+	if (has_head) {
+		if (git_commit_lookup(&parent, repo, &head) < 0 || git_commit_tree(&base, parent) < 0) {
+			rc = ps_repo_error(PS_ERROR, "reading the replica's branch");
+			goto out;
+		}
+	}
+	if (!base || !git_tree_entry_byname(base, PS_REPO_FORMAT_FILE)) {
+		static const char fmt[] =
+		    "{\n  \"format\": 1,\n  \"layout\": \"changes/<office>/<h1>/<h2>/<id>.json\"\n}\n";
+		if ((rc = ps_objw_add(w, &adds[nadd].blob, GIT_OBJECT_BLOB, fmt, sizeof(fmt) - 1)))
+			goto out;
+		adds[nadd++].path = PS_REPO_FORMAT_FILE;
+	}
+	assert(nadd <= n + 1); /* adds has a slot for the format file */
+	qsort(adds, nadd, sizeof(*adds), cmp_add);
+	if ((rc = ps_repo_tree_add(&toid, repo, w, base, adds, nadd)))
+		goto out;
+	const char *who = p[0].author;
+	ps_hlc last = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(p[i].author, who) != 0)
+			who = ps_replica_office(r);
+		if (p[i].hlc > last)
+			last = p[i].hlc;
+	}
+	char email[200], hex[GIT_OID_HEXSZ + 1];
+	snprintf(email, sizeof(email), "%s@plansync.invalid", ps_replica_id(r));
+	msg = commit_message(r, p, n);
+	git_oid_tostr(hex, sizeof(hex), &toid);
+	ps_buf_printf(&cb, "tree %s\n", hex);
+	if (parent) {
+		git_oid_tostr(hex, sizeof(hex), &head);
+		ps_buf_printf(&cb, "parent %s\n", hex);
+	}
+	signature(&cb, "author", who, email, (long long)(PS_HLC_MS(last) / 1000));
+	signature(&cb, "committer", ps_replica_id(r), email, (long long)(ps_now_ms() / 1000));
+	ps_buf_puts(&cb, "\n");
+	ps_buf_puts(&cb, msg ? msg : "");
+	if (!msg || ps_buf_error(&cb)) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = ps_objw_add(w, &coid, GIT_OBJECT_COMMIT, cb.ptr, cb.len)))
+		goto out;
+	ps_fault_point("export:commit");
+	if ((rc = ps_objw_finish(w)))
+		goto out;
+	/* Objects are durable; now SQLite, then the ref. */
+	git_oid_tostr(hex, sizeof(hex), &coid);
+	if ((rc = ps_store_begin(s)))
+		goto out;
+	/* Rows written after our SELECT have larger seqs (rowids only grow), so
+	 * (previous maxseq, maxseq] is exactly the exported set. */
+	long long maxseq = 0;
+	for (size_t i = 0; i < n; i++)
+		if (p[i].seq > maxseq)
+			maxseq = p[i].seq;
+	long long batch = 0;
+	if ((rc = ps_store_export_append(s, hex, (long long)n, maxseq, &batch))) {
+		ps_store_rollback(s);
+		goto out;
+	}
+	if ((rc = ps_store_commit(s)))
+		goto out;
+	ps_fault_point("export:recorded");
+	git_reference *nr = NULL;
+	if ((has_head ? git_reference_create_matching(&nr, repo, ref, &coid, 1, &head, "plansync: export")
+	              : git_reference_create(&nr, repo, ref, &coid, 0, "plansync: export")) < 0)
+		rc = ps_repo_error(PS_ERROR, "moving the replica's branch (the next sync finishes it)");
+	git_reference_free(nr);
+	ps_fault_point("export:ref");
+	if (!rc)
+		*exported = (long)n;
+out:
+	free(msg);
+	ps_buf_release(&cb);
+	git_tree_free(base);
+	git_commit_free(parent);
+	free(adds);
+	pending_free(p, n);
+	ps_objw_free(w);
+	git_repository_free(repo);
+	return rc;
+}

@@ -1,0 +1,474 @@
+/* sync_import.c - fetched branches into SQLite (DESIGN §7).
+ *
+ * Exports ps_sync_import and, to sync_own.c, importing one branch and
+ * setting back a branch whose tip cannot be read. Treats every fetched byte
+ * as hostile: branch names, history that only grows, tree entries, sizes,
+ * strict decoding, ownership, clock drift, ids seen before. Each branch's
+ * new commits apply in one transaction together with its new head, so a
+ * kill leaves all of it or none; only new commits are walked and only
+ * changed subtrees read. Never writes Git objects or SQL (the queue and
+ * store are sync_apply.c's and lib/store_import.c's). */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sync_int.h"
+#include "store_sync.h"
+#include "plansync/error.h"
+#include "plansync/fault.h"
+#include "plansync/json.h"
+#include "plansync/record.h"
+#include "plansync/ops.h"
+#include "plansync/text.h"
+
+#define DEFAULT_MAX_DRIFT_S 600
+
+static uint64_t max_drift_ms(ps_replica *r)
+{
+	long long v;
+	if (ps_store_meta_get_int(ps_replica_store(r), "sync.max_drift", &v, DEFAULT_MAX_DRIFT_S) || v <= 0)
+		v = DEFAULT_MAX_DRIFT_S;
+	return (uint64_t)v * 1000;
+}
+
+static int on_bad(void *ctx, const char *path, const char *reason)
+{
+	imp *m = ctx;
+	return ps_sync_problem(ps_replica_store(m->r), m->branch, m->commit, path, reason, m->res);
+}
+
+/* Added files are collected first and read in id order, so each record's
+ * changes arrive in history order and extend it in a straight line. */
+struct entry {
+	git_oid oid;
+	char commit[GIT_OID_HEXSZ + 1];
+	char *path;
+};
+
+static void drop_entries(imp *m)
+{
+	for (size_t i = 0; i < m->nent; i++)
+		free(m->ent[i].path);
+	m->nent = 0;
+}
+
+static int add_entry(imp *m, const char *path, const git_oid *oid)
+{
+	if (strlen(path) >= PS_CHANGE_PATH_MAX)
+		return on_bad(m, path, "path too long");
+	if (m->nent == m->capent) {
+		size_t nc = m->capent ? m->capent * 2 : 256;
+		struct entry *ne = realloc(m->ent, nc * sizeof(*ne));
+		if (!ne)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		m->ent = ne;
+		m->capent = nc;
+	}
+	struct entry *e = &m->ent[m->nent];
+	if (!(e->path = strdup(path)))
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	git_oid_cpy(&e->oid, oid);
+	snprintf(e->commit, sizeof(e->commit), "%s", m->commit);
+	m->nent++;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const char *x = strrchr(((const struct entry *)a)->path, '/'),
+	           *y = strrchr(((const struct entry *)b)->path, '/');
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+/* One file of the branch, in change-id order (entries are sorted by file
+ * name, which is the id): read, decode, check, queue. */
+static int process_entry(imp *m, const char *path, const git_oid *oid)
+{
+	size_t size = 0;
+	git_object_t type;
+	if (git_odb_read_header(&size, &type, m->odb, oid) < 0)
+		return on_bad(
+		    m, path,
+		    "file larger than the 64 KiB limit for a change (not fetched), or missing from the remote");
+	if (type != GIT_OBJECT_BLOB)
+		return on_bad(m, path, "not a file");
+	if (size > PS_CHANGE_MAX_BYTES)
+		return on_bad(m, path, "file larger than the 64 KiB limit for a change");
+	git_odb_object *o = NULL;
+	if (git_odb_read(&o, m->odb, oid) < 0)
+		return on_bad(m, path, "file cannot be read from the fetched objects");
+	const char *data = git_odb_object_data(o);
+	size_t len = git_odb_object_size(o);
+	ps_change *c = NULL;
+	int rc = ps_change_decode(&c, data, len);
+	char reason[600];
+	if (rc) {
+		snprintf(reason, sizeof(reason), "%s", ps_error_last());
+		rc = on_bad(m, path, reason);
+		goto out;
+	}
+	char want[PS_CHANGE_PATH_MAX];
+	ps_change_path(want, c->office, c->id);
+	ps_record_id rid;
+	ps_record_parse(&rid, c->record);
+	const char *owner = ps_record_owner(&rid, ps_replica_province(m->r));
+	/* A branch may carry changes of another replica of its office: a
+	 * replica that continued under a new id sends its history again. */
+	if (strcmp(c->office, m->office) != 0) {
+		rc = on_bad(m, path, "change written by another office than the branch's");
+	} else if (strcmp(want, path) != 0) {
+		rc = on_bad(m, path, "change id does not match its path");
+	} else if (strcmp(owner, c->office) != 0) {
+		snprintf(reason, sizeof(reason), "office %s may not write %s (owner: %s)", c->office, c->record, owner);
+		rc = on_bad(m, path, reason);
+	} else if (PS_HLC_MS(c->hlc) > m->max_ms) {
+		rc = ps_sync_hold(m, c, data, len, path);
+	} else {
+		rc = ps_sync_enqueue(m, c, data, len, path);
+		c = NULL;
+	}
+out:
+	ps_change_free(c);
+	git_odb_object_free(o);
+	return rc;
+}
+
+static int process_entries(imp *m)
+{
+	int rc = 0;
+	if (m->nent)
+		qsort(m->ent, m->nent, sizeof(struct entry), cmp_entry);
+	for (size_t i = 0; i < m->nent && !rc; i++) {
+		snprintf(m->commit, sizeof(m->commit), "%s", m->ent[i].commit);
+		rc = process_entry(m, m->ent[i].path, &m->ent[i].oid);
+	}
+	drop_entries(m);
+	return rc;
+}
+
+static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_oid *oid)
+{
+	imp *m = ctx;
+	(void)mode;
+	size_t size = 0;
+	git_object_t type;
+	if (strcmp(path, PS_REPO_FORMAT_FILE) == 0) {
+		git_odb_object *o = NULL;
+		if (git_odb_read_header(&size, &type, m->odb, oid) < 0 || size > 4096 ||
+		    git_odb_read(&o, m->odb, oid) < 0)
+			return on_bad(ctx, path, "format file unreadable or too large");
+		cJSON *v = NULL;
+		int rc = ps_json_parse_strict(&v, git_odb_object_data(o), git_odb_object_size(o), "format file");
+		git_odb_object_free(o);
+		const cJSON *f = v ? cJSON_GetObjectItemCaseSensitive(v, "format") : NULL;
+		int ok = !rc && cJSON_IsNumber(f) && f->valuedouble == 1;
+		cJSON_Delete(v);
+		return ok ? 0
+		          : on_bad(ctx, path,
+		                   "format file names a format this plansync does not read (upgrade plansync)");
+	}
+	/* changes/<office>/<h1>/<h2>/<id>.json */
+	char prefix[128];
+	snprintf(prefix, sizeof(prefix), "changes/%s/", m->office);
+	if (strncmp(path, prefix, strlen(prefix)) != 0)
+		return on_bad(ctx, path, "file outside changes/<this branch's office>/");
+	return add_entry(m, path, oid);
+}
+
+int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
+{
+	assert(m->repo && m->odb && m->branch && m->office && m->replica);
+	assert(m->nbatch == 0 && m->nent == 0); /* the last branch left nothing queued */
+	ps_store *s = ps_replica_store(m->r);
+	git_oid last;
+	char lhex[GIT_OID_HEXSZ + 1];
+	bool has_last = false;
+	int rc = ps_store_branch_head(s, ref, lhex, &has_last);
+	if (rc)
+		return rc;
+	has_last = has_last && git_oid_fromstr(&last, lhex) == 0;
+	if (has_last && git_oid_equal(&last, tip))
+		return 0;
+	m->rewritten = 0;
+	git_oid_tostr(m->commit, sizeof(m->commit), tip);
+	if ((rc = ps_store_begin(s)))
+		return rc;
+	if (has_last && git_graph_descendant_of(m->repo, tip, &last) != 1) {
+		if (git_graph_descendant_of(m->repo, &last, tip) == 1) {
+			/* The branch went back (a shared repository seeded from an older
+			 * copy): nothing new, and what we have stays. */
+			ps_store_rollback(s);
+			return 0;
+		}
+		/* Rewritten: said once per new tip, and the new commits are read
+		 * like any others, so every replica ends with the same set whether
+		 * or not it saw the old history. Files that change a known id are
+		 * refused one by one below. */
+		char reason[200];
+		char lh[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(lh, sizeof(lh), &last);
+		snprintf(reason, sizeof(reason),
+		         "history rewritten: the branch no longer contains %s; its new commits are read, and a "
+		         "change it rewrote counts in its current version",
+		         lh);
+		if ((rc = ps_sync_problem(s, m->branch, m->commit, "", reason, m->res))) {
+			ps_store_rollback(s);
+			return rc;
+		}
+		m->rewritten = 1;
+	}
+	git_revwalk *walk = NULL;
+	if (git_revwalk_new(&walk, m->repo) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 || git_revwalk_push(walk, tip) < 0 ||
+	    (has_last && git_revwalk_hide(walk, &last) < 0)) {
+		rc = ps_repo_error(PS_EINVALID, "walking the branch");
+		goto out;
+	}
+	git_oid oid;
+	while (!rc && git_revwalk_next(&oid, walk) == 0) {
+		git_commit *c = NULL;
+		git_commit *pc = NULL;
+		git_tree *t = NULL, *pt = NULL;
+		git_oid_tostr(m->commit, sizeof(m->commit), &oid);
+		if (git_commit_lookup(&c, m->repo, &oid) < 0 || git_commit_tree(&t, c) < 0) {
+			char what[80];
+			snprintf(what, sizeof(what), "commit %s cannot be read", m->commit);
+			rc = ps_repo_error(PS_EINVALID, what);
+		} else if (git_commit_parentcount(c) > 1) {
+			rc = ps_sync_problem(s, m->branch, m->commit, "",
+			                     "merge commit: a replica branch is a straight line; skipped", m->res);
+		} else if (git_commit_parentcount(c) == 1 &&
+		           (git_commit_parent(&pc, c, 0) < 0 || git_commit_tree(&pt, pc) < 0)) {
+			rc = ps_repo_error(PS_EINVALID, "reading a commit's parent");
+		} else {
+			rc = ps_repo_diff_added(m->repo, pt, t, on_added, on_bad, m);
+		}
+		git_tree_free(t);
+		git_tree_free(pt);
+		git_commit_free(pc);
+		git_commit_free(c);
+	}
+	if (!rc)
+		rc = process_entries(m);
+	if (!rc)
+		rc = ps_sync_flush(m);
+	if (rc)
+		goto out;
+	/* Records that need a full fold wait in refold for the end of the
+	 * import: one record written on many branches is folded once. */
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), tip);
+	rc = ps_store_branch_set_head(s, ref, m->office, m->replica, hex);
+	if (!rc && m->res)
+		m->res->branches++;
+out:
+	git_revwalk_free(walk);
+	if (rc) {
+		ps_sync_drop_batch(m);
+		drop_entries(m);
+		ps_store_rollback(s);
+		return rc;
+	}
+	ps_fault_point("import:fold");
+	rc = ps_store_commit(s);
+	ps_fault_point("import:committed");
+	return rc;
+}
+
+typedef struct refent {
+	char *name;
+	git_oid oid;
+} refent;
+
+/* A fetched branch whose new commits cannot be read: its tracking ref goes
+ * back to the last head imported (or away), so no ref here names a commit
+ * libgit2 cannot parse (its fetch negotiation walks every ref and would
+ * fail for every branch). The next fetch brings the tip again. */
+void ps_sync_forget_bad_tip(imp *m, const char *ref)
+{
+	git_oid last;
+	char lhex[GIT_OID_HEXSZ + 1];
+	bool has_last = false;
+	/* an error reads as no head: the ref goes away, the next fetch brings it */
+	if (ps_store_branch_head(ps_replica_store(m->r), ref, lhex, &has_last))
+		has_last = false;
+	has_last = has_last && git_oid_fromstr(&last, lhex) == 0;
+	git_reference *gr = NULL;
+	if (has_last)
+		git_reference_create(&gr, m->repo, ref, &last, 1, "plansync: back to the last good head");
+	else if (git_reference_lookup(&gr, m->repo, ref) == 0)
+		git_reference_delete(gr);
+	git_reference_free(gr);
+}
+
+/* Branches imported before that the remote no longer has (the fetch
+ * pruned their tracking refs): reported once, their changes kept. */
+typedef struct deleted_walk {
+	ps_store *s;
+	git_repository *repo;
+	const refent *refs;
+	size_t nrefs;
+	ps_sync_result *res;
+} deleted_walk;
+
+static int deleted_one(void *ctx, const char *ref, const char *hexhead)
+{
+	deleted_walk *dw = ctx;
+	ps_store *s = dw->s;
+	git_repository *repo = dw->repo;
+	size_t i;
+	for (i = 0; i < dw->nrefs && strcmp(dw->refs[i].name, ref); i++)
+		;
+	if (i < dw->nrefs)
+		return 0;
+	char bname[300], kept[400];
+	snprintf(bname, sizeof(bname), "replicas/%s", ref + strlen(PS_TRACK_REF_PREFIX));
+	/* its history stays named here, so 'remote seed' sends it again */
+	snprintf(kept, sizeof(kept), "refs/plansync/kept/%s", bname);
+	git_oid head;
+	git_reference *kr = NULL;
+	if (git_oid_fromstr(&head, hexhead) == 0 && repo &&
+	    git_reference_create(&kr, repo, kept, &head, 1, "plansync: branch deleted on the remote") < 0)
+		ps_log(PS_LOG_WARN, "cannot keep %s: %s", bname,
+		       git_error_last() ? git_error_last()->message : "unknown error");
+	git_reference_free(kr);
+	int rc = ps_store_begin(s);
+	if (!rc) {
+		rc = ps_sync_problem(s, bname, hexhead, "", "branch deleted on the remote; its changes are kept here",
+		                     dw->res);
+		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+	}
+	return rc;
+}
+
+static int report_deleted(ps_replica *r, git_repository *repo, const refent *refs, size_t nrefs, ps_sync_result *res)
+{
+	deleted_walk dw = {ps_replica_store(r), repo, refs, nrefs, res};
+	return ps_store_branches_each(dw.s, deleted_one, &dw);
+}
+
+int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx)
+{
+	assert(r);
+	ps_store *s = ps_replica_store(r);
+	int rc;
+	imp m;
+	memset(&m, 0, sizeof(m));
+	m.r = r;
+	m.res = res;
+	m.progress = progress;
+	m.pctx = ctx;
+	m.max_ms = ps_now_ms() + max_drift_ms(r);
+	if ((rc = ps_sync_open_repo(r, &m.repo)))
+		return rc;
+	if (git_repository_odb(&m.odb, m.repo) < 0) {
+		rc = ps_repo_error(PS_ERROR, "opening the object database");
+		goto out;
+	}
+	/* Held changes first: their time may have come. */
+	if (!(rc = ps_store_begin(s))) {
+		rc = ps_sync_release_held(&m);
+		if (!rc)
+			rc = ps_sync_fold_touched(s);
+		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+	}
+	if (rc)
+		goto out;
+	refent *refs = NULL;
+	size_t nrefs = 0;
+	git_reference_iterator *it = NULL;
+	if (git_reference_iterator_glob_new(&it, m.repo, PS_TRACK_REF_PREFIX "*") < 0) {
+		rc = ps_repo_error(PS_ERROR, "listing fetched branches");
+		goto out;
+	}
+	git_reference *ref;
+	while (git_reference_next(&ref, it) == 0) {
+		const git_oid *t = git_reference_target(ref);
+		refent *nr = t ? realloc(refs, (nrefs + 1) * sizeof(*refs)) : NULL;
+		if (nr) {
+			refs = nr;
+			refs[nrefs].name = strdup(git_reference_name(ref));
+			git_oid_cpy(&refs[nrefs].oid, t);
+			if (refs[nrefs].name)
+				nrefs++;
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	char ownname[300];
+	snprintf(ownname, sizeof(ownname), PS_TRACK_REF_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
+	for (size_t i = 0; i < nrefs && !rc; i++) {
+		const char *name = refs[i].name;
+		const char *rest = name + strlen(PS_TRACK_REF_PREFIX);
+		const char *slash = strchr(rest, '/');
+		char office[64] = "", replica[64] = "";
+		if (slash && (size_t)(slash - rest) < sizeof(office) && strlen(slash + 1) < sizeof(replica)) {
+			memcpy(office, rest, (size_t)(slash - rest));
+			office[slash - rest] = '\0';
+			snprintf(replica, sizeof(replica), "%s", slash + 1);
+		}
+		if (strcmp(name, ownname) == 0) {
+			rc = ps_sync_own_branch(&m, name, &refs[i].oid, office, replica);
+			continue;
+		}
+		char bname[300];
+		snprintf(bname, sizeof(bname), "replicas/%s", rest);
+		if (!ps_slug_valid(office) || !ps_replica_id_valid(replica, office)) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &refs[i].oid);
+			if (!(rc = ps_store_begin(s))) {
+				rc = ps_sync_problem(s, bname, hex, "",
+				                     "branch name is not replicas/<office>/<office>-<suffix>; ignored",
+				                     res);
+				rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+			}
+			continue;
+		}
+		m.branch = bname;
+		m.office = office;
+		m.replica = replica;
+		rc = ps_sync_import_branch(&m, name, &refs[i].oid);
+		if (rc == PS_EINVALID) {
+			char why[600];
+			snprintf(why, sizeof(why), "%s", ps_error_last());
+			ps_sync_forget_bad_tip(&m, name);
+			/* An object missing here (not on the remote: the fetch checked
+			 * that) means repo.git is incomplete: the next fetch walks every
+			 * branch to its roots and fetches what lacks. */
+			if (strstr(why, "not found") && !ps_store_begin(s)) {
+				if (ps_store_meta_set_int(s, "repo.verify", 1))
+					ps_store_rollback(s);
+				else
+					ps_store_commit(s);
+			}
+			ps_error_set(PS_EINVALID, "%s", why);
+			/* This branch's content is bad: quarantined at its tip, the
+			 * others go on; a new tip is tried again. */
+			char hex[GIT_OID_HEXSZ + 1], reason[700];
+			git_oid_tostr(hex, sizeof(hex), &refs[i].oid);
+			snprintf(reason, sizeof(reason), "branch cannot be imported: %s; its last good state is kept",
+			         ps_error_last());
+			if (!(rc = ps_store_begin(s))) {
+				rc = ps_sync_problem(s, bname, hex, "", reason, res);
+				rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+			}
+		}
+	}
+	if (!rc && !(rc = ps_store_begin(s))) {
+		rc = ps_sync_fold_touched(s);
+		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+	}
+	if (!rc)
+		rc = report_deleted(r, m.repo, refs, nrefs, res);
+	for (size_t i = 0; i < nrefs; i++)
+		free(refs[i].name);
+	free(refs);
+	if (!rc && progress && m.applied)
+		progress(ctx, "changes applied", m.applied, m.applied);
+out:
+	free(m.batch);
+	free(m.ent);
+	git_odb_free(m.odb);
+	git_repository_free(m.repo);
+	return rc;
+}

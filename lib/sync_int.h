@@ -1,0 +1,97 @@
+/* sync_int.h - what the sync files share, private to lib/sync*.c.
+ *
+ * sync.c runs the cycle, sync_export.c writes our commits, sync_import.c
+ * reads the fetched branches, sync_apply.c applies their changes, and
+ * sync_own.c keeps our own branch in line. No SQL and no SQLite type here:
+ * the tables are reached through lib/store_sync.h. */
+#ifndef PLANSYNC_SYNC_INT_H
+#define PLANSYNC_SYNC_INT_H
+#include "plansync/sync.h"
+#include "plansync/repo.h"
+#include "plansync/store.h"
+
+/* ---- sync.c: the replica's repository and refs ----------------------- */
+
+int ps_sync_open_repo(ps_replica *r, git_repository **repo);
+/* refs/heads/replicas/<office>/<replica> of this replica. */
+void ps_sync_own_ref(ps_replica *r, char *out, size_t n);
+/* PS_ENOTFOUND when the ref does not exist. */
+int ps_sync_ref_oid(git_repository *repo, const char *name, git_oid *out);
+
+/* ---- an import in progress (sync_import.c, sync_apply.c, sync_own.c) - */
+
+typedef struct imp {
+	ps_replica *r;
+	git_repository *repo;
+	git_odb *odb;
+	ps_sync_result *res;
+	const char *branch, *office, *replica;
+	char commit[GIT_OID_HEXSZ + 1];
+	uint64_t max_ms;
+	ps_progress_fn progress;
+	void *pctx;
+	long applied;
+	/* decoded, checked changes waiting to be applied together */
+	struct pend {
+		ps_change *c;
+		char *bytes;
+		size_t len;
+		char commit[GIT_OID_HEXSZ + 1];
+		char path[PS_CHANGE_PATH_MAX];
+	} * batch;
+	size_t nbatch, capbatch;
+	struct entry *ent;
+	size_t nent, capent;
+	ps_hlc max_hlc;
+	int rewritten; /* the branch being imported no longer contains its last imported head */
+} imp;
+
+/* ---- sync_apply.c ---------------------------------------------------- */
+
+/* Record a problem (in the caller's transaction); counted in res (may be
+ * NULL) and logged when it is new. */
+int ps_sync_problem(ps_store *s, const char *branch, const char *commit, const char *path, const char *reason,
+                    ps_sync_result *res);
+/* Fold every record noted for a full fold, then forget them. */
+int ps_sync_fold_touched(ps_store *s);
+/* Keep a change stamped too far ahead for later (c stays the caller's). */
+int ps_sync_hold(imp *m, ps_change *c, const char *bytes, size_t len, const char *path);
+/* Queue a decoded, checked change (taken over); applied by ps_sync_flush,
+ * which runs by itself when the queue is full. */
+int ps_sync_enqueue(imp *m, ps_change *c, const char *data, size_t len, const char *path);
+int ps_sync_flush(imp *m);
+/* Forget the queued changes without applying them. */
+void ps_sync_drop_batch(imp *m);
+/* Apply the held changes whose time has come. */
+int ps_sync_release_held(imp *m);
+
+/* ---- sync_import.c --------------------------------------------------- */
+
+/* Import the new commits of one branch up to tip (m->branch, office and
+ * replica set) in one transaction. PS_EINVALID when the branch cannot be
+ * read. */
+int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip);
+/* Set the tracking ref back to the last head imported (or remove it). */
+void ps_sync_forget_bad_tip(imp *m, const char *ref);
+
+/* ---- sync_own.c ------------------------------------------------------ */
+
+/* What the own branch in repo.git says against plansync.db's exports. */
+enum { OWN_OK = 0, OWN_DEFER = 1, OWN_DB_BEHIND = 2 };
+int ps_sync_recover_own_ref(ps_replica *r, git_repository *repo, const char *ref, git_oid *head, int *has_head);
+/* Our own branch as fetched: delivered, adopted, or a new id. */
+int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *office, const char *replica);
+/* After a fork: write again our changes the old branch at tip altered. */
+int ps_sync_reissue_against(ps_replica *r, git_repository *repo, const git_oid *tip);
+/* Write again the values our changes stamped in the future give. */
+int ps_sync_restamp_future(ps_replica *r);
+/* Our unsent commits must be readable; a damaged one is exported again. */
+int ps_sync_repair_unsent(ps_replica *r, git_repository *repo, const char *ref, const git_oid *mine,
+                          const git_oid *theirs, long *exported);
+
+/* ---- sync.c ---------------------------------------------------------- */
+
+/* The replica's sync lock (a file descriptor to close), waiting a minute. */
+int ps_sync_lock(ps_replica *r);
+
+#endif

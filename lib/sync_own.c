@@ -1,0 +1,477 @@
+/* sync_own.c - the replica's own branch: recovery, adoption, a new id.
+ *
+ * Exports to the other sync files (sync_int.h): bringing the own ref in line
+ * with the exports SQLite recorded, reading our branch as the remote has it
+ * (delivered, adopted after a re-created replica, or written by someone
+ * else: continue as a new id), writing again our changes that were altered
+ * on the old branch or stamped in the future, and repairing unsent commits
+ * damaged in repo.git. Never pushes or fetches (sync.c), never writes SQL
+ * (lib/store_sync.c does). */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "sync_int.h"
+#include "store_sync.h"
+#include "plansync/error.h"
+#include "plansync/fold.h"
+#include "plansync/identity.h"
+#include "plansync/ops.h"
+
+/* Bring the own ref in line with the last export recorded in SQLite:
+ * finish an export whose ref move was cut off, or move a ref left behind
+ * (repo.git restored from an older copy) forward to it. OWN_DEFER: the last
+ * export's commit is not here but the remote has it (the fetch brings it;
+ * export waits a cycle). OWN_DB_BEHIND: the branch holds commits plansync.db
+ * does not know (the database was restored from a backup): the caller
+ * continues as a new replica id. */
+int ps_sync_recover_own_ref(ps_replica *r, git_repository *repo, const char *ref, git_oid *head, int *has_head)
+{
+	assert(repo && ref && head && (*has_head == 0 || *has_head == 1));
+	ps_store *s = ps_replica_store(r);
+	for (int pass = 0; pass < 2; pass++) {
+		git_oid last;
+		long long batch = 0;
+		char lhex[GIT_OID_HEXSZ + 1];
+		bool row = false;
+		int rc = ps_store_export_last(s, lhex, &batch, &row);
+		if (rc)
+			return rc;
+		if (!row)
+			return *has_head ? OWN_DB_BEHIND : OWN_OK;
+		git_oid_fromstr(&last, lhex);
+		if (*has_head && git_oid_equal(&last, head))
+			return OWN_OK;
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, repo, &last) == 0) {
+			git_commit_free(c);
+			if (*has_head && git_graph_descendant_of(repo, &last, head) != 1)
+				return OWN_DB_BEHIND; /* ahead of, or apart from, what SQLite knows */
+			git_reference *nr = NULL;
+			int e = *has_head
+			            ? git_reference_create_matching(&nr, repo, ref, &last, 1, head,
+			                                            "plansync: export (resumed)")
+			            : git_reference_create(&nr, repo, ref, &last, 0, "plansync: export (resumed)");
+			git_reference_free(nr);
+			if (e < 0)
+				return ps_repo_error(PS_ERROR, "moving the replica's branch");
+			*head = last;
+			*has_head = 1;
+			return OWN_OK;
+		}
+		/* The last export's commit is missing here (repo.git restored from
+		 * an older copy, or damaged). */
+		long long dl = 0;
+		if ((rc = ps_store_meta_get_int(s, "delivered_batch", &dl, 0)))
+			return rc;
+		if (batch <= dl) {
+			ps_log(PS_LOG_INFO,
+			       "this replica's last delivered commit is not in repo.git; the fetch brings it "
+			       "back, and export waits for it");
+			return OWN_DEFER;
+		}
+		/* Not delivered: its changes are exported again from SQLite. */
+		if ((rc = ps_store_begin(s)))
+			return rc;
+		if ((rc = ps_store_exports_drop_after(s, dl))) {
+			ps_store_rollback(s);
+			return rc;
+		}
+		if ((rc = ps_store_commit(s)))
+			return rc;
+	}
+	return OWN_DEFER;
+}
+
+static int delivered(ps_replica *r, long long batch)
+{
+	ps_store *s = ps_replica_store(r);
+	long long cur;
+	int rc = ps_store_meta_get_int(s, "delivered_batch", &cur, 0);
+	if (rc || batch <= cur)
+		return rc;
+	if ((rc = ps_store_begin(s)))
+		return rc;
+	rc = ps_store_meta_set_int(s, "delivered_batch", batch);
+	return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+}
+
+/* Remove one stored change (its row and the edges it names) and fold its
+ * record again without it. */
+static int drop_change(ps_store *s, const char *id, const char *record)
+{
+	int rc = ps_store_delete_change(s, id);
+	if (!rc)
+		rc = ps_store_rebuild_heads_for(s, record);
+	return rc ? rc : ps_fold_record(s, record);
+}
+
+/* The file of our change id in tree (git_tree_entry_free), NULL when the
+ * tree does not hold it. */
+static git_tree_entry *file_of(git_tree *tree, const char *office, const char *id)
+{
+	char path[PS_CHANGE_PATH_MAX];
+	ps_change_path(path, office, id);
+	git_tree_entry *te = NULL;
+	return git_tree_entry_bypath(&te, tree, path) == 0 ? te : NULL;
+}
+
+/* The seqs of our changes whose file on the old branch differs. */
+typedef struct altered_walk {
+	const char *office;
+	git_tree *tree; /* the old branch's tip */
+	long long *seqs;
+	size_t n, cap;
+} altered_walk;
+
+static int altered_one(void *ctx, const ps_local_change *c)
+{
+	altered_walk *aw = ctx;
+	git_tree_entry *te = file_of(aw->tree, aw->office, c->id);
+	git_oid mine;
+	int rc = 0;
+	if (te && git_odb_hash(&mine, c->bytes, c->len, GIT_OBJECT_BLOB) == 0 &&
+	    !git_oid_equal(&mine, git_tree_entry_id(te))) {
+		if (aw->n == aw->cap) {
+			size_t cap = aw->cap ? aw->cap * 2 : 16;
+			long long *ns = realloc(aw->seqs, cap * sizeof(*ns));
+			if (!ns)
+				rc = ps_error_set(PS_ENOMEM, "out of memory");
+			else {
+				aw->seqs = ns;
+				aw->cap = cap;
+			}
+		}
+		if (!rc)
+			aw->seqs[aw->n++] = c->seq;
+	}
+	git_tree_entry_free(te);
+	return rc;
+}
+
+/* After a fork: our own changes whose file on the old branch now holds
+ * other bytes (someone rewrote it there). Where such a change still counts
+ * (it is a head of its record), it is written again under the new id with
+ * its heads as base, so our version supersedes the altered one on every
+ * replica, whichever of the two it saw; the original stays here, unsent. */
+static int reissue_altered(imp *m, const git_oid *tip)
+{
+	ps_replica *r = m->r;
+	ps_store *s = ps_replica_store(r);
+	git_commit *cm = NULL;
+	git_tree *t = NULL;
+	long long *seqs = NULL;
+	size_t n = 0;
+	int rc = 0;
+	if (git_commit_lookup(&cm, m->repo, tip) < 0 || git_commit_tree(&t, cm) < 0) {
+		git_commit_free(cm);
+		return 0; /* unreadable: the import reports it */
+	}
+	altered_walk aw = {ps_replica_office(r), t, NULL, 0, 0};
+	rc = ps_store_local_each_all(s, altered_one, &aw);
+	seqs = aw.seqs;
+	n = aw.n;
+	assert(n <= aw.cap);
+	if (rc || !n)
+		goto out;
+	if ((rc = ps_store_begin(s)))
+		goto out;
+	for (size_t i = 0; i < n && !rc; i++) {
+		ps_change *c = NULL, *nc = NULL;
+		char **heads = NULL, *bytes = NULL;
+		size_t nheads = 0, len = 0;
+		ps_hlc hlc;
+		if ((rc = ps_store_change_by_seq(s, seqs[i], &c)))
+			break;
+		int is_head = 0;
+		if (!(rc = ps_store_heads(s, c->record, &heads, &nheads)))
+			for (size_t k = 0; k < nheads; k++)
+				is_head |= !strcmp(heads[k], c->id);
+		if (!rc)
+			rc = ps_store_local_clear(s, seqs[i]);
+		if (!rc && is_head && !(rc = ps_store_hlc_tick(s, ps_replica_id(r), &hlc)) &&
+		    !(rc = ps_change_new(&nc, c->office, ps_replica_id(r), c->author, hlc, c->record, c->op,
+		                         (const char *const *)heads, nheads, cJSON_Duplicate(c->fields, 1),
+		                         c->reason)) &&
+		    !(rc = ps_change_encode(&bytes, &len, nc))) {
+			char summary[400];
+			snprintf(summary, sizeof(summary),
+			         "%s: %s sent again (its file was altered in the shared repository)", c->office,
+			         c->record);
+			rc = ps_fold_insert(s, nc, bytes, len, true, summary, false, NULL);
+			if (!rc)
+				ps_log(PS_LOG_WARN, "change %s was altered in the shared repository; sent again as %s",
+				       c->id, nc->id);
+		}
+		/* Our bytes under that id give way to the branch's, which every
+		 * other replica reads: the import brings them, and ours live on
+		 * in the change just written. */
+		if (!rc)
+			rc = drop_change(s, c->id, c->record);
+		free(bytes);
+		ps_strv_free(heads, nheads);
+		ps_change_free(nc);
+		ps_change_free(c);
+	}
+	rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+out:
+	free(seqs);
+	git_tree_free(t);
+	git_commit_free(cm);
+	return rc;
+}
+
+/* The walk that marks our changes the adopted branch holds already. */
+typedef struct adopt_walk {
+	ps_store *s;
+	const char *office;
+	git_tree *tree; /* the branch's tip */
+} adopt_walk;
+
+static int adopt_one(void *ctx, const ps_local_change *c)
+{
+	adopt_walk *aw = ctx;
+	git_tree_entry *te = file_of(aw->tree, aw->office, c->id);
+	int rc = te ? ps_store_local_clear(aw->s, c->seq) : 0;
+	git_tree_entry_free(te);
+	return rc;
+}
+
+/* Adopt the remote's history of our branch as our own: a replica created
+ * again with the id of one whose database was lost. Its changes are
+ * imported, the branch continues from the remote's tip, and local changes
+ * not on it yet are exported on top by the next export. */
+static int adopt(imp *m, const char *ref, const git_oid *tip)
+{
+	ps_replica *r = m->r;
+	ps_store *s = ps_replica_store(r);
+	/* A change of ours whose id the branch holds with other bytes (a disk
+	 * clone of this replica wrote it first) is written again, so both
+	 * versions arrive and ours, the later, counts. */
+	int rc = reissue_altered(m, tip);
+	if (!rc)
+		rc = ps_sync_import_branch(m, ref, tip);
+	if (rc)
+		return rc;
+	char own[300], hex[GIT_OID_HEXSZ + 1];
+	ps_sync_own_ref(r, own, sizeof(own));
+	git_oid_tostr(hex, sizeof(hex), tip);
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	if (git_commit_lookup(&c, m->repo, tip) < 0 || git_commit_tree(&t, c) < 0) {
+		git_commit_free(c);
+		return ps_repo_error(PS_EINVALID, "reading this replica's branch");
+	}
+	if ((rc = ps_store_begin(s)))
+		goto out;
+	/* Local changes the branch holds already are not ours to send again;
+	 * the exports start again at batch 1, the branch's tip, delivered. */
+	adopt_walk aw = {s, ps_replica_office(r), t};
+	long long batch = 0;
+	if ((rc = ps_store_local_each_all(s, adopt_one, &aw)) || (rc = ps_store_exports_drop_after(s, 0)) ||
+	    (rc = ps_store_export_append(s, hex, 0, 0, &batch)) ||
+	    (rc = ps_store_meta_set_int(s, "delivered_batch", 1)))
+		goto rollback;
+	assert(batch == 1);
+	/* SQLite first, then the ref: a kill between them is finished by the
+	 * next export's recovery (the last export names this commit). */
+	if ((rc = ps_store_commit(s)))
+		goto out;
+	git_reference *nr = NULL;
+	if (git_reference_create(&nr, m->repo, own, tip, 1, "plansync: adopt the remote's history") < 0)
+		rc = ps_repo_error(PS_ERROR, "moving the replica's branch");
+	git_reference_free(nr);
+	ps_log(PS_LOG_WARN,
+	       "the shared repository already had this replica's branch (re-created replica?): its history is "
+	       "adopted and this replica continues from it");
+	if (m->res)
+		m->res->identity = 1;
+	goto out;
+rollback:
+	ps_store_rollback(s);
+out:
+	git_tree_free(t);
+	git_commit_free(c);
+	return rc;
+}
+
+int ps_sync_reissue_against(ps_replica *r, git_repository *repo, const git_oid *tip)
+{
+	imp m;
+	memset(&m, 0, sizeof(m));
+	m.r = r;
+	m.repo = repo;
+	return reissue_altered(&m, tip);
+}
+
+/* Our own branch as the remote has it. Ours (a commit we exported): note
+ * what is delivered. Not ours: if nothing of ours was ever delivered and
+ * the remote's history does not build on ours, we are that replica created
+ * again, and adopt it; otherwise someone else writes our branch (a copy of
+ * this replica, or a stray push) and we continue as a new replica id, and
+ * read the old branch like any other. */
+int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *office, const char *replica)
+{
+	assert(m->r && m->repo && ref && tip && office && replica);
+	ps_replica *r = m->r;
+	ps_store *s = ps_replica_store(r);
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), tip);
+	long long batch = 0;
+	int rc = ps_store_export_batch_of(s, hex, &batch);
+	if (rc)
+		return rc;
+	if (batch > 0)
+		return delivered(r, batch);
+	long long dl = 0;
+	if ((rc = ps_store_meta_get_int(s, "delivered_batch", &dl, 0)))
+		return rc;
+	int builds_on_ours = 0;
+	char lhex[GIT_OID_HEXSZ + 1];
+	long long lbatch = 0;
+	bool found = false;
+	if ((rc = ps_store_export_last(s, lhex, &lbatch, &found)))
+		return rc;
+	git_oid last;
+	if (found && git_oid_fromstr(&last, lhex) == 0)
+		builds_on_ours = git_graph_descendant_of(m->repo, tip, &last) == 1;
+	char bname[300];
+	snprintf(bname, sizeof(bname), "replicas/%s/%s", office, replica);
+	m->branch = bname;
+	m->office = office;
+	m->replica = replica;
+	if (dl == 0 && !builds_on_ours) {
+		rc = adopt(m, ref, tip);
+	} else {
+		if ((rc = ps_identity_fork(r, "the shared repository's branch of this replica holds commits this "
+		                              "replica did not write (a copy of this replica on another machine, or "
+		                              "someone else pushed to it)")))
+			return rc;
+		if (m->res)
+			m->res->identity = 2;
+		if (!(rc = reissue_altered(m, tip)))
+			rc = ps_sync_import_branch(m, ref, tip);
+	}
+	if (rc == PS_EINVALID) {
+		char reason[700];
+		snprintf(reason, sizeof(reason), "branch cannot be imported: %s; its last good state is kept",
+		         ps_error_last());
+		ps_sync_forget_bad_tip(m, ref);
+		if (!(rc = ps_store_begin(s))) {
+			rc = ps_sync_problem(s, bname, hex, "", reason, m->res);
+			rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+		}
+	}
+	return rc;
+}
+
+/* Own changes stamped beyond wall clock + drift (this machine's clock was
+ * ahead when they were written) are held back by every reader until then.
+ * Where such a change still gives a record a field's value, the values are
+ * written again, stamped now, with the change in their base: they arrive
+ * now, and the old change, when its time comes, changes nothing. */
+int ps_sync_restamp_future(ps_replica *r)
+{
+	ps_store *s = ps_replica_store(r);
+	char from[PS_CHANGE_ID_MAX + 1];
+	ps_store_future_from(s, from);
+	char **recs = NULL;
+	size_t n = 0;
+	int rc = ps_store_local_records_from(s, from, &recs, &n);
+	for (size_t i = 0; i < n && !rc; i++) {
+		cJSON *fields = NULL;
+		if ((rc = ps_store_state_fields_from(s, recs[i], from, &fields))) {
+			break;
+		} else if (!fields->child) {
+			cJSON_Delete(fields);
+		} else {
+			rc = ps_replica_write_full(
+			    r, recs[i], PS_OP_SET, fields,
+			    "written again with a correct clock (the first was stamped in the future)", false, true,
+			    NULL);
+			if (!rc)
+				ps_log(PS_LOG_INFO,
+				       "%s: values stamped in the future written again with a correct clock", recs[i]);
+			else if (rc == PS_EEXISTS || rc == PS_ENOTOWNER || rc == PS_EINVALID || rc == PS_ECONFLICT)
+				rc = 0; /* nothing to write, or not ours to fix */
+		}
+	}
+	ps_strv_free(recs, n);
+	return rc;
+}
+
+/* Our commits not yet on the remote must be readable before they are
+ * pushed. One that is damaged in repo.git (bit rot, a bad disk) is only a
+ * copy of what plansync.db holds: the branch goes back to the last commit
+ * the remote confirmed, and the changes are exported again. */
+int ps_sync_repair_unsent(ps_replica *r, git_repository *repo, const char *ref, const git_oid *mine,
+                          const git_oid *theirs, long *exported)
+{
+	assert(repo && ref && mine && exported);
+	ps_store *s = ps_replica_store(r);
+	git_oid at = *mine, bad;
+	int damaged = 0;
+	for (int steps = 0; steps < 100000; steps++) {
+		if (theirs && git_oid_equal(&at, theirs))
+			break;
+		git_commit *c = NULL;
+		git_tree *t = NULL;
+		if (git_commit_lookup(&c, repo, &at) < 0 || git_commit_tree(&t, c) < 0) {
+			damaged = 1;
+			bad = at;
+			git_commit_free(c);
+			break;
+		}
+		git_tree_free(t);
+		int more = git_commit_parentcount(c) > 0;
+		if (more)
+			at = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
+		if (!more)
+			break;
+	}
+	if (!damaged)
+		return 0;
+	char hex[GIT_OID_HEXSZ + 1], loose[4400];
+	git_oid_tostr(hex, sizeof(hex), &bad);
+	snprintf(loose, sizeof(loose), "%sobjects/%.2s/%s", git_repository_path(repo), hex, hex + 2);
+	unlink(loose); /* a damaged loose object would shadow a good rewrite */
+	long long dl = 0;
+	int rc = ps_store_meta_get_int(s, "delivered_batch", &dl, 0);
+	if (rc)
+		return rc;
+	git_oid back;
+	char bhex[GIT_OID_HEXSZ + 1];
+	bool has_back = false;
+	if ((rc = ps_store_export_commit(s, dl, bhex, &has_back)))
+		return rc;
+	has_back = has_back && git_oid_fromstr(&back, bhex) == 0;
+	if ((rc = ps_store_begin(s)))
+		return rc;
+	int e = ps_store_exports_drop_after(s, has_back ? dl : 0);
+	char reason[300];
+	snprintf(reason, sizeof(reason),
+	         "this replica's unsent commit %s in repo.git cannot be read (damaged); its changes were exported "
+	         "again from plansync.db",
+	         hex);
+	char branch[300];
+	snprintf(branch, sizeof(branch), "replicas/%s/%s", ps_replica_office(r), ps_replica_id(r));
+	if (e || (rc = ps_sync_problem(s, branch, hex, "", reason, NULL))) {
+		ps_store_rollback(s);
+		return e ? e : rc;
+	}
+	if ((rc = ps_store_commit(s)))
+		return rc;
+	git_reference *gr = NULL;
+	if (has_back)
+		git_reference_create(&gr, repo, ref, &back, 1, "plansync: back to the last delivered commit");
+	else if (git_reference_lookup(&gr, repo, ref) == 0)
+		git_reference_delete(gr);
+	git_reference_free(gr);
+	ps_log(PS_LOG_WARN, "%s", reason);
+	long n = 0;
+	rc = ps_sync_export(r, &n);
+	*exported += n;
+	return rc;
+}
