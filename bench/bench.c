@@ -16,7 +16,7 @@
 #include <time.h>
 #include "plansync/change.h"
 #include "plansync/error.h"
-#include "plansync/repo.h"
+#include "repo.h"
 #include "plansync/sync.h"
 #include "store_int.h" /* raw SQL to look inside */
 

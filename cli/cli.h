@@ -8,7 +8,9 @@
 #include <cjson/cJSON.h>
 #include "plansync/replica.h"
 
-/* Exit codes. */
+/* Exit codes. A sync that did its local work and then met several remote
+ * failures exits with the first of 7 (the push was refused), 5 (the remote
+ * was not reached), in that order (cmd_sync.c). */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,     /* the operation failed */
@@ -71,6 +73,8 @@ size_t arg_multi(const args *a, const cmd *c, const char *name, const char *cons
 int args_parse(args *a, const cmd *c, int argc, char **argv);
 void cmd_help(const cmd *c, FILE *to);
 
+/* The exit status for a library code (0 for 0): each code has one. */
+int exit_code(int rc);
 /* Print an error for the last library failure; the exit code for it. */
 int fail(int rc);
 int fail_msg(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

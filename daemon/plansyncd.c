@@ -25,7 +25,7 @@
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/log.h"
-#include "plansync/repo.h"
+#include "plansync/repo_global.h"
 #include "plansync/sync.h"
 
 #define MAX_WAITERS 32
