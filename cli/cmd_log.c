@@ -20,8 +20,10 @@ int cmd_log(ctx *x, const args *a)
 		return fail_msg(EXIT_USAGE, "log: --limit takes a whole number");
 	cJSON *j = NULL;
 	int rc = ps_query_log(x->r, a->npos ? a->pos[0] : NULL, limit, &j);
-	if (rc)
+	if (rc) {
+		cJSON_Delete(j); /* a refused record id still leaves the empty list */
 		return fail(rc);
+	}
 	if (a->json) {
 		print_json(j);
 		cJSON_Delete(j);
