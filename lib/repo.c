@@ -56,6 +56,7 @@ int ps_repo_error(int code, const char *what)
 
 int ps_repo_init(git_repository **out, const char *path)
 {
+	*out = NULL;
 	int rc = ps_repo_global_init();
 	if (rc)
 		return rc;
@@ -66,6 +67,7 @@ int ps_repo_init(git_repository **out, const char *path)
 
 int ps_repo_open(git_repository **out, const char *path)
 {
+	*out = NULL;
 	int rc = ps_repo_global_init();
 	if (rc)
 		return rc;

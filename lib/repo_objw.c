@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <assert.h>
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "repo.h"
@@ -44,6 +45,8 @@ struct ps_objw {
 
 int ps_objw_new(ps_objw **out, git_repository *repo, bool pack)
 {
+	assert(out && repo);
+	*out = NULL;
 	ps_objw *w = calloc(1, sizeof(*w));
 	if (!w)
 		return ps_error_set(PS_ENOMEM, "out of memory");
@@ -136,6 +139,7 @@ void ps_objw_free(ps_objw *w)
 
 int ps_objw_add(ps_objw *w, git_oid *out, git_object_t type, const void *data, size_t len)
 {
+	assert(w && out && (data || !len));
 	if (!w->pack) {
 		if (git_odb_write(out, w->odb, data, len, type) < 0)
 			return ps_repo_error(PS_ERROR, "writing an object");
