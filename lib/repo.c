@@ -19,6 +19,8 @@
 
 int ps_repo_global_init(void)
 {
+	/* Module-level on purpose: libgit2's initialisation and options are
+	 * process-wide; done once, before any thread of ours uses Git. */
 	static int done;
 	if (done)
 		return 0;

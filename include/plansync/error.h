@@ -8,7 +8,8 @@
  * (cli/output.c: exit_code) without reading the message. Codes that name
  * the remote (PS_ENOREMOTE, PS_EOFFLINE, PS_EAUTH, PS_ENOREMOTEPATH,
  * PS_EREJECTED) come from the network steps; a sync returns them only
- * after its local work is done.
+ * after its local work is done. The numbers travel in the daemon's reply
+ * (plansync/daemon.h): never renumber one; a new code goes at the end.
  */
 #ifndef PLANSYNC_ERROR_H
 #define PLANSYNC_ERROR_H
