@@ -228,7 +228,7 @@ int main(int argc, char **argv)
 	ps_replica *r = NULL;
 	if ((rc = ps_replica_open(&r, dir))) {
 		fprintf(stderr, "plansyncd: %s\n", ps_error_last());
-		return EXIT_INPUT;
+		return exit_code(rc);
 	}
 	int ready_w = -1;
 	if (!foreground && daemonize(&ready_w) != 0)

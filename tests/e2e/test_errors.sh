@@ -15,6 +15,7 @@ district km tx-kinh-mon pc1
 expect_fail 2 "does not exist.*-C DIR" "$P" -C "$T/nowhere" status
 mkdir plain
 expect_fail 2 "not a plansync replica" "$P" -C plain log
+expect_fail 2 "does not exist" "$D" -C "$T/nowhere" --foreground
 
 # a name that does not exist: bad input; the refused id leaks nothing
 expect_fail 3 "unknown kind" "$P" -C km log bogus/x
