@@ -45,10 +45,15 @@ int ps_repo_error(int code, const char *what)
 {
 	const git_error *e = git_error_last();
 	const char *m = e && e->message ? e->message : "unknown Git error";
+	/* libgit2 puts strerror() of a failed write into the message, under
+	 * whichever class did the write, and keeps no errno: the words are all
+	 * there is. */
 	if (strstr(m, "No space left on device"))
 		return ps_error_set(code, "%s: the disk is full (%s); free some space and try again (nothing was lost)",
 		                    what, m);
-	/* A damaged or missing object: the same error would repeat forever. */
+	/* A damaged or missing object: the same error would repeat forever.
+	 * A hash mismatch is GIT_EMISMATCH, a return code this function does
+	 * not see; under GIT_ERROR_OBJECT its message names it. */
 	if (e && (e->klass == GIT_ERROR_ZLIB || e->klass == GIT_ERROR_ODB ||
 	          (e->klass == GIT_ERROR_OBJECT && strstr(m, "mismatch"))))
 		return ps_error_set(code, "%s: %s; repo.git may be damaged: run 'plansync check' for how to recover",
