@@ -172,7 +172,10 @@ static int net_error(const struct conn *c, const char *what, int gitrc, const ch
 			*p = ' ';
 	for (size_t n = strlen(m); n && m[n - 1] == ' '; n--)
 		m[n - 1] = '\0';
-	if (gitrc == GIT_EAUTH || gitrc == GIT_ECERTIFICATE)
+	if (gitrc == GIT_ECERTIFICATE)
+		return ps_error_set(PS_EAUTH, "%s: the certificate of %s is not trusted (%s); refusing to connect",
+		                    what, url, m);
+	if (gitrc == GIT_EAUTH)
 		return ps_error_set(PS_EAUTH, "%s: authentication refused by %s (%s); check the key or the credentials",
 		                    what, url, m);
 	/* libgit2 has no class for these: over SSH the server's git says so
