@@ -7,6 +7,7 @@
  * directory goes through pathremote.c, a network one through libgit2 with
  * auth.c's callbacks; all per-connection state lives in the callback
  * payload (struct conn). Never reads or writes SQLite. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,7 @@ struct conn {
 static int on_transfer(const git_indexer_progress *st, void *payload)
 {
 	struct conn *c = payload;
+	assert(c);
 	if (cancelled())
 		return -1;
 	if (c->fn && st->total_objects)
@@ -121,6 +123,7 @@ static int on_push_progress(unsigned int current, unsigned int total, size_t byt
 static int on_push_ref(const char *refname, const char *status, void *payload)
 {
 	struct conn *c = payload;
+	assert(c);
 	if (status) {
 		c->rejected = 1;
 		snprintf(c->msg, sizeof(c->msg), "%s: %s", refname, status);
@@ -141,6 +144,7 @@ static void conn_init(struct conn *c, const ps_auth *auth, ps_progress_fn fn, vo
  * stay), our callbacks on cb, c as their payload. */
 static void conn_callbacks(struct conn *c, git_remote_callbacks *cb, const char *url)
 {
+	assert(c && cb && url);
 	ps_auth cfg = c->auth.cfg;
 	ps_auth_conn_init(&c->auth, &cfg, url);
 	c->msg[0] = '\0';
@@ -469,6 +473,7 @@ out:
 int ps_repo_fetch(git_repository *repo, const ps_auth *auth, bool deep, ps_refbad_fn bad, void *badctx,
                   ps_progress_fn progress, void *ctx)
 {
+	assert(repo);
 	git_remote *remote = NULL;
 	int rc = origin(repo, &remote);
 	if (rc)
@@ -484,6 +489,7 @@ int ps_repo_fetch(git_repository *repo, const ps_auth *auth, bool deep, ps_refba
 
 int ps_repo_push(git_repository *repo, const ps_auth *auth, const char *refname)
 {
+	assert(repo && refname);
 	git_remote *remote = NULL;
 	int orc = origin(repo, &remote);
 	if (orc)
@@ -526,6 +532,7 @@ int ps_repo_push(git_repository *repo, const ps_auth *auth, const char *refname)
 int ps_repo_push_to(git_repository *repo, const ps_auth *auth, const char *url, const char *const *src,
                     const char *const *dst, size_t n, ps_refbad_fn bad, void *badctx)
 {
+	assert(repo && url && (src || !n) && (dst || !n));
 	char path[4096];
 	int rc = check_local_remote(url);
 	if (rc)
