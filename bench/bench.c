@@ -16,7 +16,7 @@
 #include <time.h>
 #include "plansync/change.h"
 #include "plansync/error.h"
-#include "plansync/repo.h"
+#include "repo.h"
 #include "plansync/sync.h"
 #include "store_int.h" /* raw SQL to look inside */
 
@@ -183,7 +183,7 @@ int main(int argc, char **argv)
 		char path[4200];
 		git_repository *repo;
 		snprintf(path, sizeof(path), "%s/repo.git", argv[2]);
-		if (ps_repo_open(&repo, path) || ps_repo_fetch(repo, false, NULL, NULL, NULL, NULL))
+		if (ps_repo_open(&repo, path) || ps_repo_fetch(repo, NULL, false, NULL, NULL, NULL, NULL))
 			return die("fetch");
 		git_repository_free(repo);
 	} else if (!strcmp(cmd, "import")) {

@@ -9,7 +9,9 @@
 #include <cjson/cJSON.h>
 #include "plansync/replica.h"
 
-/* Exit codes. */
+/* Exit codes. A sync that did its local work and then met several remote
+ * failures exits with the first of 7 (the push was refused), 5 (the remote
+ * was not reached), in that order (cmd_sync.c). */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,     /* the operation failed */
@@ -121,6 +123,8 @@ void cmd_help(const char *prog, const cmd *c, FILE *to);
 /* One line per option of t (may be NULL), then --json when json, then -h. */
 void opt_help(const opt_table *t, bool json, FILE *to);
 
+/* The exit status for a library code (0 for 0): each code has one. */
+int exit_code(int rc);
 /* Print an error for the last library failure; the exit code for it. */
 int fail(int rc);
 int fail_msg(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

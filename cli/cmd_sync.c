@@ -1,5 +1,12 @@
 /* cmd_sync.c - plansync sync: one cycle, by the running daemon if there is
- * one (so two cycles never race), else here. */
+ * one (so two cycles never race), else here.
+ *
+ * Exit status: the cycle returns one code, the push's failure before the
+ * fetch's (lib/sync.c), so 7 (push refused) wins over 5 (not reached).
+ * Every remote failure comes after the local work (export, import), so a
+ * remote that holds no repository at its path exits 5 here, not 3 as for
+ * 'config remote'. No remote configured exits 2 with the command that sets
+ * one, before anything is exported. */
 #include <stdio.h>
 #include <stdlib.h>
 #include "cli.h"
@@ -27,7 +34,10 @@ static int print_result(const args *a, cJSON *j)
 	if (rc)
 		ps_error_set(rc, "%s", json_str(j, "message"));
 	cJSON_Delete(j);
-	return rc ? fail(rc) : 0;
+	if (!rc)
+		return EXIT_OK;
+	int status = fail(rc);
+	return rc == PS_ENOREMOTEPATH ? EXIT_OFFLINE : status;
 }
 
 int cmd_sync(ctx *x, const args *a)
@@ -47,5 +57,8 @@ int cmd_sync(ctx *x, const args *a)
 	}
 	ps_sync_result res;
 	int rc = ps_sync_run(x->r, &res, progress_tty, NULL);
-	return print_result(a, ps_sync_result_json(&res, rc));
+	cJSON *j = ps_sync_result_json(&res, rc);
+	if (!j)
+		return fail(rc ? rc : ps_error_set(PS_ENOMEM, "out of memory"));
+	return print_result(a, j);
 }

@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
-#include "plansync/repo.h"
+#include "plansync/repo_global.h"
 #include "plansync/daemon.h"
 
 #define VERSION "0.1.0"

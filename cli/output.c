@@ -10,33 +10,39 @@
 #include "plansync/error.h"
 #include "plansync/json.h"
 
-int fail(int rc)
+int exit_code(int rc)
 {
-	fprintf(stderr, "plansync: %s\n", ps_error_last());
 	switch (rc) {
+	case PS_OK:
+		return EXIT_OK;
 	case PS_EINVALID:
-		return EXIT_INPUT;
-	case PS_ENOTFOUND:
+	case PS_ENOTFOUND:     /* a name that is not in the plan: a typo */
+	case PS_EEXISTS:       /* init over a replica */
+	case PS_ENOREMOTEPATH: /* config remote / remote seed naming nothing */
 		return EXIT_INPUT;
 	case PS_ENOTOWNER:
 		return EXIT_NOTOWNER;
 	case PS_EOFFLINE:
-		return EXIT_OFFLINE;
 	case PS_EAUTH:
 		return EXIT_OFFLINE;
 	case PS_EREJECTED:
 		return EXIT_REJECTED;
-	case PS_ENOREMOTE:
+	case PS_ENOREMOTE:  /* the command that sets one is in the message */
+	case PS_ENOREPLICA: /* -C DIR or PLANSYNC_DIR names no replica */
 		return EXIT_USAGE;
 	case PS_EREPAIR:
 		return EXIT_REPAIR;
 	case PS_ECONFLICT:
 		return EXIT_CONFLICT;
-	case PS_EEXISTS:
-		return EXIT_INPUT;
-	default:
+	default: /* PS_ERROR, PS_ENOMEM, PS_EBUSY */
 		return EXIT_FAIL;
 	}
+}
+
+int fail(int rc)
+{
+	fprintf(stderr, "plansync: %s\n", ps_error_last());
+	return exit_code(rc);
 }
 
 int fail_msg(int code, const char *fmt, ...)

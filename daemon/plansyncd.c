@@ -25,7 +25,7 @@
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/log.h"
-#include "plansync/repo.h"
+#include "plansync/repo_global.h"
 #include "plansync/sync.h"
 
 #define MAX_WAITERS 32
@@ -238,7 +238,7 @@ int main(int argc, char **argv)
 		return die(EXIT_FAIL, "%s", ps_error_last());
 	ps_replica *r = NULL;
 	if ((rc = ps_replica_open(&r, dir))) {
-		return die(EXIT_INPUT, "%s", ps_error_last());
+		return die(exit_code(rc), "%s", ps_error_last());
 	}
 	int ready_w = -1;
 	if (!foreground && daemonize(&ready_w) != 0)

@@ -1,29 +1,18 @@
 /* auth.c - libgit2 credential and certificate callbacks (see auth.h).
  *
- * known_hosts is checked with libssh2's knownhost API, which understands
- * hashed host names and [host]:port entries; libgit2 gives the raw host
- * key. The per-connection state is process-global: one transfer runs at a
- * time in a plansync process. */
+ * Exports ps_auth_*. known_hosts is checked with libssh2's knownhost API,
+ * which understands hashed host names and [host]:port entries; libgit2
+ * gives the raw host key. All state is in the ps_auth_conn the callbacks
+ * get as their payload; this file has no variable of its own. Never
+ * stores or logs a secret. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libssh2.h>
-#include "plansync/auth.h"
+#include <assert.h>
 #include "plansync/error.h"
-
-static struct {
-	char ssh_key[1024], fingerprint[128], known_hosts[1024], helper[1024];
-} cfg;
-
-static struct {
-	char url[1024];
-	char host[256];
-	int port;
-	int attempts;
-	int code;
-	char msg[2600];
-} conn;
+#include "auth.h"
 
 static void copy(char *dst, size_t n, const char *src)
 {
@@ -35,12 +24,14 @@ static void copy(char *dst, size_t n, const char *src)
 	dst[len] = '\0';
 }
 
-void ps_auth_set(const ps_auth *a)
+void ps_auth_init(ps_auth *a, const char *ssh_key, const char *ssh_fingerprint, const char *known_hosts,
+                  const char *http_helper)
 {
-	copy(cfg.ssh_key, sizeof(cfg.ssh_key), a->ssh_key);
-	copy(cfg.fingerprint, sizeof(cfg.fingerprint), a->ssh_fingerprint);
-	copy(cfg.known_hosts, sizeof(cfg.known_hosts), a->known_hosts);
-	copy(cfg.helper, sizeof(cfg.helper), a->http_helper);
+	assert(a);
+	copy(a->ssh_key, sizeof(a->ssh_key), ssh_key);
+	copy(a->ssh_fingerprint, sizeof(a->ssh_fingerprint), ssh_fingerprint);
+	copy(a->known_hosts, sizeof(a->known_hosts), known_hosts);
+	copy(a->http_helper, sizeof(a->http_helper), http_helper);
 }
 
 void ps_auth_fingerprint(char out[64], const unsigned char d[32])
@@ -58,45 +49,45 @@ void ps_auth_fingerprint(char out[64], const unsigned char d[32])
 }
 
 /* host and port of ssh://[user@]host[:port]/path or [user@]host:path */
-static void parse_url(const char *url)
+static void parse_url(ps_auth_conn *conn, const char *url)
 {
-	conn.host[0] = '\0';
-	conn.port = 22;
+	conn->host[0] = '\0';
+	conn->port = 22;
 	const char *h = url;
 	if (!strncmp(url, "ssh://", 6) || !strncmp(url, "https://", 8) || !strncmp(url, "http://", 7)) {
 		h = strstr(url, "://") + 3;
 		if (!strncmp(url, "https", 5))
-			conn.port = 443;
+			conn->port = 443;
 		else if (!strncmp(url, "http:", 5))
-			conn.port = 80;
+			conn->port = 80;
 	}
 	const char *at = strchr(h, '@'), *slash = strchr(h, '/');
 	if (at && (!slash || at < slash))
 		h = at + 1;
 	size_t n = strcspn(h, ":/");
-	if (n >= sizeof(conn.host))
-		n = sizeof(conn.host) - 1;
-	memcpy(conn.host, h, n);
-	conn.host[n] = '\0';
+	if (n >= sizeof(conn->host))
+		n = sizeof(conn->host) - 1;
+	memcpy(conn->host, h, n);
+	conn->host[n] = '\0';
 	if (h[n] == ':' && url != h && strstr(url, "://")) {
 		int p = atoi(h + n + 1);
 		if (p > 0)
-			conn.port = p;
+			conn->port = p;
 	}
 }
 
-static int refuse(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int refuse(int code, const char *fmt, ...)
+static int refuse(ps_auth_conn *conn, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(ps_auth_conn *conn, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	conn.code = code;
-	vsnprintf(conn.msg, sizeof(conn.msg), fmt, ap);
+	conn->code = code;
+	vsnprintf(conn->msg, sizeof(conn->msg), fmt, ap);
 	va_end(ap);
 	return -1;
 }
 
-static int known_hosts_check(const git_cert_hostkey *hk, const char *fp)
+static int known_hosts_check(ps_auth_conn *conn, const git_cert_hostkey *hk, const char *fp)
 {
 	static const int types[] = {0,
 	                            LIBSSH2_KNOWNHOST_KEY_SSHRSA,
@@ -106,23 +97,23 @@ static int known_hosts_check(const git_cert_hostkey *hk, const char *fp)
 	                            LIBSSH2_KNOWNHOST_KEY_ECDSA_521,
 	                            LIBSSH2_KNOWNHOST_KEY_ED25519};
 	char path[1100];
-	if (cfg.known_hosts[0])
-		copy(path, sizeof(path), cfg.known_hosts);
+	if (conn->cfg.known_hosts[0])
+		copy(path, sizeof(path), conn->cfg.known_hosts);
 	else
 		snprintf(path, sizeof(path), "%s/.ssh/known_hosts", getenv("HOME") ? getenv("HOME") : ".");
 	if (!(hk->type & GIT_CERT_SSH_RAW) || (unsigned)hk->raw_type >= sizeof(types) / sizeof(types[0]) ||
 	    !hk->raw_type)
 		return refuse(
-		    PS_EAUTH,
+		    conn, PS_EAUTH,
 		    "cannot verify the host key of %s (unknown key type); pin it: plansync config ssh.fingerprint %s",
-		    conn.host, fp);
+		    conn->host, fp);
 	LIBSSH2_SESSION *s = libssh2_session_init();
 	LIBSSH2_KNOWNHOSTS *kh = s ? libssh2_knownhost_init(s) : NULL;
 	int r = LIBSSH2_KNOWNHOST_CHECK_FAILURE;
 	if (kh) {
 		libssh2_knownhost_readfile(kh, path, LIBSSH2_KNOWNHOST_FILE_OPENSSH); /* a missing file: no entries */
 		r = libssh2_knownhost_checkp(
-		    kh, conn.host, conn.port, hk->hostkey, hk->hostkey_len,
+		    kh, conn->host, conn->port, hk->hostkey, hk->hostkey_len,
 		    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | types[hk->raw_type], NULL);
 		libssh2_knownhost_free(kh);
 	}
@@ -132,54 +123,56 @@ static int known_hosts_check(const git_cert_hostkey *hk, const char *fp)
 		return 0;
 	if (r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH)
 		return refuse(
-		    PS_EAUTH,
+		    conn, PS_EAUTH,
 		    "the host key of %s has CHANGED (now %s): this may be an attack. If the server's key was really "
 		    "replaced, "
 		    "remove its old line from %s and trust the new key with 'plansync config ssh.fingerprint %s'",
-		    conn.host, fp, path, fp);
-	return refuse(PS_EAUTH,
+		    conn->host, fp, path, fp);
+	return refuse(conn, PS_EAUTH,
 	              "unknown host key for %s: %s. Check the fingerprint with the server's administrator, then "
 	              "trust it with 'plansync config ssh.fingerprint %s' (or add the host to known_hosts)",
-	              conn.host, fp, fp);
+	              conn->host, fp, fp);
 }
 
-static int on_certificate(git_cert *cert, int valid, const char *host, void *payload)
+int ps_auth_on_certificate(git_cert *cert, int valid, const char *host, void *payload)
 {
-	(void)payload;
+	ps_auth_conn *conn = payload;
+	assert(conn);
 	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
-		return valid
-		           ? 0
-		           : refuse(PS_EAUTH, "the TLS certificate of %s is not valid for it; refusing to connect%s%s",
-		                    host, "", "");
+		return valid ? 0
+		             : refuse(conn, PS_EAUTH,
+		                      "the TLS certificate of %s is not valid for it; refusing to connect%s%s", host,
+		                      "", "");
 	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
 	if (host && host[0])
-		copy(conn.host, sizeof(conn.host), host);
+		copy(conn->host, sizeof(conn->host), host);
 	if (!(hk->type & GIT_CERT_SSH_SHA256))
-		return refuse(PS_EAUTH, "no SHA-256 host key fingerprint for %s; refusing to connect%s%s", conn.host,
-		              "", "");
+		return refuse(conn, PS_EAUTH, "no SHA-256 host key fingerprint for %s; refusing to connect%s%s",
+		              conn->host, "", "");
 	char fp[64];
 	ps_auth_fingerprint(fp, hk->hash_sha256);
-	if (cfg.fingerprint[0]) {
-		if (!strcmp(cfg.fingerprint, fp))
+	if (conn->cfg.ssh_fingerprint[0]) {
+		if (!strcmp(conn->cfg.ssh_fingerprint, fp))
 			return 0;
-		return refuse(PS_EAUTH,
+		return refuse(conn, PS_EAUTH,
 		              "the host key of %s is %s, not the pinned %s: refusing to connect (if the server's key "
 		              "was really replaced, pin the new one with 'plansync config ssh.fingerprint')",
-		              conn.host, fp, cfg.fingerprint);
+		              conn->host, fp, conn->cfg.ssh_fingerprint);
 	}
-	return known_hosts_check(hk, fp);
+	return known_hosts_check(conn, hk, fp);
 }
 
 /* git's credential protocol: "<helper> get", key=value lines in and out. */
-static int helper_get(char *user, size_t un, char *pass, size_t pn)
+static int helper_get(const ps_auth_conn *conn, char *user, size_t un, char *pass, size_t pn)
 {
 	char cmd[1400], proto[16];
-	copy(proto, sizeof(proto), conn.port == 80 ? "http" : "https");
-	for (const char *p = conn.host; *p; p++)
+	copy(proto, sizeof(proto), conn->port == 80 ? "http" : "https");
+	for (const char *p = conn->host; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
 		      *p == '-'))
 			return -1;
-	snprintf(cmd, sizeof(cmd), "printf 'protocol=%s\\nhost=%s\\n\\n' | %s get", proto, conn.host, cfg.helper);
+	snprintf(cmd, sizeof(cmd), "printf 'protocol=%s\\nhost=%s\\n\\n' | %s get", proto, conn->host,
+	         conn->cfg.http_helper);
 	FILE *f = popen(cmd, "r");
 	if (!f)
 		return -1;
@@ -197,14 +190,15 @@ static int helper_get(char *user, size_t un, char *pass, size_t pn)
 	return st == 0 && user[0] ? 0 : -1;
 }
 
-static int on_credentials(git_credential **out, const char *url, const char *username_from_url, unsigned int allowed,
-                          void *payload)
+int ps_auth_on_credentials(git_credential **out, const char *url, const char *username_from_url, unsigned int allowed,
+                           void *payload)
 {
-	(void)payload;
+	ps_auth_conn *conn = payload;
+	assert(conn);
 	(void)url;
-	if (++conn.attempts > 2)
+	if (++conn->attempts > 2)
 		return refuse(
-		    PS_EAUTH, "authentication refused by %s: %s%s", conn.host,
+		    conn, PS_EAUTH, "authentication refused by %s: %s%s", conn->host,
 		    allowed & GIT_CREDENTIAL_SSH_KEY
 		        ? "check the key (plansync config ssh.key) and the server's authorized_keys"
 		        : "check the username and password (PLANSYNC_HTTP_USERNAME/PASSWORD or http.credential_helper)",
@@ -213,52 +207,60 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 	if (allowed & GIT_CREDENTIAL_USERNAME)
 		return git_credential_username_new(out, user);
 	if (allowed & GIT_CREDENTIAL_SSH_KEY) {
-		if (cfg.ssh_key[0]) {
+		if (conn->cfg.ssh_key[0]) {
 			char pub[1100];
-			snprintf(pub, sizeof(pub), "%s.pub", cfg.ssh_key);
+			snprintf(pub, sizeof(pub), "%s.pub", conn->cfg.ssh_key);
 			FILE *f = fopen(pub, "r");
 			if (f)
 				fclose(f);
-			return git_credential_ssh_key_new(out, user, f ? pub : NULL, cfg.ssh_key,
+			return git_credential_ssh_key_new(out, user, f ? pub : NULL, conn->cfg.ssh_key,
 			                                  getenv("PLANSYNC_SSH_PASSPHRASE"));
 		}
 		if (getenv("SSH_AUTH_SOCK"))
 			return git_credential_ssh_key_from_agent(out, user);
-		return refuse(PS_EAUTH,
+		return refuse(conn, PS_EAUTH,
 		              "no SSH key for %s: set one with 'plansync config ssh.key ~/.ssh/id_ed25519' or start "
 		              "ssh-agent%s%s",
-		              conn.host, "", "");
+		              conn->host, "", "");
 	}
 	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
 		const char *u = getenv("PLANSYNC_HTTP_USERNAME"), *p = getenv("PLANSYNC_HTTP_PASSWORD");
 		if (u && p)
 			return git_credential_userpass_plaintext_new(out, u, p);
 		char hu[512], hp[512];
-		if (cfg.helper[0] && helper_get(hu, sizeof(hu), hp, sizeof(hp)) == 0) {
+		if (conn->cfg.http_helper[0] && helper_get(conn, hu, sizeof(hu), hp, sizeof(hp)) == 0) {
 			int rc = git_credential_userpass_plaintext_new(out, hu, hp);
 			memset(hp, 0, sizeof(hp));
 			return rc;
 		}
-		return refuse(PS_EAUTH,
+		return refuse(conn, PS_EAUTH,
 		              "%s asks for a username and password: set PLANSYNC_HTTP_USERNAME and "
 		              "PLANSYNC_HTTP_PASSWORD, or 'plansync config http.credential_helper COMMAND'%s%s",
-		              conn.host, "", "");
+		              conn->host, "", "");
 	}
-	return refuse(PS_EAUTH, "%s asks for a kind of credential plansync does not offer%s%s", conn.host, "", "");
+	return refuse(conn, PS_EAUTH, "%s asks for a kind of credential plansync does not offer%s%s", conn->host, "",
+	              "");
 }
 
-void ps_auth_callbacks(git_remote_callbacks *cb, const char *url)
+void ps_auth_conn_init(ps_auth_conn *c, const ps_auth *a, const char *url)
 {
-	memset(&conn, 0, sizeof(conn));
-	copy(conn.url, sizeof(conn.url), url);
-	parse_url(url);
-	cb->credentials = on_credentials;
-	cb->certificate_check = on_certificate;
+	assert(c && url);
+	memset(c, 0, sizeof(*c));
+	if (a)
+		c->cfg = *a;
+	copy(c->url, sizeof(c->url), url);
+	parse_url(c, url);
 }
 
-int ps_auth_failure(void)
+void ps_auth_callbacks(git_remote_callbacks *cb)
 {
-	if (!conn.code)
+	cb->credentials = ps_auth_on_credentials;
+	cb->certificate_check = ps_auth_on_certificate;
+}
+
+int ps_auth_failure(const ps_auth_conn *c)
+{
+	if (!c || !c->code)
 		return 0;
-	return ps_error_set(conn.code, "%s", conn.msg);
+	return ps_error_set(c->code, "%s", c->msg);
 }

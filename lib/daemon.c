@@ -1,9 +1,11 @@
 /* daemon.c - the daemon's lock and control socket, and the backoff rule.
  *
+ * Exports ps_daemon_* and ps_backoff_delay (the protocol is in daemon.h).
  * Shared by plansyncd (which holds the lock and listens) and plansync
  * (which asks whether a daemon runs, wakes it after a write, and asks it for
- * a sync). Socket paths longer than sun_path are reached through a
- * temporary chdir into the replica directory. */
+ * a sync). Socket paths longer than sun_path are reached through the
+ * directory's descriptor (/proc/self/fd/N/plansyncd.sock); never changes
+ * the process's working directory. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -75,11 +77,14 @@ pid_t ps_daemon_running(const char *dir)
 	return pid;
 }
 
-/* Fill addr for dir's socket; *cwd >= 0 when the caller must fchdir back. */
-static int sock_addr(const char *dir, struct sockaddr_un *addr, int *cwd)
+/* Fill addr for dir's socket. A path too long for sun_path goes through
+ * an open descriptor of dir (Linux resolves /proc/self/fd/N to it), so no
+ * chdir is needed: *dfd >= 0 then, for the caller to close after bind or
+ * connect. */
+static int sock_addr(const char *dir, struct sockaddr_un *addr, int *dfd)
 {
 	char path[4200];
-	*cwd = -1;
+	*dfd = -1;
 	memset(addr, 0, sizeof(*addr));
 	addr->sun_family = AF_UNIX;
 	join(path, sizeof(path), dir, SOCK_NAME);
@@ -87,31 +92,24 @@ static int sock_addr(const char *dir, struct sockaddr_un *addr, int *cwd)
 		memcpy(addr->sun_path, path, strlen(path) + 1);
 		return 0;
 	}
-	*cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*cwd < 0 || chdir(dir) != 0) {
-		if (*cwd >= 0)
-			close(*cwd);
-		*cwd = -1;
-		return ps_error_set(PS_ERROR, "cannot enter %s", dir);
-	}
-	memcpy(addr->sun_path, SOCK_NAME, sizeof(SOCK_NAME));
+	*dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dfd < 0)
+		return ps_error_set(PS_ERROR, "cannot open %s: %s", dir, strerror(errno));
+	snprintf(addr->sun_path, sizeof(addr->sun_path), "/proc/self/fd/%d/%s", *dfd, SOCK_NAME);
 	return 0;
 }
 
-static void restore_cwd(int cwd)
+static void close_dfd(int dfd)
 {
-	if (cwd >= 0) {
-		if (fchdir(cwd) != 0)
-			abort(); /* cannot happen: we came from there */
-		close(cwd);
-	}
+	if (dfd >= 0)
+		close(dfd);
 }
 
 int ps_daemon_listen(const char *dir)
 {
 	struct sockaddr_un addr;
-	int cwd;
-	int rc = sock_addr(dir, &addr, &cwd);
+	int dfd;
+	int rc = sock_addr(dir, &addr, &dfd);
 	if (rc)
 		return rc;
 	unlink(addr.sun_path); /* a stale socket of a dead daemon; we hold the lock */
@@ -122,22 +120,22 @@ int ps_daemon_listen(const char *dir)
 			close(fd);
 		fd = rc;
 	}
-	restore_cwd(cwd);
+	close_dfd(dfd);
 	return fd;
 }
 
 static int connect_to(const char *dir)
 {
 	struct sockaddr_un addr;
-	int cwd;
-	if (sock_addr(dir, &addr, &cwd))
+	int dfd;
+	if (sock_addr(dir, &addr, &dfd))
 		return -1;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
 		close(fd);
 		fd = -1;
 	}
-	restore_cwd(cwd);
+	close_dfd(dfd);
 	return fd;
 }
 

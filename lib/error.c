@@ -1,9 +1,12 @@
-/* error.c - the last error of this thread: a code and a message.
- * Exports ps_error_*; never prints anything itself. */
+/* error.c - the last error message of this thread.
+ * Exports ps_error_*; never prints anything itself and never maps a code
+ * to an exit status (the front ends do: cli/output.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include "plansync/error.h"
 
+/* Per thread by design (libgit2's git_error_last): a failure on one thread
+ * never overwrites the message another is about to print. */
 static _Thread_local char msg[1024];
 
 int ps_error_set(int code, const char *fmt, ...)

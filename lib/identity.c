@@ -16,7 +16,7 @@
 #include "plansync/error.h"
 #include "plansync/hlc.h"
 #include "plansync/log.h"
-#include "plansync/repo.h"
+#include "repo.h"
 
 static int instance_mark(const char *dir, char *out, size_t n)
 {

@@ -22,7 +22,7 @@
 #include "plansync/fold.h"
 #include "plansync/json.h"
 #include "plansync/log.h"
-#include "plansync/repo.h"
+#include "repo.h"
 
 #define MAX_LISTED 20 /* findings of one kind listed one by one */
 

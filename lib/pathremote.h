@@ -3,7 +3,7 @@
 #ifndef PLANSYNC_PATHREMOTE_H
 #define PLANSYNC_PATHREMOTE_H
 #include <signal.h>
-#include "plansync/repo.h"
+#include "repo.h"
 
 /* Copy every refs/heads/replicas/... branch of the bare repository at path
  * into local's refs/remotes/origin/replicas/..., pruning tracking refs the

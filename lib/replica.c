@@ -18,7 +18,7 @@
 #include "plansync/identity.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
-#include "plansync/repo.h"
+#include "repo.h"
 #include "plansync/text.h"
 
 struct ps_replica {
@@ -128,7 +128,7 @@ int ps_replica_open(ps_replica **out, const char *dir)
 		                    "who owns it, or give this user access (chmod/chown)",
 		                    dir);
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return ps_error_set(PS_ENOTFOUND,
+		return ps_error_set(PS_ENOREPLICA,
 		                    "replica directory %s does not exist; create one with 'plansync init DIR --office "
 		                    "OFFICE' or pass -C DIR",
 		                    dir);
@@ -148,7 +148,7 @@ int ps_replica_open(ps_replica **out, const char *dir)
 		                 "give this user access (chmod/chown)",
 		                 db);
 	} else if (stat(db, &sb) != 0) {
-		rc = ps_error_set(PS_ENOTFOUND,
+		rc = ps_error_set(PS_ENOREPLICA,
 		                  "%s is not a plansync replica (no plansync.db); use -C DIR or set PLANSYNC_DIR", dir);
 	} else {
 		rc = ps_store_open(&r->store, db, false);

@@ -190,7 +190,8 @@ int ps_store_begin(ps_store *s)
 			return 0;
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			return ps_store_error(s, "starting a transaction");
-		usleep(20000 + (useconds_t)(rand() % 30000));
+		/* jitter per process: an unseeded rand() gave every process the same waits */
+		usleep(20000 + (useconds_t)(((unsigned)getpid() * 2654435761u + (unsigned)i * 40503u) % 30000u));
 	}
 	return ps_error_set(PS_EBUSY, "the database is busy (another plansync is writing); try again");
 }

@@ -20,7 +20,7 @@
 #include "sync_int.h"
 #include "store_sync.h"
 #include "plansync/error.h"
-#include "plansync/auth.h"
+#include "auth.h"
 #include "plansync/fault.h"
 #include "plansync/identity.h"
 #include "plansync/ops.h"
@@ -47,15 +47,14 @@ int ps_sync_ref_oid(git_repository *repo, const char *name, git_oid *out)
 }
 
 /* Network settings from the replica's configuration, for this cycle. */
-static void load_auth(ps_replica *r)
+static void load_auth(ps_replica *r, ps_auth *out)
 {
 	ps_store *s = ps_replica_store(r);
 	char *v[4] = {NULL, NULL, NULL, NULL};
 	static const char *const keys[4] = {"ssh.key", "ssh.fingerprint", "ssh.known_hosts", "http.credential_helper"};
 	for (int i = 0; i < 4; i++)
 		ps_store_meta_get(s, keys[i], &v[i]); /* absent: NULL */
-	ps_auth a = {v[0], v[1], v[2], v[3]};
-	ps_auth_set(&a);
+	ps_auth_init(out, v[0], v[1], v[2], v[3]);
 	for (int i = 0; i < 4; i++)
 		free(v[i]);
 	ps_error_clear();
@@ -216,9 +215,11 @@ static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, vo
 		has_mine = ps_sync_ref_oid(repo, ref, &mine) == 0;
 	}
 	int net = 0;
+	ps_auth auth;
+	load_auth(r, &auth);
 	if (has_mine && (!has_theirs || !git_oid_equal(&mine, &theirs))) {
 		ps_fault_point("push:before");
-		net = ps_repo_push(repo, ref);
+		net = ps_repo_push(repo, &auth, ref);
 		ps_fault_point("push:after");
 		res->pushed = net ? net : 1;
 		if (net)
@@ -233,7 +234,7 @@ static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, vo
 		git_repository_free(repo);
 		return rc;
 	}
-	int f = ps_repo_fetch(repo, deep != 0, on_fetch_bad, bc, progress, ctx);
+	int f = ps_repo_fetch(repo, &auth, deep != 0, on_fetch_bad, bc, progress, ctx);
 	if (!f && deep && !(rc = ps_store_begin(ps_replica_store(r)))) {
 		rc = ps_store_meta_set(ps_replica_store(r), "repo.verify", NULL);
 		rc = rc ? (ps_store_rollback(ps_replica_store(r)), rc) : ps_store_commit(ps_replica_store(r));
@@ -296,7 +297,6 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 	git_remote_free(remote);
 	git_repository_free(repo);
 	repo = NULL;
-	load_auth(r);
 	/* A replica copied while in use: its derived tables may be torn;
 	 * recompute them from the stored changes before anything else. */
 	long long torn = 0;
@@ -371,13 +371,14 @@ static int seed_renamed(ps_replica *r, git_repository *repo, const char *url, ch
 			break;
 		snprintf(ndst, sizeof(ndst), PS_OWN_REF_PREFIX "%s/%s-%s", office, office, sfx);
 		const char *s1[] = {src[k]}, *d1[] = {ndst};
-		if (!(rc = ps_repo_push_to(repo, url, s1, d1, 1, NULL, NULL))) {
+		ps_auth auth;
+		load_auth(r, &auth);
+		if (!(rc = ps_repo_push_to(repo, &auth, url, s1, d1, 1, NULL, NULL))) {
 			(*renamed)++;
 			ps_log(PS_LOG_WARN, "%s held other commits there; this replica's copy was sent as %s",
 			       rf->names[i], ndst + strlen("refs/heads/"));
 		}
 	}
-	(void)r;
 	return rc;
 }
 
@@ -459,9 +460,11 @@ int ps_sync_seed(ps_replica *r, const char *url, long *pushed, long *refused)
 	}
 	assert(k <= n);
 	n = k;
-	load_auth(r);
+	ps_auth auth;
+	load_auth(r, &auth);
 	struct refused rf = {NULL, 0};
-	rc = ps_repo_push_to(repo, url, (const char *const *)src, (const char *const *)dst, n, on_seed_refused, &rf);
+	rc = ps_repo_push_to(repo, &auth, url, (const char *const *)src, (const char *const *)dst, n, on_seed_refused,
+	                     &rf);
 	if (!rc)
 		rc = seed_renamed(r, repo, url, src, dst, n, &rf, refused);
 	if (!rc)

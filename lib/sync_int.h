@@ -7,7 +7,7 @@
 #ifndef PLANSYNC_SYNC_INT_H
 #define PLANSYNC_SYNC_INT_H
 #include "plansync/sync.h"
-#include "plansync/repo.h"
+#include "repo.h"
 #include "plansync/store.h"
 
 /* ---- sync.c: the replica's repository and refs ----------------------- */

@@ -3,9 +3,28 @@
  *
  * DIR/plansyncd.lock is held with flock() for the daemon's lifetime and
  * holds its pid; the kernel drops it when the process dies, so a crashed
- * daemon never blocks a restart. DIR/plansyncd.sock takes one line per
- * connection: "wake" (a local write happened; no reply) or "sync" (run a
- * cycle now; the reply is the cycle's result as JSON, then EOF). */
+ * daemon never blocks a restart.
+ *
+ * The control socket protocol (DIR/plansyncd.sock, a Unix stream socket,
+ * one request per connection):
+ *   "wake\n"  a local write happened: run a cycle soon. No reply; the
+ *             daemon closes the connection.
+ *   "sync\n"  run a cycle now. The reply is one JSON object, the cycle's
+ *             result (ps_sync_result_json: ok, code, exported, pushed,
+ *             fetched, imported, branches, problems, held, delivered,
+ *             message), then EOF. Its "code" is the library's error code
+ *             (plansync/error.h: 0, PS_EOFFLINE, PS_EREJECTED, ...), so
+ *             those numbers are part of the protocol: never renumber one,
+ *             add new codes at the end. A reply without "code" ("{}"
+ *             when the daemon could not build it) means PS_ERROR.
+ *   anything else is read and dropped.
+ * What a client gets from ps_daemon_request_sync, its own codes:
+ *   0            a reply (*reply)
+ *   PS_ENOTFOUND no daemon answered (none runs, the socket refused, or the
+ *                daemon closed without a reply): the caller runs the
+ *                cycle itself
+ *   PS_EBUSY     the daemon took longer than the timeout
+ *   PS_ENOMEM    out of memory */
 #ifndef PLANSYNC_DAEMON_H
 #define PLANSYNC_DAEMON_H
 #include <stdbool.h>
@@ -23,8 +42,7 @@ int ps_daemon_listen(const char *dir);
 /* Tell a running daemon a local write happened. Best effort: errors ignored. */
 void ps_daemon_wake(const char *dir);
 /* Ask a running daemon for a cycle and wait (up to timeout_s) for its
- * result; *reply is the daemon's JSON (free()). PS_ENOTFOUND when no daemon
- * answers. */
+ * result; *reply is the daemon's JSON (free()). Codes: see above. */
 int ps_daemon_request_sync(const char *dir, int timeout_s, char **reply);
 
 /* Seconds to wait after `failures` consecutive failed cycles (>= 1):

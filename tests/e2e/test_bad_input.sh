@@ -50,9 +50,9 @@ printf 'task,period,status\np2-t7,2021,"on_track\n' > unclosed.csv
 expect_fail 3 "line 2, column 3: a quoted cell is not closed" "$P" -C km progress import unclosed.csv
 
 # replica directories
-expect_fail 3 "does not exist" "$P" -C "$T/nowhere" status
+expect_fail 2 "does not exist" "$P" -C "$T/nowhere" status
 mkdir plain
-expect_fail 3 "not a plansync replica" "$P" -C plain status
+expect_fail 2 "not a plansync replica" "$P" -C plain status
 expect_fail 3 "already a replica" "$P" init km --office tx-kinh-mon
 expect_fail 3 "not a valid office" "$P" init x1 --office "Kinh Môn"
 expect_fail 3 "replica id" "$P" init x2 --office binh-giang --replica "a-b"

@@ -112,7 +112,7 @@ expect_fail 5 "authentication refused" "$P" -C bg sync
 "$P" -C bg config remote "ssh://$me@127.0.0.1:$(free_port)$T/remote.git"
 expect_fail 5 "host unreachable" "$P" -C bg sync
 "$P" -C bg config remote "ssh://$me@127.0.0.1:$PORT$T/nothing-here.git"
-expect_fail 3 "no Git repository" "$P" -C bg sync
+expect_fail 5 "no Git repository" "$P" -C bg sync
 "$P" -C bg config remote "$URL"
 
 # the server's host key changes: refused with the fingerprint, nothing imported

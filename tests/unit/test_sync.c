@@ -10,7 +10,7 @@
 #include "plansync/error.h"
 #include "plansync/ops.h"
 #include "plansync/replica.h"
-#include "plansync/repo.h"
+#include "repo.h"
 #include "plansync/sync.h"
 #include "store_sync.h"
 

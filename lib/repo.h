@@ -1,4 +1,6 @@
-/* repo.h - the replica's bare Git repository, through libgit2 only.
+/* repo.h - internal: the replica's bare Git repository, through libgit2
+ * only (repo.c, repo_objw.c, repo_remote.c). Not installed: libgit2's types
+ * stay inside the library; the executables see only plansync/repo_global.h.
  *
  * Layout of a replica branch (refs/heads/replicas/<office>/<replica>):
  *   plansync.json                      format file: {"format": 1, "layout": ...}
@@ -12,18 +14,17 @@
 #include <stdbool.h>
 #include <git2.h>
 #include "plansync/log.h"
+#include "plansync/repo_global.h"
+#include "auth.h"
 
 #define PS_REPO_FORMAT_FILE "plansync.json"
 #define PS_OWN_REF_PREFIX   "refs/heads/replicas/"
 #define PS_TRACK_REF_PREFIX "refs/remotes/origin/replicas/"
 
-int ps_repo_global_init(void);
-/* While *flag is non-zero, transfers in progress abort (the daemon sets it
- * on SIGTERM). NULL disables. */
-void ps_repo_set_cancel(volatile sig_atomic_t *flag);
 int ps_repo_init(git_repository **out, const char *path);
 int ps_repo_open(git_repository **out, const char *path);
-/* Error from libgit2's last error, prefixed by what. */
+/* Error from libgit2's last error, prefixed by what: code, with the message
+ * naming a full disk or a damaged object when libgit2 says so. */
 int ps_repo_error(int code, const char *what);
 
 /* One file to add to a tree: path relative to the root, blob id. */
@@ -46,7 +47,9 @@ void ps_objw_free(ps_objw *w);
  * the trees along the added paths; new trees go to w. */
 int ps_repo_tree_add(git_oid *out, git_repository *repo, ps_objw *w, const git_tree *base, ps_tree_add *adds, size_t n);
 
-/* Set the "origin" remote to url (created or updated). */
+/* Set the "origin" remote to url (created or updated). A path that holds
+ * nothing: PS_ENOREMOTEPATH; a path that is not a bare repository:
+ * PS_EINVALID. */
 int ps_repo_set_remote(git_repository *repo, const char *url);
 /* A remote branch (replicas/<office>/<replica>) at commit hex that could
  * not be fetched, for the reason given. Return <0 to stop. */
@@ -55,19 +58,24 @@ typedef int (*ps_refbad_fn)(void *ctx, const char *branch, const char *hex, cons
  * A branch that cannot be fetched goes to bad and the others go on. deep:
  * trust no object already here to be complete (after a copy, or an object
  * found missing): walk every branch to its roots and fetch what lacks. */
-int ps_repo_fetch(git_repository *repo, bool deep, ps_refbad_fn bad, void *badctx, ps_progress_fn progress, void *ctx);
+int ps_repo_fetch(git_repository *repo, const ps_auth *auth, bool deep, ps_refbad_fn bad, void *badctx,
+                  ps_progress_fn progress, void *ctx);
 /* The directory of a remote given as a path or file:// URL into out;
  * false for a network URL. */
 bool ps_repo_url_path(const char *url, char *out, size_t n);
-/* Push refname to the same name on origin; PS_EREJECTED when the server
- * refused it, PS_EOFFLINE when it could not be reached. */
-int ps_repo_push(git_repository *repo, const char *refname);
+/* Push refname to the same name on origin. Codes of fetch and push:
+ * PS_ENOREMOTE no origin; PS_EOFFLINE not reached (host down, a path remote
+ * not mounted, cancelled); PS_EAUTH credentials or host key refused;
+ * PS_ENOREMOTEPATH reached, but no repository at its path; PS_EREJECTED
+ * (push) the server refused the update. auth: settings for network remotes
+ * (NULL: none). */
+int ps_repo_push(git_repository *repo, const ps_auth *auth, const char *refname);
 
 /* Push src[i] to dst[i] on the repository at url (not origin): seeding a
  * new shared repository. Path remotes: a branch that holds commits we do
  * not descend from goes to bad and the others go on. */
-int ps_repo_push_to(git_repository *repo, const char *url, const char *const *src, const char *const *dst, size_t n,
-                    ps_refbad_fn bad, void *badctx);
+int ps_repo_push_to(git_repository *repo, const ps_auth *auth, const char *url, const char *const *src,
+                    const char *const *dst, size_t n, ps_refbad_fn bad, void *badctx);
 
 /* Callback for each file a commit adds relative to its parent. path is
  * relative to the root; mode the tree entry's. Return <0 to stop. */

@@ -1,0 +1,277 @@
+/* test_repo.c - the Git side: a bare repository created and opened in a
+ * temporary directory, objects written loose and as one pack and read
+ * back, trees built along paths, the added-files diff, refs; fetch and
+ * push between bare repositories through a path remote; and the error
+ * codes of the remote steps (no remote, a path holding nothing, a remote
+ * gone, a host that does not answer, a refused push). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <git2.h>
+#include "util.h"
+#include "plansync/error.h"
+#include "repo.h"
+
+#define REF   PS_OWN_REF_PREFIX "tinh/hq"
+#define TRACK PS_TRACK_REF_PREFIX "tinh/hq"
+
+static git_repository *new_repo(const char *dir, const char *name)
+{
+	char path[700];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	git_repository *r = NULL;
+	assert_int_equal(ps_repo_init(&r, path), 0);
+	assert_true(git_repository_is_bare(r));
+	return r;
+}
+
+/* Commit files (sorted paths) on top of ref's commit, ref moved; the
+ * commit's id into out. */
+static void commit_files(git_repository *repo, const char *ref, const char *const *paths, const char *const *texts,
+                         size_t n, git_oid *out)
+{
+	ps_objw *w = NULL;
+	assert_int_equal(ps_objw_new(&w, repo, false), 0);
+	ps_tree_add adds[8];
+	assert_true(n <= 8);
+	for (size_t i = 0; i < n; i++) {
+		adds[i].path = paths[i];
+		assert_int_equal(ps_objw_add(w, &adds[i].blob, GIT_OBJECT_BLOB, texts[i], strlen(texts[i])), 0);
+	}
+	git_oid pid, tid;
+	git_commit *parent = NULL;
+	git_tree *base = NULL, *tree = NULL;
+	if (git_reference_name_to_id(&pid, repo, ref) == 0) {
+		assert_int_equal(git_commit_lookup(&parent, repo, &pid), 0);
+		assert_int_equal(git_commit_tree(&base, parent), 0);
+	}
+	assert_int_equal(ps_repo_tree_add(&tid, repo, w, base, adds, n), 0);
+	assert_int_equal(ps_objw_finish(w), 0);
+	ps_objw_free(w);
+	assert_int_equal(git_tree_lookup(&tree, repo, &tid), 0);
+	git_signature *sig = NULL;
+	assert_int_equal(git_signature_new(&sig, "test", "test@example.invalid", 1600000000, 0), 0);
+	const git_commit *parents[1] = {parent};
+	assert_int_equal(git_commit_create(out, repo, ref, sig, sig, NULL, "test", tree, parent ? 1 : 0, parents), 0);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_tree_free(base);
+	git_commit_free(parent);
+}
+
+static int ref_is(git_repository *repo, const char *ref, const git_oid *want)
+{
+	git_oid id;
+	return git_reference_name_to_id(&id, repo, ref) == 0 && git_oid_equal(&id, want);
+}
+
+static void objects_loose_and_packed(void **st)
+{
+	char *dir = tmpdir_new();
+	git_repository *r = new_repo(dir, "a.git");
+	/* loose: the id is Git's */
+	ps_objw *w = NULL;
+	git_oid id, want;
+	assert_int_equal(ps_objw_new(&w, r, false), 0);
+	assert_int_equal(ps_objw_add(w, &id, GIT_OBJECT_BLOB, "hello\n", 6), 0);
+	assert_int_equal(ps_objw_finish(w), 0);
+	ps_objw_free(w);
+	assert_int_equal(git_odb_hash(&want, "hello\n", 6, GIT_OBJECT_BLOB), 0);
+	assert_true(git_oid_equal(&id, &want));
+	/* packed: readable after the pack is finished, from a fresh open */
+	git_oid ids[50];
+	char text[50][32];
+	assert_int_equal(ps_objw_new(&w, r, true), 0);
+	for (int i = 0; i < 50; i++) {
+		snprintf(text[i], sizeof(text[i]), "object number %d\n", i);
+		assert_int_equal(ps_objw_add(w, &ids[i], GIT_OBJECT_BLOB, text[i], strlen(text[i])), 0);
+	}
+	assert_int_equal(ps_objw_finish(w), 0);
+	ps_objw_free(w);
+	git_repository_free(r);
+	char path[700];
+	snprintf(path, sizeof(path), "%s/a.git", dir);
+	assert_int_equal(ps_repo_open(&r, path), 0);
+	for (int i = 0; i < 50; i++) {
+		git_blob *b = NULL;
+		assert_int_equal(git_blob_lookup(&b, r, &ids[i]), 0);
+		assert_int_equal((size_t)git_blob_rawsize(b), strlen(text[i]));
+		assert_memory_equal(git_blob_rawcontent(b), text[i], strlen(text[i]));
+		git_blob_free(b);
+	}
+	git_repository_free(r);
+	/* not a repository: an error, not a crash */
+	snprintf(path, sizeof(path), "%s/none.git", dir);
+	assert_int_equal(ps_repo_open(&r, path), PS_ERROR);
+	assert_null(r);
+	tmpdir_remove(dir);
+}
+
+static int added_cb(void *ctx, const char *path, git_filemode_t mode, const git_oid *id)
+{
+	char *seen = ctx;
+	strcat(seen, path);
+	strcat(seen, ";");
+	return 0;
+}
+
+static int bad_cb(void *ctx, const char *path, const char *reason)
+{
+	char *seen = ctx;
+	strcat(seen, "BAD ");
+	strcat(seen, path);
+	strcat(seen, ": ");
+	strcat(seen, reason);
+	strcat(seen, ";");
+	return 0;
+}
+
+static void trees_refs_and_diff(void **st)
+{
+	char *dir = tmpdir_new();
+	git_repository *r = new_repo(dir, "a.git");
+	const char *p1[] = {"changes/tinh/aa/bb/one.json", "plansync.json"};
+	const char *t1[] = {"{\"one\":1}", "{\"format\":1}"};
+	git_oid c1, c2, c3;
+	commit_files(r, REF, p1, t1, 2, &c1);
+	assert_true(ref_is(r, REF, &c1));
+	const char *p2[] = {"changes/tinh/aa/cc/two.json"};
+	const char *t2[] = {"{\"two\":2}"};
+	commit_files(r, REF, p2, t2, 1, &c2);
+	assert_true(ref_is(r, REF, &c2));
+	git_commit *k1 = NULL, *k2 = NULL;
+	git_tree *o = NULL, *n = NULL;
+	assert_int_equal(git_commit_lookup(&k1, r, &c1), 0);
+	assert_int_equal(git_commit_lookup(&k2, r, &c2), 0);
+	assert_int_equal(git_commit_tree(&o, k1), 0);
+	assert_int_equal(git_commit_tree(&n, k2), 0);
+	/* the first file is still there: the tree was built on its base */
+	git_tree_entry *e = NULL;
+	assert_int_equal(git_tree_entry_bypath(&e, n, "changes/tinh/aa/bb/one.json"), 0);
+	git_tree_entry_free(e);
+	char seen[1000] = "";
+	assert_int_equal(ps_repo_diff_added(r, o, n, added_cb, bad_cb, seen), 0);
+	assert_string_equal(seen, "changes/tinh/aa/cc/two.json;");
+	/* a file rewritten is refused, not reported as added */
+	const char *t3[] = {"{\"one\":\"other\"}"};
+	commit_files(r, REF, p1, t3, 1, &c3);
+	git_commit *k3 = NULL;
+	git_tree *m = NULL;
+	assert_int_equal(git_commit_lookup(&k3, r, &c3), 0);
+	assert_int_equal(git_commit_tree(&m, k3), 0);
+	seen[0] = '\0';
+	assert_int_equal(ps_repo_diff_added(r, n, m, added_cb, bad_cb, seen), 0);
+	assert_non_null(strstr(seen, "BAD changes/tinh/aa/bb/one.json: an existing file was modified"));
+	git_tree_free(o);
+	git_tree_free(n);
+	git_tree_free(m);
+	git_commit_free(k1);
+	git_commit_free(k2);
+	git_commit_free(k3);
+	git_repository_free(r);
+	tmpdir_remove(dir);
+}
+
+static int refbad_cb(void *ctx, const char *branch, const char *hex, const char *reason)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* A pushes to the shared repository, B fetches it; a push from a history
+ * that does not descend from the remote's is refused. */
+static void path_remote_push_fetch(void **st)
+{
+	char *dir = tmpdir_new();
+	git_repository *a = new_repo(dir, "a.git"), *b = new_repo(dir, "b.git"), *shared = new_repo(dir, "shared.git");
+	char url[700];
+	snprintf(url, sizeof(url), "%s/shared.git", dir);
+	assert_int_equal(ps_repo_set_remote(a, url), 0);
+	assert_int_equal(ps_repo_set_remote(b, url), 0);
+	const char *p1[] = {"plansync.json"};
+	const char *t1[] = {"{\"format\":1}"};
+	git_oid c1, c2, other;
+	commit_files(a, REF, p1, t1, 1, &c1);
+	assert_int_equal(ps_repo_push(a, NULL, REF), 0);
+	assert_true(ref_is(shared, REF, &c1));
+	int bad = 0;
+	assert_int_equal(ps_repo_fetch(b, NULL, false, refbad_cb, &bad, NULL, NULL), 0);
+	assert_int_equal(bad, 0);
+	assert_true(ref_is(b, TRACK, &c1));
+	git_commit *k = NULL;
+	assert_int_equal(git_commit_lookup(&k, b, &c1), 0); /* the objects came too */
+	git_commit_free(k);
+	/* a fast-forward goes; a deep fetch brings the same */
+	const char *p2[] = {"changes/tinh/aa/bb/x.json"};
+	const char *t2[] = {"{}"};
+	commit_files(a, REF, p2, t2, 1, &c2);
+	assert_int_equal(ps_repo_push(a, NULL, REF), 0);
+	assert_true(ref_is(shared, REF, &c2));
+	assert_int_equal(ps_repo_fetch(b, NULL, true, refbad_cb, &bad, NULL, NULL), 0);
+	assert_true(ref_is(b, TRACK, &c2));
+	/* B writes the same branch from its own history: refused */
+	const char *t3[] = {"{\"format\":2}"};
+	commit_files(b, REF, p1, t3, 1, &other);
+	assert_int_equal(ps_repo_push(b, NULL, REF), PS_EREJECTED);
+	assert_true(ref_is(shared, REF, &c2));
+	git_repository_free(a);
+	git_repository_free(b);
+	git_repository_free(shared);
+	tmpdir_remove(dir);
+}
+
+static void remote_error_codes(void **st)
+{
+	char *dir = tmpdir_new();
+	git_repository *a = new_repo(dir, "a.git");
+	const char *p1[] = {"plansync.json"};
+	const char *t1[] = {"{\"format\":1}"};
+	git_oid c1;
+	commit_files(a, REF, p1, t1, 1, &c1);
+	/* no remote configured */
+	assert_int_equal(ps_repo_push(a, NULL, REF), PS_ENOREMOTE);
+	assert_int_equal(ps_repo_fetch(a, NULL, false, NULL, NULL, NULL, NULL), PS_ENOREMOTE);
+	/* a path that holds nothing, a work tree, a plain directory */
+	char url[700];
+	snprintf(url, sizeof(url), "%s/missing.git", dir);
+	assert_int_equal(ps_repo_set_remote(a, url), PS_ENOREMOTEPATH);
+	assert_non_null(strstr(ps_error_last(), "git init --bare"));
+	snprintf(url, sizeof(url), "%s", dir);
+	assert_int_equal(ps_repo_set_remote(a, url), PS_EINVALID);
+	/* a configured path remote gone (unmounted): not reached */
+	git_repository *shared = new_repo(dir, "shared.git");
+	git_repository_free(shared);
+	snprintf(url, sizeof(url), "%s/shared.git", dir);
+	assert_int_equal(ps_repo_set_remote(a, url), 0);
+	char moved[800];
+	snprintf(moved, sizeof(moved), "%s/away.git", dir);
+	assert_int_equal(rename(url, moved), 0);
+	assert_int_equal(ps_repo_push(a, NULL, REF), PS_EOFFLINE);
+	assert_int_equal(ps_repo_fetch(a, NULL, false, NULL, NULL, NULL, NULL), PS_EOFFLINE);
+	assert_non_null(strstr(ps_error_last(), "is not there"));
+	/* seeding a path that holds nothing: its own code */
+	const char *src[] = {REF};
+	assert_int_equal(ps_repo_push_to(a, NULL, url, src, src, 1, NULL, NULL), PS_ENOREMOTEPATH);
+	/* a host that does not answer (nothing listens on port 1): not
+	 * reached, classified by libgit2's error class, over SSH and HTTP */
+	assert_int_equal(ps_repo_set_remote(a, "ssh://git@127.0.0.1:1/srv/plan.git"), 0);
+	assert_int_equal(ps_repo_fetch(a, NULL, false, NULL, NULL, NULL, NULL), PS_EOFFLINE);
+	assert_non_null(strstr(ps_error_last(), "host unreachable"));
+	assert_int_equal(ps_repo_push(a, NULL, REF), PS_EOFFLINE);
+	assert_int_equal(ps_repo_set_remote(a, "http://127.0.0.1:1/plan.git"), 0);
+	assert_int_equal(ps_repo_fetch(a, NULL, false, NULL, NULL, NULL, NULL), PS_EOFFLINE);
+	assert_non_null(strstr(ps_error_last(), "host unreachable"));
+	git_repository_free(a);
+	tmpdir_remove(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(objects_loose_and_packed),
+	    cmocka_unit_test(trees_refs_and_diff),
+	    cmocka_unit_test(path_remote_push_fetch),
+	    cmocka_unit_test(remote_error_codes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
