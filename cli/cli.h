@@ -84,9 +84,10 @@ typedef struct args {
 	const void *opts; /* the command's options struct, filled by args_parse */
 	const char *pos[MAX_POS];
 	int npos;
-	int used;  /* words parsed; with CMD_OPTS_FIRST, the index of the first word left */
-	bool json; /* --json (commands with CMD_JSON) */
-	bool help; /* -h or --help: print cmd_help, run nothing */
+	int used;   /* words parsed; with CMD_OPTS_FIRST, the index of the first word left */
+	bool json;  /* --json (commands with CMD_JSON) */
+	int format; /* --format (commands with CMD_ROWS): 0 table, 1 json, 2 csv, 3 html (fmt in render.h) */
+	bool help;  /* -h or --help: print cmd_help, run nothing */
 } args;
 
 struct ctx;
@@ -100,10 +101,11 @@ typedef struct cmd {
 	unsigned flags;
 	const char *details; /* more help text, may be NULL */
 } cmd;
-#define CMD_REPLICA    1u /* opens the replica before fn */
-#define CMD_JSON       2u /* accepts --json */
-#define CMD_WRITES     4u /* wakes a running daemon after success */
-#define CMD_OPTS_FIRST 8u /* options end at the first other word (global options) */
+#define CMD_REPLICA    1u  /* opens the replica before fn */
+#define CMD_JSON       2u  /* accepts --json */
+#define CMD_WRITES     4u  /* wakes a running daemon after success */
+#define CMD_OPTS_FIRST 8u  /* options end at the first other word (global options) */
+#define CMD_ROWS       16u /* prints rows: accepts --format table|json|csv|html */
 
 typedef struct ctx {
 	const char *dir;
@@ -121,7 +123,7 @@ int args_parse(args *a, void *opts, const char *prog, const cmd *c, int argc, ch
 /* --help of c, from its table. */
 void cmd_help(const char *prog, const cmd *c, FILE *to);
 /* One line per option of t (may be NULL), then --json when json, then -h. */
-void opt_help(const opt_table *t, bool json, FILE *to);
+void opt_help(const opt_table *t, unsigned flags, FILE *to);
 
 /* The exit status for a library code (0 for 0): each code has one. */
 int exit_code(int rc);

@@ -24,25 +24,26 @@ static const cmd commands[] = {
     {"plan import", cmd_plan_import, "Import a plan document (province only); only what differs becomes changes.",
      "[FILE]", &opts_plan_import, 0, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
      "Without FILE (or with --default) the bundled plan is imported."},
-    {"plan show", cmd_plan_show, "Show the plan: header and programs.", NULL, NULL, 0, 0, CMD_REPLICA | CMD_JSON, NULL},
+    {"plan show", cmd_plan_show, "Show the plan: header and programs.", NULL, NULL, 0, 0,
+     CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
     {"plan tasks", cmd_plan_tasks, "List the plan's tasks (content items).", NULL, &opts_plan_tasks, 0, 0,
-     CMD_REPLICA | CMD_JSON, NULL},
+     CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
     {"plan targets", cmd_plan_targets, "List district-specific targets with their deadlines.", NULL, &opts_plan_targets,
-     0, 0, CMD_REPLICA | CMD_JSON, NULL},
+     0, 0, CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
     {"progress set", cmd_progress_set, "Record this office's progress on a task for a period.", "TASK PERIOD",
      &opts_progress_set, 2, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES,
      "Statuses: not_started, on_track, at_risk, delayed, done, cancelled. Works offline;\n'plansync sync' (or the "
      "daemon) sends it."},
     {"progress show", cmd_progress_show, "Show recorded progress.", NULL, &opts_progress_show, 0, 0,
-     CMD_REPLICA | CMD_JSON, NULL},
+     CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
     {"progress import", cmd_progress_import, "Record many progress rows from a CSV file, all or nothing.", "FILE.csv",
      NULL, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
      "The first line names the columns: task, period, and any of status, percent, actual,\nnote, evidence (references "
      "separated by ';'), reporter, reason."},
     {"log", cmd_log, "The change history, newest first: who changed what, when and why.", "[RECORD]", &opts_log, 0, 1,
-     CMD_REPLICA | CMD_JSON, NULL},
+     CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
     {"conflicts", cmd_conflicts, "List fields that concurrent changes set to different values.", NULL, NULL, 0, 0,
-     CMD_REPLICA | CMD_JSON, NULL},
+     CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
     {"resolve", cmd_resolve, "Settle a conflict with one version or a new value.", "RECORD FIELD", &opts_resolve, 2, 2,
      CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
     {"sync", cmd_sync, "Export local changes, push, fetch and import (one cycle).", NULL, &opts_sync, 0, 0,
@@ -50,7 +51,7 @@ static const cmd commands[] = {
     {"status", cmd_status, "Office, replica, remote, counts, and the last sync in words.", NULL, NULL, 0, 0,
      CMD_REPLICA | CMD_JSON, NULL},
     {"problems", cmd_problems, "Files and branches from the remote that were quarantined, with reasons.", NULL, NULL, 0,
-     0, CMD_REPLICA | CMD_JSON, NULL},
+     0, CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
     {"dump", cmd_dump, "The whole state as canonical JSON (stable bytes: compare replicas, keep backups).", NULL, NULL,
      0, 0, CMD_REPLICA, NULL},
     {"remote seed", cmd_remote_seed, "Fill a new, empty shared repository with every branch this replica holds.", "URL",
@@ -87,7 +88,7 @@ static void usage(FILE *to)
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(to, "  %-17s %s\n", commands[i].name, commands[i].summary);
 	fprintf(to, "\noptions:\n");
-	opt_help(&global_table, false, to);
+	opt_help(&global_table, 0, to);
 	fprintf(to, "\n'plansync COMMAND --help' shows a command's options.\n");
 }
 

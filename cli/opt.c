@@ -171,6 +171,10 @@ static int take_value(const char *prog, const cmd *c, const opt_spec *o, const c
 	return 0;
 }
 
+/* --format's names, in the order of fmt in render.h. */
+static const char *const formats[] = {"table", "json", "csv", "html", NULL};
+#define FORMATS "table, json, csv or html"
+
 /* Defaults, and the checks that catch a malformed spec in any test run. */
 static void set_defaults(void *opts, const opt_table *t)
 {
@@ -178,7 +182,8 @@ static void set_defaults(void *opts, const opt_table *t)
 	for (const opt_spec *o = t->spec; o->type != OPT_T_END; o++) {
 		assert(o - t->spec < OPT_MAX);
 		assert(o->name || o->shrt);
-		assert(o->shrt != 'h' && (!o->name || (strcmp(o->name, "help") && strcmp(o->name, "json"))));
+		assert(o->shrt != 'h' &&
+		       (!o->name || (strcmp(o->name, "help") && strcmp(o->name, "json") && strcmp(o->name, "format"))));
 		assert(o->help && (o->type == OPT_T_BOOL) == !o->arg);
 		assert(o->type != OPT_T_ENUM || (o->names && o->names[0]));
 		if (o->type == OPT_T_INT)
@@ -235,6 +240,23 @@ int args_parse(args *a, void *opts, const char *prog, const cmd *c, int argc, ch
 				a->json = true;
 				continue;
 			}
+			if (len == 6 && !strncmp(name, "format", 6) && (c->flags & CMD_ROWS)) {
+				if (!eq && k + 1 >= argc) {
+					say(prog, c, "option --format needs a value (%s)", FORMATS);
+					return EXIT_USAGE;
+				}
+				const char *f = eq ? eq + 1 : argv[++k];
+				int i = 0;
+				while (formats[i] && strcmp(formats[i], f))
+					i++;
+				if (!formats[i]) {
+					say(prog, c, "--format takes %s, not \"%s\"", FORMATS, f);
+					return EXIT_USAGE;
+				}
+				a->format = i;
+				a->json = i == 1;
+				continue;
+			}
 			const opt_spec *o = find(spec, name, len, 0);
 			if (!o) {
 				say(prog, c, "unknown option --%.*s; see '%s%s%s --help'", (int)len, name, prog,
@@ -276,7 +298,7 @@ int args_parse(args *a, void *opts, const char *prog, const cmd *c, int argc, ch
 	return 0;
 }
 
-void opt_help(const opt_table *t, bool json, FILE *to)
+void opt_help(const opt_table *t, unsigned flags, FILE *to)
 {
 	for (const opt_spec *o = t ? t->spec : NULL; o && o->type != OPT_T_END; o++) {
 		char left[64], names[400];
@@ -291,8 +313,10 @@ void opt_help(const opt_table *t, bool json, FILE *to)
 		        o->type == OPT_T_ENUM ? ": " : "",
 		        o->type == OPT_T_ENUM ? enum_names(o, names, sizeof(names)) : "");
 	}
-	if (json)
+	if (flags & CMD_JSON)
 		fprintf(to, "  %-26s %s\n", "    --json", "print JSON instead of a table");
+	if (flags & CMD_ROWS)
+		fprintf(to, "  %-26s %s\n", "    --format F", "print rows as table (default), json, csv or html");
 	fprintf(to, "  %-26s %s\n", "-h, --help", "show this help");
 }
 
@@ -308,5 +332,5 @@ void cmd_help(const char *prog, const cmd *c, FILE *to)
 		fprintf(to, "\n%s\n", c->details);
 	if (any)
 		fprintf(to, "\noptions:\n");
-	opt_help(c->opts, c->flags & CMD_JSON, to);
+	opt_help(c->opts, c->flags, to);
 }

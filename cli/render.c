@@ -14,7 +14,7 @@
 
 fmt fmt_of(const struct args *a)
 {
-	return a->json ? FMT_JSON : FMT_TABLE;
+	return a->format ? (fmt)a->format : a->json ? FMT_JSON : FMT_TABLE;
 }
 
 #define AT(row, off, T) (*(const T *)((const char *)(row) + (off)))

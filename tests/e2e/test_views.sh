@@ -26,6 +26,16 @@ out=$(TZ=Asia/Ho_Chi_Minh "$P" -C bg log -n 1)
 utc=$(echo "$log" | sed -n 's/.*"time": "\(.*\)T\([0-9:]*\)Z".*/\1 \2/p' | head -1)
 want=$(TZ=Asia/Ho_Chi_Minh date -d "$utc UTC" '+%Y-%m-%d %H:%M:%S +07')
 echo "$out" | head -1 | grep -q "^$want " && ok "log text in local time ($want)" || bad "log text: $out (want $want)"
+# --format: one column description, four renderings.
+csv=$("$P" -C bg progress show --format csv | tr -d '\r') # CSV lines end in CRLF (RFC 4180)
+[ "$(head -1 <<<"$csv")" = "office,task,period,status,percent,actual,author,updated,reporter,evidence,note" ] &&
+	ok "csv: header from the columns" || bad "csv header: $csv"
+grep -q ',"a, ""b"""$' <<<"$csv" && ok "csv: quotes and commas quoted" || bad "csv quoting: $csv"
+html=$("$P" -C bg progress show --format html)
+grep -q '<td>a, &quot;b&quot;</td>' <<<"$html" && ok "html: text escaped" || bad "html: $html"
+[ "$("$P" -C bg progress show --format json)" = "$js" ] && ok "--format json is --json" || bad "--format json differs"
+expect_fail 2 "takes table, json, csv or html" "$P" -C bg log --format xml
+expect_fail 2 "unknown option --format" "$P" -C bg status --format csv
 expect_fail 3 "unknown kind" "$P" -C bg log bogus/x
 expect_fail 3 "unknown office" "$P" -C bg progress show --office nowhere
 finish
