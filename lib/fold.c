@@ -277,16 +277,18 @@ static int plan_refs(ps_store *s, const char *record)
 	ps_record_id rid;
 	if (ps_record_parse(&rid, record) != 0)
 		return 0;
-	if (rid.kind == PS_KIND_OFFICE || rid.kind == PS_KIND_TASK || rid.kind == PS_KIND_PERIOD)
+	const ps_kind_info *k = ps_kind_get(rid.kind);
+	if (k->planned_by)
 		return clear(s, "DELETE FROM unplanned WHERE need = ?1", record);
-	if (rid.kind != PS_KIND_PROGRESS && rid.kind != PS_KIND_REVIEW)
+	if (k->shape != PS_ID_OFFICE_TASK_PERIOD)
 		return 0;
 	sqlite3_stmt *known = ps_store_stmt(s, "SELECT 1 FROM records WHERE id = ?1");
 	sqlite3_stmt *add = ps_store_stmt(s, "INSERT OR IGNORE INTO unplanned(record, need) VALUES (?1, ?2)");
 	sqlite3_stmt *del = ps_store_stmt(s, "DELETE FROM unplanned WHERE record = ?1 AND need = ?2");
 	if (!known || !add || !del)
 		return PS_ERROR;
-	const char *kinds[3] = {"office", "task", "period"}, *ids[3] = {rid.office, rid.task, rid.period};
+	const char *kinds[3] = {ps_kind_name(PS_KIND_OFFICE), ps_kind_name(PS_KIND_TASK), ps_kind_name(PS_KIND_PERIOD)},
+	           *ids[3] = {rid.office, rid.task, rid.period};
 	for (int i = 0; i < 3; i++) {
 		char need[PS_RECORD_ID_MAX + 1];
 		snprintf(need, sizeof(need), "%s/%s", kinds[i], ids[i]);

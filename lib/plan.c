@@ -20,16 +20,6 @@
 
 #define PLAN_FORMAT "plansync-plan/1"
 
-static const struct {
-	const char *section;
-	ps_kind kind;
-} sections[] = {
-    {"offices", PS_KIND_OFFICE},       {"agencies", PS_KIND_AGENCY},      {"programs", PS_KIND_PROGRAM},
-    {"objectives", PS_KIND_OBJECTIVE}, {"tasks", PS_KIND_TASK},           {"committees", PS_KIND_COMMITTEE},
-    {"targets", PS_KIND_TARGET},       {"milestones", PS_KIND_MILESTONE}, {"periods", PS_KIND_PERIOD},
-};
-#define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
-
 /* References a field must make to another section: item[field] names an id there. */
 static const struct {
 	const char *section, *field, *target;
@@ -59,8 +49,7 @@ static int check_doc(const cJSON *doc, const char *province)
 	for (const cJSON *m = doc->child; m; m = m->next) {
 		int known =
 		    !strcmp(m->string, "format") || !strcmp(m->string, "plan") || !strcmp(m->string, "province");
-		for (size_t i = 0; i < NSECTIONS; i++)
-			known |= !strcmp(m->string, sections[i].section);
+		known |= ps_kind_by_section(m->string) >= 0;
 		if (!known)
 			return ps_error_set(PS_EINVALID, "plan document: unknown member \"%s\"", m->string);
 	}
@@ -79,8 +68,10 @@ static int check_doc(const cJSON *doc, const char *province)
 		return ps_error_set(PS_EINVALID, "plan document: plan: %s", ps_error_last());
 	if (!find_id(doc, "offices", province))
 		return ps_error_set(PS_EINVALID, "plan document: offices must include the province \"%s\"", province);
-	for (size_t s = 0; s < NSECTIONS; s++) {
-		const char *sec = sections[s].section;
+	for (int k = 0; k < PS_KIND__COUNT; k++) {
+		const char *sec = ps_kind_get((ps_kind)k)->section;
+		if (!sec)
+			continue;
 		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, sec);
 		if (!arr)
 			continue;
@@ -101,7 +92,7 @@ static int check_doc(const cJSON *doc, const char *province)
 				return ps_error_set(PS_EINVALID,
 				                    "plan document: %s[%d]: \"order\" is set by position, leave it out",
 				                    sec, i);
-			ps_record_id rid = {.kind = sections[s].kind};
+			ps_record_id rid = {.kind = (ps_kind)k};
 			if (ps_record_check_fields(&rid, it))
 				return ps_error_set(PS_EINVALID, "plan document: %s[%d] (%s): %s", sec, i,
 				                    id->valuestring, ps_error_last());
@@ -149,15 +140,11 @@ static int in_doc(const cJSON *doc, const char *record)
 {
 	if (strcmp(record, "plan/header") == 0)
 		return 1;
-	const char *slash = strchr(record, '/');
-	if (!slash)
+	ps_record_id rid;
+	if (ps_record_parse(&rid, record) != 0)
 		return 0;
-	for (size_t s = 0; s < NSECTIONS; s++) {
-		const char *kn = ps_kind_name(sections[s].kind);
-		if (strlen(kn) == (size_t)(slash - record) && !strncmp(kn, record, (size_t)(slash - record)))
-			return find_id(doc, sections[s].section, slash + 1) != NULL;
-	}
-	return 0;
+	const char *sec = ps_kind_get(rid.kind)->section;
+	return sec && find_id(doc, sec, rid.slug) != NULL;
 }
 
 int ps_plan_import(ps_replica *r, const char *data, size_t len, ps_plan_stats *st)
@@ -182,13 +169,14 @@ int ps_plan_import(ps_replica *r, const char *data, size_t len, ps_plan_stats *s
 		return rc;
 	}
 	rc = write_record(r, "plan/header", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(doc, "plan"), 1), st);
-	for (size_t k = 0; k < NSECTIONS && !rc; k++) {
-		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, sections[k].section);
+	for (int k = 0; k < PS_KIND__COUNT && !rc; k++) {
+		const ps_kind_info *ki = ps_kind_get((ps_kind)k);
+		const cJSON *arr = ki->section ? cJSON_GetObjectItemCaseSensitive(doc, ki->section) : NULL;
 		int order = 0;
 		for (const cJSON *it = arr ? arr->child : NULL; it && !rc; it = it->next) {
 			cJSON *fields = cJSON_Duplicate(it, 1);
 			char record[PS_RECORD_ID_MAX + 1];
-			snprintf(record, sizeof(record), "%s/%s", ps_kind_name(sections[k].kind),
+			snprintf(record, sizeof(record), "%s/%s", ki->name,
 			         cJSON_GetObjectItemCaseSensitive(it, "id")->valuestring);
 			cJSON_DeleteItemFromObjectCaseSensitive(fields, "id");
 			cJSON_AddNumberToObject(fields, "order", ++order);

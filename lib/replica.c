@@ -416,22 +416,6 @@ static void show_value(ps_buf *b, const char *compact)
 	cJSON_Delete(v);
 }
 
-static void record_words(ps_buf *b, const char *record)
-{
-	/* "progress/x/p2-t7/2021" -> "progress p2-t7 2021" (the office leads
-	 * the line already); "task/p1-t1" -> "task p1-t1". */
-	ps_record_id rid;
-	if (ps_record_parse(&rid, record) == 0 && (rid.kind == PS_KIND_PROGRESS || rid.kind == PS_KIND_REVIEW)) {
-		if (rid.kind == PS_KIND_REVIEW)
-			ps_buf_printf(b, "review %s %s %s", rid.office, rid.task, rid.period);
-		else
-			ps_buf_printf(b, "progress %s %s", rid.task, rid.period);
-		return;
-	}
-	for (const char *p = record; *p; p++)
-		ps_buf_put(b, *p == '/' ? " " : p, 1);
-}
-
 /* A head stamped in the future (written while this machine's clock was
  * ahead; see ps_store_future_from) is held back by every reader until then,
  * and a base naming only it would leave readers without the chain to what
@@ -516,8 +500,9 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 		rc = live;
 		goto out;
 	}
-	ps_buf_printf(&sb, "%s: ", r->office);
-	record_words(&sb, record);
+	char label[PS_RECORD_ID_MAX + 1];
+	ps_record_label(label, sizeof(label), record);
+	ps_buf_printf(&sb, "%s: %s", r->office, label);
 	if (op == PS_OP_RETIRE) {
 		cJSON_Delete(fields);
 		fields = cJSON_CreateObject();
