@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plansync/ops.h"
-#include "store_int.h"
+#include "plansync/store.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
@@ -147,6 +147,29 @@ static int in_doc(const cJSON *doc, const char *record)
 	return sec && find_id(doc, sec, rid.slug) != NULL;
 }
 
+typedef struct gone_ctx {
+	const cJSON *doc;
+	char **ids;
+	size_t n;
+} gone_ctx;
+
+/* A live plan record the document does not name: to retire. */
+static int note_gone(void *ctx, const char *id, const char *kind)
+{
+	gone_ctx *g = ctx;
+	int k = ps_kind_parse(kind);
+	if (k < 0 || !ps_kind_get((ps_kind)k)->plan || in_doc(g->doc, id))
+		return 0;
+	char **v = realloc(g->ids, (g->n + 1) * sizeof(char *));
+	if (!v)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	g->ids = v;
+	if (!(v[g->n] = strdup(id)))
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	g->n++;
+	return 0;
+}
+
 int ps_plan_import(ps_replica *r, const char *data, size_t len, ps_plan_stats *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -183,37 +206,17 @@ int ps_plan_import(ps_replica *r, const char *data, size_t len, ps_plan_stats *s
 			rc = write_record(r, record, fields, st);
 		}
 	}
-	/* Retire what the document no longer names. */
-	if (!rc) {
-		sqlite3_stmt *q;
-		if (sqlite3_prepare_v2(
-		        ps_store_db(s),
-		        "SELECT id FROM records WHERE retired = 0 AND kind NOT IN ('progress', 'review')", -1, &q,
-		        NULL) != SQLITE_OK) {
-			rc = ps_store_error(s, "listing plan records");
-		} else {
-			char **gone = NULL;
-			size_t ng = 0;
-			while (sqlite3_step(q) == SQLITE_ROW) {
-				const char *id = (const char *)sqlite3_column_text(q, 0);
-				if (in_doc(doc, id))
-					continue;
-				char **ngv = realloc(gone, (ng + 1) * sizeof(char *));
-				if (!ngv)
-					break;
-				gone = ngv;
-				gone[ng++] = strdup(id);
-			}
-			sqlite3_finalize(q);
-			for (size_t i = 0; i < ng && !rc; i++) {
-				rc = ps_replica_write(r, gone[i], PS_OP_RETIRE, NULL, "no longer in the plan document",
-				                      true, NULL);
-				if (!rc)
-					st->retired++;
-			}
-			ps_strv_free(gone, ng);
-		}
+	/* Retire what the document no longer names (listed first: retiring
+	 * writes the records table the walk reads). */
+	gone_ctx g = {doc, NULL, 0};
+	if (!rc)
+		rc = ps_store_live_records(s, note_gone, &g);
+	for (size_t i = 0; i < g.n && !rc; i++) {
+		rc = ps_replica_write(r, g.ids[i], PS_OP_RETIRE, NULL, "no longer in the plan document", true, NULL);
+		if (!rc)
+			st->retired++;
 	}
+	ps_strv_free(g.ids, g.n);
 	cJSON_Delete(doc);
 	if (rc) {
 		ps_store_rollback(s);

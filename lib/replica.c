@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "plansync/replica.h"
-#include "store_int.h"
 #include "plansync/error.h"
 #include "plansync/fold.h"
 #include "plansync/identity.h"
@@ -371,31 +370,7 @@ int ps_config_set(ps_replica *r, const char *key, const char *value)
 
 int ps_replica_record_live(ps_replica *r, const char *record)
 {
-	sqlite3_stmt *st = ps_store_stmt(r->store, "SELECT retired FROM records WHERE id = ?1");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	int live = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return ps_store_error(r->store, "reading a record");
-	return live;
-}
-
-/* Current value of a field as compact JSON (free()), NULL when unset. */
-static char *state_value(ps_store *s, const char *record, const char *field)
-{
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT value FROM state WHERE record = ?1 AND field = ?2");
-	if (!st)
-		return NULL;
-	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
-	char *v = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return v;
+	return ps_store_record_live(r->store, record);
 }
 
 /* A value as a person reads it: strings bare, cut to 60 columns. */
@@ -421,36 +396,47 @@ static void show_value(ps_buf *b, const char *compact)
  * and a base naming only it would leave readers without the chain to what
  * it superseded: its own bases are named too (one level, within the base
  * limit), so the new change supersedes them everywhere now. */
+typedef struct base_ctx {
+	char ***heads;
+	size_t *n;
+} base_ctx;
+
+/* Add parent p to the base unless it is there already or the base is full. */
+static int add_parent(void *ctx, const char *p)
+{
+	base_ctx *b = ctx;
+	if (*b->n >= PS_CHANGE_MAX_BASE)
+		return 1; /* full: stop, not an error */
+	for (size_t k = 0; k < *b->n; k++)
+		if (strcmp((*b->heads)[k], p) == 0)
+			return 0;
+	char **nh = realloc(*b->heads, (*b->n + 1) * sizeof(char *));
+	if (!nh)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	*b->heads = nh;
+	if (!(nh[*b->n] = strdup(p)))
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	(*b->n)++;
+	return 0;
+}
+
+/* A head stamped in the future (written while this machine's clock was
+ * ahead; see ps_store_future_from) is held back by every reader until then,
+ * and a base naming only it would leave readers without the chain to what
+ * it superseded: its own bases are named too (one level, within the base
+ * limit), so the new change supersedes them everywhere now. */
 static int base_past_future(ps_store *s, char ***heads, size_t *n)
 {
 	char from[PS_CHANGE_ID_MAX + 1];
 	ps_store_future_from(s, from);
 	size_t nh = *n; /* the heads themselves; the parents added are not expanded again */
+	base_ctx b = {heads, n};
 	for (size_t i = 0; i < nh; i++) {
 		if (strcmp((*heads)[i], from) < 0)
 			continue;
-		sqlite3_stmt *st = ps_store_stmt(s, "SELECT parent FROM edges WHERE child = ?1");
-		if (!st)
-			return PS_ERROR;
-		sqlite3_bind_text(st, 1, (*heads)[i], -1, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW && *n < PS_CHANGE_MAX_BASE) {
-			const char *p = (const char *)sqlite3_column_text(st, 0);
-			size_t k;
-			for (k = 0; k < *n && strcmp((*heads)[k], p); k++)
-				;
-			if (k < *n)
-				continue;
-			char **nh2 = realloc(*heads, (*n + 1) * sizeof(char *));
-			if (!nh2 || !(nh2[*n] = strdup(p))) {
-				if (nh2)
-					*heads = nh2;
-				sqlite3_reset(st);
-				return ps_error_set(PS_ENOMEM, "out of memory");
-			}
-			*heads = nh2;
-			(*n)++;
-		}
-		sqlite3_reset(st);
+		int rc = ps_store_parents(s, (*heads)[i], add_parent, &b);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -517,7 +503,11 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 		while (f) {
 			cJSON *next = f->next;
 			char *now = ps_json_compact(f);
-			char *old = state_value(r->store, record, f->string);
+			char *old = NULL;
+			if ((rc = ps_store_state_value(r->store, record, f->string, &old))) {
+				free(now);
+				goto out;
+			}
 			if (!now) {
 				free(old);
 				rc = ps_error_set(PS_EINVALID, "field %s has a value that cannot be stored", f->string);
