@@ -95,6 +95,33 @@ sqlite3_stmt *ps_store_site(ps_store *s, ps_site *site)
 	return st;
 }
 
+int ps_store_run(ps_store *s, ps_site *site, const char *what, const char *a, const char *b, const char *c,
+                 const char *d)
+{
+	sqlite3_stmt *st = ps_store_site(s, site);
+	if (!st)
+		return PS_ERROR;
+	const char *v[4] = {a, b, c, d};
+	for (int i = 0; i < 4 && v[i]; i++)
+		sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, what);
+}
+
+int ps_store_exists(ps_store *s, ps_site *site, const char *what, const char *a)
+{
+	sqlite3_stmt *st = ps_store_site(s, site);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (e != SQLITE_ROW && e != SQLITE_DONE)
+		return ps_store_error(s, what);
+	return e == SQLITE_ROW;
+}
+
 int ps_store_error(ps_store *s, const char *what)
 {
 	int ext = s && s->db ? sqlite3_extended_errcode(s->db) : 0;

@@ -18,15 +18,7 @@
 int ps_store_change_known(ps_store *s, const char *id)
 {
 	static ps_site q = {"SELECT 1 FROM changes WHERE id = ?1"};
-	sqlite3_stmt *st = ps_store_site(s, &q);
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return ps_store_error(s, "looking up a change");
-	return rc == SQLITE_ROW;
+	return ps_store_exists(s, &q, "looking up a change", id);
 }
 
 /* The id is known already: same bytes is a duplicate, other bytes an alarm. */
@@ -58,27 +50,13 @@ static int note_backref(ps_store *s, const ps_change *c)
 		;
 	if (i == c->nbase)
 		return 0;
-	sqlite3_stmt *st = ps_store_site(s, &q);
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, c->record, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : ps_store_error(s, "storing a change's base");
+	return ps_store_run(s, &q, "storing a change's base", c->record, NULL, NULL, NULL);
 }
 
 int ps_store_has_backrefs(ps_store *s, const char *record)
 {
 	static ps_site q = {"SELECT 1 FROM backrefs WHERE record = ?1"};
-	sqlite3_stmt *st = ps_store_site(s, &q);
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return ps_store_error(s, "reading a record's history");
-	return rc == SQLITE_ROW;
+	return ps_store_exists(s, &q, "reading a record's history", record);
 }
 
 int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
@@ -168,18 +146,10 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 
 int ps_store_delete_change(ps_store *s, const char *id)
 {
-	static ps_site q = {"DELETE FROM edges WHERE child = ?1"};
-	static ps_site q2 = {"DELETE FROM changes WHERE id = ?1"};
-	sqlite3_stmt *de = ps_store_site(s, &q);
-	sqlite3_stmt *dc = ps_store_site(s, &q2);
-	if (!de || !dc)
-		return PS_ERROR;
-	sqlite3_bind_text(de, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(dc, 1, id, -1, SQLITE_STATIC);
-	int e1 = sqlite3_step(de), e2 = sqlite3_step(dc);
-	sqlite3_reset(de);
-	sqlite3_reset(dc);
-	return e1 == SQLITE_DONE && e2 == SQLITE_DONE ? 0 : ps_store_error(s, "removing a change");
+	static ps_site edges = {"DELETE FROM edges WHERE child = ?1"};
+	static ps_site changes = {"DELETE FROM changes WHERE id = ?1"};
+	int rc = ps_store_run(s, &edges, "removing a change", id, NULL, NULL, NULL);
+	return rc ? rc : ps_store_run(s, &changes, "removing a change", id, NULL, NULL, NULL);
 }
 
 int ps_store_replace_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, char **old_record)
@@ -217,38 +187,22 @@ int ps_store_replace_change(ps_store *s, const ps_change *c, const char *bytes, 
 
 int ps_store_set_head(ps_store *s, const char *record, const char *id)
 {
-	static ps_site q = {"DELETE FROM heads WHERE record = ?1"};
-	static ps_site q2 = {"INSERT INTO heads(record, id) VALUES (?1, ?2)"};
-	sqlite3_stmt *d = ps_store_site(s, &q);
-	sqlite3_stmt *i = ps_store_site(s, &q2);
-	if (!d || !i)
-		return PS_ERROR;
-	sqlite3_bind_text(d, 1, record, -1, SQLITE_STATIC);
-	sqlite3_bind_text(i, 1, record, -1, SQLITE_STATIC);
-	sqlite3_bind_text(i, 2, id, -1, SQLITE_STATIC);
-	int e1 = sqlite3_step(d), e2 = sqlite3_step(i);
-	sqlite3_reset(d);
-	sqlite3_reset(i);
-	return e1 == SQLITE_DONE && e2 == SQLITE_DONE ? 0 : ps_store_error(s, "noting the record's latest change");
+	static ps_site clear = {"DELETE FROM heads WHERE record = ?1"};
+	static ps_site set = {"INSERT INTO heads(record, id) VALUES (?1, ?2)"};
+	const char *what = "noting the record's latest change";
+	int rc = ps_store_run(s, &clear, what, record, NULL, NULL, NULL);
+	return rc ? rc : ps_store_run(s, &set, what, record, id, NULL, NULL);
 }
 
 int ps_store_rebuild_heads_for(ps_store *s, const char *record)
 {
-	static ps_site q = {"DELETE FROM heads WHERE record = ?1"};
-	static ps_site q2 = {"INSERT INTO heads(record, id) SELECT c.record, c.id FROM changes c WHERE c.record = ?1 "
-	                     "AND NOT EXISTS (SELECT 1 FROM edges e JOIN changes k ON k.id = e.child "
-	                     "WHERE e.parent = c.id AND k.record = ?1)"};
-	sqlite3_stmt *d = ps_store_site(s, &q);
-	sqlite3_stmt *i = ps_store_site(s, &q2);
-	if (!d || !i)
-		return PS_ERROR;
-	sqlite3_bind_text(d, 1, record, -1, SQLITE_STATIC);
-	sqlite3_bind_text(i, 1, record, -1, SQLITE_STATIC);
-	int e1 = sqlite3_step(d), e2 = sqlite3_step(i);
-	sqlite3_reset(d);
-	sqlite3_reset(i);
-	return e1 == SQLITE_DONE && e2 == SQLITE_DONE ? 0
-	                                              : ps_store_error(s, "recomputing the record's latest changes");
+	static ps_site clear = {"DELETE FROM heads WHERE record = ?1"};
+	static ps_site set = {"INSERT INTO heads(record, id) SELECT c.record, c.id FROM changes c WHERE c.record = ?1 "
+	                      "AND NOT EXISTS (SELECT 1 FROM edges e JOIN changes k ON k.id = e.child "
+	                      "WHERE e.parent = c.id AND k.record = ?1)"};
+	const char *what = "recomputing the record's latest changes";
+	int rc = ps_store_run(s, &clear, what, record, NULL, NULL, NULL);
+	return rc ? rc : ps_store_run(s, &set, what, record, NULL, NULL, NULL);
 }
 
 int ps_store_rebuild_heads(ps_store *s)

@@ -186,10 +186,5 @@ int ps_store_last_export(ps_store *s, char out[41])
 int ps_store_exports_forget(ps_store *s)
 {
 	static ps_site q = {"DELETE FROM exports"};
-	sqlite3_stmt *st = ps_store_site(s, &q);
-	if (!st)
-		return PS_ERROR;
-	int e = sqlite3_step(st);
-	sqlite3_reset(st);
-	return e == SQLITE_DONE ? 0 : ps_store_error(s, "database");
+	return ps_store_run(s, &q, "database", NULL, NULL, NULL, NULL);
 }

@@ -42,18 +42,10 @@ int ps_store_meta_get(ps_store *s, const char *key, char **out)
 
 int ps_store_meta_set(ps_store *s, const char *key, const char *value)
 {
-	static ps_site q = {"INSERT INTO meta(key, value) VALUES (?1, ?2) "
-	                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"};
-	static ps_site q2 = {"DELETE FROM meta WHERE key = ?1"};
-	sqlite3_stmt *st = value ? ps_store_site(s, &q) : ps_store_site(s, &q2);
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (value)
-		sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : ps_store_error(s, "writing settings");
+	static ps_site set = {"INSERT INTO meta(key, value) VALUES (?1, ?2) "
+	                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value"};
+	static ps_site del = {"DELETE FROM meta WHERE key = ?1"};
+	return ps_store_run(s, value ? &set : &del, "writing settings", key, value, NULL, NULL);
 }
 
 int ps_store_meta_get_int(ps_store *s, const char *key, long long *out, long long dflt)

@@ -12,59 +12,45 @@
 #include "store_int.h"
 #include "plansync/error.h"
 
-/* One statement with the text arguments a..d bound in order (NULL: stop). */
-static int run(ps_store *s, ps_site *site, const char *what, const char *a, const char *b, const char *c, const char *d)
-{
-	sqlite3_stmt *st = ps_store_site(s, site);
-	if (!st)
-		return PS_ERROR;
-	const char *v[4] = {a, b, c, d};
-	for (int i = 0; i < 4 && v[i]; i++)
-		sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
-	int e = sqlite3_step(st);
-	sqlite3_reset(st);
-	return e == SQLITE_DONE ? 0 : ps_store_error(s, what);
-}
-
 int ps_store_state_clear(ps_store *s, const char *record)
 {
 	static ps_site state = {"DELETE FROM state WHERE record = ?1"};
 	static ps_site conflicts = {"DELETE FROM conflicts WHERE record = ?1"};
-	int rc = run(s, &state, "clearing state", record, NULL, NULL, NULL);
-	return rc ? rc : run(s, &conflicts, "clearing state", record, NULL, NULL, NULL);
+	int rc = ps_store_run(s, &state, "clearing state", record, NULL, NULL, NULL);
+	return rc ? rc : ps_store_run(s, &conflicts, "clearing state", record, NULL, NULL, NULL);
 }
 
 int ps_store_record_forget(ps_store *s, const char *record)
 {
 	static ps_site records = {"DELETE FROM records WHERE id = ?1"};
 	static ps_site unplanned = {"DELETE FROM unplanned WHERE record = ?1"};
-	int rc = run(s, &records, "clearing state", record, NULL, NULL, NULL);
-	return rc ? rc : run(s, &unplanned, "clearing state", record, NULL, NULL, NULL);
+	int rc = ps_store_run(s, &records, "clearing state", record, NULL, NULL, NULL);
+	return rc ? rc : ps_store_run(s, &unplanned, "clearing state", record, NULL, NULL, NULL);
 }
 
 int ps_store_state_insert(ps_store *s, const char *record, const char *field, const char *value, const char *change)
 {
 	static ps_site q = {"INSERT INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)"};
-	return run(s, &q, "writing state", record, field, value, change);
+	return ps_store_run(s, &q, "writing state", record, field, value, change);
 }
 
 int ps_store_conflict_insert(ps_store *s, const char *record, const char *field, const char *changes)
 {
 	static ps_site q = {"INSERT INTO conflicts(record, field, changes) VALUES (?1,?2,?3)"};
-	return run(s, &q, "writing a conflict", record, field, changes, NULL);
+	return ps_store_run(s, &q, "writing a conflict", record, field, changes, NULL);
 }
 
 int ps_store_state_set(ps_store *s, const char *record, const char *field, const char *value, const char *change)
 {
 	static ps_site q = {"INSERT OR REPLACE INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)"};
-	int rc = run(s, &q, "writing state", record, field, value, change);
+	int rc = ps_store_run(s, &q, "writing state", record, field, value, change);
 	return rc ? rc : ps_store_conflict_clear(s, record, field);
 }
 
 int ps_store_conflict_clear(ps_store *s, const char *record, const char *field)
 {
 	static ps_site q = {"DELETE FROM conflicts WHERE record = ?1 AND field = ?2"};
-	return run(s, &q, "writing state", record, field, NULL, NULL);
+	return ps_store_run(s, &q, "writing state", record, field, NULL, NULL);
 }
 
 int ps_store_record_put(ps_store *s, const char *record, const char *kind, bool retired, long changes, const char *last)
@@ -105,7 +91,7 @@ int ps_store_record_advance(ps_store *s, const char *record, const char *kind, b
 int ps_store_unplanned_release(ps_store *s, const char *need)
 {
 	static ps_site q = {"DELETE FROM unplanned WHERE need = ?1"};
-	return run(s, &q, "clearing state", need, NULL, NULL, NULL);
+	return ps_store_run(s, &q, "clearing state", need, NULL, NULL, NULL);
 }
 
 int ps_store_unplanned_note(ps_store *s, const char *record, const char *need)
@@ -113,15 +99,10 @@ int ps_store_unplanned_note(ps_store *s, const char *record, const char *need)
 	static ps_site known = {"SELECT 1 FROM records WHERE id = ?1"};
 	static ps_site add = {"INSERT OR IGNORE INTO unplanned(record, need) VALUES (?1, ?2)"};
 	static ps_site del = {"DELETE FROM unplanned WHERE record = ?1 AND need = ?2"};
-	sqlite3_stmt *st = ps_store_site(s, &known);
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, need, -1, SQLITE_STATIC);
-	int e = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (e != SQLITE_ROW && e != SQLITE_DONE)
-		return ps_store_error(s, "looking up the plan");
-	return run(s, e == SQLITE_ROW ? &del : &add, "noting what the plan lacks", record, need, NULL, NULL);
+	int e = ps_store_exists(s, &known, "looking up the plan", need);
+	if (e < 0)
+		return e;
+	return ps_store_run(s, e ? &del : &add, "noting what the plan lacks", record, need, NULL, NULL);
 }
 
 int ps_store_record_live(ps_store *s, const char *record)
