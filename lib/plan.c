@@ -42,6 +42,15 @@ static const cJSON *find_id(const cJSON *doc, const char *section, const char *i
 	return NULL;
 }
 
+/* The last error behind the document path. Copied first: formatting the
+ * message into the buffer it is read from garbled it. */
+static int path_error(const char *path)
+{
+	char why[1024];
+	snprintf(why, sizeof(why), "%s", ps_error_last());
+	return ps_error_set(PS_EINVALID, "plan document: %s: %s", path, why);
+}
+
 static int check_doc(const cJSON *doc, const char *province)
 {
 	if (!cJSON_IsObject(doc))
@@ -65,7 +74,7 @@ static int check_doc(const cJSON *doc, const char *province)
 		return ps_error_set(PS_EINVALID, "plan document: \"plan\" must be an object with at least a \"title\"");
 	ps_record_id hid = {.kind = PS_KIND_PLAN};
 	if (ps_record_check_fields(&hid, hdr))
-		return ps_error_set(PS_EINVALID, "plan document: plan: %s", ps_error_last());
+		return path_error("plan");
 	if (!find_id(doc, "offices", province))
 		return ps_error_set(PS_EINVALID, "plan document: offices must include the province \"%s\"", province);
 	for (int k = 0; k < PS_KIND__COUNT; k++) {
@@ -93,9 +102,11 @@ static int check_doc(const cJSON *doc, const char *province)
 				                    "plan document: %s[%d]: \"order\" is set by position, leave it out",
 				                    sec, i);
 			ps_record_id rid = {.kind = (ps_kind)k};
-			if (ps_record_check_fields(&rid, it))
-				return ps_error_set(PS_EINVALID, "plan document: %s[%d] (%s): %s", sec, i,
-				                    id->valuestring, ps_error_last());
+			if (ps_record_check_fields(&rid, it)) {
+				char path[200];
+				snprintf(path, sizeof(path), "%s[%d] (%s)", sec, i, id->valuestring);
+				return path_error(path);
+			}
 		}
 	}
 	for (size_t k = 0; k < sizeof(refs) / sizeof(refs[0]); k++) {
