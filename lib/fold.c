@@ -16,6 +16,7 @@
  * they give the same result: the new changes descend from everything known,
  * sort after it, and the record has no base naming a larger id (store
  * backrefs). */
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,7 @@ static int load_edge(void *ctx, const char *child, const char *parent)
 
 static int load(ps_store *s, const char *record, fold *f)
 {
+	assert(f->n == 0 && !f->c);
 	int rc = ps_store_record_changes(s, record, load_change, f);
 	if (!rc)
 		rc = ps_store_record_edges(s, record, load_edge, f);
@@ -178,6 +180,7 @@ static int write_field(ps_store *s, const char *record, fold *f, const char *nam
 				}
 		}
 	}
+	assert(nw <= f->n);
 	size_t win = nw - 1;
 	for (size_t a = nw; a-- > 0;)
 		if (!(f->below[w[a]] & 2)) {
@@ -407,6 +410,9 @@ int ps_fold_group_is_linear(ps_store *s, ps_change *const *g, size_t k, bool *li
 
 int ps_fold_group_apply(ps_store *s, ps_change *const *g, size_t k)
 {
+	assert(k > 0);
+	for (size_t i = 1; i < k; i++)
+		assert(strcmp(g[i]->record, g[0]->record) == 0 && strcmp(g[i - 1]->id, g[i]->id) < 0);
 	/* Newest first: the first writer met of each field is the one that wins. */
 	cJSON *done = cJSON_CreateObject();
 	if (!done)

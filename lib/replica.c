@@ -4,6 +4,7 @@
  * goes through ps_replica_write_full(): ownership, validation, base = the
  * record's heads, a clock tick, the canonical bytes, the fold, one
  * transaction. Never touches the network. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -444,6 +445,7 @@ static int base_past_future(ps_store *s, char ***heads, size_t *n)
 int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fields, const char *reason, bool in_txn,
                           bool keep_equal, char **id_out)
 {
+	assert(r && record);
 	if (id_out)
 		*id_out = NULL;
 	if (!fields)

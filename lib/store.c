@@ -10,6 +10,7 @@
  * Opens read-only (immutable) when the directory cannot be written, and
  * runs PRAGMA quick_check when SQLite had to recover a WAL left behind by
  * a process that died. Never holds a transaction across network I/O. */
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -61,6 +62,7 @@ static unsigned next_site;
 
 sqlite3_stmt *ps_store_site(ps_store *s, ps_site *site)
 {
+	assert(s && s->db && site && site->sql);
 	unsigned id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
 	if (!id) {
 		unsigned want = __atomic_add_fetch(&next_site, 1, __ATOMIC_RELAXED), seen = 0;
@@ -101,6 +103,7 @@ int ps_store_run(ps_store *s, ps_site *site, const char *what, const char *a, co
 	sqlite3_stmt *st = ps_store_site(s, site);
 	if (!st)
 		return PS_ERROR;
+	assert(what);
 	const char *v[4] = {a, b, c, d};
 	for (int i = 0; i < 4 && v[i]; i++)
 		sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
@@ -114,6 +117,7 @@ int ps_store_exists(ps_store *s, ps_site *site, const char *what, const char *a)
 	sqlite3_stmt *st = ps_store_site(s, site);
 	if (!st)
 		return PS_ERROR;
+	assert(a && what);
 	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 	int e = sqlite3_step(st);
 	sqlite3_reset(st);

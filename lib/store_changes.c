@@ -77,6 +77,10 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	static ps_site head_q = {
 	    "INSERT INTO heads(record, id) SELECT ?1, ?2 WHERE NOT EXISTS "
 	    "(SELECT 1 FROM edges e JOIN changes k ON k.id = e.child WHERE e.parent = ?2 AND k.record = ?1)"};
+	assert(c && c->id && c->record && c->office && c->replica && c->author && c->fields && bytes);
+	/* ps_change_new sorts the base and drops repeats; heads compare with it elementwise */
+	for (size_t i = 1; i < c->nbase; i++)
+		assert(strcmp(c->base[i - 1], c->base[i]) < 0);
 	int rc;
 	char *fields = ps_json_compact(c->fields);
 	if (!fields)
@@ -304,6 +308,7 @@ int ps_store_record_edges(ps_store *s, const char *record, ps_store_edge_fn fn, 
 int ps_store_record_newest(ps_store *s, const char *record, char out[PS_CHANGE_ID_MAX + 1])
 {
 	static ps_site q = {"SELECT max(id) FROM changes WHERE record = ?1"};
+	assert(record && out);
 	out[0] = '\0';
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)

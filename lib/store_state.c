@@ -7,6 +7,7 @@
  * a field's value, the live records). Writes run inside the caller's
  * transaction. Never reads or writes the change log (store_changes.c) and
  * never decides a value: that is fold.c's. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include "store_int.h"
@@ -31,6 +32,7 @@ int ps_store_record_forget(ps_store *s, const char *record)
 int ps_store_state_insert(ps_store *s, const char *record, const char *field, const char *value, const char *change)
 {
 	static ps_site q = {"INSERT INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)"};
+	assert(record && field && value && change);
 	return ps_store_run(s, &q, "writing state", record, field, value, change);
 }
 
@@ -43,6 +45,7 @@ int ps_store_conflict_insert(ps_store *s, const char *record, const char *field,
 int ps_store_state_set(ps_store *s, const char *record, const char *field, const char *value, const char *change)
 {
 	static ps_site q = {"INSERT OR REPLACE INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)"};
+	assert(record && field && value && change);
 	int rc = ps_store_run(s, &q, "writing state", record, field, value, change);
 	return rc ? rc : ps_store_conflict_clear(s, record, field);
 }
