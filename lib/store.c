@@ -256,6 +256,8 @@ static int schema_version(ps_store *s, int *version)
 {
 	sqlite3_stmt *st;
 	*version = 0;
+	/* Prepared for this call, not a call site: it runs before and after a
+	 * migration changes the schema, once or twice per open. */
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		return ps_store_error(s, "reading the schema version");
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -366,6 +368,8 @@ static char *immutable_uri(const char *path)
 int ps_store_quick_check(ps_store *s, const char *pragma)
 {
 	sqlite3_stmt *st;
+	/* Prepared for this call: the caller names the pragma, and a check
+	 * runs once per open or per 'plansync check'. */
 	if (sqlite3_prepare_v2(s->db, pragma, -1, &st, NULL) != SQLITE_OK)
 		return ps_store_error(s, "checking the database");
 	int r = sqlite3_step(st);
