@@ -16,12 +16,12 @@
  * they give the same result: the new changes descend from everything known,
  * sort after it, and the record has no base naming a larger id (store
  * backrefs). */
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "plansync/fold.h"
-#include "store_int.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
@@ -39,8 +39,10 @@ typedef struct fold {
 	/* Children of change i (same record, larger id): kid[first[i] ..
 	 * first[i + 1]). */
 	size_t *first, *kid;
-	unsigned char *below; /* scratch for write_field: n flags */
-	int back;             /* some base names a larger id: below needs passes to a fixed point */
+	unsigned char *below;    /* scratch for write_field: n flags */
+	size_t cap;              /* of c */
+	size_t *pairs, np, pcap; /* while loading: (parent, child) index pairs */
+	int back;                /* some base names a larger id: below needs passes to a fixed point */
 } fold;
 
 static void fold_release(fold *f)
@@ -53,6 +55,7 @@ static void fold_release(fold *f)
 	free(f->first);
 	free(f->kid);
 	free(f->below);
+	free(f->pairs);
 }
 
 static int cmp_id(const void *key, const void *elem)
@@ -60,86 +63,73 @@ static int cmp_id(const void *key, const void *elem)
 	return strcmp((const char *)key, ((const fchange *)elem)->id);
 }
 
+static int load_change(void *ctx, const char *id, bool set, const char *fields)
+{
+	fold *f = ctx;
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 8;
+		fchange *nc = realloc(f->c, cap * sizeof(*nc));
+		if (!nc)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		f->c = nc;
+		f->cap = cap;
+	}
+	fchange *c = &f->c[f->n];
+	c->id = strdup(id);
+	c->fields = cJSON_Parse(fields);
+	f->n++;
+	if (!c->id || !c->fields || !cJSON_AddBoolToObject(c->fields, EXISTS_FIELD, set))
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* (parent, child) index pairs, grouped by parent afterwards. */
+static int load_edge(void *ctx, const char *child, const char *parent)
+{
+	fold *f = ctx;
+	fchange *ci = bsearch(child, f->c, f->n, sizeof(fchange), cmp_id);
+	fchange *pi = bsearch(parent, f->c, f->n, sizeof(fchange), cmp_id);
+	if (!ci || !pi || pi == ci)
+		return 0;
+	if (f->np == f->pcap) {
+		size_t pcap = f->pcap ? f->pcap * 2 : 64;
+		size_t *nps = realloc(f->pairs, pcap * 2 * sizeof(size_t));
+		if (!nps)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		f->pairs = nps;
+		f->pcap = pcap;
+	}
+	f->pairs[2 * f->np] = (size_t)(pi - f->c);
+	f->pairs[2 * f->np + 1] = (size_t)(ci - f->c);
+	f->back |= pi > ci;
+	f->np++;
+	return 0;
+}
+
 static int load(ps_store *s, const char *record, fold *f)
 {
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT id, op, fields FROM changes WHERE record = ?1 ORDER BY id");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (f->n == cap) {
-			cap = cap ? cap * 2 : 8;
-			fchange *nc = realloc(f->c, cap * sizeof(*nc));
-			if (!nc)
-				goto oom;
-			f->c = nc;
-		}
-		fchange *c = &f->c[f->n];
-		c->id = strdup((const char *)sqlite3_column_text(st, 0));
-		c->fields = cJSON_Parse((const char *)sqlite3_column_text(st, 2));
-		f->n++;
-		if (!c->id || !c->fields)
-			goto oom;
-		int set = strcmp((const char *)sqlite3_column_text(st, 1), "set") == 0;
-		if (!cJSON_AddBoolToObject(c->fields, EXISTS_FIELD, set))
-			goto oom;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return ps_store_error(s, "reading a record's changes");
-	st = ps_store_stmt(s, "SELECT e.child, e.parent FROM edges e JOIN changes c ON c.id = e.child "
-	                      "WHERE c.record = ?1");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	/* (parent, child) index pairs, then grouped by parent (counting sort). */
-	size_t *pairs = NULL, np = 0, pcap = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *child = (const char *)sqlite3_column_text(st, 0);
-		const char *parent = (const char *)sqlite3_column_text(st, 1);
-		fchange *ci = bsearch(child, f->c, f->n, sizeof(fchange), cmp_id);
-		fchange *pi = bsearch(parent, f->c, f->n, sizeof(fchange), cmp_id);
-		if (!ci || !pi || pi == ci)
-			continue;
-		if (np == pcap) {
-			pcap = pcap ? pcap * 2 : 64;
-			size_t *nps = realloc(pairs, pcap * 2 * sizeof(size_t));
-			if (!nps) {
-				free(pairs);
-				goto oom;
-			}
-			pairs = nps;
-		}
-		pairs[2 * np] = (size_t)(pi - f->c);
-		pairs[2 * np + 1] = (size_t)(ci - f->c);
-		f->back |= pi > ci;
-		np++;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(pairs);
-		return ps_store_error(s, "reading a record's history");
-	}
+	assert(f->n == 0 && !f->c);
+	int rc = ps_store_record_changes(s, record, load_change, f);
+	if (!rc)
+		rc = ps_store_record_edges(s, record, load_edge, f);
+	if (rc)
+		return rc;
+	size_t np = f->np;
 	f->first = calloc(f->n + 2, sizeof(size_t));
 	f->kid = malloc((np + 1) * sizeof(size_t));
 	f->below = malloc(f->n + 1);
-	if (!f->first || !f->kid || !f->below) {
-		free(pairs);
+	if (!f->first || !f->kid || !f->below)
 		return ps_error_set(PS_ENOMEM, "out of memory");
-	}
+	/* counting sort of the pairs by parent */
 	for (size_t k = 0; k < np; k++)
-		f->first[pairs[2 * k] + 2]++;
+		f->first[f->pairs[2 * k] + 2]++;
 	for (size_t i = 0; i < f->n; i++)
 		f->first[i + 2] += f->first[i + 1];
 	for (size_t k = 0; k < np; k++)
-		f->kid[f->first[pairs[2 * k] + 1]++] = pairs[2 * k + 1];
-	free(pairs);
+		f->kid[f->first[f->pairs[2 * k] + 1]++] = f->pairs[2 * k + 1];
+	free(f->pairs);
+	f->pairs = NULL;
 	return 0;
-oom:
-	sqlite3_reset(st);
-	return ps_error_set(PS_ENOMEM, "out of memory");
 }
 
 static int write_field(ps_store *s, const char *record, fold *f, const char *name, int *retired)
@@ -190,6 +180,7 @@ static int write_field(ps_store *s, const char *record, fold *f, const char *nam
 				}
 		}
 	}
+	assert(nw <= f->n);
 	size_t win = nw - 1;
 	for (size_t a = nw; a-- > 0;)
 		if (!(f->below[w[a]] & 2)) {
@@ -199,22 +190,8 @@ static int write_field(ps_store *s, const char *record, fold *f, const char *nam
 	if (strcmp(name, EXISTS_FIELD) == 0) {
 		*retired = strcmp(vals[win], "false") == 0;
 	} else {
-		sqlite3_stmt *st =
-		    ps_store_stmt(s, "INSERT INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)");
-		if (!st) {
-			rc = PS_ERROR;
+		if ((rc = ps_store_state_insert(s, record, name, vals[win], f->c[w[win]].id)))
 			goto out;
-		}
-		sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, vals[win], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, f->c[w[win]].id, -1, SQLITE_STATIC);
-		int r = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (r != SQLITE_DONE) {
-			rc = ps_store_error(s, "writing state");
-			goto out;
-		}
 	}
 	/* Maximal writers (flags above): conflicts when their values differ. */
 	cJSON *ids = NULL;
@@ -232,21 +209,8 @@ static int write_field(ps_store *s, const char *record, fold *f, const char *nam
 	}
 	if (differ) {
 		char *txt = ps_json_compact(ids);
-		sqlite3_stmt *st = ps_store_stmt(s, "INSERT INTO conflicts(record, field, changes) VALUES (?1,?2,?3)");
-		if (!txt || !st) {
-			free(txt);
-			cJSON_Delete(ids);
-			rc = txt ? PS_ERROR : ps_error_set(PS_ENOMEM, "out of memory");
-			goto out;
-		}
-		sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, txt, -1, SQLITE_STATIC);
-		int r = sqlite3_step(st);
-		sqlite3_reset(st);
+		rc = txt ? ps_store_conflict_insert(s, record, name, txt) : ps_error_set(PS_ENOMEM, "out of memory");
 		free(txt);
-		if (r != SQLITE_DONE)
-			rc = ps_store_error(s, "writing a conflict");
 	}
 	cJSON_Delete(ids);
 out:
@@ -255,17 +219,6 @@ out:
 	free(vals);
 	free(w);
 	return rc;
-}
-
-static int clear(ps_store *s, const char *sql, const char *record)
-{
-	sqlite3_stmt *st = ps_store_stmt(s, sql);
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	int r = sqlite3_step(st);
-	sqlite3_reset(st);
-	return r == SQLITE_DONE ? 0 : ps_store_error(s, "clearing state");
 }
 
 /* Progress and reviews name an office, a task and a period: those the plan
@@ -277,35 +230,20 @@ static int plan_refs(ps_store *s, const char *record)
 	ps_record_id rid;
 	if (ps_record_parse(&rid, record) != 0)
 		return 0;
-	if (rid.kind == PS_KIND_OFFICE || rid.kind == PS_KIND_TASK || rid.kind == PS_KIND_PERIOD)
-		return clear(s, "DELETE FROM unplanned WHERE need = ?1", record);
-	if (rid.kind != PS_KIND_PROGRESS && rid.kind != PS_KIND_REVIEW)
+	const ps_kind_info *k = ps_kind_get(rid.kind);
+	if (k->planned_by)
+		return ps_store_unplanned_release(s, record);
+	if (k->shape != PS_ID_OFFICE_TASK_PERIOD)
 		return 0;
-	sqlite3_stmt *known = ps_store_stmt(s, "SELECT 1 FROM records WHERE id = ?1");
-	sqlite3_stmt *add = ps_store_stmt(s, "INSERT OR IGNORE INTO unplanned(record, need) VALUES (?1, ?2)");
-	sqlite3_stmt *del = ps_store_stmt(s, "DELETE FROM unplanned WHERE record = ?1 AND need = ?2");
-	if (!known || !add || !del)
-		return PS_ERROR;
-	const char *kinds[3] = {"office", "task", "period"}, *ids[3] = {rid.office, rid.task, rid.period};
-	for (int i = 0; i < 3; i++) {
+	const char *kinds[3] = {ps_kind_name(PS_KIND_OFFICE), ps_kind_name(PS_KIND_TASK), ps_kind_name(PS_KIND_PERIOD)};
+	const char *ids[3] = {rid.office, rid.task, rid.period};
+	int rc = 0;
+	for (int i = 0; i < 3 && !rc; i++) {
 		char need[PS_RECORD_ID_MAX + 1];
 		snprintf(need, sizeof(need), "%s/%s", kinds[i], ids[i]);
-		sqlite3_reset(known);
-		sqlite3_bind_text(known, 1, need, -1, SQLITE_TRANSIENT);
-		int e = sqlite3_step(known);
-		sqlite3_reset(known);
-		if (e != SQLITE_ROW && e != SQLITE_DONE)
-			return ps_store_error(s, "looking up the plan");
-		sqlite3_stmt *w = e == SQLITE_ROW ? del : add;
-		sqlite3_reset(w);
-		sqlite3_bind_text(w, 1, record, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(w, 2, need, -1, SQLITE_TRANSIENT);
-		e = sqlite3_step(w);
-		sqlite3_reset(w);
-		if (e != SQLITE_DONE)
-			return ps_store_error(s, "noting what the plan lacks");
+		rc = ps_store_unplanned_note(s, record, need);
 	}
-	return 0;
+	return rc;
 }
 
 int ps_fold_record(ps_store *s, const char *record)
@@ -314,13 +252,9 @@ int ps_fold_record(ps_store *s, const char *record)
 	memset(&f, 0, sizeof(f));
 	int rc = load(s, record, &f);
 	if (!rc)
-		rc = clear(s, "DELETE FROM state WHERE record = ?1", record);
-	if (!rc)
-		rc = clear(s, "DELETE FROM conflicts WHERE record = ?1", record);
+		rc = ps_store_state_clear(s, record);
 	if (!rc && f.n == 0)
-		rc = clear(s, "DELETE FROM records WHERE id = ?1", record);
-	if (!rc && f.n == 0)
-		rc = clear(s, "DELETE FROM unplanned WHERE record = ?1", record);
+		rc = ps_store_record_forget(s, record);
 	if (rc || f.n == 0)
 		goto out;
 	/* Every field name once, in sorted order. */
@@ -341,20 +275,7 @@ int ps_fold_record(ps_store *s, const char *record)
 		goto out;
 	ps_record_id rid;
 	const char *kind = ps_record_parse(&rid, record) == 0 ? ps_kind_name(rid.kind) : "?";
-	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR REPLACE INTO records(id, kind, retired, changes, last) "
-	                                    "VALUES (?1,?2,?3,?4,?5)");
-	if (!st) {
-		rc = PS_ERROR;
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, retired);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)f.n);
-	sqlite3_bind_text(st, 5, f.c[f.n - 1].id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = ps_store_error(s, "writing a record");
-	sqlite3_reset(st);
+	rc = ps_store_record_put(s, record, kind, retired, (long)f.n, f.c[f.n - 1].id);
 	if (!rc)
 		rc = plan_refs(s, record);
 out:
@@ -362,56 +283,37 @@ out:
 	return rc;
 }
 
+typedef struct fold_all_ctx {
+	void (*progress)(void *, long, long);
+	void *ctx;
+	long done, total;
+	ps_store *s;
+} fold_all_ctx;
+
+static int fold_one(void *ctx, const char *record)
+{
+	fold_all_ctx *a = ctx;
+	int rc = ps_fold_record(a->s, record);
+	if (!rc && a->progress && (++a->done % 1000 == 0 || a->done == a->total))
+		a->progress(a->ctx, a->done, a->total);
+	return rc;
+}
+
 int ps_fold_all(ps_store *s, void (*progress)(void *, long, long), void *ctx)
 {
-	sqlite3_stmt *st;
-	long total = 0, done = 0;
-	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT count(DISTINCT record) FROM changes", -1, &st, NULL) ==
-	        SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT DISTINCT record FROM changes ORDER BY record", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return ps_store_error(s, "listing records");
-	int rc = 0, r;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		char *rec = strdup((const char *)sqlite3_column_text(st, 0));
-		rc = rec ? ps_fold_record(s, rec) : ps_error_set(PS_ENOMEM, "out of memory");
-		free(rec);
-		if (rc)
-			break;
-		if (progress && (++done % 1000 == 0 || done == total))
-			progress(ctx, done, total);
-	}
-	if (!rc && r != SQLITE_DONE && r != SQLITE_ROW)
-		rc = ps_store_error(s, "listing records");
-	sqlite3_finalize(st);
-	return rc;
+	fold_all_ctx a = {progress, ctx, 0, 0, s};
+	if (ps_store_changed_record_count(s, &a.total))
+		a.total = 0; /* only the progress report needs it */
+	return ps_store_changed_records(s, fold_one, &a);
 }
 
 /* State rows for c's fields (c is their newest writer, descending from all). */
 static int put_field(ps_store *s, const char *record, const cJSON *f, const char *change)
 {
-	sqlite3_stmt *up =
-	    ps_store_stmt(s, "INSERT OR REPLACE INTO state(record, field, value, change) VALUES (?1,?2,?3,?4)");
-	sqlite3_stmt *dc = ps_store_stmt(s, "DELETE FROM conflicts WHERE record = ?1 AND field = ?2");
 	char *v = ps_json_compact(f);
-	if (!up || !dc || !v) {
-		free(v);
-		return up && dc ? ps_error_set(PS_ENOMEM, "out of memory") : PS_ERROR;
-	}
-	sqlite3_bind_text(up, 1, record, -1, SQLITE_STATIC);
-	sqlite3_bind_text(up, 2, f->string, -1, SQLITE_STATIC);
-	sqlite3_bind_text(up, 3, v, -1, SQLITE_STATIC);
-	sqlite3_bind_text(up, 4, change, -1, SQLITE_STATIC);
-	sqlite3_bind_text(dc, 1, record, -1, SQLITE_STATIC);
-	sqlite3_bind_text(dc, 2, f->string, -1, SQLITE_STATIC);
-	int e1 = sqlite3_step(up), e2 = sqlite3_step(dc);
-	sqlite3_reset(up);
-	sqlite3_reset(dc);
+	int rc = v ? ps_store_state_set(s, record, f->string, v, change) : ps_error_set(PS_ENOMEM, "out of memory");
 	free(v);
-	return e1 == SQLITE_DONE && e2 == SQLITE_DONE ? 0 : ps_store_error(s, "writing state");
+	return rc;
 }
 
 /* State rows for c's fields (c is their newest writer, descending from all):
@@ -427,31 +329,23 @@ static int fold_fields(ps_store *s, const ps_change *c)
 /* The record row and its existence after `added` new changes, c the newest. */
 static int fold_record_row(ps_store *s, const ps_change *c, long added)
 {
-	sqlite3_stmt *dc = ps_store_stmt(s, "DELETE FROM conflicts WHERE record = ?1 AND field = ?2");
-	if (!dc)
-		return PS_ERROR;
-	sqlite3_bind_text(dc, 1, c->record, -1, SQLITE_STATIC);
-	sqlite3_bind_text(dc, 2, EXISTS_FIELD, -1, SQLITE_STATIC);
-	int e = sqlite3_step(dc);
-	sqlite3_reset(dc);
-	if (e != SQLITE_DONE)
-		return ps_store_error(s, "writing state");
+	int rc = ps_store_conflict_clear(s, c->record, EXISTS_FIELD);
+	if (rc)
+		return rc;
 	ps_record_id rid;
 	const char *kind = ps_record_parse(&rid, c->record) == 0 ? ps_kind_name(rid.kind) : "?";
-	sqlite3_stmt *rs =
-	    ps_store_stmt(s, "INSERT INTO records(id, kind, retired, changes, last) VALUES (?1,?2,?3,?5,?4) "
-	                     "ON CONFLICT(id) DO UPDATE SET retired = excluded.retired, "
-	                     "changes = records.changes + excluded.changes, last = excluded.last");
-	if (!rs)
-		return PS_ERROR;
-	sqlite3_bind_text(rs, 1, c->record, -1, SQLITE_STATIC);
-	sqlite3_bind_text(rs, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int(rs, 3, c->op == PS_OP_RETIRE);
-	sqlite3_bind_text(rs, 4, c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(rs, 5, added);
-	e = sqlite3_step(rs);
-	sqlite3_reset(rs);
-	return e == SQLITE_DONE ? plan_refs(s, c->record) : ps_store_error(s, "writing a record");
+	rc = ps_store_record_advance(s, c->record, kind, c->op == PS_OP_RETIRE, added, c->id);
+	return rc ? rc : plan_refs(s, c->record);
+}
+
+/* 1 when id sorts after every change of record stored, 0 when not. */
+static int after_all(ps_store *s, const char *record, const char *id, int *after)
+{
+	char newest[PS_CHANGE_ID_MAX + 1];
+	int rc = ps_store_record_newest(s, record, newest);
+	if (!rc)
+		*after = !newest[0] || strcmp(newest, id) < 0;
+	return rc;
 }
 
 int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local, const char *summary,
@@ -469,15 +363,8 @@ int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t le
 	for (size_t i = 0; fast && i < nh; i++)
 		fast = strcmp(heads[i], c->base[i]) == 0;
 	ps_strv_free(heads, nh);
-	if (fast) {
-		sqlite3_stmt *mx = ps_store_stmt(s, "SELECT max(id) FROM changes WHERE record = ?1");
-		if (!mx)
-			return PS_ERROR;
-		sqlite3_bind_text(mx, 1, c->record, -1, SQLITE_STATIC);
-		if (sqlite3_step(mx) == SQLITE_ROW && sqlite3_column_type(mx, 0) != SQLITE_NULL)
-			fast = strcmp((const char *)sqlite3_column_text(mx, 0), c->id) < 0;
-		sqlite3_reset(mx);
-	}
+	if (fast && (rc = after_all(s, c->record, c->id, &fast)))
+		return rc;
 	if (fast && (rc = ps_store_has_backrefs(s, c->record)) != 0) {
 		if (rc < 0)
 			return rc;
@@ -510,15 +397,8 @@ int ps_fold_group_is_linear(ps_store *s, ps_change *const *g, size_t k, bool *li
 	ps_strv_free(heads, nh);
 	for (size_t i = 1; ok && i < k; i++)
 		ok = g[i]->nbase == 1 && strcmp(g[i]->base[0], g[i - 1]->id) == 0;
-	if (ok) {
-		sqlite3_stmt *mx = ps_store_stmt(s, "SELECT max(id) FROM changes WHERE record = ?1");
-		if (!mx)
-			return PS_ERROR;
-		sqlite3_bind_text(mx, 1, g[0]->record, -1, SQLITE_STATIC);
-		if (sqlite3_step(mx) == SQLITE_ROW && sqlite3_column_type(mx, 0) != SQLITE_NULL)
-			ok = strcmp((const char *)sqlite3_column_text(mx, 0), g[0]->id) < 0;
-		sqlite3_reset(mx);
-	}
+	if (ok && (rc = after_all(s, g[0]->record, g[0]->id, &ok)))
+		return rc;
 	if (ok && (rc = ps_store_has_backrefs(s, g[0]->record)) != 0) {
 		if (rc < 0)
 			return rc;
@@ -530,6 +410,9 @@ int ps_fold_group_is_linear(ps_store *s, ps_change *const *g, size_t k, bool *li
 
 int ps_fold_group_apply(ps_store *s, ps_change *const *g, size_t k)
 {
+	assert(k > 0);
+	for (size_t i = 1; i < k; i++)
+		assert(strcmp(g[i]->record, g[0]->record) == 0 && strcmp(g[i - 1]->id, g[i]->id) < 0);
 	/* Newest first: the first writer met of each field is the one that wins. */
 	cJSON *done = cJSON_CreateObject();
 	if (!done)

@@ -12,7 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "plansync/identity.h"
-#include "store_int.h"
+#include "plansync/store.h"
+#include "store_sync.h"
 #include "plansync/error.h"
 #include "plansync/hlc.h"
 #include "plansync/log.h"
@@ -105,23 +106,11 @@ int ps_identity_fork(ps_replica *r, const char *why)
 	free(prev);
 	if ((rc = ps_store_begin(s)))
 		return rc;
-	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO problems(at, branch, commit_id, path, reason) "
-	                                    "VALUES (?1, ?2, '', '', ?3)");
-	if (!st) {
-		rc = PS_ERROR;
+	bool added;
+	if ((rc = ps_store_problem_add(s, branch, "", "", reason, NULL, &added)))
 		goto rollback;
-	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)(ps_now_ms() / 1000));
-	sqlite3_bind_text(st, 2, branch, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
-	int e = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (e != SQLITE_DONE) {
-		rc = ps_store_error(s, "recording the new replica id");
-		goto rollback;
-	}
 	/* Own changes go out again, under their own ids, on the new branch. */
-	if ((rc = ps_store_exec(s, "DELETE FROM exports")) || (rc = ps_store_meta_set(s, "delivered_batch", NULL)) ||
+	if ((rc = ps_store_exports_drop_after(s, 0)) || (rc = ps_store_meta_set(s, "delivered_batch", NULL)) ||
 	    (rc = ps_store_meta_set(s, "replica", nid)) || (rc = ps_store_meta_set(s, "replica.previous", prevs)) ||
 	    (rc = ps_store_meta_set(s, "instance", mark)))
 		goto rollback;

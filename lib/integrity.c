@@ -14,9 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <git2.h>
 #include "plansync/integrity.h"
-#include "store_int.h"
+#include "plansync/store.h"
+#include "store_sync.h"
 #include "plansync/change.h"
 #include "plansync/error.h"
 #include "plansync/fold.h"
@@ -30,16 +32,11 @@
  * blob id are checked against it; deep also decodes them and compares
  * the columns (the export needs only the bytes; rows of schema 1, with no
  * blob id, are always decoded). */
-static int row_check(sqlite3_stmt *st, int col, bool deep, char *why, size_t wn)
+static int row_check(const ps_change_row *row, bool deep, char *why, size_t wn)
 {
-	/* columns from col: id, record, op, fields, bytes, blob */
-	const char *id = (const char *)sqlite3_column_text(st, col);
-	const char *record = (const char *)sqlite3_column_text(st, col + 1);
-	const char *op = (const char *)sqlite3_column_text(st, col + 2);
-	const char *fields = (const char *)sqlite3_column_text(st, col + 3);
-	const void *bytes = sqlite3_column_blob(st, col + 4);
-	size_t len = (size_t)sqlite3_column_bytes(st, col + 4);
-	const char *blob = (const char *)sqlite3_column_text(st, col + 5);
+	const char *id = row->id, *record = row->record, *op = row->op, *fields = row->fields, *blob = row->blob;
+	const void *bytes = row->bytes;
+	size_t len = row->len;
 	if (blob) {
 		/* libgit2's hash: the same id as ps_store_blob_id, several times
 		 * faster than our plain SHA-1 over a whole export */
@@ -74,15 +71,23 @@ static int row_check(sqlite3_stmt *st, int col, bool deep, char *why, size_t wn)
 
 static int add_problem(ps_store *s, const char *id, const char *reason)
 {
-	sqlite3_stmt *st = ps_store_stmt(s, "INSERT OR IGNORE INTO problems(at, branch, commit_id, path, reason) "
-	                                    "VALUES (strftime('%s','now'), 'this replica', '', ?1, ?2)");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-	int e = sqlite3_step(st);
-	sqlite3_reset(st);
-	return e == SQLITE_DONE ? 0 : ps_store_error(s, "recording a problem");
+	bool added;
+	return ps_store_problem_add(s, "this replica", "", id, reason, NULL, &added);
+}
+
+typedef struct stop_ctx {
+	long long stop;
+	char id[PS_CHANGE_ID_MAX + 1], why[300];
+} stop_ctx;
+
+static int stop_at_damage(void *ctx, const ps_change_row *row)
+{
+	stop_ctx *x = ctx;
+	if (!row_check(row, false, x->why, sizeof(x->why)))
+		return 0;
+	x->stop = row->seq;
+	snprintf(x->id, sizeof(x->id), "%s", row->id ? row->id : "");
+	return 1;
 }
 
 int ps_integrity_export_stop(ps_store *s, long long after, long long *stop)
@@ -91,37 +96,20 @@ int ps_integrity_export_stop(ps_store *s, long long after, long long *stop)
 	int rc = ps_repo_global_init();
 	if (rc)
 		return rc;
-	sqlite3_stmt *st =
-	    ps_store_stmt(s, ps_store_has_blob_ids(s) ? "SELECT seq, id, record, op, fields, bytes, blob FROM changes "
-	                                                "WHERE local = 1 AND seq > ?1 ORDER BY seq"
-	                                              : "SELECT seq, id, record, op, fields, bytes, NULL FROM changes "
-	                                                "WHERE local = 1 AND seq > ?1 ORDER BY seq");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_int64(st, 1, after);
-	char why[300], id[PS_CHANGE_ID_MAX + 1] = "";
-	int e;
-	while ((e = sqlite3_step(st)) == SQLITE_ROW) {
-		if (row_check(st, 1, false, why, sizeof(why))) {
-			*stop = sqlite3_column_int64(st, 0);
-			snprintf(id, sizeof(id), "%s", (const char *)sqlite3_column_text(st, 1));
-			break;
-		}
-	}
-	sqlite3_reset(st);
-	if (e != SQLITE_ROW && e != SQLITE_DONE)
-		return ps_store_error(s, "checking changes before export");
-	if (*stop == LLONG_MAX)
+	stop_ctx x = {.stop = LLONG_MAX};
+	if ((rc = ps_store_change_rows(s, true, after, stop_at_damage, &x)) < 0)
+		return rc;
+	if ((*stop = x.stop) == LLONG_MAX)
 		return 0;
 	char reason[700];
 	snprintf(reason, sizeof(reason),
 	         "local change %s was not exported: %s; it and the local changes after it wait, nothing was lost; run "
 	         "'plansync check --repair', or 'plansync check' for how to recover",
-	         id, why);
+	         x.id, x.why);
 	ps_log(PS_LOG_WARN, "%s", reason);
 	rc = ps_store_begin(s);
 	if (!rc)
-		rc = add_problem(s, id, reason);
+		rc = add_problem(s, x.id, reason);
 	return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 }
 
@@ -180,158 +168,108 @@ static int check_database(ps_replica *r, ps_check_result *res)
 }
 
 /* Rewrite one damaged change row from an intact copy; 1 when repaired. */
-static int repair_row(ps_store *s, git_odb *odb, sqlite3_stmt *row)
+static int repair_row(ps_store *s, git_odb *odb, const ps_change_row *row)
 {
-	const char *id = (const char *)sqlite3_column_text(row, 1);
-	const char *blob = (const char *)sqlite3_column_text(row, 6);
+	const char *id = row->id, *blob = row->blob;
 	git_oid oid;
 	git_odb_object *o = NULL;
 	int fixed = 0;
+	if (!id)
+		return 0;
 	/* 1: the Git object the bytes were written as (exported or imported) */
 	if (blob && odb && git_oid_fromstrn(&oid, blob, 40) == 0 && git_odb_read(&o, odb, &oid) == 0) {
 		ps_change *c = NULL;
-		if (ps_change_decode(&c, git_odb_object_data(o), git_odb_object_size(o)) == 0 &&
-		    strcmp(c->id, id) == 0) {
-			char *cf = ps_json_compact(c->fields);
-			sqlite3_stmt *up =
-			    ps_store_stmt(s, "UPDATE changes SET bytes = ?2, record = ?3, op = ?4, fields = ?5 "
-			                     "WHERE id = ?1");
-			if (cf && up) {
-				sqlite3_bind_text(up, 1, id, -1, SQLITE_TRANSIENT);
-				sqlite3_bind_blob(up, 2, git_odb_object_data(o), (int)git_odb_object_size(o),
-				                  SQLITE_STATIC);
-				sqlite3_bind_text(up, 3, c->record, -1, SQLITE_STATIC);
-				sqlite3_bind_text(up, 4, c->op == PS_OP_SET ? "set" : "retire", -1, SQLITE_STATIC);
-				sqlite3_bind_text(up, 5, cf, -1, SQLITE_STATIC);
-				fixed = sqlite3_step(up) == SQLITE_DONE;
-				sqlite3_reset(up);
-			}
-			free(cf);
-		}
+		if (ps_change_decode(&c, git_odb_object_data(o), git_odb_object_size(o)) == 0 && strcmp(c->id, id) == 0)
+			fixed = ps_store_change_rewrite(s, id, git_odb_object_data(o), git_odb_object_size(o), c) == 0;
 		ps_change_free(c);
 		git_odb_object_free(o);
 		if (fixed)
 			return 1;
 	}
 	/* 2: the bytes re-encoded from the columns, when they hash to the id */
-	sqlite3_stmt *q = ps_store_stmt(
-	    s, "SELECT office, replica, author, hlc, record, op, fields, reason, "
-	       "(SELECT group_concat(parent, ' ') FROM edges WHERE child = ?1) FROM changes WHERE id = ?1");
-	if (!q || !blob)
+	if (!blob)
 		return 0;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(q) != SQLITE_ROW) {
-		sqlite3_reset(q);
-		return 0;
-	}
-	char *parents = sqlite3_column_text(q, 8) ? strdup((const char *)sqlite3_column_text(q, 8)) : NULL;
-	const char *base[64];
-	size_t nb = 0;
-	for (char *tok = parents ? strtok(parents, " ") : NULL; tok && nb < 64; tok = strtok(NULL, " "))
-		base[nb++] = tok;
 	ps_change *c = NULL;
 	char *bytes = NULL;
 	size_t len = 0;
-	cJSON *fields = cJSON_Parse((const char *)sqlite3_column_text(q, 6));
-	int ok = fields &&
-	         ps_change_new(&c, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
-	                       (const char *)sqlite3_column_text(q, 2), (ps_hlc)sqlite3_column_int64(q, 3),
-	                       (const char *)sqlite3_column_text(q, 4),
-	                       strcmp((const char *)sqlite3_column_text(q, 5), "set") == 0 ? PS_OP_SET : PS_OP_RETIRE,
-	                       base, nb, fields, (const char *)sqlite3_column_text(q, 7)) == 0;
-	sqlite3_reset(q);
-	free(parents);
 	char got[41] = "";
-	if (ok && ps_change_encode(&bytes, &len, c) == 0)
+	if (ps_store_change_from_columns(s, id, &c) == 0 && ps_change_encode(&bytes, &len, c) == 0)
 		ps_store_blob_id(got, bytes, len);
-	if (strcmp(got, blob) == 0 && strcmp(c->id, id) == 0) {
-		sqlite3_stmt *up = ps_store_stmt(s, "UPDATE changes SET bytes = ?2 WHERE id = ?1");
-		if (up) {
-			sqlite3_bind_text(up, 1, id, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_blob(up, 2, bytes, (int)len, SQLITE_STATIC);
-			fixed = sqlite3_step(up) == SQLITE_DONE;
-			sqlite3_reset(up);
-		}
-	}
+	if (strcmp(got, blob) == 0 && strcmp(c->id, id) == 0)
+		fixed = ps_store_change_set_bytes(s, id, bytes, len) == 0;
 	free(bytes);
 	ps_change_free(c);
 	return fixed;
 }
 
+typedef struct changes_ctx {
+	ps_replica *r;
+	ps_store *s;
+	git_odb *odb;
+	ps_check_result *res;
+	bool repairing;
+	long unrepaired;
+} changes_ctx;
+
+static int check_row(void *ctx, const ps_change_row *row)
+{
+	changes_ctx *x = ctx;
+	ps_check_result *res = x->res;
+	char why[300];
+	res->changes++;
+	if (!row_check(row, true, why, sizeof(why)))
+		return 0;
+	if (x->repairing && repair_row(x->s, x->odb, row)) {
+		res->repaired++;
+		return 0;
+	}
+	if (x->unrepaired++ >= MAX_LISTED)
+		return 0;
+	ps_check_finding *f = finding(res, "change");
+	if (!f)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	snprintf(f->what, sizeof(f->what), "%s change %s: %s", row->local ? "local" : "imported",
+	         row->id ? row->id : "?", why);
+	if (x->repairing)
+		snprintf(f->fix, sizeof(f->fix),
+		         "no intact copy is left here. %s\n"
+		         "  or restore plansync.db from a backup, or re-create the replica from the remote: "
+		         "plansync "
+		         "init NEWDIR --office %s --remote URL",
+		         row->local
+		             ? "If it was sent already, re-create the replica from the remote; if not, write the "
+		               "value again with 'plansync progress set' after restoring a backup."
+		             : "Fetch it again from Git: plansync -C DIR rebuild",
+		         ps_replica_office(x->r));
+	else
+		snprintf(f->fix, sizeof(f->fix),
+		         "rewrite it from an intact copy (its Git object, or its columns when they hash to its blob "
+		         "id):\n  plansync -C %s check --repair%s",
+		         ps_replica_dir(x->r),
+		         row->local ? "" : "\n  or fetch it again from Git: plansync -C DIR rebuild");
+	return 0;
+}
+
 static int check_changes(ps_replica *r, const ps_check_opts *o, git_odb *odb, ps_check_result *res)
 {
 	ps_store *s = ps_replica_store(r);
-	const char *d = ps_replica_dir(r);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(ps_store_db(s),
-	                       ps_store_has_blob_ids(s)
-	                           ? "SELECT seq, id, record, op, fields, bytes, blob, local FROM changes ORDER BY seq"
-	                           : "SELECT seq, id, record, op, fields, bytes, NULL, local FROM changes ORDER BY seq",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return ps_store_error(s, "reading changes");
-	bool repairing = o && o->repair && !ps_store_readonly(s);
-	int rc = repairing ? ps_store_begin(s) : 0;
-	long unrepaired = 0;
-	int e = SQLITE_DONE;
-	char why[300];
-	while (!rc && (e = sqlite3_step(st)) == SQLITE_ROW) {
-		res->changes++;
-		if (!row_check(st, 1, true, why, sizeof(why)))
-			continue;
-		if (repairing && repair_row(s, odb, st)) {
-			res->repaired++;
-			continue;
-		}
-		if (unrepaired++ >= MAX_LISTED)
-			continue;
-		ps_check_finding *f = finding(res, "change");
-		if (!f) {
-			rc = ps_error_set(PS_ENOMEM, "out of memory");
-			break;
-		}
-		const char *id = (const char *)sqlite3_column_text(st, 1);
-		snprintf(f->what, sizeof(f->what), "%s change %s: %s", sqlite3_column_int(st, 7) ? "local" : "imported",
-		         id ? id : "?", why);
-		if (repairing)
-			snprintf(
-			    f->fix, sizeof(f->fix),
-			    "no intact copy is left here. %s\n"
-			    "  or restore plansync.db from a backup, or re-create the replica from the remote: "
-			    "plansync "
-			    "init NEWDIR --office %s --remote URL",
-			    sqlite3_column_int(st, 7)
-			        ? "If it was sent already, re-create the replica from the remote; if not, write the "
-			          "value again with 'plansync progress set' after restoring a backup."
-			        : "Fetch it again from Git: plansync -C DIR rebuild",
-			    ps_replica_office(r));
-		else
-			snprintf(
-			    f->fix, sizeof(f->fix),
-			    "rewrite it from an intact copy (its Git object, or its columns when they hash to its blob "
-			    "id):\n  plansync -C %s check --repair%s",
-			    d,
-			    sqlite3_column_int(st, 7) ? "" : "\n  or fetch it again from Git: plansync -C DIR rebuild");
-	}
-	sqlite3_finalize(st);
-	if (!rc && e != SQLITE_DONE)
-		rc = ps_store_error(s, "reading changes");
-	if (repairing) {
+	changes_ctx x = {r, s, odb, res, o && o->repair && !ps_store_readonly(s), 0};
+	int rc = x.repairing ? ps_store_begin(s) : 0;
+	if (!rc)
+		rc = ps_store_change_rows(s, false, 0, check_row, &x);
+	if (x.repairing) {
 		if (!rc && res->repaired)
 			rc = ps_fold_all(s, NULL, NULL);
 		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 	}
-	if (!rc && unrepaired > MAX_LISTED) {
+	if (!rc && x.unrepaired > MAX_LISTED) {
 		ps_check_finding *f = finding(res, "change");
 		if (f)
 			snprintf(f->what, sizeof(f->what), "%ld more damaged changes not listed",
-			         unrepaired - MAX_LISTED);
+			         x.unrepaired - MAX_LISTED);
 	}
 	return rc;
 }
-
-static const char derived_sql[] = "CREATE TEMP TABLE ck_state AS SELECT * FROM main.state;"
-                                  "CREATE TEMP TABLE ck_conflicts AS SELECT * FROM main.conflicts;"
-                                  "CREATE TEMP TABLE ck_records AS SELECT * FROM main.records;";
 
 static int check_state(ps_replica *r, ps_check_result *res)
 {
@@ -341,30 +279,15 @@ static int check_state(ps_replica *r, ps_check_result *res)
 	int rc = ps_store_begin(s);
 	if (rc)
 		return rc;
-	rc = ps_store_exec(s, derived_sql);
+	rc = ps_store_state_snapshot(s);
 	if (!rc)
 		rc = ps_fold_all(s, NULL, NULL);
 	long differ = -1;
-	sqlite3_stmt *st;
-	if (!rc &&
-	    sqlite3_prepare_v2(ps_store_db(s),
-	                       "SELECT (SELECT count(*) FROM (SELECT * FROM main.state EXCEPT SELECT * FROM "
-	                       "ck_state)) + (SELECT count(*) FROM (SELECT * FROM ck_state EXCEPT SELECT * FROM "
-	                       "main.state)) + (SELECT count(*) FROM (SELECT * FROM main.conflicts EXCEPT SELECT * "
-	                       "FROM ck_conflicts)) + (SELECT count(*) FROM (SELECT * FROM ck_conflicts EXCEPT "
-	                       "SELECT * FROM main.conflicts)) + (SELECT count(*) FROM (SELECT * FROM main.records "
-	                       "EXCEPT SELECT * FROM ck_records)) + (SELECT count(*) FROM (SELECT * FROM "
-	                       "ck_records EXCEPT SELECT * FROM main.records))",
-	                       -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			differ = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
+	if (!rc)
+		rc = ps_store_state_diff(s, &differ);
 	ps_store_rollback(s); /* the temp tables and the fresh fold go with it */
 	if (rc)
 		return rc;
-	if (differ < 0)
-		return ps_store_error(s, "comparing the state");
 	res->state_run = true;
 	res->state_ok = differ == 0;
 	if (differ) {
@@ -501,13 +424,12 @@ static int check_git(ps_replica *r, git_repository *repo, git_odb *odb, ps_check
 	/* Our branch against the exports table: the last export is the tip, or
 	 * one step ahead of it (the ref moves after the row; a sync finishes). */
 	ps_store *s = ps_replica_store(r);
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT commit_id FROM exports ORDER BY batch DESC LIMIT 1");
-	if (!st)
-		return PS_ERROR;
 	char last[GIT_OID_HEXSZ + 1] = "";
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(last, sizeof(last), "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
+	long long batch;
+	bool found;
+	int rc = ps_store_export_last(s, last, &batch, &found);
+	if (rc)
+		return rc;
 	git_oid tip, lo;
 	int has_tip = git_reference_name_to_id(&tip, repo, own) == 0;
 	if (!last[0] && !has_tip)

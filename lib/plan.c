@@ -12,23 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plansync/ops.h"
-#include "store_int.h"
+#include "plansync/store.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
 #include "plansync/text.h"
 
 #define PLAN_FORMAT "plansync-plan/1"
-
-static const struct {
-	const char *section;
-	ps_kind kind;
-} sections[] = {
-    {"offices", PS_KIND_OFFICE},       {"agencies", PS_KIND_AGENCY},      {"programs", PS_KIND_PROGRAM},
-    {"objectives", PS_KIND_OBJECTIVE}, {"tasks", PS_KIND_TASK},           {"committees", PS_KIND_COMMITTEE},
-    {"targets", PS_KIND_TARGET},       {"milestones", PS_KIND_MILESTONE}, {"periods", PS_KIND_PERIOD},
-};
-#define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 /* References a field must make to another section: item[field] names an id there. */
 static const struct {
@@ -52,6 +42,15 @@ static const cJSON *find_id(const cJSON *doc, const char *section, const char *i
 	return NULL;
 }
 
+/* The last error behind the document path. Copied first: formatting the
+ * message into the buffer it is read from garbled it. */
+static int path_error(const char *path)
+{
+	char why[1024];
+	snprintf(why, sizeof(why), "%s", ps_error_last());
+	return ps_error_set(PS_EINVALID, "plan document: %s: %s", path, why);
+}
+
 static int check_doc(const cJSON *doc, const char *province)
 {
 	if (!cJSON_IsObject(doc))
@@ -59,8 +58,7 @@ static int check_doc(const cJSON *doc, const char *province)
 	for (const cJSON *m = doc->child; m; m = m->next) {
 		int known =
 		    !strcmp(m->string, "format") || !strcmp(m->string, "plan") || !strcmp(m->string, "province");
-		for (size_t i = 0; i < NSECTIONS; i++)
-			known |= !strcmp(m->string, sections[i].section);
+		known |= ps_kind_by_section(m->string) >= 0;
 		if (!known)
 			return ps_error_set(PS_EINVALID, "plan document: unknown member \"%s\"", m->string);
 	}
@@ -76,11 +74,13 @@ static int check_doc(const cJSON *doc, const char *province)
 		return ps_error_set(PS_EINVALID, "plan document: \"plan\" must be an object with at least a \"title\"");
 	ps_record_id hid = {.kind = PS_KIND_PLAN};
 	if (ps_record_check_fields(&hid, hdr))
-		return ps_error_set(PS_EINVALID, "plan document: plan: %s", ps_error_last());
+		return path_error("plan");
 	if (!find_id(doc, "offices", province))
 		return ps_error_set(PS_EINVALID, "plan document: offices must include the province \"%s\"", province);
-	for (size_t s = 0; s < NSECTIONS; s++) {
-		const char *sec = sections[s].section;
+	for (int k = 0; k < PS_KIND__COUNT; k++) {
+		const char *sec = ps_kind_get((ps_kind)k)->section;
+		if (!sec)
+			continue;
 		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, sec);
 		if (!arr)
 			continue;
@@ -101,10 +101,12 @@ static int check_doc(const cJSON *doc, const char *province)
 				return ps_error_set(PS_EINVALID,
 				                    "plan document: %s[%d]: \"order\" is set by position, leave it out",
 				                    sec, i);
-			ps_record_id rid = {.kind = sections[s].kind};
-			if (ps_record_check_fields(&rid, it))
-				return ps_error_set(PS_EINVALID, "plan document: %s[%d] (%s): %s", sec, i,
-				                    id->valuestring, ps_error_last());
+			ps_record_id rid = {.kind = (ps_kind)k};
+			if (ps_record_check_fields(&rid, it)) {
+				char path[200];
+				snprintf(path, sizeof(path), "%s[%d] (%s)", sec, i, id->valuestring);
+				return path_error(path);
+			}
 		}
 	}
 	for (size_t k = 0; k < sizeof(refs) / sizeof(refs[0]); k++) {
@@ -149,14 +151,33 @@ static int in_doc(const cJSON *doc, const char *record)
 {
 	if (strcmp(record, "plan/header") == 0)
 		return 1;
-	const char *slash = strchr(record, '/');
-	if (!slash)
+	ps_record_id rid;
+	if (ps_record_parse(&rid, record) != 0)
 		return 0;
-	for (size_t s = 0; s < NSECTIONS; s++) {
-		const char *kn = ps_kind_name(sections[s].kind);
-		if (strlen(kn) == (size_t)(slash - record) && !strncmp(kn, record, (size_t)(slash - record)))
-			return find_id(doc, sections[s].section, slash + 1) != NULL;
-	}
+	const char *sec = ps_kind_get(rid.kind)->section;
+	return sec && find_id(doc, sec, rid.slug) != NULL;
+}
+
+typedef struct gone_ctx {
+	const cJSON *doc;
+	char **ids;
+	size_t n;
+} gone_ctx;
+
+/* A live plan record the document does not name: to retire. */
+static int note_gone(void *ctx, const char *id, const char *kind)
+{
+	gone_ctx *g = ctx;
+	int k = ps_kind_parse(kind);
+	if (k < 0 || !ps_kind_get((ps_kind)k)->plan || in_doc(g->doc, id))
+		return 0;
+	char **v = realloc(g->ids, (g->n + 1) * sizeof(char *));
+	if (!v)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	g->ids = v;
+	if (!(v[g->n] = strdup(id)))
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	g->n++;
 	return 0;
 }
 
@@ -182,50 +203,31 @@ int ps_plan_import(ps_replica *r, const char *data, size_t len, ps_plan_stats *s
 		return rc;
 	}
 	rc = write_record(r, "plan/header", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(doc, "plan"), 1), st);
-	for (size_t k = 0; k < NSECTIONS && !rc; k++) {
-		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, sections[k].section);
+	for (int k = 0; k < PS_KIND__COUNT && !rc; k++) {
+		const ps_kind_info *ki = ps_kind_get((ps_kind)k);
+		const cJSON *arr = ki->section ? cJSON_GetObjectItemCaseSensitive(doc, ki->section) : NULL;
 		int order = 0;
 		for (const cJSON *it = arr ? arr->child : NULL; it && !rc; it = it->next) {
 			cJSON *fields = cJSON_Duplicate(it, 1);
 			char record[PS_RECORD_ID_MAX + 1];
-			snprintf(record, sizeof(record), "%s/%s", ps_kind_name(sections[k].kind),
+			snprintf(record, sizeof(record), "%s/%s", ki->name,
 			         cJSON_GetObjectItemCaseSensitive(it, "id")->valuestring);
 			cJSON_DeleteItemFromObjectCaseSensitive(fields, "id");
 			cJSON_AddNumberToObject(fields, "order", ++order);
 			rc = write_record(r, record, fields, st);
 		}
 	}
-	/* Retire what the document no longer names. */
-	if (!rc) {
-		sqlite3_stmt *q;
-		if (sqlite3_prepare_v2(
-		        ps_store_db(s),
-		        "SELECT id FROM records WHERE retired = 0 AND kind NOT IN ('progress', 'review')", -1, &q,
-		        NULL) != SQLITE_OK) {
-			rc = ps_store_error(s, "listing plan records");
-		} else {
-			char **gone = NULL;
-			size_t ng = 0;
-			while (sqlite3_step(q) == SQLITE_ROW) {
-				const char *id = (const char *)sqlite3_column_text(q, 0);
-				if (in_doc(doc, id))
-					continue;
-				char **ngv = realloc(gone, (ng + 1) * sizeof(char *));
-				if (!ngv)
-					break;
-				gone = ngv;
-				gone[ng++] = strdup(id);
-			}
-			sqlite3_finalize(q);
-			for (size_t i = 0; i < ng && !rc; i++) {
-				rc = ps_replica_write(r, gone[i], PS_OP_RETIRE, NULL, "no longer in the plan document",
-				                      true, NULL);
-				if (!rc)
-					st->retired++;
-			}
-			ps_strv_free(gone, ng);
-		}
+	/* Retire what the document no longer names (listed first: retiring
+	 * writes the records table the walk reads). */
+	gone_ctx g = {doc, NULL, 0};
+	if (!rc)
+		rc = ps_store_live_records(s, note_gone, &g);
+	for (size_t i = 0; i < g.n && !rc; i++) {
+		rc = ps_replica_write(r, g.ids[i], PS_OP_RETIRE, NULL, "no longer in the plan document", true, NULL);
+		if (!rc)
+			st->retired++;
 	}
+	ps_strv_free(g.ids, g.n);
 	cJSON_Delete(doc);
 	if (rc) {
 		ps_store_rollback(s);

@@ -57,7 +57,7 @@ static int hist_base(void *ctx, const char *parent)
 	return 0;
 }
 
-static int hist_add(void *ctx, const ps_sv_change *row)
+static int hist_add(void *ctx, const char *id, bool set, const char *fields)
 {
 	hist *h = ctx;
 	if (h->n == h->cap) {
@@ -70,11 +70,11 @@ static int hist_add(void *ctx, const ps_sv_change *row)
 	}
 	hist_change *c = &h->v[h->n++];
 	memset(c, 0, sizeof(*c));
-	c->id = strdup(row->id);
-	c->fields = cJSON_Parse(row->fields);
+	c->id = strdup(id);
+	c->fields = cJSON_Parse(fields);
 	if (!c->id)
 		return ps_error_set(PS_ENOMEM, "out of memory");
-	return ps_store_change_base(h->s, row->id, hist_base, c);
+	return ps_store_parents(h->s, id, hist_base, c);
 }
 
 static hist_change *hist_find(hist *h, const char *id)

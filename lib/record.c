@@ -1,5 +1,10 @@
 /* record.c - record ids, ownership and per-kind field rules (DESIGN §2).
- * Pure functions of their arguments; knows nothing of storage. */
+ *
+ * Exports the kind table (ps_kind_get) and what reads it: parsing an id,
+ * its owner, checking a change's fields, its label. Pure functions of their
+ * arguments; knows nothing of storage. Every per-kind rule is a row of
+ * kinds[] below: no other code switches on the kind. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,24 +13,105 @@
 #include "plansync/text.h"
 #include "plansync/change.h"
 
-static const char *const kind_names[PS_KIND__COUNT] = {
-    "plan",      "office", "agency",    "program", "objective", "task",
-    "committee", "target", "milestone", "period",  "progress",  "review",
-};
-
 const char *const ps_progress_statuses[] = {
     "not_started", "on_track", "at_risk", "delayed", "done", "cancelled", NULL,
 };
 
+static const char *const review_decisions[] = {"accepted", "returned", NULL};
+
+static int returned_needs_comment(const cJSON *fields, const cJSON *v);
+
+static const ps_field_info progress_fields[] = {
+    {.name = "status",
+     .type = PS_FIELD_ENUM,
+     .values = ps_progress_statuses,
+     .message = "status must be one of not_started, on_track, at_risk, delayed, done, cancelled"},
+    {.name = "percent", .type = PS_FIELD_PERCENT, .message = "percent must be a whole number from 0 to 100"},
+    {.name = "actual",
+     .type = PS_FIELD_DECIMAL,
+     .nullable = true,
+     .message = "actual must be a decimal number such as 12 or 3.75 (kept as text)"},
+    {.name = "note", .type = PS_FIELD_TEXT, .nullable = true, .newlines = true, .max = PS_NOTE_MAX},
+    {.name = "evidence",
+     .type = PS_FIELD_TEXT_LIST,
+     .nullable = true,
+     .max = PS_EVIDENCE_MAX,
+     .max_items = 20,
+     .message = "evidence must be a list of at most 20 references"},
+    {.name = "reporter", .type = PS_FIELD_TEXT, .nullable = true, .max = PS_REPORTER_MAX},
+    {.name = NULL},
+};
+
+static const ps_field_info review_fields[] = {
+    {.name = "decision",
+     .type = PS_FIELD_ENUM,
+     .values = review_decisions,
+     .message = "decision must be accepted or returned",
+     .also = returned_needs_comment},
+    {.name = "comment", .type = PS_FIELD_TEXT, .nullable = true, .newlines = true, .max = PS_NOTE_MAX},
+    {.name = "changes",
+     .type = PS_FIELD_ID_LIST,
+     .max_items = PS_CHANGE_MAX_BASE,
+     .message = "changes must be a list of change ids"},
+    {.name = NULL},
+};
+
+/* Plan kinds: slug ids, owned by the province, any field. */
+#define PLAN_KIND(n, sec, by)                                                                                          \
+	{                                                                                                              \
+		.name = n, .shape = PS_ID_SLUG, .owner = PS_OWNER_PROVINCE, .section = sec, .plan = true,              \
+		.planned_by = by                                                                                       \
+	}
+
+static const ps_kind_info kinds[] = {
+    [PS_KIND_PLAN] = PLAN_KIND("plan", NULL, false),
+    [PS_KIND_OFFICE] = PLAN_KIND("office", "offices", true),
+    [PS_KIND_AGENCY] = PLAN_KIND("agency", "agencies", false),
+    [PS_KIND_PROGRAM] = PLAN_KIND("program", "programs", false),
+    [PS_KIND_OBJECTIVE] = PLAN_KIND("objective", "objectives", false),
+    [PS_KIND_TASK] = PLAN_KIND("task", "tasks", true),
+    [PS_KIND_COMMITTEE] = PLAN_KIND("committee", "committees", false),
+    [PS_KIND_TARGET] = PLAN_KIND("target", "targets", false),
+    [PS_KIND_MILESTONE] = PLAN_KIND("milestone", "milestones", false),
+    [PS_KIND_PERIOD] = PLAN_KIND("period", "periods", true),
+    [PS_KIND_PROGRESS] = {.name = "progress",
+                          .shape = PS_ID_OFFICE_TASK_PERIOD,
+                          .owner = PS_OWNER_OFFICE,
+                          .fields = progress_fields,
+                          .field_names = "status, percent, actual, note, evidence, reporter",
+                          .unknown_null_ok = true},
+    [PS_KIND_REVIEW] = {.name = "review",
+                        .shape = PS_ID_OFFICE_TASK_PERIOD,
+                        .owner = PS_OWNER_PROVINCE,
+                        .fields = review_fields,
+                        .field_names = "decision, comment, changes",
+                        .label_office = true},
+};
+_Static_assert(sizeof(kinds) / sizeof(kinds[0]) == PS_KIND__COUNT, "one row of kinds[] per ps_kind");
+
+const ps_kind_info *ps_kind_get(ps_kind k)
+{
+	assert((unsigned)k < PS_KIND__COUNT && kinds[k].name);
+	return &kinds[k];
+}
+
 const char *ps_kind_name(ps_kind k)
 {
-	return (unsigned)k < PS_KIND__COUNT ? kind_names[k] : "?";
+	return (unsigned)k < PS_KIND__COUNT ? kinds[k].name : "?";
 }
 
 int ps_kind_parse(const char *name)
 {
 	for (int i = 0; i < PS_KIND__COUNT; i++)
-		if (strcmp(kind_names[i], name) == 0)
+		if (strcmp(kinds[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int ps_kind_by_section(const char *section)
+{
+	for (int i = 0; i < PS_KIND__COUNT; i++)
+		if (kinds[i].section && strcmp(kinds[i].section, section) == 0)
 			return i;
 	return -1;
 }
@@ -74,7 +160,7 @@ int ps_record_parse(ps_record_id *out, const char *id)
 		return ps_error_set(PS_EINVALID, "record id \"%s\": unknown kind \"%s\"", id, kind);
 	out->kind = (ps_kind)k;
 	int rc;
-	if (k == PS_KIND_PROGRESS || k == PS_KIND_REVIEW) {
+	if (kinds[k].shape == PS_ID_OFFICE_TASK_PERIOD) {
 		if (n != 4)
 			return ps_error_set(PS_EINVALID, "record id \"%s\": expected %s/<office>/<task>/<period>", id,
 			                    kind);
@@ -91,7 +177,7 @@ int ps_record_parse(ps_record_id *out, const char *id)
 
 const char *ps_record_owner(const ps_record_id *r, const char *province)
 {
-	return r->kind == PS_KIND_PROGRESS ? r->office : province;
+	return ps_kind_get(r->kind)->owner == PS_OWNER_OFFICE ? r->office : province;
 }
 
 bool ps_decimal_valid(const char *s)
@@ -158,79 +244,72 @@ static int check_any(const cJSON *v, const char *field, int depth)
 	return 0;
 }
 
-static int check_progress(const cJSON *f)
+/* The value v of field fi: 0, or PS_EINVALID with the field's message. */
+static int check_field(const ps_field_info *fi, const cJSON *fields, const cJSON *v)
 {
-	const char *name = f->string;
-	if (strcmp(name, "status") == 0) {
-		if (cJSON_IsString(f))
-			for (const char *const *s = ps_progress_statuses; *s; s++)
-				if (strcmp(*s, f->valuestring) == 0)
-					return 0;
-		return ps_error_set(PS_EINVALID,
-		                    "status must be one of not_started, on_track, at_risk, delayed, done, cancelled");
-	}
-	if (strcmp(name, "percent") == 0) {
+	if (fi->nullable && cJSON_IsNull(v))
+		return 0;
+	int ok = 0;
+	switch (fi->type) {
+	case PS_FIELD_TEXT:
+		return check_text(v, fi->name, fi->max, fi->newlines);
+	case PS_FIELD_ENUM:
+		for (const char *const *e = fi->values; cJSON_IsString(v) && *e && !ok; e++)
+			ok = strcmp(*e, v->valuestring) == 0;
+		break;
+	case PS_FIELD_PERCENT:
 		/* range first: converting an out-of-range double to int is undefined */
-		if (!cJSON_IsNumber(f) || !(f->valuedouble >= 0 && f->valuedouble <= 100) ||
-		    f->valuedouble != (double)(int)f->valuedouble)
-			return ps_error_set(PS_EINVALID, "percent must be a whole number from 0 to 100");
-		return 0;
-	}
-	if (cJSON_IsNull(f) && strcmp(name, "status") != 0)
-		return 0;
-	if (strcmp(name, "actual") == 0) {
-		if (!cJSON_IsString(f) || !ps_decimal_valid(f->valuestring))
-			return ps_error_set(PS_EINVALID,
-			                    "actual must be a decimal number such as 12 or 3.75 (kept as text)");
-		return 0;
-	}
-	if (strcmp(name, "note") == 0)
-		return check_text(f, name, PS_NOTE_MAX, true);
-	if (strcmp(name, "reporter") == 0)
-		return check_text(f, name, PS_REPORTER_MAX, false);
-	if (strcmp(name, "evidence") == 0) {
-		if (!cJSON_IsArray(f) || cJSON_GetArraySize(f) > 20)
-			return ps_error_set(PS_EINVALID, "evidence must be a list of at most 20 references");
-		for (const cJSON *c = f->child; c; c = c->next) {
-			int rc = check_text(c, name, PS_EVIDENCE_MAX, false);
+		ok = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 100 &&
+		     v->valuedouble == (double)(int)v->valuedouble;
+		break;
+	case PS_FIELD_DECIMAL:
+		ok = cJSON_IsString(v) && ps_decimal_valid(v->valuestring);
+		break;
+	case PS_FIELD_TEXT_LIST:
+		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > fi->max_items)
+			break;
+		for (const cJSON *c = v->child; c; c = c->next) {
+			int rc = check_text(c, fi->name, fi->max, fi->newlines);
 			if (rc)
 				return rc;
 		}
-		return 0;
+		ok = 1;
+		break;
+	case PS_FIELD_ID_LIST:
+		ok = cJSON_IsArray(v) && cJSON_GetArraySize(v) <= fi->max_items;
+		for (const cJSON *c = ok ? v->child : NULL; c && ok; c = c->next)
+			ok = cJSON_IsString(c) && ps_change_id_valid(c->valuestring);
+		break;
 	}
-	return ps_error_set(PS_EINVALID,
-	                    "progress has no field \"%s\" (status, percent, actual, note, evidence, reporter)", name);
+	if (!ok)
+		return ps_error_set(PS_EINVALID, "%s", fi->message);
+	return fi->also ? fi->also(fields, v) : 0;
 }
 
-static int check_review(const cJSON *fields, const cJSON *f)
+static int returned_needs_comment(const cJSON *fields, const cJSON *v)
 {
-	const char *name = f->string;
-	if (strcmp(name, "decision") == 0) {
-		if (!cJSON_IsString(f) || (strcmp(f->valuestring, "accepted") && strcmp(f->valuestring, "returned")))
-			return ps_error_set(PS_EINVALID, "decision must be accepted or returned");
-		if (strcmp(f->valuestring, "returned") == 0) {
-			const cJSON *c = cJSON_GetObjectItemCaseSensitive(fields, "comment");
-			if (!cJSON_IsString(c) || !c->valuestring[0])
-				return ps_error_set(PS_EINVALID,
-				                    "a returned review needs a comment saying what to fix");
-		}
+	if (strcmp(v->valuestring, "returned") != 0)
 		return 0;
-	}
-	if (strcmp(name, "comment") == 0)
-		return cJSON_IsNull(f) ? 0 : check_text(f, name, PS_NOTE_MAX, true);
-	if (strcmp(name, "changes") == 0) {
-		if (!cJSON_IsArray(f) || cJSON_GetArraySize(f) > PS_CHANGE_MAX_BASE)
-			return ps_error_set(PS_EINVALID, "changes must be a list of change ids");
-		for (const cJSON *c = f->child; c; c = c->next)
-			if (!cJSON_IsString(c) || !ps_change_id_valid(c->valuestring))
-				return ps_error_set(PS_EINVALID, "changes must be a list of change ids");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(fields, "comment");
+	if (!cJSON_IsString(c) || !c->valuestring[0])
+		return ps_error_set(PS_EINVALID, "a returned review needs a comment saying what to fix");
+	return 0;
+}
+
+/* One field of a kind with a field list. */
+static int check_known(const ps_kind_info *k, const cJSON *fields, const cJSON *f)
+{
+	for (const ps_field_info *fi = k->fields; fi->name; fi++)
+		if (strcmp(fi->name, f->string) == 0)
+			return check_field(fi, fields, f);
+	if (k->unknown_null_ok && cJSON_IsNull(f))
 		return 0;
-	}
-	return ps_error_set(PS_EINVALID, "review has no field \"%s\" (decision, comment, changes)", name);
+	return ps_error_set(PS_EINVALID, "%s has no field \"%s\" (%s)", k->name, f->string, k->field_names);
 }
 
 int ps_record_check_fields(const ps_record_id *r, const cJSON *fields)
 {
+	const ps_kind_info *k = ps_kind_get(r->kind);
 	if (!cJSON_IsObject(fields))
 		return ps_error_set(PS_EINVALID, "fields must be an object");
 	if (cJSON_GetArraySize(fields) > 64)
@@ -239,15 +318,25 @@ int ps_record_check_fields(const ps_record_id *r, const cJSON *fields)
 		if (!name_valid(f->string))
 			return ps_error_set(
 			    PS_EINVALID, "field name \"%s\" is not valid (lowercase letters, digits, '_')", f->string);
-		int rc;
-		if (r->kind == PS_KIND_PROGRESS)
-			rc = check_progress(f);
-		else if (r->kind == PS_KIND_REVIEW)
-			rc = check_review(fields, f);
-		else
-			rc = check_any(f, f->string, 0);
+		int rc = k->fields ? check_known(k, fields, f) : check_any(f, f->string, 0);
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+void ps_record_label(char *out, size_t n, const char *record)
+{
+	assert(n > 0);
+	ps_record_id rid;
+	if (ps_record_parse(&rid, record) == 0 && ps_kind_get(rid.kind)->shape == PS_ID_OFFICE_TASK_PERIOD) {
+		const ps_kind_info *k = ps_kind_get(rid.kind);
+		snprintf(out, n, "%s%s%s %s %s", k->name, k->label_office ? " " : "", k->label_office ? rid.office : "",
+		         rid.task, rid.period);
+		return;
+	}
+	snprintf(out, n, "%s", record);
+	for (char *p = out; *p; p++)
+		if (*p == '/')
+			*p = ' ';
 }

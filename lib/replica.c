@@ -4,6 +4,7 @@
  * goes through ps_replica_write_full(): ownership, validation, base = the
  * record's heads, a clock tick, the canonical bytes, the fold, one
  * transaction. Never touches the network. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "plansync/replica.h"
-#include "store_int.h"
 #include "plansync/error.h"
 #include "plansync/fold.h"
 #include "plansync/identity.h"
@@ -371,31 +371,7 @@ int ps_config_set(ps_replica *r, const char *key, const char *value)
 
 int ps_replica_record_live(ps_replica *r, const char *record)
 {
-	sqlite3_stmt *st = ps_store_stmt(r->store, "SELECT retired FROM records WHERE id = ?1");
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	int live = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return ps_store_error(r->store, "reading a record");
-	return live;
-}
-
-/* Current value of a field as compact JSON (free()), NULL when unset. */
-static char *state_value(ps_store *s, const char *record, const char *field)
-{
-	sqlite3_stmt *st = ps_store_stmt(s, "SELECT value FROM state WHERE record = ?1 AND field = ?2");
-	if (!st)
-		return NULL;
-	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
-	char *v = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return v;
+	return ps_store_record_live(r->store, record);
 }
 
 /* A value as a person reads it: strings bare, cut to 60 columns. */
@@ -416,20 +392,33 @@ static void show_value(ps_buf *b, const char *compact)
 	cJSON_Delete(v);
 }
 
-static void record_words(ps_buf *b, const char *record)
+/* A head stamped in the future (written while this machine's clock was
+ * ahead; see ps_store_future_from) is held back by every reader until then,
+ * and a base naming only it would leave readers without the chain to what
+ * it superseded: its own bases are named too (one level, within the base
+ * limit), so the new change supersedes them everywhere now. */
+typedef struct base_ctx {
+	char ***heads;
+	size_t *n;
+} base_ctx;
+
+/* Add parent p to the base unless it is there already or the base is full. */
+static int add_parent(void *ctx, const char *p)
 {
-	/* "progress/x/p2-t7/2021" -> "progress p2-t7 2021" (the office leads
-	 * the line already); "task/p1-t1" -> "task p1-t1". */
-	ps_record_id rid;
-	if (ps_record_parse(&rid, record) == 0 && (rid.kind == PS_KIND_PROGRESS || rid.kind == PS_KIND_REVIEW)) {
-		if (rid.kind == PS_KIND_REVIEW)
-			ps_buf_printf(b, "review %s %s %s", rid.office, rid.task, rid.period);
-		else
-			ps_buf_printf(b, "progress %s %s", rid.task, rid.period);
-		return;
-	}
-	for (const char *p = record; *p; p++)
-		ps_buf_put(b, *p == '/' ? " " : p, 1);
+	base_ctx *b = ctx;
+	if (*b->n >= PS_CHANGE_MAX_BASE)
+		return 1; /* full: stop, not an error */
+	for (size_t k = 0; k < *b->n; k++)
+		if (strcmp((*b->heads)[k], p) == 0)
+			return 0;
+	char **nh = realloc(*b->heads, (*b->n + 1) * sizeof(char *));
+	if (!nh)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	*b->heads = nh;
+	if (!(nh[*b->n] = strdup(p)))
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	(*b->n)++;
+	return 0;
 }
 
 /* A head stamped in the future (written while this machine's clock was
@@ -442,31 +431,13 @@ static int base_past_future(ps_store *s, char ***heads, size_t *n)
 	char from[PS_CHANGE_ID_MAX + 1];
 	ps_store_future_from(s, from);
 	size_t nh = *n; /* the heads themselves; the parents added are not expanded again */
+	base_ctx b = {heads, n};
 	for (size_t i = 0; i < nh; i++) {
 		if (strcmp((*heads)[i], from) < 0)
 			continue;
-		sqlite3_stmt *st = ps_store_stmt(s, "SELECT parent FROM edges WHERE child = ?1");
-		if (!st)
-			return PS_ERROR;
-		sqlite3_bind_text(st, 1, (*heads)[i], -1, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW && *n < PS_CHANGE_MAX_BASE) {
-			const char *p = (const char *)sqlite3_column_text(st, 0);
-			size_t k;
-			for (k = 0; k < *n && strcmp((*heads)[k], p); k++)
-				;
-			if (k < *n)
-				continue;
-			char **nh2 = realloc(*heads, (*n + 1) * sizeof(char *));
-			if (!nh2 || !(nh2[*n] = strdup(p))) {
-				if (nh2)
-					*heads = nh2;
-				sqlite3_reset(st);
-				return ps_error_set(PS_ENOMEM, "out of memory");
-			}
-			*heads = nh2;
-			(*n)++;
-		}
-		sqlite3_reset(st);
+		int rc = ps_store_parents(s, (*heads)[i], add_parent, &b);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -474,6 +445,7 @@ static int base_past_future(ps_store *s, char ***heads, size_t *n)
 int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fields, const char *reason, bool in_txn,
                           bool keep_equal, char **id_out)
 {
+	assert(r && record);
 	if (id_out)
 		*id_out = NULL;
 	if (!fields)
@@ -516,8 +488,9 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 		rc = live;
 		goto out;
 	}
-	ps_buf_printf(&sb, "%s: ", r->office);
-	record_words(&sb, record);
+	char label[PS_RECORD_ID_MAX + 1];
+	ps_record_label(label, sizeof(label), record);
+	ps_buf_printf(&sb, "%s: %s", r->office, label);
 	if (op == PS_OP_RETIRE) {
 		cJSON_Delete(fields);
 		fields = cJSON_CreateObject();
@@ -532,7 +505,11 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 		while (f) {
 			cJSON *next = f->next;
 			char *now = ps_json_compact(f);
-			char *old = state_value(r->store, record, f->string);
+			char *old = NULL;
+			if ((rc = ps_store_state_value(r->store, record, f->string, &old))) {
+				free(now);
+				goto out;
+			}
 			if (!now) {
 				free(old);
 				rc = ps_error_set(PS_EINVALID, "field %s has a value that cannot be stored", f->string);

@@ -30,9 +30,12 @@ typedef struct ps_site {
  * error set when it cannot be prepared. */
 sqlite3_stmt *ps_store_site(ps_store *s, ps_site *site);
 sqlite3 *ps_store_db(ps_store *s);
-
-/* Transition only: the address-keyed cache that ps_store_site replaces.
- * Removed once no caller is left. */
-sqlite3_stmt *ps_store_stmt(ps_store *s, const char *sql);
+/* Run site to its end with up to four text arguments bound in order (a
+ * NULL ends them; they need live only for the call): 0, or the store's
+ * error with what. */
+int ps_store_run(ps_store *s, ps_site *site, const char *what, const char *a, const char *b, const char *c,
+                 const char *d);
+/* 1 when site, with a bound as ?1, yields a row, 0 when not, <0 error. */
+int ps_store_exists(ps_store *s, ps_site *site, const char *what, const char *a);
 
 #endif

@@ -96,7 +96,7 @@ int ps_store_shown_records(ps_store *s, ps_kind kind, int (*fn)(void *ctx, const
 typedef struct change_walk {
 	ps_sv_change_fn fn;
 	void *ctx;
-	const char *record; /* ps_store_record_changes: the record asked for */
+	const char *record; /* the record asked for, or NULL */
 } change_walk;
 
 /* id, office, author, hlc, record, op, reason */
@@ -136,46 +136,6 @@ int ps_store_log(ps_store *s, const char *record, long limit, ps_sv_change_fn fn
 {
 	change_walk w = {fn, ctx, record};
 	return record ? log_record(s, record, limit, &w) : log_all(s, limit, &w);
-}
-
-static int each_history(sqlite3_stmt *st, void *wp)
-{
-	change_walk *w = wp;
-	ps_sv_change row = {.id = text(st, 0), .record = w->record, .fields = text(st, 1)};
-	return w->fn(w->ctx, &row);
-}
-
-int ps_store_record_changes(ps_store *s, const char *record, ps_sv_change_fn fn, void *ctx)
-{
-	static ps_site q = {"SELECT id, fields FROM changes WHERE record = ?1 ORDER BY id"};
-	sqlite3_stmt *st = ps_store_site(s, &q);
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
-	change_walk w = {fn, ctx, record};
-	return walk(s, st, each_history, &w);
-}
-
-typedef struct id_walk {
-	int (*fn)(void *ctx, const char *id);
-	void *ctx;
-} id_walk;
-
-static int each_id(sqlite3_stmt *st, void *wp)
-{
-	id_walk *w = wp;
-	return w->fn(w->ctx, text(st, 0));
-}
-
-int ps_store_change_base(ps_store *s, const char *id, int (*fn)(void *ctx, const char *parent), void *ctx)
-{
-	static ps_site q = {"SELECT parent FROM edges WHERE child = ?1"};
-	sqlite3_stmt *st = ps_store_site(s, &q);
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	id_walk w = {fn, ctx};
-	return walk(s, st, each_id, &w);
 }
 
 int ps_store_change_get(ps_store *s, const char *id, ps_sv_change_fn fn, void *ctx)

@@ -41,10 +41,6 @@ typedef int (*ps_sv_change_fn)(void *ctx, const ps_sv_change *row);
 /* Newest first, at most limit (<= 0: all); record NULL for every record.
  * fields is not filled. */
 int ps_store_log(ps_store *s, const char *record, long limit, ps_sv_change_fn fn, void *ctx);
-/* The changes of one record in id order; only id and fields filled. */
-int ps_store_record_changes(ps_store *s, const char *record, ps_sv_change_fn fn, void *ctx);
-/* The ids a change names as its base. */
-int ps_store_change_base(ps_store *s, const char *id, int (*fn)(void *ctx, const char *parent), void *ctx);
 /* One change's office, author, clock, op and fields; PS_ENOTFOUND when unknown. */
 int ps_store_change_get(ps_store *s, const char *id, ps_sv_change_fn fn, void *ctx);
 

@@ -2,8 +2,12 @@
  *
  * WAL mode, a busy timeout, and every write inside ps_store_begin() /
  * ps_store_commit() (BEGIN IMMEDIATE, retried a bounded number of times), so
- * the CLI and a sync can write at the same time. Statements are prepared
- * once per connection and cached. Only lib/ uses the raw handle. */
+ * the CLI and a sync can write at the same time. The rest of the library
+ * reads and writes tables only through these functions, each running its
+ * own statements (prepared once per call site, lib/store_int.h); no SQLite
+ * type appears here. Rows reach callbacks as borrowed pointers valid for
+ * that call only; a callback returns 0 to go on, anything else stops the
+ * walk and is returned. Writes run inside the caller's transaction. */
 #ifndef PLANSYNC_STORE_H
 #define PLANSYNC_STORE_H
 #include <stdbool.h>
@@ -97,5 +101,81 @@ void ps_strv_free(char **v, size_t n);
 int ps_store_rebuild_heads_for(ps_store *s, const char *record);
 /* Recompute the heads table from changes and edges (rebuild). */
 int ps_store_rebuild_heads(ps_store *s);
+
+/* ---- the change log, read (store_changes.c) ---- */
+
+typedef int (*ps_store_change_fn)(void *ctx, const char *id, bool set, const char *fields);
+typedef int (*ps_store_edge_fn)(void *ctx, const char *child, const char *parent);
+typedef int (*ps_store_id_fn)(void *ctx, const char *id);
+/* 1 when a change with this id is stored, 0 when not, <0 on error. */
+int ps_store_change_known(ps_store *s, const char *id);
+/* The record's changes in id order: id, set (else retire), fields as
+ * compact JSON. */
+int ps_store_record_changes(ps_store *s, const char *record, ps_store_change_fn fn, void *ctx);
+/* The base edges among the record's changes (child of the record). */
+int ps_store_record_edges(ps_store *s, const char *record, ps_store_edge_fn fn, void *ctx);
+/* The record's largest change id, "" when it has none. */
+int ps_store_record_newest(ps_store *s, const char *record, char out[PS_CHANGE_ID_MAX + 1]);
+/* The ids change id names in its base. */
+int ps_store_parents(ps_store *s, const char *id, ps_store_id_fn fn, void *ctx);
+/* Every record that has changes, in id order (fn gets a copy it may
+ * fold), and how many there are. */
+int ps_store_changed_records(ps_store *s, ps_store_id_fn fn, void *ctx);
+int ps_store_changed_record_count(ps_store *s, long *n);
+
+/* ---- the fold's derived tables (store_state.c) ---- */
+
+/* Drop the record's state and conflicts rows. */
+int ps_store_state_clear(ps_store *s, const char *record);
+/* Drop the record's row and what it waits for (it has no changes). */
+int ps_store_record_forget(ps_store *s, const char *record);
+/* After ps_store_state_clear: the field's value and the change it is from;
+ * the ids (JSON array) of writers that disagree. */
+int ps_store_state_insert(ps_store *s, const char *record, const char *field, const char *value, const char *change);
+int ps_store_conflict_insert(ps_store *s, const char *record, const char *field, const char *changes);
+/* Incremental: value wins and the field's conflict, if any, is settled. */
+int ps_store_state_set(ps_store *s, const char *record, const char *field, const char *value, const char *change);
+int ps_store_conflict_clear(ps_store *s, const char *record, const char *field);
+/* The record row: put replaces it; advance adds `added` changes, last
+ * the newest. */
+int ps_store_record_put(ps_store *s, const char *record, const char *kind, bool retired, long changes,
+                        const char *last);
+int ps_store_record_advance(ps_store *s, const char *record, const char *kind, bool retired, long added,
+                            const char *last);
+/* Plan record need ("task/p1") exists now: what waited for it shows. */
+int ps_store_unplanned_release(ps_store *s, const char *need);
+/* record names plan record need: held while need does not exist. */
+int ps_store_unplanned_note(ps_store *s, const char *record, const char *need);
+/* 1 when record exists and is not retired, 0 when not, <0 on error. */
+int ps_store_record_live(ps_store *s, const char *record);
+/* The field's value as compact JSON (free()); NULL when unset. */
+int ps_store_state_value(ps_store *s, const char *record, const char *field, char **out);
+typedef int (*ps_store_record_fn)(void *ctx, const char *id, const char *kind);
+/* Every record that exists and is not retired. */
+int ps_store_live_records(ps_store *s, ps_store_record_fn fn, void *ctx);
+
+/* ---- checks, repairs and problems (store_check.c) ---- */
+
+/* A change row as stored, whatever its state: any text may be NULL. */
+typedef struct ps_change_row {
+	long long seq;
+	const char *id, *record, *op, *fields;
+	const void *bytes;
+	size_t len;
+	const char *blob; /* the blob id recorded at write; NULL on schema 1 */
+	bool local;
+} ps_change_row;
+typedef int (*ps_store_row_fn)(void *ctx, const ps_change_row *row);
+/* Change rows in seq order: all, or only local ones with seq > after. */
+int ps_store_change_rows(ps_store *s, bool local_only, long long after, ps_store_row_fn fn, void *ctx);
+/* Repairs: the row's bytes and the columns c gives; or its bytes only. */
+int ps_store_change_rewrite(ps_store *s, const char *id, const void *bytes, size_t len, const ps_change *c);
+int ps_store_change_set_bytes(ps_store *s, const char *id, const void *bytes, size_t len);
+/* The change as its columns and edges give it (ps_change_free). */
+int ps_store_change_from_columns(ps_store *s, const char *id, ps_change **out);
+/* Copy the derived tables aside (in the caller's transaction, which must
+ * be rolled back), then count the rows that differ from the copy. */
+int ps_store_state_snapshot(ps_store *s);
+int ps_store_state_diff(ps_store *s, long *differ);
 
 #endif

@@ -78,6 +78,127 @@ struct writer {
 	int id, n, errors;
 };
 
+typedef struct seen {
+	char ids[8][64];
+	int n;
+	int stop_after; /* 0: never stop */
+} seen;
+
+static int see_change(void *ctx, const char *id, bool set, const char *fields)
+{
+	seen *w = ctx;
+	assert_true(set);
+	assert_non_null(strstr(fields, "note"));
+	snprintf(w->ids[w->n++], 64, "%s", id);
+	return w->stop_after && w->n == w->stop_after ? 7 : 0;
+}
+
+static int see_edge(void *ctx, const char *child, const char *parent)
+{
+	seen *w = ctx;
+	snprintf(w->ids[w->n++], 64, "%s<%s", parent, child);
+	return 0;
+}
+
+static int see_id(void *ctx, const char *id)
+{
+	seen *w = ctx;
+	snprintf(w->ids[w->n++], 64, "%s", id);
+	return 0;
+}
+
+static int see_record(void *ctx, const char *id, const char *kind)
+{
+	seen *w = ctx;
+	snprintf(w->ids[w->n++], 64, "%s %s", kind, id);
+	return 0;
+}
+
+/* The reads the fold and a write make, and the derived-table writes. */
+static void reads_and_state(void **st)
+{
+	char *dir = tmpdir_new();
+	ps_store *s = store_new(dir, "s.db");
+	ps_change *a = mk(1, "a", NULL), *b = mk(2, "b", a->id), *c = mk(3, "c", b->id);
+	const char *rec = "progress/x/p1-t1/2021";
+	char newest[PS_CHANGE_ID_MAX + 1];
+	assert_int_equal(ps_store_record_newest(s, rec, newest), 0);
+	assert_string_equal(newest, "");
+	assert_int_equal(ps_store_change_known(s, a->id), 0);
+	put(s, c);
+	put(s, a);
+	put(s, b);
+	assert_int_equal(ps_store_change_known(s, a->id), 1);
+	assert_int_equal(ps_store_record_newest(s, rec, newest), 0);
+	assert_string_equal(newest, c->id);
+	seen w = {0};
+	assert_int_equal(ps_store_record_changes(s, rec, see_change, &w), 0);
+	assert_int_equal(w.n, 3); /* in id order, whatever the insert order */
+	assert_string_equal(w.ids[0], a->id);
+	assert_string_equal(w.ids[2], c->id);
+	memset(&w, 0, sizeof(w));
+	w.stop_after = 2; /* a callback's non-zero stops the walk and comes back */
+	assert_int_equal(ps_store_record_changes(s, rec, see_change, &w), 7);
+	assert_int_equal(w.n, 2);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(ps_store_record_edges(s, rec, see_edge, &w), 0);
+	assert_int_equal(w.n, 2);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(ps_store_parents(s, c->id, see_id, &w), 0);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.ids[0], b->id);
+	long n = 0;
+	assert_int_equal(ps_store_changed_record_count(s, &n), 0);
+	assert_int_equal(n, 1);
+	/* derived tables: a state row, a conflict settled by a later set */
+	assert_int_equal(ps_store_begin(s), 0);
+	assert_int_equal(ps_store_state_insert(s, rec, "note", "\"c\"", c->id), 0);
+	assert_int_equal(ps_store_conflict_insert(s, rec, "note", "[]"), 0);
+	assert_int_equal(ps_store_record_put(s, rec, "progress", false, 3, c->id), 0);
+	char *v = NULL;
+	assert_int_equal(ps_store_state_value(s, rec, "note", &v), 0);
+	assert_string_equal(v, "\"c\"");
+	free(v);
+	assert_int_equal(ps_store_state_set(s, rec, "note", "\"d\"", c->id), 0);
+	assert_int_equal(ps_store_state_value(s, rec, "percent", &v), 0);
+	assert_null(v);
+	assert_int_equal(ps_store_record_live(s, rec), 1);
+	assert_int_equal(ps_store_record_advance(s, rec, "progress", true, 1, c->id), 0);
+	assert_int_equal(ps_store_record_live(s, rec), 0);
+	assert_int_equal(ps_store_record_put(s, "task/p1-t1", "task", false, 1, a->id), 0);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(ps_store_live_records(s, see_record, &w), 0);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.ids[0], "task task/p1-t1");
+	/* unplanned: held while the plan lacks the record, released by it */
+	assert_int_equal(ps_store_unplanned_note(s, rec, "task/p1-t9"), 0);
+	assert_int_equal(ps_store_unplanned_note(s, rec, "task/p1-t1"), 0);
+	assert_int_equal(ps_store_commit(s), 0);
+	sqlite3_stmt *q;
+	sqlite3_prepare_v2(ps_store_db(s), "SELECT group_concat(need) FROM unplanned", -1, &q, NULL);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "task/p1-t9");
+	sqlite3_finalize(q);
+	assert_int_equal(ps_store_begin(s), 0);
+	assert_int_equal(ps_store_unplanned_release(s, "task/p1-t9"), 0);
+	assert_int_equal(ps_store_state_clear(s, rec), 0);
+	assert_int_equal(ps_store_record_forget(s, rec), 0);
+	assert_int_equal(ps_store_commit(s), 0);
+	sqlite3_prepare_v2(ps_store_db(s),
+	                   "SELECT (SELECT count(*) FROM unplanned) + (SELECT count(*) FROM state) + "
+	                   "(SELECT count(*) FROM conflicts) + (SELECT count(*) FROM records WHERE id = ?1)",
+	                   -1, &q, NULL);
+	sqlite3_bind_text(q, 1, rec, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 0);
+	sqlite3_finalize(q);
+	ps_change_free(a);
+	ps_change_free(b);
+	ps_change_free(c);
+	ps_store_free(s);
+	tmpdir_remove(dir);
+}
+
 static void *write_loop(void *p)
 {
 	struct writer *w = p;
@@ -126,6 +247,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(insert_once_and_alarm),
 	    cmocka_unit_test(heads),
+	    cmocka_unit_test(reads_and_state),
 	    cmocka_unit_test(concurrent_writers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
