@@ -1,8 +1,10 @@
 /* cmd_sync.c - plansync sync: one cycle, by the running daemon if there is
  * one (so two cycles never race), else here.
  *
- * Exit status: the cycle returns one code, the push's failure before the
- * fetch's (lib/sync.c), so 7 (push refused) wins over 5 (not reached).
+ * Exit status: when several apply, the lowest of 5 (remote not reached),
+ * 6 (conflicts on this office's records wait for a person here) and 7 (the
+ * remote refused the push) wins; the cycle returns the not-reached code
+ * over a refusal (lib/sync.c), and "conflicts" in its result gives 6.
  * Every remote failure comes after the local work (export, import), so a
  * remote that holds no repository at its path exits 5 here, not 3 as for
  * 'config remote'. No remote configured exits 2 with the command that sets
@@ -26,7 +28,9 @@ const opt_table opts_sync = {sync_spec, sizeof(sync_opts)};
 static int print_result(const args *a, cJSON *j)
 {
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(j, "code");
+	const cJSON *conf = cJSON_GetObjectItemCaseSensitive(j, "conflicts");
 	int rc = cJSON_IsNumber(code) ? code->valueint : PS_ERROR;
+	bool conflicts = cJSON_IsNumber(conf) && conf->valueint > 0;
 	if (a->json)
 		print_json(j);
 	else if (!rc)
@@ -35,9 +39,11 @@ static int print_result(const args *a, cJSON *j)
 		ps_error_set(rc, "%s", json_str(j, "message"));
 	cJSON_Delete(j);
 	if (!rc)
-		return EXIT_OK;
+		return conflicts ? EXIT_CONFLICT : EXIT_OK;
 	int status = fail(rc);
-	return rc == PS_ENOREMOTEPATH ? EXIT_OFFLINE : status;
+	if (rc == PS_ENOREMOTEPATH)
+		status = EXIT_OFFLINE;
+	return conflicts && status == EXIT_REJECTED ? EXIT_CONFLICT : status;
 }
 
 int cmd_sync(ctx *x, const args *a)

@@ -24,6 +24,8 @@
 #include "plansync/fault.h"
 #include "plansync/identity.h"
 #include "plansync/ops.h"
+#include "plansync/record.h"
+#include "store_views.h"
 
 int ps_sync_open_repo(ps_replica *r, git_repository **repo)
 {
@@ -137,14 +139,25 @@ static int clean_stale_locks(ps_replica *r)
 	return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 }
 
+/* Codes that say the remote was not reached (exit 5). */
+static bool not_reached(int code)
+{
+	return code == PS_EOFFLINE || code == PS_EAUTH || code == PS_ENOREMOTEPATH;
+}
+
 static void finish(ps_replica *r, ps_sync_result *res, int rc)
 {
 	ps_store *s = ps_replica_store(r);
 	if (!rc) {
-		snprintf(res->message, sizeof(res->message), "ok: exported %ld, %s, imported %ld from %ld branch%s%s",
+		char conf[96] = "";
+		if (res->conflicts)
+			snprintf(conf, sizeof(conf),
+			         "; %ld conflict%s on this office's records: see plansync conflicts", res->conflicts,
+			         res->conflicts == 1 ? "" : "s");
+		snprintf(res->message, sizeof(res->message), "ok: exported %ld, %s, imported %ld from %ld branch%s%s%s",
 		         res->exported, res->pushed > 0 ? "pushed" : "nothing to push", res->imported, res->branches,
 		         res->branches == 1 ? "" : "es",
-		         res->problems ? ", problems found (see plansync problems)" : "");
+		         res->problems ? ", problems found (see plansync problems)" : "", conf);
 	} else {
 		snprintf(res->message, sizeof(res->message), "%s", ps_error_last());
 	}
@@ -248,8 +261,13 @@ static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, vo
 	char fetchmsg[600] = "";
 	if (f)
 		snprintf(fetchmsg, sizeof(fetchmsg), "%s", ps_error_last());
-	if (f && !net)
+	if (f && (!net || (net == PS_EREJECTED && not_reached(f)))) {
+		/* The remote not reached says more than a refusal seen before:
+		 * exit 5 beats 7 (cli/cli.h). */
+		if (net)
+			snprintf(pushmsg, sizeof(pushmsg), "%s", fetchmsg);
 		net = f;
+	}
 	git_repository_free(repo);
 	/* Import what we have even when the fetch failed: an earlier fetch may
 	 * have brought branches, and held changes may be due. */
@@ -268,6 +286,35 @@ static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, vo
 		rc = net;
 		ps_error_set(net, "%s", pushmsg[0] ? pushmsg : fetchmsg);
 	}
+	return rc;
+}
+
+typedef struct mine_walk {
+	const char *office, *province;
+	long n;
+} mine_walk;
+
+static int count_mine(void *ctx, const ps_sv_conflict *row)
+{
+	mine_walk *w = ctx;
+	ps_record_id id;
+	if (ps_record_parse(&id, row->record) == 0) {
+		const char *owner = ps_record_owner(&id, w->province);
+		if (owner && !strcmp(owner, w->office))
+			w->n++;
+	} else {
+		ps_error_clear();
+	}
+	return 0;
+}
+
+int ps_sync_conflicts_mine(ps_replica *r, long *n)
+{
+	mine_walk w = {ps_replica_office(r), ps_replica_province(r), 0};
+	*n = 0;
+	int rc = ps_store_conflicts(ps_replica_store(r), count_mine, &w);
+	if (!rc)
+		*n = w.n;
 	return rc;
 }
 
@@ -322,6 +369,8 @@ done:
 		if (ps_store_exports_local_count(s, batch, &n) == 0)
 			res->delivered = n;
 		else if (rc) /* the count is left 0; the cycle's message stays */
+			ps_error_set(rc, "%s", keep);
+		if (rc != PS_ENOREMOTE && ps_sync_conflicts_mine(r, &res->conflicts) && rc)
 			ps_error_set(rc, "%s", keep);
 	}
 	finish(r, res, rc);
@@ -499,6 +548,7 @@ cJSON *ps_sync_result_json(const ps_sync_result *res, int rc)
 	cJSON_AddNumberToObject(j, "problems", (double)res->problems);
 	cJSON_AddNumberToObject(j, "held", (double)res->held);
 	cJSON_AddNumberToObject(j, "delivered", (double)res->delivered);
+	cJSON_AddNumberToObject(j, "conflicts", (double)res->conflicts);
 	cJSON_AddStringToObject(j, "message", res->message);
 	return j;
 }

@@ -20,6 +20,7 @@ typedef struct ps_sync_result {
 	long delivered;    /* own changes seen on the remote */
 	int identity;      /* 1: adopted our branch's history (re-created); 2: continued as a new id */
 	int own_bad;       /* our own branch on the remote could not be fetched (someone put junk on it) */
+	long conflicts;    /* open conflicts on this office's records after the cycle: a person here resolves them */
 	char message[512]; /* the result in words */
 } ps_sync_result;
 
@@ -28,9 +29,11 @@ typedef struct ps_sync_result {
  * <0 for local failures. res is always filled. */
 int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx);
 /* The result as JSON: ok, code, exported, pushed, fetched, imported,
- * branches, problems, held, delivered, message. */
+ * branches, problems, held, delivered, conflicts, message. */
 #include <cjson/cJSON.h>
 cJSON *ps_sync_result_json(const ps_sync_result *res, int rc);
+/* Open conflicts on records this office owns (only it can resolve them). */
+int ps_sync_conflicts_mine(ps_replica *r, long *n);
 /* Export only (no network). */
 int ps_sync_export(ps_replica *r, long *exported);
 /* Import every branch whose head moved since it was last imported, from the

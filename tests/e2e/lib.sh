@@ -33,4 +33,10 @@ setup_province() {
 district() { # district DIR OFFICE SUFFIX
   "$P" init "$1" --office "$2" --replica "$3" --remote "$T/remote.git" --user "Cán bộ $2" >/dev/null
 }
+# sync_ok DIR: one sync that may end with conflicts for this office (exit 6).
+sync_ok() {
+  local rc=0
+  "$P" -C "$1" sync >/dev/null || rc=$?
+  [ "$rc" -eq 0 ] || [ "$rc" -eq 6 ] || bad "sync of $1 exited $rc"
+}
 json_num() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p" | head -1; }

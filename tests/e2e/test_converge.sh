@@ -24,11 +24,11 @@ for round in $(seq 1 6); do
   done
   # random subset and order of syncs
   for r in $(printf '%s\n' $replicas | shuf --random-source=<(yes $round)); do
-    [ $((RANDOM % 3)) -eq 0 ] || "$P" -C "$r" sync >/dev/null
+    [ $((RANDOM % 3)) -eq 0 ] || sync_ok "$r"
   done
 done
 # sync until quiet
-for i in 1 2 3 4; do for r in $replicas; do "$P" -C "$r" sync >/dev/null; done; done
+for i in 1 2 3 4; do for r in $replicas; do sync_ok "$r"; done; done
 ref=$("$P" -C tinh dump | sha256sum)
 for r in $replicas; do
   [ "$("$P" -C "$r" dump | sha256sum)" = "$ref" ] && ok "$r converged" || bad "$r differs"
@@ -38,6 +38,18 @@ changes=$("$P" -C tinh status --json | json_num changes)
 # conflicts listed identically everywhere
 c0=$("$P" -C tinh conflicts --json)
 [ "$c0" = "$("$P" -C b1 conflicts --json)" ] && ok "conflict lists agree" || bad "conflict lists differ"
+# sync exits 6 on the replicas whose office owns a conflicted record, 0 elsewhere
+own=$(grep -c '"record": "progress/tx-kinh-mon/' <<<"$c0" || true)
+rc=0; "$P" -C a1 sync >/dev/null || rc=$?
+if [ "$own" -gt 0 ]; then
+  [ $rc -eq 6 ] && ok "a1: sync exits 6 with $own conflicts of its office" || bad "a1: sync exited $rc with $own conflicts"
+  sj=$("$P" -C a1 sync --json || true)
+  grep -q "\"conflicts\": $own" <<<"$sj" && ok "a1: sync --json counts them" || bad "a1: conflicts count"
+else
+  [ $rc -eq 0 ] && ok "a1: no conflicts of its own, exit 0" || bad "a1: sync exited $rc without conflicts"
+fi
+rc=0; "$P" -C tinh sync >/dev/null || rc=$?
+[ $rc -eq 0 ] && ok "tinh: other offices' conflicts are not its to resolve (exit 0)" || bad "tinh: sync exited $rc"
 # rebuild == incremental
 for r in a2 tinh; do
   "$P" -C "$r" rebuild >/dev/null
@@ -46,7 +58,7 @@ done
 # idle sync: no new commit anywhere
 before=$(git -C remote.git for-each-ref --format='%(objectname) %(refname)' | sha256sum)
 lb=$(git -C a1/repo.git for-each-ref | sha256sum)
-out=$("$P" -C a1 sync --json)
+out=$("$P" -C a1 sync --json || true) # exit 6: a1 has conflicts of its office
 [ "$(echo "$out" | json_num exported)" = 0 ] && ok "idle sync exports nothing" || bad "idle sync exported"
 [ "$(git -C remote.git for-each-ref --format='%(objectname) %(refname)' | sha256sum)" = "$before" ] && ok "remote unchanged" || bad "remote changed on idle sync"
 [ "$(git -C a1/repo.git for-each-ref | sha256sum)" = "$lb" ] && ok "local refs unchanged" || bad "local refs changed on idle sync"
