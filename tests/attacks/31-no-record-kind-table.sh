@@ -5,7 +5,7 @@
 # (parse, owner, field checks), and kind-specific code still sits in
 # fold.c (which kinds need plan references), replica.c (how a commit
 # message shows the record), plan.c (an SQL literal listing
-# 'progress', 'review') docs/design.md's "how to add a record
+# 'progress', 'review'). docs/design.md's "how to add a record
 # kind" names record.c and record.h only, so following it misses the rest.
 # Static check of the source tree.
 . "$(dirname "$0")/common.sh"
