@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s", argc > 2 ? argv[2] : "/tmp/plansync-bench-fold.db");
 	unlink(path);
 	ps_store *s = NULL;
-	if (ps_store_open(&s, path, true))
+	if (ps_store_open(&s, path, PS_STORE_CREATE))
 		return die("open");
 	if (ps_store_begin(s) || add(s, "hd-a-root00", 1000, NULL, 0, 0))
 		return die("root");
@@ -91,7 +91,8 @@ int main(int argc, char **argv)
 	if (n <= lim) {
 		ps_store_free(s);
 		unlink(path);
-		if (ps_store_open(&s, path, true) || ps_store_begin(s) || add(s, "hd-a-root00", 1000, NULL, 0, 0))
+		if (ps_store_open(&s, path, PS_STORE_CREATE) || ps_store_begin(s) ||
+		    add(s, "hd-a-root00", 1000, NULL, 0, 0))
 			return die("reopen");
 		t0 = now();
 		for (long i = 0; i < n; i++) {

@@ -29,8 +29,7 @@ static int access_db(const char *dir)
 int cmd_check(ctx *x, const args *a)
 {
 	/* Opened here, not by main: a damaged database must still open. */
-	ps_store_tolerate_damage(true);
-	int rc = ps_replica_open(&x->r, x->dir);
+	int rc = ps_replica_open_flags(&x->r, x->dir, PS_REPLICA_DAMAGED_OK);
 	if (rc == PS_EREPAIR || (rc == PS_ERROR && access_db(x->dir))) {
 		/* Too damaged to open at all: say the whole way out here, since
 		 * no other command can. */

@@ -146,7 +146,7 @@ void ps_check_result_release(ps_check_result *res)
 static int check_database(ps_replica *r, ps_check_result *res)
 {
 	ps_store *s = ps_replica_store(r);
-	if (ps_store_quick_check(s, "PRAGMA integrity_check(20)") == 0)
+	if (ps_store_quick_check(s, true) == 0)
 		return 0;
 	ps_check_finding *f = finding(res, "database");
 	if (!f)

@@ -120,6 +120,11 @@ int ps_replica_reload(ps_replica *r)
 
 int ps_replica_open(ps_replica **out, const char *dir)
 {
+	return ps_replica_open_flags(out, dir, 0);
+}
+
+int ps_replica_open_flags(ps_replica **out, const char *dir, unsigned flags)
+{
 	*out = NULL;
 	struct stat sb;
 	if (stat(dir, &sb) != 0 && (errno == EACCES || errno == EPERM))
@@ -151,7 +156,7 @@ int ps_replica_open(ps_replica **out, const char *dir)
 		rc = ps_error_set(PS_ENOREPLICA,
 		                  "%s is not a plansync replica (no plansync.db); use -C DIR or set PLANSYNC_DIR", dir);
 	} else {
-		rc = ps_store_open(&r->store, db, false);
+		rc = ps_store_open(&r->store, db, flags & PS_REPLICA_DAMAGED_OK ? PS_STORE_DAMAGED_OK : 0);
 		if (!rc)
 			rc = load(r);
 		if (!rc)
@@ -253,7 +258,7 @@ int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
 		goto fail;
 	if (o->remote && (rc = ps_repo_set_remote(repo, o->remote)))
 		goto fail;
-	if ((rc = ps_store_open(&store, db, true)))
+	if ((rc = ps_store_open(&store, db, PS_STORE_CREATE)))
 		goto fail;
 	if ((rc = ps_store_begin(store)))
 		goto fail;

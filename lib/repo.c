@@ -10,7 +10,9 @@
  * object id on both the write and the read side. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include "plansync/error.h"
 #include "plansync/json.h"
@@ -78,8 +80,16 @@ int ps_repo_open(git_repository **out, const char *path)
 	int rc = ps_repo_global_init();
 	if (rc)
 		return rc;
-	if (git_repository_open_bare(out, path) < 0)
+	if (git_repository_open_bare(out, path) < 0) {
+		/* libgit2 calls an unreadable directory "not a repository": say
+		 * what the user can fix. */
+		if (access(path, R_OK | W_OK | X_OK) != 0 && (errno == EACCES || errno == EPERM))
+			return ps_error_set(PS_ERROR,
+			                    "cannot open %s: permission denied; run plansync as the user who owns the "
+			                    "replica, or give this user access (chmod -R u+rwX / chown -R)",
+			                    path);
 		return ps_repo_error(PS_ERROR, "cannot open the replica's Git repository");
+	}
 	return 0;
 }
 

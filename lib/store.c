@@ -286,9 +286,10 @@ static int migrate(ps_store *s)
 }
 
 /* Set by the SQLite log callback when a connection rebuilt the WAL index
- * from a WAL left behind: the last writer died without closing. */
-static volatile int wal_recovered;
-static bool tolerate_damage;
+ * from a WAL left behind: the last writer died without closing. SQLite's
+ * log callback is process-wide (sqlite3_config), so this cannot live in
+ * the connection; per thread, it belongs to the open running in it. */
+static _Thread_local int wal_recovered;
 
 static void sqlite_log(void *ctx, int code, const char *msg)
 {
@@ -296,11 +297,6 @@ static void sqlite_log(void *ctx, int code, const char *msg)
 	(void)msg;
 	if (code == SQLITE_NOTICE_RECOVER_WAL)
 		wal_recovered = 1;
-}
-
-void ps_store_tolerate_damage(bool on)
-{
-	tolerate_damage = on;
 }
 
 /* The directory holding path, and path itself when it exists, writable? */
@@ -335,11 +331,12 @@ static char *immutable_uri(const char *path)
 }
 
 /* PRAGMA quick_check; 0 when "ok", else the first complaint as the error. */
-int ps_store_quick_check(ps_store *s, const char *pragma)
+int ps_store_quick_check(ps_store *s, bool full)
 {
 	sqlite3_stmt *st;
-	/* Prepared for this call: the caller names the pragma, and a check
-	 * runs once per open or per 'plansync check'. */
+	/* Prepared for this call: a check runs once per open or per
+	 * 'plansync check'. */
+	const char *pragma = full ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(1)";
 	if (sqlite3_prepare_v2(s->db, pragma, -1, &st, NULL) != SQLITE_OK)
 		return ps_store_error(s, "checking the database");
 	int r = sqlite3_step(st);
@@ -359,7 +356,7 @@ int ps_store_quick_check(ps_store *s, const char *pragma)
 
 /* Open s->db at path; readonly: immutable, no WAL set-up, no migration
  * past what reading needs. */
-static int open_db(ps_store *s, const char *path, bool create)
+static int open_db(ps_store *s, const char *path, bool create, bool damaged_ok)
 {
 	char *uri = s->readonly ? immutable_uri(path) : NULL;
 	if (s->readonly && !uri)
@@ -370,8 +367,10 @@ static int open_db(ps_store *s, const char *path, bool create)
 	int orc = sqlite3_open_v2(uri ? uri : path, &s->db, flags, NULL);
 	free(uri);
 	if (orc != SQLITE_OK)
-		return ps_error_set(create ? PS_ERROR : PS_ENOTFOUND, "cannot open %s: %s", path,
-		                    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		return ps_error_set(PS_ERROR,
+		                    "cannot open %s: %s; check that the file and its directory can be read and written "
+		                    "by this user (ls -l, chmod/chown)",
+		                    path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	int rc = ps_store_exec(s, s->readonly ? "PRAGMA cache_size=-8000;"
 	                                      : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
@@ -379,8 +378,8 @@ static int open_db(ps_store *s, const char *path, bool create)
 	if (!rc)
 		rc = migrate(s);
 	/* Reading the schema version rebuilt the WAL index if a writer died. */
-	if (!rc && wal_recovered && !tolerate_damage)
-		rc = ps_store_quick_check(s, "PRAGMA quick_check(1)");
+	if (!rc && wal_recovered && !damaged_ok)
+		rc = ps_store_quick_check(s, false);
 	return rc;
 }
 
@@ -399,9 +398,11 @@ static bool wal_has_frames(const char *path)
 	return stat(wal, &sb) == 0 && sb.st_size > 32;
 }
 
-int ps_store_open(ps_store **out, const char *path, bool create)
+int ps_store_open(ps_store **out, const char *path, unsigned flags)
 {
 	*out = NULL;
+	bool create = flags & PS_STORE_CREATE, damaged_ok = flags & PS_STORE_DAMAGED_OK;
+	/* Process-wide like the callback it guards: installed once. */
 	static int log_set;
 	if (!log_set) { /* SQLITE_MISUSE when SQLite already started: then no check */
 		log_set = 1;
@@ -411,14 +412,14 @@ int ps_store_open(ps_store **out, const char *path, bool create)
 	if (!s)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	s->readonly = !create && !writable(path);
-	int rc = open_db(s, path, create);
+	int rc = open_db(s, path, create, damaged_ok);
 	/* A full disk cannot take the -wal and -shm files a read needs: read
 	 * the file as it is, when no WAL holds newer pages. */
 	if (rc && !create && !s->readonly && disk_full(s) && !wal_has_frames(path)) {
 		sqlite3_close(s->db);
 		s->db = NULL;
 		s->readonly = s->full = true;
-		rc = open_db(s, path, create);
+		rc = open_db(s, path, create, damaged_ok);
 	}
 	if (rc) {
 		ps_store_free(s);

@@ -22,6 +22,10 @@ typedef struct ps_init_opts {
 
 int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o);
 int ps_replica_open(ps_replica **out, const char *dir);
+/* The same, with PS_REPLICA_DAMAGED_OK: a damaged database still opens
+ * (for 'plansync check', which reports and repairs it). */
+#define PS_REPLICA_DAMAGED_OK 1u
+int ps_replica_open_flags(ps_replica **out, const char *dir, unsigned flags);
 void ps_replica_free(ps_replica *r);
 /* Re-read office, replica id and province from the store (after a fork). */
 int ps_replica_reload(ps_replica *r);

@@ -21,14 +21,14 @@ typedef struct ps_store ps_store;
  * When the file or its directory cannot be written the database is opened
  * read-only and immutable: reads work, ps_store_begin fails with a clear
  * message. When SQLite recovers a WAL left by a process that died, runs
- * PRAGMA quick_check and fails with "damaged" unless damage is tolerated. */
-int ps_store_open(ps_store **out, const char *path, bool create);
-/* Let ps_store_open open a damaged database (for 'plansync check'). */
-void ps_store_tolerate_damage(bool on);
+ * PRAGMA quick_check and fails with "damaged" unless PS_STORE_DAMAGED_OK. */
+#define PS_STORE_CREATE     1u /* create the file when missing */
+#define PS_STORE_DAMAGED_OK 2u /* open a damaged database (for 'plansync check') */
+int ps_store_open(ps_store **out, const char *path, unsigned flags);
 bool ps_store_readonly(const ps_store *s);
-/* Run an integrity pragma ("PRAGMA quick_check(1)", "PRAGMA
- * integrity_check(20)"): 0 when "ok", else the first complaint. */
-int ps_store_quick_check(ps_store *s, const char *pragma);
+/* SQLite's own check of the file: quick_check, or the full integrity_check
+ * when full; 0 when "ok", else PS_EREPAIR with the first complaint. */
+int ps_store_quick_check(ps_store *s, bool full);
 /* The Git blob id (40 hex digits) of bytes: stored with each change. */
 void ps_store_blob_id(char out[41], const void *bytes, size_t len);
 /* changes.blob exists (false only for a read-only replica of schema 1). */

@@ -205,7 +205,7 @@ static void *write_loop(void *p)
 	char path[600];
 	snprintf(path, sizeof(path), "%s/w.db", w->dir);
 	ps_store *s = NULL;
-	if (ps_store_open(&s, path, false)) {
+	if (ps_store_open(&s, path, 0)) {
 		w->errors = w->n;
 		return NULL;
 	}

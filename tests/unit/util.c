@@ -27,7 +27,7 @@ ps_store *store_new(const char *dir, const char *name)
 	char path[700];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	ps_store *s = NULL;
-	assert_int_equal(ps_store_open(&s, path, true), 0);
+	assert_int_equal(ps_store_open(&s, path, PS_STORE_CREATE), 0);
 	return s;
 }
 
