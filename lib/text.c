@@ -27,10 +27,16 @@ int ps_text_check(const char *s, size_t max_bytes, bool allow_newline, const cha
 	if (!ps_text_valid_utf8(s, len))
 		return ps_error_set(PS_EINVALID, "%s is not valid UTF-8 text; save the input as UTF-8 and try again",
 		                    what);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if ((*p < 0x20 && !(allow_newline && (*p == '\n' || *p == '\t'))) || *p == 0x7f)
 			return ps_error_set(PS_EINVALID, "%s contains a control character (U+%04X); remove it", what,
 			                    (unsigned)*p);
+		/* C1 controls U+0080-U+009F (0xC2 0x80-0x9F in valid UTF-8): U+009B
+		 * is CSI, an escape sequence to some terminals. */
+		if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+			return ps_error_set(PS_EINVALID, "%s contains a control character (U+%04X); remove it", what,
+			                    (unsigned)p[1]);
+	}
 	if (len > max_bytes)
 		return ps_error_set(PS_EINVALID,
 		                    "%s is too long: %zu bytes in UTF-8 (NFC), at most %zu allowed; shorten it", what,

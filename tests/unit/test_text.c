@@ -28,6 +28,20 @@ static void rejects_bad(void **st)
 	free(out);
 	assert_int_equal(ps_text_clean(&out, "\xc3\xa9\xc3\xa9\xc3\xa9", 2, false, "t"), PS_EINVALID);
 	assert_null(out);
+	/* C1 controls (U+0080-U+009F) are refused like C0 ones; U+00A0 is text. */
+	assert_int_equal(ps_text_clean(&out,
+	                               "ok\xc2\x9b"
+	                               "2J",
+	                               100, true, "t"),
+	                 PS_EINVALID);
+	assert_non_null(strstr(ps_error_last(), "U+009B"));
+	assert_int_equal(ps_text_clean(&out, "a\xc2\x80", 100, true, "t"), PS_EINVALID);
+	assert_int_equal(ps_text_clean(&out,
+	                               "a\xc2\xa0"
+	                               "b",
+	                               100, false, "t"),
+	                 0);
+	free(out);
 	assert_false(ps_text_valid_utf8("\xc0\x80", 2));     /* overlong NUL */
 	assert_false(ps_text_valid_utf8("\xed\xa0\x80", 3)); /* surrogate */
 }
