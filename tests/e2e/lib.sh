@@ -40,3 +40,19 @@ sync_ok() {
   [ "$rc" -eq 0 ] || [ "$rc" -eq 6 ] || bad "sync of $1 exited $rc"
 }
 json_num() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p" | head -1; }
+# run_attacks FROM TO: the scripts tests/attacks/NN-*.sh with FROM <= NN <= TO.
+run_attacks() {
+  local f name n rc out
+  for f in "$SRC"/tests/attacks/[0-9]*.sh; do
+    name=$(basename "$f" .sh)
+    n=$((10#${name%%-*}))
+    [ "$n" -ge "$1" ] && [ "$n" -le "$2" ] || continue
+    rc=0
+    out=$(PLANSYNC=$P PLANSYNC_SRC=$SRC timeout 180 bash "$f" 2>&1) || rc=$?
+    case $rc in
+      0) ok "$name" ;;
+      2) echo "skip: $name: $(printf '%s' "$out" | tail -1)" ;;
+      *) bad "$name (rc $rc): $(printf '%s' "$out" | tail -3)" ;;
+    esac
+  done
+}
