@@ -27,10 +27,12 @@ utc=$(echo "$log" | sed -n 's/.*"time": "\(.*\)T\([0-9:]*\)Z".*/\1 \2/p' | head 
 want=$(TZ=Asia/Ho_Chi_Minh date -d "$utc UTC" '+%Y-%m-%d %H:%M:%S +07')
 echo "$out" | head -1 | grep -q "^$want " && ok "log text in local time ($want)" || bad "log text: $out (want $want)"
 # --format: one column description, four renderings.
-csv=$("$P" -C bg progress show --format csv | tr -d '\r') # CSV lines end in CRLF (RFC 4180)
+csv=$("$P" -C bg progress show --format csv | tr -d '\r' | sed '1s/^\xef\xbb\xbf//') # CRLF line ends (RFC 4180), a BOM first
 [ "$(head -1 <<<"$csv")" = "office,task,period,status,percent,actual,author,updated,reporter,evidence,note" ] &&
 	ok "csv: header from the columns" || bad "csv header: $csv"
 grep -q ',"a, ""b"""$' <<<"$csv" && ok "csv: quotes and commas quoted" || bad "csv quoting: $csv"
+[ "$("$P" -C bg progress show --format csv | head -c 3 | od -An -tx1 | tr -d ' \n')" = efbbbf ] &&
+	ok "csv: starts with the UTF-8 BOM" || bad "csv: no BOM"
 html=$("$P" -C bg progress show --format html)
 grep -q '<td>a, &quot;b&quot;</td>' <<<"$html" && ok "html: text escaped" || bad "html: $html"
 [ "$("$P" -C bg progress show --format json)" = "$js" ] && ok "--format json is --json" || bad "--format json differs"
