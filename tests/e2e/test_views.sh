@@ -38,6 +38,13 @@ grep -q '<td>a, &quot;b&quot;</td>' <<<"$html" && ok "html: text escaped" || bad
 [ "$("$P" -C bg progress show --format json)" = "$js" ] && ok "--format json is --json" || bad "--format json differs"
 expect_fail 2 "takes table, json, csv or html" "$P" -C bg log --format xml
 expect_fail 2 "unknown option --format" "$P" -C bg status --format csv
+help=$("$P" config --help)
+missing=""
+for k in $("$P" -C bg config --json | sed -n 's/^  "\([a-z_.]*\)": .*/\1/p'); do
+	grep -q "^  $k " <<<"$help" || missing="$missing $k"
+done
+[ -z "$missing" ] && ok "config --help lists every setting" || bad "config --help lacks:$missing"
+expect_fail 2 "unknown subcommand 'plan bogus'" "$P" -C bg plan bogus
 expect_fail 3 "unknown kind" "$P" -C bg log bogus/x
 expect_fail 3 "unknown office" "$P" -C bg progress show --office nowhere
 finish
