@@ -160,7 +160,7 @@ class Campaign:
                "fields": fields, "rc": rc, "round": rnd, "err": err.strip()[-300:]}
         if rc == 0:
             try:
-                rec["id"] = json.loads(out)["change"]
+                rec["id"] = json.loads(out)["id"]
             except Exception:
                 rec["bad_output"] = out[-300:]
         results.append(rec)

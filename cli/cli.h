@@ -173,6 +173,8 @@ DECL(cmd_check);
 
 extern const opt_table opts_init, opts_plan_import, opts_plan_tasks, opts_plan_targets, opts_progress_set,
     opts_progress_show, opts_log, opts_resolve, opts_sync, opts_check;
+/* config --help's list of settings (cmd_config.c). */
+extern const char config_help[];
 
 /* Read a whole file ("-" for stdin); free(). */
 int read_file(const char *path, char **data, size_t *len);

@@ -1,4 +1,6 @@
-/* cmd_check.c - plansync check: verify a replica, say how to recover. */
+/* cmd_check.c - plansync check: verify a replica, say how to recover.
+ * With --json the verdict is a JSON object on stdout in every case, also
+ * when plansync.db cannot be opened at all (exit 8 either way). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,32 @@ static int access_db(const char *dir)
 	return access(p, R_OK) == 0;
 }
 
+/* check --json when plansync.db cannot be opened: the verdict still goes
+ * to stdout, in the shape of a normal one (counts null: nothing was read),
+ * so a monitoring script always gets a document. */
+static void print_unopened(const char *dir, const char *why)
+{
+	char fix[2000];
+	snprintf(fix, sizeof(fix),
+	         "stop its daemon, then: mv %s %s.damaged; plansync init %s --office OFFICE --replica REPLICA-ID "
+	         "--remote URL (the same office, replica id and remote); changes that never reached the remote: "
+	         "sqlite3 %s.damaged/plansync.db .recover | sqlite3 recovered.db",
+	         dir, dir, dir, dir);
+	cJSON *j = cJSON_CreateObject(), *arr = cJSON_CreateArray(), *f = cJSON_CreateObject();
+	cJSON_AddBoolToObject(j, "ok", false);
+	cJSON_AddNullToObject(j, "changes");
+	cJSON_AddNullToObject(j, "objects");
+	cJSON_AddNullToObject(j, "repaired");
+	cJSON_AddBoolToObject(j, "state_checked", false);
+	cJSON_AddStringToObject(f, "area", "database");
+	cJSON_AddStringToObject(f, "what", why);
+	cJSON_AddStringToObject(f, "fix", fix);
+	cJSON_AddItemToArray(arr, f);
+	cJSON_AddItemToObject(j, "faults", arr);
+	print_json(j);
+	cJSON_Delete(j);
+}
+
 int cmd_check(ctx *x, const args *a)
 {
 	/* Opened here, not by main: a damaged database must still open. */
@@ -39,6 +67,8 @@ int cmd_check(ctx *x, const args *a)
 		if (tail)
 			*tail = '\0';
 		fprintf(stderr, "plansync: %s\n", why);
+		if (a->json)
+			print_unopened(x->dir, why);
 		fprintf(stderr,
 		        "\nthe database cannot be opened, so set the replica aside and make it again from the "
 		        "shared repository:\n"
@@ -84,6 +114,7 @@ int cmd_check(ctx *x, const args *a)
 		if (res.repaired)
 			printf("repaired %ld changes from intact copies\n", res.repaired);
 		for (size_t i = 0; i < res.n; i++) {
+			/* Our own sentences: a fix is several command lines. */
 			printf("\nfault (%s): %s\n", res.f[i].area, res.f[i].what);
 			if (res.f[i].fix[0])
 				printf("to recover: %s\n", res.f[i].fix);

@@ -5,6 +5,21 @@
 #include "cli.h"
 #include "plansync/error.h"
 
+/* config --help: every key ps_config_set accepts (lib/replica.c,
+ * ps_config_keys) and what it takes; test_render checks none is missing. */
+const char config_help[] =
+    "Settings (plansync config KEY VALUE; config KEY prints one, config alone all):\n"
+    "  user.name               the person recorded as author of this replica's changes\n"
+    "  remote                  the shared repository: a path, file://, ssh://, user@host:path or\n"
+    "                          https:// URL\n"
+    "  sync.interval           seconds between the daemon's cycles, 1 to 86400 (default 60)\n"
+    "  sync.max_drift          seconds a change's clock may be ahead before it is held back,\n"
+    "                          1 to 31536000 (default 600)\n"
+    "  ssh.key                 the SSH private key file\n"
+    "  ssh.known_hosts         the known_hosts file that vouches for the server\n"
+    "  ssh.fingerprint         the server's pinned host key: SHA256: and 43 characters\n"
+    "  http.credential_helper  a command that answers 'get' with username= and password= lines";
+
 int cmd_config(ctx *x, const args *a)
 {
 	int rc;

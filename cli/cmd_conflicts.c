@@ -1,4 +1,6 @@
-/* cmd_conflicts.c - plansync conflicts; plansync resolve RECORD FIELD */
+/* cmd_conflicts.c - plansync conflicts; plansync resolve RECORD FIELD.
+ * Text shows each conflict with its versions as a table; CSV and HTML give
+ * the versions as one cell per conflict (render.c), JSON as an array. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,7 @@ static const opt_spec resolve_spec[] = {
 const opt_table opts_resolve = {resolve_spec, sizeof(resolve_opts)};
 
 static const column version_cols[] = {
-    COL_S(ps_conflict_version, change, "change", "change"),   COL_S(ps_conflict_version, office, "office", "office"),
+    COL_S(ps_conflict_version, id, "id", "change"),           COL_S(ps_conflict_version, office, "office", "office"),
     COL_S(ps_conflict_version, author, "author", "author"),   COL_T(ps_conflict_version, time, "time", "time"),
     COL_J(ps_conflict_version, value_json, "value", "value"),
 };
@@ -47,8 +49,13 @@ int cmd_conflicts(ctx *x, const args *a)
 		for (size_t i = 0; i < v->n; i++) {
 			const ps_conflict_row *c = &v->v[i];
 			char *val = render_cell(&conflict_cols[2], c);
-			printf("%s  %s  (applied everywhere for now: %s)\n", c->record, c->field, val ? val : "");
+			char *rec = text_safe(c->record), *fld = text_safe(c->field), *vs = text_safe(val);
+			printf("%s  %s  (applied everywhere for now: %s)\n", rec ? rec : "", fld ? fld : "",
+			       vs ? vs : "");
 			free(val);
+			free(rec);
+			free(fld);
+			free(vs);
 			render_rows(stdout, f, &version_view, c->versions, c->nversions);
 			printf("\n");
 		}

@@ -1,4 +1,6 @@
-/* cmd_log.c - plansync log [RECORD] */
+/* cmd_log.c - plansync log [RECORD]: the changes to one record or to all,
+ * newest first, as text (one header line per change, its fields indented
+ * under it) or as any --format. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,24 +46,39 @@ int cmd_log(ctx *x, const args *a)
 		ps_log_view_free(v);
 		return 0;
 	}
+	/* Every value from the data through text_safe: a newline in another
+	 * office's note must not start a line that reads as an entry. */
 	for (size_t i = 0; i < v->n; i++) {
 		const ps_log_entry *e = &v->v[i];
 		char when[48];
 		time_local(e->time, when);
-		printf("%s  %s  %s  %s%s\n", when, e->office, e->author, e->record,
-		       !strcmp(e->op, "retire") ? "  (retired)" : "");
+		printf("%s  ", when);
+		text_put(stdout, e->office);
+		fputs("  ", stdout);
+		text_put(stdout, e->author);
+		fputs("  ", stdout);
+		text_put(stdout, e->record);
+		printf("%s\n", !strcmp(e->op, "retire") ? "  (retired)" : "");
 		for (size_t k = 0; k < e->nfields; k++) {
 			char *o = render_cell(&field_cols[1], &e->fields[k]);
 			char *n = render_cell(&field_cols[2], &e->fields[k]);
-			char *of = ps_text_fit(o && *o ? o : "(none)", 50), *nf = ps_text_fit(n ? n : "", 70);
-			printf("    %s: %s \xe2\x86\x92 %s\n", e->fields[k].field, of, nf);
+			char *os = text_safe(o && *o ? o : "(none)"), *ns = text_safe(n);
+			char *of = ps_text_fit(os ? os : "", 50), *nf = ps_text_fit(ns ? ns : "", 70);
+			fputs("    ", stdout);
+			text_put(stdout, e->fields[k].field);
+			printf(": %s \xe2\x86\x92 %s\n", of ? of : "", nf ? nf : "");
 			free(o);
 			free(n);
+			free(os);
+			free(ns);
 			free(of);
 			free(nf);
 		}
-		if (e->reason && *e->reason)
-			printf("    reason: %s\n", e->reason);
+		if (e->reason && *e->reason) {
+			fputs("    reason: ", stdout);
+			text_put(stdout, e->reason);
+			fputc('\n', stdout);
+		}
 	}
 	ps_log_view_free(v);
 	return 0;

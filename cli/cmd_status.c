@@ -1,6 +1,8 @@
 /* cmd_status.c - plansync status; also the JSON that init --json prints. */
 #include <stdio.h>
+#include <stdlib.h>
 #include "cli.h"
+#include "plansync/error.h"
 #include "plansync/views.h"
 #include "render.h"
 
@@ -22,7 +24,7 @@ static const column daemon_cols[] = {
 static const column sync_cols[] = {
     COL_T(ps_status_view, last_sync.time, "time", NULL),
     COL_B(ps_status_view, last_sync.ok, "ok", NULL),
-    COL_S(ps_status_view, last_sync.result, "result", NULL),
+    COL_S(ps_status_view, last_sync.message, "message", NULL),
 };
 /* The groups are read from the whole struct (offsets include the group's). */
 static const view own_view = VIEW(ps_status_view, own_cols);
@@ -64,9 +66,19 @@ int cmd_status(ctx *x, const args *a)
 	if (rc)
 		return fail(rc);
 	char when[48];
-	printf("office:     %s (province %s)\n", v->office, v->province);
-	printf("replica:    %s, user %s\n", v->replica, v->user);
-	printf("remote:     %s\n", v->remote ? v->remote : "(none: plansync config remote PATH)");
+	/* Names, the remote and the result are data: through text_safe. */
+	char *t[6] = {text_safe(v->office), text_safe(v->province), text_safe(v->replica),
+	              text_safe(v->user),   text_safe(v->remote),   text_safe(v->last_sync.message)};
+	for (int i = 0; i < 6; i++)
+		if (!t[i]) {
+			for (int k = 0; k < 6; k++)
+				free(t[k]);
+			ps_status_view_free(v);
+			return fail(ps_error_set(PS_ENOMEM, "out of memory"));
+		}
+	printf("office:     %s (province %s)\n", t[0], t[1]);
+	printf("replica:    %s, user %s\n", t[2], t[3]);
+	printf("remote:     %s\n", v->remote ? t[4] : "(none: plansync config remote PATH)");
 	printf("records:    %ld, from %ld changes, %ld branches imported\n", v->records, v->changes, v->branches);
 	printf("own:        %ld changes: %ld not yet exported, %ld committed, %ld delivered to the remote\n",
 	       v->own.total, v->own.not_exported, v->own.committed, v->own.delivered);
@@ -97,8 +109,9 @@ int cmd_status(ctx *x, const args *a)
 	}
 	if (v->last_sync.time)
 		time_local(v->last_sync.time, when);
-	printf("last sync:  %s%s%s\n", v->last_sync.time ? when : "", v->last_sync.time ? ": " : "",
-	       v->last_sync.result ? v->last_sync.result : "");
+	printf("last sync:  %s%s%s\n", v->last_sync.time ? when : "", v->last_sync.time ? ": " : "", t[5]);
+	for (int k = 0; k < 6; k++)
+		free(t[k]);
 	ps_status_view_free(v);
 	return 0;
 }

@@ -8,7 +8,9 @@
  * Every remote failure comes after the local work (export, import), so a
  * remote that holds no repository at its path exits 5 here, not 3 as for
  * 'config remote'. No remote configured exits 2 with the command that sets
- * one, before anything is exported. */
+ * one, before anything is exported. sync --json says the same as "exit"
+ * and names the failure in "error" (no_remote, offline, auth,
+ * no_repository, rejected, conflict, repair, busy, out_of_memory, failed). */
 #include <stdio.h>
 #include <stdlib.h>
 #include "cli.h"
@@ -25,25 +27,66 @@ static const opt_spec sync_spec[] = {
 };
 const opt_table opts_sync = {sync_spec, sizeof(sync_opts)};
 
+/* The stable name of a cycle's failure for scripts ("error" in sync
+ * --json, null on success): the library's numbers are not output. */
+static const char *error_name(int rc)
+{
+	switch (rc) {
+	case PS_OK:
+		return NULL;
+	case PS_ENOREMOTE:
+		return "no_remote";
+	case PS_EOFFLINE:
+		return "offline";
+	case PS_EAUTH:
+		return "auth";
+	case PS_ENOREMOTEPATH:
+		return "no_repository";
+	case PS_EREJECTED:
+		return "rejected";
+	case PS_ECONFLICT:
+		return "conflict";
+	case PS_EREPAIR:
+		return "repair";
+	case PS_EBUSY:
+		return "busy";
+	case PS_ENOMEM:
+		return "out_of_memory";
+	default:
+		return "failed";
+	}
+}
+
+/* Prints the cycle's result j (ps_sync_result_json, here or from the
+ * daemon; freed here) and returns the exit status. sync --json replaces the
+ * library's "code" with "exit" (this status) and "error" (error_name). */
 static int print_result(const args *a, cJSON *j)
 {
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(j, "code");
 	const cJSON *conf = cJSON_GetObjectItemCaseSensitive(j, "conflicts");
 	int rc = cJSON_IsNumber(code) ? code->valueint : PS_ERROR;
 	bool conflicts = cJSON_IsNumber(conf) && conf->valueint > 0;
-	if (a->json)
+	int status = conflicts ? EXIT_CONFLICT : EXIT_OK;
+	if (rc) {
+		status = rc == PS_ENOREMOTEPATH ? EXIT_OFFLINE : exit_code(rc);
+		if (conflicts && status == EXIT_REJECTED)
+			status = EXIT_CONFLICT;
+	}
+	if (a->json) {
+		const char *e = error_name(rc);
+		cJSON_DeleteItemFromObjectCaseSensitive(j, "code");
+		cJSON_AddNumberToObject(j, "exit", status);
+		cJSON_AddItemToObject(j, "error", e ? cJSON_CreateString(e) : cJSON_CreateNull());
 		print_json(j);
-	else if (!rc)
+	} else if (!rc) {
 		printf("%s\n", json_str(j, "message"));
-	if (rc)
+	}
+	if (rc) {
 		ps_error_set(rc, "%s", json_str(j, "message"));
+		fail(rc);
+	}
 	cJSON_Delete(j);
-	if (!rc)
-		return conflicts ? EXIT_CONFLICT : EXIT_OK;
-	int status = fail(rc);
-	if (rc == PS_ENOREMOTEPATH)
-		status = EXIT_OFFLINE;
-	return conflicts && status == EXIT_REJECTED ? EXIT_CONFLICT : status;
+	return status;
 }
 
 int cmd_sync(ctx *x, const args *a)

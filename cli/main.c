@@ -19,8 +19,8 @@
 static const cmd commands[] = {
     {"init", cmd_init, "Create a replica: a local database and Git repository for one office.", "DIR", &opts_init, 1, 1,
      CMD_JSON, "With --remote, everything already on the remote is fetched and imported."},
-    {"config", cmd_config, "Show or change a setting (user.name, remote, sync.max_drift).", "[KEY [VALUE]]", NULL, 0, 2,
-     CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
+    {"config", cmd_config, "Show or change a setting (the list: plansync config --help).", "[KEY [VALUE]]", NULL, 0, 2,
+     CMD_REPLICA | CMD_JSON | CMD_WRITES, config_help},
     {"plan import", cmd_plan_import, "Import a plan document (province only); only what differs becomes changes.",
      "[FILE]", &opts_plan_import, 0, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
      "Without FILE (or with --default) the bundled plan is imported."},
@@ -128,13 +128,17 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!c) {
-		/* "plansync plan" alone, or an unknown subcommand */
+		/* "plansync plan" alone, or an unknown subcommand (named) */
+		const char *sub = k + 1 < argc && argv[k + 1][0] != '-' ? argv[k + 1] : NULL;
 		int group = 0;
 		for (size_t i = 0; i < NCMDS; i++) {
 			const char *sp = strchr(commands[i].name, ' ');
 			if (sp && strlen(argv[k]) == (size_t)(sp - commands[i].name) &&
 			    !strncmp(argv[k], commands[i].name, (size_t)(sp - commands[i].name))) {
-				if (!group++)
+				if (!group++ && sub)
+					fprintf(stderr, "plansync: unknown subcommand '%s %s'; '%s' takes one of:\n",
+					        argv[k], sub, argv[k]);
+				else if (group == 1)
 					fprintf(stderr, "plansync: '%s' needs a subcommand:\n", argv[k]);
 				fprintf(stderr, "  plansync %-16s %s\n", commands[i].name, commands[i].summary);
 			}

@@ -68,7 +68,7 @@ int print_written(const args *a, const char *what, char *id)
 {
 	if (a->json) {
 		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "change", id);
+		cJSON_AddStringToObject(j, "id", id); /* a change id is "id" in every command */
 		print_json(j);
 		cJSON_Delete(j);
 	} else {

@@ -1,9 +1,11 @@
 /* render.c - print a view (render.h) as a text table, JSON, CSV or HTML
- * from its column description.
+ * from its column description; and the escaping every text renderer uses.
  *
  * JSON goes through cJSON and the canonical printer, so every command's
  * JSON has one layout. Text tables go through table.c (aligned by display
- * width). Never reads the replica and never names a view's members. */
+ * width). Text from the data (another office's note) never reaches a
+ * terminal raw (text_safe), nor a spreadsheet as a formula (csv_cell).
+ * Never reads the replica and never names a view's members. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,20 +150,92 @@ char *render_cell(const column *c, const void *row)
 	return strdup("");
 }
 
+/* Nested rows show in CSV and HTML as one cell (rows_text); only JSON
+ * keeps embedded groups. */
 static bool shown(const column *c, fmt f)
 {
-	if (c->type == COL_ROWS || c->type == COL_OBJ)
+	if (c->type == COL_OBJ || (c->type == COL_ROWS && f == FMT_TABLE))
 		return false;
-	return f == FMT_CSV || c->head; /* CSV keeps every scalar column */
+	return f == FMT_CSV || c->head || c->type == COL_ROWS; /* CSV keeps every scalar column */
+}
+
+/* Length of the UTF-8 sequence at s (1-4), 0 when it is not valid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] < 0x80             ? 1
+	           : (s[0] & 0xe0) == 0xc0 ? 2
+	           : (s[0] & 0xf0) == 0xe0 ? 3
+	           : (s[0] & 0xf8) == 0xf0 ? 4
+	                                   : 0;
+	if (n == 2 && s[0] < 0xc2)
+		return 0; /* overlong */
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+void text_escape(ps_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char esc[8];
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (*p == '\n' || *p == '\r' || *p == '\t') {
+			ps_buf_puts(b, " ");
+		} else if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
+			snprintf(esc, sizeof(esc), "\\x%02x", *p); /* C0, DEL, a byte that is no character */
+			ps_buf_puts(b, esc);
+			n = 1;
+		} else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			snprintf(esc, sizeof(esc), "\\u%04x", p[1]); /* C1: U+0080..U+009F */
+			ps_buf_puts(b, esc);
+		} else {
+			ps_buf_put(b, p, n);
+		}
+		p += n ? n : 1;
+	}
+}
+
+char *text_safe(const char *s)
+{
+	ps_buf b = PS_BUF_INIT;
+	text_escape(&b, s ? s : "");
+	ps_buf_puts(&b, "");
+	return ps_buf_error(&b) ? (ps_buf_release(&b), NULL) : ps_buf_detach(&b);
+}
+
+void text_put(FILE *to, const char *s)
+{
+	char *t = text_safe(s);
+	fputs(t ? t : "", to);
+	free(t);
+}
+
+bool csv_plain_number(const char *s)
+{
+	const char *p = s + (*s == '-' || *s == '+');
+	size_t digits = 0;
+	while (*p >= '0' && *p <= '9')
+		p++, digits++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			digits++;
+	return digits > 0 && !*p;
 }
 
 void csv_cell(FILE *to, const char *s)
 {
-	if (!strpbrk(s, ",\"\r\n") && *s != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
+	/* A spreadsheet runs a cell that starts with one of these as a
+	 * formula (OWASP "CSV injection"): a quote before it keeps it text. */
+	bool formula = *s && strchr("=+-@\t\r", *s) && !csv_plain_number(s);
+	if (!formula && !strpbrk(s, ",\"\r\n") && *s != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
 		fputs(s, to);
 		return;
 	}
 	fputc('"', to);
+	if (formula)
+		fputc('\'', to);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', to);
@@ -230,9 +304,41 @@ static char *csv_value(const column *c, const void *row)
 	return s;
 }
 
+/* Nested rows as one CSV or HTML cell: "name: value, ..." per row, rows
+ * joined by "; " (log's fields: "field: percent, old: 10, new: 55"). */
+static char *rows_text(const column *c, const void *row, fmt f)
+{
+	const view *sv = c->sub;
+	const char *rows = AT(row, c->off, const char *);
+	size_t n = AT(row, c->off_n, size_t);
+	ps_buf b = PS_BUF_INIT;
+	for (size_t r = 0; rows && r < n; r++) {
+		const void *sub = rows + r * sv->size;
+		const char *sep = r ? "; " : "";
+		for (size_t i = 0; i < sv->ncols; i++) {
+			if (sv->cols[i].type == COL_ROWS || sv->cols[i].type == COL_OBJ)
+				continue;
+			char *s = f == FMT_CSV ? csv_value(&sv->cols[i], sub) : render_cell(&sv->cols[i], sub);
+			ps_buf_puts(&b, sep);
+			ps_buf_puts(&b, sv->cols[i].name);
+			ps_buf_puts(&b, ": ");
+			ps_buf_puts(&b, s ? s : "");
+			free(s);
+			sep = ", ";
+		}
+	}
+	ps_buf_puts(&b, "");
+	return ps_buf_error(&b) ? (ps_buf_release(&b), NULL) : ps_buf_detach(&b);
+}
+
+/* The UTF-8 byte order mark: without it a spreadsheet reads the file in
+ * the system's ANSI code page and Vietnamese turns to mojibake. */
+#define CSV_BOM "\xef\xbb\xbf"
+
 static void render_csv(FILE *to, const view *v, const void *rows, size_t n)
 {
 	const char *sep = "";
+	fputs(CSV_BOM, to);
 	for (size_t i = 0; i < v->ncols; i++)
 		if (shown(&v->cols[i], FMT_CSV)) {
 			fputs(sep, to);
@@ -246,7 +352,8 @@ static void render_csv(FILE *to, const view *v, const void *rows, size_t n)
 		for (size_t i = 0; i < v->ncols; i++) {
 			if (!shown(&v->cols[i], FMT_CSV))
 				continue;
-			char *s = csv_value(&v->cols[i], row);
+			const column *c = &v->cols[i];
+			char *s = c->type == COL_ROWS ? rows_text(c, row, FMT_CSV) : csv_value(c, row);
 			fputs(sep, to);
 			csv_cell(to, s ? s : "");
 			free(s);
@@ -262,7 +369,7 @@ static void render_html(FILE *to, const view *v, const void *rows, size_t n)
 	for (size_t i = 0; i < v->ncols; i++)
 		if (shown(&v->cols[i], FMT_HTML)) {
 			fputs("<th>", to);
-			html_text(to, v->cols[i].head);
+			html_text(to, v->cols[i].head ? v->cols[i].head : v->cols[i].name);
 			fputs("</th>", to);
 		}
 	fputs("</tr></thead>\n<tbody>\n", to);
@@ -272,7 +379,8 @@ static void render_html(FILE *to, const view *v, const void *rows, size_t n)
 		for (size_t i = 0; i < v->ncols; i++) {
 			if (!shown(&v->cols[i], FMT_HTML))
 				continue;
-			char *s = render_cell(&v->cols[i], row);
+			const column *c = &v->cols[i];
+			char *s = c->type == COL_ROWS ? rows_text(c, row, FMT_HTML) : render_cell(c, row);
 			fputs("<td>", to);
 			html_text(to, s ? s : "");
 			fputs("</td>", to);

@@ -104,9 +104,24 @@ void render_rows(FILE *to, fmt f, const view *v, const void *rows, size_t n);
 /* Times: "2026-11-29T02:10:00Z" (UTC) and local "2026-11-29 09:10:00 +07". */
 void time_rfc3339(int64_t ms, char out[32]);
 void time_local(int64_t ms, char out[48]);
-/* Text escaped for CSV (quoted when it must be) and for HTML. */
+/* Text escaped for CSV (quoted when it must be; a cell that a spreadsheet
+ * would run as a formula, = + - @ tab CR first, gets a ' before it unless
+ * it is a plain number such as -5 or +3.2) and for HTML. CSV output starts
+ * with the UTF-8 byte order mark. */
 void csv_cell(FILE *to, const char *s);
+bool csv_plain_number(const char *s);
 void html_text(FILE *to, const char *s);
+/* Text from the data made safe for a terminal, for every text renderer:
+ * newline, CR and tab become a space (one value stays on its line), other
+ * C0 controls, DEL and bytes that are not UTF-8 show as \xNN, C1 controls
+ * (U+0080..U+009F) as \u00NN, so no value can forge a line or send a
+ * terminal sequence. text_escape appends to b; text_safe returns a
+ * malloc()ed copy (NULL: out of memory; NULL s reads as ""); text_put
+ * prints it. */
+struct ps_buf;
+void text_escape(struct ps_buf *b, const char *s);
+char *text_safe(const char *s);
+void text_put(FILE *to, const char *s);
 
 /* status --json, also printed by init --json (cmd_status.c); a library
  * error code, nothing printed then. */

@@ -1,11 +1,13 @@
 /* table.c - text tables aligned by display width (Vietnamese letters with
- * combining marks take one column; wide characters two). */
+ * combining marks take one column; wide characters two); every cell goes
+ * through text_safe (render.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "cli.h"
+#include "render.h"
 #include "plansync/json.h"
 #include "plansync/text.h"
 
@@ -38,11 +40,7 @@ void table_row(table *t, const char *const *cells)
 		t->cap = cap;
 	}
 	for (int i = 0; i < t->ncols; i++) {
-		const char *s = cells[i] ? cells[i] : "";
-		char *c = strdup(s);
-		for (char *p = c; p && *p; p++)
-			if (*p == '\n' || *p == '\t')
-				*p = ' ';
+		char *c = text_safe(cells[i]); /* no cell forges a line or a terminal sequence */
 		t->cells[t->nrows * (size_t)t->ncols + (size_t)i] = c;
 	}
 	t->nrows++;

@@ -190,7 +190,7 @@ static int add_version(void *ctx, const ps_sv_change *row)
 {
 	version_walk *w = ctx;
 	ps_conflict_version *cv = w->out;
-	cv->change = ps_view_mem_str(w->m, row->id);
+	cv->id = ps_view_mem_str(w->m, row->id);
 	cv->office = ps_view_mem_str(w->m, row->office);
 	cv->author = ps_view_mem_str(w->m, row->author);
 	cv->time = MS(row->hlc);

@@ -75,10 +75,10 @@ static int status_fill(ps_status_view *v, ps_replica *r)
 		v->last_sync.time = sec_ms(at);
 		v->last_sync.ok = ok != 0;
 		if (ps_store_meta_get(s, "last_sync_result", &val) == 0)
-			v->last_sync.result = ps_view_mem_str(m, val);
+			v->last_sync.message = ps_view_mem_str(m, val);
 		free(val);
 	} else {
-		v->last_sync.result = "never synced";
+		v->last_sync.message = "never synced";
 	}
 	return 0;
 }
@@ -106,7 +106,7 @@ static int add_problem(void *ctx, const ps_sv_problem *row)
 	p->time = sec_ms(row->at);
 	p->branch = ps_view_mem_str(v->mem, row->branch);
 	p->commit = row->commit && *row->commit ? ps_view_mem_str(v->mem, row->commit) : NULL;
-	p->path = ps_view_mem_str(v->mem, row->path);
+	p->path = row->path && *row->path ? ps_view_mem_str(v->mem, row->path) : NULL; /* a branch-level problem */
 	p->reason = ps_view_mem_str(v->mem, row->reason);
 	return 0;
 }

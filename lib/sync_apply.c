@@ -29,7 +29,8 @@ int ps_sync_problem(ps_store *s, const char *branch, const char *commit, const c
 		return rc;
 	if (res && added) {
 		res->problems++;
-		ps_log(PS_LOG_WARN, "quarantined %s %s in %s: %s", branch, commit, clean, reason);
+		ps_log(PS_LOG_WARN, "quarantined %s%s%s%s%s: %s", branch, *commit ? " " : "", commit,
+		       *clean ? " in " : "", clean, reason); /* a branch-level problem has no commit or path */
 	}
 	return 0;
 }

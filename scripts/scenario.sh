@@ -81,7 +81,7 @@ say "The conflict that was found (same everywhere until a person resolves it)"
 run "$P" -C tinh conflicts
 
 say "Kinh Môn settles it; the daemons carry the resolution everywhere"
-id=$("$P" -C kinhmon-1 conflicts --json | sed -n 's/.*"change": "\([^"]*-pc1\)".*/\1/p' | head -1)
+id=$("$P" -C kinhmon-1 conflicts --json | sed -n 's/.*"id": "\([^"]*-pc1\)".*/\1/p' | head -1)
 run "$P" -C kinhmon-1 resolve progress/tx-kinh-mon/p2-t6/2021 status --take "$id"
 wait_converged 60 $replicas
 run "$P" -C tinh conflicts

@@ -115,7 +115,7 @@ void ps_log_view_free(ps_log_view *v);
 
 /* ---- conflicts ---- */
 typedef struct ps_conflict_version {
-	const char *change, *office, *author;
+	const char *id, *office, *author; /* id: the change */
 	int64_t time;
 	const char *value_json; /* NULL when that change does not set the field */
 } ps_conflict_version;
@@ -154,7 +154,7 @@ typedef struct ps_status_view {
 	struct {
 		int64_t time; /* 0: never synced */
 		bool ok;
-		const char *result;
+		const char *message; /* the cycle's result, as sync --json says it */
 	} last_sync;
 } ps_status_view;
 int ps_view_status(ps_status_view **out, ps_replica *r);
@@ -165,7 +165,8 @@ typedef struct ps_problem_row {
 	int64_t time;       /* 0 for a report held for the plan */
 	const char *branch; /* "replicas/<office>/<replica>" */
 	const char *commit; /* NULL when not one commit's fault */
-	const char *path, *reason;
+	const char *path;   /* NULL when not one file's fault (a badly named branch) */
+	const char *reason;
 } ps_problem_row;
 typedef struct ps_problems_view {
 	ps_view_mem *mem; /* first: every view's strings */

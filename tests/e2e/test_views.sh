@@ -27,15 +27,24 @@ utc=$(echo "$log" | sed -n 's/.*"time": "\(.*\)T\([0-9:]*\)Z".*/\1 \2/p' | head 
 want=$(TZ=Asia/Ho_Chi_Minh date -d "$utc UTC" '+%Y-%m-%d %H:%M:%S +07')
 echo "$out" | head -1 | grep -q "^$want " && ok "log text in local time ($want)" || bad "log text: $out (want $want)"
 # --format: one column description, four renderings.
-csv=$("$P" -C bg progress show --format csv | tr -d '\r') # CSV lines end in CRLF (RFC 4180)
+csv=$("$P" -C bg progress show --format csv | tr -d '\r' | sed '1s/^\xef\xbb\xbf//') # CRLF line ends (RFC 4180), a BOM first
 [ "$(head -1 <<<"$csv")" = "office,task,period,status,percent,actual,author,updated,reporter,evidence,note" ] &&
 	ok "csv: header from the columns" || bad "csv header: $csv"
 grep -q ',"a, ""b"""$' <<<"$csv" && ok "csv: quotes and commas quoted" || bad "csv quoting: $csv"
+[ "$("$P" -C bg progress show --format csv | head -c 3 | od -An -tx1 | tr -d ' \n')" = efbbbf ] &&
+	ok "csv: starts with the UTF-8 BOM" || bad "csv: no BOM"
 html=$("$P" -C bg progress show --format html)
 grep -q '<td>a, &quot;b&quot;</td>' <<<"$html" && ok "html: text escaped" || bad "html: $html"
 [ "$("$P" -C bg progress show --format json)" = "$js" ] && ok "--format json is --json" || bad "--format json differs"
 expect_fail 2 "takes table, json, csv or html" "$P" -C bg log --format xml
 expect_fail 2 "unknown option --format" "$P" -C bg status --format csv
+help=$("$P" config --help)
+missing=""
+for k in $("$P" -C bg config --json | sed -n 's/^  "\([a-z_.]*\)": .*/\1/p'); do
+	grep -q "^  $k " <<<"$help" || missing="$missing $k"
+done
+[ -z "$missing" ] && ok "config --help lists every setting" || bad "config --help lacks:$missing"
+expect_fail 2 "unknown subcommand 'plan bogus'" "$P" -C bg plan bogus
 expect_fail 3 "unknown kind" "$P" -C bg log bogus/x
 expect_fail 3 "unknown office" "$P" -C bg progress show --office nowhere
 finish

@@ -254,7 +254,7 @@ static void status_and_problems(void **state)
 	assert_false(v->daemon.running);
 	assert_int_equal(v->daemon.pid, -1);
 	assert_int_equal(v->last_sync.time, 0);
-	assert_string_equal(v->last_sync.result, "never synced");
+	assert_string_equal(v->last_sync.message, "never synced");
 	ps_status_view_free(v);
 
 	ps_problems_view *p = NULL;
