@@ -115,9 +115,14 @@ int cmd_plan_show(ctx *x, const args *a)
 	} else if (f != FMT_TABLE) {
 		render_rows(stdout, f, &program_view, v->programs, v->nprograms);
 	} else {
-#define S(m) (v->m ? v->m : "")
-		printf("%s\n%s, %s (term %s)\n\n", S(title), S(issuer), S(date), S(term));
-#undef S
+		/* The plan's words are the province's data: shown escaped. */
+		char *t = text_safe(v->title ? v->title : ""), *is = text_safe(v->issuer ? v->issuer : "");
+		char *d = text_safe(v->date ? v->date : ""), *tm = text_safe(v->term ? v->term : "");
+		printf("%s\n%s, %s (term %s)\n\n", t ? t : "", is ? is : "", d ? d : "", tm ? tm : "");
+		free(t);
+		free(is);
+		free(d);
+		free(tm);
 		render_rows(stdout, f, &program_view, v->programs, v->nprograms);
 		printf("\n");
 		for (size_t i = 0; i < v->ncounts; i++)
