@@ -346,10 +346,12 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 		ps_progress_in in = {CELL(2), CELL(3), CELL(4), CELL(5), CELL(7), ev, nev};
 		const char *bad = NULL;
 		if (!CELL(0) || !CELL(1)) {
-			ps_buf_printf(&rep, "line %d, column %d: task and period are required\n", line,
-			              (CELL(0) ? col[1] : col[0]) + 1);
+			/* A column the header lacks was reported once, on line 1. */
+			if (col[0] >= 0 && col[1] >= 0)
+				ps_buf_printf(&rep, "line %d, column %d: task and period are required\n", line,
+				              (CELL(0) ? col[1] : col[0]) + 1);
 			bad_rows = 1;
-		} else if (!bad_rows || 1) {
+		} else {
 			int w = bad_rows ? 0 : 1;
 			int r2;
 			if (w) {
