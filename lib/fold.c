@@ -291,15 +291,15 @@ static int plan_refs(ps_store *s, const char *record)
 		char need[PS_RECORD_ID_MAX + 1];
 		snprintf(need, sizeof(need), "%s/%s", kinds[i], ids[i]);
 		sqlite3_reset(known);
-		sqlite3_bind_text(known, 1, need, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(known, 1, need, -1, SQLITE_STATIC);
 		int e = sqlite3_step(known);
 		sqlite3_reset(known);
 		if (e != SQLITE_ROW && e != SQLITE_DONE)
 			return ps_store_error(s, "looking up the plan");
 		sqlite3_stmt *w = e == SQLITE_ROW ? del : add;
 		sqlite3_reset(w);
-		sqlite3_bind_text(w, 1, record, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(w, 2, need, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(w, 1, record, -1, SQLITE_STATIC);
+		sqlite3_bind_text(w, 2, need, -1, SQLITE_STATIC);
 		e = sqlite3_step(w);
 		sqlite3_reset(w);
 		if (e != SQLITE_DONE)

@@ -261,11 +261,22 @@ char *ps_json_canonical(const cJSON *v)
 	return ps_buf_detach(&b);
 }
 
-char *ps_json_compact(const cJSON *v)
+int ps_json_compact_to(char **out, const cJSON *v)
 {
 	ps_buf b = PS_BUF_INIT;
 	write_value(&b, v, 0, 0);
-	return ps_buf_detach(&b);
+	int err = ps_buf_error(&b);
+	*out = ps_buf_detach(&b);
+	if (err == PS_EINVALID)
+		return ps_error_set(PS_EINVALID, "a value JSON cannot store exactly (a fraction or a huge number)");
+	return *out ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
+}
+
+char *ps_json_compact(const cJSON *v)
+{
+	char *s;
+	ps_json_compact_to(&s, v);
+	return s;
 }
 
 static int check_tree(const cJSON *v, int depth, const char *what)

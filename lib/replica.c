@@ -384,18 +384,24 @@ int ps_replica_record_live(ps_replica *r, const char *record)
 }
 
 /* Current value of a field as compact JSON (free()), NULL when unset. */
-static char *state_value(ps_store *s, const char *record, const char *field)
+/* *out is the field's value, NULL when it has none. An error (out of memory
+ * inside the transaction, which SQLite may have rolled back) stops the write. */
+static int state_value(char **out, ps_store *s, const char *record, const char *field)
 {
+	*out = NULL;
 	sqlite3_stmt *st = ps_store_stmt(s, "SELECT value FROM state WHERE record = ?1 AND field = ?2");
 	if (!st)
-		return NULL;
+		return PS_ERROR;
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
-	char *v = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = strdup((const char *)sqlite3_column_text(st, 0));
+	int e = sqlite3_step(st), rc = 0;
+	const char *v = e == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	if (e == SQLITE_ROW && !(v && (*out = strdup(v))))
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	else if (e != SQLITE_ROW && e != SQLITE_DONE)
+		rc = ps_store_error(s, "reading the state");
 	sqlite3_reset(st);
-	return v;
+	return rc;
 }
 
 /* A value as a person reads it: strings bare, cut to 60 columns. */
@@ -498,8 +504,9 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 	}
 	/* fields in NFC first: limits are judged on the bytes that will be
 	 * written (ps_change_validate below checks the built change again) */
-	if (ps_json_nfc(fields) != 0) {
-		rc = ps_error_set(PS_EINVALID, "a field holds text that is not valid UTF-8");
+	if ((rc = ps_json_nfc(fields)) != 0) {
+		rc = rc == PS_ENOMEM ? ps_error_set(PS_ENOMEM, "out of memory")
+		                     : ps_error_set(PS_EINVALID, "a field holds text that is not valid UTF-8");
 		goto out;
 	}
 	if (op == PS_OP_SET && (rc = ps_record_check_fields(&rid, fields)))
@@ -531,11 +538,17 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 		cJSON *f = fields->child;
 		while (f) {
 			cJSON *next = f->next;
-			char *now = ps_json_compact(f);
-			char *old = state_value(r->store, record, f->string);
-			if (!now) {
-				free(old);
-				rc = ps_error_set(PS_EINVALID, "field %s has a value that cannot be stored", f->string);
+			char *now = NULL, *old = NULL;
+			int crc = ps_json_compact_to(&now, f);
+			if (!crc && (rc = state_value(&old, r->store, record, f->string))) {
+				free(now);
+				goto out;
+			}
+			if (crc) {
+				rc = crc == PS_ENOMEM
+				         ? crc
+				         : ps_error_set(PS_EINVALID, "field %s has a value that cannot be stored",
+				                        f->string);
 				goto out;
 			}
 			if (!keep_equal && live && old && strcmp(old, now) == 0) {
@@ -586,13 +599,21 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 	}
 	if ((rc = ps_fold_insert(r->store, c, bytes, len, true, summary, false, NULL)))
 		goto out;
+	/* The id is copied before the commit: once written, the write succeeded. */
+	char *idc = id_out ? strdup(c->id) : NULL;
+	if (id_out && !idc) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (began) {
 		began = 0;
-		if ((rc = ps_store_commit(r->store)))
+		if ((rc = ps_store_commit(r->store))) {
+			free(idc);
 			goto out;
+		}
 	}
 	if (id_out)
-		*id_out = strdup(c->id);
+		*id_out = idc;
 out:
 	if (began)
 		ps_store_rollback(r->store);
