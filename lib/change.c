@@ -342,6 +342,10 @@ int ps_change_decode(ps_change **out, const char *data, size_t len)
 		bv[i] = e->valuestring;
 	}
 	cJSON *fcopy = cJSON_Duplicate(fields, 1);
+	if (!fcopy) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+		goto done;
+	}
 	if ((rc = ps_change_new(&c, office, replica, author, hlc, record, o, bv, (size_t)nb, fcopy, reason)) != 0)
 		goto done;
 	/* the writer's own check, on the same (NFC) text: what one accepts the

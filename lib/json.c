@@ -346,6 +346,16 @@ int ps_json_parse_strict(cJSON **out, const char *data, size_t len, const char *
 	const char *end = NULL;
 	cJSON *v = cJSON_ParseWithLengthOpts(data, len, &end, 0);
 	if (!v) {
+		/* cJSON answers NULL for bad syntax and for out of memory alike: a
+		 * second parse gets past a passing shortage, and an allocation the
+		 * size of the text fails in a lasting one (not the file's fault). */
+		v = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+		void *probe = v ? NULL : cJSON_malloc(len + 64);
+		if (!v && !probe)
+			return ps_error_set(PS_ENOMEM, "out of memory reading %s", what);
+		cJSON_free(probe);
+	}
+	if (!v) {
 		const char *at = cJSON_GetErrorPtr();
 		int line = 0, col = 0;
 		if (at && at >= data && at <= data + len)

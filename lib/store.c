@@ -807,7 +807,7 @@ int ps_store_set_head(ps_store *s, const char *record, const char *id)
 	sqlite3_bind_text(d, 1, record, -1, SQLITE_STATIC);
 	sqlite3_bind_text(i, 1, record, -1, SQLITE_STATIC);
 	sqlite3_bind_text(i, 2, id, -1, SQLITE_STATIC);
-	int e1 = sqlite3_step(d), e2 = sqlite3_step(i);
+	int e1 = sqlite3_step(d), e2 = e1 == SQLITE_DONE ? sqlite3_step(i) : e1;
 	sqlite3_reset(d);
 	sqlite3_reset(i);
 	return e1 == SQLITE_DONE && e2 == SQLITE_DONE ? 0 : ps_store_error(s, "noting the record's latest change");
@@ -824,7 +824,7 @@ int ps_store_rebuild_heads_for(ps_store *s, const char *record)
 		return PS_ERROR;
 	sqlite3_bind_text(d, 1, record, -1, SQLITE_STATIC);
 	sqlite3_bind_text(i, 1, record, -1, SQLITE_STATIC);
-	int e1 = sqlite3_step(d), e2 = sqlite3_step(i);
+	int e1 = sqlite3_step(d), e2 = e1 == SQLITE_DONE ? sqlite3_step(i) : e1;
 	sqlite3_reset(d);
 	sqlite3_reset(i);
 	return e1 == SQLITE_DONE && e2 == SQLITE_DONE ? 0
