@@ -99,9 +99,11 @@ int ps_change_new(ps_change **out, const char *office, const char *replica, cons
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	}
 	c->fields = fields ? fields : cJSON_CreateObject();
-	if (c->fields && ps_json_nfc(c->fields) != 0) {
+	int nfc = c->fields ? ps_json_nfc(c->fields) : 0;
+	if (nfc) {
 		ps_change_free(c);
-		return ps_error_set(PS_EINVALID, "a field holds text that is not valid UTF-8");
+		return nfc == PS_ENOMEM ? ps_error_set(PS_ENOMEM, "out of memory")
+		                        : ps_error_set(PS_EINVALID, "a field holds text that is not valid UTF-8");
 	}
 	char id[PS_CHANGE_ID_MAX + 1];
 	ps_change_make_id(id, sizeof(id), hlc, replica);
@@ -121,10 +123,11 @@ int ps_change_new(ps_change **out, const char *office, const char *replica, cons
 	c->op = op;
 	if (nbase) {
 		c->base = calloc(nbase, sizeof(char *));
-		if (c->base) {
-			for (size_t i = 0; i < nbase; i++)
-				c->base[i] = strdup(base[i]);
-			c->nbase = nbase;
+		size_t got = 0;
+		for (size_t i = 0; c->base && i < nbase; i++)
+			got += (c->base[i] = strdup(base[i])) != NULL;
+		c->nbase = c->base ? nbase : 0;
+		if (got == nbase) { /* else out of memory, below: qsort must not see NULL */
 			qsort(c->base, nbase, sizeof(char *), cmp_str);
 			size_t w = 0;
 			for (size_t i = 0; i < nbase; i++) {
@@ -339,6 +342,10 @@ int ps_change_decode(ps_change **out, const char *data, size_t len)
 		bv[i] = e->valuestring;
 	}
 	cJSON *fcopy = cJSON_Duplicate(fields, 1);
+	if (!fcopy) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+		goto done;
+	}
 	if ((rc = ps_change_new(&c, office, replica, author, hlc, record, o, bv, (size_t)nb, fcopy, reason)) != 0)
 		goto done;
 	/* the writer's own check, on the same (NFC) text: what one accepts the

@@ -263,10 +263,11 @@ int ps_fold_record(ps_store *s, const char *record)
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < f.n; i++)
-		for (const cJSON *v = f.c[i].fields->child; v; v = v->next)
-			if (!cJSON_GetObjectItemCaseSensitive(names, v->string))
-				cJSON_AddNullToObject(names, v->string);
+	for (size_t i = 0; i < f.n && !rc; i++)
+		for (const cJSON *v = f.c[i].fields->child; v && !rc; v = v->next)
+			if (!cJSON_GetObjectItemCaseSensitive(names, v->string) &&
+			    !cJSON_AddNullToObject(names, v->string))
+				rc = ps_error_set(PS_ENOMEM, "out of memory");
 	int retired = 0;
 	for (const cJSON *v = names->child; v && !rc; v = v->next)
 		rc = write_field(s, record, &f, v->string, &retired);

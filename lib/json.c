@@ -261,11 +261,22 @@ char *ps_json_canonical(const cJSON *v)
 	return ps_buf_detach(&b);
 }
 
-char *ps_json_compact(const cJSON *v)
+int ps_json_compact_to(char **out, const cJSON *v)
 {
 	ps_buf b = PS_BUF_INIT;
 	write_value(&b, v, 0, 0);
-	return ps_buf_detach(&b);
+	int err = ps_buf_error(&b);
+	*out = ps_buf_detach(&b);
+	if (err == PS_EINVALID)
+		return ps_error_set(PS_EINVALID, "a value JSON cannot store exactly (a fraction or a huge number)");
+	return *out ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
+}
+
+char *ps_json_compact(const cJSON *v)
+{
+	char *s;
+	ps_json_compact_to(&s, v);
+	return s;
 }
 
 static int check_tree(const cJSON *v, int depth, const char *what)
@@ -334,6 +345,16 @@ int ps_json_parse_strict(cJSON **out, const char *data, size_t len, const char *
 	}
 	const char *end = NULL;
 	cJSON *v = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+	if (!v) {
+		/* cJSON answers NULL for bad syntax and for out of memory alike: a
+		 * second parse gets past a passing shortage, and an allocation the
+		 * size of the text fails in a lasting one (not the file's fault). */
+		v = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+		void *probe = v ? NULL : cJSON_malloc(len + 64);
+		if (!v && !probe)
+			return ps_error_set(PS_ENOMEM, "out of memory reading %s", what);
+		cJSON_free(probe);
+	}
 	if (!v) {
 		const char *at = cJSON_GetErrorPtr();
 		int line = 0, col = 0;

@@ -37,7 +37,8 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 			    in->status);
 			goto out;
 		}
-		cJSON_AddStringToObject(f, "status", in->status);
+		if (!cJSON_AddStringToObject(f, "status", in->status))
+			goto oom;
 	}
 	if (in->percent) {
 		*bad = "percent";
@@ -48,7 +49,8 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 			                  in->percent);
 			goto out;
 		}
-		cJSON_AddNumberToObject(f, "percent", (double)v);
+		if (!cJSON_AddNumberToObject(f, "percent", (double)v))
+			goto oom;
 	}
 	if (in->actual) {
 		*bad = "actual";
@@ -57,13 +59,15 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 			                  in->actual);
 			goto out;
 		}
-		cJSON_AddStringToObject(f, "actual", in->actual);
+		if (!cJSON_AddStringToObject(f, "actual", in->actual))
+			goto oom;
 	}
 	if (in->note) {
 		*bad = "note";
 		if ((rc = ps_text_clean(&clean, in->note, PS_NOTE_MAX, true, "the note")))
 			goto out;
-		cJSON_AddStringToObject(f, "note", clean);
+		if (!cJSON_AddStringToObject(f, "note", clean))
+			goto oom;
 		free(clean);
 		clean = NULL;
 	}
@@ -74,11 +78,17 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 			goto out;
 		}
 		cJSON *arr = cJSON_AddArrayToObject(f, "evidence");
+		if (!arr)
+			goto oom;
 		for (size_t i = 0; i < in->nevidence; i++) {
 			if ((rc = ps_text_clean(&clean, in->evidence[i], PS_EVIDENCE_MAX, false,
 			                        "an evidence reference")))
 				goto out;
-			cJSON_AddItemToArray(arr, cJSON_CreateString(clean));
+			cJSON *item = cJSON_CreateString(clean);
+			if (!item || !cJSON_AddItemToArray(arr, item)) {
+				cJSON_Delete(item);
+				goto oom;
+			}
 			free(clean);
 			clean = NULL;
 		}
@@ -95,9 +105,14 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 	if (rep) {
 		if ((rc = ps_text_clean(&clean, rep, PS_REPORTER_MAX, false, "the reporter")))
 			goto out;
-		cJSON_AddStringToObject(f, "reporter", clean);
+		if (!cJSON_AddStringToObject(f, "reporter", clean))
+			goto oom;
 	}
 	*bad = NULL;
+	goto out;
+oom:
+	*bad = NULL;
+	rc = ps_error_set(PS_ENOMEM, "out of memory");
 out:
 	free(clean);
 	if (rc) {
@@ -346,10 +361,12 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 		ps_progress_in in = {CELL(2), CELL(3), CELL(4), CELL(5), CELL(7), ev, nev};
 		const char *bad = NULL;
 		if (!CELL(0) || !CELL(1)) {
-			ps_buf_printf(&rep, "line %d, column %d: task and period are required\n", line,
-			              (CELL(0) ? col[1] : col[0]) + 1);
+			/* A column the header lacks was reported once, on line 1. */
+			if (col[0] >= 0 && col[1] >= 0)
+				ps_buf_printf(&rep, "line %d, column %d: task and period are required\n", line,
+				              (CELL(0) ? col[1] : col[0]) + 1);
 			bad_rows = 1;
-		} else if (!bad_rows || 1) {
+		} else {
 			int w = bad_rows ? 0 : 1;
 			int r2;
 			if (w) {

@@ -475,8 +475,9 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 	}
 	/* fields in NFC first: limits are judged on the bytes that will be
 	 * written (ps_change_validate below checks the built change again) */
-	if (ps_json_nfc(fields) != 0) {
-		rc = ps_error_set(PS_EINVALID, "a field holds text that is not valid UTF-8");
+	if ((rc = ps_json_nfc(fields)) != 0) {
+		rc = rc == PS_ENOMEM ? ps_error_set(PS_ENOMEM, "out of memory")
+		                     : ps_error_set(PS_EINVALID, "a field holds text that is not valid UTF-8");
 		goto out;
 	}
 	if (op == PS_OP_SET && (rc = ps_record_check_fields(&rid, fields)))
@@ -509,15 +510,17 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 		cJSON *f = fields->child;
 		while (f) {
 			cJSON *next = f->next;
-			char *now = ps_json_compact(f);
-			char *old = NULL;
-			if ((rc = ps_store_state_value(r->store, record, f->string, &old))) {
+			char *now = NULL, *old = NULL;
+			int crc = ps_json_compact_to(&now, f);
+			if (!crc && (rc = ps_store_state_value(r->store, record, f->string, &old))) {
 				free(now);
 				goto out;
 			}
-			if (!now) {
-				free(old);
-				rc = ps_error_set(PS_EINVALID, "field %s has a value that cannot be stored", f->string);
+			if (crc) {
+				rc = crc == PS_ENOMEM
+				         ? crc
+				         : ps_error_set(PS_EINVALID, "field %s has a value that cannot be stored",
+				                        f->string);
 				goto out;
 			}
 			if (!keep_equal && live && old && strcmp(old, now) == 0) {
@@ -568,13 +571,21 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 	}
 	if ((rc = ps_fold_insert(r->store, c, bytes, len, true, summary, false, NULL)))
 		goto out;
+	/* The id is copied before the commit: once written, the write succeeded. */
+	char *idc = id_out ? strdup(c->id) : NULL;
+	if (id_out && !idc) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (began) {
 		began = 0;
-		if ((rc = ps_store_commit(r->store)))
+		if ((rc = ps_store_commit(r->store))) {
+			free(idc);
 			goto out;
+		}
 	}
 	if (id_out)
-		*id_out = strdup(c->id);
+		*id_out = idc;
 out:
 	if (began)
 		ps_store_rollback(r->store);

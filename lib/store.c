@@ -49,9 +49,23 @@ struct ps_store {
 	bool readonly;        /* opened immutable: the directory or file is not writable */
 	bool full;            /* ... or the disk was full at open */
 	bool has_blob;        /* changes.blob exists (schema 2); false only read-only on schema 1 */
+	bool txn;             /* inside ps_store_begin .. commit/rollback */
 	sqlite3_stmt **stmts; /* by call site: ps_site.id - 1 */
 	unsigned nstmts;
 };
+
+/* SQLite may roll a transaction back by itself after an error (out of
+ * memory, disk full) that a caller did not stop at; a statement run after
+ * that would commit on its own, outside the transaction, so none is run
+ * until the caller rolls back. */
+static bool txn_lost(ps_store *s)
+{
+	if (!s->txn || !sqlite3_get_autocommit(s->db))
+		return false;
+	ps_error_set(PS_ERROR, "the database rolled the transaction back after an error (out of memory?); "
+	                       "nothing of it was written, try again");
+	return true;
+}
 
 /* Numbers handed to call sites; process-wide because a site is. */
 static unsigned next_site;
@@ -59,6 +73,8 @@ static unsigned next_site;
 sqlite3_stmt *ps_store_site(ps_store *s, ps_site *site)
 {
 	assert(s && s->db && site && site->sql);
+	if (txn_lost(s))
+		return NULL;
 	unsigned id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
 	if (!id) {
 		unsigned want = __atomic_add_fetch(&next_site, 1, __ATOMIC_RELAXED), seen = 0;
@@ -167,6 +183,8 @@ sqlite3 *ps_store_db(ps_store *s)
 int ps_store_exec(ps_store *s, const char *sql)
 {
 	char *err = NULL;
+	if (txn_lost(s))
+		return PS_ERROR;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
 		int rc = ps_store_error(s, "database");
 		sqlite3_free(err);
@@ -189,8 +207,10 @@ int ps_store_begin(ps_store *s)
 	 * where SQLite returns BUSY at once (a WAL lock held by a checkpoint). */
 	for (int i = 0; i < BEGIN_RETRIES; i++) {
 		int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		if (rc == SQLITE_OK)
+		if (rc == SQLITE_OK) {
+			s->txn = true;
 			return 0;
+		}
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			return ps_store_error(s, "starting a transaction");
 		/* jitter per process: an unseeded rand() gave every process the same waits */
@@ -201,6 +221,11 @@ int ps_store_begin(ps_store *s)
 
 int ps_store_commit(ps_store *s)
 {
+	if (txn_lost(s)) {
+		s->txn = false;
+		return PS_ERROR;
+	}
+	s->txn = false;
 	for (int i = 0; i < BEGIN_RETRIES; i++) {
 		int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
@@ -218,6 +243,7 @@ int ps_store_commit(ps_store *s)
 
 void ps_store_rollback(ps_store *s)
 {
+	s->txn = false;
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -102,6 +102,8 @@ static int process_entry(imp *m, const char *path, const git_oid *oid)
 	ps_change *c = NULL;
 	int rc = ps_change_decode(&c, data, len);
 	char reason[600];
+	if (rc == PS_ENOMEM)
+		goto out; /* not the file's fault */
 	if (rc) {
 		snprintf(reason, sizeof(reason), "%s", ps_error_last());
 		rc = on_bad(m, path, reason);
@@ -385,14 +387,21 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 	while (git_reference_next(&ref, it) == 0) {
 		const git_oid *t = git_reference_target(ref);
 		refent *nr = t ? realloc(refs, (nrefs + 1) * sizeof(*refs)) : NULL;
+		bool lost = t && !nr; /* a branch left out would look deleted */
 		if (nr) {
 			refs = nr;
 			refs[nrefs].name = strdup(git_reference_name(ref));
 			git_oid_cpy(&refs[nrefs].oid, t);
 			if (refs[nrefs].name)
 				nrefs++;
+			else
+				lost = true;
 		}
 		git_reference_free(ref);
+		if (lost) {
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+			break;
+		}
 	}
 	git_reference_iterator_free(it);
 	char ownname[300];

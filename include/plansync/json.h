@@ -44,6 +44,9 @@ char *ps_json_canonical(const cJSON *v);
  * and compared for equality; strings are written as they are, so callers
  * pass NFC text (ps_change_new normalises a change's fields). free(). */
 char *ps_json_compact(const cJSON *v);
+/* Same, telling why it failed: PS_ENOMEM, or PS_EINVALID for a number that
+ * has no exact text (a fraction, beyond 2^53). */
+int ps_json_compact_to(char **out, const cJSON *v);
 /* Strict parse of len bytes; *out to release with cJSON_Delete. */
 int ps_json_parse_strict(cJSON **out, const char *data, size_t len, const char *what);
 /* Normalise every string (and key) in v to NFC in place. */

@@ -299,7 +299,7 @@ static void branches_and_problems(void **state)
 
 /* ---- two replicas through a bare repository ------------------------- */
 
-static ps_replica *replica_new(const char *top, const char *name, const char *office, const char *remote)
+static ps_replica *sync_replica_new(const char *top, const char *name, const char *office, const char *remote)
 {
 	char dir[700];
 	snprintf(dir, sizeof(dir), "%s/%s", top, name);
@@ -366,7 +366,7 @@ static void two_replicas(void **state)
 	assert_int_equal(git_repository_init(&bare, remote, 1), 0);
 	git_repository_free(bare);
 
-	ps_replica *a = replica_new(top, "hq", "tinh", remote);
+	ps_replica *a = sync_replica_new(top, "hq", "tinh", remote);
 	ps_plan_stats st;
 	assert_int_equal(ps_plan_import(a, (const char *)ps_embedded_plan, ps_embedded_plan_len, &st), 0);
 	long long local = 0;
@@ -394,7 +394,7 @@ static void two_replicas(void **state)
 	assert_int_equal(ra.delivered, local);
 
 	/* another office imports every change of the branch */
-	ps_replica *b = replica_new(top, "a1", "tx-kinh-mon", remote);
+	ps_replica *b = sync_replica_new(top, "a1", "tx-kinh-mon", remote);
 	if (ps_sync_run(b, &rb, NULL, NULL))
 		fail_msg("sync b: %s", rb.message);
 	assert_int_equal(rb.imported, local);
