@@ -73,8 +73,8 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 	}
 	if (in->nevidence) {
 		*bad = "evidence";
-		if (in->nevidence > 20) {
-			rc = ps_error_set(PS_EINVALID, "at most 20 evidence references");
+		if (in->nevidence > PS_EVIDENCE_MAX_ITEMS) {
+			rc = ps_error_set(PS_EINVALID, "at most %d evidence references", PS_EVIDENCE_MAX_ITEMS);
 			goto out;
 		}
 		cJSON *arr = cJSON_AddArrayToObject(f, "evidence");
@@ -239,6 +239,14 @@ static int csv_row(csv *c, char ***cells, size_t *n, int *line)
 					c->p++;
 					break;
 				}
+				if (*c->p == '\r') { /* a multi-line cell from Windows: CRLF is a newline */
+					c->p++;
+					if (c->p < c->end && *c->p == '\n')
+						c->p++;
+					c->line++;
+					ps_buf_put(&cell, "\n", 1);
+					continue;
+				}
 				if (*c->p == '\n')
 					c->line++;
 				ps_buf_put(&cell, c->p++, 1);
@@ -286,6 +294,16 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 {
 	*report = NULL;
 	*written = 0;
+	const char *nul = memchr(data, 0, len);
+	if (nul) {
+		int at = 1;
+		for (const char *q = data; q < nul; q++)
+			at += *q == '\n';
+		return ps_error_set(PS_EINVALID,
+		                    "the CSV file holds a NUL byte on line %d: it is not a text file; save it as "
+		                    "\"CSV UTF-8\" and try again",
+		                    at);
+	}
 	if (!ps_text_valid_utf8(data, len))
 		return ps_error_set(PS_EINVALID,
 		                    "the CSV file is not valid UTF-8; save it as \"CSV UTF-8\" and try again");
@@ -348,11 +366,19 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 		}
 		rows++;
 #define CELL(k) (col[k] >= 0 && (size_t)col[k] < n && cells[col[k]][0] ? cells[col[k]] : NULL)
-		const char *ev[20];
+		/* One more than allowed, so the check below refuses a 21st. */
+		const char *ev[PS_EVIDENCE_MAX_ITEMS + 1];
 		size_t nev = 0;
 		const char *evcell = CELL(6);
 		char *evbuf = evcell ? strdup(evcell) : NULL;
-		for (char *tok = evbuf ? strtok(evbuf, ";") : NULL; tok && nev < 20; tok = strtok(NULL, ";")) {
+		if (evcell && !evbuf) {
+			ps_strv_free(cells, n);
+			ps_buf_printf(&rep, "out of memory\n");
+			bad_rows = 1;
+			break;
+		}
+		for (char *tok = evbuf ? strtok(evbuf, ";") : NULL; tok && nev < PS_EVIDENCE_MAX_ITEMS + 1;
+		     tok = strtok(NULL, ";")) {
 			while (*tok == ' ')
 				tok++;
 			if (*tok)
@@ -360,7 +386,16 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 		}
 		ps_progress_in in = {CELL(2), CELL(3), CELL(4), CELL(5), CELL(7), ev, nev};
 		const char *bad = NULL;
-		if (!CELL(0) || !CELL(1)) {
+		if (n > nh) {
+			/* Cells past the header would be dropped: an unquoted comma in a
+			 * note splits it. */
+			ps_buf_printf(
+			    &rep,
+			    "line %d: %zu cells, but the header names %zu columns; put a cell holding a comma "
+			    "in double quotes\n",
+			    line, n, nh);
+			bad_rows = 1;
+		} else if (!CELL(0) || !CELL(1)) {
 			/* A column the header lacks was reported once, on line 1. */
 			if (col[0] >= 0 && col[1] >= 0)
 				ps_buf_printf(&rep, "line %d, column %d: task and period are required\n", line,

@@ -123,10 +123,11 @@ int ps_record_check_fields(const ps_record_id *r, const cJSON *fields);
 void ps_record_label(char *out, size_t n, const char *record);
 /* Text limits in bytes of NFC UTF-8 (DESIGN §10): about the characters of
  * Vietnamese text that the limits once counted, at up to 3 bytes each. */
-#define PS_NOTE_MAX     12000 /* progress note, review comment */
-#define PS_EVIDENCE_MAX 1500  /* one evidence reference */
-#define PS_REPORTER_MAX 600
-#define PS_TEXT_MAX     24000 /* any text of a plan record */
+#define PS_NOTE_MAX           12000 /* progress note, review comment */
+#define PS_EVIDENCE_MAX       1500  /* one evidence reference */
+#define PS_EVIDENCE_MAX_ITEMS 20    /* evidence references in one report */
+#define PS_REPORTER_MAX       600
+#define PS_TEXT_MAX           24000 /* any text of a plan record */
 /* The progress statuses, NULL-terminated. */
 extern const char *const ps_progress_statuses[];
 /* Decimal number as text: -?digits(.digits)?, at most 40 chars. */
