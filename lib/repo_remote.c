@@ -51,10 +51,88 @@ bool ps_repo_url_path(const char *url, char *out, size_t n)
 	return true;
 }
 
+#define URL_FORMS "a path, file:///path, ssh://user@host/path, user@host:path, http://host/path or https://host/path"
+
+/* host[:port] up to the first '/' (or the end) of an ssh:// or http(s)://
+ * URL's authority, after any user@: a name, or an address in brackets; a
+ * port is digits. */
+static bool host_ok(const char *h, size_t n)
+{
+	size_t i = 0;
+	if (n && h[0] == '[') {
+		const char *close = memchr(h, ']', n);
+		if (!close || close == h + 1)
+			return false;
+		i = (size_t)(close - h) + 1;
+	} else {
+		for (; i < n && h[i] != ':'; i++)
+			if (strchr("@[] \t", h[i]))
+				return false;
+		if (i == 0)
+			return false;
+	}
+	if (i == n)
+		return true;
+	if (h[i] != ':' || i + 1 == n)
+		return false;
+	for (i++; i < n; i++)
+		if (h[i] < '0' || h[i] > '9')
+			return false;
+	return true;
+}
+
+/* An URL plansync can use, said before anything is stored: the forms in
+ * URL_FORMS, so a typo is "bad input" and never later "host unreachable". */
+int ps_repo_url_check(const char *url)
+{
+	assert(url);
+	if (!url[0])
+		return ps_error_set(PS_EINVALID, "the remote is empty; give %s", URL_FORMS);
+	const char *sep = strstr(url, "://");
+	bool ok = true;
+	if (sep) {
+		size_t sl = (size_t)(sep - url);
+		const char *rest = sep + 3;
+		if (sl == 4 && !strncmp(url, "file", 4))
+			ok = rest[0] != '\0';
+		else if ((sl == 3 && !strncmp(url, "ssh", 3)) || (sl == 4 && !strncmp(url, "http", 4)) ||
+		         (sl == 5 && !strncmp(url, "https", 5))) {
+			const char *slash = strchr(rest, '/');
+			size_t al = slash ? (size_t)(slash - rest) : strlen(rest);
+			const char *at = memchr(rest, '@', al);
+			if (at && at == rest)
+				ok = false;
+			else if (at) {
+				al -= (size_t)(at + 1 - rest);
+				rest = at + 1;
+			}
+			ok = ok && host_ok(rest, al);
+			if (ok && sl == 3)
+				ok = slash && slash[1]; /* ssh needs the repository's path */
+		} else
+			ok = false;
+	} else {
+		char path[4096];
+		if (!ps_repo_url_path(url, path, sizeof(path))) { /* scp-like [user@]host:path */
+			const char *colon = strchr(url, ':');
+			const char *at = memchr(url, '@', (size_t)(colon - url));
+			const char *host = at ? at + 1 : url;
+			ok = (!at || at > url) && host < colon && colon[1] && host_ok(host, (size_t)(colon - host));
+		}
+	}
+	if (!ok)
+		return ps_error_set(PS_EINVALID, "the remote \"%s\" is not a URL plansync can use; give %s", url,
+		                    URL_FORMS);
+	return 0;
+}
+
 /* For a local remote, make sure it is a bare repository before we rely on it. */
 static int check_local_remote(const char *url)
 {
 	char path[4096];
+	int rc = ps_repo_url_check(url);
+	if (rc)
+		return rc;
 	if (!ps_repo_url_path(url, path, sizeof(path)))
 		return 0; /* checked when used */
 	struct stat sb;
@@ -102,6 +180,7 @@ struct conn {
 	void *ctx;
 	char msg[256]; /* the server's refusal of a ref (push) */
 	int rejected;
+	bool seed; /* pushing to another URL (seeding): nothing is queued */
 };
 
 static int on_transfer(const git_indexer_progress *st, void *payload)
@@ -156,14 +235,25 @@ static void conn_callbacks(struct conn *c, git_remote_callbacks *cb, const char 
 	cb->payload = c;
 }
 
-/* One code per kind of failure, by what libgit2 returns and the class of
- * its last error: credentials or host key refused (our callbacks' record,
- * GIT_EAUTH, GIT_ECERTIFICATE) -> PS_EAUTH; no repository at the path ->
- * PS_ENOREMOTEPATH; the connection itself (GIT_ERROR_NET, GIT_ERROR_OS)
- * -> PS_EOFFLINE "host unreachable"; any other transport failure (SSH,
- * HTTP, TLS) -> PS_EOFFLINE with libgit2's words. */
+/* One code per kind of failure, decided first by what libgit2 returns and
+ * the class of its last error, and only then, inside a class, by words:
+ * a URL plansync cannot use -> PS_EOFFLINE saying so (not "unreachable");
+ * credentials or host key refused (our callbacks' record, GIT_EAUTH,
+ * GIT_ECERTIFICATE) -> PS_EAUTH; the connection itself (GIT_ERROR_NET,
+ * GIT_ERROR_OS: the name does not resolve, nothing listens) -> PS_EOFFLINE
+ * "host unreachable", whatever the host's name holds; the server's answer
+ * (GIT_ERROR_HTTP, GIT_ERROR_SSH, a "remote error" packet) -> PS_EAUTH or
+ * PS_ENOREMOTEPATH by its status or words; anything else -> PS_EOFFLINE
+ * with libgit2's words. c->seed: no "changes stay queued" (a seed queues
+ * nothing). */
 static int net_error(const struct conn *c, const char *what, int gitrc, const char *url)
 {
+	const char *queued = c->seed ? "" : "; changes stay queued and go out on a later sync";
+	if (ps_repo_url_check(url))
+		return ps_error_set(PS_EOFFLINE,
+		                    "%s: the remote \"%s\" is not a URL plansync can use; set another with "
+		                    "'plansync config remote URL' (%s)",
+		                    what, url, URL_FORMS);
 	int rc = ps_auth_failure(&c->auth);
 	if (rc)
 		return rc;
@@ -182,22 +272,32 @@ static int net_error(const struct conn *c, const char *what, int gitrc, const ch
 	if (gitrc == GIT_EAUTH)
 		return ps_error_set(PS_EAUTH, "%s: authentication refused by %s (%s); check the key or the credentials",
 		                    what, url, m);
+	/* libgit2 relays an error packet of the server under GIT_ERROR_NET
+	 * with this prefix: the server's answer, not the connection. */
+	bool server = klass == GIT_ERROR_HTTP || klass == GIT_ERROR_SSH ||
+	              (klass == GIT_ERROR_NET && !strncmp(m, "remote error", 12));
+	if ((klass == GIT_ERROR_NET || klass == GIT_ERROR_OS) && !server) {
+		/* libgit2 1.5's socket stream: "failed to resolve address for HOST" */
+		if (strstr(m, "resolve"))
+			return ps_error_set(
+			    PS_EOFFLINE,
+			    "%s: host unreachable: the host name in %s could not be resolved (%s); check "
+			    "its spelling and the network%s",
+			    what, url, m, queued);
+		return ps_error_set(PS_EOFFLINE, "%s: host unreachable (%s)%s", what, m, queued);
+	}
 	/* libgit2 has no class for these: over SSH the server's git says so
 	 * in words on stderr, over HTTP libgit2 reports the status code (401
 	 * when it gives up asking without returning GIT_EAUTH, 404). */
-	if ((klass == GIT_ERROR_HTTP || klass == GIT_ERROR_SSH || klass == GIT_ERROR_NET) &&
-	    (strstr(m, "authentication") || strstr(m, "Authentication") || strstr(m, "401")))
+	if (server && (strstr(m, "authentication") || strstr(m, "Authentication") || strstr(m, "401")))
 		return ps_error_set(PS_EAUTH, "%s: authentication refused by %s (%s); check the key or the credentials",
 		                    what, url, m);
-	if (strstr(m, "does not appear to be a git repository") || strstr(m, "not found") || strstr(m, "404") ||
-	    strstr(m, "No such file") || strstr(m, "could not find repository"))
+	if (server && (strstr(m, "does not appear to be a git repository") || strstr(m, "not found") ||
+	               strstr(m, "404") || strstr(m, "No such file") || strstr(m, "could not find repository")))
 		return ps_error_set(PS_ENOREMOTEPATH,
 		                    "%s: no Git repository at %s (%s); check the path with the server's administrator",
 		                    what, url, m);
-	if (klass == GIT_ERROR_NET || klass == GIT_ERROR_OS)
-		return ps_error_set(
-		    PS_EOFFLINE, "%s: host unreachable (%s); changes stay queued and go out on a later sync", what, m);
-	return ps_error_set(PS_EOFFLINE, "%s: %s; changes stay queued and go out on a later sync", what, m);
+	return ps_error_set(PS_EOFFLINE, "%s: %s%s", what, m, queued);
 }
 
 /* A local remote that is missing is "offline" (an unplugged USB stick),
@@ -395,7 +495,7 @@ static void drop_refs(git_repository *repo, const char *glob)
 
 /* Remove path and everything under it (the staging cache; no symlinks
  * are followed). 0, or -1 with errno. */
-static int rm_rf(const char *path)
+int ps_repo_rm_rf(const char *path)
 {
 	struct stat sb;
 	if (lstat(path, &sb) != 0)
@@ -411,7 +511,7 @@ static int rm_rf(const char *path)
 				continue;
 			char sub[4400];
 			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-			rc = rm_rf(sub);
+			rc = ps_repo_rm_rf(sub);
 		}
 		closedir(d);
 		return rc ? rc : rmdir(path);
@@ -427,7 +527,7 @@ static int fetch_network(git_repository *repo, const ps_auth *auth, const char *
 	char path[4200];
 	snprintf(path, sizeof(path), "%splansync-fetch.git", git_repository_path(repo));
 	/* A deep fetch trusts nothing kept: staging is only a cache. */
-	if (deep && rm_rf(path) != 0)
+	if (deep && ps_repo_rm_rf(path) != 0)
 		return ps_error_set(PS_ERROR, "cannot clear %s: %s", path, strerror(errno));
 	git_repository *st = NULL;
 	git_remote *remote = NULL;
@@ -529,6 +629,24 @@ int ps_repo_push(git_repository *repo, const ps_auth *auth, const char *refname)
 	return rc;
 }
 
+/* A seed queues nothing: a path remote's words, written for a sync, lose
+ * their "changes stay queued" clause. Returns rc. */
+static int seed_error(int rc)
+{
+	static const char *const clause[] = {"; changes stay queued and go out on a later sync",
+	                                     "; changes stay queued"};
+	char m[1024];
+	snprintf(m, sizeof(m), "%s", ps_error_last());
+	for (size_t i = 0; i < sizeof(clause) / sizeof(*clause); i++) {
+		char *at = strstr(m, clause[i]);
+		if (at) {
+			memmove(at, at + strlen(clause[i]), strlen(at + strlen(clause[i])) + 1);
+			return ps_error_set(rc, "%s", m);
+		}
+	}
+	return rc;
+}
+
 int ps_repo_push_to(git_repository *repo, const ps_auth *auth, const char *url, const char *const *src,
                     const char *const *dst, size_t n, ps_refbad_fn bad, void *badctx)
 {
@@ -540,6 +658,8 @@ int ps_repo_push_to(git_repository *repo, const ps_auth *auth, const char *url, 
 	if (ps_repo_url_path(url, path, sizeof(path))) {
 		for (size_t i = 0; i < n && !rc; i++) {
 			int e = ps_pathremote_push(repo, path, src[i], dst[i], cancel_flag);
+			if (e)
+				seed_error(e);
 			if (e == PS_EREJECTED && bad)
 				rc = bad(badctx, dst[i] + strlen("refs/heads/"), "", ps_error_last());
 			else
@@ -562,6 +682,7 @@ int ps_repo_push_to(git_repository *repo, const ps_auth *auth, const char *url, 
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
 	struct conn c;
 	conn_init(&c, auth, NULL, NULL);
+	c.seed = true;
 	if (!rc) {
 		git_strarray sa = {specs, n};
 		git_push_options po = GIT_PUSH_OPTIONS_INIT;
