@@ -27,6 +27,7 @@
 #include "plansync/log.h"
 #include "plansync/repo_global.h"
 #include "plansync/sync.h"
+#include "plansync/text.h"
 
 #define MAX_WAITERS 32
 
@@ -109,10 +110,10 @@ static long config_interval(ps_replica *r, long cli)
 		return cli;
 	char *v = NULL;
 	long iv = 60;
-	if (ps_store_meta_get(ps_replica_store(r), "sync.interval", &v) == 0) {
-		long x = atol(v);
-		if (x >= 1)
-			iv = x;
+	if (ps_store_meta_get(ps_replica_store(r), "sync.interval", &v) == 0 && !ps_number_parse(v, 1, 86400, &iv)) {
+		ps_log(PS_LOG_WARN, "sync.interval \"%s\" is not a number of seconds; every 60 s until it is set again",
+		       v);
+		iv = 60;
 	}
 	free(v);
 	return iv;

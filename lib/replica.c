@@ -349,6 +349,14 @@ int ps_config_get(ps_replica *r, const char *key, char **out)
 	return ps_store_meta_get(r->store, key, out);
 }
 
+/* The settings that hold a number: stored as the canonical text of the
+ * number parsed (ps_number_parse takes nothing else), read back with the
+ * same function. */
+static const struct {
+	const char *key;
+	long max;
+} numeric[] = {{"sync.max_drift", 86400L * 365}, {"sync.interval", 86400}};
+
 int ps_config_set(ps_replica *r, const char *key, const char *value)
 {
 	if (!key_known(key))
@@ -364,23 +372,21 @@ int ps_config_set(ps_replica *r, const char *key, const char *value)
 	/* user.name is the author of every later change: the readers' rule */
 	if (author)
 		rc = ps_change_check_author(clean);
-	if (!rc && strcmp(key, "sync.max_drift") == 0) {
-		char *end;
-		long v = strtol(clean, &end, 10);
-		if (*end || v < 1 || v > 86400 * 365)
-			rc = ps_error_set(PS_EINVALID, "sync.max_drift is a number of seconds (1 to 31536000)");
+	for (size_t i = 0; !rc && i < sizeof(numeric) / sizeof(*numeric); i++) {
+		long v;
+		if (strcmp(key, numeric[i].key))
+			continue;
+		/* the rule takes canonical text only: what is stored is the number */
+		if (!ps_number_parse(clean, 1, numeric[i].max, &v))
+			rc =
+			    ps_error_set(PS_EINVALID, "%s is a number of seconds (1 to %ld), such as %s 60, not \"%s\"",
+			                 key, numeric[i].max, key, clean);
 	}
 	if (!rc && strcmp(key, "ssh.fingerprint") == 0 && clean[0] &&
 	    (strncmp(clean, "SHA256:", 7) || strlen(clean) != 50))
 		rc = ps_error_set(
 		    PS_EINVALID,
 		    "ssh.fingerprint is the key's SHA-256 fingerprint as ssh shows it: SHA256: and 43 characters");
-	if (!rc && strcmp(key, "sync.interval") == 0) {
-		char *end;
-		long v = strtol(clean, &end, 10);
-		if (*end || v < 1 || v > 86400)
-			rc = ps_error_set(PS_EINVALID, "sync.interval is a number of seconds (1 to 86400)");
-	}
 	if (!rc && strcmp(key, "remote") == 0) {
 		char *gitdir = path_join(r->dir, "repo.git");
 		git_repository *repo = NULL;
