@@ -76,11 +76,15 @@ int cmd_init(ctx *x, const args *a)
 	if (src && res.fetched <= 0 && (src == PS_ENOREMOTEPATH || src == PS_EOFFLINE || src == PS_EAUTH)) {
 		char why[1024];
 		snprintf(why, sizeof(why), "%s", ps_error_last());
+		char *queued = strstr(why, "; changes stay queued"); /* nothing is kept to queue */
+		if (queued)
+			*queued = '\0';
 		int drc = ps_replica_discard(x->r, made_dir);
 		x->r = NULL;
 		if (drc)
 			return fail_msg(EXIT_FAIL, "%s; and %s", why, ps_error_last());
-		ps_error_set(src, "%s; %s was not created, run init again when the remote is right", why, a->pos[0]);
+		ps_error_set(src, "%s; no replica was kept in %s: run init again when the remote is right", why,
+		             a->pos[0]);
 		return fail(src);
 	}
 	if (a->json) {
