@@ -63,6 +63,9 @@ int ps_repo_fetch(git_repository *repo, const ps_auth *auth, bool deep, ps_refba
 /* Remove path and, if a directory, all it holds (not following links).
  * 0, or -1 with errno. */
 int ps_repo_rm_rf(const char *path);
+/* The forms of a remote, for messages. */
+#define PS_REPO_URL_FORMS                                                                                              \
+	"a path, file:///path, ssh://user@host/path, user@host:path, http://host/path or https://host/path"
 /* 0 if url has a form plansync can use (a path, file://, ssh://,
  * [user@]host:path, http(s)://), else PS_EINVALID listing them. Stores
  * nothing and connects to nothing. */

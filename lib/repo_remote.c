@@ -2,8 +2,8 @@
  * fetches through a staging repository), push, and pushing to another URL
  * (seeding), with libgit2's failures classified into our codes.
  *
- * Exports ps_repo_set_cancel, ps_repo_url_path, ps_repo_set_remote,
- * ps_repo_fetch, ps_repo_push, ps_repo_push_to. A remote that is a
+ * Exports ps_repo_set_cancel, ps_repo_set_remote, ps_repo_fetch,
+ * ps_repo_push, ps_repo_push_to. URLs are checked by repo_url.c. A remote that is a
  * directory goes through pathremote.c, a network one through libgit2 with
  * auth.c's callbacks; all per-connection state lives in the callback
  * payload (struct conn). Never reads or writes SQLite. */
@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
-#include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,93 +36,6 @@ void ps_repo_set_cancel(volatile sig_atomic_t *flag)
 static int cancelled(void)
 {
 	return cancel_flag && *cancel_flag;
-}
-
-bool ps_repo_url_path(const char *url, char *out, size_t n)
-{
-	const char *path = url;
-	if (strncmp(url, "file://", 7) == 0)
-		path = url + 7;
-	else if (strstr(url, "://") || (strchr(url, ':') && !strchr(url, '/')) ||
-	         (strchr(url, ':') && strchr(url, ':') < strchr(url, '/')))
-		return false; /* network URL or scp-style */
-	snprintf(out, n, "%s", path);
-	return true;
-}
-
-#define URL_FORMS "a path, file:///path, ssh://user@host/path, user@host:path, http://host/path or https://host/path"
-
-/* host[:port] up to the first '/' (or the end) of an ssh:// or http(s)://
- * URL's authority, after any user@: a name, or an address in brackets; a
- * port is digits. */
-static bool host_ok(const char *h, size_t n)
-{
-	size_t i = 0;
-	if (n && h[0] == '[') {
-		const char *close = memchr(h, ']', n);
-		if (!close || close == h + 1)
-			return false;
-		i = (size_t)(close - h) + 1;
-	} else {
-		for (; i < n && h[i] != ':'; i++)
-			if (strchr("@[] \t", h[i]))
-				return false;
-		if (i == 0)
-			return false;
-	}
-	if (i == n)
-		return true;
-	if (h[i] != ':' || i + 1 == n)
-		return false;
-	for (i++; i < n; i++)
-		if (h[i] < '0' || h[i] > '9')
-			return false;
-	return true;
-}
-
-/* An URL plansync can use, said before anything is stored: the forms in
- * URL_FORMS, so a typo is "bad input" and never later "host unreachable". */
-int ps_repo_url_check(const char *url)
-{
-	assert(url);
-	if (!url[0])
-		return ps_error_set(PS_EINVALID, "the remote is empty; give %s", URL_FORMS);
-	const char *sep = strstr(url, "://");
-	bool ok = true;
-	if (sep) {
-		size_t sl = (size_t)(sep - url);
-		const char *rest = sep + 3;
-		if (sl == 4 && !strncmp(url, "file", 4))
-			ok = rest[0] != '\0';
-		else if ((sl == 3 && !strncmp(url, "ssh", 3)) || (sl == 4 && !strncmp(url, "http", 4)) ||
-		         (sl == 5 && !strncmp(url, "https", 5))) {
-			const char *slash = strchr(rest, '/');
-			size_t al = slash ? (size_t)(slash - rest) : strlen(rest);
-			const char *at = memchr(rest, '@', al);
-			if (at && at == rest)
-				ok = false;
-			else if (at) {
-				al -= (size_t)(at + 1 - rest);
-				rest = at + 1;
-			}
-			ok = ok && host_ok(rest, al);
-			if (ok && sl == 3)
-				ok = slash && slash[1]; /* ssh needs the repository's path */
-		} else
-			ok = false;
-	} else {
-		char path[4096];
-		if (!ps_repo_url_path(url, path, sizeof(path))) { /* scp-like [user@]host:path */
-			const char *colon = strchr(url, ':');
-			const char *at = memchr(url, '@', (size_t)(colon - url));
-			const char *host = at ? at + 1 : url;
-			ok = (!at || at > url) && host < colon && colon[1] && host_ok(host, (size_t)(colon - host));
-		}
-	}
-	if (!ok)
-		return ps_error_set(PS_EINVALID, "the remote \"%s\" is not a URL plansync can use; give %s", url,
-		                    URL_FORMS);
-	return 0;
 }
 
 /* For a local remote, make sure it is a bare repository before we rely on it. */
@@ -253,7 +165,7 @@ static int net_error(const struct conn *c, const char *what, int gitrc, const ch
 		return ps_error_set(PS_EOFFLINE,
 		                    "%s: the remote \"%s\" is not a URL plansync can use; set another with "
 		                    "'plansync config remote URL' (%s)",
-		                    what, url, URL_FORMS);
+		                    what, url, PS_REPO_URL_FORMS);
 	int rc = ps_auth_failure(&c->auth);
 	if (rc)
 		return rc;
@@ -495,30 +407,6 @@ static void drop_refs(git_repository *repo, const char *glob)
 
 /* Remove path and everything under it (the staging cache; no symlinks
  * are followed). 0, or -1 with errno. */
-int ps_repo_rm_rf(const char *path)
-{
-	struct stat sb;
-	if (lstat(path, &sb) != 0)
-		return errno == ENOENT ? 0 : -1;
-	if (S_ISDIR(sb.st_mode)) {
-		DIR *d = opendir(path);
-		if (!d)
-			return -1;
-		struct dirent *e;
-		int rc = 0;
-		while (!rc && (e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			char sub[4400];
-			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-			rc = ps_repo_rm_rf(sub);
-		}
-		closedir(d);
-		return rc ? rc : rmdir(path);
-	}
-	return unlink(path);
-}
-
 static int fetch_network(git_repository *repo, const ps_auth *auth, const char *url, bool deep, ps_refbad_fn bad,
                          void *badctx, ps_progress_fn progress, void *ctx)
 {
