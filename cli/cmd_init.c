@@ -15,7 +15,8 @@ typedef struct init_opts {
 static const opt_spec init_spec[] = {
     OPT_STRING('o', "office", init_opts, office, "OFFICE",
                "the office this replica belongs to (tinh, tx-kinh-mon, ...)"),
-    OPT_STRING('r', "remote", init_opts, remote, "URL", "the shared bare Git repository (a path or file:// URL)"),
+    OPT_STRING('r', "remote", init_opts, remote, "URL",
+               "the shared bare Git repository: a path, file://, ssh://, user@host:path or http(s):// URL"),
     OPT_STRING(0, "replica", init_opts, replica, "ID", "replica id or suffix (default: office + random suffix)"),
     OPT_STRING(0, "province", init_opts, province, "OFFICE", "the province's office id (default: tinh)"),
     OPT_STRING('u', "user", init_opts, user, "NAME", "the person recorded as author (user.name)"),

@@ -6,7 +6,9 @@
  * only set flags. After a failed cycle the next one waits by exponential
  * backoff with jitter (5 s up to 15 min); a local write tries again at
  * once. State changes are logged once ("remote unreachable since ...",
- * "back online ..."), not every failed attempt. */
+ * "back online ..."), not every failed attempt. A connection's one-line
+ * request is read from the same poll() without blocking, so clients that
+ * connect and say nothing never hold the loop. */
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
