@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli.h"
 #include "plansync/error.h"
 #include "plansync/sync.h"
@@ -14,7 +15,8 @@ typedef struct init_opts {
 static const opt_spec init_spec[] = {
     OPT_STRING('o', "office", init_opts, office, "OFFICE",
                "the office this replica belongs to (tinh, tx-kinh-mon, ...)"),
-    OPT_STRING('r', "remote", init_opts, remote, "URL", "the shared bare Git repository (a path or file:// URL)"),
+    OPT_STRING('r', "remote", init_opts, remote, "URL",
+               "the shared bare Git repository: a path, file://, ssh://, user@host:path or http(s):// URL"),
     OPT_STRING(0, "replica", init_opts, replica, "ID", "replica id or suffix (default: office + random suffix)"),
     OPT_STRING(0, "province", init_opts, province, "OFFICE", "the province's office id (default: tinh)"),
     OPT_STRING('u', "user", init_opts, user, "NAME", "the person recorded as author (user.name)"),
@@ -50,6 +52,8 @@ int cmd_init(ctx *x, const args *a)
 			                "init: --set takes KEY=VALUE with a setting plansync knows, such as "
 			                "ssh.key=/home/me/.ssh/id_ed25519 (see 'plansync config')");
 	}
+	struct stat sb;
+	bool made_dir = stat(a->pos[0], &sb) != 0;
 	int rc = ps_replica_init(&x->r, a->pos[0], &o);
 	if (rc)
 		return fail(rc);
@@ -65,6 +69,25 @@ int cmd_init(ctx *x, const args *a)
 	int src = 0;
 	if (o.remote)
 		src = ps_sync_run(x->r, &res, progress_tty, NULL);
+	/* The remote gave nothing (no repository there, not reached, refused
+	 * us): a replica without the plan is of no use and would block init
+	 * run again with the right URL, so what init made goes; the exit code
+	 * is then the remote's (3 for a path that holds nothing: nothing was
+	 * written). A fetch that worked keeps the replica. */
+	if (src && res.fetched <= 0 && (src == PS_ENOREMOTEPATH || src == PS_EOFFLINE || src == PS_EAUTH)) {
+		char why[1024];
+		snprintf(why, sizeof(why), "%s", ps_error_last());
+		char *queued = strstr(why, "; changes stay queued"); /* nothing is kept to queue */
+		if (queued)
+			*queued = '\0';
+		int drc = ps_replica_discard(x->r, made_dir);
+		x->r = NULL;
+		if (drc)
+			return fail_msg(EXIT_FAIL, "%s; and %s", why, ps_error_last());
+		ps_error_set(src, "%s; no replica was kept in %s: run init again when the remote is right", why,
+		             a->pos[0]);
+		return fail(src);
+	}
 	if (a->json) {
 		status_print_json(x->r);
 	} else {

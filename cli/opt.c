@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "plansync/text.h"
 
 #define OPT_MAX 32 /* entries in one spec */
 
@@ -69,13 +70,9 @@ static const opt_spec *find(const opt_spec *spec, const char *name, size_t len, 
 
 static int parse_int(const char *prog, const cmd *c, const opt_spec *o, const char *v, long *out)
 {
-	char nm[64], *end = NULL;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (*v && !isspace((unsigned char)*v) && !*end && errno != ERANGE && n >= o->min && n <= o->max) {
-		*out = n;
+	char nm[64];
+	if (ps_number_parse(v, o->min, o->max, out))
 		return 0;
-	}
 	if (o->max == LONG_MAX)
 		say(prog, c, "%s takes a whole number, %ld or more, not \"%s\"", opt_name(o, nm, sizeof(nm)), o->min,
 		    v);

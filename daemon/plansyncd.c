@@ -6,7 +6,9 @@
  * only set flags. After a failed cycle the next one waits by exponential
  * backoff with jitter (5 s up to 15 min); a local write tries again at
  * once. State changes are logged once ("remote unreachable since ...",
- * "back online ..."), not every failed attempt. */
+ * "back online ..."), not every failed attempt. A connection's one-line
+ * request is read from the same poll() without blocking, so clients that
+ * connect and say nothing never hold the loop. */
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -27,6 +29,7 @@
 #include "plansync/log.h"
 #include "plansync/repo_global.h"
 #include "plansync/sync.h"
+#include "plansync/text.h"
 
 #define MAX_WAITERS 32
 
@@ -109,10 +112,10 @@ static long config_interval(ps_replica *r, long cli)
 		return cli;
 	char *v = NULL;
 	long iv = 60;
-	if (ps_store_meta_get(ps_replica_store(r), "sync.interval", &v) == 0) {
-		long x = atol(v);
-		if (x >= 1)
-			iv = x;
+	if (ps_store_meta_get(ps_replica_store(r), "sync.interval", &v) == 0 && !ps_number_parse(v, 1, 86400, &iv)) {
+		ps_log(PS_LOG_WARN, "sync.interval \"%s\" is not a number of seconds; every 60 s until it is set again",
+		       v);
+		iv = 60;
 	}
 	free(v);
 	return iv;
@@ -147,24 +150,67 @@ static void reply_all(int *waiters, int *nw, const char *text)
 	*nw = 0;
 }
 
-/* Read the one-line request of a new connection (short wait). */
-static int read_request(int fd, char *buf, size_t n)
+/* Connections that have not yet sent their one-line request. Each is read
+ * without blocking from the main poll(), so a client that connects and
+ * says nothing costs the loop nothing; after REQUEST_WAIT seconds (or on
+ * its newline, end of stream or a full buffer) what it sent is taken as
+ * its request. */
+#define MAX_PENDING  64
+#define REQUEST_WAIT 1.0
+typedef struct pending {
+	int fd;
+	double until;
+	size_t got;
+	char buf[32];
+} pending;
+
+static void reply_blocking(int fd)
 {
-	size_t got = 0;
-	double end = now_mono() + 1.0;
-	while (got + 1 < n && now_mono() < end) {
-		struct pollfd p = {fd, POLLIN, 0};
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		ssize_t k = read(fd, buf + got, n - 1 - got);
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-		if (memchr(buf, '\n', got))
-			break;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+}
+
+/* Act on pending[i]'s request and drop it from the list. */
+static void take_request(pending *pend, int *np, int i, int *waiters, int *nw, double *next_at)
+{
+	pending *q = &pend[i];
+	q->buf[q->got] = '\0';
+	if (!strncmp(q->buf, "sync", 4) && *nw < MAX_WAITERS) {
+		reply_blocking(q->fd);
+		waiters[(*nw)++] = q->fd;
+		*next_at = now_mono();
+	} else {
+		if (!strncmp(q->buf, "wake", 4))
+			*next_at = now_mono();
+		close(q->fd);
 	}
-	buf[got] = '\0';
-	return (int)got;
+	pend[i] = pend[--*np];
+}
+
+/* Read what pending[i] has sent; take its request when it is whole. */
+static void read_pending(pending *pend, int *np, int i, int *waiters, int *nw, double *next_at)
+{
+	pending *q = &pend[i];
+	ssize_t k = read(q->fd, q->buf + q->got, sizeof(q->buf) - 1 - q->got);
+	if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (k > 0)
+		q->got += (size_t)k;
+	if (k <= 0 || memchr(q->buf, '\n', q->got) || q->got + 1 >= sizeof(q->buf))
+		take_request(pend, np, i, waiters, nw, next_at);
+}
+
+/* Accept every waiting connection, unblocking; past MAX_PENDING the
+ * oldest silent one is taken as it stands. */
+static void accept_all(int lfd, pending *pend, int *np, int *waiters, int *nw, double *next_at)
+{
+	int c;
+	while ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		if (*np == MAX_PENDING)
+			take_request(pend, np, 0, waiters, nw, next_at);
+		pend[(*np)++] = (pending){c, now_mono() + REQUEST_WAIT, 0, {0}};
+	}
 }
 
 static int daemonize(int *ready_w)
@@ -214,6 +260,16 @@ static void ready(int *ready_w, const char *err)
 	}
 }
 
+/* A refusal before the loop: said once, by the parent that waits on
+ * ready_w when there is one (it prints it), else here. */
+static void refuse(int *ready_w, const char *err)
+{
+	if (*ready_w >= 0)
+		ready(ready_w, err);
+	else
+		fprintf(stderr, PROG ": %s\n", err);
+}
+
 int main(int argc, char **argv)
 {
 	daemon_opts o;
@@ -246,17 +302,15 @@ int main(int argc, char **argv)
 	pid_t holder;
 	int lockfd = ps_daemon_lock(dir, &holder);
 	if (lockfd < 0) {
-		if (ready_w >= 0)
-			ready(&ready_w, ps_error_last());
-		fprintf(stderr, "plansyncd: %s\n", ps_error_last());
+		refuse(&ready_w, ps_error_last());
 		ps_replica_free(r);
 		return EXIT_FAIL;
 	}
 	int lfd = ps_daemon_listen(dir);
 	int sp[2];
 	if (lfd < 0 || pipe2(sp, O_CLOEXEC | O_NONBLOCK) != 0) {
-		ready(&ready_w, ps_error_last());
-		fprintf(stderr, "plansyncd: %s\n", ps_error_last());
+		refuse(&ready_w, lfd < 0 ? ps_error_last() : strerror(errno));
+		ps_replica_free(r);
 		return EXIT_FAIL;
 	}
 	sigpipe_w = sp[1];
@@ -278,7 +332,8 @@ int main(int argc, char **argv)
 	double next_at = now_mono();
 	unsigned failures = 0;
 	time_t offline_since = 0;
-	int waiters[MAX_WAITERS], nw = 0;
+	int waiters[MAX_WAITERS], nw = 0, np = 0;
+	pending pend[MAX_PENDING];
 	unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
 	while (!got_term) {
 		if (got_hup) {
@@ -298,11 +353,20 @@ int main(int argc, char **argv)
 			got_usr1 = 0;
 			next_at = now_mono();
 		}
+		for (int i = np - 1; i >= 0; i--)
+			if (pend[i].until <= now_mono())
+				take_request(pend, &np, i, waiters, &nw, &next_at);
 		double wait = next_at - now_mono();
-		struct pollfd p[2] = {{lfd, POLLIN, 0}, {sp[0], POLLIN, 0}};
 		if (wait > 0) {
-			int ms = wait > 3600 ? 3600000 : (int)(wait * 1000) + 1;
-			int e = poll(p, 2, ms);
+			struct pollfd p[2 + MAX_PENDING] = {{lfd, POLLIN, 0}, {sp[0], POLLIN, 0}};
+			for (int i = 0; i < np; i++) {
+				p[2 + i] = (struct pollfd){pend[i].fd, POLLIN, 0};
+				if (pend[i].until - now_mono() < wait)
+					wait = pend[i].until - now_mono();
+			}
+			int ms = wait > 3600 ? 3600000 : wait < 0 ? 0 : (int)(wait * 1000) + 1;
+			int npoll = np;
+			int e = poll(p, (nfds_t)(2 + npoll), ms);
 			if (e < 0 && errno != EINTR)
 				ps_log(PS_LOG_ERROR, "poll: %s", strerror(errno));
 			if (p[1].revents & POLLIN) {
@@ -310,25 +374,23 @@ int main(int argc, char **argv)
 				while (read(sp[0], buf, sizeof(buf)) > 0)
 					;
 			}
-			if (p[0].revents & POLLIN) {
-				int c;
-				while ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-					char req[32];
-					read_request(c, req, sizeof(req));
-					if (!strncmp(req, "sync", 4) && nw < MAX_WAITERS) {
-						waiters[nw++] = c;
-						next_at = now_mono();
-					} else {
-						if (!strncmp(req, "wake", 4))
-							next_at = now_mono();
-						close(c);
-					}
-				}
-			}
+			/* from the last: take_request moves the last entry into i */
+			for (int i = npoll - 1; i >= 0; i--)
+				if (p[2 + i].revents)
+					read_pending(pend, &np, i, waiters, &nw, &next_at);
+			if (p[0].revents & POLLIN)
+				accept_all(lfd, pend, &np, waiters, &nw, &next_at);
 			continue;
 		}
 		ps_sync_result res;
 		rc = ps_sync_run(r, &res, NULL, NULL);
+		/* A lost compare-and-swap: another writer moved first; the next
+		 * cycle sees its work. Once more at once, and never reported as
+		 * a conflict that needs this office (the reply's code is exit 6's). */
+		if (rc == PS_ECONFLICT)
+			rc = ps_sync_run(r, &res, NULL, NULL);
+		if (rc == PS_ECONFLICT)
+			rc = PS_ERROR;
 		cJSON *j = ps_sync_result_json(&res, rc);
 		char *txt = j ? ps_json_canonical(j) : NULL;
 		cJSON_Delete(j);
@@ -369,6 +431,8 @@ int main(int argc, char **argv)
 		record_schedule(r, delay, failures);
 	}
 	ps_log(PS_LOG_INFO, "stopping");
+	for (int i = 0; i < np; i++)
+		close(pend[i].fd);
 	reply_all(waiters, &nw, "{\n  \"code\": -1,\n  \"message\": \"the daemon is stopping\",\n  \"ok\": false\n}\n");
 	close(lfd);
 	char sock[4200];

@@ -21,6 +21,7 @@
 #include "plansync/daemon.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
+#include "plansync/text.h"
 
 #define LOCK_NAME "plansyncd.lock"
 #define SOCK_NAME "plansyncd.sock"
@@ -28,6 +29,18 @@
 static void join(char *out, size_t n, const char *dir, const char *name)
 {
 	snprintf(out, n, "%s/%s", dir, name);
+}
+
+/* The pid in the lock file at fd ("%ld\n", as ps_daemon_lock writes it),
+ * or 0 when it holds none yet. */
+static pid_t lock_pid(int fd)
+{
+	char buf[32] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	long pid = 0;
+	return ps_number_parse(buf, 1, 0x7fffffffL, &pid) ? (pid_t)pid : 0;
 }
 
 int ps_daemon_lock(const char *dir, pid_t *holder)
@@ -39,10 +52,7 @@ int ps_daemon_lock(const char *dir, pid_t *holder)
 	if (fd < 0)
 		return ps_error_set(PS_ERROR, "cannot open %s: %s", path, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		char buf[32] = "";
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = '\0';
-		*holder = (pid_t)atol(buf);
+		*holder = lock_pid(fd);
 		close(fd);
 		return ps_error_set(PS_EEXISTS,
 		                    "already running for %s (pid %ld); stop that one first (kill -TERM %ld)", dir,
@@ -66,10 +76,7 @@ pid_t ps_daemon_running(const char *dir)
 		return 0;
 	pid_t pid = 0;
 	if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
-		char buf[32] = "";
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = '\0';
-		pid = (pid_t)atol(buf);
+		pid = lock_pid(fd);
 		if (pid <= 0)
 			pid = 1; /* held, pid not yet written */
 	}

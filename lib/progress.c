@@ -42,9 +42,8 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 	}
 	if (in->percent) {
 		*bad = "percent";
-		char *end;
-		long v = strtol(in->percent, &end, 10);
-		if (!in->percent[0] || *end || v < 0 || v > 100) {
+		long v;
+		if (!ps_number_parse(in->percent, 0, 100, &v)) {
 			rc = ps_error_set(PS_EINVALID, "percent \"%.40s\" must be a whole number from 0 to 100",
 			                  in->percent);
 			goto out;

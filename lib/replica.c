@@ -26,10 +26,6 @@ struct ps_replica {
 	ps_store *store;
 };
 
-const char *const ps_config_keys[] = {"user.name", "remote",          "sync.max_drift",  "sync.interval",
-                                      "ssh.key",   "ssh.fingerprint", "ssh.known_hosts", "http.credential_helper",
-                                      NULL};
-
 ps_store *ps_replica_store(ps_replica *r)
 {
 	return r->store;
@@ -132,7 +128,12 @@ int ps_replica_open_flags(ps_replica **out, const char *dir, unsigned flags)
 		                    "cannot open the replica directory %s: permission denied; run plansync as the user "
 		                    "who owns it, or give this user access (chmod/chown)",
 		                    dir);
-	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+	if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+		return ps_error_set(PS_ENOREPLICA,
+		                    "%s is a file, not a replica directory; pass -C the directory that holds "
+		                    "plansync.db",
+		                    dir);
+	if (stat(dir, &sb) != 0)
 		return ps_error_set(PS_ENOREPLICA,
 		                    "replica directory %s does not exist; create one with 'plansync init DIR --office "
 		                    "OFFICE' or pass -C DIR",
@@ -206,6 +207,39 @@ static int dir_is_empty_or_missing(const char *dir)
 	return 0;
 }
 
+/* What ps_replica_init and a first sync make in dir, removed; dir too
+ * when made_dir and it is then empty (rmdir fails on anything else). */
+static int remove_made(const char *dir, bool made_dir)
+{
+	static const char *const made[] = {"plansync.db",         "plansync.db-wal", "plansync.db-shm",
+	                                   "plansync.db-journal", "sync.lock",       "repo.git"};
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(made) / sizeof(*made); i++) {
+		char *p = path_join(dir, made[i]);
+		if (!p || ps_repo_rm_rf(p) != 0)
+			rc = ps_error_set(PS_ERROR,
+			                  "cannot remove %s/%s: %s; remove it by hand before running init again", dir,
+			                  made[i], p ? strerror(errno) : "out of memory");
+		free(p);
+	}
+	if (!rc && made_dir && rmdir(dir) != 0 && errno != ENOENT)
+		rc = ps_error_set(PS_ERROR, "cannot remove %s: %s", dir, strerror(errno));
+	return rc;
+}
+
+int ps_replica_discard(ps_replica *r, bool made_dir)
+{
+	if (!r)
+		return 0;
+	char *dir = strdup(ps_replica_dir(r));
+	ps_replica_free(r);
+	if (!dir)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	int rc = remove_made(dir, made_dir);
+	free(dir);
+	return rc;
+}
+
 int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
 {
 	*out = NULL;
@@ -242,7 +276,11 @@ int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
 		if (rc)
 			return rc;
 	}
-	int rc = dir_is_empty_or_missing(dir);
+	struct stat sb;
+	bool made_dir = stat(dir, &sb) != 0;
+	int rc = o->remote ? ps_repo_url_check(o->remote) : 0;
+	if (!rc)
+		rc = dir_is_empty_or_missing(dir);
 	if (rc) {
 		free(author);
 		return rc;
@@ -281,96 +319,10 @@ fail:
 	ps_store_free(store);
 	git_repository_free(repo);
 	/* Leave nothing half-made behind: a later init must be able to run. */
-	if (db) {
-		char *wal = path_join(dir, "plansync.db-wal"), *shm = path_join(dir, "plansync.db-shm");
-		unlink(db);
-		if (wal)
-			unlink(wal);
-		if (shm)
-			unlink(shm);
-		free(wal);
-		free(shm);
-	}
-	if (gitdir) {
-		char cmd[4200];
-		/* Only the directory this call created. */
-		snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", gitdir);
-		if (!strchr(gitdir, '\''))
-			(void)!system(cmd);
-	}
+	remove_made(dir, made_dir);
 	free(gitdir);
 	free(db);
 	free(author);
-	return rc;
-}
-
-static int key_known(const char *key)
-{
-	for (const char *const *k = ps_config_keys; *k; k++)
-		if (strcmp(*k, key) == 0)
-			return 1;
-	return 0;
-}
-
-int ps_config_get(ps_replica *r, const char *key, char **out)
-{
-	*out = NULL;
-	if (!key_known(key))
-		return ps_error_set(PS_EINVALID,
-		                    "unknown setting \"%s\" (known: user.name, remote, sync.max_drift, sync.interval, "
-		                    "ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper)",
-		                    key);
-	return ps_store_meta_get(r->store, key, out);
-}
-
-int ps_config_set(ps_replica *r, const char *key, const char *value)
-{
-	if (!key_known(key))
-		return ps_error_set(PS_EINVALID,
-		                    "unknown setting \"%s\" (known: user.name, remote, sync.max_drift, sync.interval, "
-		                    "ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper)",
-		                    key);
-	char *clean = NULL;
-	bool author = strcmp(key, "user.name") == 0;
-	int rc = ps_text_clean(&clean, value, author ? PS_CHANGE_AUTHOR_MAX : 1000, false, key);
-	if (rc)
-		return rc;
-	/* user.name is the author of every later change: the readers' rule */
-	if (author)
-		rc = ps_change_check_author(clean);
-	if (!rc && strcmp(key, "sync.max_drift") == 0) {
-		char *end;
-		long v = strtol(clean, &end, 10);
-		if (*end || v < 1 || v > 86400 * 365)
-			rc = ps_error_set(PS_EINVALID, "sync.max_drift is a number of seconds (1 to 31536000)");
-	}
-	if (!rc && strcmp(key, "ssh.fingerprint") == 0 && clean[0] &&
-	    (strncmp(clean, "SHA256:", 7) || strlen(clean) != 50))
-		rc = ps_error_set(
-		    PS_EINVALID,
-		    "ssh.fingerprint is the key's SHA-256 fingerprint as ssh shows it: SHA256: and 43 characters");
-	if (!rc && strcmp(key, "sync.interval") == 0) {
-		char *end;
-		long v = strtol(clean, &end, 10);
-		if (*end || v < 1 || v > 86400)
-			rc = ps_error_set(PS_EINVALID, "sync.interval is a number of seconds (1 to 86400)");
-	}
-	if (!rc && strcmp(key, "remote") == 0) {
-		char *gitdir = path_join(r->dir, "repo.git");
-		git_repository *repo = NULL;
-		rc = gitdir ? ps_repo_open(&repo, gitdir) : ps_error_set(PS_ENOMEM, "out of memory");
-		if (!rc)
-			rc = ps_repo_set_remote(repo, clean);
-		git_repository_free(repo);
-		free(gitdir);
-	}
-	if (!rc && !(rc = ps_store_begin(r->store))) {
-		rc = ps_store_meta_set(r->store, key, clean);
-		rc = rc ? (ps_store_rollback(r->store), rc) : ps_store_commit(r->store);
-	}
-	free(clean);
-	if (!rc && strcmp(key, "user.name") == 0)
-		rc = load(r);
 	return rc;
 }
 

@@ -4,10 +4,13 @@
  * reports only what was added and refuses everything else.
  *
  * Exports ps_repo_global_init, ps_repo_error, ps_repo_init, ps_repo_open,
- * ps_repo_tree_add, ps_repo_diff_added. Knows nothing of changes or SQLite
+ * ps_repo_tree_add, ps_repo_diff_added, and ps_repo_rm_rf (a staging
+ * repository, what a failed init made). Knows nothing of changes or SQLite
  * and never talks to a remote (repo_remote.c does); objects are written by
  * repo_objw.c. Never walks a whole tree: unchanged subtrees are skipped by
  * object id on both the write and the read side. */
+#include <sys/stat.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -304,4 +307,28 @@ int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree
 	struct diffctx d = {repo, fn, bad, ctx, 0};
 	char path[1100] = "";
 	return diff_rec(&d, old, new_tree, path, 0);
+}
+
+int ps_repo_rm_rf(const char *path)
+{
+	struct stat sb;
+	if (lstat(path, &sb) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (S_ISDIR(sb.st_mode)) {
+		DIR *d = opendir(path);
+		if (!d)
+			return -1;
+		struct dirent *e;
+		int rc = 0;
+		while (!rc && (e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			char sub[4400];
+			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+			rc = ps_repo_rm_rf(sub);
+		}
+		closedir(d);
+		return rc ? rc : rmdir(path);
+	}
+	return unlink(path);
 }

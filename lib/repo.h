@@ -60,6 +60,16 @@ typedef int (*ps_refbad_fn)(void *ctx, const char *branch, const char *hex, cons
  * found missing): walk every branch to its roots and fetch what lacks. */
 int ps_repo_fetch(git_repository *repo, const ps_auth *auth, bool deep, ps_refbad_fn bad, void *badctx,
                   ps_progress_fn progress, void *ctx);
+/* Remove path and, if a directory, all it holds (not following links).
+ * 0, or -1 with errno. */
+int ps_repo_rm_rf(const char *path);
+/* The forms of a remote, for messages. */
+#define PS_REPO_URL_FORMS                                                                                              \
+	"a path, file:///path, ssh://user@host/path, user@host:path, http://host/path or https://host/path"
+/* 0 if url has a form plansync can use (a path, file://, ssh://,
+ * [user@]host:path, http(s)://), else PS_EINVALID listing them. Stores
+ * nothing and connects to nothing. */
+int ps_repo_url_check(const char *url);
 /* The directory of a remote given as a path or file:// URL into out;
  * false for a network URL. */
 bool ps_repo_url_path(const char *url, char *out, size_t n);

@@ -2,8 +2,8 @@
  * fetches through a staging repository), push, and pushing to another URL
  * (seeding), with libgit2's failures classified into our codes.
  *
- * Exports ps_repo_set_cancel, ps_repo_url_path, ps_repo_set_remote,
- * ps_repo_fetch, ps_repo_push, ps_repo_push_to. A remote that is a
+ * Exports ps_repo_set_cancel, ps_repo_set_remote, ps_repo_fetch,
+ * ps_repo_push, ps_repo_push_to. URLs are checked by repo_url.c. A remote that is a
  * directory goes through pathremote.c, a network one through libgit2 with
  * auth.c's callbacks; all per-connection state lives in the callback
  * payload (struct conn). Never reads or writes SQLite. */
@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
-#include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,22 +38,13 @@ static int cancelled(void)
 	return cancel_flag && *cancel_flag;
 }
 
-bool ps_repo_url_path(const char *url, char *out, size_t n)
-{
-	const char *path = url;
-	if (strncmp(url, "file://", 7) == 0)
-		path = url + 7;
-	else if (strstr(url, "://") || (strchr(url, ':') && !strchr(url, '/')) ||
-	         (strchr(url, ':') && strchr(url, ':') < strchr(url, '/')))
-		return false; /* network URL or scp-style */
-	snprintf(out, n, "%s", path);
-	return true;
-}
-
 /* For a local remote, make sure it is a bare repository before we rely on it. */
 static int check_local_remote(const char *url)
 {
 	char path[4096];
+	int rc = ps_repo_url_check(url);
+	if (rc)
+		return rc;
 	if (!ps_repo_url_path(url, path, sizeof(path)))
 		return 0; /* checked when used */
 	struct stat sb;
@@ -102,6 +92,7 @@ struct conn {
 	void *ctx;
 	char msg[256]; /* the server's refusal of a ref (push) */
 	int rejected;
+	bool seed; /* pushing to another URL (seeding): nothing is queued */
 };
 
 static int on_transfer(const git_indexer_progress *st, void *payload)
@@ -156,14 +147,25 @@ static void conn_callbacks(struct conn *c, git_remote_callbacks *cb, const char 
 	cb->payload = c;
 }
 
-/* One code per kind of failure, by what libgit2 returns and the class of
- * its last error: credentials or host key refused (our callbacks' record,
- * GIT_EAUTH, GIT_ECERTIFICATE) -> PS_EAUTH; no repository at the path ->
- * PS_ENOREMOTEPATH; the connection itself (GIT_ERROR_NET, GIT_ERROR_OS)
- * -> PS_EOFFLINE "host unreachable"; any other transport failure (SSH,
- * HTTP, TLS) -> PS_EOFFLINE with libgit2's words. */
+/* One code per kind of failure, decided first by what libgit2 returns and
+ * the class of its last error, and only then, inside a class, by words:
+ * a URL plansync cannot use -> PS_EOFFLINE saying so (not "unreachable");
+ * credentials or host key refused (our callbacks' record, GIT_EAUTH,
+ * GIT_ECERTIFICATE) -> PS_EAUTH; the connection itself (GIT_ERROR_NET,
+ * GIT_ERROR_OS: the name does not resolve, nothing listens) -> PS_EOFFLINE
+ * "host unreachable", whatever the host's name holds; the server's answer
+ * (GIT_ERROR_HTTP, GIT_ERROR_SSH, a "remote error" packet) -> PS_EAUTH or
+ * PS_ENOREMOTEPATH by its status or words; anything else -> PS_EOFFLINE
+ * with libgit2's words. c->seed: no "changes stay queued" (a seed queues
+ * nothing). */
 static int net_error(const struct conn *c, const char *what, int gitrc, const char *url)
 {
+	const char *queued = c->seed ? "" : "; changes stay queued and go out on a later sync";
+	if (ps_repo_url_check(url))
+		return ps_error_set(PS_EOFFLINE,
+		                    "%s: the remote \"%s\" is not a URL plansync can use; set another with "
+		                    "'plansync config remote URL' (%s)",
+		                    what, url, PS_REPO_URL_FORMS);
 	int rc = ps_auth_failure(&c->auth);
 	if (rc)
 		return rc;
@@ -182,22 +184,32 @@ static int net_error(const struct conn *c, const char *what, int gitrc, const ch
 	if (gitrc == GIT_EAUTH)
 		return ps_error_set(PS_EAUTH, "%s: authentication refused by %s (%s); check the key or the credentials",
 		                    what, url, m);
+	/* libgit2 relays an error packet of the server under GIT_ERROR_NET
+	 * with this prefix: the server's answer, not the connection. */
+	bool server = klass == GIT_ERROR_HTTP || klass == GIT_ERROR_SSH ||
+	              (klass == GIT_ERROR_NET && !strncmp(m, "remote error", 12));
+	if ((klass == GIT_ERROR_NET || klass == GIT_ERROR_OS) && !server) {
+		/* libgit2 1.5's socket stream: "failed to resolve address for HOST" */
+		if (strstr(m, "resolve"))
+			return ps_error_set(
+			    PS_EOFFLINE,
+			    "%s: host unreachable: the host name in %s could not be resolved (%s); check "
+			    "its spelling and the network%s",
+			    what, url, m, queued);
+		return ps_error_set(PS_EOFFLINE, "%s: host unreachable (%s)%s", what, m, queued);
+	}
 	/* libgit2 has no class for these: over SSH the server's git says so
 	 * in words on stderr, over HTTP libgit2 reports the status code (401
 	 * when it gives up asking without returning GIT_EAUTH, 404). */
-	if ((klass == GIT_ERROR_HTTP || klass == GIT_ERROR_SSH || klass == GIT_ERROR_NET) &&
-	    (strstr(m, "authentication") || strstr(m, "Authentication") || strstr(m, "401")))
+	if (server && (strstr(m, "authentication") || strstr(m, "Authentication") || strstr(m, "401")))
 		return ps_error_set(PS_EAUTH, "%s: authentication refused by %s (%s); check the key or the credentials",
 		                    what, url, m);
-	if (strstr(m, "does not appear to be a git repository") || strstr(m, "not found") || strstr(m, "404") ||
-	    strstr(m, "No such file") || strstr(m, "could not find repository"))
+	if (server && (strstr(m, "does not appear to be a git repository") || strstr(m, "not found") ||
+	               strstr(m, "404") || strstr(m, "No such file") || strstr(m, "could not find repository")))
 		return ps_error_set(PS_ENOREMOTEPATH,
 		                    "%s: no Git repository at %s (%s); check the path with the server's administrator",
 		                    what, url, m);
-	if (klass == GIT_ERROR_NET || klass == GIT_ERROR_OS)
-		return ps_error_set(
-		    PS_EOFFLINE, "%s: host unreachable (%s); changes stay queued and go out on a later sync", what, m);
-	return ps_error_set(PS_EOFFLINE, "%s: %s; changes stay queued and go out on a later sync", what, m);
+	return ps_error_set(PS_EOFFLINE, "%s: %s%s", what, m, queued);
 }
 
 /* A local remote that is missing is "offline" (an unplugged USB stick),
@@ -395,30 +407,6 @@ static void drop_refs(git_repository *repo, const char *glob)
 
 /* Remove path and everything under it (the staging cache; no symlinks
  * are followed). 0, or -1 with errno. */
-static int rm_rf(const char *path)
-{
-	struct stat sb;
-	if (lstat(path, &sb) != 0)
-		return errno == ENOENT ? 0 : -1;
-	if (S_ISDIR(sb.st_mode)) {
-		DIR *d = opendir(path);
-		if (!d)
-			return -1;
-		struct dirent *e;
-		int rc = 0;
-		while (!rc && (e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			char sub[4400];
-			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-			rc = rm_rf(sub);
-		}
-		closedir(d);
-		return rc ? rc : rmdir(path);
-	}
-	return unlink(path);
-}
-
 static int fetch_network(git_repository *repo, const ps_auth *auth, const char *url, bool deep, ps_refbad_fn bad,
                          void *badctx, ps_progress_fn progress, void *ctx)
 {
@@ -427,7 +415,7 @@ static int fetch_network(git_repository *repo, const ps_auth *auth, const char *
 	char path[4200];
 	snprintf(path, sizeof(path), "%splansync-fetch.git", git_repository_path(repo));
 	/* A deep fetch trusts nothing kept: staging is only a cache. */
-	if (deep && rm_rf(path) != 0)
+	if (deep && ps_repo_rm_rf(path) != 0)
 		return ps_error_set(PS_ERROR, "cannot clear %s: %s", path, strerror(errno));
 	git_repository *st = NULL;
 	git_remote *remote = NULL;
@@ -529,6 +517,24 @@ int ps_repo_push(git_repository *repo, const ps_auth *auth, const char *refname)
 	return rc;
 }
 
+/* A seed queues nothing: a path remote's words, written for a sync, lose
+ * their "changes stay queued" clause. Returns rc. */
+static int seed_error(int rc)
+{
+	static const char *const clause[] = {"; changes stay queued and go out on a later sync",
+	                                     "; changes stay queued"};
+	char m[1024];
+	snprintf(m, sizeof(m), "%s", ps_error_last());
+	for (size_t i = 0; i < sizeof(clause) / sizeof(*clause); i++) {
+		char *at = strstr(m, clause[i]);
+		if (at) {
+			memmove(at, at + strlen(clause[i]), strlen(at + strlen(clause[i])) + 1);
+			return ps_error_set(rc, "%s", m);
+		}
+	}
+	return rc;
+}
+
 int ps_repo_push_to(git_repository *repo, const ps_auth *auth, const char *url, const char *const *src,
                     const char *const *dst, size_t n, ps_refbad_fn bad, void *badctx)
 {
@@ -540,6 +546,8 @@ int ps_repo_push_to(git_repository *repo, const ps_auth *auth, const char *url, 
 	if (ps_repo_url_path(url, path, sizeof(path))) {
 		for (size_t i = 0; i < n && !rc; i++) {
 			int e = ps_pathremote_push(repo, path, src[i], dst[i], cancel_flag);
+			if (e)
+				seed_error(e);
 			if (e == PS_EREJECTED && bad)
 				rc = bad(badctx, dst[i] + strlen("refs/heads/"), "", ps_error_last());
 			else
@@ -562,6 +570,7 @@ int ps_repo_push_to(git_repository *repo, const ps_auth *auth, const char *url, 
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
 	struct conn c;
 	conn_init(&c, auth, NULL, NULL);
+	c.seed = true;
 	if (!rc) {
 		git_strarray sa = {specs, n};
 		git_push_options po = GIT_PUSH_OPTIONS_INIT;

@@ -1,6 +1,7 @@
 /* text.c - Unicode handling through utf8proc: validation, NFC, width.
  * Every string a person types or a file carries is checked here before it
  * can reach a change. Never guesses an encoding: invalid UTF-8 is an error. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -118,5 +119,21 @@ bool ps_slug_valid(const char *s)
 		if (c == '-' && s[i + 1] == '-')
 			return false;
 	}
+	return true;
+}
+
+bool ps_number_parse(const char *s, long min, long max, long *out)
+{
+	const char *d = s + (s[0] == '-' && min < 0);
+	if (d[0] < '0' || d[0] > '9' || (d[0] == '0' && (d[1] || d != s)))
+		return false;
+	for (const char *p = d; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	errno = 0;
+	long n = strtol(s, NULL, 10);
+	if (errno == ERANGE || n < min || n > max)
+		return false;
+	*out = n;
 	return true;
 }

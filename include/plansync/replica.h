@@ -22,6 +22,11 @@ typedef struct ps_init_opts {
 
 int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o);
 int ps_replica_open(ps_replica **out, const char *dir);
+/* Undo ps_replica_init (its first sync reached nothing): free r and remove
+ * what init made in its directory (plansync.db and its journal files,
+ * repo.git, sync.lock), and the directory itself when made_dir and it is
+ * then empty; nothing else. 0, or PS_ERROR saying what is left. */
+int ps_replica_discard(ps_replica *r, bool made_dir);
 /* The same, with PS_REPLICA_DAMAGED_OK: a damaged database still opens
  * (for 'plansync check', which reports and repairs it). */
 #define PS_REPLICA_DAMAGED_OK 1u

@@ -21,6 +21,12 @@ bool ps_text_valid_utf8(const char *s, size_t len);
 size_t ps_text_width(const char *s);
 /* Copy of s cut to at most cols display columns, "…" marking a cut. */
 char *ps_text_fit(const char *s, size_t cols);
+/* The one rule for a whole number a person types or a setting holds
+ * (options, config values, a progress percent): '-' only when min < 0,
+ * then digits, no leading zero ("0" itself is fine), no space, no '+',
+ * within min..max. True with *out set (its canonical text is "%ld"),
+ * else false and *out untouched. */
+bool ps_number_parse(const char *s, long min, long max, long *out);
 /* [a-z0-9] then [a-z0-9-], at most 63 bytes, no "--" at either end. */
 bool ps_slug_valid(const char *s);
 

@@ -10,6 +10,7 @@
 #include "plansync/error.h"
 #include "plansync/replica.h"
 #include "plansync/store.h"
+#include "plansync/text.h"
 
 static ps_replica *mk(const char *dir, const char *office)
 {
@@ -215,13 +216,88 @@ static void read_only(void **st)
 	tmpdir_remove(base);
 }
 
+/* -C naming a file: said to be a file, not missing. A failed init (a
+ * remote URL it cannot use, a missing path) leaves nothing, and discard
+ * removes only what init made. */
+static void file_dir_and_discard(void **st)
+{
+	char *base = tmpdir_new(), dir[600], path[700];
+	snprintf(dir, sizeof(dir), "%s/r", base);
+	ps_replica *r = mk(dir, "binh-giang");
+	ps_replica_free(r);
+	snprintf(path, sizeof(path), "%s/plansync.db", dir);
+	assert_int_equal(ps_replica_open(&r, path), PS_ENOREPLICA);
+	assert_non_null(strstr(ps_error_last(), "is a file"));
+	assert_null(strstr(ps_error_last(), "does not exist"));
+	/* a URL it cannot use: refused before the directory is made */
+	ps_init_opts o = {.office = "binh-giang", .remote = "ftp://x/y"};
+	snprintf(dir, sizeof(dir), "%s/bad-url", base);
+	assert_int_equal(ps_replica_init(&r, dir, &o), PS_EINVALID);
+	struct stat sb;
+	assert_int_equal(stat(dir, &sb), -1);
+	/* a missing path remote: no empty directory left behind */
+	snprintf(path, sizeof(path), "%s/no-such.git", base);
+	o.remote = path;
+	assert_int_equal(ps_replica_init(&r, dir, &o), PS_ENOREMOTEPATH);
+	assert_int_equal(stat(dir, &sb), -1);
+	/* discard: what init made goes; a directory that existed with
+	 * content stays with that content */
+	snprintf(dir, sizeof(dir), "%s/kept", base);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	o.remote = NULL;
+	assert_int_equal(ps_replica_init(&r, dir, &o), 0);
+	assert_int_equal(ps_replica_discard(r, false), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	snprintf(path, sizeof(path), "%s/plansync.db", dir);
+	assert_int_equal(stat(path, &sb), -1);
+	snprintf(path, sizeof(path), "%s/repo.git", dir);
+	assert_int_equal(stat(path, &sb), -1);
+	/* one it made goes entirely */
+	snprintf(dir, sizeof(dir), "%s/made", base);
+	assert_int_equal(ps_replica_init(&r, dir, &o), 0);
+	assert_int_equal(ps_replica_discard(r, true), 0);
+	assert_int_equal(stat(dir, &sb), -1);
+	tmpdir_remove(base);
+}
+
+/* Numeric settings: one rule (no space, no '+', no leading zero), and what
+ * is stored is the number. */
+static void numeric_settings(void **st)
+{
+	char *base = tmpdir_new(), dir[600];
+	snprintf(dir, sizeof(dir), "%s/r", base);
+	ps_replica *r = mk(dir, "binh-giang");
+	const char *bad[] = {" 5", "+9", "010", "5 ", "", "-5", "0", "86401", "5s", "99999999999999999999"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if (ps_config_set(r, "sync.interval", bad[i]) != PS_EINVALID)
+			fail_msg("sync.interval \"%s\" accepted", bad[i]);
+	assert_int_equal(ps_config_set(r, "sync.max_drift", "+60"), PS_EINVALID);
+	assert_int_equal(ps_config_set(r, "sync.interval", "86400"), 0);
+	char *got = NULL;
+	assert_int_equal(ps_config_get(r, "sync.interval", &got), 0);
+	assert_string_equal(got, "86400");
+	free(got);
+	long v = 7;
+	assert_true(ps_number_parse("0", 0, 100, &v) && v == 0);
+	assert_true(ps_number_parse("-3", -5, 5, &v) && v == -3);
+	assert_false(ps_number_parse("-0", -5, 5, &v));
+	assert_false(ps_number_parse("-3", 0, 5, &v));
+	assert_false(ps_number_parse("00", 0, 5, &v));
+	assert_int_equal(v, -3);
+	ps_replica_free(r);
+	tmpdir_remove(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(create_and_open),
-	    cmocka_unit_test(owner_rule),
-	    cmocka_unit_test(write_path),
-	    cmocka_unit_test(read_only),
+	    cmocka_unit_test(create_and_open),      cmocka_unit_test(owner_rule),
+	    cmocka_unit_test(write_path),           cmocka_unit_test(read_only),
+	    cmocka_unit_test(file_dir_and_discard), cmocka_unit_test(numeric_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

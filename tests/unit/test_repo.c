@@ -265,13 +265,76 @@ static void remote_error_codes(void **st)
 	tmpdir_remove(dir);
 }
 
+/* The forms a remote may take, checked before anything is stored: a typo
+ * is bad input, never later "host unreachable". */
+static void remote_url_forms(void **st)
+{
+	const char *good[] = {"/srv/plan.git",
+	                      "plan.git",
+	                      "file:///srv/plan.git",
+	                      "ssh://git@host/srv/plan.git",
+	                      "ssh://host:2222/plan.git",
+	                      "git@host:plan.git",
+	                      "host:plan.git",
+	                      "http://host",
+	                      "https://[::1]:8443/plan.git",
+	                      "http://u@host/plan.git"};
+	const char *bad[] = {"",
+	                     "ftp://x/y",
+	                     "ssh://",
+	                     "ssh://host",
+	                     "ssh://@host/p",
+	                     "http://[::1",
+	                     "http://[]/x",
+	                     "http://host:x/",
+	                     "http://",
+	                     "file://",
+	                     "@host:p",
+	                     "host:",
+	                     "gopher://h/p"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+		if (ps_repo_url_check(good[i]))
+			fail_msg("refused %s: %s", good[i], ps_error_last());
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		if (ps_repo_url_check(bad[i]) != PS_EINVALID)
+			fail_msg("accepted \"%s\"", bad[i]);
+		assert_non_null(strstr(ps_error_last(), bad[i][0] ? "ssh://user@host/path" : "empty"));
+	}
+	char *dir = tmpdir_new();
+	git_repository *a = new_repo(dir, "a.git");
+	assert_int_equal(ps_repo_set_remote(a, "ftp://x/y"), PS_EINVALID);
+	git_remote *none = NULL;
+	assert_true(git_remote_lookup(&none, a, "origin") < 0); /* nothing stored */
+	const char *src[] = {REF};
+	assert_int_equal(ps_repo_push_to(a, NULL, "ssh://", src, src, 1, NULL, NULL), PS_EINVALID);
+	git_repository_free(a);
+	tmpdir_remove(dir);
+}
+
+/* A name that does not resolve is "not reached" and says so, whatever the
+ * name holds ("404" once read as a missing repository). */
+static void dns_failure_not_reached(void **st)
+{
+	char *dir = tmpdir_new();
+	git_repository *a = new_repo(dir, "a.git");
+	assert_int_equal(ps_repo_set_remote(a, "https://plansync404.invalid/not-found.git"), 0);
+	assert_int_equal(ps_repo_fetch(a, NULL, false, NULL, NULL, NULL, NULL), PS_EOFFLINE);
+	assert_non_null(strstr(ps_error_last(), "could not be resolved"));
+	assert_null(strstr(ps_error_last(), "no Git repository"));
+	/* seeding queues nothing, so its failure does not say so */
+	const char *src[] = {REF};
+	assert_int_equal(ps_repo_push_to(a, NULL, "http://127.0.0.1:1/plan.git", src, src, 1, NULL, NULL), PS_EOFFLINE);
+	assert_null(strstr(ps_error_last(), "queued"));
+	git_repository_free(a);
+	tmpdir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(objects_loose_and_packed),
-	    cmocka_unit_test(trees_refs_and_diff),
-	    cmocka_unit_test(path_remote_push_fetch),
-	    cmocka_unit_test(remote_error_codes),
+	    cmocka_unit_test(objects_loose_and_packed), cmocka_unit_test(trees_refs_and_diff),
+	    cmocka_unit_test(path_remote_push_fetch),   cmocka_unit_test(remote_error_codes),
+	    cmocka_unit_test(remote_url_forms),         cmocka_unit_test(dns_failure_not_reached),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
