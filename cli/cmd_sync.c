@@ -67,6 +67,8 @@ static int print_result(const args *a, cJSON *j)
 	int rc = cJSON_IsNumber(code) ? code->valueint : PS_ERROR;
 	bool conflicts = cJSON_IsNumber(conf) && conf->valueint > 0;
 	int status = conflicts ? EXIT_CONFLICT : EXIT_OK;
+	if (rc == PS_ECONFLICT) /* a cycle's lost compare-and-swap: nothing for this office to resolve */
+		rc = PS_ERROR;
 	if (rc) {
 		status = rc == PS_ENOREMOTEPATH ? EXIT_OFFLINE : exit_code(rc);
 		if (conflicts && status == EXIT_REJECTED)
