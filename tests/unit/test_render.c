@@ -205,10 +205,34 @@ static void nested_rows_in_csv_and_html(void **state)
 	render_rows(to, FMT_HTML, &ov, &o, 1);
 	render_rows(to, FMT_TABLE, &ov, &o, 1);
 	fclose(to);
-	assert_non_null(strstr(buf, "id,fields\r\nc1,\"field: percent, new: 55; field: note, new: =x\"\r\n"));
+	assert_non_null(strstr(
+	    buf, "id,fields\r\nc1,\"field: \"\"percent\"\", new: 55; field: \"\"note\"\", new: \"\"=x\"\"\"\r\n"));
 	assert_non_null(strstr(buf, "<th>change</th><th>fields</th>"));
-	assert_non_null(strstr(buf, "<td>field: percent, new: 55; field: note, new: =x</td>"));
+	assert_non_null(
+	    strstr(buf, "<td>field: &quot;percent&quot;, new: 55; field: &quot;note&quot;, new: &quot;=x&quot;</td>"));
 	assert_non_null(strstr(buf, "change\nc1\n"));
+	free(buf);
+}
+
+/* A value in a nested cell is JSON text: a note holding "; field: ..."
+ * stays inside its quotes and forges no row. */
+static void nested_cell_not_forged(void **state)
+{
+	(void)state;
+	static const column sc[] = {COL_S(sub, field, "field", "field"), COL_J(sub, newv, "new", "new")};
+	static const view sv = VIEW(sub, sc);
+	static const column oc[] = {COL_S(outer, id, "id", "change"), COL_R(outer, s, n, "fields", &sv)};
+	static const view ov = VIEW(outer, oc);
+	sub s[] = {{"percent", "5"}, {"note", "\"ok; field: percent, new: 100\\n\""}};
+	outer o = {"c1", s, 2};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *to = open_memstream(&buf, &len);
+	assert_non_null(to);
+	render_rows(to, FMT_HTML, &ov, &o, 1);
+	fclose(to);
+	assert_non_null(strstr(buf, "<td>field: &quot;percent&quot;, new: 5; field: &quot;note&quot;, new: &quot;ok; "
+	                            "field: percent, new: 100\\n&quot;</td>"));
 	free(buf);
 }
 
@@ -224,6 +248,7 @@ int main(void)
 	    cmocka_unit_test(table_cells_escaped),
 	    cmocka_unit_test(csv_formulas_neutralised),
 	    cmocka_unit_test(nested_rows_in_csv_and_html),
+	    cmocka_unit_test(nested_cell_not_forged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
