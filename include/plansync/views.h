@@ -109,7 +109,9 @@ typedef struct ps_log_view {
 	ps_log_entry *v;
 	size_t n;
 } ps_log_view;
-/* Newest first; record NULL for all; limit 0 for no limit. */
+/* Newest first; record NULL for all; limit 0 for no limit. A record with
+ * no change is PS_ENOTFOUND unless it is a report whose office, task and
+ * period the plan has (a report not made yet: no rows). */
 int ps_view_log(ps_log_view **out, ps_replica *r, const char *record, long limit);
 void ps_log_view_free(ps_log_view *v);
 

@@ -47,4 +47,10 @@ done
 expect_fail 2 "unknown subcommand 'plan bogus'" "$P" -C bg plan bogus
 expect_fail 3 "unknown kind" "$P" -C bg log bogus/x
 expect_fail 3 "unknown office" "$P" -C bg progress show --office nowhere
+# A well-formed id the plan lacks is a typo too; a report not made yet is no rows.
+expect_fail 3 "unknown record \"task/p9-t9\"" "$P" -C bg log task/p9-t9
+expect_fail 3 "unknown period \"2099\"" "$P" -C bg log progress/binh-giang/p2-t7/2099
+expect_fail 3 "unknown office \"nowhere\"" "$P" -C bg log progress/nowhere/p2-t7/2021
+out=$("$P" -C bg log progress/binh-giang/p2-t1/2021) && [ -z "$out" ] && ok "log of a report not made yet: no rows" ||
+	bad "log of a report not made yet"
 finish
