@@ -96,6 +96,16 @@ void progress_tty(void *c, const char *what, long done, long total)
 		fprintf(stderr, "\r%s: %ld", what, done);
 }
 
+const char *replica_dir(const char *prog, const char *opt)
+{
+	if (opt && !*opt) {
+		fprintf(stderr, "%s: -C needs a directory name, not an empty one\n", prog);
+		return NULL;
+	}
+	const char *env = getenv("PLANSYNC_DIR");
+	return opt ? opt : env && *env ? env : ".";
+}
+
 int read_file(const char *path, char **data, size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;

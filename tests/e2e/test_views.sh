@@ -45,6 +45,13 @@ for k in $("$P" -C bg config --json | sed -n 's/^  "\([a-z_.]*\)": .*/\1/p'); do
 done
 [ -z "$missing" ] && ok "config --help lists every setting" || bad "config --help lacks:$missing"
 expect_fail 2 "unknown subcommand 'plan bogus'" "$P" -C bg plan bogus
+# An empty PLANSYNC_DIR counts as unset; an empty -C is refused as empty.
+out=$(cd bg && PLANSYNC_DIR= "$P" status) && ok "empty PLANSYNC_DIR: the current directory" ||
+	bad "empty PLANSYNC_DIR: $out"
+expect_fail 2 "-C needs a directory name" "$P" -C '' status
+D=${PLANSYNCD:?set PLANSYNCD}
+expect_fail 2 "-C needs a directory name" "$D" -C '' --foreground
+"$D" --version | grep -q '^plansyncd [0-9]' && ok "plansyncd --version" || bad "plansyncd --version"
 expect_fail 3 "unknown kind" "$P" -C bg log bogus/x
 expect_fail 3 "unknown office" "$P" -C bg progress show --office nowhere
 # A well-formed id the plan lacks is a typo too; a report not made yet is no rows.
