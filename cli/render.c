@@ -292,9 +292,32 @@ static void render_table(FILE *to, const view *v, const void *rows, size_t n)
 	table_free(t);
 }
 
-/* CSV is read by programs: times carry their zone (RFC 3339). */
+/* A list as one CSV cell: items joined by "; ", a ';' inside an item
+ * doubled, the form progress import reads back (evidence). */
+static char *csv_list(const column *c, const void *row)
+{
+	const char *const *v = AT(row, c->off, const char *const *);
+	size_t n = AT(row, c->off_n, size_t);
+	ps_buf b = PS_BUF_INIT;
+	for (size_t i = 0; v && i < n; i++) {
+		if (i)
+			ps_buf_puts(&b, "; ");
+		for (const char *p = v[i]; *p; p++) {
+			if (*p == ';')
+				ps_buf_put(&b, p, 1);
+			ps_buf_put(&b, p, 1);
+		}
+	}
+	ps_buf_puts(&b, "");
+	return ps_buf_error(&b) ? (ps_buf_release(&b), NULL) : ps_buf_detach(&b);
+}
+
+/* CSV is read by programs: times carry their zone (RFC 3339); lists are
+ * ';' lists (csv_list). */
 static char *csv_value(const column *c, const void *row)
 {
+	if (c->type == COL_STRV)
+		return csv_list(c, row);
 	int64_t ms = c->type == COL_TIME ? AT(row, c->off, int64_t) : 0;
 	if (!ms)
 		return render_cell(c, row);

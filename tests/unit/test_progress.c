@@ -97,6 +97,19 @@ static void quoting_newlines_evidence(void **st)
 	free(after);
 }
 
+/* Evidence is a ';' list and ';;' is a ';' inside a reference, the form
+ * progress show --format csv writes. */
+static void evidence_semicolons(void **st)
+{
+	fx *f = *st;
+	char *rep = NULL;
+	long w = -1;
+	assert_int_equal(import(f, "task,period,evidence\np2-t7,2021,QĐ-1;; QĐ-2; x;;;  y\n", &rep, &w), 0);
+	assert_null(rep);
+	assert_int_equal(w, 1);
+	has(f, "\"evidence\": [\"QĐ-1; QĐ-2\",\"x;\",\"y\"]");
+}
+
 static void bom_crlf_blank_lines(void **st)
 {
 	fx *f = *st;
@@ -406,6 +419,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(quoting_newlines_evidence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(evidence_semicolons, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bom_crlf_blank_lines, setup, teardown),
 	    cmocka_unit_test_setup_teardown(header_problems, setup, teardown),
 	    cmocka_unit_test_setup_teardown(empty_and_header_only, setup, teardown),

@@ -62,7 +62,7 @@ static void csv_quoting(void **state)
 	char *s = rendered(FMT_CSV, 2);
 	const char *want = "\xef\xbb\xbf" /* the UTF-8 BOM: a spreadsheet reads Vietnamese right */
 	                   "name,n,when,tags,value,note\r\n"
-	                   "Hải Dương,7,2026-11-29T02:10:00Z,\"a, b\",\"1, x\",\"say \"\"hi\"\", then <go> & stop\"\r\n"
+	                   "Hải Dương,7,2026-11-29T02:10:00Z,a; b,\"1, x\",\"say \"\"hi\"\", then <go> & stop\"\r\n"
 	                   "b,,,,,\r\n";
 	assert_string_equal(s, want);
 	free(s);
@@ -236,6 +236,30 @@ static void nested_cell_not_forged(void **state)
 	free(buf);
 }
 
+/* A list in CSV is the ';' list progress import reads: a ';' inside an
+ * item doubled, so one item "QĐ-1; QĐ-2" and two items differ. */
+typedef struct refs {
+	const char **v;
+	size_t n;
+} refs;
+static void csv_list_unambiguous(void **state)
+{
+	(void)state;
+	static const column rc[] = {COL_V(refs, v, n, "evidence", NULL)};
+	static const view rv = VIEW(refs, rc);
+	const char *one[] = {"QĐ-1; QĐ-2"}, *two[] = {"QĐ-1", "QĐ-2"};
+	refs r[] = {{one, 1}, {two, 2}};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *to = open_memstream(&buf, &len);
+	assert_non_null(to);
+	render_rows(to, FMT_CSV, &rv, r, 2);
+	fclose(to);
+	assert_string_equal(buf, "\xef\xbb\xbf"
+	                         "evidence\r\nQĐ-1;; QĐ-2\r\nQĐ-1; QĐ-2\r\n");
+	free(buf);
+}
+
 int main(void)
 {
 	setenv("TZ", "Asia/Ho_Chi_Minh", 1);
@@ -249,6 +273,7 @@ int main(void)
 	    cmocka_unit_test(csv_formulas_neutralised),
 	    cmocka_unit_test(nested_rows_in_csv_and_html),
 	    cmocka_unit_test(nested_cell_not_forged),
+	    cmocka_unit_test(csv_list_unambiguous),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
