@@ -38,6 +38,10 @@ grep -q '<td>a, &quot;b&quot;</td>' <<<"$html" && ok "html: text escaped" || bad
 [ "$("$P" -C bg progress show --format json)" = "$js" ] && ok "--format json is --json" || bad "--format json differs"
 expect_fail 2 "takes table, json, csv or html" "$P" -C bg log --format xml
 expect_fail 2 "unknown option --format" "$P" -C bg status --format csv
+expect_fail 2 "--json and --format csv together" "$P" -C bg progress show --json --format csv
+expect_fail 2 "--json and --format table together" "$P" -C bg log --format table --json
+[ "$("$P" -C bg progress show --json --format json)" = "$js" ] && ok "--json --format json agree" ||
+	bad "--json --format json"
 help=$("$P" config --help)
 missing=""
 for k in $("$P" -C bg config --json | sed -n 's/^  "\([a-z_.]*\)": .*/\1/p'); do
