@@ -84,6 +84,15 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 			if ((rc = ps_text_clean(&clean, in->evidence[i], PS_EVIDENCE_MAX, false,
 			                        "an evidence reference")))
 				goto out;
+			if (!clean[strspn(clean, " ")]) {
+				/* An import drops an empty reference (a trailing ';'); one
+				 * given alone is a mistake: no document is named. */
+				rc = ps_error_set(
+				    PS_EINVALID,
+				    "an evidence reference is empty; give the document's reference, such as "
+				    "QĐ-123/UBND");
+				goto out;
+			}
 			cJSON *item = cJSON_CreateString(clean);
 			if (!item || !cJSON_AddItemToArray(arr, item)) {
 				cJSON_Delete(item);
