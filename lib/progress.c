@@ -454,9 +454,18 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 				for (int j = 0; bad && columns[j]; j++)
 					if (!strcmp(columns[j], bad))
 						k = j;
+				/* build() names the options of progress set; a file has columns. */
+				bool nothing = r2 == PS_EINVALID && !bad && !in.status && !in.percent && !in.actual &&
+				               !in.note && !nev;
 				if (k >= 0 && col[k] >= 0)
 					ps_buf_printf(&rep, "line %d, column %d (%s): %s\n", line, col[k] + 1,
 					              columns[k], ps_error_last());
+				else if (nothing)
+					ps_buf_printf(
+					    &rep,
+					    "line %d: nothing to record: fill at least one of the columns status, "
+					    "percent, actual, note, evidence\n",
+					    line);
 				else
 					ps_buf_printf(&rep, "line %d: %s\n", line, ps_error_last());
 				if (r2 != PS_EINVALID && r2 != PS_ENOTFOUND && r2 != PS_ENOTOWNER) {

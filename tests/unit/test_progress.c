@@ -147,8 +147,8 @@ static void header_problems(void **st)
 	               "line 1, column 4: column \"task\" appears twice\n"
 	               "line 1, column 5: unknown column \"Status\" (known: task, period, status, percent, actual, "
 	               "note, evidence, reporter, reason)\n"
-	               "line 2: nothing to record: give at least one of --status, --percent, --actual, --note, "
-	               "--evidence\n");
+	               "line 2: nothing to record: fill at least one of the columns status, percent, actual, note, "
+	               "evidence\n");
 	import_refused(f, "status,percent\ndone,100\n", "line 1: the header must have the columns task and period\n");
 	import_refused(f, "period,status\n2021,done\n", "line 1: the header must have the columns task and period\n");
 }
@@ -207,8 +207,8 @@ static void every_bad_value_reported(void **st)
 	               "line 11, column 2 (period): period \"2025 q1\" is not a period id (such as 2021 or 2021-q3)\n"
 	               "line 12, column 1: task and period are required\n"
 	               "line 13, column 2: task and period are required\n"
-	               "line 14: nothing to record: give at least one of --status, --percent, --actual, --note, "
-	               "--evidence\n");
+	               "line 14: nothing to record: fill at least one of the columns status, percent, actual, note, "
+	               "evidence\n");
 }
 
 /* Line numbers count the lines a quoted cell spans. */
