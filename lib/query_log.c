@@ -163,12 +163,13 @@ static int count_change(void *ctx, const ps_sv_change *row)
 	return 0;
 }
 
-/* 1 when some change ever named record (retired ones too), 0 when none. */
+/* 1 when some change ever named record (retired ones too), 0 when none,
+ * else a library error code (negative). */
 static int ever_written(ps_store *s, const char *record)
 {
 	long n = 0;
 	int rc = ps_store_log(s, record, 1, count_change, &n);
-	return rc ? -rc : n > 0;
+	return rc ? rc : n > 0;
 }
 
 /* A record with no change is a typo unless it is a report not yet made:
@@ -186,7 +187,7 @@ static int check_unlogged(ps_store *s, const ps_record_id *rid, const char *reco
 		snprintf(rec, sizeof(rec), "%s/%s", what[i], id[i]);
 		int known = ever_written(s, rec);
 		if (known < 0)
-			return -known;
+			return known;
 		if (!known)
 			return ps_error_set(PS_ENOTFOUND,
 			                    "unknown %s \"%s\" in record \"%s\"; see 'plansync plan show'", what[i],
