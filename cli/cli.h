@@ -24,6 +24,14 @@ enum {
 	EXIT_REPAIR = 8,   /* the replica needs repair: see plansync check */
 };
 
+/* The version plansync and plansyncd print (--version). */
+#define PLANSYNC_VERSION "0.1.0"
+
+/* The replica directory: opt (-C DIR), else $PLANSYNC_DIR unless it is
+ * empty (an exported but unset variable counts as unset), else ".". NULL
+ * when opt is empty, after saying so as prog: the caller exits 2. */
+const char *replica_dir(const char *prog, const char *opt);
+
 /* Options as data, bound to typed variables (git's parse-options.h, libgit2's
  * cli_opt_spec). A command keeps its options in a struct of its own; each
  * spec entry names a member of it and its C type (checked when compiled), so

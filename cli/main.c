@@ -13,8 +13,7 @@
 #include "plansync/repo_global.h"
 #include "plansync/daemon.h"
 
-#define VERSION "0.1.0"
-#define PROG    "plansync"
+#define PROG "plansync"
 
 static const cmd commands[] = {
     {"init", cmd_init, "Create a replica: a local database and Git repository for one office.", "DIR", &opts_init, 1, 1,
@@ -104,10 +103,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (g.version) {
-		printf("plansync %s\n", VERSION);
+		printf("plansync %s\n", PLANSYNC_VERSION);
 		return 0;
 	}
-	const char *dir = g.dir ? g.dir : getenv("PLANSYNC_DIR");
+	const char *dir = replica_dir(PROG, g.dir);
+	if (!dir)
+		return EXIT_USAGE;
 	int k = 1 + ga.used;
 	if (k >= argc) {
 		usage(stderr);
@@ -152,7 +153,7 @@ int main(int argc, char **argv)
 		return fail_msg(EXIT_FAIL, "out of memory");
 	/* libgit2 is initialised on first use (it loads the CA store, ~10 ms):
 	 * local reads and writes never pay for it. */
-	ctx x = {dir ? dir : ".", NULL, c, isatty(STDOUT_FILENO) != 0};
+	ctx x = {dir, NULL, c, isatty(STDOUT_FILENO) != 0};
 	args a;
 	rc = args_parse(&a, opts, PROG, c, argc - k - words, argv + k + words);
 	if (rc || a.help) {

@@ -200,6 +200,7 @@ int args_parse(args *a, void *opts, const char *prog, const cmd *c, int argc, ch
 		set_defaults(opts, c->opts);
 	a->opts = opts;
 	int k, rc, only_pos = 0;
+	bool json_opt = false, format_opt = false;
 	for (k = 0; k < argc; k++) {
 		const char *s = argv[k], *v;
 		if (only_pos || s[0] != '-' || !s[1]) {
@@ -234,7 +235,7 @@ int args_parse(args *a, void *opts, const char *prog, const cmd *c, int argc, ch
 					say(prog, c, "option --json takes no value");
 					return EXIT_USAGE;
 				}
-				a->json = true;
+				a->json = json_opt = true;
 				continue;
 			}
 			if (len == 6 && !strncmp(name, "format", 6) && (c->flags & CMD_ROWS)) {
@@ -252,6 +253,7 @@ int args_parse(args *a, void *opts, const char *prog, const cmd *c, int argc, ch
 				}
 				a->format = i;
 				a->json = i == 1;
+				format_opt = true;
 				continue;
 			}
 			const opt_spec *o = find(spec, name, len, 0);
@@ -286,6 +288,12 @@ int args_parse(args *a, void *opts, const char *prog, const cmd *c, int argc, ch
 				break;
 		}
 	}
+	/* --json is --format json: with another format it is a contradiction. */
+	if (json_opt && format_opt && a->format != 1) {
+		say(prog, c, "--json and --format %s together: give one of them", formats[a->format]);
+		return EXIT_USAGE;
+	}
+	a->json = a->json || json_opt;
 	a->used = k;
 	if (a->npos < c->min_pos) {
 		say(prog, c, "missing argument; usage: %s%s%s %s", prog, c->name[0] ? " " : "", c->name,

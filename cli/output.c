@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "cli.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
@@ -95,22 +96,39 @@ void progress_tty(void *c, const char *what, long done, long total)
 		fprintf(stderr, "\r%s: %ld", what, done);
 }
 
+const char *replica_dir(const char *prog, const char *opt)
+{
+	if (opt && !*opt) {
+		fprintf(stderr, "%s: -C needs a directory name, not an empty one\n", prog);
+		return NULL;
+	}
+	const char *env = getenv("PLANSYNC_DIR");
+	return opt ? opt : env && *env ? env : ".";
+}
+
 int read_file(const char *path, char **data, size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	if (!f)
 		return ps_error_set(PS_ENOTFOUND, "cannot read %s: %s", path, strerror(errno));
+	struct stat st;
+	if (f != stdin && !fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return ps_error_set(PS_EINVALID, "%s is a directory, give a file", path);
+	}
 	ps_buf b = PS_BUF_INIT;
 	char tmp[65536];
 	size_t n;
 	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
 		ps_buf_put(&b, tmp, n);
-	int err = ferror(f);
+	int err = ferror(f) ? errno : 0;
 	if (f != stdin)
 		fclose(f);
 	if (err || ps_buf_error(&b)) {
 		ps_buf_release(&b);
-		return ps_error_set(PS_ERROR, "cannot read %s", path);
+		return err == EISDIR ? ps_error_set(PS_EINVALID, "%s is a directory, give a file", path)
+		       : err         ? ps_error_set(PS_ERROR, "cannot read %s: %s", path, strerror(err))
+		                     : ps_error_set(PS_ENOMEM, "out of memory reading %s", path);
 	}
 	*len = b.len;
 	*data = ps_buf_detach(&b);

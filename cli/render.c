@@ -292,9 +292,32 @@ static void render_table(FILE *to, const view *v, const void *rows, size_t n)
 	table_free(t);
 }
 
-/* CSV is read by programs: times carry their zone (RFC 3339). */
+/* A list as one CSV cell: items joined by "; ", a ';' inside an item
+ * doubled, the form progress import reads back (evidence). */
+static char *csv_list(const column *c, const void *row)
+{
+	const char *const *v = AT(row, c->off, const char *const *);
+	size_t n = AT(row, c->off_n, size_t);
+	ps_buf b = PS_BUF_INIT;
+	for (size_t i = 0; v && i < n; i++) {
+		if (i)
+			ps_buf_puts(&b, "; ");
+		for (const char *p = v[i]; *p; p++) {
+			if (*p == ';')
+				ps_buf_put(&b, p, 1);
+			ps_buf_put(&b, p, 1);
+		}
+	}
+	ps_buf_puts(&b, "");
+	return ps_buf_error(&b) ? (ps_buf_release(&b), NULL) : ps_buf_detach(&b);
+}
+
+/* CSV is read by programs: times carry their zone (RFC 3339); lists are
+ * ';' lists (csv_list). */
 static char *csv_value(const column *c, const void *row)
 {
+	if (c->type == COL_STRV)
+		return csv_list(c, row);
 	int64_t ms = c->type == COL_TIME ? AT(row, c->off, int64_t) : 0;
 	if (!ms)
 		return render_cell(c, row);
@@ -305,8 +328,10 @@ static char *csv_value(const column *c, const void *row)
 }
 
 /* Nested rows as one CSV or HTML cell: "name: value, ..." per row, rows
- * joined by "; " (log's fields: "field: percent, old: 10, new: 55"). */
-static char *rows_text(const column *c, const void *row, fmt f)
+ * joined by "; ", each value as JSON text (strings quoted and escaped), so
+ * text from the data cannot forge a pair or a row: log's fields read
+ * 'field: "percent", old: 10, new: 55'. */
+static char *rows_text(const column *c, const void *row)
 {
 	const view *sv = c->sub;
 	const char *rows = AT(row, c->off, const char *);
@@ -318,11 +343,17 @@ static char *rows_text(const column *c, const void *row, fmt f)
 		for (size_t i = 0; i < sv->ncols; i++) {
 			if (sv->cols[i].type == COL_ROWS || sv->cols[i].type == COL_OBJ)
 				continue;
-			char *s = f == FMT_CSV ? csv_value(&sv->cols[i], sub) : render_cell(&sv->cols[i], sub);
+			cJSON *j = json_value(&sv->cols[i], sub);
+			char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+			cJSON_Delete(j);
+			if (!s) {
+				ps_buf_release(&b);
+				return NULL;
+			}
 			ps_buf_puts(&b, sep);
 			ps_buf_puts(&b, sv->cols[i].name);
 			ps_buf_puts(&b, ": ");
-			ps_buf_puts(&b, s ? s : "");
+			ps_buf_puts(&b, s);
 			free(s);
 			sep = ", ";
 		}
@@ -353,7 +384,7 @@ static void render_csv(FILE *to, const view *v, const void *rows, size_t n)
 			if (!shown(&v->cols[i], FMT_CSV))
 				continue;
 			const column *c = &v->cols[i];
-			char *s = c->type == COL_ROWS ? rows_text(c, row, FMT_CSV) : csv_value(c, row);
+			char *s = c->type == COL_ROWS ? rows_text(c, row) : csv_value(c, row);
 			fputs(sep, to);
 			csv_cell(to, s ? s : "");
 			free(s);
@@ -380,7 +411,7 @@ static void render_html(FILE *to, const view *v, const void *rows, size_t n)
 			if (!shown(&v->cols[i], FMT_HTML))
 				continue;
 			const column *c = &v->cols[i];
-			char *s = c->type == COL_ROWS ? rows_text(c, row, FMT_HTML) : render_cell(c, row);
+			char *s = c->type == COL_ROWS ? rows_text(c, row) : render_cell(c, row);
 			fputs("<td>", to);
 			html_text(to, s ? s : "");
 			fputs("</td>", to);

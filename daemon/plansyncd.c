@@ -57,7 +57,7 @@ static void on_signal(int sig)
 typedef struct daemon_opts {
 	const char *dir;
 	long interval; /* 0: config sync.interval, else 60 */
-	bool foreground, syslog;
+	bool foreground, syslog, version;
 	int log_level; /* enum ps_log_level */
 } daemon_opts;
 /* In the order of enum ps_log_level. */
@@ -69,6 +69,7 @@ static const opt_spec daemon_spec[] = {
     OPT_BOOL('f', "foreground", daemon_opts, foreground, "stay in the foreground and log to stderr (for systemd)"),
     OPT_ENUM('l', "log-level", daemon_opts, log_level, "LEVEL", log_levels, PS_LOG_INFO, "what to log (default info)"),
     OPT_BOOL(0, "syslog", daemon_opts, syslog, "log to syslog instead of stderr"),
+    OPT_BOOL(0, "version", daemon_opts, version, "print the version"),
     OPT_END,
 };
 static const opt_table daemon_table = {daemon_spec, sizeof(daemon_opts)};
@@ -77,7 +78,7 @@ static const cmd daemon_cmd = {
     "",
     NULL,
     "Run sync cycles for one replica on a timer, soon after local writes, and on request.",
-    "[-C DIR] [--interval SECONDS] [--foreground] [--log-level LEVEL] [--syslog]",
+    "[-C DIR] [--interval SECONDS] [--foreground] [--log-level LEVEL] [--syslog] [--version]",
     &daemon_table,
     0,
     0,
@@ -281,11 +282,13 @@ int main(int argc, char **argv)
 		cmd_help(PROG, &daemon_cmd, stdout);
 		return 0;
 	}
-	const char *dir = o.dir;
+	if (o.version) {
+		printf(PROG " %s\n", PLANSYNC_VERSION);
+		return 0;
+	}
+	const char *dir = replica_dir(PROG, o.dir);
 	if (!dir)
-		dir = getenv("PLANSYNC_DIR");
-	if (!dir)
-		dir = ".";
+		return EXIT_USAGE;
 	long cli_interval = o.interval;
 	ps_log_set_level((enum ps_log_level)o.log_level);
 	int foreground = o.foreground;

@@ -5,6 +5,7 @@
  * whole number 0-100, actual a decimal kept as text. CSV import is all or
  * nothing: every row is checked and written inside one transaction, and
  * any bad row rolls all of it back with a report naming line and column. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,15 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 			if ((rc = ps_text_clean(&clean, in->evidence[i], PS_EVIDENCE_MAX, false,
 			                        "an evidence reference")))
 				goto out;
+			if (!clean[strspn(clean, " ")]) {
+				/* An import drops an empty reference (a trailing ';'); one
+				 * given alone is a mistake: no document is named. */
+				rc = ps_error_set(
+				    PS_EINVALID,
+				    "an evidence reference is empty; give the document's reference, such as "
+				    "QĐ-123/UBND");
+				goto out;
+			}
 			cJSON *item = cJSON_CreateString(clean);
 			if (!item || !cJSON_AddItemToArray(arr, item)) {
 				cJSON_Delete(item);
@@ -286,6 +296,35 @@ static int csv_row(csv *c, char ***cells, size_t *n, int *line)
 	return 1;
 }
 
+/* Splits an evidence cell in place into at most max references: they are
+ * separated by ';', a ';' inside one is written ';;' (as progress show
+ * --format csv writes it); spaces before a reference and empty ones are
+ * dropped. Returns how many. */
+static size_t evidence_split(char *cell, const char **ev, size_t max)
+{
+	size_t n = 0;
+	char *start = cell, *w = cell;
+	for (char *p = cell;; p++) {
+		if (*p == ';' && p[1] == ';') {
+			*w++ = *p++;
+			continue;
+		}
+		if (*p && *p != ';') {
+			*w++ = *p;
+			continue;
+		}
+		bool end = !*p;
+		*w = 0;
+		while (*start == ' ')
+			start++;
+		if (*start && n < max)
+			ev[n++] = start;
+		if (end)
+			return n;
+		start = w = p + 1;
+	}
+}
+
 static const char *const columns[] = {"task", "period",   "status",   "percent", "actual",
                                       "note", "evidence", "reporter", "reason",  NULL};
 
@@ -376,13 +415,8 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 			bad_rows = 1;
 			break;
 		}
-		for (char *tok = evbuf ? strtok(evbuf, ";") : NULL; tok && nev < PS_EVIDENCE_MAX_ITEMS + 1;
-		     tok = strtok(NULL, ";")) {
-			while (*tok == ' ')
-				tok++;
-			if (*tok)
-				ev[nev++] = tok;
-		}
+		if (evbuf)
+			nev = evidence_split(evbuf, ev, PS_EVIDENCE_MAX_ITEMS + 1);
 		ps_progress_in in = {CELL(2), CELL(3), CELL(4), CELL(5), CELL(7), ev, nev};
 		const char *bad = NULL;
 		if (n > nh) {
@@ -420,9 +454,18 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 				for (int j = 0; bad && columns[j]; j++)
 					if (!strcmp(columns[j], bad))
 						k = j;
+				/* build() names the options of progress set; a file has columns. */
+				bool nothing = r2 == PS_EINVALID && !bad && !in.status && !in.percent && !in.actual &&
+				               !in.note && !nev;
 				if (k >= 0 && col[k] >= 0)
 					ps_buf_printf(&rep, "line %d, column %d (%s): %s\n", line, col[k] + 1,
 					              columns[k], ps_error_last());
+				else if (nothing)
+					ps_buf_printf(
+					    &rep,
+					    "line %d: nothing to record: fill at least one of the columns status, "
+					    "percent, actual, note, evidence\n",
+					    line);
 				else
 					ps_buf_printf(&rep, "line %d: %s\n", line, ps_error_last());
 				if (r2 != PS_EINVALID && r2 != PS_ENOTFOUND && r2 != PS_ENOTOWNER) {

@@ -5,6 +5,7 @@
  * writer saw: the state folded from the change's own base chain, not
  * whatever happened to sort before it. Rows come from lib/store_views.c;
  * never writes, never writes SQL, knows nothing of how a view is shown. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "plansync/views.h"
@@ -155,6 +156,46 @@ static int add_log(void *ctx, const ps_sv_change *row)
 	return 0;
 }
 
+static int count_change(void *ctx, const ps_sv_change *row)
+{
+	(void)row;
+	++*(long *)ctx;
+	return 0;
+}
+
+/* 1 when some change ever named record (retired ones too), 0 when none,
+ * else a library error code (negative). */
+static int ever_written(ps_store *s, const char *record)
+{
+	long n = 0;
+	int rc = ps_store_log(s, record, 1, count_change, &n);
+	return rc ? rc : n > 0;
+}
+
+/* A record with no change is a typo unless it is a report not yet made:
+ * then its office, task and period are known. PS_ENOTFOUND names what the
+ * plan lacks. */
+static int check_unlogged(ps_store *s, const ps_record_id *rid, const char *record)
+{
+	if (ps_kind_get(rid->kind)->shape != PS_ID_OFFICE_TASK_PERIOD)
+		return ps_error_set(PS_ENOTFOUND, "unknown record \"%s\": no change names it; see 'plansync plan show'",
+		                    record);
+	const char *what[] = {"office", "task", "period"};
+	const char *id[] = {rid->office, rid->task, rid->period};
+	for (int i = 0; i < 3; i++) {
+		char rec[PS_RECORD_ID_MAX + 1];
+		snprintf(rec, sizeof(rec), "%s/%s", what[i], id[i]);
+		int known = ever_written(s, rec);
+		if (known < 0)
+			return known;
+		if (!known)
+			return ps_error_set(PS_ENOTFOUND,
+			                    "unknown %s \"%s\" in record \"%s\"; see 'plansync plan show'", what[i],
+			                    id[i], record);
+	}
+	return 0;
+}
+
 int ps_view_log(ps_log_view **out, ps_replica *r, const char *record, long limit)
 {
 	*out = NULL;
@@ -168,6 +209,8 @@ int ps_view_log(ps_log_view **out, ps_replica *r, const char *record, long limit
 	ps_store *s = ps_replica_store(r);
 	log_walk w = {v};
 	rc = ps_store_log(s, record, limit, add_log, &w);
+	if (!rc && record && v->n == 0)
+		rc = check_unlogged(s, &rid, record);
 	for (size_t i = 0; !rc && i < v->n; i++)
 		rc = log_fields(v, s, &v->v[i]);
 	return ps_view_done(rc, v, out);

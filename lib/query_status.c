@@ -104,10 +104,15 @@ static int add_problem(void *ctx, const ps_sv_problem *row)
 	if (!p)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	p->time = sec_ms(row->at);
+	p->reason = ps_view_mem_str(v->mem, row->reason);
+	if (!strcmp(row->branch, PS_PROBLEM_OWN)) {
+		/* One of this replica's own changes: stored with its id as the path. */
+		p->change = ps_view_mem_str(v->mem, row->path);
+		return 0;
+	}
 	p->branch = ps_view_mem_str(v->mem, row->branch);
 	p->commit = row->commit && *row->commit ? ps_view_mem_str(v->mem, row->commit) : NULL;
 	p->path = row->path && *row->path ? ps_view_mem_str(v->mem, row->path) : NULL; /* a branch-level problem */
-	p->reason = ps_view_mem_str(v->mem, row->reason);
 	return 0;
 }
 
@@ -126,7 +131,7 @@ static int add_unplanned(void *ctx, const ps_sv_unplanned *row)
 	         row->needs);
 	snprintf(branch, sizeof(branch), "replicas/%s/%s", row->office, row->replica);
 	p->branch = ps_view_mem_str(v->mem, branch);
-	p->path = ps_view_mem_str(v->mem, row->record);
+	p->record = ps_view_mem_str(v->mem, row->record);
 	p->reason = ps_view_mem_str(v->mem, why);
 	return 0;
 }

@@ -64,6 +64,9 @@ typedef struct ps_sv_counts {
 } ps_sv_counts;
 int ps_store_counts(ps_sv_counts *out, ps_store *s, const char *future_from, long long delivered_batch);
 
+/* The branch a problem of one of this replica's own changes is stored
+ * under (lib/integrity.c), with the change id as its path. */
+#define PS_PROBLEM_OWN "this replica"
 /* Problems as recorded by import (at: seconds since the epoch). */
 typedef struct ps_sv_problem {
 	int64_t at;

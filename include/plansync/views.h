@@ -109,7 +109,9 @@ typedef struct ps_log_view {
 	ps_log_entry *v;
 	size_t n;
 } ps_log_view;
-/* Newest first; record NULL for all; limit 0 for no limit. */
+/* Newest first; record NULL for all; limit 0 for no limit. A record with
+ * no change is PS_ENOTFOUND unless it is a report whose office, task and
+ * period the plan has (a report not made yet: no rows). */
 int ps_view_log(ps_log_view **out, ps_replica *r, const char *record, long limit);
 void ps_log_view_free(ps_log_view *v);
 
@@ -161,11 +163,17 @@ int ps_view_status(ps_status_view **out, ps_replica *r);
 void ps_status_view_free(ps_status_view *v);
 
 /* ---- problems ---- */
+/* One name per fact: a problem of a fetched branch names its branch (and
+ * commit and file when one is at fault); one of this replica's own changes
+ * (its stored bytes damaged) names only the change; a report held for the
+ * plan names its branch and record. */
 typedef struct ps_problem_row {
 	int64_t time;       /* 0 for a report held for the plan */
-	const char *branch; /* "replicas/<office>/<replica>" */
+	const char *branch; /* "replicas/<office>/<replica>"; NULL for this replica's own change */
 	const char *commit; /* NULL when not one commit's fault */
-	const char *path;   /* NULL when not one file's fault (a badly named branch) */
+	const char *path;   /* "changes/...": NULL when not one file's fault (a badly named branch) */
+	const char *change; /* this replica's own change held back; else NULL */
+	const char *record; /* the record of a report held for the plan; else NULL */
 	const char *reason;
 } ps_problem_row;
 typedef struct ps_problems_view {

@@ -44,6 +44,8 @@ expect_fail 3 "names \"p9\", which is not in programs" "$P" -C tinh plan import 
 sed '0,/"id": "p1-t1"/s//"id": "P1 T1"/' "$SRC/schema/plan/hai-duong-2020-2025.json" > badid.json
 expect_fail 3 "needs an \"id\"" "$P" -C tinh plan import badid.json
 expect_fail 3 "cannot read" "$P" -C tinh plan import no-such-file.json
+mkdir -p adir
+expect_fail 3 "adir is a directory, give a file" "$P" -C tinh plan import adir
 
 # CSV
 printf 'task,period,status\np2-t7,2021,"on_track\n' > unclosed.csv

@@ -38,6 +38,10 @@ grep -q '<td>a, &quot;b&quot;</td>' <<<"$html" && ok "html: text escaped" || bad
 [ "$("$P" -C bg progress show --format json)" = "$js" ] && ok "--format json is --json" || bad "--format json differs"
 expect_fail 2 "takes table, json, csv or html" "$P" -C bg log --format xml
 expect_fail 2 "unknown option --format" "$P" -C bg status --format csv
+expect_fail 2 "--json and --format csv together" "$P" -C bg progress show --json --format csv
+expect_fail 2 "--json and --format table together" "$P" -C bg log --format table --json
+[ "$("$P" -C bg progress show --json --format json)" = "$js" ] && ok "--json --format json agree" ||
+	bad "--json --format json"
 help=$("$P" config --help)
 missing=""
 for k in $("$P" -C bg config --json | sed -n 's/^  "\([a-z_.]*\)": .*/\1/p'); do
@@ -45,6 +49,19 @@ for k in $("$P" -C bg config --json | sed -n 's/^  "\([a-z_.]*\)": .*/\1/p'); do
 done
 [ -z "$missing" ] && ok "config --help lists every setting" || bad "config --help lacks:$missing"
 expect_fail 2 "unknown subcommand 'plan bogus'" "$P" -C bg plan bogus
+# An empty PLANSYNC_DIR counts as unset; an empty -C is refused as empty.
+out=$(cd bg && PLANSYNC_DIR= "$P" status) && ok "empty PLANSYNC_DIR: the current directory" ||
+	bad "empty PLANSYNC_DIR: $out"
+expect_fail 2 "-C needs a directory name" "$P" -C '' status
+D=${PLANSYNCD:?set PLANSYNCD}
+expect_fail 2 "-C needs a directory name" "$D" -C '' --foreground
+"$D" --version | grep -q '^plansyncd [0-9]' && ok "plansyncd --version" || bad "plansyncd --version"
 expect_fail 3 "unknown kind" "$P" -C bg log bogus/x
 expect_fail 3 "unknown office" "$P" -C bg progress show --office nowhere
+# A well-formed id the plan lacks is a typo too; a report not made yet is no rows.
+expect_fail 3 "unknown record \"task/p9-t9\"" "$P" -C bg log task/p9-t9
+expect_fail 3 "unknown period \"2099\"" "$P" -C bg log progress/binh-giang/p2-t7/2099
+expect_fail 3 "unknown office \"nowhere\"" "$P" -C bg log progress/nowhere/p2-t7/2021
+out=$("$P" -C bg log progress/binh-giang/p2-t1/2021) && [ -z "$out" ] && ok "log of a report not made yet: no rows" ||
+	bad "log of a report not made yet"
 finish

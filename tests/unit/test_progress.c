@@ -97,6 +97,19 @@ static void quoting_newlines_evidence(void **st)
 	free(after);
 }
 
+/* Evidence is a ';' list and ';;' is a ';' inside a reference, the form
+ * progress show --format csv writes. */
+static void evidence_semicolons(void **st)
+{
+	fx *f = *st;
+	char *rep = NULL;
+	long w = -1;
+	assert_int_equal(import(f, "task,period,evidence\np2-t7,2021,QĐ-1;; QĐ-2; x;;;  y\n", &rep, &w), 0);
+	assert_null(rep);
+	assert_int_equal(w, 1);
+	has(f, "\"evidence\": [\"QĐ-1; QĐ-2\",\"x;\",\"y\"]");
+}
+
 static void bom_crlf_blank_lines(void **st)
 {
 	fx *f = *st;
@@ -134,8 +147,8 @@ static void header_problems(void **st)
 	               "line 1, column 4: column \"task\" appears twice\n"
 	               "line 1, column 5: unknown column \"Status\" (known: task, period, status, percent, actual, "
 	               "note, evidence, reporter, reason)\n"
-	               "line 2: nothing to record: give at least one of --status, --percent, --actual, --note, "
-	               "--evidence\n");
+	               "line 2: nothing to record: fill at least one of the columns status, percent, actual, note, "
+	               "evidence\n");
 	import_refused(f, "status,percent\ndone,100\n", "line 1: the header must have the columns task and period\n");
 	import_refused(f, "period,status\n2021,done\n", "line 1: the header must have the columns task and period\n");
 }
@@ -194,8 +207,8 @@ static void every_bad_value_reported(void **st)
 	               "line 11, column 2 (period): period \"2025 q1\" is not a period id (such as 2021 or 2021-q3)\n"
 	               "line 12, column 1: task and period are required\n"
 	               "line 13, column 2: task and period are required\n"
-	               "line 14: nothing to record: give at least one of --status, --percent, --actual, --note, "
-	               "--evidence\n");
+	               "line 14: nothing to record: fill at least one of the columns status, percent, actual, note, "
+	               "evidence\n");
 }
 
 /* Line numbers count the lines a quoted cell spans. */
@@ -349,6 +362,11 @@ static void set_field_checks(void **st)
 	     "nothing to record: give at least one of --status, --percent, --actual, --note, --evidence"},
 	    {"p2-t7",
 	     "2021",
+	     {.evidence = (const char *const[]){"QĐ-1", " "}, .nevidence = 2},
+	     PS_EINVALID,
+	     "an evidence reference is empty; give the document's reference, such as QĐ-123/UBND"},
+	    {"p2-t7",
+	     "2021",
 	     {0},
 	     PS_EINVALID,
 	     "nothing to record: give at least one of --status, --percent, --actual, --note, --evidence"},
@@ -406,6 +424,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(quoting_newlines_evidence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(evidence_semicolons, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bom_crlf_blank_lines, setup, teardown),
 	    cmocka_unit_test_setup_teardown(header_problems, setup, teardown),
 	    cmocka_unit_test_setup_teardown(empty_and_header_only, setup, teardown),

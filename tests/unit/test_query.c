@@ -11,6 +11,8 @@
 #include "plansync/views.h"
 #include "plansync/dump.h"
 #include "plansync/json.h"
+#include "store_sync.h"
+#include "store_views.h"
 
 static const char plan_doc[] =
     "{\"format\": \"plansync-plan/1\", \"province\": \"tinh\",\n"
@@ -261,6 +263,21 @@ static void status_and_problems(void **state)
 	assert_int_equal(ps_view_problems(&p, f->r), 0);
 	assert_int_equal(p->n, 0);
 	ps_problems_view_free(p);
+
+	/* One of this replica's own changes held back names the change, not
+	 * a branch or a path. */
+	bool added;
+	assert_int_equal(ps_store_problem_add(ps_replica_store(f->r), PS_PROBLEM_OWN, "", "01a2-tinh-aaaaaa", "damaged",
+	                                      NULL, &added),
+	                 0);
+	assert_int_equal(ps_view_problems(&p, f->r), 0);
+	assert_int_equal(p->n, 1);
+	assert_null(p->v[0].branch);
+	assert_null(p->v[0].path);
+	assert_null(p->v[0].commit);
+	assert_null(p->v[0].record);
+	assert_string_equal(p->v[0].change, "01a2-tinh-aaaaaa");
+	ps_problems_view_free(p);
 }
 
 /* Progress naming a period the plan lacks is held: a problem, not shown. */
@@ -278,7 +295,9 @@ static void unplanned_problem(void **state)
 	assert_int_equal(p->v[0].time, 0);
 	assert_null(p->v[0].commit);
 	assert_string_equal(p->v[0].branch, "replicas/ha/ha-dddddd");
-	assert_string_equal(p->v[0].path, "progress/ha/p1-t2/2099");
+	assert_null(p->v[0].path); /* a record is not a file */
+	assert_null(p->v[0].change);
+	assert_string_equal(p->v[0].record, "progress/ha/p1-t2/2099");
 	assert_non_null(strstr(p->v[0].reason, "period/2099"));
 	ps_problems_view_free(p);
 	ps_progress_view *pv = NULL;

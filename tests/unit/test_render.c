@@ -62,7 +62,7 @@ static void csv_quoting(void **state)
 	char *s = rendered(FMT_CSV, 2);
 	const char *want = "\xef\xbb\xbf" /* the UTF-8 BOM: a spreadsheet reads Vietnamese right */
 	                   "name,n,when,tags,value,note\r\n"
-	                   "Hải Dương,7,2026-11-29T02:10:00Z,\"a, b\",\"1, x\",\"say \"\"hi\"\", then <go> & stop\"\r\n"
+	                   "Hải Dương,7,2026-11-29T02:10:00Z,a; b,\"1, x\",\"say \"\"hi\"\", then <go> & stop\"\r\n"
 	                   "b,,,,,\r\n";
 	assert_string_equal(s, want);
 	free(s);
@@ -205,10 +205,58 @@ static void nested_rows_in_csv_and_html(void **state)
 	render_rows(to, FMT_HTML, &ov, &o, 1);
 	render_rows(to, FMT_TABLE, &ov, &o, 1);
 	fclose(to);
-	assert_non_null(strstr(buf, "id,fields\r\nc1,\"field: percent, new: 55; field: note, new: =x\"\r\n"));
+	assert_non_null(strstr(
+	    buf, "id,fields\r\nc1,\"field: \"\"percent\"\", new: 55; field: \"\"note\"\", new: \"\"=x\"\"\"\r\n"));
 	assert_non_null(strstr(buf, "<th>change</th><th>fields</th>"));
-	assert_non_null(strstr(buf, "<td>field: percent, new: 55; field: note, new: =x</td>"));
+	assert_non_null(
+	    strstr(buf, "<td>field: &quot;percent&quot;, new: 55; field: &quot;note&quot;, new: &quot;=x&quot;</td>"));
 	assert_non_null(strstr(buf, "change\nc1\n"));
+	free(buf);
+}
+
+/* A value in a nested cell is JSON text: a note holding "; field: ..."
+ * stays inside its quotes and forges no row. */
+static void nested_cell_not_forged(void **state)
+{
+	(void)state;
+	static const column sc[] = {COL_S(sub, field, "field", "field"), COL_J(sub, newv, "new", "new")};
+	static const view sv = VIEW(sub, sc);
+	static const column oc[] = {COL_S(outer, id, "id", "change"), COL_R(outer, s, n, "fields", &sv)};
+	static const view ov = VIEW(outer, oc);
+	sub s[] = {{"percent", "5"}, {"note", "\"ok; field: percent, new: 100\\n\""}};
+	outer o = {"c1", s, 2};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *to = open_memstream(&buf, &len);
+	assert_non_null(to);
+	render_rows(to, FMT_HTML, &ov, &o, 1);
+	fclose(to);
+	assert_non_null(strstr(buf, "<td>field: &quot;percent&quot;, new: 5; field: &quot;note&quot;, new: &quot;ok; "
+	                            "field: percent, new: 100\\n&quot;</td>"));
+	free(buf);
+}
+
+/* A list in CSV is the ';' list progress import reads: a ';' inside an
+ * item doubled, so one item "QĐ-1; QĐ-2" and two items differ. */
+typedef struct refs {
+	const char **v;
+	size_t n;
+} refs;
+static void csv_list_unambiguous(void **state)
+{
+	(void)state;
+	static const column rc[] = {COL_V(refs, v, n, "evidence", NULL)};
+	static const view rv = VIEW(refs, rc);
+	const char *one[] = {"QĐ-1; QĐ-2"}, *two[] = {"QĐ-1", "QĐ-2"};
+	refs r[] = {{one, 1}, {two, 2}};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *to = open_memstream(&buf, &len);
+	assert_non_null(to);
+	render_rows(to, FMT_CSV, &rv, r, 2);
+	fclose(to);
+	assert_string_equal(buf, "\xef\xbb\xbf"
+	                         "evidence\r\nQĐ-1;; QĐ-2\r\nQĐ-1; QĐ-2\r\n");
 	free(buf);
 }
 
@@ -224,6 +272,8 @@ int main(void)
 	    cmocka_unit_test(table_cells_escaped),
 	    cmocka_unit_test(csv_formulas_neutralised),
 	    cmocka_unit_test(nested_rows_in_csv_and_html),
+	    cmocka_unit_test(nested_cell_not_forged),
+	    cmocka_unit_test(csv_list_unambiguous),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
