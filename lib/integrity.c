@@ -90,9 +90,11 @@ static int stop_at_damage(void *ctx, const ps_change_row *row)
 	return 1;
 }
 
-int ps_integrity_export_stop(ps_store *s, long long after, long long *stop)
+int ps_integrity_export_stop(ps_store *s, long long after, long long *stop, char *why, size_t wn)
 {
 	*stop = LLONG_MAX;
+	if (why && wn)
+		why[0] = '\0';
 	int rc = ps_repo_global_init();
 	if (rc)
 		return rc;
@@ -107,6 +109,8 @@ int ps_integrity_export_stop(ps_store *s, long long after, long long *stop)
 	         "'plansync check --repair', or 'plansync check' for how to recover",
 	         x.id, x.why);
 	ps_log(PS_LOG_WARN, "%s", reason);
+	if (why && wn)
+		snprintf(why, wn, "%s", reason);
 	rc = ps_store_begin(s);
 	if (!rc)
 		rc = add_problem(s, x.id, reason);

@@ -206,9 +206,10 @@ static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, vo
 {
 	git_repository *repo = NULL;
 	long exported = 0;
+	char held[700] = "";
 	int rc = ps_sync_restamp_future(r);
 	if (!rc)
-		rc = ps_sync_export(r, &exported);
+		rc = ps_sync_export_held(r, &exported, held, sizeof(held));
 	res->exported += exported;
 	if (rc)
 		return rc;
@@ -282,7 +283,13 @@ static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, vo
 		                            "be read (someone else pushed to it)")))
 			res->identity = 2;
 	}
-	if (!rc && net) {
+	if (!rc && held[0]) {
+		/* A damaged local change waits with those after it: the replica
+		 * needs a person (exit 8), whatever the network said; the rest of
+		 * the cycle ran. */
+		rc = net ? ps_error_set(PS_EREPAIR, "%s; also: %s", held, pushmsg[0] ? pushmsg : fetchmsg)
+		         : ps_error_set(PS_EREPAIR, "%s", held);
+	} else if (!rc && net) {
 		rc = net;
 		ps_error_set(net, "%s", pushmsg[0] ? pushmsg : fetchmsg);
 	}
@@ -353,7 +360,7 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 		rc = cycle(r, res, progress, ctx);
 	/* The replica took up its branch's history or a new id: send what is
 	 * now ours at once rather than a cycle later. */
-	if (res->identity && (rc == 0 || rc == PS_EREJECTED)) {
+	if (res->identity && (rc == 0 || rc == PS_EREJECTED || rc == PS_EREPAIR)) {
 		res->identity = 0;
 		rc = cycle(r, res, progress, ctx);
 	}

@@ -22,7 +22,9 @@ out=$("$P" -C a check) && grep -q "ok: no faults" <<<"$out" && ok "clean replica
 sqlite3 a/plansync.db "UPDATE changes SET bytes = CAST(replace(CAST(bytes AS TEXT), '\"percent\": 33', '\"percent\": 93') AS BLOB) WHERE local = 1 AND CAST(bytes AS TEXT) LIKE '%\"percent\": 33%'"
 n=$(sqlite3 a/plansync.db "SELECT count(*) FROM changes WHERE CAST(bytes AS TEXT) LIKE '%\"percent\": 93%'")
 [ "$n" = 1 ] || bad "could not flip the stored bytes ($n rows)"
-"$P" -C a sync >/dev/null 2>&1 || true
+rc=0; out=$("$P" -C a sync --json 2>/dev/null) || rc=$?
+[ $rc -eq 8 ] && grep -q '"error": "repair"' <<<"$out" && ok "sync exits 8 (repair) while a damaged change waits" \
+  || bad "sync with a damaged change waiting: rc $rc $out"
 "$P" -C tinh sync >/dev/null
 if "$P" -C tinh progress show --json | grep -q '"percent": 93'; then bad "damaged bytes were exported"; else ok "damaged bytes not exported"; fi
 "$P" -C a problems | grep -q "was not exported" && ok "the refusal is a problem with what to do" || bad "no problem recorded"
