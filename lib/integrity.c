@@ -147,11 +147,44 @@ void ps_check_result_release(ps_check_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+/* Tables and indexes of the schema that plansync.db lacks: rebuild makes
+ * again what is derived; what only this replica held is restored from a
+ * copy or the replica is made again. */
+static int check_schema(ps_replica *r, ps_check_result *res)
+{
+	ps_store *s = ps_replica_store(r);
+	char rb[400], lost[400];
+	int rc = ps_store_schema_missing(s, rb, sizeof(rb), lost, sizeof(lost));
+	if (rc || (!rb[0] && !lost[0]))
+		return rc;
+	ps_check_finding *f = finding(res, "database");
+	if (!f)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	const char *d = ps_replica_dir(r);
+	snprintf(f->what, sizeof(f->what), "plansync.db lacks %s%s%s of its schema", rb, rb[0] && lost[0] ? ", " : "",
+	         lost);
+	if (!lost[0])
+		snprintf(f->fix, sizeof(f->fix),
+		         "they hold only what the stored changes and Git give again: stop the daemon, then make them "
+		         "again and recompute them:\n  plansync -C %s rebuild && plansync -C %s check",
+		         d, d);
+	else
+		snprintf(
+		    f->fix, sizeof(f->fix),
+		    "%s held what only this replica had: stop the daemon, keep a copy, then restore plansync.db "
+		    "from a backup, or re-create the replica from the remote (local changes not yet sent are lost; "
+		    "'plansync -C %s.broken log' may list them):\n"
+		    "  cp -a %s %s.broken\n"
+		    "  plansync init NEWDIR --office %s --remote \"$(plansync -C %s.broken config remote)\"",
+		    lost, d, d, d, ps_replica_office(r), d);
+	return 0;
+}
+
 static int check_database(ps_replica *r, ps_check_result *res)
 {
 	ps_store *s = ps_replica_store(r);
 	if (ps_store_quick_check(s, true) == 0)
-		return 0;
+		return check_schema(r, res);
 	ps_check_finding *f = finding(res, "database");
 	if (!f)
 		return ps_error_set(PS_ENOMEM, "out of memory");
@@ -508,8 +541,11 @@ int ps_check(ps_replica *r, const ps_check_opts *o, ps_check_result *res)
 		rc = 0;
 	else if (!rc && res->n == 0)
 		rc = check_state(r, res); /* a fold over damaged rows says nothing */
-	if (!rc && repo)
+	if (!rc && repo) {
 		rc = check_git(r, repo, odb, res);
+		if (rc && damaged) /* e.g. no exports table: the database finding says it */
+			rc = 0;
+	}
 	git_odb_free(odb);
 	git_repository_free(repo);
 	if (rc)
