@@ -512,27 +512,51 @@ static int check_git(ps_replica *r, git_repository *repo, git_odb *odb, ps_check
 	return 0;
 }
 
+/* repo.git cannot be opened. It holds only copies: plansync.db keeps every
+ * change, exported or not, and the remote has what was pushed, so an empty
+ * repo.git and a sync bring it back without losing the queued changes
+ * (re-creating the replica would). */
+static int repo_lost(ps_replica *r, ps_check_result *res)
+{
+	char what[sizeof(res->f->what)];
+	snprintf(what, sizeof(what), "%s", ps_error_last());
+	ps_store *s = ps_replica_store(r);
+	long long done = 0, queued = 0;
+	int rc = ps_store_exports_maxseq(s, &done);
+	if (!rc)
+		rc = ps_store_local_count(s, done, LLONG_MAX, &queued);
+	if (rc) /* the database finding, if any, says why */
+		ps_error_clear();
+	ps_check_finding *f = finding(res, "git");
+	if (!f)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	const char *d = ps_replica_dir(r);
+	char *tail = strstr(what, "; run 'plansync check'");
+	if (tail)
+		*tail = '\0';
+	snprintf(f->what, sizeof(f->what), "%s", what);
+	snprintf(f->fix, sizeof(f->fix),
+	         "repo.git holds only copies: make it again, empty, and sync; the remote gives back what was "
+	         "pushed, and the %lld local change%s not yet exported (queued in plansync.db) %s exported then, "
+	         "nothing is lost (do not re-create the replica: that would lose them):\n"
+	         "  rm -rf %s/repo.git && git init --bare %s/repo.git\n"
+	         "  plansync -C %s sync && plansync -C %s check",
+	         queued, queued == 1 ? "" : "s", queued == 1 ? "is" : "are", d, d, d, d);
+	return 0;
+}
+
 int ps_check(ps_replica *r, const ps_check_opts *o, ps_check_result *res)
 {
+	int rc0;
 	memset(res, 0, sizeof(*res));
 	git_repository *repo = NULL;
 	git_odb *odb = NULL;
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/repo.git", ps_replica_dir(r));
-	if (ps_repo_open(&repo, path) == 0 && git_repository_odb(&odb, repo) < 0) {
+	if (ps_repo_open_replica(&repo, ps_replica_dir(r)) == 0 && git_repository_odb(&odb, repo) < 0) {
 		git_repository_free(repo);
 		repo = NULL;
 	}
-	if (!repo) {
-		ps_check_finding *f = finding(res, "git");
-		if (f) {
-			snprintf(f->what, sizeof(f->what), "%s", ps_error_last());
-			snprintf(
-			    f->fix, sizeof(f->fix),
-			    "re-create the replica from the remote:\n  plansync init NEWDIR --office %s --remote URL",
-			    ps_replica_office(r));
-		}
-	}
+	if (!repo && (rc0 = repo_lost(r, res)))
+		return rc0;
 	int rc = check_database(r, res);
 	bool damaged = res->n > 0;
 	if (!rc)

@@ -130,13 +130,15 @@ static int collect_one(void *ctx, const ps_local_change *c)
 
 int ps_sync_export(ps_replica *r, long *exported)
 {
-	return ps_sync_export_held(r, exported, NULL, 0);
+	bool deferred;
+	return ps_sync_export_held(r, exported, NULL, 0, &deferred);
 }
 
-int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn)
+int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn, bool *deferred)
 {
-	assert(r && exported);
+	assert(r && exported && deferred);
 	*exported = 0;
+	*deferred = false;
 	if (held && heldn)
 		held[0] = '\0';
 	ps_store *s = ps_replica_store(r);
@@ -161,6 +163,7 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn)
 		goto out;
 	rc = ps_sync_recover_own_ref(r, repo, ref, &head, &has_head);
 	if (rc == OWN_DEFER) {
+		*deferred = true;
 		rc = 0;
 		goto out;
 	}
