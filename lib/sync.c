@@ -347,6 +347,8 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 		 * remote: a repo.git made again (git init --bare) lacks origin. */
 		char *url = NULL;
 		rc = ps_store_meta_get(ps_replica_store(r), "remote", &url);
+		if (rc == PS_ENOTFOUND) /* never set */
+			rc = 0;
 		if (!rc && url && url[0])
 			rc = ps_repo_set_remote(repo, url);
 		else if (!rc)
