@@ -1,9 +1,10 @@
 /* integrity.c - checking a replica against itself.
  *
  * Exports the check an export runs on its pending changes, and ps_check
- * ('plansync check'): SQLite's integrity_check, each change row's bytes
- * against the blob id stored when it was written and against its own
- * columns, the state against a fresh fold (rolled back), the Git objects our
+ * ('plansync check'): SQLite's integrity_check, the tables and indexes of
+ * the schema, repo.git there (the way out keeps queued changes), each
+ * change row's bytes against the blob id stored when it was written and
+ * against its own columns, the state against a fresh fold (rolled back), the Git objects our
  * refs need, and our branch against the exports table. With repair, a
  * damaged change row is rewritten from an intact copy: the Git object of
  * its blob id, the bytes re-encoded from its columns when they hash to that

@@ -4,8 +4,12 @@
  *
  * Exports ps_store_change_rows (every column of a change row, damaged or
  * not), the two repairs of a row, the state snapshot and its comparison,
- * ps_store_problem_note, ps_store_last_export and ps_store_exports_forget.
- * Never judges a row (integrity.c does) and never opens a transaction. */
+ * ps_store_problem_note, ps_store_last_export and ps_store_exports_forget,
+ * and the schema check: ps_store_schema_missing (the tables and indexes of
+ * the replica's schema version, built by the migrations in a private
+ * in-memory database, that plansync.db lacks) and ps_store_schema_restore
+ * (rebuild makes the derived ones again). Never judges a row (integrity.c
+ * does) and never opens a transaction. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
