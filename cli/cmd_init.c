@@ -51,6 +51,14 @@ int cmd_init(ctx *x, const args *a)
 			return fail_msg(EXIT_USAGE,
 			                "init: --set takes KEY=VALUE with a setting plansync knows, such as "
 			                "ssh.key=/home/me/.ssh/id_ed25519 (see 'plansync config')");
+		/* the value too: exit 3 means nothing was written */
+		int crc = ps_config_check(keys[i], eq + 1);
+		if (crc) {
+			char why[1024];
+			snprintf(why, sizeof(why), "%s", ps_error_last());
+			ps_error_set(crc, "init: --set %s: %s; nothing was created", keys[i], why);
+			return fail(crc);
+		}
 	}
 	struct stat sb;
 	bool made_dir = stat(a->pos[0], &sb) != 0;
@@ -59,11 +67,16 @@ int cmd_init(ctx *x, const args *a)
 		return fail(rc);
 	for (size_t i = 0; i < nsets; i++)
 		if ((rc = ps_config_set(x->r, keys[i], strchr(sets[i], '=') + 1))) {
-			fprintf(stderr,
-			        "plansync: created %s, but %s was not set: %s; set it with 'plansync -C %s config %s "
-			        "VALUE'\n",
-			        a->pos[0], keys[i], ps_error_last(), a->pos[0], keys[i]);
-			return EXIT_INPUT;
+			/* a value only repo.git could refuse: what init made goes, so
+			 * the corrected command works */
+			char why[1024];
+			snprintf(why, sizeof(why), "%s", ps_error_last());
+			int drc = ps_replica_discard(x->r, made_dir);
+			x->r = NULL;
+			if (drc)
+				return fail_msg(EXIT_FAIL, "init: --set %s: %s; and %s", keys[i], why, ps_error_last());
+			ps_error_set(rc, "init: --set %s: %s; no replica was kept in %s", keys[i], why, a->pos[0]);
+			return fail(rc);
 		}
 	ps_sync_result res;
 	int src = 0;

@@ -2,7 +2,7 @@
  * before it is stored (numbers by ps_number_parse, the remote by
  * repo_remote.c), and read back as stored.
  *
- * Exports ps_config_keys, ps_config_get and ps_config_set. Settings live in
+ * Exports ps_config_keys, ps_config_get, ps_config_check and ps_config_set. Settings live in
  * the store's meta table; the remote is also origin in repo.git. Never
  * connects to the remote (a path remote is looked at, not fetched). */
 #include <stdio.h>
@@ -46,36 +46,59 @@ static const struct {
 	long max;
 } numeric[] = {{"sync.max_drift", 86400L * 365}, {"sync.interval", 86400}};
 
-int ps_config_set(ps_replica *r, const char *key, const char *value)
+/* The value checks that need no replica: on success *clean is the value
+ * to store (the caller frees it). The remote is checked when it is set. */
+static int check_value(char **clean, const char *key, const char *value)
 {
+	*clean = NULL;
 	if (!key_known(key))
 		return ps_error_set(PS_EINVALID,
 		                    "unknown setting \"%s\" (known: user.name, remote, sync.max_drift, sync.interval, "
 		                    "ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper)",
 		                    key);
-	char *clean = NULL;
 	bool author = strcmp(key, "user.name") == 0;
-	int rc = ps_text_clean(&clean, value, author ? PS_CHANGE_AUTHOR_MAX : 1000, false, key);
+	int rc = ps_text_clean(clean, value, author ? PS_CHANGE_AUTHOR_MAX : 1000, false, key);
 	if (rc)
 		return rc;
 	/* user.name is the author of every later change: the readers' rule */
 	if (author)
-		rc = ps_change_check_author(clean);
+		rc = ps_change_check_author(*clean);
 	for (size_t i = 0; !rc && i < sizeof(numeric) / sizeof(*numeric); i++) {
 		long v;
 		if (strcmp(key, numeric[i].key))
 			continue;
 		/* the rule takes canonical text only: what is stored is the number */
-		if (!ps_number_parse(clean, 1, numeric[i].max, &v))
+		if (!ps_number_parse(*clean, 1, numeric[i].max, &v))
 			rc =
 			    ps_error_set(PS_EINVALID, "%s is a number of seconds (1 to %ld), such as %s 60, not \"%s\"",
-			                 key, numeric[i].max, key, clean);
+			                 key, numeric[i].max, key, *clean);
 	}
-	if (!rc && strcmp(key, "ssh.fingerprint") == 0 && clean[0] &&
-	    (strncmp(clean, "SHA256:", 7) || strlen(clean) != 50))
+	if (!rc && strcmp(key, "ssh.fingerprint") == 0 && (*clean)[0] &&
+	    (strncmp(*clean, "SHA256:", 7) || strlen(*clean) != 50))
 		rc = ps_error_set(
 		    PS_EINVALID,
 		    "ssh.fingerprint is the key's SHA-256 fingerprint as ssh shows it: SHA256: and 43 characters");
+	if (rc) {
+		free(*clean);
+		*clean = NULL;
+	}
+	return rc;
+}
+
+int ps_config_check(const char *key, const char *value)
+{
+	char *clean = NULL;
+	int rc = check_value(&clean, key, value);
+	free(clean);
+	return rc;
+}
+
+int ps_config_set(ps_replica *r, const char *key, const char *value)
+{
+	char *clean = NULL;
+	int rc = check_value(&clean, key, value);
+	if (rc)
+		return rc;
 	if (!rc && strcmp(key, "remote") == 0) {
 		char gitdir[4200];
 		git_repository *repo = NULL;

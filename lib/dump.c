@@ -110,7 +110,9 @@ static int rebuild_state(ps_replica *r, ps_progress_fn progress, void *ctx)
 	int rc = ps_store_begin(s);
 	if (rc)
 		return rc;
-	rc = ps_store_forget_derived(s);
+	rc = ps_store_schema_restore(s); /* derived tables a tool dropped: made again, then filled */
+	if (!rc)
+		rc = ps_store_forget_derived(s);
 	if (!rc)
 		rc = ps_store_rebuild_heads(s);
 	if (!rc) {

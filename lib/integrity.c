@@ -1,9 +1,10 @@
 /* integrity.c - checking a replica against itself.
  *
  * Exports the check an export runs on its pending changes, and ps_check
- * ('plansync check'): SQLite's integrity_check, each change row's bytes
- * against the blob id stored when it was written and against its own
- * columns, the state against a fresh fold (rolled back), the Git objects our
+ * ('plansync check'): SQLite's integrity_check, the tables and indexes of
+ * the schema, repo.git there (the way out keeps queued changes), each
+ * change row's bytes against the blob id stored when it was written and
+ * against its own columns, the state against a fresh fold (rolled back), the Git objects our
  * refs need, and our branch against the exports table. With repair, a
  * damaged change row is rewritten from an intact copy: the Git object of
  * its blob id, the bytes re-encoded from its columns when they hash to that
@@ -90,9 +91,11 @@ static int stop_at_damage(void *ctx, const ps_change_row *row)
 	return 1;
 }
 
-int ps_integrity_export_stop(ps_store *s, long long after, long long *stop)
+int ps_integrity_export_stop(ps_store *s, long long after, long long *stop, char *why, size_t wn)
 {
 	*stop = LLONG_MAX;
+	if (why && wn)
+		why[0] = '\0';
 	int rc = ps_repo_global_init();
 	if (rc)
 		return rc;
@@ -107,6 +110,8 @@ int ps_integrity_export_stop(ps_store *s, long long after, long long *stop)
 	         "'plansync check --repair', or 'plansync check' for how to recover",
 	         x.id, x.why);
 	ps_log(PS_LOG_WARN, "%s", reason);
+	if (why && wn)
+		snprintf(why, wn, "%s", reason);
 	rc = ps_store_begin(s);
 	if (!rc)
 		rc = add_problem(s, x.id, reason);
@@ -143,11 +148,44 @@ void ps_check_result_release(ps_check_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+/* Tables and indexes of the schema that plansync.db lacks: rebuild makes
+ * again what is derived; what only this replica held is restored from a
+ * copy or the replica is made again. */
+static int check_schema(ps_replica *r, ps_check_result *res)
+{
+	ps_store *s = ps_replica_store(r);
+	char rb[400], lost[400];
+	int rc = ps_store_schema_missing(s, rb, sizeof(rb), lost, sizeof(lost));
+	if (rc || (!rb[0] && !lost[0]))
+		return rc;
+	ps_check_finding *f = finding(res, "database");
+	if (!f)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	const char *d = ps_replica_dir(r);
+	snprintf(f->what, sizeof(f->what), "plansync.db lacks %s%s%s of its schema", rb, rb[0] && lost[0] ? ", " : "",
+	         lost);
+	if (!lost[0])
+		snprintf(f->fix, sizeof(f->fix),
+		         "they hold only what the stored changes and Git give again: stop the daemon, then make them "
+		         "again and recompute them:\n  plansync -C %s rebuild && plansync -C %s check",
+		         d, d);
+	else
+		snprintf(
+		    f->fix, sizeof(f->fix),
+		    "%s held what only this replica had: stop the daemon, keep a copy, then restore plansync.db "
+		    "from a backup, or re-create the replica from the remote (local changes not yet sent are lost; "
+		    "'plansync -C %s.broken log' may list them):\n"
+		    "  cp -a %s %s.broken\n"
+		    "  plansync init NEWDIR --office %s --remote \"$(plansync -C %s.broken config remote)\"",
+		    lost, d, d, d, ps_replica_office(r), d);
+	return 0;
+}
+
 static int check_database(ps_replica *r, ps_check_result *res)
 {
 	ps_store *s = ps_replica_store(r);
 	if (ps_store_quick_check(s, true) == 0)
-		return 0;
+		return check_schema(r, res);
 	ps_check_finding *f = finding(res, "database");
 	if (!f)
 		return ps_error_set(PS_ENOMEM, "out of memory");
@@ -475,27 +513,51 @@ static int check_git(ps_replica *r, git_repository *repo, git_odb *odb, ps_check
 	return 0;
 }
 
+/* repo.git cannot be opened. It holds only copies: plansync.db keeps every
+ * change, exported or not, and the remote has what was pushed, so an empty
+ * repo.git and a sync bring it back without losing the queued changes
+ * (re-creating the replica would). */
+static int repo_lost(ps_replica *r, ps_check_result *res)
+{
+	char what[sizeof(res->f->what)];
+	snprintf(what, sizeof(what), "%s", ps_error_last());
+	ps_store *s = ps_replica_store(r);
+	long long done = 0, queued = 0;
+	int rc = ps_store_exports_maxseq(s, &done);
+	if (!rc)
+		rc = ps_store_local_count(s, done, LLONG_MAX, &queued);
+	if (rc) /* the database finding, if any, says why */
+		ps_error_clear();
+	ps_check_finding *f = finding(res, "git");
+	if (!f)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	const char *d = ps_replica_dir(r);
+	char *tail = strstr(what, "; run 'plansync check'");
+	if (tail)
+		*tail = '\0';
+	snprintf(f->what, sizeof(f->what), "%s", what);
+	snprintf(f->fix, sizeof(f->fix),
+	         "repo.git holds only copies: make it again, empty, and sync; the remote gives back what was "
+	         "pushed, and the %lld local change%s not yet exported (queued in plansync.db) %s exported then, "
+	         "nothing is lost (do not re-create the replica: that would lose them):\n"
+	         "  rm -rf %s/repo.git && git init --bare %s/repo.git\n"
+	         "  plansync -C %s sync && plansync -C %s check",
+	         queued, queued == 1 ? "" : "s", queued == 1 ? "is" : "are", d, d, d, d);
+	return 0;
+}
+
 int ps_check(ps_replica *r, const ps_check_opts *o, ps_check_result *res)
 {
+	int rc0;
 	memset(res, 0, sizeof(*res));
 	git_repository *repo = NULL;
 	git_odb *odb = NULL;
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/repo.git", ps_replica_dir(r));
-	if (ps_repo_open(&repo, path) == 0 && git_repository_odb(&odb, repo) < 0) {
+	if (ps_repo_open_replica(&repo, ps_replica_dir(r)) == 0 && git_repository_odb(&odb, repo) < 0) {
 		git_repository_free(repo);
 		repo = NULL;
 	}
-	if (!repo) {
-		ps_check_finding *f = finding(res, "git");
-		if (f) {
-			snprintf(f->what, sizeof(f->what), "%s", ps_error_last());
-			snprintf(
-			    f->fix, sizeof(f->fix),
-			    "re-create the replica from the remote:\n  plansync init NEWDIR --office %s --remote URL",
-			    ps_replica_office(r));
-		}
-	}
+	if (!repo && (rc0 = repo_lost(r, res)))
+		return rc0;
 	int rc = check_database(r, res);
 	bool damaged = res->n > 0;
 	if (!rc)
@@ -504,8 +566,11 @@ int ps_check(ps_replica *r, const ps_check_opts *o, ps_check_result *res)
 		rc = 0;
 	else if (!rc && res->n == 0)
 		rc = check_state(r, res); /* a fold over damaged rows says nothing */
-	if (!rc && repo)
+	if (!rc && repo) {
 		rc = check_git(r, repo, odb, res);
+		if (rc && damaged) /* e.g. no exports table: the database finding says it */
+			rc = 0;
+	}
 	git_odb_free(odb);
 	git_repository_free(repo);
 	if (rc)

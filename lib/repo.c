@@ -96,6 +96,25 @@ int ps_repo_open(git_repository **out, const char *path)
 	return 0;
 }
 
+int ps_repo_open_replica(git_repository **out, const char *dir)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/repo.git", dir);
+	int rc = ps_repo_open(out, path);
+	if (rc != PS_ERROR || (access(path, R_OK | W_OK | X_OK) != 0 && (errno == EACCES || errno == EPERM)))
+		return rc;
+	/* repo.git gone (deleted, a partial restore) or no repository any
+	 * more: plansync.db still holds every change, so the replica needs
+	 * repair, not re-creation (check says how). */
+	struct stat sb;
+	bool gone = stat(path, &sb) != 0 && errno == ENOENT;
+	char why[600];
+	snprintf(why, sizeof(why), "%s", ps_error_last());
+	return ps_error_set(PS_EREPAIR,
+	                    "%s %s (%s); the changes are safe in plansync.db; run 'plansync check' for how to recover",
+	                    path, gone ? "is missing" : "is not a Git repository", why);
+}
+
 /* ---- trees along changed paths ---------------------------------------- */
 
 typedef struct tentry {

@@ -23,6 +23,10 @@
 
 int ps_repo_init(git_repository **out, const char *path);
 int ps_repo_open(git_repository **out, const char *path);
+/* DIR/repo.git, the replica's repository: as ps_repo_open, but one that is
+ * missing or no repository is PS_EREPAIR (plansync.db keeps every change;
+ * 'plansync check' says how to make it again). */
+int ps_repo_open_replica(git_repository **out, const char *dir);
 /* Error from libgit2's last error, prefixed by what: code, with the message
  * naming a full disk or a damaged object when libgit2 says so. */
 int ps_repo_error(int code, const char *what);

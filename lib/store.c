@@ -158,6 +158,12 @@ int ps_store_error(ps_store *s, const char *what)
 		                    "%s: this replica is read-only (its directory or plansync.db cannot be written); "
 		                    "reading works, to write make them writable (chmod -R u+w DIR) or copy the replica",
 		                    what);
+	/* A table or index of the schema gone (dropped by a tool, a migration
+	 * cut short): the replica needs repair, and check says how. */
+	if (ext == SQLITE_ERROR && (strncmp(m, "no such table", 13) == 0 || strncmp(m, "no such index", 13) == 0))
+		return ps_error_set(
+		    PS_EREPAIR,
+		    "%s: plansync.db lacks part of its schema (%s); run 'plansync check' for how to recover", what, m);
 	if ((ext & 0xff) == SQLITE_CORRUPT || (ext & 0xff) == SQLITE_NOTADB)
 		return ps_error_set(
 		    PS_EREPAIR, "%s: plansync.db is damaged (%s); run 'plansync check' for how to recover", what, m);
@@ -483,4 +489,18 @@ void ps_store_blob_id(char out[41], const void *bytes, size_t len)
 bool ps_store_has_blob_ids(const ps_store *s)
 {
 	return s->has_blob;
+}
+
+const unsigned char *ps_store_migration(int i, int version, size_t *len)
+{
+	*len = 0;
+	if (i < 0 || i >= version || i >= SCHEMA_VERSION)
+		return NULL;
+	*len = *migrations[i].len;
+	return migrations[i].sql;
+}
+
+int ps_store_version(const ps_store *s)
+{
+	return s->has_blob ? SCHEMA_VERSION : 1;
 }

@@ -37,5 +37,11 @@ int ps_store_run(ps_store *s, ps_site *site, const char *what, const char *a, co
                  const char *d);
 /* 1 when site, with a bound as ?1, yields a row, 0 when not, <0 error. */
 int ps_store_exists(ps_store *s, ps_site *site, const char *what, const char *a);
+/* The SQL of migration i (from schema i to i + 1; not NUL-terminated, its
+ * length in *len) when i < version, else NULL: the schema check builds
+ * the schema a replica of that version has (store_check.c). */
+const unsigned char *ps_store_migration(int i, int version, size_t *len);
+/* The schema version the open replica has (1 only read-only). */
+int ps_store_version(const ps_store *s);
 
 #endif

@@ -29,9 +29,7 @@
 
 int ps_sync_open_repo(ps_replica *r, git_repository **repo)
 {
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/repo.git", ps_replica_dir(r));
-	return ps_repo_open(repo, path);
+	return ps_repo_open_replica(repo, ps_replica_dir(r));
 }
 
 void ps_sync_own_ref(ps_replica *r, char *out, size_t n)
@@ -202,13 +200,16 @@ static int on_fetch_bad(void *ctx, const char *branch, const char *hex, const ch
 
 /* Export, push, fetch, import. Returns the push's error when it failed
  * (the fetch and import still ran), else the fetch's. */
-static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx)
+static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn progress, void *ctx)
 {
 	git_repository *repo = NULL;
 	long exported = 0;
+	char held[700] = "";
+	bool deferred = false;
+	*again = false;
 	int rc = ps_sync_restamp_future(r);
 	if (!rc)
-		rc = ps_sync_export(r, &exported);
+		rc = ps_sync_export_held(r, &exported, held, sizeof(held), &deferred);
 	res->exported += exported;
 	if (rc)
 		return rc;
@@ -258,6 +259,7 @@ static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, vo
 	}
 	ps_fault_point("fetch:after");
 	res->fetched = f ? f : 1;
+	*again = deferred && !f; /* the export waited for what this fetch brought */
 	char fetchmsg[600] = "";
 	if (f)
 		snprintf(fetchmsg, sizeof(fetchmsg), "%s", ps_error_last());
@@ -282,7 +284,13 @@ static int cycle(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, vo
 		                            "be read (someone else pushed to it)")))
 			res->identity = 2;
 	}
-	if (!rc && net) {
+	if (!rc && held[0]) {
+		/* A damaged local change waits with those after it: the replica
+		 * needs a person (exit 8), whatever the network said; the rest of
+		 * the cycle ran. */
+		rc = net ? ps_error_set(PS_EREPAIR, "%s; also: %s", held, pushmsg[0] ? pushmsg : fetchmsg)
+		         : ps_error_set(PS_EREPAIR, "%s", held);
+	} else if (!rc && net) {
 		rc = net;
 		ps_error_set(net, "%s", pushmsg[0] ? pushmsg : fetchmsg);
 	}
@@ -335,11 +343,22 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 		goto done;
 	git_remote *remote = NULL;
 	if (git_remote_lookup(&remote, repo, "origin") < 0) {
-		rc = ps_error_set(PS_ENOREMOTE,
-		                  "no remote is set; run 'plansync -C %s config remote PATH-OR-URL' "
-		                  "(changes stay here until then)",
-		                  ps_replica_dir(r));
-		goto done;
+		/* The setting the user sees ('config remote', status) is the
+		 * remote: a repo.git made again (git init --bare) lacks origin. */
+		char *url = NULL;
+		rc = ps_store_meta_get(ps_replica_store(r), "remote", &url);
+		if (rc == PS_ENOTFOUND) /* never set */
+			rc = 0;
+		if (!rc && url && url[0])
+			rc = ps_repo_set_remote(repo, url);
+		else if (!rc)
+			rc = ps_error_set(PS_ENOREMOTE,
+			                  "no remote is set; run 'plansync -C %s config remote PATH-OR-URL' "
+			                  "(changes stay here until then)",
+			                  ps_replica_dir(r));
+		free(url);
+		if (rc)
+			goto done;
 	}
 	git_remote_free(remote);
 	git_repository_free(repo);
@@ -349,13 +368,15 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 	long long torn = 0;
 	if (!(rc = ps_store_meta_get_int(ps_replica_store(r), "rebuild.pending", &torn, 0)) && torn)
 		rc = ps_rebuild_state(r);
+	bool again = false;
 	if (!rc)
-		rc = cycle(r, res, progress, ctx);
-	/* The replica took up its branch's history or a new id: send what is
-	 * now ours at once rather than a cycle later. */
-	if (res->identity && (rc == 0 || rc == PS_EREJECTED)) {
+		rc = cycle(r, res, &again, progress, ctx);
+	/* The replica took up its branch's history or a new id, or its export
+	 * waited for its own branch (repo.git made again): send what is now
+	 * ours at once rather than a cycle later. */
+	if ((res->identity || again) && (rc == 0 || rc == PS_EREJECTED || rc == PS_EREPAIR)) {
 		res->identity = 0;
-		rc = cycle(r, res, progress, ctx);
+		rc = cycle(r, res, &again, progress, ctx);
 	}
 done:
 	git_repository_free(repo);

@@ -1,7 +1,8 @@
 /* sync_export.c - local changes into a commit on the replica's own branch.
  *
  * Exports ps_sync_export: the local changes no export holds yet become one
- * commit on refs/heads/replicas/<office>/<replica>. Objects are written
+ * commit on refs/heads/replicas/<office>/<replica>; ps_sync_export_held
+ * also says why a damaged change and those after it wait. Objects are written
  * first, then SQLite records the commit, then the ref moves by
  * compare-and-swap; a run that finds SQLite ahead of the ref finishes the
  * move (sync_own.c). Never pushes, never reads other branches, never writes
@@ -129,8 +130,17 @@ static int collect_one(void *ctx, const ps_local_change *c)
 
 int ps_sync_export(ps_replica *r, long *exported)
 {
-	assert(r && exported);
+	bool deferred;
+	return ps_sync_export_held(r, exported, NULL, 0, &deferred);
+}
+
+int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn, bool *deferred)
+{
+	assert(r && exported && deferred);
 	*exported = 0;
+	*deferred = false;
+	if (held && heldn)
+		held[0] = '\0';
 	ps_store *s = ps_replica_store(r);
 	git_repository *repo = NULL;
 	ps_objw *w = NULL;
@@ -153,6 +163,7 @@ int ps_sync_export(ps_replica *r, long *exported)
 		goto out;
 	rc = ps_sync_recover_own_ref(r, repo, ref, &head, &has_head);
 	if (rc == OWN_DEFER) {
+		*deferred = true;
 		rc = 0;
 		goto out;
 	}
@@ -182,7 +193,7 @@ int ps_sync_export(ps_replica *r, long *exported)
 	 * an earlier one, so ids need not follow seq; nothing here needs them to
 	 * (the exported range and the author date are by seq and by maximum). */
 	long long stop; /* the first change whose stored bytes fail their check */
-	if ((rc = ps_integrity_export_stop(s, done_seq, &stop)))
+	if ((rc = ps_integrity_export_stop(s, done_seq, &stop, held, heldn)))
 		goto out;
 	/* Many objects go into one pack; a few are written loose. */
 	long long npending = 0;

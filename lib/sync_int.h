@@ -76,6 +76,12 @@ void ps_sync_forget_bad_tip(imp *m, const char *ref);
 
 /* ---- sync_own.c ------------------------------------------------------ */
 
+/* ps_sync_export, and in held (when not NULL) the reason a damaged local
+ * change and those after it wait ("" when none does): the cycle exits
+ * PS_EREPAIR after its other work. *deferred: nothing was exported because
+ * the last delivered commit is not in repo.git yet (the fetch brings it). */
+int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn, bool *deferred);
+
 /* What the own branch in repo.git says against plansync.db's exports. */
 enum { OWN_OK = 0, OWN_DEFER = 1, OWN_DB_BEHIND = 2 };
 int ps_sync_recover_own_ref(ps_replica *r, git_repository *repo, const char *ref, git_oid *head, int *has_head);

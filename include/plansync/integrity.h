@@ -14,8 +14,9 @@
  * of the first whose stored bytes fail their check (LLONG_MAX when none).
  * The export takes only seq < *stop, so the damaged change and those after
  * it stay unexported and unharmed; the fault is recorded as a problem and
- * logged with what to do. */
-int ps_integrity_export_stop(ps_store *s, long long after, long long *stop);
+ * logged with what to do, and put in why (when not NULL; "" when nothing
+ * is damaged). */
+int ps_integrity_export_stop(ps_store *s, long long after, long long *stop, char *why, size_t wn);
 
 /* One finding of ps_check: what is wrong and the exact commands that
  * recover from it. */

@@ -49,6 +49,10 @@ const char *ps_replica_author(const ps_replica *r);
 /* Config keys: user.name, remote, sync.max_drift_s. get gives a copy. */
 int ps_config_get(ps_replica *r, const char *key, char **out);
 int ps_config_set(ps_replica *r, const char *key, const char *value);
+/* The checks of ps_config_set that need no replica (all but whether a
+ * remote can be set in repo.git): init runs them before it creates
+ * anything. 0, or PS_EINVALID saying what is wrong. */
+int ps_config_check(const char *key, const char *value);
 /* The known keys, NULL-terminated. */
 extern const char *const ps_config_keys[];
 

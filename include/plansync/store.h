@@ -177,5 +177,15 @@ int ps_store_change_from_columns(ps_store *s, const char *id, ps_change **out);
  * be rolled back), then count the rows that differ from the copy. */
 int ps_store_state_snapshot(ps_store *s);
 int ps_store_state_diff(ps_store *s, long *differ);
+/* The tables and indexes of the replica's schema that plansync.db lacks
+ * (a migration cut short, a tool that dropped one: integrity_check does
+ * not notice), comma-separated: in rebuildable those 'plansync rebuild'
+ * makes again (derived from the change log or read again from Git, and
+ * any index of a table that is there), in lost the others (the change
+ * log, its edges, settings, exports). Both "" when none is missing. */
+int ps_store_schema_missing(ps_store *s, char *rebuildable, size_t rn, char *lost, size_t ln);
+/* Create, empty, the missing tables and indexes that rebuild recomputes
+ * (inside the caller's transaction); the lost ones stay missing. */
+int ps_store_schema_restore(ps_store *s);
 
 #endif

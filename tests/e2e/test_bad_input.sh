@@ -67,7 +67,8 @@ expect_fail 3 "not a Git repository" "$P" init x5 --office binh-giang --remote "
 expect_fail 3 "not a bare repository" "$P" -C km config remote "$T/worktree"
 expect_fail 2 "KEY=VALUE" "$P" init x6 --office binh-giang --set colour=red
 expect_fail 2 "KEY=VALUE" "$P" init x7 --office binh-giang --set ssh.key
-for d in x1 x2 x3 x4 x5 x6 x7; do
+expect_fail 3 "sync.interval.*nothing was created" "$P" init x8 --office binh-giang --set sync.interval=0
+for d in x1 x2 x3 x4 x5 x6 x7 x8; do
   [ ! -e "$d/plansync.db" ] && [ ! -e "$d/repo.git" ] && ok "nothing left of failed init $d" || bad "failed init left $d behind"
 done
 "$P" init x3 --office binh-giang --remote "$T/remote.git" >/dev/null && ok "init works after a failed one" || bad "retry of init failed"

@@ -206,4 +206,22 @@ for d in tinh a b late late2; do
   git --git-dir="$d/repo.git" fsck --no-progress >/dev/null 2>&1 || bad "$d: git fsck"
 done
 git --git-dir=remote2.git fsck --no-progress >/dev/null 2>&1 && ok "new remote fsck clean" || bad "new remote fsck"
+# repo.git lost (deleted, a partial restore) with a change exported but not
+# pushed and one still queued: sync exits 8; check's way out keeps them
+# (an empty repo.git, then one sync, which takes the remote from the
+# setting), and both arrive.
+"$P" -C a progress set p1-t2 2025 --percent 71 --note f9-unpushed >/dev/null
+mv remote2.git remote2.off; "$P" -C a sync >/dev/null 2>&1 || true; mv remote2.off remote2.git
+"$P" -C a progress set p1-t3 2025 --percent 72 --note f9-queued >/dev/null
+rm -rf a/repo.git
+expect_fail 8 "repo.git is missing.*plansync check" "$P" -C a sync
+rc=0; out=$("$P" -C a check 2>&1) || rc=$?
+[ $rc -eq 8 ] && grep -q "git init --bare" <<<"$out" && ! grep -q "plansync init NEWDIR" <<<"$out" \
+  && ok "check: make repo.git again, keeping the queued change" || bad "repo.git lost: check rc $rc $out"
+git init -q --bare a/repo.git
+"$P" -C a sync >/dev/null && ok "one sync after git init --bare" || bad "sync after git init --bare failed"
+"$P" -C a check >/dev/null && ok "check clean after the recovery" || bad "check after the recovery"
+converge tinh a
+notes tinh | grep -q f9-unpushed && notes tinh | grep -q f9-queued && ok "unpushed and queued changes arrive" \
+  || bad "a change was lost with repo.git"
 finish

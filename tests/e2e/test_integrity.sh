@@ -22,7 +22,9 @@ out=$("$P" -C a check) && grep -q "ok: no faults" <<<"$out" && ok "clean replica
 sqlite3 a/plansync.db "UPDATE changes SET bytes = CAST(replace(CAST(bytes AS TEXT), '\"percent\": 33', '\"percent\": 93') AS BLOB) WHERE local = 1 AND CAST(bytes AS TEXT) LIKE '%\"percent\": 33%'"
 n=$(sqlite3 a/plansync.db "SELECT count(*) FROM changes WHERE CAST(bytes AS TEXT) LIKE '%\"percent\": 93%'")
 [ "$n" = 1 ] || bad "could not flip the stored bytes ($n rows)"
-"$P" -C a sync >/dev/null 2>&1 || true
+rc=0; out=$("$P" -C a sync --json 2>/dev/null) || rc=$?
+[ $rc -eq 8 ] && grep -q '"error": "repair"' <<<"$out" && ok "sync exits 8 (repair) while a damaged change waits" \
+  || bad "sync with a damaged change waiting: rc $rc $out"
 "$P" -C tinh sync >/dev/null
 if "$P" -C tinh progress show --json | grep -q '"percent": 93'; then bad "damaged bytes were exported"; else ok "damaged bytes not exported"; fi
 "$P" -C a problems | grep -q "was not exported" && ok "the refusal is a problem with what to do" || bad "no problem recorded"
@@ -139,4 +141,23 @@ sqlite3 old/plansync.db "ALTER TABLE changes DROP COLUMN blob; DROP TABLE backre
 sqlite3 old/plansync.db "UPDATE changes SET bytes = CAST(replace(CAST(bytes AS TEXT), '\"percent\": 44', '\"percent\": 47') AS BLOB) WHERE blob IS NULL AND CAST(bytes AS TEXT) LIKE '%\"percent\": 44%'"
 rc=0; "$P" -C old check >/dev/null 2>&1 || rc=$?
 [ $rc -eq 8 ] && ok "damage in an old row is found by decoding" || bad "damage in an old row not found (rc $rc)"
+# 10. A table of the schema dropped (integrity_check does not notice): a
+#     derived one is found and rebuild makes it again; one only this
+#     replica held is found with the way out, never "ok".
+for t in heads state unplanned; do
+  cp -a a "gone-$t"; sqlite3 "gone-$t/plansync.db" "DROP TABLE $t"
+  rc=0; out=$("$P" -C "gone-$t" check --json 2>/dev/null) || rc=$?
+  [ $rc -eq 8 ] && grep -q "lacks table $t" <<<"$out" && grep -q "rebuild" <<<"$out" \
+    && ok "check finds table $t missing (exit 8, JSON)" || bad "table $t dropped: check rc $rc $out"
+  "$P" -C "gone-$t" rebuild >/dev/null 2>&1 && "$P" -C "gone-$t" check >/dev/null 2>&1 \
+    && ok "rebuild makes table $t again" || bad "rebuild did not recover table $t"
+done
+cp -a a gone-idx; sqlite3 gone-idx/plansync.db "DROP INDEX changes_local"
+rc=0; "$P" -C gone-idx check >/dev/null 2>&1 || rc=$?
+[ $rc -eq 8 ] && "$P" -C gone-idx rebuild >/dev/null 2>&1 && "$P" -C gone-idx check >/dev/null 2>&1 \
+  && ok "a dropped index is found and made again" || bad "dropped index: check rc $rc"
+cp -a a gone-exports; sqlite3 gone-exports/plansync.db "DROP TABLE exports"
+rc=0; out=$("$P" -C gone-exports check 2>&1) || rc=$?
+[ $rc -eq 8 ] && grep -q "exports" <<<"$out" && grep -q "plansync init" <<<"$out" \
+  && ok "a lost table: exit 8 with the way out" || bad "exports dropped: check rc $rc $out"
 finish
