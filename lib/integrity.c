@@ -20,6 +20,7 @@
 #include "plansync/integrity.h"
 #include "plansync/store.h"
 #include "store_sync.h"
+#include "store_views.h"
 #include "plansync/change.h"
 #include "plansync/error.h"
 #include "plansync/fold.h"
@@ -73,7 +74,7 @@ static int row_check(const ps_change_row *row, bool deep, char *why, size_t wn)
 static int add_problem(ps_store *s, const char *id, const char *reason)
 {
 	bool added;
-	return ps_store_problem_add(s, "this replica", "", id, reason, NULL, &added);
+	return ps_store_problem_add(s, PS_PROBLEM_OWN, "", id, reason, NULL, &added);
 }
 
 typedef struct stop_ctx {

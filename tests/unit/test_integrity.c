@@ -79,7 +79,7 @@ static void clean_replica(void **st)
 	assert_true(res.objects > 0); /* the branch's objects were read */
 	ps_check_result_release(&res);
 	long long stop = 0;
-	assert_int_equal(ps_integrity_export_stop(ps_replica_store(r), 0, &stop), 0);
+	assert_int_equal(ps_integrity_export_stop(ps_replica_store(r), 0, &stop, NULL, 0), 0);
 	assert_true(stop == LLONG_MAX);
 	ps_replica_free(r);
 	tmpdir_remove(dir);
@@ -104,7 +104,7 @@ static void changed_byte(void **st)
 	assert_false(res.state_run); /* a fold over damaged rows says nothing */
 	ps_check_result_release(&res);
 	/* the export takes only what comes before it, and says why */
-	assert_int_equal(ps_integrity_export_stop(ps_replica_store(r), 0, &stop), 0);
+	assert_int_equal(ps_integrity_export_stop(ps_replica_store(r), 0, &stop, NULL, 0), 0);
 	assert_int_equal(stop, seq);
 	ps_problems_view *pv = NULL;
 	assert_int_equal(ps_view_problems(&pv, r), 0);
@@ -117,7 +117,7 @@ static void changed_byte(void **st)
 	assert_int_equal(res.n, 0);
 	ps_check_result_release(&res);
 	assert_clean(r);
-	assert_int_equal(ps_integrity_export_stop(ps_replica_store(r), 0, &stop), 0);
+	assert_int_equal(ps_integrity_export_stop(ps_replica_store(r), 0, &stop, NULL, 0), 0);
 	assert_true(stop == LLONG_MAX);
 	ps_replica_free(r);
 	tmpdir_remove(dir);
