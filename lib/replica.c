@@ -450,7 +450,7 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 	if (op == PS_OP_RETIRE) {
 		cJSON_Delete(fields);
 		fields = cJSON_CreateObject();
-		if (!live) {
+		if (!live && !keep_equal) {
 			rc = ps_error_set(PS_EEXISTS, "%s does not exist or is already retired", record);
 			goto out;
 		}
