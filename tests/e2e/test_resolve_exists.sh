@@ -4,13 +4,14 @@
 # again with that version's fields, taking the retire retires the record
 # again; either way the base covers both heads, so the conflict goes on every
 # replica and sync exits 0. --value is refused with the command that works.
+# Importing the plan document again settles such conflicts its way too.
 source "$(dirname "$0")/lib.sh"
 setup_province
 "$P" init tinh2 --office tinh --replica b --remote "$T/remote.git" --user P2 >/dev/null
 "$P" -C tinh2 sync >/dev/null
 python3 - "$SRC/schema/plan/hai-duong-2020-2025.json" <<'PY'
 import json, sys
-for tid, name in (('p2-t6-tp-chi-linh', 'a'), ('p2-t6-tx-kinh-mon', 'b')):
+for tid, name in (('p2-t6-tp-chi-linh', 'a'), ('p2-t6-tx-kinh-mon', 'b'), ('p2-t7-nam-sach', 'c'), ('p2-t7-gia-loc', 'd')):
     d = json.load(open(sys.argv[1])); d['targets'] = [t for t in d['targets'] if t['id'] != tid]
     json.dump(d, open('ret-%s.json' % name, 'w'), ensure_ascii=False)
     d = json.load(open(sys.argv[1]))
@@ -50,4 +51,25 @@ R=target/p2-t6-tx-kinh-mon
 "$P" -C tinh sync >/dev/null; "$P" -C tinh2 sync >/dev/null
 grep -q '"retired": true' <<<"$(rec tinh2 "$R")" && ok "the target is retired" || bad "not retired: $(rec tinh2 "$R")"
 [ "$("$P" -C tinh dump | sha256sum)" = "$("$P" -C tinh2 dump | sha256sum)" ] && ok "both replicas agree" || bad "dumps differ"
+# 3. plan import settles them the document's way: keeping c, leaving d out
+python3 - <<'PY'
+import json
+def doc(edit, drop):
+    d = json.load(open('edit-%s.json' % edit)); d['targets'] = [t for t in d['targets'] if t['id'] != drop]
+    return d
+json.dump(doc('d', 'p2-t7-nam-sach'), open('x1.json', 'w'), ensure_ascii=False)
+json.dump(doc('c', 'p2-t7-gia-loc'), open('x2.json', 'w'), ensure_ascii=False)
+PY
+"$P" -C tinh plan import x1.json >/dev/null
+"$P" -C tinh2 plan import x2.json >/dev/null
+sync_ok tinh; sync_ok tinh2; sync_ok tinh
+[ "$(exists_conflicts tinh)" = 2 ] && ok "two more set/retire conflicts arose" || bad "expected 2 conflicts: $(exists_conflicts tinh)"
+"$P" -C tinh plan import x2.json >/dev/null
+[ "$(exists_conflicts tinh)" = 0 ] && ok "plan import settles both" || bad "plan import left $(exists_conflicts tinh) conflict(s)"
+rc=0; "$P" -C tinh sync >/dev/null || rc=$?
+[ $rc = 0 ] && ok "province sync exits 0 after plan import" || bad "province sync exited $rc"
+"$P" -C tinh2 sync >/dev/null
+grep -q '"retired": false' <<<"$(rec tinh2 target/p2-t7-nam-sach)" && ok "the named target is kept" || bad "nam-sach: $(rec tinh2 target/p2-t7-nam-sach)"
+grep -q '"retired": true' <<<"$(rec tinh2 target/p2-t7-gia-loc)" && ok "the target left out is retired" || bad "gia-loc: $(rec tinh2 target/p2-t7-gia-loc)"
+[ "$("$P" -C tinh dump | sha256sum)" = "$("$P" -C tinh2 dump | sha256sum)" ] && ok "both replicas agree after plan import" || bad "dumps differ after plan import"
 finish
