@@ -221,18 +221,43 @@ out:
 	return rc;
 }
 
+/* Records of the kinds that name an office, a task and a period whose id
+ * names slug in place i (0 office, 1 task, 2 period) are held as unplanned
+ * under need: one indexed insert per such kind. */
+static int hold_naming(ps_store *s, const char *need, int i, const char *slug)
+{
+	int rc = 0;
+	for (int k = 0; k < PS_KIND__COUNT && !rc; k++) {
+		const ps_kind_info *ki = ps_kind_get((ps_kind)k);
+		if (ki->shape != PS_ID_OFFICE_TASK_PERIOD)
+			continue;
+		/* slugs hold no GLOB metacharacters, and ids have exactly three parts */
+		char glob[PS_RECORD_ID_MAX + 8];
+		snprintf(glob, sizeof(glob), i == 0 ? "%s/%s/*" : i == 1 ? "%s/*/%s/*" : "%s/*/*/%s", ki->name, slug);
+		rc = ps_store_unplanned_hold(s, need, ki->name, glob);
+	}
+	return rc;
+}
+
 /* Progress and reviews name an office, a task and a period: those the plan
- * lacks are noted in unplanned (the record is held, not shown as real);
- * a plan record that exists releases what waited for it. Three lookups by
- * primary key or one indexed delete: cheap enough for every fold. */
-static int plan_refs(ps_store *s, const char *record)
+ * lacks or has retired are noted in unplanned (the record is held, not shown
+ * as real); a live plan record releases what waited for it, a retired one
+ * holds again what names it. Three lookups by primary key or one indexed
+ * delete: cheap enough for every fold; holding scans the records of the
+ * naming kinds, which only a retired office, task or period pays. */
+static int plan_refs(ps_store *s, const char *record, bool retired)
 {
 	ps_record_id rid;
 	if (ps_record_parse(&rid, record) != 0)
 		return 0;
 	const ps_kind_info *k = ps_kind_get(rid.kind);
-	if (k->planned_by)
+	if (k->planned_by && !retired)
 		return ps_store_unplanned_release(s, record);
+	if (k->planned_by) {
+		int place = rid.kind == PS_KIND_OFFICE ? 0 : rid.kind == PS_KIND_TASK ? 1 : 2;
+		assert(rid.kind == PS_KIND_OFFICE || rid.kind == PS_KIND_TASK || rid.kind == PS_KIND_PERIOD);
+		return hold_naming(s, record, place, rid.slug);
+	}
 	if (k->shape != PS_ID_OFFICE_TASK_PERIOD)
 		return 0;
 	const char *kinds[3] = {ps_kind_name(PS_KIND_OFFICE), ps_kind_name(PS_KIND_TASK), ps_kind_name(PS_KIND_PERIOD)};
@@ -278,7 +303,7 @@ int ps_fold_record(ps_store *s, const char *record)
 	const char *kind = ps_record_parse(&rid, record) == 0 ? ps_kind_name(rid.kind) : "?";
 	rc = ps_store_record_put(s, record, kind, retired, (long)f.n, f.c[f.n - 1].id);
 	if (!rc)
-		rc = plan_refs(s, record);
+		rc = plan_refs(s, record, retired);
 out:
 	fold_release(&f);
 	return rc;
@@ -336,7 +361,7 @@ static int fold_record_row(ps_store *s, const ps_change *c, long added)
 	ps_record_id rid;
 	const char *kind = ps_record_parse(&rid, c->record) == 0 ? ps_kind_name(rid.kind) : "?";
 	rc = ps_store_record_advance(s, c->record, kind, c->op == PS_OP_RETIRE, added, c->id);
-	return rc ? rc : plan_refs(s, c->record);
+	return rc ? rc : plan_refs(s, c->record, c->op == PS_OP_RETIRE);
 }
 
 /* 1 when id sorts after every change of record stored, 0 when not. */

@@ -7,7 +7,10 @@
  * becomes a field of the record "<kind>/<id>", plus "order", its position
  * in the document. Import writes a change only where a record differs, and
  * retires plan records the document no longer names; all in one
- * transaction, so a bad document changes nothing. */
+ * transaction, so a bad document changes nothing. A record with an open
+ * set/retire conflict ('@exists') is written whatever its state, set when
+ * the document names it and retired when not, so importing the document
+ * settles the conflict its way. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 #include "plansync/json.h"
 #include "plansync/record.h"
 #include "plansync/text.h"
+#include "store_views.h"
 
 #define PLAN_FORMAT "plansync-plan/1"
 
@@ -134,9 +138,24 @@ static int check_doc(const cJSON *doc, const char *province)
 	return 0;
 }
 
+/* 1 when record has an open set/retire conflict, 0 when not, <0 on error. */
+static int exists_conflict(ps_replica *r, const char *record)
+{
+	char *ids = NULL;
+	int rc = ps_store_conflict_changes(&ids, ps_replica_store(r), record, "@exists");
+	free(ids);
+	return rc == PS_ENOTFOUND ? 0 : rc ? rc : 1;
+}
+
 static int write_record(ps_replica *r, const char *record, cJSON *fields, ps_plan_stats *st)
 {
-	int rc = ps_replica_write(r, record, PS_OP_SET, fields, NULL, true, NULL);
+	int settle = exists_conflict(r, record);
+	if (settle < 0) {
+		cJSON_Delete(fields);
+		return settle;
+	}
+	int rc = ps_replica_write_full(r, record, PS_OP_SET, fields, settle ? "set again by the plan document" : NULL,
+	                               true, settle, NULL);
 	st->records++;
 	if (rc == PS_EEXISTS) {
 		st->unchanged++;
@@ -164,13 +183,16 @@ typedef struct gone_ctx {
 	size_t n;
 } gone_ctx;
 
-/* A live plan record the document does not name: to retire. */
+/* A plan record the document does not name: to retire. */
 static int note_gone(void *ctx, const char *id, const char *kind)
 {
 	gone_ctx *g = ctx;
 	int k = ps_kind_parse(kind);
 	if (k < 0 || !ps_kind_get((ps_kind)k)->plan || in_doc(g->doc, id))
 		return 0;
+	for (size_t i = 0; i < g->n; i++)
+		if (!strcmp(g->ids[i], id))
+			return 0;
 	char **v = realloc(g->ids, (g->n + 1) * sizeof(char *));
 	if (!v)
 		return ps_error_set(PS_ENOMEM, "out of memory");
@@ -179,6 +201,15 @@ static int note_gone(void *ctx, const char *id, const char *kind)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	g->n++;
 	return 0;
+}
+
+/* A plan record with a set/retire conflict the document does not name. */
+static int note_exists_conflict(void *ctx, const ps_sv_conflict *row)
+{
+	ps_record_id rid;
+	if (strcmp(row->field, "@exists") || ps_record_parse(&rid, row->record))
+		return 0;
+	return note_gone(ctx, row->record, ps_kind_name(rid.kind));
 }
 
 int ps_plan_import(ps_replica *r, const char *data, size_t len, ps_plan_stats *st)
@@ -224,6 +255,16 @@ int ps_plan_import(ps_replica *r, const char *data, size_t len, ps_plan_stats *s
 		rc = ps_store_live_records(s, note_gone, &g);
 	for (size_t i = 0; i < g.n && !rc; i++) {
 		rc = ps_replica_write(r, g.ids[i], PS_OP_RETIRE, NULL, "no longer in the plan document", true, NULL);
+		if (!rc)
+			st->retired++;
+	}
+	/* ... and those with a set/retire conflict, even when the retire won */
+	size_t nlive = g.n;
+	if (!rc)
+		rc = ps_store_conflicts(s, note_exists_conflict, &g);
+	for (size_t i = nlive; i < g.n && !rc; i++) {
+		rc = ps_replica_write_full(r, g.ids[i], PS_OP_RETIRE, NULL, "no longer in the plan document", true,
+		                           true, NULL);
 		if (!rc)
 			st->retired++;
 	}

@@ -349,11 +349,7 @@ static void show_value(ps_buf *b, const char *compact)
 	cJSON_Delete(v);
 }
 
-/* A head stamped in the future (written while this machine's clock was
- * ahead; see ps_store_future_from) is held back by every reader until then,
- * and a base naming only it would leave readers without the chain to what
- * it superseded: its own bases are named too (one level, within the base
- * limit), so the new change supersedes them everywhere now. */
+/* The base being built by base_past_future. */
 typedef struct base_ctx {
 	char ***heads;
 	size_t *n;
@@ -381,15 +377,17 @@ static int add_parent(void *ctx, const char *p)
 /* A head stamped in the future (written while this machine's clock was
  * ahead; see ps_store_future_from) is held back by every reader until then,
  * and a base naming only it would leave readers without the chain to what
- * it superseded: its own bases are named too (one level, within the base
- * limit), so the new change supersedes them everywhere now. */
+ * it superseded: its bases are named too, and those of every future-stamped
+ * change so named, down the whole future chain to the first change stamped
+ * in the past (within the base limit). A reader that has released only the
+ * oldest future changes then still sees the new change supersede each of
+ * them. Past changes are not expanded: readers hold none of them back. */
 static int base_past_future(ps_store *s, char ***heads, size_t *n)
 {
 	char from[PS_CHANGE_ID_MAX + 1];
 	ps_store_future_from(s, from);
-	size_t nh = *n; /* the heads themselves; the parents added are not expanded again */
 	base_ctx b = {heads, n};
-	for (size_t i = 0; i < nh; i++) {
+	for (size_t i = 0; i < *n; i++) { /* *n grows: parents added are expanded in turn */
 		if (strcmp((*heads)[i], from) < 0)
 			continue;
 		int rc = ps_store_parents(s, (*heads)[i], add_parent, &b);
@@ -452,7 +450,7 @@ int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fi
 	if (op == PS_OP_RETIRE) {
 		cJSON_Delete(fields);
 		fields = cJSON_CreateObject();
-		if (!live) {
+		if (!live && !keep_equal) {
 			rc = ps_error_set(PS_EEXISTS, "%s does not exist or is already retired", record);
 			goto out;
 		}

@@ -1,6 +1,8 @@
 /* resolve.c - settling a conflict (ps_resolve, resolve.h): the field is
  * written again with the value of one conflicting version or a new value,
- * its base covering every head, through ps_replica_write_full.
+ * its base covering every head, through ps_replica_write_full. A set/retire
+ * conflict ('@exists') is settled by taking a version: the set is written
+ * again with that change's fields, or the record is retired again.
  *
  * Refuses what this office does not own, a field with no open conflict and
  * a version that is not one of the conflicting ones. Never writes SQL (the
@@ -12,15 +14,25 @@
 #include "plansync/record.h"
 #include "store_views.h"
 
+#define EXISTS_FIELD "@exists"
+
 typedef struct take {
 	const char *field;
-	cJSON *val;
+	cJSON *val; /* for EXISTS_FIELD: the change's fields, or NULL for a retire */
 } take;
 
 static int take_value(void *ctx, const ps_sv_change *row)
 {
 	take *t = ctx;
 	cJSON *f = cJSON_Parse(row->fields);
+	if (!f)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	if (!strcmp(t->field, EXISTS_FIELD)) {
+		t->val = strcmp(row->op, "set") ? NULL : f;
+		if (!t->val)
+			cJSON_Delete(f);
+		return 0;
+	}
 	cJSON *v = cJSON_GetObjectItemCaseSensitive(f, t->field);
 	t->val = v ? cJSON_DetachItemViaPointer(f, v) : NULL;
 	cJSON_Delete(f);
@@ -78,15 +90,18 @@ int ps_resolve(ps_replica *r, const char *record, const char *field, const char 
 	if (strcmp(owner, ps_replica_office(r)))
 		return ps_error_set(PS_ENOTOWNER, "office %s may not write %s: only %s resolves its conflicts",
 		                    ps_replica_office(r), record, owner);
+	int exists = !strcmp(field, EXISTS_FIELD);
+	if (exists && !take_id)
+		return ps_error_set(PS_EINVALID,
+		                    "a set/retire conflict is settled by taking a version: plansync resolve %s %s "
+		                    "--take CHANGE-ID (see 'plansync conflicts')",
+		                    record, field);
 	cJSON *val = NULL;
 	if ((rc = value_of(&val, ps_replica_store(r), record, field, take_id, value)))
 		return rc;
-	if (!strcmp(field, "@exists")) {
-		cJSON_Delete(val);
-		return ps_error_set(
-		    PS_EINVALID,
-		    "a set/retire conflict is resolved by setting the record again (progress set) or retiring it");
-	}
+	if (exists) /* the set again with the version's fields (val), or the retire again */
+		return ps_replica_write_full(r, record, val ? PS_OP_SET : PS_OP_RETIRE, val, "resolve conflict", false,
+		                             true, id_out);
 	if (!val)
 		return ps_error_set(PS_ENOTFOUND, "change %s does not set %s", take_id, field);
 	cJSON *fields = cJSON_CreateObject();

@@ -97,9 +97,16 @@ int ps_store_unplanned_release(ps_store *s, const char *need)
 	return ps_store_run(s, &q, "clearing state", need, NULL, NULL, NULL);
 }
 
+int ps_store_unplanned_hold(ps_store *s, const char *need, const char *kind, const char *glob)
+{
+	static ps_site q = {"INSERT OR IGNORE INTO unplanned(record, need) "
+	                    "SELECT id, ?1 FROM records WHERE kind = ?2 AND id GLOB ?3"};
+	return ps_store_run(s, &q, "noting what the plan lacks", need, kind, glob, NULL);
+}
+
 int ps_store_unplanned_note(ps_store *s, const char *record, const char *need)
 {
-	static ps_site known = {"SELECT 1 FROM records WHERE id = ?1"};
+	static ps_site known = {"SELECT 1 FROM records WHERE id = ?1 AND retired = 0"};
 	static ps_site add = {"INSERT OR IGNORE INTO unplanned(record, need) VALUES (?1, ?2)"};
 	static ps_site del = {"DELETE FROM unplanned WHERE record = ?1 AND need = ?2"};
 	int e = ps_store_exists(s, &known, "looking up the plan", need);

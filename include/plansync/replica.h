@@ -62,8 +62,9 @@ extern const char *const ps_config_keys[];
  * *id_out (may be NULL) receives the new change id (free()). */
 int ps_replica_write(ps_replica *r, const char *record, ps_op op, cJSON *fields, const char *reason, bool in_txn,
                      char **id_out);
-/* Same, but every field is written even when equal (conflict resolution),
- * with an explicit base (NULL: current heads). */
+/* Same, but every field is written even when equal, and a retire even when
+ * the record is already retired (conflict resolution: the base covers every
+ * head, so the write settles them). */
 int ps_replica_write_full(ps_replica *r, const char *record, ps_op op, cJSON *fields, const char *reason, bool in_txn,
                           bool keep_equal, char **id_out);
 /* 1 when record exists and is not retired, 0 when not, <0 on error. */

@@ -144,7 +144,11 @@ int ps_store_record_advance(ps_store *s, const char *record, const char *kind, b
                             const char *last);
 /* Plan record need ("task/p1") exists now: what waited for it shows. */
 int ps_store_unplanned_release(ps_store *s, const char *need);
-/* record names plan record need: held while need does not exist. */
+/* Plan record need is retired: every record of kind whose id matches glob
+ * (the caller's GLOB pattern naming need's slug in its place) is held until
+ * need is set again. */
+int ps_store_unplanned_hold(ps_store *s, const char *need, const char *kind, const char *glob);
+/* record names plan record need: held while need does not exist or is retired. */
 int ps_store_unplanned_note(ps_store *s, const char *record, const char *need);
 /* 1 when record exists and is not retired, 0 when not, <0 on error. */
 int ps_store_record_live(ps_store *s, const char *record);

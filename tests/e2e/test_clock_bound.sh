@@ -4,7 +4,8 @@
 # right again; status says what those future changes mean; a later write over
 # a future-stamped change still wins everywhere; a far-future remote change
 # accepted by a replica with a raised sync.max_drift does not move its clock;
-# change ids stay unique when the clock goes back and passes an old value.
+# change ids stay unique when the clock goes back and passes an old value;
+# a correction after a chain of future writes supersedes every one of them.
 source "$(dirname "$0")/lib.sh"
 now_ms=$(($(date +%s) * 1000))
 year_ms=$((365 * 86400 * 1000))
@@ -79,4 +80,22 @@ grep -q '"percent": 30' <<<"$s" && ok "the newest write wins over its future-sta
 PLANSYNC_FAKE_NOW_MS=$((t0 + year_ms + 1000)) "$P" -C tinh sync >/dev/null
 s=$("$P" -C tinh progress show --office binh-giang --task p2-t7 --json)
 grep -q '"percent": 30' <<<"$s" && ok "province agrees" || bad "province: $s"
+# 6. a correction after a chain of three future writes supersedes each of them:
+# a reader that has released only the oldest still shows the correction, no conflict
+"$P" -C tinh config sync.max_drift 600 >/dev/null # back to the default after 4.
+district c1 tu-ky c1
+"$P" -C c1 sync >/dev/null
+for k in 1 2 3; do
+  PLANSYNC_FAKE_NOW_MS=$((now_ms + (2 + k) * 1200000)) "$P" -C c1 progress set p1-t7 2021 --percent $((90 + k)) >/dev/null
+done
+PLANSYNC_FAKE_NOW_MS=$((now_ms + 5 * 1200000)) "$P" -C c1 sync >/dev/null
+"$P" -C c1 progress set p1-t7 2021 --percent 50 --reason "clock fixed" >/dev/null
+"$P" -C c1 sync >/dev/null
+"$P" -C tinh sync >/dev/null # the correction arrives; the whole future chain is held
+t1=$((now_ms + 3 * 1200000)) # the province reaches the first future write only
+PLANSYNC_FAKE_NOW_MS=$t1 "$P" -C tinh sync >/dev/null
+s=$(PLANSYNC_FAKE_NOW_MS=$t1 "$P" -C tinh progress show --office tu-ky --task p1-t7 --json)
+grep -q '"percent": 50' <<<"$s" && ok "the correction wins over a released part of a future chain" || bad "province: $s"
+n=$(PLANSYNC_FAKE_NOW_MS=$t1 "$P" -C tinh conflicts --json | grep -c '"record"' || true)
+[ "$n" = 0 ] && ok "no conflict while part of the chain is held" || bad "$n conflict(s) at the province"
 finish

@@ -3,7 +3,8 @@
 # period or office the plan does not have is held (not in progress show,
 # dump or conflicts; said in status and problems) and shows once the plan
 # has it, whatever the order the branches are imported in; rebuild and
-# incremental sync give the same dump.
+# incremental sync give the same dump. A task, period or office the plan
+# retires holds the reports naming it the same way until it is set again.
 source "$(dirname "$0")/lib.sh"
 setup_province
 district bg binh-giang bg
@@ -63,4 +64,19 @@ district bg2 binh-giang bg2
 [ "$("$P" -C bg2 dump | sha256sum)" = "$("$P" -C tinh dump | sha256sum)" ] && ok "rebuild gives the same dump" || bad "rebuild differs"
 "$P" -C tinh rebuild >/dev/null
 [ "$("$P" -C bg2 dump | sha256sum)" = "$("$P" -C tinh dump | sha256sum)" ] && ok "province rebuild agrees" || bad "province rebuild differs"
+# The province retires them again (the original plan): the reports are held
+# again, as for a plan that never had them, and show once the plan has them.
+"$P" -C tinh plan import >/dev/null
+s=$("$P" -C tinh progress show --json)
+grep -qE '"task": "p9-t99"|"period": "2099"|"office": "an-moi"' <<<"$s" && bad "retired plan records: reports still shown: $s" || ok "reports on a retired task, period and office are held"
+[ "$("$P" -C tinh status --json | json_num unplanned)" = 3 ] && ok "status counts them unplanned again" || bad "status: $("$P" -C tinh status --json)"
+"$P" -C tinh problems --json | grep -q 'p9-t99' && ok "problems names the retired task" || bad "problems silent on the retired task"
+expect_fail 3 "unknown task" "$P" -C tinh progress show --task p9-t99
+"$P" -C tinh sync >/dev/null
+district bg3 binh-giang bg3
+[ "$("$P" -C bg3 dump | sha256sum)" = "$("$P" -C tinh dump | sha256sum)" ] && ok "retired after the reports: a new replica agrees" || bad "new replica differs after the retire"
+"$P" -C tinh rebuild >/dev/null
+[ "$("$P" -C bg3 dump | sha256sum)" = "$("$P" -C tinh dump | sha256sum)" ] && ok "rebuild agrees after the retire" || bad "rebuild differs after the retire"
+"$P" -C tinh plan import plan2.json >/dev/null
+[ "$("$P" -C tinh status --json | json_num unplanned)" = 0 ] && ok "set again: they show again" || bad "still held after the plan has them again"
 finish
