@@ -59,7 +59,8 @@ int cmd_conflicts(ctx *x, const args *a)
 			render_rows(stdout, f, &version_view, c->versions, c->nversions);
 			printf("\n");
 		}
-		printf("settle one with: plansync resolve RECORD FIELD --take CHANGE-ID (or --value VALUE)\n");
+		printf("settle one with: plansync resolve RECORD FIELD --take CHANGE-ID (or --value VALUE; for\n"
+		       "@exists, whether the record exists, only --take)\n");
 	}
 	ps_conflicts_view_free(v);
 	return 0;
