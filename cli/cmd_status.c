@@ -25,6 +25,10 @@ static const column sync_cols[] = {
     COL_T(ps_status_view, last_sync.time, "time", NULL),
     COL_B(ps_status_view, last_sync.ok, "ok", NULL),
     COL_S(ps_status_view, last_sync.message, "message", NULL),
+    COL_O(ps_status_view, last_sync.export_ms, "export_ms", NULL),
+    COL_O(ps_status_view, last_sync.push_ms, "push_ms", NULL),
+    COL_O(ps_status_view, last_sync.fetch_ms, "fetch_ms", NULL),
+    COL_O(ps_status_view, last_sync.import_ms, "import_ms", NULL),
 };
 /* The groups are read from the whole struct (offsets include the group's). */
 static const view own_view = VIEW(ps_status_view, own_cols);
@@ -110,6 +114,9 @@ int cmd_status(ctx *x, const args *a)
 	if (v->last_sync.time)
 		time_local(v->last_sync.time, when);
 	printf("last sync:  %s%s%s\n", v->last_sync.time ? when : "", v->last_sync.time ? ": " : "", t[5]);
+	if (v->last_sync.export_ms >= 0)
+		printf("            export %ld ms, push %ld ms, fetch %ld ms, import %ld ms\n", v->last_sync.export_ms,
+		       v->last_sync.push_ms, v->last_sync.fetch_ms, v->last_sync.import_ms);
 	for (int k = 0; k < 6; k++)
 		free(t[k]);
 	ps_status_view_free(v);

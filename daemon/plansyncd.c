@@ -410,9 +410,11 @@ int main(int argc, char **argv)
 			failures = 0;
 			delay = (double)interval;
 			if (res.exported || res.imported || res.problems)
-				ps_log(PS_LOG_INFO, "%s", res.message);
+				ps_log(PS_LOG_INFO, "%s (export %ld ms, push %ld ms, fetch %ld ms, import %ld ms)",
+				       res.message, res.export_ms, res.push_ms, res.fetch_ms, res.import_ms);
 			else
-				ps_log(PS_LOG_DEBUG, "%s", res.message);
+				ps_log(PS_LOG_DEBUG, "%s (export %ld ms, push %ld ms, fetch %ld ms, import %ld ms)",
+				       res.message, res.export_ms, res.push_ms, res.fetch_ms, res.import_ms);
 		} else {
 			failures++;
 			if (!offline_since) {

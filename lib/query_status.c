@@ -69,6 +69,7 @@ static int status_fill(ps_status_view *v, ps_replica *r)
 		v->daemon.failures = (long)failures;
 	}
 	long long at = 0, ok = 0;
+	v->last_sync.export_ms = v->last_sync.push_ms = v->last_sync.fetch_ms = v->last_sync.import_ms = -1;
 	ps_store_meta_get_int(s, "last_sync_at", &at, 0);
 	ps_store_meta_get_int(s, "last_sync_ok", &ok, 0);
 	if (at) {
@@ -77,6 +78,17 @@ static int status_fill(ps_status_view *v, ps_replica *r)
 		if (ps_store_meta_get(s, "last_sync_result", &val) == 0)
 			v->last_sync.message = ps_view_mem_str(m, val);
 		free(val);
+		val = NULL;
+		long st[4];
+		if (ps_store_meta_get(s, "last_sync_stages", &val) == 0 &&
+		    sscanf(val, "%ld %ld %ld %ld", &st[0], &st[1], &st[2], &st[3]) == 4) {
+			v->last_sync.export_ms = st[0];
+			v->last_sync.push_ms = st[1];
+			v->last_sync.fetch_ms = st[2];
+			v->last_sync.import_ms = st[3];
+		}
+		free(val);
+		ps_error_clear();
 	} else {
 		v->last_sync.message = "never synced";
 	}

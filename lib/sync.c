@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <dirent.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -165,6 +166,12 @@ static void finish(ps_replica *r, ps_sync_result *res, int rc)
 		int e = ps_store_meta_set(s, "last_sync_at", at);
 		if (!e)
 			e = ps_store_meta_set(s, "last_sync_result", res->message);
+		if (!e) {
+			char stages[96];
+			snprintf(stages, sizeof(stages), "%ld %ld %ld %ld", res->export_ms, res->push_ms, res->fetch_ms,
+			         res->import_ms);
+			e = ps_store_meta_set(s, "last_sync_stages", stages);
+		}
 		if (!e)
 			e = ps_store_meta_set_int(s, "last_sync_ok", rc == 0);
 		if (!e)
@@ -198,6 +205,15 @@ static int on_fetch_bad(void *ctx, const char *branch, const char *hex, const ch
 	return rc;
 }
 
+/* Milliseconds on the monotonic clock: stage times survive a wrong or
+ * faked wall clock. */
+static long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Export, push, fetch, import. Returns the push's error when it failed
  * (the fetch and import still ran), else the fetch's. */
 static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn progress, void *ctx)
@@ -207,6 +223,7 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	char held[700] = "";
 	bool deferred = false;
 	*again = false;
+	long t0 = mono_ms();
 	int rc = ps_sync_restamp_future(r);
 	if (!rc)
 		rc = ps_sync_export_held(r, &exported, held, sizeof(held), &deferred);
@@ -231,6 +248,8 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	int net = 0;
 	ps_auth auth;
 	load_auth(r, &auth);
+	long t1 = mono_ms();
+	res->export_ms += t1 - t0;
 	if (has_mine && (!has_theirs || !git_oid_equal(&mine, &theirs))) {
 		ps_fault_point("push:before");
 		net = ps_repo_push(repo, &auth, ref);
@@ -248,7 +267,11 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 		git_repository_free(repo);
 		return rc;
 	}
+	long t2 = mono_ms();
+	res->push_ms += t2 - t1;
 	int f = ps_repo_fetch(repo, &auth, deep != 0, on_fetch_bad, bc, progress, ctx);
+	long t3 = mono_ms();
+	res->fetch_ms += t3 - t2;
 	if (!f && deep && !(rc = ps_store_begin(ps_replica_store(r)))) {
 		rc = ps_store_meta_set(ps_replica_store(r), "repo.verify", NULL);
 		rc = rc ? (ps_store_rollback(ps_replica_store(r)), rc) : ps_store_commit(ps_replica_store(r));
@@ -273,7 +296,9 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	git_repository_free(repo);
 	/* Import what we have even when the fetch failed: an earlier fetch may
 	 * have brought branches, and held changes may be due. */
+	long t4 = mono_ms();
 	rc = ps_sync_import(r, res, progress, ctx);
+	res->import_ms += mono_ms() - t4;
 	if (!rc && res->own_bad && !res->identity) {
 		/* Our branch on the remote holds what cannot be read (someone
 		 * pushed junk onto it): we cannot build on it, so we continue as a
@@ -570,6 +595,15 @@ cJSON *ps_sync_result_json(const ps_sync_result *res, int rc)
 	cJSON_AddNumberToObject(j, "held", (double)res->held);
 	cJSON_AddNumberToObject(j, "delivered", (double)res->delivered);
 	cJSON_AddNumberToObject(j, "conflicts", (double)res->conflicts);
+	cJSON *st = cJSON_AddObjectToObject(j, "stages");
+	if (!st) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	cJSON_AddNumberToObject(st, "export_ms", (double)res->export_ms);
+	cJSON_AddNumberToObject(st, "push_ms", (double)res->push_ms);
+	cJSON_AddNumberToObject(st, "fetch_ms", (double)res->fetch_ms);
+	cJSON_AddNumberToObject(st, "import_ms", (double)res->import_ms);
 	cJSON_AddStringToObject(j, "message", res->message);
 	return j;
 }

@@ -10,17 +10,20 @@
 #include "plansync/log.h"
 
 typedef struct ps_sync_result {
-	long exported;     /* changes put into a new commit */
-	int pushed;        /* 1 pushed, 0 nothing to push, <0 error code */
-	int fetched;       /* 1 ok, <0 error code */
-	long imported;     /* changes applied from other replicas */
-	long branches;     /* branches that moved */
-	long problems;     /* files or branches quarantined */
-	long held;         /* changes held back: clock in the future */
-	long delivered;    /* own changes seen on the remote */
-	int identity;      /* 1: adopted our branch's history (re-created); 2: continued as a new id */
-	int own_bad;       /* our own branch on the remote could not be fetched (someone put junk on it) */
-	long conflicts;    /* open conflicts on this office's records after the cycle: a person here resolves them */
+	long exported;  /* changes put into a new commit */
+	int pushed;     /* 1 pushed, 0 nothing to push, <0 error code */
+	int fetched;    /* 1 ok, <0 error code */
+	long imported;  /* changes applied from other replicas */
+	long branches;  /* branches that moved */
+	long problems;  /* files or branches quarantined */
+	long held;      /* changes held back: clock in the future */
+	long delivered; /* own changes seen on the remote */
+	int identity;   /* 1: adopted our branch's history (re-created); 2: continued as a new id */
+	int own_bad;    /* our own branch on the remote could not be fetched (someone put junk on it) */
+	long conflicts; /* open conflicts on this office's records after the cycle: a person here resolves them */
+	/* Wall time of each stage of the cycle (milliseconds, monotonic clock):
+	 * export (with repair of unsent work), push, fetch, import. */
+	long export_ms, push_ms, fetch_ms, import_ms;
 	char message[512]; /* the result in words */
 } ps_sync_result;
 
@@ -29,7 +32,8 @@ typedef struct ps_sync_result {
  * <0 for local failures. res is always filled. */
 int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx);
 /* The result as JSON: ok, code, exported, pushed, fetched, imported,
- * branches, problems, held, delivered, conflicts, message. */
+ * branches, problems, held, delivered, conflicts, message, and stages
+ * {export_ms, push_ms, fetch_ms, import_ms}. */
 #include <cjson/cJSON.h>
 cJSON *ps_sync_result_json(const ps_sync_result *res, int rc);
 /* Open conflicts on records this office owns (only it can resolve them). */

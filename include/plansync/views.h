@@ -157,6 +157,8 @@ typedef struct ps_status_view {
 		int64_t time; /* 0: never synced */
 		bool ok;
 		const char *message; /* the cycle's result, as sync --json says it */
+		/* Milliseconds each stage took; -1 when not recorded. */
+		long export_ms, push_ms, fetch_ms, import_ms;
 	} last_sync;
 } ps_status_view;
 int ps_view_status(ps_status_view **out, ps_replica *r);

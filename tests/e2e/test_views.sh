@@ -26,6 +26,21 @@ out=$(TZ=Asia/Ho_Chi_Minh "$P" -C bg log -n 1)
 utc=$(echo "$log" | sed -n 's/.*"time": "\(.*\)T\([0-9:]*\)Z".*/\1 \2/p' | head -1)
 want=$(TZ=Asia/Ho_Chi_Minh date -d "$utc UTC" '+%Y-%m-%d %H:%M:%S +07')
 echo "$out" | head -1 | grep -q "^$want " && ok "log text in local time ($want)" || bad "log text: $out (want $want)"
+# Each stage of a cycle is timed: sync --json, status --json and status text.
+sj=$("$P" -C bg sync --json || true)
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1]); st = d["stages"]
+assert sorted(st) == ["export_ms", "fetch_ms", "import_ms", "push_ms"], st
+assert all(isinstance(v, int) and v >= 0 for v in st.values()), st
+s = json.loads(sys.argv[2])["last_sync"]
+assert all(isinstance(s[k], int) and s[k] >= 0 for k in st), s
+' "$sj" "$("$P" -C bg status --json)" && ok "sync and status time each stage" || bad "stage times: $sj"
+grep -qE '^ +export [0-9]+ ms, push [0-9]+ ms, fetch [0-9]+ ms, import [0-9]+ ms$' <<<"$("$P" -C bg status)" &&
+	ok "status text shows the stage times" || bad "status text lacks stage times"
+"$P" init never --office binh-giang --replica never1 >/dev/null
+grep -q '"export_ms": null' <<<"$("$P" -C never status --json)" && ok "never synced: stage times null" ||
+	bad "never synced: stage times not null"
 # --format: one column description, four renderings.
 csv=$("$P" -C bg progress show --format csv | tr -d '\r' | sed '1s/^\xef\xbb\xbf//') # CRLF line ends (RFC 4180), a BOM first
 [ "$(head -1 <<<"$csv")" = "office,task,period,status,percent,actual,author,updated,reporter,evidence,note" ] &&
