@@ -43,6 +43,10 @@ int exit_code(int rc)
 int fail(int rc)
 {
 	fprintf(stderr, "plansync: %s\n", ps_error_last());
+	/* A damaged or incomplete database found deep in a call that its
+	 * callers passed on as a plain failure: still "needs repair". */
+	if (rc == PS_ERROR && ps_error_last_code() == PS_EREPAIR)
+		rc = PS_EREPAIR;
 	return exit_code(rc);
 }
 

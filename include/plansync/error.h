@@ -38,6 +38,9 @@ enum {
 int ps_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The last message set on this thread; never NULL. */
 const char *ps_error_last(void);
+/* The code the last message was set with (0 when none): a caller that
+ * passed a failure on as PS_ERROR still tells "the replica needs repair". */
+int ps_error_last_code(void);
 void ps_error_clear(void);
 
 #endif

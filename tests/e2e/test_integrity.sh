@@ -144,6 +144,9 @@ rc=0; "$P" -C old check >/dev/null 2>&1 || rc=$?
 # 10. A table of the schema dropped (integrity_check does not notice): a
 #     derived one is found and rebuild makes it again; one only this
 #     replica held is found with the way out, never "ok".
+# a write that meets the missing table exits 8 too, and says where to go
+cp -a a gone-w; sqlite3 gone-w/plansync.db "DROP TABLE heads"
+expect_fail 8 "lacks part of its schema.*plansync check" "$P" -C gone-w progress set p1-t1 2023 --percent 5
 for t in heads state unplanned; do
   cp -a a "gone-$t"; sqlite3 "gone-$t/plansync.db" "DROP TABLE $t"
   rc=0; out=$("$P" -C "gone-$t" check --json 2>/dev/null) || rc=$?

@@ -93,6 +93,20 @@ static void fail_prints_and_maps(void **st)
 	rewind(f);
 	assert_non_null(fgets(buf, sizeof(buf), f));
 	assert_string_equal(buf, "plansync: the remote is down; changes stay queued\n");
+	/* a repair need passed on as a plain failure still exits 8; other
+	 * codes behind PS_ERROR do not change it */
+	stderr = f;
+	ps_error_set(PS_EREPAIR, "plansync.db lacks part of its schema");
+	status = (fail)(PS_ERROR);
+	ps_error_set(PS_EINVALID, "bad");
+	int other = (fail)(PS_ERROR);
+	fflush(f);
+	stderr = saved;
+	assert_int_equal(status, EXIT_REPAIR);
+	assert_int_equal(other, EXIT_FAIL);
+	assert_int_equal(ps_error_last_code(), PS_EINVALID);
+	ps_error_clear();
+	assert_int_equal(ps_error_last_code(), 0);
 	fclose(f);
 	unlink(path);
 }
