@@ -1,10 +1,11 @@
-/* sync.c - one sync cycle and the repository seed (DESIGN §6).
+/* sync.c - one sync cycle (DESIGN §6).
  *
  * Takes the replica's sync lock, clears Git lock files a killed sync left,
  * then runs restamp, export, repair of unsent commits, push, fetch and
  * import in that order (each step idempotent, so a kill at any instant loses
  * nothing), and records the result in meta. Exports ps_sync_run,
- * ps_sync_seed and ps_sync_result_json, and to the other sync files the
+ * ps_sync_conflicts_mine and ps_sync_result_json, and to the other sync
+ * files (sync_int.h) the network settings and the
  * replica's repository, ref names and lock (sync_int.h). Never writes SQL
  * (lib/store_sync.c does), never reads a branch's files (sync_import.c). */
 #include <assert.h>
@@ -48,7 +49,7 @@ int ps_sync_ref_oid(git_repository *repo, const char *name, git_oid *out)
 }
 
 /* Network settings from the replica's configuration, for this cycle. */
-static void load_auth(ps_replica *r, ps_auth *out)
+void ps_sync_load_auth(ps_replica *r, ps_auth *out)
 {
 	ps_store *s = ps_replica_store(r);
 	char *v[4] = {NULL, NULL, NULL, NULL};
@@ -247,7 +248,7 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	}
 	int net = 0;
 	ps_auth auth;
-	load_auth(r, &auth);
+	ps_sync_load_auth(r, &auth);
 	long t1 = mono_ms();
 	res->export_ms += t1 - t0;
 	if (has_mine && (!has_theirs || !git_oid_equal(&mine, &theirs))) {
@@ -422,159 +423,6 @@ done:
 	finish(r, res, rc);
 	if (rc)
 		snprintf(res->message, sizeof(res->message), "%s", ps_error_last());
-	close(lock);
-	return rc;
-}
-
-struct refused {
-	char **names; /* "replicas/<office>/<replica>" */
-	size_t n;
-};
-
-static int on_seed_refused(void *ctx, const char *branch, const char *hex, const char *reason)
-{
-	struct refused *rf = ctx;
-	char **nn = realloc(rf->names, (rf->n + 1) * sizeof(char *));
-	if (!nn)
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	rf->names = nn;
-	if (!(rf->names[rf->n] = strdup(branch)))
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	rf->n++;
-	return 0;
-}
-
-/* A branch the target holds with other commits (it was seeded from a replica
- * that was behind, and its writer went on from there): ours goes in under a
- * new name of the same office, so every change only we hold still reaches
- * every replica (readers skip the ones they know by id). */
-static int seed_renamed(ps_replica *r, git_repository *repo, const char *url, char **src, char **dst, size_t n,
-                        const struct refused *rf, long *renamed)
-{
-	int rc = 0;
-	for (size_t i = 0; i < rf->n && !rc; i++) {
-		char want[400], office[64] = "", sfx[7], ndst[400];
-		snprintf(want, sizeof(want), "refs/heads/%s", rf->names[i]);
-		size_t k;
-		for (k = 0; k < n && strcmp(dst[k], want); k++)
-			;
-		const char *o = rf->names[i] + strlen("replicas/"), *slash = strchr(o, '/');
-		if (k == n || !slash || (size_t)(slash - o) >= sizeof(office))
-			continue;
-		memcpy(office, o, (size_t)(slash - o));
-		if ((rc = ps_replica_random_suffix(sfx)))
-			break;
-		snprintf(ndst, sizeof(ndst), PS_OWN_REF_PREFIX "%s/%s-%s", office, office, sfx);
-		const char *s1[] = {src[k]}, *d1[] = {ndst};
-		ps_auth auth;
-		load_auth(r, &auth);
-		if (!(rc = ps_repo_push_to(repo, &auth, url, s1, d1, 1, NULL, NULL))) {
-			(*renamed)++;
-			ps_log(PS_LOG_WARN, "%s held other commits there; this replica's copy was sent as %s",
-			       rf->names[i], ndst + strlen("refs/heads/"));
-		}
-	}
-	return rc;
-}
-
-int ps_sync_seed(ps_replica *r, const char *url, long *pushed, long *refused)
-{
-	assert(r && url && pushed && refused);
-	*pushed = *refused = 0;
-	int lock = ps_sync_lock(r);
-	if (lock < 0)
-		return lock;
-	git_repository *repo = NULL;
-	char **src = NULL, **dst = NULL;
-	size_t n = 0, cap = 0;
-	long exported = 0;
-	int rc = ps_sync_export(r, &exported);
-	if (rc || (rc = ps_sync_open_repo(r, &repo)))
-		goto out;
-	git_reference_iterator *it = NULL;
-	if (git_reference_iterator_glob_new(&it, repo, "refs/*") < 0) {
-		rc = ps_repo_error(PS_ERROR, "listing branches");
-		goto out;
-	}
-	git_reference *ref;
-	while (!rc && git_reference_next(&ref, it) == 0) {
-		const char *name = git_reference_name(ref);
-		const char *rest = NULL;
-		if (!strncmp(name, PS_OWN_REF_PREFIX, strlen(PS_OWN_REF_PREFIX)))
-			rest = name + strlen(PS_OWN_REF_PREFIX);
-		else if (!strncmp(name, PS_TRACK_REF_PREFIX, strlen(PS_TRACK_REF_PREFIX)))
-			rest = name + strlen(PS_TRACK_REF_PREFIX);
-		else if (!strncmp(name, "refs/plansync/kept/replicas/", 28))
-			rest = name + 28;
-		if (rest && git_reference_type(ref) == GIT_REFERENCE_DIRECT) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 32;
-				char **ns = realloc(src, cap * sizeof(char *)),
-				     **nd = ns ? realloc(dst, cap * sizeof(char *)) : NULL;
-				if (ns)
-					src = ns;
-				if (nd)
-					dst = nd;
-				if (!ns || !nd)
-					rc = ps_error_set(PS_ENOMEM, "out of memory");
-			}
-			size_t l = strlen(PS_OWN_REF_PREFIX) + strlen(rest) + 1;
-			if (!rc && (src[n] = strdup(name)) && (dst[n] = malloc(l))) {
-				snprintf(dst[n], l, PS_OWN_REF_PREFIX "%s", rest);
-				n++;
-			} else if (!rc) {
-				free(src[n]);
-				rc = ps_error_set(PS_ENOMEM, "out of memory");
-			}
-		}
-		git_reference_free(ref);
-	}
-	git_reference_iterator_free(it);
-	if (rc)
-		goto out;
-	/* Our own branch and its tracking ref name the same branch: send ours. */
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t j;
-		for (j = 0; j < k && strcmp(dst[j], dst[i]); j++)
-			;
-		if (j < k) {
-			/* ours over a fetched one over a kept one */
-			if (!strncmp(src[i], PS_OWN_REF_PREFIX, strlen(PS_OWN_REF_PREFIX)) ||
-			    !strncmp(src[j], "refs/plansync/kept/", 19)) {
-				free(src[j]);
-				src[j] = src[i];
-			} else {
-				free(src[i]);
-			}
-			free(dst[i]);
-			continue;
-		}
-		src[k] = src[i];
-		dst[k++] = dst[i];
-	}
-	assert(k <= n);
-	n = k;
-	ps_auth auth;
-	load_auth(r, &auth);
-	struct refused rf = {NULL, 0};
-	rc = ps_repo_push_to(repo, &auth, url, (const char *const *)src, (const char *const *)dst, n, on_seed_refused,
-	                     &rf);
-	if (!rc)
-		rc = seed_renamed(r, repo, url, src, dst, n, &rf, refused);
-	if (!rc)
-		*pushed = (long)(n - rf.n) + *refused;
-	for (size_t i = 0; i < rf.n; i++)
-		free(rf.names[i]);
-	free(rf.names);
-out:
-	for (size_t i = 0; i < n; i++) {
-		free(src[i]);
-		free(dst[i]);
-	}
-	free(src);
-	free(dst);
-	git_repository_free(repo);
 	close(lock);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #define PLANSYNC_SYNC_INT_H
 #include "plansync/sync.h"
 #include "repo.h"
+#include "auth.h"
 #include "plansync/store.h"
 
 /* ---- sync.c: the replica's repository and refs ----------------------- */
@@ -99,5 +100,8 @@ int ps_sync_repair_unsent(ps_replica *r, git_repository *repo, const char *ref, 
 
 /* The replica's sync lock (a file descriptor to close), waiting a minute. */
 int ps_sync_lock(ps_replica *r);
+/* The network settings (ssh.key, ...) of the replica, read for one cycle
+ * or one seed. */
+void ps_sync_load_auth(ps_replica *r, ps_auth *out);
 
 #endif
