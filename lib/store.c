@@ -181,6 +181,12 @@ bool ps_store_readonly(const ps_store *s)
 	return s->readonly;
 }
 
+char *ps_store_text_dup(sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	return t ? strdup(t) : NULL;
+}
+
 sqlite3 *ps_store_db(ps_store *s)
 {
 	return s->db;

@@ -168,9 +168,14 @@ int ps_store_replace_change(ps_store *s, const ps_change *c, const char *bytes, 
 		sqlite3_reset(st);
 		return ps_store_error(s, "looking up a change");
 	}
-	int ours = sqlite3_column_int(st, 1) != 0 || strcmp((const char *)sqlite3_column_text(st, 2), c->office) != 0 ||
-	           strcmp((const char *)sqlite3_column_text(st, 3), c->replica) != 0;
-	*old_record = strdup((const char *)sqlite3_column_text(st, 0));
+	const char *office = (const char *)sqlite3_column_text(st, 2);
+	const char *replica = (const char *)sqlite3_column_text(st, 3);
+	if (!office || !replica) {
+		sqlite3_reset(st);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	int ours = sqlite3_column_int(st, 1) != 0 || strcmp(office, c->office) != 0 || strcmp(replica, c->replica) != 0;
+	*old_record = ps_store_text_dup(st, 0);
 	sqlite3_reset(st);
 	if (!*old_record)
 		return ps_error_set(PS_ENOMEM, "out of memory");
@@ -240,7 +245,7 @@ int ps_store_heads(ps_store *s, const char *record, char ***out, size_t *n)
 		if (!nv)
 			break;
 		v = nv;
-		v[cnt] = strdup((const char *)sqlite3_column_text(st, 0));
+		v[cnt] = ps_store_text_dup(st, 0);
 		if (!v[cnt])
 			break;
 		cnt++;
@@ -368,7 +373,7 @@ int ps_store_changed_records(ps_store *s, ps_store_id_fn fn, void *ctx)
 	while ((e = sqlite3_step(st)) == SQLITE_ROW) {
 		/* a copy: fn writes (a fold), and the walk must not depend on
 		 * the row staying put meanwhile */
-		char *rec = strdup((const char *)sqlite3_column_text(st, 0));
+		char *rec = ps_store_text_dup(st, 0);
 		rc = rec ? fn(ctx, rec) : ps_error_set(PS_ENOMEM, "out of memory");
 		free(rec);
 		if (rc)

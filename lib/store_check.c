@@ -106,7 +106,7 @@ int ps_store_change_from_columns(ps_store *s, const char *id, ps_change **out)
 		return e == SQLITE_DONE ? ps_error_set(PS_ENOTFOUND, "change %s is not stored", id)
 		                        : ps_store_error(s, "reading a change");
 	}
-	char *parents = sqlite3_column_text(st, 8) ? strdup((const char *)sqlite3_column_text(st, 8)) : NULL;
+	char *parents = sqlite3_column_text(st, 8) ? ps_store_text_dup(st, 8) : NULL;
 	const char *base[64];
 	size_t nb = 0;
 	char *save = NULL;

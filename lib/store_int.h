@@ -30,6 +30,9 @@ typedef struct ps_site {
  * error set when it cannot be prepared. */
 sqlite3_stmt *ps_store_site(ps_store *s, ps_site *site);
 sqlite3 *ps_store_db(ps_store *s);
+/* A malloc'd copy of column i's text; NULL when SQLite has none to give
+ * (out of memory, or SQL NULL): callers report PS_ENOMEM. */
+char *ps_store_text_dup(sqlite3_stmt *st, int i);
 /* Run site to its end with up to four text arguments bound in order (a
  * NULL ends them; they need live only for the call): 0, or the store's
  * error with what. */

@@ -22,7 +22,7 @@ static int meta_lookup(ps_store *s, const char *key, char **out)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*out = strdup((const char *)sqlite3_column_text(st, 0));
+		*out = ps_store_text_dup(st, 0);
 		sqlite3_reset(st);
 		return *out ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
 	}

@@ -140,8 +140,7 @@ int ps_store_state_value(ps_store *s, const char *record, const char *field, cha
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
 	int e = sqlite3_step(st);
-	const char *v = e == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-	if (e == SQLITE_ROW && !(v && (*out = strdup(v))))
+	if (e == SQLITE_ROW && !(*out = ps_store_text_dup(st, 0)))
 		e = SQLITE_NOMEM;
 	sqlite3_reset(st);
 	if (e == SQLITE_NOMEM)
