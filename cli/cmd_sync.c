@@ -44,8 +44,6 @@ static const char *error_name(int rc)
 		return "no_repository";
 	case PS_EREJECTED:
 		return "rejected";
-	case PS_ECONFLICT:
-		return "conflict";
 	case PS_EREPAIR:
 		return "repair";
 	case PS_EBUSY:
