@@ -82,12 +82,11 @@ int cmd_init(ctx *x, const args *a)
 	int src = 0;
 	if (o.remote)
 		src = ps_sync_run(x->r, &res, progress_tty, NULL);
-	/* The remote gave nothing (no repository there, not reached, refused
-	 * us): a replica without the plan is of no use and would block init
-	 * run again with the right URL, so what init made goes; the exit code
-	 * is then the remote's (3 for a path that holds nothing: nothing was
-	 * written). A fetch that worked keeps the replica. */
-	if (src && res.fetched <= 0 && (src == PS_ENOREMOTEPATH || src == PS_EOFFLINE || src == PS_EAUTH)) {
+	/* The first sync failed (no repository there, not reached, refused us,
+	 * a full disk): what init made goes, since nobody has written in it
+	 * yet and it would block init run again; the exit code is the
+	 * failure's (3 for a path that holds nothing: nothing was written). */
+	if (src) {
 		char why[1024];
 		snprintf(why, sizeof(why), "%s", ps_error_last());
 		char *queued = strstr(why, "; changes stay queued"); /* nothing is kept to queue */
@@ -97,8 +96,7 @@ int cmd_init(ctx *x, const args *a)
 		x->r = NULL;
 		if (drc)
 			return fail_msg(EXIT_FAIL, "%s; and %s", why, ps_error_last());
-		ps_error_set(src, "%s; no replica was kept in %s: run init again when the remote is right", why,
-		             a->pos[0]);
+		ps_error_set(src, "%s; no replica was kept in %s: run init again once that is fixed", why, a->pos[0]);
 		return fail(src);
 	}
 	if (a->json) {
@@ -109,7 +107,5 @@ int cmd_init(ctx *x, const args *a)
 		if (o.remote)
 			printf("remote %s: %s\n", o.remote, res.message);
 	}
-	if (src)
-		return fail(src);
 	return 0;
 }

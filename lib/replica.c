@@ -92,9 +92,11 @@ static int load(ps_replica *r)
 			return rc; /* the store said what went wrong (a disk error, a damaged file) */
 		char what[200];
 		snprintf(what, sizeof(what), "%s", ps_error_last()); /* not formatted into itself */
-		return ps_error_set(PS_ERROR,
-		                    "%s is not a complete replica (%s); run plansync init again in a new directory",
-		                    r->dir, what);
+		/* an init killed half-way: needs a person, like any damage */
+		return ps_error_set(PS_EREPAIR,
+		                    "%s is not a complete replica (%s): its init was interrupted; nothing in it was "
+		                    "written by a person: move it aside (mv %s %s.broken) and run plansync init again",
+		                    r->dir, what, r->dir, r->dir);
 	}
 	free(r->author);
 	r->author = NULL;
@@ -195,7 +197,21 @@ static int dir_is_empty_or_missing(const char *dir)
 		return ps_error_set(PS_EEXISTS, "%s exists and is not a directory; choose another path", dir);
 	char *db = path_join(dir, "plansync.db");
 	int exists = db && stat(db, &sb) == 0;
+	/* An init killed before it stored the office left a database no
+	 * command can use: say so, rather than send the user to -C DIR. */
+	ps_store *st = NULL;
+	char *office = NULL;
+	bool incomplete =
+	    exists && ps_store_open(&st, db, 0) == 0 && ps_store_meta_get(st, "office", &office) == PS_ENOTFOUND;
+	free(office);
+	ps_store_free(st);
 	free(db);
+	if (incomplete)
+		return ps_error_set(
+		    PS_EREPAIR,
+		    "%s is not a complete replica: its init was interrupted; nothing in it was written by "
+		    "a person: move it aside (mv %s %s.broken) and run plansync init again",
+		    dir, dir, dir);
 	if (exists)
 		return ps_error_set(
 		    PS_EEXISTS, "%s is already a replica; use it with -C %s, or choose an empty directory", dir, dir);
