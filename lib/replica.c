@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "plansync/replica.h"
@@ -256,6 +257,41 @@ int ps_replica_discard(ps_replica *r, bool made_dir)
 	return rc;
 }
 
+/* Two inits of one directory at the same instant: the first to create
+ * sync.lock (O_EXCL) goes on, holding a lock on it until the replica is
+ * made; the other stops before it makes or removes anything, so neither
+ * undoes the other's replica. A sync.lock nobody holds is what an init
+ * killed at its start left: taken over when the directory still holds no
+ * replica. *fd gets the descriptor to close when init is done. */
+static int claim_dir(const char *dir, int *fd)
+{
+	*fd = -1;
+	char *lock = path_join(dir, "sync.lock");
+	if (!lock)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	int f = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (f < 0 && errno == EEXIST)
+		f = open(lock, O_RDWR | O_CLOEXEC);
+	int e = errno;
+	free(lock);
+	if (f < 0)
+		return ps_error_set(PS_ERROR, "cannot create %s/sync.lock: %s", dir, strerror(e));
+	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+		close(f);
+		return ps_error_set(PS_EEXISTS,
+		                    "another plansync process is creating or using a replica in %s; use that one, or "
+		                    "choose another directory",
+		                    dir);
+	}
+	int rc = dir_is_empty_or_missing(dir); /* again, under the lock */
+	if (rc) {
+		close(f);
+		return rc;
+	}
+	*fd = f;
+	return 0;
+}
+
 int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
 {
 	*out = NULL;
@@ -297,6 +333,9 @@ int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
 	int rc = o->remote ? ps_repo_url_check(o->remote) : 0;
 	if (!rc)
 		rc = dir_is_empty_or_missing(dir);
+	int lockfd = -1;
+	if (!rc)
+		rc = claim_dir(dir, &lockfd);
 	if (rc) {
 		free(author);
 		return rc;
@@ -330,12 +369,15 @@ int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
 	free(gitdir);
 	free(db);
 	free(author);
-	return ps_replica_open(out, dir);
+	rc = ps_replica_open(out, dir);
+	close(lockfd);
+	return rc;
 fail:
 	ps_store_free(store);
 	git_repository_free(repo);
 	/* Leave nothing half-made behind: a later init must be able to run. */
 	remove_made(dir, made_dir);
+	close(lockfd);
 	free(gitdir);
 	free(db);
 	free(author);
