@@ -344,11 +344,91 @@ static void copier_close(copier *c)
 
 /* ---- fetch --------------------------------------------------------------- */
 
+#define PACK_REFS_AT 64 /* refs moved in one fetch before the refs are packed */
+
 typedef struct rref {
-	char *name; /* refs/heads/replicas/... */
+	char *name; /* refs/heads/replicas/... or, for tracking refs, what follows their prefix */
 	git_oid id;
 	int ok;
 } rref;
+
+typedef struct rrefs {
+	rref *v;
+	size_t n, cap;
+} rrefs;
+
+static void rrefs_free(rrefs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static rref *rrefs_add(rrefs *l, const char *name)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		rref *nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		l->v = nv;
+		l->cap = cap;
+	}
+	rref *r = &l->v[l->n];
+	memset(r, 0, sizeof(*r));
+	if (!(r->name = strdup(name)))
+		return NULL;
+	l->n++;
+	return r;
+}
+
+static int cmp_rref(const void *a, const void *b)
+{
+	return strcmp(((const rref *)a)->name, ((const rref *)b)->name);
+}
+
+/* The branch part of a name (after refs/heads/replicas/ or the tracking
+ * prefix), for finding a branch in the other list. */
+static const rref *rrefs_find(const rrefs *l, const char *branch, size_t skip)
+{
+	size_t lo = 0, hi = l->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(l->v[mid].name + skip, branch);
+		if (!c)
+			return &l->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The tracking refs here, sorted: one read of the ref store instead of one
+ * lookup per remote branch. */
+static int read_tracking(git_repository *local, rrefs *out)
+{
+	git_reference_iterator *it = NULL;
+	if (git_reference_iterator_glob_new(&it, local, PS_TRACK_REF_PREFIX "*") < 0)
+		return ps_repo_error(PS_ERROR, "listing fetched branches");
+	git_reference *ref;
+	int rc = 0;
+	while (!rc && git_reference_next(&ref, it) == 0) {
+		const git_oid *t = git_reference_target(ref);
+		rref *r = rrefs_add(out, git_reference_name(ref) + strlen(PS_TRACK_REF_PREFIX));
+		if (!r)
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+		else if (t)
+			r->id = *t, r->ok = 1;
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	if (!rc && out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_rref);
+	return rc;
+}
 
 static int open_remote(git_repository **out, const char *path)
 {
@@ -367,12 +447,14 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 	if (rc)
 		return rc;
 	copier c;
-	rref *refs = NULL;
-	size_t nrefs = 0;
+	rrefs refs = {0}, have = {0};
 	git_reference_iterator *it = NULL;
+	size_t moved = 0;
 	if ((rc = copier_open(&c, remote, local, true, cancel)))
 		goto out;
 	c.deep = deep;
+	if ((rc = read_tracking(local, &have)))
+		goto out;
 	if (git_reference_iterator_glob_new(&it, remote, PS_OWN_REF_PREFIX "*") < 0) {
 		rc = ps_repo_error(PS_EOFFLINE, "listing the remote's branches");
 		goto out;
@@ -386,19 +468,13 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 			rc = ps_repo_error(PS_EOFFLINE, "listing the remote's branches");
 			goto out;
 		}
-		rref *nr = realloc(refs, (nrefs + 1) * sizeof(*refs));
-		if (!nr || !(nr[nrefs].name = strdup(git_reference_name(ref)))) {
-			if (nr)
-				refs = nr;
+		rref *r = rrefs_add(&refs, git_reference_name(ref));
+		if (!r) {
 			git_reference_free(ref);
 			rc = ps_error_set(PS_ENOMEM, "out of memory");
 			goto out;
 		}
-		refs = nr;
-		rref *r = &refs[nrefs++];
-		r->ok = 0;
 		if (git_reference_type(ref) != GIT_REFERENCE_DIRECT) {
-			git_oid_fromstr(&r->id, "0000000000000000000000000000000000000000");
 			if (badfn)
 				badfn(ctx, r->name + strlen("refs/heads/"), "",
 				      "a symbolic ref where a branch should be");
@@ -408,24 +484,32 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 		}
 		git_reference_free(ref);
 	}
-	/* Walk each branch on its own: one that fails is reported and left. */
-	for (size_t i = 0; i < nrefs; i++) {
-		if (!refs[i].ok)
+	if (refs.n)
+		qsort(refs.v, refs.n, sizeof(*refs.v), cmp_rref);
+	/* Walk each branch on its own: one that fails is reported and left.
+	 * A branch whose tracking ref names its tip already costs nothing. */
+	for (size_t i = 0; i < refs.n; i++) {
+		rref *r = &refs.v[i];
+		if (!r->ok)
 			continue;
-		char track[600];
-		git_oid cur;
-		snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s", refs[i].name + strlen(PS_OWN_REF_PREFIX));
-		if (!deep && git_reference_name_to_id(&cur, local, track) == 0 && git_oid_equal(&cur, &refs[i].id))
+		const rref *cur = rrefs_find(&have, r->name + strlen(PS_OWN_REF_PREFIX), 0);
+		if (cur && cur->ok && git_oid_equal(&cur->id, &r->id)) {
+			if (!deep)
+				r->ok = 2; /* nothing to copy, no ref to move */
+			else if (git_odb_exists(c.dodb, &r->id))
+				r->ok = 3; /* walked below; the ref stays */
+		}
+		if (r->ok == 2)
 			continue;
 		size_t from = c.n;
 		c.why[0] = '\0';
-		int e = collect(&c, &refs[i].id);
+		int e = collect(&c, &r->id);
 		if (e == PS_EINVALID) {
 			forget(&c, from);
-			refs[i].ok = 0;
+			r->ok = 0;
 			char hex[GIT_OID_HEXSZ + 1];
-			git_oid_tostr(hex, sizeof(hex), &refs[i].id);
-			if (badfn && (rc = badfn(ctx, refs[i].name + strlen("refs/heads/"), hex, c.why)))
+			git_oid_tostr(hex, sizeof(hex), &r->id);
+			if (badfn && (rc = badfn(ctx, r->name + strlen("refs/heads/"), hex, c.why)))
 				goto out;
 		} else if (e) {
 			rc = e;
@@ -436,45 +520,53 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 	}
 	if ((rc = write_all(&c, progress, pctx)))
 		goto out;
-	/* Objects are durable: move the tracking refs. */
-	for (size_t i = 0; i < nrefs; i++) {
-		if (!refs[i].ok)
+	/* Objects are durable: move the tracking refs that changed. */
+	for (size_t i = 0; i < refs.n; i++) {
+		rref *r = &refs.v[i];
+		if (r->ok != 1)
 			continue;
 		char track[600];
-		snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s", refs[i].name + strlen(PS_OWN_REF_PREFIX));
+		snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s", r->name + strlen(PS_OWN_REF_PREFIX));
 		git_reference *nr = NULL;
 		git_error_clear();
-		if (git_reference_create(&nr, local, track, &refs[i].id, 1, "plansync: fetch") < 0) {
+		if (git_reference_create(&nr, local, track, &r->id, 1, "plansync: fetch") < 0) {
 			char hex[GIT_OID_HEXSZ + 1], why[400];
-			git_oid_tostr(hex, sizeof(hex), &refs[i].id);
+			git_oid_tostr(hex, sizeof(hex), &r->id);
 			snprintf(why, sizeof(why), "branch name cannot be stored here (%s)",
 			         git_error_last() ? git_error_last()->message : "invalid name");
-			if (badfn && (rc = badfn(ctx, refs[i].name + strlen("refs/heads/"), hex, why)))
+			if (badfn && (rc = badfn(ctx, r->name + strlen("refs/heads/"), hex, why)))
 				goto out;
+		} else {
+			moved++;
 		}
 		git_reference_free(nr);
 	}
 	/* Prune: tracking refs whose branch the remote no longer has. A branch
 	 * that is there but could not be fetched keeps its tracking ref. */
-	git_reference_iterator_free(it);
-	it = NULL;
-	if (git_reference_iterator_glob_new(&it, local, PS_TRACK_REF_PREFIX "*") == 0) {
-		git_reference *ref;
-		while (git_reference_next(&ref, it) == 0) {
-			const char *rest = git_reference_name(ref) + strlen(PS_TRACK_REF_PREFIX);
-			size_t i;
-			for (i = 0; i < nrefs && strcmp(refs[i].name + strlen(PS_OWN_REF_PREFIX), rest); i++)
-				;
-			if (i == nrefs)
-				git_reference_delete(ref);
-			git_reference_free(ref);
-		}
+	for (size_t i = 0; i < have.n; i++) {
+		git_reference *gr = NULL;
+		char track[600];
+		if (rrefs_find(&refs, have.v[i].name, strlen(PS_OWN_REF_PREFIX)))
+			continue;
+		snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s", have.v[i].name);
+		if (git_reference_lookup(&gr, local, track) == 0)
+			git_reference_delete(gr);
+		git_reference_free(gr);
+	}
+	/* Many refs moved (a first fetch, a remote of many offices): one
+	 * packed-refs file reads faster than a file per branch on every later
+	 * cycle. We hold the sync lock, the only writer of these refs. */
+	if (moved >= PACK_REFS_AT) {
+		git_refdb *db = NULL;
+		if (git_repository_refdb(&db, local) == 0 && git_refdb_compress(db) < 0)
+			ps_log(PS_LOG_INFO, "packing the fetched branches' refs: %s",
+			       git_error_last() ? git_error_last()->message : "failed");
+		git_refdb_free(db);
 	}
 out:
 	git_reference_iterator_free(it);
-	for (size_t i = 0; i < nrefs; i++)
-		free(refs[i].name);
-	free(refs);
+	rrefs_free(&refs);
+	rrefs_free(&have);
 	copier_close(&c);
 	git_repository_free(remote);
 	return rc;

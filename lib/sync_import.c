@@ -364,6 +364,11 @@ void ps_sync_forget_bad_tip(imp *m, const char *ref)
 	git_reference_free(gr);
 }
 
+static int cmp_refent(const void *a, const void *b)
+{
+	return strcmp(((const refent *)a)->name, ((const refent *)b)->name);
+}
+
 /* Branches imported before that the remote no longer has (the fetch
  * pruned their tracking refs): reported once, their changes kept. */
 typedef struct deleted_walk {
@@ -379,10 +384,8 @@ static int deleted_one(void *ctx, const char *ref, const char *hexhead)
 	deleted_walk *dw = ctx;
 	ps_store *s = dw->s;
 	git_repository *repo = dw->repo;
-	size_t i;
-	for (i = 0; i < dw->nrefs && strcmp(dw->refs[i].name, ref); i++)
-		;
-	if (i < dw->nrefs)
+	refent key = {(char *)ref, {{0}}};
+	if (dw->nrefs && bsearch(&key, dw->refs, dw->nrefs, sizeof(*dw->refs), cmp_refent))
 		return 0;
 	char bname[300], kept[400];
 	snprintf(bname, sizeof(bname), "replicas/%s", ref + strlen(PS_TRACK_REF_PREFIX));
@@ -438,7 +441,7 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 	if (rc)
 		goto out;
 	refent *refs = NULL;
-	size_t nrefs = 0;
+	size_t nrefs = 0, caprefs = 0;
 	git_reference_iterator *it = NULL;
 	if (git_reference_iterator_glob_new(&it, m.repo, PS_TRACK_REF_PREFIX "*") < 0) {
 		rc = ps_repo_error(PS_ERROR, "listing fetched branches");
@@ -447,9 +450,13 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 	git_reference *ref;
 	while (git_reference_next(&ref, it) == 0) {
 		const git_oid *t = git_reference_target(ref);
-		refent *nr = t ? realloc(refs, (nrefs + 1) * sizeof(*refs)) : NULL;
+		refent *nr = refs;
+		if (t && nrefs == caprefs) {
+			caprefs = caprefs ? caprefs * 2 : 64;
+			nr = realloc(refs, caprefs * sizeof(*refs));
+		}
 		bool lost = t && !nr; /* a branch left out would look deleted */
-		if (nr) {
+		if (t && nr) {
 			refs = nr;
 			refs[nrefs].name = strdup(git_reference_name(ref));
 			git_oid_cpy(&refs[nrefs].oid, t);
@@ -465,6 +472,8 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 		}
 	}
 	git_reference_iterator_free(it);
+	if (nrefs)
+		qsort(refs, nrefs, sizeof(*refs), cmp_refent);
 	char ownname[300];
 	snprintf(ownname, sizeof(ownname), PS_TRACK_REF_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
 	for (size_t i = 0; i < nrefs && !rc; i++) {
