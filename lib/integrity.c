@@ -347,6 +347,7 @@ typedef struct walkctx {
 	ps_check_result *res;
 	ps_replica *r;
 	const char *ref;
+	bool fetched; /* another replica's branch: a file the fetch left out (over the size cap) is absent by design */
 	long bad;
 } walkctx;
 
@@ -401,9 +402,10 @@ static int on_tree_entry(const char *root, const git_tree_entry *e, void *payloa
 	(void)root;
 	walkctx *w = payload;
 	git_object_t t = git_tree_entry_type(e);
-	if (t == GIT_OBJECT_BLOB)
-		read_ok(w, git_tree_entry_id(e), "file");
-	else if (t == GIT_OBJECT_TREE && !read_ok(w, git_tree_entry_id(e), "tree"))
+	if (t == GIT_OBJECT_BLOB) {
+		if (!w->fetched || git_odb_exists(w->odb, git_tree_entry_id(e)))
+			read_ok(w, git_tree_entry_id(e), "file");
+	} else if (t == GIT_OBJECT_TREE && !read_ok(w, git_tree_entry_id(e), "tree"))
 		return 1; /* skip what is below an unreadable tree */
 	return 0;
 }
@@ -437,7 +439,7 @@ static void check_ref(walkctx *w, git_repository *repo, const char *ref)
 
 static int check_git(ps_replica *r, git_repository *repo, git_odb *odb, ps_check_result *res)
 {
-	walkctx w = {odb, res, r, "", 0};
+	walkctx w = {odb, res, r, "", false, 0};
 	char own[300];
 	snprintf(own, sizeof(own), "refs/heads/replicas/%s/%s", ps_replica_office(r), ps_replica_id(r));
 	check_ref(&w, repo, own);
@@ -449,6 +451,7 @@ static int check_git(ps_replica *r, git_repository *repo, git_odb *odb, ps_check
 		char name[300];
 		snprintf(name, sizeof(name), "%s", git_reference_name(ref));
 		git_reference_free(ref);
+		w.fetched = true;
 		check_ref(&w, repo, name);
 	}
 	git_reference_iterator_free(it);

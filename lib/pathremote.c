@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "pathremote.h"
+#include "oidset.h"
 #include "plansync/change.h"
 #include "plansync/error.h"
 #include "plansync/log.h"
@@ -35,75 +36,9 @@
 #define MAX_TREE_DEPTH   16
 #define BULK_OBJECTS     256
 
-/* ---- a set of object ids, open addressing ------------------------------ */
-
-enum { ABSENT = 0, TENTATIVE = 1, DONE = 2 };
-
-typedef struct oidset {
-	git_oid *ids;
-	unsigned char *st;
-	size_t cap, n;
-} oidset;
-
-/* Slots are keyed by id; an all-zero id marks a free slot (no object has
- * it). A forgotten id keeps its slot with state ABSENT, so probe chains
- * stay intact; rehashing drops it. */
-static size_t slot(const oidset *s, const git_oid *id)
-{
-	size_t h;
-	memcpy(&h, id->id, sizeof(h));
-	size_t i = h & (s->cap - 1);
-	while (!git_oid_is_zero(&s->ids[i]) && !git_oid_equal(&s->ids[i], id))
-		i = (i + 1) & (s->cap - 1);
-	return i;
-}
-
-static int oidset_get(const oidset *s, const git_oid *id)
-{
-	if (!s->cap)
-		return ABSENT;
-	size_t i = slot(s, id);
-	return git_oid_is_zero(&s->ids[i]) ? ABSENT : s->st[i];
-}
-
-static int oidset_put(oidset *s, const git_oid *id, int state)
-{
-	if ((s->n + 1) * 2 > s->cap) {
-		oidset ns = {NULL, NULL, s->cap ? s->cap * 2 : 1024, 0};
-		ns.ids = calloc(ns.cap, sizeof(git_oid));
-		ns.st = calloc(ns.cap, 1);
-		if (!ns.ids || !ns.st) {
-			free(ns.ids);
-			free(ns.st);
-			return ps_error_set(PS_ENOMEM, "out of memory");
-		}
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->st[i] != ABSENT) {
-				size_t j = slot(&ns, &s->ids[i]);
-				ns.ids[j] = s->ids[i];
-				ns.st[j] = s->st[i];
-				ns.n++;
-			}
-		free(s->ids);
-		free(s->st);
-		*s = ns;
-	}
-	size_t i = slot(s, id);
-	if (git_oid_is_zero(&s->ids[i])) {
-		s->ids[i] = *id;
-		s->n++;
-	}
-	s->st[i] = (unsigned char)state;
-	return 0;
-}
-
-static void oidset_free(oidset *s)
-{
-	free(s->ids);
-	free(s->st);
-}
-
 /* ---- collecting what to copy ------------------------------------------- */
+
+enum { TENTATIVE = 1, DONE = 2 }; /* states in the copier's set */
 
 typedef struct obj {
 	git_oid id;
@@ -113,7 +48,7 @@ typedef struct obj {
 typedef struct copier {
 	git_repository *src, *dst;
 	git_odb *sodb, *dodb;
-	oidset seen; /* TENTATIVE: listed for the branch being walked; DONE: listed for a good one */
+	ps_oidset seen; /* TENTATIVE: listed for the branch being walked; DONE: listed for a good one */
 	obj *list;
 	size_t n, cap;
 	bool cap_blobs; /* leave out blobs over the change cap (fetch) */
@@ -129,14 +64,14 @@ typedef struct copier {
  * directory was copied while in use, or an object was found missing). */
 static int have(copier *c, const git_oid *id)
 {
-	int st = oidset_get(&c->seen, id);
-	return st != ABSENT || (!c->deep && git_odb_exists(c->dodb, id));
+	int st = ps_oidset_get(&c->seen, id);
+	return st != PS_OIDSET_ABSENT || (!c->deep && git_odb_exists(c->dodb, id));
 }
 
 static int list_add(copier *c, const git_oid *id, git_object_t type)
 {
 	if (c->deep && git_odb_exists(c->dodb, id))
-		return oidset_put(&c->seen, id, DONE); /* walked, nothing to copy */
+		return ps_oidset_put(&c->seen, id, DONE); /* walked, nothing to copy */
 	if (c->n == c->cap) {
 		size_t nc = c->cap ? c->cap * 2 : 1024;
 		obj *nl = realloc(c->list, nc * sizeof(*nl));
@@ -148,7 +83,7 @@ static int list_add(copier *c, const git_oid *id, git_object_t type)
 	c->list[c->n].id = *id;
 	c->list[c->n].type = type;
 	c->n++;
-	return oidset_put(&c->seen, id, TENTATIVE);
+	return ps_oidset_put(&c->seen, id, TENTATIVE);
 }
 
 /* A branch's content is bad: remember why, return PS_EINVALID. */
@@ -217,10 +152,10 @@ static int collect(copier *c, const git_oid *tip)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	cs = 64;
 	stack[ns++] = *tip;
-	oidset mark = {0};
+	ps_oidset mark = {0};
 	while (ns && !rc) {
 		git_oid id = stack[--ns];
-		if (have(c, &id) || oidset_get(&mark, &id))
+		if (have(c, &id) || ps_oidset_get(&mark, &id))
 			continue;
 		if (c->cancel && *c->cancel) {
 			rc = ps_error_set(PS_EOFFLINE, "transfer interrupted");
@@ -236,7 +171,7 @@ static int collect(copier *c, const git_oid *tip)
 			rc = bad(c, &id, type != GIT_OBJECT_COMMIT ? "not a commit:" : "commit larger than 1 MiB:");
 		} else if (git_commit_lookup(&cm, c->src, &id) < 0) {
 			rc = bad(c, &id, "cannot parse commit");
-		} else if ((rc = oidset_put(&mark, &id, DONE)) == 0) {
+		} else if ((rc = ps_oidset_put(&mark, &id, DONE)) == 0) {
 			if (nc == cc) {
 				cc = cc ? cc * 2 : 64;
 				git_oid *n2 = realloc(commits, cc * sizeof(git_oid));
@@ -272,7 +207,7 @@ static int collect(copier *c, const git_oid *tip)
 			rc = list_add(c, &commits[i], GIT_OBJECT_COMMIT);
 		git_commit_free(cm);
 	}
-	oidset_free(&mark);
+	ps_oidset_free(&mark);
 	free(stack);
 	free(commits);
 	return rc;
@@ -282,14 +217,14 @@ static int collect(copier *c, const git_oid *tip)
 static void forget(copier *c, size_t from)
 {
 	for (size_t i = from; i < c->n; i++)
-		oidset_put(&c->seen, &c->list[i].id, ABSENT);
+		ps_oidset_put(&c->seen, &c->list[i].id, PS_OIDSET_ABSENT);
 	c->n = from;
 }
 
 static void accept(copier *c, size_t from)
 {
 	for (size_t i = from; i < c->n; i++)
-		oidset_put(&c->seen, &c->list[i].id, DONE);
+		ps_oidset_put(&c->seen, &c->list[i].id, DONE);
 }
 
 /* Write the listed objects into the destination: loose in list order for a
@@ -338,7 +273,7 @@ static void copier_close(copier *c)
 {
 	git_odb_free(c->sodb);
 	git_odb_free(c->dodb);
-	oidset_free(&c->seen);
+	ps_oidset_free(&c->seen);
 	free(c->list);
 }
 
@@ -621,8 +556,7 @@ int ps_pathremote_push(git_repository *local, const char *path, const char *srcr
 		goto out;
 	}
 	if ((e = collect(&c, &tip)) == PS_EINVALID) {
-		rc =
-		    ps_error_set(PS_ERROR, "this replica's own branch cannot be read: %s; run 'plansync check'", c.why);
+		rc = ps_error_set(PS_EINVALID, "%s cannot be read here: %s; run 'plansync check'", srcref, c.why);
 		goto out;
 	} else if (e) {
 		rc = e;

@@ -21,6 +21,8 @@
 #include "plansync/json.h"
 #include "plansync/repo_global.h"
 #include "repo.h"
+#include "oidset.h"
+#include <stdint.h>
 
 int ps_repo_global_init(void)
 {
@@ -249,8 +251,31 @@ struct diffctx {
 	ps_added_fn fn;
 	ps_bad_fn bad;
 	void *ctx;
+	ps_oidset *seen;
 	int depth;
 };
+
+/* A subtree read before at the same path (a later commit listing an
+ * earlier one's files again): its files were all listed then. The key
+ * mixes the path into the id, so the same tree met at another path is
+ * read there (its files may be wrong here and right there). 1 when seen,
+ * 0 when new (and now noted), <0 out of memory. */
+static int seen_at(ps_oidset *seen, const git_oid *id, const char *path)
+{
+	if (!seen)
+		return 0;
+	uint64_t h = 1469598103934665603ull;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	git_oid key = *id;
+	for (int i = 0; i < 8; i++)
+		key.id[i] ^= (unsigned char)(h >> (8 * i));
+	if (git_oid_is_zero(&key))
+		key.id[19] = 1;
+	if (ps_oidset_get(seen, &key))
+		return 1;
+	return ps_oidset_put(seen, &key, 1);
+}
 
 static int diff_rec(struct diffctx *d, const git_tree *old, const git_tree *nw, char *path, size_t plen)
 {
@@ -283,6 +308,9 @@ static int diff_rec(struct diffctx *d, const git_tree *old, const git_tree *nw, 
 			git_tree *nt = NULL, *ot = NULL;
 			if (o && git_tree_entry_filemode(o) != GIT_FILEMODE_TREE) {
 				rc = d->bad(d->ctx, path, "a file was replaced by a directory");
+			} else if (!o && (rc = seen_at(d->seen, git_tree_entry_id(e), path)) != 0) {
+				/* listed before here (1), or out of memory (<0) */
+				rc = rc < 0 ? rc : 0;
 			} else if (git_tree_lookup(&nt, d->repo, git_tree_entry_id(e)) < 0 ||
 			           (o && git_tree_lookup(&ot, d->repo, git_tree_entry_id(o)) < 0)) {
 				rc = ps_repo_error(PS_EINVALID, "reading a fetched tree");
@@ -320,11 +348,16 @@ static int diff_rec(struct diffctx *d, const git_tree *old, const git_tree *nw, 
 	return rc;
 }
 
-int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree *new_tree, ps_added_fn fn,
-                       ps_bad_fn bad, void *ctx)
+int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree *new_tree, ps_oidset *seen,
+                       ps_added_fn fn, ps_bad_fn bad, void *ctx)
 {
-	struct diffctx d = {repo, fn, bad, ctx, 0};
+	struct diffctx d = {repo, fn, bad, ctx, seen, 0};
 	char path[1100] = "";
+	if (!old) {
+		int r = seen_at(seen, git_tree_id(new_tree), "");
+		if (r)
+			return r < 0 ? r : 0;
+	}
 	return diff_rec(&d, old, new_tree, path, 0);
 }
 

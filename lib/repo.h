@@ -25,6 +25,7 @@
 
 #define PS_REPO_FORMAT_FILE "plansync.json"
 #define PS_REPO_FORMAT      2
+#define PS_PLANSYNC_VERSION "0.2.0" /* as in CMakeLists.txt; the oldest that reads PS_REPO_FORMAT */
 /* The format file of every commit: the oldest plansync that reads it. */
 #define PS_REPO_FORMAT_TEXT                                                                                            \
 	"{\n  \"format\": 2,\n  \"layout\": \"each commit holds only its own changes: "                                \
@@ -108,10 +109,13 @@ typedef int (*ps_added_fn)(void *ctx, const char *path, git_filemode_t mode, con
 /* Diff old (may be NULL) against new: added files go to fn; entries
  * modified or deleted, and anything that is not a tree or a file, go to bad
  * (path, reason). Unchanged subtrees are skipped by id, so the cost is the
- * size of the change. */
+ * size of the change. seen (may be NULL): trees met before at the same
+ * path, across calls, are skipped too (a commit that lists again what an
+ * earlier one did costs nothing twice). */
 typedef int (*ps_bad_fn)(void *ctx, const char *path, const char *reason);
-int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree *new_tree, ps_added_fn fn,
-                       ps_bad_fn bad, void *ctx);
+struct ps_oidset;
+int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree *new_tree, struct ps_oidset *seen,
+                       ps_added_fn fn, ps_bad_fn bad, void *ctx);
 
 /* The change files a branch holds, every commit from tip to its root,
  * indexed by path for lookups (identity repairs: rare, O(branch)). A path

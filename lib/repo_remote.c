@@ -485,6 +485,8 @@ int ps_repo_push(git_repository *repo, const ps_auth *auth, const char *refname)
 	char path[4096];
 	if (ps_repo_url_path(git_remote_url(remote), path, sizeof(path))) {
 		orc = ps_pathremote_push(repo, path, refname, refname, cancel_flag);
+		if (orc == PS_EINVALID) /* our own branch not whole here: not the input's fault */
+			orc = ps_error_set(PS_ERROR, "%s", ps_error_last());
 		git_remote_free(remote);
 		return orc;
 	}
@@ -548,7 +550,9 @@ int ps_repo_push_to(git_repository *repo, const ps_auth *auth, const char *url, 
 			int e = ps_pathremote_push(repo, path, src[i], dst[i], cancel_flag);
 			if (e)
 				seed_error(e);
-			if (e == PS_EREJECTED && bad)
+			/* refused there, or not whole here (a file the fetch left
+			 * out): that branch is named, the others go on */
+			if ((e == PS_EREJECTED || e == PS_EINVALID) && bad)
 				rc = bad(badctx, dst[i] + strlen("refs/heads/"), "", ps_error_last());
 			else
 				rc = e;

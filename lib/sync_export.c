@@ -128,6 +128,37 @@ static int collect_one(void *ctx, const ps_local_change *c)
 	return 0;
 }
 
+/* Our branch was written by plansync 0.1 (branch format 1: each tree held
+ * the whole history), which readers no longer read: continue as a new
+ * replica id, so every change of ours goes out again in format 2. Known by
+ * the tip's format file, whose bytes 0.1 always wrote the same. */
+static int leave_format1(ps_replica *r, git_repository *repo, char *ref, size_t refn, git_oid *head, int *has_head)
+{
+	static const char v1[] = "{\n  \"format\": 1,\n  \"layout\": \"changes/<office>/<h1>/<h2>/<id>.json\"\n}\n";
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_oid v1id;
+	bool old = false;
+	if (git_commit_lookup(&c, repo, head) == 0 && git_commit_tree(&t, c) == 0 &&
+	    git_odb_hash(&v1id, v1, sizeof(v1) - 1, GIT_OBJECT_BLOB) == 0) {
+		const git_tree_entry *e = git_tree_entry_byname(t, PS_REPO_FORMAT_FILE);
+		old = e && git_oid_equal(git_tree_entry_id(e), &v1id);
+	}
+	git_tree_free(t);
+	git_commit_free(c);
+	if (!old)
+		return 0;
+	int rc = ps_identity_fork(r, "this replica's branch is in branch format 1 (plansync 0.1), which plansync 0.2 "
+	                             "no longer reads; it continues on a new branch in format 2 and sends all its "
+	                             "changes again");
+	if (rc)
+		return rc;
+	ps_sync_own_ref(r, ref, refn);
+	rc = ps_sync_ref_oid(repo, ref, head);
+	*has_head = rc == 0;
+	return rc == PS_ENOTFOUND ? 0 : rc;
+}
+
 int ps_sync_export(ps_replica *r, long *exported)
 {
 	bool deferred;
@@ -185,6 +216,8 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 	} else if (rc) {
 		goto out;
 	}
+	if (has_head && (rc = leave_format1(r, repo, ref, sizeof(ref), &head, &has_head)))
+		goto out;
 	long long done_seq = 0;
 	if ((rc = ps_store_exports_maxseq(s, &done_seq)))
 		goto out;

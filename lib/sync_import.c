@@ -14,6 +14,7 @@
 #include <string.h>
 #include "sync_int.h"
 #include "store_sync.h"
+#include "oidset.h"
 #include "plansync/error.h"
 #include "plansync/fault.h"
 #include "plansync/json.h"
@@ -80,6 +81,8 @@ static int cmp_entry(const void *a, const void *b)
 	const struct entry *ea = a, *eb = b;
 	const char *x = strrchr(ea->path, '/'), *y = strrchr(eb->path, '/');
 	int r = strcmp(x ? x : "", y ? y : "");
+	if (!r)
+		r = strcmp(ea->path, eb->path);
 	return r ? r : (ea->order > eb->order) - (ea->order < eb->order);
 }
 
@@ -144,8 +147,19 @@ static int process_entries(imp *m)
 	if (m->nent)
 		qsort(m->ent, m->nent, sizeof(struct entry), cmp_entry);
 	for (size_t i = 0; i < m->nent && !rc; i++) {
-		snprintf(m->commit, sizeof(m->commit), "%s", m->ent[i].commit);
-		rc = process_entry(m, m->ent[i].path, &m->ent[i].oid);
+		const struct entry *e = &m->ent[i], *prev = i ? &m->ent[i - 1] : NULL;
+		snprintf(m->commit, sizeof(m->commit), "%s", e->commit);
+		/* A path listed again by a later commit: the oldest counts, as it
+		 * does for a replica that read the two commits in two syncs (and
+		 * an identical copy costs nothing). */
+		if (prev && strcmp(prev->path, e->path) == 0) {
+			if (!git_oid_equal(&prev->oid, &e->oid))
+				rc = on_bad(m, e->path,
+				            "change file listed again with other bytes by a later commit; the first "
+				            "version counts");
+			continue;
+		}
+		rc = process_entry(m, e->path, &e->oid);
 	}
 	drop_entries(m);
 	return rc;
@@ -165,12 +179,29 @@ static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_
 	return add_entry(m, path, oid);
 }
 
-/* The format file of a commit's tree. 0: this plansync reads it (a tree
- * without one is read as the current format: its files are checked one by
- * one anyway); FORMAT_NEWER: written by a later plansync, which *needs is
- * set to ("0.3.0", or "" when the file does not say); FORMAT_BAD: a
- * problem was recorded. */
-enum { FORMAT_NEWER = 1, FORMAT_BAD = 2 };
+/* The format file of a commit's tree. 0: read the commit's files (a tree
+ * without one, or with a malformed one, which is quarantined alone: its
+ * files are checked one by one anyway); FORMAT_NEWER: written by a later
+ * plansync, which *needs is set to ("0.3.0", or "" when the file does not
+ * say or names no later version); FORMAT_OLD: format 1, not read (its
+ * writer sends everything again in format 2). */
+enum { FORMAT_NEWER = 1, FORMAT_OLD = 2 };
+
+/* a > b, both dotted numbers */
+static bool version_later(const char *a, const char *b)
+{
+	while (*a || *b) {
+		char *ea, *eb;
+		unsigned long x = strtoul(a, &ea, 10), y = strtoul(b, &eb, 10);
+		if (x != y)
+			return x > y;
+		a = *ea == '.' ? ea + 1 : ea;
+		b = *eb == '.' ? eb + 1 : eb;
+		if (a == ea && b == eb)
+			break;
+	}
+	return false;
+}
 
 static int commit_format(imp *m, const git_tree *t, char *needs, size_t needsn)
 {
@@ -184,8 +215,7 @@ static int commit_format(imp *m, const git_tree *t, char *needs, size_t needsn)
 	if (git_tree_entry_filemode(e) != GIT_FILEMODE_BLOB ||
 	    git_odb_read_header(&size, &type, m->odb, git_tree_entry_id(e)) < 0 || type != GIT_OBJECT_BLOB ||
 	    size > 4096 || git_odb_read(&o, m->odb, git_tree_entry_id(e)) < 0) {
-		rc = on_bad(m, PS_REPO_FORMAT_FILE, "format file unreadable, not a file, or too large");
-		return rc ? rc : FORMAT_BAD;
+		return on_bad(m, PS_REPO_FORMAT_FILE, "format file unreadable, not a file, or too large");
 	}
 	cJSON *v = NULL;
 	rc = ps_json_parse_strict(&v, git_odb_object_data(o), git_odb_object_size(o), "format file");
@@ -194,20 +224,22 @@ static int commit_format(imp *m, const git_tree *t, char *needs, size_t needsn)
 	const cJSON *nd = v ? cJSON_GetObjectItemCaseSensitive(v, "needs") : NULL;
 	double fv = cJSON_IsNumber(f) ? f->valuedouble : 0;
 	int out = 0;
-	if (rc || !cJSON_IsNumber(f) || fv < 1 || fv != (double)(long long)fv) {
+	/* range first: a cast of 1e300 is undefined */
+	if (rc || !cJSON_IsNumber(f) || !(fv >= 1 && fv <= 1e6) || fv != (double)(long)fv) {
+		/* only this file: the change files beside it are checked one by one */
 		rc = on_bad(m, PS_REPO_FORMAT_FILE, "format file is not {\"format\": N, ...}");
-		out = FORMAT_BAD;
 	} else if (fv == 1) {
 		rc = on_bad(m, PS_REPO_FORMAT_FILE,
-		            "written in branch format 1 by plansync 0.1, which this plansync no longer reads: upgrade "
-		            "plansync on the replica that wrote it and let it continue on a new branch (it does so by "
-		            "itself)");
-		out = FORMAT_BAD;
+		            "written in branch format 1 by plansync 0.1, which this plansync does not read; that "
+		            "replica sends all its changes again on a new branch once it runs plansync 0.2 or later");
+		out = FORMAT_OLD;
 	} else if (fv > PS_REPO_FORMAT) {
 		needs[0] = '\0';
-		/* shown in messages: digits and dots only */
+		/* shown in messages: digits and dots only, and only when it is
+		 * later than this plansync (else it says nothing true) */
 		if (cJSON_IsString(nd) && strlen(nd->valuestring) < needsn && strlen(nd->valuestring) < 16 &&
-		    strspn(nd->valuestring, "0123456789.") == strlen(nd->valuestring))
+		    strspn(nd->valuestring, "0123456789.") == strlen(nd->valuestring) &&
+		    version_later(nd->valuestring, PS_PLANSYNC_VERSION))
 			snprintf(needs, needsn, "%s", nd->valuestring);
 		out = FORMAT_NEWER;
 	}
@@ -225,7 +257,16 @@ static int needs_newer(imp *m, const char *needs)
 	         "this repository needs plansync %s%s: this branch is written in a newer format; upgrade plansync on "
 	         "this machine (nothing is lost: its changes are read once it can)",
 	         *needs ? "\u2265 " : "", *needs ? needs : "newer than this one");
-	return ps_sync_problem(ps_replica_store(m->r), m->branch, m->commit, "", reason, m->res);
+	/* listed with the problems, but not a quarantine: said so in the log */
+	char clean[1100];
+	bool added = false;
+	int rc = ps_store_problem_add(ps_replica_store(m->r), m->branch, m->commit, "", reason, clean, &added);
+	if (!rc && added) {
+		if (m->res)
+			m->res->problems++;
+		ps_log(PS_LOG_WARN, "%s from commit %s on: %s", m->branch, m->commit, reason);
+	}
+	return rc;
 }
 
 int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
@@ -233,6 +274,7 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 	assert(m->repo && m->odb && m->branch && m->office && m->replica);
 	assert(m->nbatch == 0 && m->nent == 0); /* the last branch left nothing queued */
 	ps_store *s = ps_replica_store(m->r);
+	ps_oidset seen = {0}; /* trees read in this import, by path */
 	git_oid last;
 	char lhex[GIT_OID_HEXSZ + 1];
 	bool has_last = false;
@@ -302,10 +344,10 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 				head = *git_commit_parent_id(c, 0);
 			else
 				newer = 2;
-		} else if (rc == FORMAT_BAD) {
-			rc = 0; /* recorded; a commit in an unknown shape is not read */
+		} else if (rc == FORMAT_OLD) {
+			rc = 0; /* recorded; a tree that holds a whole history is not read */
 		} else if (!rc) {
-			rc = ps_repo_diff_added(m->repo, NULL, t, on_added, on_bad, m);
+			rc = ps_repo_diff_added(m->repo, NULL, t, &seen, on_added, on_bad, m);
 		}
 		git_tree_free(t);
 		git_commit_free(c);
@@ -320,11 +362,23 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 	 * import: one record written on many branches is folded once. */
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), &head);
+	if (newer) {
+		/* What cannot be read yet stays named here, so it outlives the
+		 * branch's deletion and 'remote seed' sends it on. */
+		char kept[400];
+		git_reference *kr = NULL;
+		snprintf(kept, sizeof(kept), "refs/plansync/kept/%s", m->branch);
+		if (git_reference_create(&kr, m->repo, kept, tip, 1, "plansync: commits in a newer format") < 0)
+			ps_log(PS_LOG_WARN, "cannot keep %s: %s", m->branch,
+			       git_error_last() ? git_error_last()->message : "unknown error");
+		git_reference_free(kr);
+	}
 	if (newer != 2 && !(has_last && git_oid_equal(&last, &head)))
 		rc = ps_store_branch_set_head(s, ref, m->office, m->replica, hex);
 	if (!rc && m->res && !newer)
 		m->res->branches++;
 out:
+	ps_oidset_free(&seen);
 	git_revwalk_free(walk);
 	if (rc) {
 		ps_sync_drop_batch(m);
@@ -391,9 +445,13 @@ static int deleted_one(void *ctx, const char *ref, const char *hexhead)
 	snprintf(bname, sizeof(bname), "replicas/%s", ref + strlen(PS_TRACK_REF_PREFIX));
 	/* its history stays named here, so 'remote seed' sends it again */
 	snprintf(kept, sizeof(kept), "refs/plansync/kept/%s", bname);
-	git_oid head;
+	git_oid head, had;
 	git_reference *kr = NULL;
-	if (git_oid_fromstr(&head, hexhead) == 0 && repo &&
+	/* a kept ref already at or past the head (commits in a newer format,
+	 * kept while they could not be read) stays */
+	bool ahead = repo && git_oid_fromstr(&head, hexhead) == 0 && git_reference_name_to_id(&had, repo, kept) == 0 &&
+	             (git_oid_equal(&had, &head) || git_graph_descendant_of(repo, &had, &head) == 1);
+	if (!ahead && git_oid_fromstr(&head, hexhead) == 0 && repo &&
 	    git_reference_create(&kr, repo, kept, &head, 1, "plansync: branch deleted on the remote") < 0)
 		ps_log(PS_LOG_WARN, "cannot keep %s: %s", bname,
 		       git_error_last() ? git_error_last()->message : "unknown error");

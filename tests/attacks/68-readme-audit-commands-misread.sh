@@ -12,16 +12,21 @@
 # Expected: each command as printed exits 0 and lists only the changes the
 # commit added.
 . "$(dirname "$0")/common.sh"
+SRC=${PLANSYNC_SRC:-$ATTACKS/../..}
 prov; dist d1 binh-giang a
 for b in 1 2; do
   for i in 1 2 3 4 5 6 7; do "$P" -C d1 progress set p1-t$i 2021 --percent $((b * 10 + i)) >/dev/null 2>&1; done
   "$P" -C d1 sync >/dev/null 2>&1 || fail "setup: district sync"
 done
 B=replicas/binh-giang/binh-giang-a
-rc=0; git -C remote.git log --no-renames --diff-filter=A --name-only -- changes/binh-giang/ >one.txt 2>err.txt || rc=$?
-echo "README: git log --no-renames --diff-filter=A --name-only -- changes/binh-giang/ -> exit $rc $(head -c 120 err.txt)"
+# the commands as the README prints them now
+README=$SRC/README.md
+grep -qF 'git log --no-renames --diff-filter=A --name-only --all -- changes/tx-kinh-mon/' "$README" &&
+  grep -qF 'git show --no-renames --diff-filter=A COMMIT' "$README" || fail "the README's audit commands changed: update this script"
+rc=0; git -C remote.git log --no-renames --diff-filter=A --name-only --all -- changes/binh-giang/ >one.txt 2>err.txt || rc=$?
+echo "README: git log --no-renames --diff-filter=A --name-only --all -- changes/binh-giang/ -> exit $rc $(head -c 120 err.txt)"
 C=$(git -C remote.git rev-parse "$B")
-git -C remote.git show --name-status --format= "$C" >show.txt
+git -C remote.git show --no-renames --diff-filter=A --name-status --format= "$C" >show.txt
 other=$(grep -cv '^A' show.txt)
 echo "README: git show COMMIT -> $(grep -c . show.txt) lines, $other not additions: $(grep -v '^A' show.txt | head -1 | cut -c1-60)"
 [ "$rc" -eq 0 ] && grep -q changes/binh-giang one.txt || fail "the README's one-office audit command fails in the shared repository (exit $rc)"

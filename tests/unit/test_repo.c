@@ -150,7 +150,7 @@ static void trees_refs_and_diff(void **st)
 	assert_int_equal(git_tree_entry_bypath(&e, n, "changes/tinh/aa/bb/one.json"), 0);
 	git_tree_entry_free(e);
 	char seen[1000] = "";
-	assert_int_equal(ps_repo_diff_added(r, o, n, added_cb, bad_cb, seen), 0);
+	assert_int_equal(ps_repo_diff_added(r, o, n, NULL, added_cb, bad_cb, seen), 0);
 	assert_string_equal(seen, "changes/tinh/aa/cc/two.json;");
 	/* a file rewritten is refused, not reported as added */
 	const char *t3[] = {"{\"one\":\"other\"}"};
@@ -160,7 +160,7 @@ static void trees_refs_and_diff(void **st)
 	assert_int_equal(git_commit_lookup(&k3, r, &c3), 0);
 	assert_int_equal(git_commit_tree(&m, k3), 0);
 	seen[0] = '\0';
-	assert_int_equal(ps_repo_diff_added(r, n, m, added_cb, bad_cb, seen), 0);
+	assert_int_equal(ps_repo_diff_added(r, n, m, NULL, added_cb, bad_cb, seen), 0);
 	assert_non_null(strstr(seen, "BAD changes/tinh/aa/bb/one.json: an existing file was modified"));
 	git_tree_free(o);
 	git_tree_free(n);
