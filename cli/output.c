@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,13 +90,29 @@ const char *json_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+/* Redrawn at most five times a second, plus each stage's first and last
+ * line: a terminal is for a person, and a redraw per thousand objects is
+ * hundreds a second on a bulk copy. The process has one progress line, so
+ * its state is module-level. */
+#define PROGRESS_EVERY_MS 200
+
 void progress_tty(void *c, const char *what, long done, long total)
 {
+	static char last_what[64];
+	static long long last_ms = -PROGRESS_EVERY_MS;
 	(void)c;
 	if (!isatty(STDERR_FILENO))
 		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	bool last = total > 0 && done >= total, fresh = strncmp(what, last_what, sizeof(last_what) - 1) != 0;
+	if (!last && !fresh && now - last_ms < PROGRESS_EVERY_MS)
+		return;
+	last_ms = now;
+	snprintf(last_what, sizeof(last_what), "%s", what);
 	if (total > 0)
-		fprintf(stderr, "\r%s: %ld/%ld%s", what, done, total, done >= total ? "\n" : "");
+		fprintf(stderr, "\r%s: %ld/%ld%s", what, done, total, last ? "\n" : "");
 	else
 		fprintf(stderr, "\r%s: %ld", what, done);
 }

@@ -21,6 +21,7 @@
  * the replica's sync lock and only this replica writes its branch), objects
  * are copied the same way, and the ref moves by compare-and-swap from the
  * value we checked descends into ours. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,11 @@ enum { TENTATIVE = 1, DONE = 2 }; /* states in the copier's set */
 typedef struct obj {
 	git_oid id;
 	git_object_t type;
+	uint64_t key; /* a file's place in change-id order (its name's clock prefix), 0 for the rest */
 } obj;
+/* set in the key of a file entry: it is copied after a check of its type
+ * and size (the import quarantines the entry naming one left out) */
+#define FILE_KEY ((uint64_t)1 << 63)
 
 typedef struct copier {
 	git_repository *src, *dst;
@@ -68,7 +73,24 @@ static int have(copier *c, const git_oid *id)
 	return st != PS_OIDSET_ABSENT || (!c->deep && git_odb_exists(c->dodb, id));
 }
 
-static int list_add(copier *c, const git_oid *id, git_object_t type)
+/* The clock prefix of a change file's name (<16 hex digits>-<replica>.json)
+ * as a number: blobs written in this order sit in the pack in the order the
+ * import reads them (by change id), so both read it front to back. */
+static uint64_t name_key(const char *name)
+{
+	uint64_t k = 0;
+	for (int i = 0; i < 16; i++) {
+		int c = (unsigned char)name[i], v = c >= '0' && c <= '9'   ? c - '0'
+		                                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		                                                           : -1;
+		if (v < 0)
+			return 0;
+		k = k << 4 | (uint64_t)v;
+	}
+	return k;
+}
+
+static int list_add(copier *c, const git_oid *id, git_object_t type, uint64_t key)
 {
 	if (c->deep && git_odb_exists(c->dodb, id))
 		return ps_oidset_put(&c->seen, id, DONE); /* walked, nothing to copy */
@@ -82,6 +104,7 @@ static int list_add(copier *c, const git_oid *id, git_object_t type)
 	}
 	c->list[c->n].id = *id;
 	c->list[c->n].type = type;
+	c->list[c->n].key = key;
 	c->n++;
 	return ps_oidset_put(&c->seen, id, TENTATIVE);
 }
@@ -124,19 +147,18 @@ static int collect_tree(copier *c, const git_oid *id, int depth)
 		} else if (mode == GIT_FILEMODE_COMMIT) {
 			/* a submodule names a commit of another repository: nothing to copy */
 		} else if (!have(c, eid)) {
-			size_t bs;
-			git_object_t bt;
+			/* Only whether it is there (the pack index, no pack data): its
+			 * type and size are read when it is copied, in the order it
+			 * is written, so a big history is read front to back. */
 			git_error_clear();
-			if (git_odb_read_header(&bs, &bt, c->sodb, eid) < 0)
+			if (!git_odb_exists(c->sodb, eid))
 				rc = bad(c, eid, "cannot read file");
-			else if (c->cap_blobs && (bt != GIT_OBJECT_BLOB || bs > PS_CHANGE_MAX_BYTES))
-				; /* left out: the import quarantines the entry that names it */
 			else
-				rc = list_add(c, eid, bt);
+				rc = list_add(c, eid, GIT_OBJECT_BLOB, name_key(git_tree_entry_name(e)) | FILE_KEY);
 		}
 	}
 	git_tree_free(t);
-	return rc ? rc : list_add(c, id, GIT_OBJECT_TREE);
+	return rc ? rc : list_add(c, id, GIT_OBJECT_TREE, 0);
 }
 
 /* Everything reachable from tip that the destination lacks, listed so that
@@ -204,7 +226,7 @@ static int collect(copier *c, const git_oid *tip)
 		if (git_commit_lookup(&cm, c->src, &commits[i]) < 0)
 			rc = bad(c, &commits[i], "cannot parse commit");
 		else if (!(rc = collect_tree(c, git_commit_tree_id(cm), 0)))
-			rc = list_add(c, &commits[i], GIT_OBJECT_COMMIT);
+			rc = list_add(c, &commits[i], GIT_OBJECT_COMMIT, 0);
 		git_commit_free(cm);
 	}
 	ps_oidset_free(&mark);
@@ -229,18 +251,44 @@ static void accept(copier *c, size_t from)
 
 /* Write the listed objects into the destination: loose in list order for a
  * few, one pack for many. Durable when this returns 0. */
+static int cmp_key(const void *a, const void *b)
+{
+	const obj *x = a, *y = b;
+	return (x->key > y->key) - (x->key < y->key);
+}
+
 static int write_all(copier *c, ps_progress_fn progress, void *pctx)
 {
 	if (!c->n)
 		return 0;
 	ps_objw *w = NULL;
-	int rc = ps_objw_new(&w, c->dst, c->n >= BULK_OBJECTS);
+	bool pack = c->n >= BULK_OBJECTS;
+	int rc = ps_objw_new(&w, c->dst, pack);
+	/* A pack is whole or absent, so its order is free: change files in
+	 * change-id order first, read and written front to back. Loose
+	 * objects keep the walk's order, children before parents. */
+	if (pack && !rc) {
+		size_t k = 0;
+		for (size_t i = 0; i < c->n; i++)
+			if (c->list[i].key) {
+				obj t = c->list[k];
+				c->list[k++] = c->list[i];
+				c->list[i] = t;
+			}
+		qsort(c->list, k, sizeof(*c->list), cmp_key);
+	}
 	for (size_t i = 0; i < c->n && !rc; i++) {
 		git_odb_object *o = NULL;
 		git_oid got;
-		if (c->cancel && *c->cancel)
+		size_t bs;
+		git_object_t bt;
+		if (c->cancel && *c->cancel) {
 			rc = ps_error_set(PS_EOFFLINE, "transfer interrupted");
-		else if (git_odb_read(&o, c->sodb, &c->list[i].id) < 0)
+		} else if (c->cap_blobs && (c->list[i].key & FILE_KEY) &&
+		           (git_odb_read_header(&bs, &bt, c->sodb, &c->list[i].id) < 0 || bt != GIT_OBJECT_BLOB ||
+		            bs > PS_CHANGE_MAX_BYTES)) {
+			continue; /* left out: the import quarantines the entry that names it */
+		} else if (git_odb_read(&o, c->sodb, &c->list[i].id) < 0)
 			rc = ps_repo_error(PS_ERROR, "reading an object to copy");
 		else if (!(rc = ps_objw_add(w, &got, git_odb_object_type(o), git_odb_object_data(o),
 		                            git_odb_object_size(o))) &&

@@ -37,13 +37,18 @@ int ps_repo_global_init(void)
 	/* A shared bare repository on a USB stick or a network share is often
 	 * owned by another user; plansync reads it as data, never runs hooks. */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
-	/* An office PC: keep libgit2's object cache small. */
-	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(16 * 1024 * 1024));
+	/* An office PC: keep libgit2's object cache small (a join reads each
+	 * tree once; 16 MiB of cache was 30 MiB of resident set at 100,000
+	 * changes and saved no time). */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(2 * 1024 * 1024));
 	/* Pack windows: libgit2 maps up to 8 GiB of packs and keeps the pages,
-	 * so reading a long history through a big pack grows the resident set
-	 * with the pack. A smaller window budget unmaps the least used. */
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(8 * 1024 * 1024));
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(64 * 1024 * 1024));
+	 * so reading a whole history through a big pack grows the resident set
+	 * with the pack (58 MiB at 100,000 changes). Small windows under a
+	 * small budget cost no time because our packs hold change files in
+	 * the order they are read (pathremote.c's write_all): measured at
+	 * 100,000 changes, a join's peak went from 146 to 64 MiB, same time. */
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(256 * 1024));
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(4 * 1024 * 1024));
 	done = 1;
 	return 0;
 }

@@ -1,6 +1,10 @@
+#define _GNU_SOURCE /* posix_openpt, cfmakeraw: for the progress test */
 /* test_error.c - error codes keep their meaning: the last message per
  * thread, one exit status per library code (cli/output.c), and the exit
  * statuses the README promises. */
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,12 +115,60 @@ static void fail_prints_and_maps(void **st)
 	unlink(path);
 }
 
+/* On a terminal the progress line is redrawn a few times a second at
+ * most, whatever the rate of calls: a burst of a thousand calls of one
+ * stage draws its first line, maybe one more, and its last. */
+static void progress_redraws_rarely(void **st)
+{
+	(void)st;
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(m >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+	assert_true(s >= 0);
+	struct termios tio; /* raw: no \n -> \r\n on the way */
+	assert_int_equal(tcgetattr(s, &tio), 0);
+	cfmakeraw(&tio);
+	assert_int_equal(tcsetattr(s, TCSANOW, &tio), 0);
+	int saved = dup(STDERR_FILENO);
+	assert_int_equal(dup2(s, STDERR_FILENO), STDERR_FILENO);
+	for (long i = 1; i <= 1000; i++)
+		progress_tty(NULL, "objects copied", i, 1000);
+	for (long i = 1; i <= 1000; i++)
+		progress_tty(NULL, "changes applied", i, 0);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(s);
+	char buf[8192];
+	size_t n = 0;
+	struct pollfd pf = {m, POLLIN, 0};
+	while (n < sizeof(buf) - 1 && poll(&pf, 1, 200) == 1) {
+		ssize_t k = read(m, buf + n, sizeof(buf) - 1 - n);
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	close(m);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	int draws = 0;
+	for (char *p = buf; (p = strchr(p, '\r')); p++)
+		draws++;
+	/* each stage: its first line, the last of the first (done == total),
+	 * at most a few in between */
+	assert_true(draws >= 3);
+	assert_true(draws <= 8);
+	assert_non_null(strstr(buf, "objects copied: 1000/1000"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(message_is_kept_per_thread), cmocka_unit_test(threads_do_not_share),
 	    cmocka_unit_test(exit_status_per_code),       cmocka_unit_test(codes_are_distinct),
-	    cmocka_unit_test(fail_prints_and_maps),
+	    cmocka_unit_test(fail_prints_and_maps),       cmocka_unit_test(progress_redraws_rarely),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
