@@ -2,11 +2,18 @@
  * backrefs.
  *
  * Exports inserting a change with its edges (ps_store_insert_change*),
- * replacing and deleting one, the record's heads, and the reads the fold
- * and a local write need (a record's changes and edges, its newest id, a
- * change's parents). Every statement sits in the one function that runs
- * it. Never touches the derived tables (store_state.c) and never opens a
- * transaction: writes run inside the caller's. */
+ * replacing and deleting one, the record's heads, the reads the fold and a
+ * local write need (a record's changes and edges, its newest id, a
+ * change's parents), and ps_store_row_bytes, the canonical bytes of a row.
+ * A change of another replica is stored without its bytes (an empty
+ * bytes value): canonical bytes are exactly the encoding of the row's
+ * columns and base edges, and the blob id stored with it checks that
+ * encoding wherever bytes are read (export, 'plansync check'); the Git
+ * object it was read from stays in repo.git as the copy a repair reads.
+ * Our own changes keep their bytes, the second copy of what only this
+ * replica has until it is exported. Every statement sits in the one
+ * function that runs it. Never touches the derived tables (store_state.c)
+ * and never opens a transaction: writes run inside the caller's. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,17 +28,21 @@ int ps_store_change_known(ps_store *s, const char *id)
 	return ps_store_exists(s, &q, "looking up a change", id);
 }
 
-/* The id is known already: same bytes is a duplicate, other bytes an alarm. */
-static int known_change(ps_store *s, const ps_change *c, const char *bytes, size_t len)
+/* The id is known already: same bytes is a duplicate, other bytes an alarm.
+ * A row stored without its bytes is compared by blob id (bytes of one
+ * blob id are the same bytes). */
+static int known_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, const char blob[41])
 {
-	static ps_site q = {"SELECT bytes FROM changes WHERE id = ?1"};
+	static ps_site q = {"SELECT bytes, blob FROM changes WHERE id = ?1"};
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	int same = rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(st, 0) == len &&
-	           memcmp(sqlite3_column_blob(st, 0), bytes, len) == 0;
+	size_t have = rc == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 0) : 0;
+	const char *have_blob = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : NULL;
+	int same = rc == SQLITE_ROW && (have ? have == len && memcmp(sqlite3_column_blob(st, 0), bytes, len) == 0
+	                                     : have_blob && strcmp(have_blob, blob) == 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return ps_store_error(s, "looking up a change");
@@ -102,7 +113,11 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	sqlite3_bind_text(st, 8, fields, -1, SQLITE_STATIC);
 	if (c->reason)
 		sqlite3_bind_text(st, 9, c->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 10, bytes, (int)len, SQLITE_STATIC);
+	/* another replica's change: its bytes are its columns' encoding (above) */
+	if (local)
+		sqlite3_bind_blob(st, 10, bytes, (int)len, SQLITE_STATIC);
+	else
+		sqlite3_bind_zeroblob(st, 10, 0);
 	sqlite3_bind_int(st, 11, local ? 1 : 0);
 	if (summary)
 		sqlite3_bind_text(st, 12, summary, -1, SQLITE_STATIC);
@@ -113,7 +128,7 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	if (rc != SQLITE_DONE)
 		return ps_store_error(s, "storing a change");
 	if (sqlite3_changes(ps_store_db(s)) == 0)
-		return known_change(s, c, bytes, len);
+		return known_change(s, c, bytes, len, blob);
 	st = ps_store_site(s, &edge_q);
 	sqlite3_stmt *dh = ps_store_site(s, &unhead_q);
 	if (!st || !dh)
@@ -382,5 +397,32 @@ int ps_store_changed_records(ps_store *s, ps_store_id_fn fn, void *ctx)
 	sqlite3_reset(st);
 	if (!rc && e != SQLITE_DONE && e != SQLITE_ROW)
 		rc = ps_store_error(s, "listing records");
+	return rc;
+}
+
+int ps_store_row_bytes(ps_store *s, sqlite3_stmt *st, int col, const char *id, const void **bytes, size_t *len,
+                       char **owned)
+{
+	*bytes = NULL;
+	*len = 0;
+	*owned = NULL;
+	if (sqlite3_column_bytes(st, col) > 0) {
+		*bytes = sqlite3_column_blob(st, col);
+		*len = (size_t)sqlite3_column_bytes(st, col);
+		return *bytes ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	if (!id)
+		return 0;
+	ps_change *c = NULL;
+	int rc = ps_store_change_from_columns(s, id, &c);
+	if (!rc)
+		rc = ps_change_encode(owned, len, c);
+	ps_change_free(c);
+	if (rc == PS_EINVALID) { /* columns that form no change: no bytes, as the blob id check reports */
+		*len = 0;
+		return 0;
+	}
+	if (!rc)
+		*bytes = *owned;
 	return rc;
 }
