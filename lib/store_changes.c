@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store_int.h"
+#include "store_sync.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
 
@@ -79,6 +80,14 @@ int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, s
 int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
                               const char *summary, bool heads)
 {
+	char blob[41];
+	ps_store_blob_id(blob, bytes, len);
+	return ps_store_insert_change_blob(s, c, bytes, len, local, summary, heads, blob);
+}
+
+int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
+                                const char *summary, bool heads, const char blob[41])
+{
 	static ps_site insert_q = {
 	    "INSERT INTO changes(id, record, office, replica, author, hlc, op, fields, "
 	    "reason, bytes, local, summary, blob) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
@@ -96,9 +105,8 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	char *fields = ps_json_compact(c->fields);
 	if (!fields)
 		return ps_error_set(PS_ENOMEM, "out of memory");
+	assert(blob && strlen(blob) == 40);
 	sqlite3_stmt *st = ps_store_site(s, &insert_q);
-	char blob[41];
-	ps_store_blob_id(blob, bytes, len);
 	if (!st) {
 		free(fields);
 		return PS_ERROR;

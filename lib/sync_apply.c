@@ -151,7 +151,12 @@ int ps_sync_flush(imp *m)
 		for (size_t x = i; x < j && !rc; x++) {
 			struct pend *p = &m->batch[x];
 			/* a straight run sets its record's head once, below */
-			int e = ps_store_insert_change_ex(s, p->c, p->bytes, p->len, false, NULL, !linear);
+			git_oid oid;
+			char blob[GIT_OID_HEXSZ + 1];
+			int e = git_odb_hash(&oid, p->bytes, p->len, GIT_OBJECT_BLOB) < 0
+			            ? ps_error_set(PS_ENOMEM, "out of memory")
+			            : ps_store_insert_change_blob(s, p->c, p->bytes, p->len, false, NULL, !linear,
+			                                          git_oid_tostr(blob, sizeof(blob), &oid));
 			if (e == 0) {
 				inserted++;
 				m->applied++;
@@ -217,8 +222,10 @@ int ps_sync_enqueue(imp *m, ps_change *c, const char *data, size_t len, const ch
 	memcpy(p->bytes, data, len);
 	p->len = len;
 	p->c = c;
-	snprintf(p->commit, sizeof(p->commit), "%s", m->commit);
-	snprintf(p->path, sizeof(p->path), "%s", path);
+	memcpy(p->commit, m->commit, sizeof(p->commit));
+	size_t pl = strlen(path);
+	assert(pl < sizeof(p->path)); /* a checked change's path is its office's, at most PS_CHANGE_PATH_MAX */
+	memcpy(p->path, path, pl + 1);
 	m->nbatch++;
 	return m->nbatch >= BATCH_MAX ? ps_sync_flush(m) : 0;
 }
