@@ -30,9 +30,9 @@ int ps_store_change_known(ps_store *s, const char *id)
 }
 
 /* The id is known already: same bytes is a duplicate, other bytes an alarm.
- * A row stored without its bytes is compared by blob id (bytes of one
- * blob id are the same bytes). */
-static int known_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, const char blob[41])
+ * Bytes are compared by blob id: the one recorded when the row was written
+ * (a row of schema 1 has none: the hash of its bytes). */
+static int known_change(ps_store *s, const ps_change *c, const char blob[41])
 {
 	static ps_site q = {"SELECT bytes, blob FROM changes WHERE id = ?1"};
 	sqlite3_stmt *st = ps_store_site(s, &q);
@@ -40,14 +40,15 @@ static int known_change(ps_store *s, const ps_change *c, const char *bytes, size
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	size_t have = rc == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 0) : 0;
-	const char *have_blob = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : NULL;
-	int same = rc == SQLITE_ROW && (have ? have == len && memcmp(sqlite3_column_blob(st, 0), bytes, len) == 0
-	                                     : have_blob && strcmp(have_blob, blob) == 0);
+	char have[41] = "";
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) != SQLITE_NULL)
+		snprintf(have, sizeof(have), "%s", (const char *)sqlite3_column_text(st, 1));
+	else if (rc == SQLITE_ROW)
+		ps_store_blob_id(have, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return ps_store_error(s, "looking up a change");
-	if (same)
+	if (strcmp(have, blob) == 0)
 		return PS_EEXISTS;
 	return ps_error_set(PS_ECONFLICT, "change %s is already known with different content (integrity alarm)", c->id);
 }
@@ -80,6 +81,7 @@ int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, s
 int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
                               const char *summary, bool heads)
 {
+	assert(bytes);
 	char blob[41];
 	ps_store_blob_id(blob, bytes, len);
 	return ps_store_insert_change_blob(s, c, bytes, len, local, summary, heads, blob);
@@ -97,7 +99,7 @@ int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *byt
 	static ps_site head_q = {
 	    "INSERT INTO heads(record, id) SELECT ?1, ?2 WHERE NOT EXISTS "
 	    "(SELECT 1 FROM edges e JOIN changes k ON k.id = e.child WHERE e.parent = ?2 AND k.record = ?1)"};
-	assert(c && c->id && c->record && c->office && c->replica && c->author && c->fields && bytes);
+	assert(c && c->id && c->record && c->office && c->replica && c->author && c->fields && (bytes || !local));
 	/* ps_change_new sorts the base and drops repeats; heads compare with it elementwise */
 	for (size_t i = 1; i < c->nbase; i++)
 		assert(strcmp(c->base[i - 1], c->base[i]) < 0);
@@ -136,7 +138,7 @@ int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *byt
 	if (rc != SQLITE_DONE)
 		return ps_store_error(s, "storing a change");
 	if (sqlite3_changes(ps_store_db(s)) == 0)
-		return known_change(s, c, bytes, len, blob);
+		return known_change(s, c, blob);
 	st = ps_store_site(s, &edge_q);
 	sqlite3_stmt *dh = ps_store_site(s, &unhead_q);
 	if (!st || !dh)

@@ -17,8 +17,10 @@
 
 /* ---- the change log, written by an import ----------------------------- */
 
-/* ps_store_insert_change_ex with the blob id of bytes (40 hex digits)
- * given: an import has Git hash it, faster than ps_store_blob_id. */
+/* ps_store_insert_change_ex with the blob id of the change's bytes given
+ * (40 hex digits): an import has Git hash it, faster than
+ * ps_store_blob_id. bytes may be NULL for a change that is not local,
+ * since such a row keeps none (store_changes.c). */
 int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
                                 const char *summary, bool heads, const char blob[41]);
 

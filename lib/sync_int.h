@@ -33,12 +33,10 @@ typedef struct imp {
 	void *pctx;
 	long applied;
 	/* decoded, checked changes waiting to be applied together */
-	struct pend {
+	struct pend { /* its path is ps_change_path of its office and id */
 		ps_change *c;
-		char *bytes;
-		size_t len;
+		char blob[GIT_OID_HEXSZ + 1];
 		char commit[GIT_OID_HEXSZ + 1];
-		char path[PS_CHANGE_PATH_MAX];
 	} * batch;
 	size_t nbatch, capbatch;
 	struct entry *ent;
