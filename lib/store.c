@@ -410,9 +410,15 @@ static int open_db(ps_store *s, const char *path, bool create, bool damaged_ok)
 		                    "by this user (ls -l, chmod/chown)",
 		                    path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-	int rc = ps_store_exec(s, s->readonly ? "PRAGMA cache_size=-8000;"
+	/* A 4 MiB page cache: an import of 100,000 changes in one transaction
+	 * took no longer than with 8 (its inserts land near the end of each
+	 * index) and peaked 4 MiB lower. The WAL goes back to at most 4 MiB
+	 * after a checkpoint: a daemon that imported a whole history in one
+	 * transaction would otherwise keep a WAL as large as the database. */
+	int rc = ps_store_exec(s, s->readonly ? "PRAGMA cache_size=-4000;"
 	                                      : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-	                                        "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-8000;");
+	                                        "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-4000; "
+	                                        "PRAGMA journal_size_limit=4194304;");
 	if (!rc)
 		rc = migrate(s);
 	/* Reading the schema version rebuilt the WAL index if a writer died. */

@@ -2,16 +2,24 @@
  * backrefs.
  *
  * Exports inserting a change with its edges (ps_store_insert_change*),
- * replacing and deleting one, the record's heads, and the reads the fold
- * and a local write need (a record's changes and edges, its newest id, a
- * change's parents). Every statement sits in the one function that runs
- * it. Never touches the derived tables (store_state.c) and never opens a
- * transaction: writes run inside the caller's. */
+ * replacing and deleting one, the record's heads, the reads the fold and a
+ * local write need (a record's changes and edges, its newest id, a
+ * change's parents), and ps_store_row_bytes, the canonical bytes of a row.
+ * A change of another replica is stored without its bytes (an empty
+ * bytes value): canonical bytes are exactly the encoding of the row's
+ * columns and base edges, and the blob id stored with it checks that
+ * encoding wherever bytes are read (export, 'plansync check'); the Git
+ * object it was read from stays in repo.git as the copy a repair reads.
+ * Our own changes keep their bytes, the second copy of what only this
+ * replica has until it is exported. Every statement sits in the one
+ * function that runs it. Never touches the derived tables (store_state.c)
+ * and never opens a transaction: writes run inside the caller's. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "store_int.h"
+#include "store_sync.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
 
@@ -21,21 +29,26 @@ int ps_store_change_known(ps_store *s, const char *id)
 	return ps_store_exists(s, &q, "looking up a change", id);
 }
 
-/* The id is known already: same bytes is a duplicate, other bytes an alarm. */
-static int known_change(ps_store *s, const ps_change *c, const char *bytes, size_t len)
+/* The id is known already: same bytes is a duplicate, other bytes an alarm.
+ * Bytes are compared by blob id: the one recorded when the row was written
+ * (a row of schema 1 has none: the hash of its bytes). */
+static int known_change(ps_store *s, const ps_change *c, const char blob[41])
 {
-	static ps_site q = {"SELECT bytes FROM changes WHERE id = ?1"};
+	static ps_site q = {"SELECT bytes, blob FROM changes WHERE id = ?1"};
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	int same = rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(st, 0) == len &&
-	           memcmp(sqlite3_column_blob(st, 0), bytes, len) == 0;
+	char have[41] = "";
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) != SQLITE_NULL)
+		snprintf(have, sizeof(have), "%s", (const char *)sqlite3_column_text(st, 1));
+	else if (rc == SQLITE_ROW)
+		ps_store_blob_id(have, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return ps_store_error(s, "looking up a change");
-	if (same)
+	if (strcmp(have, blob) == 0)
 		return PS_EEXISTS;
 	return ps_error_set(PS_ECONFLICT, "change %s is already known with different content (integrity alarm)", c->id);
 }
@@ -68,6 +81,15 @@ int ps_store_insert_change(ps_store *s, const ps_change *c, const char *bytes, s
 int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
                               const char *summary, bool heads)
 {
+	assert(bytes);
+	char blob[41];
+	ps_store_blob_id(blob, bytes, len);
+	return ps_store_insert_change_blob(s, c, bytes, len, local, summary, heads, blob);
+}
+
+int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
+                                const char *summary, bool heads, const char blob[41])
+{
 	static ps_site insert_q = {
 	    "INSERT INTO changes(id, record, office, replica, author, hlc, op, fields, "
 	    "reason, bytes, local, summary, blob) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
@@ -77,7 +99,7 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	static ps_site head_q = {
 	    "INSERT INTO heads(record, id) SELECT ?1, ?2 WHERE NOT EXISTS "
 	    "(SELECT 1 FROM edges e JOIN changes k ON k.id = e.child WHERE e.parent = ?2 AND k.record = ?1)"};
-	assert(c && c->id && c->record && c->office && c->replica && c->author && c->fields && bytes);
+	assert(c && c->id && c->record && c->office && c->replica && c->author && c->fields && (bytes || !local));
 	/* ps_change_new sorts the base and drops repeats; heads compare with it elementwise */
 	for (size_t i = 1; i < c->nbase; i++)
 		assert(strcmp(c->base[i - 1], c->base[i]) < 0);
@@ -85,9 +107,8 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	char *fields = ps_json_compact(c->fields);
 	if (!fields)
 		return ps_error_set(PS_ENOMEM, "out of memory");
+	assert(blob && strlen(blob) == 40);
 	sqlite3_stmt *st = ps_store_site(s, &insert_q);
-	char blob[41];
-	ps_store_blob_id(blob, bytes, len);
 	if (!st) {
 		free(fields);
 		return PS_ERROR;
@@ -102,7 +123,11 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	sqlite3_bind_text(st, 8, fields, -1, SQLITE_STATIC);
 	if (c->reason)
 		sqlite3_bind_text(st, 9, c->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 10, bytes, (int)len, SQLITE_STATIC);
+	/* another replica's change: its bytes are its columns' encoding (above) */
+	if (local)
+		sqlite3_bind_blob(st, 10, bytes, (int)len, SQLITE_STATIC);
+	else
+		sqlite3_bind_zeroblob(st, 10, 0);
 	sqlite3_bind_int(st, 11, local ? 1 : 0);
 	if (summary)
 		sqlite3_bind_text(st, 12, summary, -1, SQLITE_STATIC);
@@ -113,7 +138,7 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	if (rc != SQLITE_DONE)
 		return ps_store_error(s, "storing a change");
 	if (sqlite3_changes(ps_store_db(s)) == 0)
-		return known_change(s, c, bytes, len);
+		return known_change(s, c, blob);
 	st = ps_store_site(s, &edge_q);
 	sqlite3_stmt *dh = ps_store_site(s, &unhead_q);
 	if (!st || !dh)
@@ -382,5 +407,32 @@ int ps_store_changed_records(ps_store *s, ps_store_id_fn fn, void *ctx)
 	sqlite3_reset(st);
 	if (!rc && e != SQLITE_DONE && e != SQLITE_ROW)
 		rc = ps_store_error(s, "listing records");
+	return rc;
+}
+
+int ps_store_row_bytes(ps_store *s, sqlite3_stmt *st, int col, const char *id, const void **bytes, size_t *len,
+                       char **owned)
+{
+	*bytes = NULL;
+	*len = 0;
+	*owned = NULL;
+	if (sqlite3_column_bytes(st, col) > 0) {
+		*bytes = sqlite3_column_blob(st, col);
+		*len = (size_t)sqlite3_column_bytes(st, col);
+		return *bytes ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	if (!id)
+		return 0;
+	ps_change *c = NULL;
+	int rc = ps_store_change_from_columns(s, id, &c);
+	if (!rc)
+		rc = ps_change_encode(owned, len, c);
+	ps_change_free(c);
+	if (rc == PS_EINVALID) { /* columns that form no change: no bytes, as the blob id check reports */
+		*len = 0;
+		return 0;
+	}
+	if (!rc)
+		*bytes = *owned;
 	return rc;
 }

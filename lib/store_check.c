@@ -41,12 +41,15 @@ int ps_store_change_rows(ps_store *s, bool local_only, long long after, ps_store
 		    .record = (const char *)sqlite3_column_text(st, 2),
 		    .op = (const char *)sqlite3_column_text(st, 3),
 		    .fields = (const char *)sqlite3_column_text(st, 4),
-		    .bytes = sqlite3_column_blob(st, 5),
-		    .len = (size_t)sqlite3_column_bytes(st, 5),
 		    .blob = (const char *)sqlite3_column_text(st, 6),
 		    .local = sqlite3_column_int(st, 7) != 0,
 		};
-		if ((rc = fn(ctx, &row)))
+		/* a row stored without its bytes gives its columns' encoding */
+		char *owned = NULL;
+		if (!(rc = ps_store_row_bytes(s, st, 5, row.id, &row.bytes, &row.len, &owned)))
+			rc = fn(ctx, &row);
+		free(owned);
+		if (rc)
 			break;
 	}
 	sqlite3_reset(st);

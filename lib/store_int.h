@@ -44,6 +44,13 @@ int ps_store_exists(ps_store *s, ps_site *site, const char *what, const char *a)
  * length in *len) when i < version, else NULL: the schema check builds
  * the schema a replica of that version has (store_check.c). */
 const unsigned char *ps_store_migration(int i, int version, size_t *len);
+/* The canonical bytes of the change row st is on (id its id, col the
+ * column of its stored bytes): those when the row keeps them, else the
+ * encoding of its columns and base edges, then in *owned (free()). *bytes
+ * NULL and *len 0 when neither gives any (a damaged row: its blob id
+ * check says so); <0 only for an error of the store itself. */
+int ps_store_row_bytes(ps_store *s, sqlite3_stmt *st, int col, const char *id, const void **bytes, size_t *len,
+                       char **owned);
 /* The schema version the open replica has (1 only read-only). */
 int ps_store_version(const ps_store *s);
 

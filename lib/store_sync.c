@@ -28,6 +28,15 @@ static int column_hex(ps_store *s, sqlite3_stmt *st, int col, char hex[41])
 	return 0;
 }
 
+/* c's bytes from column col of st (ps_store_row_bytes); *owned to free. */
+static int row_bytes(ps_store *s, sqlite3_stmt *st, int col, ps_local_change *c, char **owned)
+{
+	const void *b = NULL;
+	int rc = ps_store_row_bytes(s, st, col, c->id, &b, &c->len, owned);
+	c->bytes = b;
+	return rc;
+}
+
 /* One row of a single-integer query (0 when no row). */
 static int one_int(ps_store *s, sqlite3_stmt *st, long long *out, const char *what)
 {
@@ -177,13 +186,13 @@ int ps_store_local_each(ps_store *s, long long after, long long before, ps_local
 		    .author = (const char *)sqlite3_column_text(st, 3),
 		    .hlc = (ps_hlc)sqlite3_column_int64(st, 4),
 		    .record = (const char *)sqlite3_column_text(st, 5),
-		    .bytes = sqlite3_column_blob(st, 6),
-		    .len = (size_t)sqlite3_column_bytes(st, 6),
 		};
+		char *owned = NULL;
 		if (!c.id || !c.author || !c.record)
 			rc = ps_error_set(PS_ENOMEM, "out of memory");
-		else
+		else if (!(rc = row_bytes(s, st, 6, &c, &owned)))
 			rc = fn(ctx, &c);
+		free(owned);
 	}
 	if (!rc && e != SQLITE_DONE)
 		rc = ps_store_error(s, "reading changes to export");
@@ -202,10 +211,13 @@ int ps_store_local_each_all(ps_store *s, ps_local_change_fn fn, void *ctx)
 		ps_local_change c = {
 		    .seq = sqlite3_column_int64(st, 0),
 		    .id = (const char *)sqlite3_column_text(st, 1),
-		    .bytes = sqlite3_column_blob(st, 2),
-		    .len = (size_t)sqlite3_column_bytes(st, 2),
 		};
-		rc = c.id ? fn(ctx, &c) : ps_error_set(PS_ENOMEM, "out of memory");
+		char *owned = NULL;
+		if (!c.id)
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+		else if (!(rc = row_bytes(s, st, 2, &c, &owned)))
+			rc = fn(ctx, &c);
+		free(owned);
 	}
 	if (!rc && e != SQLITE_DONE)
 		rc = ps_store_error(s, "reading this replica's changes");
@@ -227,16 +239,22 @@ int ps_store_local_clear(ps_store *s, long long seq)
 
 int ps_store_change_by_seq(ps_store *s, long long seq, ps_change **out)
 {
-	static ps_site q = {"SELECT bytes FROM changes WHERE seq = ?1"};
+	static ps_site q = {"SELECT bytes, id FROM changes WHERE seq = ?1"};
 	*out = NULL;
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_int64(st, 1, seq);
 	int rc = 0;
-	if (sqlite3_step(st) != SQLITE_ROW ||
-	    ps_change_decode(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0)))
+	const void *bytes = NULL;
+	size_t len = 0;
+	char *owned = NULL;
+	if (sqlite3_step(st) != SQLITE_ROW)
 		rc = ps_store_error(s, "reading a change to send again");
+	else if (!(rc = ps_store_row_bytes(s, st, 0, (const char *)sqlite3_column_text(st, 1), &bytes, &len, &owned)) &&
+	         ps_change_decode(out, bytes ? bytes : "", len))
+		rc = ps_store_error(s, "reading a change to send again");
+	free(owned);
 	sqlite3_reset(st);
 	return rc;
 }

@@ -15,6 +15,15 @@
 #include <cjson/cJSON.h>
 #include "plansync/store.h"
 
+/* ---- the change log, written by an import ----------------------------- */
+
+/* ps_store_insert_change_ex with the blob id of the change's bytes given
+ * (40 hex digits): an import has Git hash it, faster than
+ * ps_store_blob_id. bytes may be NULL for a change that is not local,
+ * since such a row keeps none (store_changes.c). */
+int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
+                                const char *summary, bool heads, const char blob[41]);
+
 /* ---- exports: the commits this replica made of its changes ----------- */
 
 /* The last export: *found false (hex "", *batch 0) when none was made. */

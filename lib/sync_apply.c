@@ -17,7 +17,7 @@
 #include "plansync/fault.h"
 #include "plansync/fold.h"
 
-#define BATCH_MAX 4096 /* queued changes applied together */
+#define BATCH_MAX 8192 /* queued changes applied together (about 0.6 KiB each) */
 
 int ps_sync_problem(ps_store *s, const char *branch, const char *commit, const char *path, const char *reason,
                     ps_sync_result *res)
@@ -88,22 +88,27 @@ int ps_sync_hold(imp *m, ps_change *c, const char *bytes, size_t len, const char
 
 /* A rewritten branch's version of a change we hold with other bytes: the
  * branch's current version counts, as it does for a replica that never saw
- * the old one; said once as a problem. */
-static int replace_rewritten(imp *m, struct pend *p)
+ * the old one; said once as a problem. Its bytes are encoded again: a
+ * checked change's encoding is the file it came from. */
+static int replace_rewritten(imp *m, struct pend *p, const char *path)
 {
 	ps_store *s = ps_replica_store(m->r);
-	char *old = NULL, reason[400];
-	int rc = ps_store_replace_change(s, p->c, p->bytes, p->len, &old);
+	char *old = NULL, *bytes = NULL, reason[400];
+	size_t len = 0;
+	int rc = ps_change_encode(&bytes, &len, p->c);
+	if (!rc)
+		rc = ps_store_replace_change(s, p->c, bytes, len, &old);
 	if (rc == PS_ECONFLICT) {
-		rc = ps_sync_problem(s, m->branch, p->commit, p->path, ps_error_last(), m->res);
+		rc = ps_sync_problem(s, m->branch, p->commit, path, ps_error_last(), m->res);
 	} else if (!rc) {
 		snprintf(reason, sizeof(reason),
 		         "change %s was rewritten on this branch; its current version replaces the one read before",
 		         p->c->id);
-		if (!(rc = ps_sync_problem(s, m->branch, p->commit, p->path, reason, m->res)) &&
+		if (!(rc = ps_sync_problem(s, m->branch, p->commit, path, reason, m->res)) &&
 		    !(rc = touch(s, p->c->record)))
 			rc = touch(s, old);
 	}
+	free(bytes);
 	free(old);
 	return rc;
 }
@@ -117,10 +122,8 @@ static int cmp_pend(const void *a, const void *b)
 
 void ps_sync_drop_batch(imp *m)
 {
-	for (size_t i = 0; i < m->nbatch; i++) {
+	for (size_t i = 0; i < m->nbatch; i++)
 		ps_change_free(m->batch[i].c);
-		free(m->batch[i].bytes);
-	}
 	m->nbatch = 0;
 }
 
@@ -151,7 +154,10 @@ int ps_sync_flush(imp *m)
 		for (size_t x = i; x < j && !rc; x++) {
 			struct pend *p = &m->batch[x];
 			/* a straight run sets its record's head once, below */
-			int e = ps_store_insert_change_ex(s, p->c, p->bytes, p->len, false, NULL, !linear);
+			int e = ps_store_insert_change_blob(s, p->c, NULL, 0, false, NULL, !linear, p->blob);
+			char path[PS_CHANGE_PATH_MAX];
+			if (e == PS_ECONFLICT)
+				ps_change_path(path, p->c->office, p->c->id);
 			if (e == 0) {
 				inserted++;
 				m->applied++;
@@ -163,9 +169,9 @@ int ps_sync_flush(imp *m)
 				if (m->progress && m->applied % 1000 == 0)
 					m->progress(m->pctx, "changes applied", m->applied, 0);
 			} else if (e == PS_ECONFLICT && m->rewritten) {
-				rc = replace_rewritten(m, p);
+				rc = replace_rewritten(m, p, path);
 			} else if (e == PS_ECONFLICT) {
-				rc = ps_sync_problem(s, m->branch, p->commit, p->path, ps_error_last(), m->res);
+				rc = ps_sync_problem(s, m->branch, p->commit, path, ps_error_last(), m->res);
 			} else if (e != PS_EEXISTS) {
 				rc = e;
 			}
@@ -194,8 +200,9 @@ int ps_sync_flush(imp *m)
 	return rc;
 }
 
-/* Queue a decoded, checked change (taken over). */
-int ps_sync_enqueue(imp *m, ps_change *c, const char *data, size_t len, const char *path)
+/* Queue a decoded, checked change (taken over): the change and its blob
+ * id, not its bytes (an imported row keeps none). */
+int ps_sync_enqueue(imp *m, ps_change *c, const git_oid *blob)
 {
 	if (m->nbatch == m->capbatch) {
 		size_t nc = m->capbatch ? m->capbatch * 2 : 256;
@@ -209,16 +216,9 @@ int ps_sync_enqueue(imp *m, ps_change *c, const char *data, size_t len, const ch
 	}
 	assert(c && m->nbatch < m->capbatch);
 	struct pend *p = &m->batch[m->nbatch];
-	p->bytes = malloc(len);
-	if (!p->bytes) {
-		ps_change_free(c);
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	}
-	memcpy(p->bytes, data, len);
-	p->len = len;
+	git_oid_tostr(p->blob, sizeof(p->blob), blob);
+	memcpy(p->commit, m->commit, sizeof(p->commit));
 	p->c = c;
-	snprintf(p->commit, sizeof(p->commit), "%s", m->commit);
-	snprintf(p->path, sizeof(p->path), "%s", path);
 	m->nbatch++;
 	return m->nbatch >= BATCH_MAX ? ps_sync_flush(m) : 0;
 }

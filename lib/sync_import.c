@@ -132,7 +132,7 @@ static int process_entry(imp *m, const char *path, const git_oid *oid)
 	} else if (PS_HLC_MS(c->hlc) > m->max_ms) {
 		rc = ps_sync_hold(m, c, data, len, path);
 	} else {
-		rc = ps_sync_enqueue(m, c, data, len, path);
+		rc = ps_sync_enqueue(m, c, oid); /* the id libgit2 checked the bytes against */
 		c = NULL;
 	}
 out:

@@ -33,12 +33,10 @@ typedef struct imp {
 	void *pctx;
 	long applied;
 	/* decoded, checked changes waiting to be applied together */
-	struct pend {
+	struct pend { /* its path is ps_change_path of its office and id */
 		ps_change *c;
-		char *bytes;
-		size_t len;
+		char blob[GIT_OID_HEXSZ + 1];
 		char commit[GIT_OID_HEXSZ + 1];
-		char path[PS_CHANGE_PATH_MAX];
 	} * batch;
 	size_t nbatch, capbatch;
 	struct entry *ent;
@@ -57,9 +55,9 @@ int ps_sync_problem(ps_store *s, const char *branch, const char *commit, const c
 int ps_sync_fold_touched(ps_store *s);
 /* Keep a change stamped too far ahead for later (c stays the caller's). */
 int ps_sync_hold(imp *m, ps_change *c, const char *bytes, size_t len, const char *path);
-/* Queue a decoded, checked change (taken over); applied by ps_sync_flush,
+/* Queue a decoded, checked change (taken over) and its file's Git id; applied by ps_sync_flush,
  * which runs by itself when the queue is full. */
-int ps_sync_enqueue(imp *m, ps_change *c, const char *data, size_t len, const char *path);
+int ps_sync_enqueue(imp *m, ps_change *c, const git_oid *blob);
 int ps_sync_flush(imp *m);
 /* Forget the queued changes without applying them. */
 void ps_sync_drop_batch(imp *m);

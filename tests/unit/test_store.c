@@ -1,4 +1,5 @@
-/* test_store.c - changes stored once, integrity alarm, heads, concurrent writers. */
+/* test_store.c - changes stored once, integrity alarm, heads, imported rows
+ * stored without their bytes, concurrent writers. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +200,129 @@ static void reads_and_state(void **st)
 	tmpdir_remove(dir);
 }
 
+typedef struct got_row {
+	const char *id;
+	char *bytes, blob[41];
+	size_t len;
+	int seen;
+} got_row;
+
+static int grab_row(void *ctx, const ps_change_row *row)
+{
+	got_row *g = ctx;
+	if (strcmp(row->id, g->id) != 0)
+		return 0;
+	g->seen++;
+	free(g->bytes);
+	g->bytes = malloc(row->len + 1);
+	memcpy(g->bytes, row->bytes ? row->bytes : "", row->len);
+	g->len = row->len;
+	snprintf(g->blob, sizeof(g->blob), "%s", row->blob ? row->blob : "");
+	return 0;
+}
+
+static void sql_exec(ps_store *s, const char *q)
+{
+	assert_int_equal(sqlite3_exec(ps_store_db(s), q, NULL, NULL, NULL), SQLITE_OK);
+}
+
+static long long sql_int(ps_store *s, const char *q)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(ps_store_db(s), q, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	long long v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Another replica's change is stored without its bytes: they come back
+ * from its columns and edges byte for byte (text to normalise, escapes, a
+ * number, a reason, a base of two), a row that keeps its bytes (written
+ * before) reads as it is, a duplicate and an alarm are still told apart,
+ * and damaged columns no longer hash to the blob id. */
+static void imported_rows_keep_no_bytes(void **st)
+{
+	char *dir = tmpdir_new();
+	ps_store *s = store_new(dir, "s.db");
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "note", "Hoa\xcc\x80n tha\xcc\x80nh \"9/13\"\n\ttiêu chí \x01 € 𝄞");
+	cJSON_AddNumberToObject(f, "percent", 67);
+	cJSON_AddBoolToObject(f, "done", 0);
+	cJSON_AddNullToObject(f, "status");
+	const char *base[2] = {"00000000000f0000-x-b", "0000000000010000-x-a"};
+	ps_change *c = NULL, *other = NULL;
+	assert_int_equal(ps_change_new(&c, "x", "x-c", "Người nhập", PS_HLC_MAKE(40, 3), "progress/x/p1-t1/2021",
+	                               PS_OP_SET, base, 2, f, "lý do: \"sửa\""),
+	                 0);
+	char *bytes = NULL, blob[41];
+	size_t len = 0;
+	assert_int_equal(ps_change_encode(&bytes, &len, c), 0);
+	ps_store_blob_id(blob, bytes, len);
+	assert_int_equal(ps_store_insert_change(s, c, bytes, len, false, NULL), 0);
+	assert_int_equal(sql_int(s, "SELECT length(bytes) FROM changes"), 0);
+	got_row g = {.id = c->id};
+	assert_int_equal(ps_store_change_rows(s, false, 0, grab_row, &g), 0);
+	assert_int_equal(g.seen, 1);
+	assert_int_equal(g.len, len);
+	assert_memory_equal(g.bytes, bytes, len);
+	assert_string_equal(g.blob, blob);
+	/* the same change again, and other bytes under its id */
+	assert_int_equal(ps_store_insert_change(s, c, bytes, len, false, NULL), PS_EEXISTS);
+	cJSON *f2 = cJSON_CreateObject();
+	cJSON_AddNumberToObject(f2, "percent", 68);
+	assert_int_equal(ps_change_new(&other, "x", "x-c", "Người nhập", PS_HLC_MAKE(40, 3), "progress/x/p1-t1/2021",
+	                               PS_OP_SET, NULL, 0, f2, NULL),
+	                 0);
+	char *ob = NULL;
+	size_t on = 0;
+	assert_int_equal(ps_change_encode(&ob, &on, other), 0);
+	assert_int_equal(ps_store_insert_change(s, other, ob, on, false, NULL), PS_ECONFLICT);
+	/* a row that keeps its bytes (stored so before) reads as it is */
+	sql_exec(s, "UPDATE changes SET bytes = CAST('{}' AS BLOB)");
+	assert_int_equal(ps_store_change_rows(s, false, 0, grab_row, &g), 0);
+	assert_int_equal(g.len, 2);
+	assert_memory_equal(g.bytes, "{}", 2);
+	/* a row of schema 1 (bytes, no blob id) is compared by the hash of its
+	 * bytes: give the row its columns' encoding as bytes, and no blob id */
+	sql_exec(s, "UPDATE changes SET bytes = x''");
+	assert_int_equal(ps_store_change_rows(s, false, 0, grab_row, &g), 0);
+	assert_int_equal(g.len, len);
+	assert_memory_equal(g.bytes, bytes, len);
+	sqlite3_stmt *up;
+	assert_int_equal(
+	    sqlite3_prepare_v2(ps_store_db(s), "UPDATE changes SET bytes = ?1, blob = NULL", -1, &up, NULL), SQLITE_OK);
+	sqlite3_bind_blob(up, 1, g.bytes, (int)g.len, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+	sqlite3_finalize(up);
+	assert_int_equal(ps_store_insert_change(s, c, bytes, len, false, NULL), PS_EEXISTS);
+	assert_int_equal(ps_store_insert_change(s, other, ob, on, false, NULL), PS_ECONFLICT);
+	char want[41];
+	ps_store_blob_id(want, bytes, len);
+	sqlite3_stmt *bq;
+	assert_int_equal(sqlite3_prepare_v2(ps_store_db(s), "UPDATE changes SET blob = ?1", -1, &bq, NULL), SQLITE_OK);
+	sqlite3_bind_text(bq, 1, want, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(bq), SQLITE_DONE);
+	sqlite3_finalize(bq);
+	/* damaged columns of a row without bytes: what they encode to is not the blob */
+	sql_exec(s, "UPDATE changes SET bytes = x'', fields = replace(fields, '67', '97')");
+	assert_int_equal(ps_store_change_rows(s, false, 0, grab_row, &g), 0);
+	char got[41];
+	ps_store_blob_id(got, g.bytes, g.len);
+	assert_string_not_equal(got, blob);
+	/* columns that form no change give no bytes, not an error */
+	sql_exec(s, "UPDATE changes SET fields = 'not json'");
+	assert_int_equal(ps_store_change_rows(s, false, 0, grab_row, &g), 0);
+	assert_int_equal(g.len, 0);
+	free(g.bytes);
+	free(bytes);
+	free(ob);
+	ps_change_free(c);
+	ps_change_free(other);
+	ps_store_free(s);
+	tmpdir_remove(dir);
+}
+
 static void *write_loop(void *p)
 {
 	struct writer *w = p;
@@ -245,9 +369,8 @@ static void concurrent_writers(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(insert_once_and_alarm),
-	    cmocka_unit_test(heads),
-	    cmocka_unit_test(reads_and_state),
+	    cmocka_unit_test(insert_once_and_alarm), cmocka_unit_test(heads),
+	    cmocka_unit_test(reads_and_state),       cmocka_unit_test(imported_rows_keep_no_bytes),
 	    cmocka_unit_test(concurrent_writers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
