@@ -36,6 +36,7 @@ names = {
     "cycle_ssh": ("one-change cycle, ssh://", "the same cycle against the same bare remote through an OpenSSH server on 127.0.0.1", "the same `git add && git commit && git push` over ssh:// to the same server"),
     "cycle_flatness_file": ("cycle flatness, file://", "the one-change cycle at this size", "the same cycle at 1,000 changes"),
     "cycle_flatness_ssh": ("cycle flatness, ssh://", "the one-change cycle at this size", "the same cycle at 1,000 changes"),
+    "ssh_session": ("one ssh session", "`ssh HOST true` against the bench sshd (s)", "-"),
     "offices_cycle": ("many offices", "the one-change cycle (file://) with that many replica branches in the remote", "the same cycle with 13 branches"),
     "bulk_sync": ("bulk sync", "the first `plansync sync` of N local changes, export and push to a bare remote", "`git fast-import` of the same files and `git push` of the result to another bare remote"),
     "join": ("join", "`plansync init DIR --office nam-sach --remote URL` of a remote holding N changes", "`sqlite3 .import` of the same change rows as CSV into a table keyed by id"),

@@ -276,7 +276,7 @@ CFG
   SSHD_PID=$!
   for _ in $(seq 1 50); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
   echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 ssh/hostkey.pub)" > ssh/known_hosts
-  SSH_BASE="ssh://$me@127.0.0.1:$port"
+  SSH_BASE="ssh://$me@127.0.0.1:$port" SSH_PORT=$port SSH_LOGIN="$me@127.0.0.1"
   export GIT_SSH_COMMAND="ssh -i $W/ssh/userkey -o IdentitiesOnly=yes -o BatchMode=yes -o UserKnownHostsFile=$W/ssh/known_hosts -o StrictHostKeyChecking=yes"
 }
 use_ssh() { # use_ssh DIR REPO: the replica syncs with REPO over ssh://
@@ -331,6 +331,13 @@ base_cycles() {
 if [[ " $CASES " == *" cycle "* ]]; then
   start_sshd
   K=$((RUNS * 3))
+  # the floor of any transfer over ssh://: one session that runs nothing (key exchange,
+  # authentication, a process on the server)
+  sess=()
+  for r in $(seq 1 "$K"); do sess+=("$(timed_ok $GIT_SSH_COMMAND -p "$SSH_PORT" "$SSH_LOGIN" true)"); done
+  sess_m=$(printf '%s\n' "${sess[@]}" | median)
+  printf 'ssh_session\t-\t%s\t-\t-\treported\t-\tone ssh session running true on the bench sshd: a cycle opens two (push, fetch), git push one\n' "$sess_m" >> "$out"
+  say "one ssh session: $sess_m s"
   largest=
   for size in 1000 10000 100000 1000000; do
     [ "$size" -le "$CYCLE_MAX" ] || continue
