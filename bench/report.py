@@ -34,6 +34,8 @@ names = {
     "daemon_idle_cpu": ("CPU: idle daemon", "CPU seconds used by plansyncd left idle", "-"),
     "cycle_file": ("one-change cycle, file://", "`plansync progress set` then a `plansync sync` process, a replica with that many of its own changes already in a bare remote on disk", "`git add FILE && git commit && git push` of one file in a work tree of that many files, to a bare remote on disk"),
     "cycle_ssh": ("one-change cycle, ssh://", "the same cycle against the same bare remote through an OpenSSH server on 127.0.0.1", "the same `git add && git commit && git push` over ssh:// to the same server"),
+    "cycle_daemon_file": ("one-change cycle in plansyncd, file://", "one new change, then one cycle inside a process that stays up (libgit2 and the database already open)", "as for the one-change cycle, file://"),
+    "cycle_daemon_ssh": ("one-change cycle in plansyncd, ssh://", "the same inside one process, over ssh://", "as for the one-change cycle, ssh://"),
     "cycle_flatness_file": ("cycle flatness, file://", "the one-change cycle at this size", "the same cycle at 1,000 changes"),
     "cycle_flatness_ssh": ("cycle flatness, ssh://", "the one-change cycle at this size", "the same cycle at 1,000 changes"),
     "ssh_session": ("one ssh session", "`ssh HOST true` against the bench sshd (s)", "-"),

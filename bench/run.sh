@@ -349,8 +349,10 @@ if [[ " $CASES " == *" cycle "* ]]; then
     first=$(timed_ok "$P" -C cyc sync)
     say "first sync of $size changes (setup, not a target here): $first s"
     read -r wf ef pf ff if_ <<<"$(cycles cyc "$K")"
+    df=$("$B" cycle cyc "$K" | secs)
     use_ssh cyc "$W/cyc.git"
     read -r ws es ps fs is <<<"$(cycles cyc "$K")"
+    ds=$("$B" cycle cyc "$K" | secs)
     bf=-; bs=-; tk=none; tv=-
     if [ "$size" -le 100000 ]; then
       bf=$(base_cycles cwt "file://$W/cwt.remote.git" "$K")
@@ -360,6 +362,8 @@ if [[ " $CASES " == *" cycle "* ]]; then
     [ "$size" != 100000 ] || { tk=le; tv=0.1; }
     row cycle_file "$size" "$wf" "$bf" "$tk" "$tv" "stages ms: export $ef, push $pf, fetch $ff, import $if_"
     row cycle_ssh "$size" "$ws" "$bs" "$tk" "$tv" "stages ms: export $es, push $ps, fetch $fs, import $is"
+    row cycle_daemon_file "$size" "$df" "$bf" "$tk" "$tv" "the same cycle inside one process, as plansyncd runs it"
+    row cycle_daemon_ssh "$size" "$ds" "$bs" "$tk" "$tv" "the same cycle inside one process, as plansyncd runs it"
     eval "cyc_file_$size=$wf cyc_ssh_$size=$ws"
     largest=$size
     rm -rf cyc cyc.git
