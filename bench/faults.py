@@ -345,7 +345,7 @@ class Campaign:
                                  "refs/heads/replicas/"])
         heads = dict(l.split() for l in out.splitlines())
         added = collections.defaultdict(list)  # id -> [(ref, commit)]
-        in_tree = collections.defaultdict(list)  # id -> [(ref, path)]
+        in_tree = collections.defaultdict(list)  # id -> [(ref, path, commit)]
         for ref in heads:
             rc, out, err = self.run(["git", "--git-dir=" + self.remote, "log", "--root", "--format=C %H",
                                      "--name-status", "--no-renames", ref])
@@ -358,13 +358,13 @@ class Campaign:
                     if not path.startswith("changes/"):
                         continue
                     cid = os.path.basename(path)[:-5]
+                    # format 2: a commit's tree holds only its own files, so the
+                    # previous batch shows as deleted; anything else is a violation
                     if st == "A":
                         added[cid].append((ref, commit[:12]))
-                    else:
+                        in_tree[cid].append((ref, path, commit))
+                    elif st != "D":
                         found.append(("remote-modified", "%s: %s %s in commit %s" % (ref, st, path, commit[:12])))
-            rc, out, err = self.run(["git", "--git-dir=" + self.remote, "ls-tree", "-r", "--name-only", ref, "changes/"])
-            for path in out.splitlines():
-                in_tree[os.path.basename(path)[:-5]].append((ref, path))
         for cid, where in added.items():
             if len(where) != 1:
                 found.append(("remote-duplicate", "change %s added %d times: %s" % (cid, len(where), where)))
@@ -372,13 +372,13 @@ class Campaign:
             if len(where) != 1:
                 found.append(("remote-duplicate", "change %s in %d branch trees: %s" % (cid, len(where), where)))
         missing_remote = [cid for cid, w in self.acked.items()
-                          if not any(ref == self.branch[w["dir"]] for ref, _ in in_tree.get(cid, []))]
+                          if not any(ref == self.branch[w["dir"]] for ref, _, _ in in_tree.get(cid, []))]
         if missing_remote:
             found.append(("not-on-remote", "%d acknowledged write(s) not on their branch in the remote, e.g. %s"
                           % (len(missing_remote), ", ".join(missing_remote[:5]))))
         # exact bytes of this round's writes, read with git cat-file
         blobs = {}
-        todo = [(w["id"], "%s:%s" % (self.branch[w["dir"]], in_tree[w["id"]][0][1])) for w in new
+        todo = [(w["id"], "%s:%s" % (in_tree[w["id"]][0][2], in_tree[w["id"]][0][1])) for w in new
                 if w["id"] in in_tree]
         if todo:
             p = subprocess.run(["git", "--git-dir=" + self.remote, "cat-file", "--batch"], cwd=self.W,

@@ -25,7 +25,7 @@ enum {
 };
 
 /* The version plansync and plansyncd print (--version). */
-#define PLANSYNC_VERSION "0.1.0"
+#define PLANSYNC_VERSION "0.2.0"
 
 /* The replica directory: opt (-C DIR), else $PLANSYNC_DIR unless it is
  * empty (an exported but unset variable counts as unset), else ".". NULL

@@ -408,7 +408,8 @@ static int on_tree_entry(const char *root, const git_tree_entry *e, void *payloa
 	return 0;
 }
 
-/* The commits of ref, their root trees, and every file of its tip. */
+/* The commits of ref and every tree and file they hold (format 2: each
+ * commit's tree holds only its own files, and a re-read needs them all). */
 static void check_ref(walkctx *w, git_repository *repo, const char *ref)
 {
 	git_oid tip, oid;
@@ -423,18 +424,15 @@ static void check_ref(walkctx *w, git_repository *repo, const char *ref)
 	}
 	while (git_revwalk_next(&oid, walk) == 0) {
 		git_commit *c = NULL;
+		git_tree *t = NULL;
 		if (!read_ok(w, &oid, "commit") || git_commit_lookup(&c, repo, &oid) < 0)
 			continue;
-		read_ok(w, git_commit_tree_id(c), "tree");
+		if (read_ok(w, git_commit_tree_id(c), "tree") && git_commit_tree(&t, c) == 0)
+			git_tree_walk(t, GIT_TREEWALK_PRE, on_tree_entry, w);
+		git_tree_free(t);
 		git_commit_free(c);
 	}
 	git_revwalk_free(walk);
-	git_commit *c = NULL;
-	git_tree *t = NULL;
-	if (git_commit_lookup(&c, repo, &tip) == 0 && git_commit_tree(&t, c) == 0)
-		git_tree_walk(t, GIT_TREEWALK_PRE, on_tree_entry, w);
-	git_tree_free(t);
-	git_commit_free(c);
 }
 
 static int check_git(ps_replica *r, git_repository *repo, git_odb *odb, ps_check_result *res)

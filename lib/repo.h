@@ -2,9 +2,15 @@
  * only (repo.c, repo_objw.c, repo_remote.c). Not installed: libgit2's types
  * stay inside the library; the executables see only plansync/repo_global.h.
  *
- * Layout of a replica branch (refs/heads/replicas/<office>/<replica>):
- *   plansync.json                      format file: {"format": 1, "layout": ...}
- *   changes/<office>/<h1>/<h2>/<id>.json  one change each
+ * Layout of a replica branch (refs/heads/replicas/<office>/<replica>),
+ * format 2: a straight line of commits, one per export batch, whose tree
+ * holds only that batch:
+ *   plansync.json                      format file: {"format": 2, ..., "needs": "0.2.0"}
+ *   changes/<office>/<h1>/<h2>/<id>.json  one change each, this commit's only
+ * So a commit's tree is as small as its batch whatever the history (a
+ * push hides the remote's tips, and libgit2 walks each hidden tip's whole
+ * tree), and a reader walks the commits it has not seen. Format 1 (every
+ * commit's tree held the whole history) is no longer read.
  * Fetched branches land in refs/remotes/origin/replicas/<office>/<replica>.
  * This module moves bytes; it knows nothing of SQLite. */
 #ifndef PLANSYNC_REPO_H
@@ -18,6 +24,11 @@
 #include "auth.h"
 
 #define PS_REPO_FORMAT_FILE "plansync.json"
+#define PS_REPO_FORMAT      2
+/* The format file of every commit: the oldest plansync that reads it. */
+#define PS_REPO_FORMAT_TEXT                                                                                            \
+	"{\n  \"format\": 2,\n  \"layout\": \"each commit holds only its own changes: "                                \
+	"changes/<office>/<h1>/<h2>/<id>.json\",\n  \"needs\": \"0.2.0\"\n}\n"
 #define PS_OWN_REF_PREFIX   "refs/heads/replicas/"
 #define PS_TRACK_REF_PREFIX "refs/remotes/origin/replicas/"
 
@@ -101,5 +112,14 @@ typedef int (*ps_added_fn)(void *ctx, const char *path, git_filemode_t mode, con
 typedef int (*ps_bad_fn)(void *ctx, const char *path, const char *reason);
 int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree *new_tree, ps_added_fn fn,
                        ps_bad_fn bad, void *ctx);
+
+/* The change files a branch holds, every commit from tip to its root,
+ * indexed by path for lookups (identity repairs: rare, O(branch)). A path
+ * written twice keeps the oldest commit's file, the one readers keep. */
+typedef struct ps_branch_files ps_branch_files;
+int ps_branch_files_read(ps_branch_files **out, git_repository *repo, const git_oid *tip);
+/* The blob at path, or NULL. */
+const git_oid *ps_branch_files_find(const ps_branch_files *f, const char *path);
+void ps_branch_files_free(ps_branch_files *f);
 
 #endif

@@ -145,7 +145,6 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 	git_repository *repo = NULL;
 	ps_objw *w = NULL;
 	git_commit *parent = NULL;
-	git_tree *base = NULL;
 	pending *p = NULL;
 	ps_tree_add *adds = NULL;
 	char *msg = NULL;
@@ -212,22 +211,19 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 		adds[i].path = p[i].path;
 	ps_fault_point("export:blobs");
 	size_t nadd = n;
-	if (has_head) {
-		if (git_commit_lookup(&parent, repo, &head) < 0 || git_commit_tree(&base, parent) < 0) {
-			rc = ps_repo_error(PS_ERROR, "reading the replica's branch");
-			goto out;
-		}
+	if (has_head && git_commit_lookup(&parent, repo, &head) < 0) {
+		rc = ps_repo_error(PS_ERROR, "reading the replica's branch");
+		goto out;
 	}
-	if (!base || !git_tree_entry_byname(base, PS_REPO_FORMAT_FILE)) {
-		static const char fmt[] =
-		    "{\n  \"format\": 1,\n  \"layout\": \"changes/<office>/<h1>/<h2>/<id>.json\"\n}\n";
-		if ((rc = ps_objw_add(w, &adds[nadd].blob, GIT_OBJECT_BLOB, fmt, sizeof(fmt) - 1)))
-			goto out;
-		adds[nadd++].path = PS_REPO_FORMAT_FILE;
-	}
+	/* Format 2: the commit's tree holds this batch and the format file
+	 * only, never the parent's files, so its size is the batch's. */
+	static const char fmt[] = PS_REPO_FORMAT_TEXT;
+	if ((rc = ps_objw_add(w, &adds[nadd].blob, GIT_OBJECT_BLOB, fmt, sizeof(fmt) - 1)))
+		goto out;
+	adds[nadd++].path = PS_REPO_FORMAT_FILE;
 	assert(nadd <= n + 1); /* adds has a slot for the format file */
 	qsort(adds, nadd, sizeof(*adds), cmp_add);
-	if ((rc = ps_repo_tree_add(&toid, repo, w, base, adds, nadd)))
+	if ((rc = ps_repo_tree_add(&toid, repo, w, NULL, adds, nadd)))
 		goto out;
 	const char *who = p[0].author;
 	ps_hlc last = 0;
@@ -288,7 +284,6 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 out:
 	free(msg);
 	ps_buf_release(&cb);
-	git_tree_free(base);
 	git_commit_free(parent);
 	free(adds);
 	pending_free(p, n);

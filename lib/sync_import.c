@@ -43,6 +43,7 @@ struct entry {
 	git_oid oid;
 	char commit[GIT_OID_HEXSZ + 1];
 	char *path;
+	size_t order; /* collected in history order: a path written twice is read oldest first */
 };
 
 static void drop_entries(imp *m)
@@ -69,15 +70,17 @@ static int add_entry(imp *m, const char *path, const git_oid *oid)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	git_oid_cpy(&e->oid, oid);
 	snprintf(e->commit, sizeof(e->commit), "%s", m->commit);
+	e->order = m->nent;
 	m->nent++;
 	return 0;
 }
 
 static int cmp_entry(const void *a, const void *b)
 {
-	const char *x = strrchr(((const struct entry *)a)->path, '/'),
-	           *y = strrchr(((const struct entry *)b)->path, '/');
-	return strcmp(x ? x : "", y ? y : "");
+	const struct entry *ea = a, *eb = b;
+	const char *x = strrchr(ea->path, '/'), *y = strrchr(eb->path, '/');
+	int r = strcmp(x ? x : "", y ? y : "");
+	return r ? r : (ea->order > eb->order) - (ea->order < eb->order);
 }
 
 /* One file of the branch, in change-id order (entries are sorted by file
@@ -152,29 +155,77 @@ static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_
 {
 	imp *m = ctx;
 	(void)mode;
-	size_t size = 0;
-	git_object_t type;
-	if (strcmp(path, PS_REPO_FORMAT_FILE) == 0) {
-		git_odb_object *o = NULL;
-		if (git_odb_read_header(&size, &type, m->odb, oid) < 0 || size > 4096 ||
-		    git_odb_read(&o, m->odb, oid) < 0)
-			return on_bad(ctx, path, "format file unreadable or too large");
-		cJSON *v = NULL;
-		int rc = ps_json_parse_strict(&v, git_odb_object_data(o), git_odb_object_size(o), "format file");
-		git_odb_object_free(o);
-		const cJSON *f = v ? cJSON_GetObjectItemCaseSensitive(v, "format") : NULL;
-		int ok = !rc && cJSON_IsNumber(f) && f->valuedouble == 1;
-		cJSON_Delete(v);
-		return ok ? 0
-		          : on_bad(ctx, path,
-		                   "format file names a format this plansync does not read (upgrade plansync)");
-	}
+	if (strcmp(path, PS_REPO_FORMAT_FILE) == 0)
+		return 0; /* read before the walk of the commit's tree: commit_format */
 	/* changes/<office>/<h1>/<h2>/<id>.json */
 	char prefix[128];
 	snprintf(prefix, sizeof(prefix), "changes/%s/", m->office);
 	if (strncmp(path, prefix, strlen(prefix)) != 0)
 		return on_bad(ctx, path, "file outside changes/<this branch's office>/");
 	return add_entry(m, path, oid);
+}
+
+/* The format file of a commit's tree. 0: this plansync reads it (a tree
+ * without one is read as the current format: its files are checked one by
+ * one anyway); FORMAT_NEWER: written by a later plansync, which *needs is
+ * set to ("0.3.0", or "" when the file does not say); FORMAT_BAD: a
+ * problem was recorded. */
+enum { FORMAT_NEWER = 1, FORMAT_BAD = 2 };
+
+static int commit_format(imp *m, const git_tree *t, char *needs, size_t needsn)
+{
+	const git_tree_entry *e = git_tree_entry_byname(t, PS_REPO_FORMAT_FILE);
+	if (!e)
+		return 0;
+	size_t size = 0;
+	git_object_t type;
+	git_odb_object *o = NULL;
+	int rc;
+	if (git_tree_entry_filemode(e) != GIT_FILEMODE_BLOB ||
+	    git_odb_read_header(&size, &type, m->odb, git_tree_entry_id(e)) < 0 || type != GIT_OBJECT_BLOB ||
+	    size > 4096 || git_odb_read(&o, m->odb, git_tree_entry_id(e)) < 0) {
+		rc = on_bad(m, PS_REPO_FORMAT_FILE, "format file unreadable, not a file, or too large");
+		return rc ? rc : FORMAT_BAD;
+	}
+	cJSON *v = NULL;
+	rc = ps_json_parse_strict(&v, git_odb_object_data(o), git_odb_object_size(o), "format file");
+	git_odb_object_free(o);
+	const cJSON *f = v ? cJSON_GetObjectItemCaseSensitive(v, "format") : NULL;
+	const cJSON *nd = v ? cJSON_GetObjectItemCaseSensitive(v, "needs") : NULL;
+	double fv = cJSON_IsNumber(f) ? f->valuedouble : 0;
+	int out = 0;
+	if (rc || !cJSON_IsNumber(f) || fv < 1 || fv != (double)(long long)fv) {
+		rc = on_bad(m, PS_REPO_FORMAT_FILE, "format file is not {\"format\": N, ...}");
+		out = FORMAT_BAD;
+	} else if (fv == 1) {
+		rc = on_bad(m, PS_REPO_FORMAT_FILE,
+		            "written in branch format 1 by plansync 0.1, which this plansync no longer reads: upgrade "
+		            "plansync on the replica that wrote it and let it continue on a new branch (it does so by "
+		            "itself)");
+		out = FORMAT_BAD;
+	} else if (fv > PS_REPO_FORMAT) {
+		needs[0] = '\0';
+		/* shown in messages: digits and dots only */
+		if (cJSON_IsString(nd) && strlen(nd->valuestring) < needsn && strlen(nd->valuestring) < 16 &&
+		    strspn(nd->valuestring, "0123456789.") == strlen(nd->valuestring))
+			snprintf(needs, needsn, "%s", nd->valuestring);
+		out = FORMAT_NEWER;
+	}
+	cJSON_Delete(v);
+	return rc ? rc : out;
+}
+
+/* A branch written in a newer format is left unread from that commit on,
+ * not quarantined: its head stays at the last commit read, and an
+ * upgraded plansync reads on from there. Said once per commit. */
+static int needs_newer(imp *m, const char *needs)
+{
+	char reason[300];
+	snprintf(reason, sizeof(reason),
+	         "this repository needs plansync %s%s: this branch is written in a newer format; upgrade plansync on "
+	         "this machine (nothing is lost: its changes are read once it can)",
+	         *needs ? "\u2265 " : "", *needs ? needs : "newer than this one");
+	return ps_sync_problem(ps_replica_store(m->r), m->branch, m->commit, "", reason, m->res);
 }
 
 int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
@@ -226,11 +277,15 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 		rc = ps_repo_error(PS_EINVALID, "walking the branch");
 		goto out;
 	}
-	git_oid oid;
-	while (!rc && git_revwalk_next(&oid, walk) == 0) {
+	/* Format 2: each new commit's tree holds only that commit's files, all
+	 * of them new; the walk reads new commits only, so the cost is what
+	 * arrived, whatever the history. */
+	git_oid oid, head = *tip;
+	int newer = 0; /* 1: a newer format from a commit on, read up to head; 2: from the root */
+	while (!rc && !newer && git_revwalk_next(&oid, walk) == 0) {
 		git_commit *c = NULL;
-		git_commit *pc = NULL;
-		git_tree *t = NULL, *pt = NULL;
+		git_tree *t = NULL;
+		char needs[32];
 		git_oid_tostr(m->commit, sizeof(m->commit), &oid);
 		if (git_commit_lookup(&c, m->repo, &oid) < 0 || git_commit_tree(&t, c) < 0) {
 			char what[80];
@@ -239,15 +294,20 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 		} else if (git_commit_parentcount(c) > 1) {
 			rc = ps_sync_problem(s, m->branch, m->commit, "",
 			                     "merge commit: a replica branch is a straight line; skipped", m->res);
-		} else if (git_commit_parentcount(c) == 1 &&
-		           (git_commit_parent(&pc, c, 0) < 0 || git_commit_tree(&pt, pc) < 0)) {
-			rc = ps_repo_error(PS_EINVALID, "reading a commit's parent");
-		} else {
-			rc = ps_repo_diff_added(m->repo, pt, t, on_added, on_bad, m);
+		} else if ((rc = commit_format(m, t, needs, sizeof(needs))) == FORMAT_NEWER) {
+			/* read up to its parent; the head stays there */
+			newer = 1;
+			rc = needs_newer(m, needs);
+			if (git_commit_parentcount(c) == 1)
+				head = *git_commit_parent_id(c, 0);
+			else
+				newer = 2;
+		} else if (rc == FORMAT_BAD) {
+			rc = 0; /* recorded; a commit in an unknown shape is not read */
+		} else if (!rc) {
+			rc = ps_repo_diff_added(m->repo, NULL, t, on_added, on_bad, m);
 		}
 		git_tree_free(t);
-		git_tree_free(pt);
-		git_commit_free(pc);
 		git_commit_free(c);
 	}
 	if (!rc)
@@ -259,9 +319,10 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 	/* Records that need a full fold wait in refold for the end of the
 	 * import: one record written on many branches is folded once. */
 	char hex[GIT_OID_HEXSZ + 1];
-	git_oid_tostr(hex, sizeof(hex), tip);
-	rc = ps_store_branch_set_head(s, ref, m->office, m->replica, hex);
-	if (!rc && m->res)
+	git_oid_tostr(hex, sizeof(hex), &head);
+	if (newer != 2 && !(has_last && git_oid_equal(&last, &head)))
+		rc = ps_store_branch_set_head(s, ref, m->office, m->replica, hex);
+	if (!rc && m->res && !newer)
 		m->res->branches++;
 out:
 	git_revwalk_free(walk);

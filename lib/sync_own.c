@@ -107,20 +107,19 @@ static int drop_change(ps_store *s, const char *id, const char *record)
 	return rc ? rc : ps_fold_record(s, record);
 }
 
-/* The file of our change id in tree (git_tree_entry_free), NULL when the
- * tree does not hold it. */
-static git_tree_entry *file_of(git_tree *tree, const char *office, const char *id)
+/* The file of our change id on a branch, NULL when the branch does not
+ * hold it. */
+static const git_oid *file_of(const ps_branch_files *f, const char *office, const char *id)
 {
 	char path[PS_CHANGE_PATH_MAX];
 	ps_change_path(path, office, id);
-	git_tree_entry *te = NULL;
-	return git_tree_entry_bypath(&te, tree, path) == 0 ? te : NULL;
+	return ps_branch_files_find(f, path);
 }
 
 /* The seqs of our changes whose file on the old branch differs. */
 typedef struct altered_walk {
 	const char *office;
-	git_tree *tree; /* the old branch's tip */
+	const ps_branch_files *files; /* the old branch's */
 	long long *seqs;
 	size_t n, cap;
 } altered_walk;
@@ -128,11 +127,10 @@ typedef struct altered_walk {
 static int altered_one(void *ctx, const ps_local_change *c)
 {
 	altered_walk *aw = ctx;
-	git_tree_entry *te = file_of(aw->tree, aw->office, c->id);
+	const git_oid *te = file_of(aw->files, aw->office, c->id);
 	git_oid mine;
 	int rc = 0;
-	if (te && git_odb_hash(&mine, c->bytes, c->len, GIT_OBJECT_BLOB) == 0 &&
-	    !git_oid_equal(&mine, git_tree_entry_id(te))) {
+	if (te && git_odb_hash(&mine, c->bytes, c->len, GIT_OBJECT_BLOB) == 0 && !git_oid_equal(&mine, te)) {
 		if (aw->n == aw->cap) {
 			size_t cap = aw->cap ? aw->cap * 2 : 16;
 			long long *ns = realloc(aw->seqs, cap * sizeof(*ns));
@@ -146,7 +144,6 @@ static int altered_one(void *ctx, const ps_local_change *c)
 		if (!rc)
 			aw->seqs[aw->n++] = c->seq;
 	}
-	git_tree_entry_free(te);
 	return rc;
 }
 
@@ -159,16 +156,15 @@ static int reissue_altered(imp *m, const git_oid *tip)
 {
 	ps_replica *r = m->r;
 	ps_store *s = ps_replica_store(r);
-	git_commit *cm = NULL;
-	git_tree *t = NULL;
+	ps_branch_files *files = NULL;
 	long long *seqs = NULL;
 	size_t n = 0;
-	int rc = 0;
-	if (git_commit_lookup(&cm, m->repo, tip) < 0 || git_commit_tree(&t, cm) < 0) {
-		git_commit_free(cm);
+	int rc = ps_branch_files_read(&files, m->repo, tip);
+	if (rc == PS_EINVALID)
 		return 0; /* unreadable: the import reports it */
-	}
-	altered_walk aw = {ps_replica_office(r), t, NULL, 0, 0};
+	if (rc)
+		return rc;
+	altered_walk aw = {ps_replica_office(r), files, NULL, 0, 0};
 	rc = ps_store_local_each_all(s, altered_one, &aw);
 	seqs = aw.seqs;
 	n = aw.n;
@@ -217,8 +213,7 @@ static int reissue_altered(imp *m, const git_oid *tip)
 	rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 out:
 	free(seqs);
-	git_tree_free(t);
-	git_commit_free(cm);
+	ps_branch_files_free(files);
 	return rc;
 }
 
@@ -226,16 +221,13 @@ out:
 typedef struct adopt_walk {
 	ps_store *s;
 	const char *office;
-	git_tree *tree; /* the branch's tip */
+	const ps_branch_files *files; /* the branch's */
 } adopt_walk;
 
 static int adopt_one(void *ctx, const ps_local_change *c)
 {
 	adopt_walk *aw = ctx;
-	git_tree_entry *te = file_of(aw->tree, aw->office, c->id);
-	int rc = te ? ps_store_local_clear(aw->s, c->seq) : 0;
-	git_tree_entry_free(te);
-	return rc;
+	return file_of(aw->files, aw->office, c->id) ? ps_store_local_clear(aw->s, c->seq) : 0;
 }
 
 /* Adopt the remote's history of our branch as our own: a replica created
@@ -257,17 +249,14 @@ static int adopt(imp *m, const char *ref, const git_oid *tip)
 	char own[300], hex[GIT_OID_HEXSZ + 1];
 	ps_sync_own_ref(r, own, sizeof(own));
 	git_oid_tostr(hex, sizeof(hex), tip);
-	git_commit *c = NULL;
-	git_tree *t = NULL;
-	if (git_commit_lookup(&c, m->repo, tip) < 0 || git_commit_tree(&t, c) < 0) {
-		git_commit_free(c);
-		return ps_repo_error(PS_EINVALID, "reading this replica's branch");
-	}
+	ps_branch_files *files = NULL;
+	if ((rc = ps_branch_files_read(&files, m->repo, tip)))
+		return rc;
 	if ((rc = ps_store_begin(s)))
 		goto out;
 	/* Local changes the branch holds already are not ours to send again;
 	 * the exports start again at batch 1, the branch's tip, delivered. */
-	adopt_walk aw = {s, ps_replica_office(r), t};
+	adopt_walk aw = {s, ps_replica_office(r), files};
 	long long batch = 0;
 	if ((rc = ps_store_local_each_all(s, adopt_one, &aw)) || (rc = ps_store_exports_drop_after(s, 0)) ||
 	    (rc = ps_store_export_append(s, hex, 0, 0, &batch)) ||
@@ -291,8 +280,7 @@ static int adopt(imp *m, const char *ref, const git_oid *tip)
 rollback:
 	ps_store_rollback(s);
 out:
-	git_tree_free(t);
-	git_commit_free(c);
+	ps_branch_files_free(files);
 	return rc;
 }
 

@@ -90,8 +90,8 @@ stop_daemons
 say "History of one report: plansync log"
 run "$P" -C tinh log progress/tx-kinh-mon/p2-t6/2021
 
-say "The audit trail in stock Git: git log --all --stat on the shared repository"
-run git -C shared.git log --all --stat --format='commit %h%nAuthor: %an <%ae>%nDate:   %ad%n%n%w(0,4,4)%B' --date=iso | sed -n '1,80p'
+say "The audit trail in stock Git: git log --stat --no-renames --diff-filter=A --all (each commit's tree holds only its batch)"
+run git -C shared.git log --all --stat --no-renames --diff-filter=A --format='commit %h%nAuthor: %an <%ae>%nDate:   %ad%n%n%w(0,4,4)%B' --date=iso | sed -n '1,80p'
 echo "..."
 
 say "Status of the province replica"

@@ -121,6 +121,7 @@ def dyn(make, mode="100644", path_of=None):
     return f
 
 H = (1700000200000 << 16)
+FMT = b'{\n  "format": 2,\n  "layout": "each commit holds only its own changes: changes/<office>/<h1>/<h2>/<id>.json",\n  "needs": "0.2.0"\n}\n'
 R = "progress/binh-giang/p4-t2/2021"
 # --- tree-level attacks -------------------------------------------------
 def raw_entry(name, mode="100644", content=b"{}\n", under="changes/binh-giang/aa/bb"):
@@ -182,7 +183,8 @@ case("record id", simple(dyn(lambda rep: change(rep, H, "progress/../p1/2021", {
 case("unknown kind", simple(dyn(lambda rep: change(rep, H, "secret/x", {"a": 1}))))
 case("another change", simple(dyn(lambda rep: change(rep, H, R, {"percent": 1}, base=["%016x-%s" % (H, rep)]))))
 case("format", simple(dyn(lambda rep: (lambda c: (c[0], c[1].replace(b'"format": 1', b'"format": 2')))(change(rep, H, R, {"percent": 1})))))
-case("format file names a format", simple(cfile(b'{"format": 2}\n', path="plansync.json")))
+case("format file is not", simple(cfile(b'{"format": "2"}\n', path="plansync.json")))
+case("branch format 1", simple(cfile(b'{\n  "format": 1,\n  "layout": "changes/<office>/<h1>/<h2>/<id>.json"\n}\n', path="plansync.json")))
 case("may not write task/p1-t1", simple(dyn(lambda rep: change(rep, H, "task/p1-t1", {"text": "hacked"}))))
 case("may not write progress/nam-sach", simple(dyn(lambda rep: change(rep, H, "progress/nam-sach/p1-t1/2021", {"percent": 1}))))
 case("another office", simple(dyn(lambda rep: change("nam-sach-x", H, "progress/nam-sach/p1-t1/2021", {"percent": 1}, office="nam-sach"), path_of=lambda rep, cid: change_path(OFFICE, cid))))
@@ -201,10 +203,16 @@ def later(bad):
             return c1
         return bad(repo, replica, n, p, f, c1)
     return fn
-case("was deleted", later(lambda repo, rep, n, p, f, c1: commit(repo, build(repo, {"changes/binh-giang/zz/zz/keep.txt": ("100644", blob(repo, b"x"))}), [c1])))
-case("was modified", later(lambda repo, rep, n, p, f, c1: commit(repo, build(repo, {p: ("100644", blob(repo, change(rep, (1700000000000 + n) << 16, "progress/binh-giang/p1-t1/2021", {"percent": 99})[1]))}), [c1])))
+# Format 2: a commit's tree holds only its own files, so a later commit
+# without an earlier one's file deletes nothing: the change stays counted
+# and nothing is reported (NONE); a later commit that lists an earlier
+# change's path with other bytes is the "modified" alarm.
+case("NONE", later(lambda repo, rep, n, p, f, c1: commit(repo, build(repo, {"plansync.json": ("100644", blob(repo, FMT))}), [c1])))
+case("already known with different content", later(lambda repo, rep, n, p, f, c1: commit(repo, build(repo, {p: ("100644", blob(repo, change(rep, (1700000000000 + n) << 16, "progress/binh-giang/p1-t1/2021", {"percent": 99})[1]))}), [c1])))
+# a newer format from a commit on: read up to its parent, not quarantined
+case("needs plansync \u2265 0\\.9\\.1", later(lambda repo, rep, n, p, f, c1: commit(repo, build(repo, dict([valid(repo, rep, n + 500), ("plansync.json", ("100644", blob(repo, b'{"format": 7, "needs": "0.9.1"}\n')))])), [c1])))
 case("merge commit", later(lambda repo, rep, n, p, f, c1: commit(repo, build(repo, {p: f}), [c1, commit(repo, build(repo, {p: f}), [], "other")])))
-case("replaced by a directory", later(lambda repo, rep, n, p, f, c1: commit(repo, build(repo, {p + "/x": ("100644", blob(repo, b"{}"))}), [c1])))
+case("does not match its path|format missing", later(lambda repo, rep, n, p, f, c1: commit(repo, build(repo, {p + "/x": ("100644", blob(repo, b"{}"))}), [c1])))
 
 # future clock: held back, not quarantined
 def future(repo, replica, n, evil):

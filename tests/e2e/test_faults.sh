@@ -18,7 +18,7 @@ notes() { "$P" -C "$1" dump | grep -o '"note": "[^"]*"' | sort; }
 # once(ID-FRAGMENT): a change file with this note exists exactly once on the remote
 remote_changes() {
   for r in $(git --git-dir=remote.git for-each-ref --format='%(refname)' refs/heads/replicas/); do
-    git --git-dir=remote.git ls-tree -r --name-only "$r" -- changes/
+    git --git-dir=remote.git log --format= --no-renames --diff-filter=A --name-only "$r" -- changes/
   done | sort | uniq | wc -l
 }
 converge() { # converge DIR...: three rounds of sync everywhere
@@ -169,6 +169,8 @@ same_dumps "after a force push" tinh a b late
 # counts everywhere, for replicas that saw the old one and for new ones
 rm -rf work && git clone -q remote.git work 2>/dev/null
 git -C work checkout -q "replicas/tx-kinh-mon/$a2id"
+# every commit's files (each commit's tree holds only its own) in one tree
+for c in $(git -C work rev-list "replicas/tx-kinh-mon/$a2id"); do git -C work checkout -q "$c" -- .; done
 f=$(git -C work grep -l f4-copy -- changes | head -1)
 sed -i 's/f4-copy/f4-copy-v2/' "work/$f"
 git -C work add -A

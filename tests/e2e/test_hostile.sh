@@ -12,6 +12,14 @@ n=$(python3 "$SRC/tests/e2e/craft.py" evil.git clean.git cases.tsv)
 "$P" init ref --office tinh --remote "$T/clean.git" >/dev/null 2>&1 || bad "reference sync failed"
 "$P" -C victim problems --json > problems.json
 while IFS=$'\t' read -r branch reason; do
+  if [ "$reason" = NONE ]; then
+    python3 - "$branch" problems.json <<'PY' && ok "$branch: nothing quarantined" || bad "$branch: a quarantine reported"
+import json, sys
+b, f = sys.argv[1:3]
+sys.exit(1 if any(p["branch"] == b and p["commit"] for p in json.load(open(f))) else 0)
+PY
+    continue
+  fi
   if [ "$reason" = HELD ]; then
     [ "$("$P" -C victim status --json | json_num held)" = 1 ] && ok "$branch: future clock held back" || bad "$branch: not held"
     continue

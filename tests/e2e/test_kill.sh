@@ -42,7 +42,7 @@ for r in a b; do [ "$("$P" -C "$r" dump | sha256sum)" = "$ref" ] && ok "$r conve
 git -C remote.git fsck --no-progress >/dev/null 2>&1 && ok "remote fsck clean" || bad "remote fsck"
 # no change lost or duplicated: a's own changes each in exactly one commit on the remote
 own=$("$P" -C a status --json | json_num total)
-files=$(git -C remote.git log --format=%H replicas/tx-kinh-mon/tx-kinh-mon-a | while read -r c; do git -C remote.git diff-tree --root --no-commit-id -r --name-only "$c"; done | grep '^changes/' | sort)
+files=$(git -C remote.git log --format= --no-renames --diff-filter=A --name-only replicas/tx-kinh-mon/tx-kinh-mon-a | grep '^changes/' | sort)
 nf=$(echo "$files" | wc -l); nu=$(echo "$files" | sort -u | wc -l)
 [ "$nf" = "$own" ] && [ "$nu" = "$nf" ] && ok "$own own changes, each on the remote exactly once" || bad "own $own, files $nf, unique $nu"
 tc=$("$P" -C tinh status --json | json_num changes)
