@@ -6,6 +6,7 @@
 #   BENCH_CASES="cycle" bench/run.sh    one case alone (cases: bulk incremental import idle cli
 #                                       daemon converge cycle offices join storage)
 #   BENCH_CYCLE_MAX=1000000             the one-change cycle up to 1M changes (default 100k)
+#   BENCH_CYCLE_SIZES="1000000"         only these sizes of it (the 1M run, appended)
 #   BENCH_JOIN_MAX=1000000              init --remote of 1M changes too (default N)
 #   BENCH_APPEND=1                      add rows to results.tsv instead of starting it anew
 # Writes bench/results.tsv, bench/RESULTS.md and bench/scaling.svg.
@@ -339,7 +340,7 @@ if [[ " $CASES " == *" cycle "* ]]; then
   printf 'ssh_session\t-\t%s\t-\t-\treported\t-\tone ssh session running true on the bench sshd: a cycle opens two (push, fetch), git push one\n' "$sess_m" >> "$out"
   say "one ssh session: $sess_m s"
   largest=
-  for size in 1000 10000 100000 1000000; do
+  for size in ${BENCH_CYCLE_SIZES:-1000 10000 100000 1000000}; do
     [ "$size" -le "$CYCLE_MAX" ] || continue
     say "one-change cycle: $size own changes already in a bare remote, then 1 change and plansync sync, file:// and ssh://, vs git add && commit && push of one file in a work tree of $size files"
     rm -rf cyc cyc.git && git clone -q --bare plan.git cyc.git
@@ -368,9 +369,11 @@ if [[ " $CASES " == *" cycle "* ]]; then
     largest=$size
     rm -rf cyc cyc.git
   done
-  if [ -n "$largest" ] && [ "$largest" != 1000 ]; then
-    eval "row cycle_flatness_file $largest \"\$cyc_file_$largest\" \"\$cyc_file_1000\" le 1.2 'the cycle at this size over the cycle at 1k, file://'"
-    eval "row cycle_flatness_ssh $largest \"\$cyc_ssh_$largest\" \"\$cyc_ssh_1000\" le 1.2 'the cycle at this size over the cycle at 1k, ssh://'"
+  # the figure at 1k: from this run, else from an earlier run in results.tsv (BENCH_APPEND=1)
+  at1k() { awk -F'\t' -v c="$1" '$1 == c && $2 == 1000 { v = $3 } END { print v }' "$out"; }
+  if [ -n "$largest" ] && [ "$largest" != 1000 ] && [ -n "$(at1k cycle_file)" ]; then
+    eval "row cycle_flatness_file $largest \"\$cyc_file_$largest\" \"$(at1k cycle_file)\" le 1.2 'the cycle at this size over the cycle at 1k, file://'"
+    eval "row cycle_flatness_ssh $largest \"\$cyc_ssh_$largest\" \"$(at1k cycle_ssh)\" le 1.2 'the cycle at this size over the cycle at 1k, ssh://'"
   fi
 fi
 
@@ -379,7 +382,8 @@ if [[ " $CASES " == *" offices "* ]]; then
   for nb in 13 3000; do
     say "many offices: the one-change cycle with $nb replica branches (format $FORMAT) in the remote"
     rm -rf off off.git && git clone -q --bare plan.git off.git
-    python3 "$here/bench/branches.py" "$FORMAT" $((nb - 1)) | git -C off.git fast-import --quiet
+    have=$(git -C off.git for-each-ref refs/heads/replicas | wc -l)
+    python3 "$here/bench/branches.py" "$FORMAT" $((nb - have)) | git -C off.git fast-import --quiet
     [ "$(git -C off.git for-each-ref refs/heads/replicas | wc -l)" = "$nb" ] || { echo "bench: expected $nb branches" >&2; exit 1; }
     fresh_replica off binh-giang "file://$W/off.git" # its first sync imports every branch: setup
     gen off 1000
