@@ -19,8 +19,8 @@ machine = [
     ("CPU", cpu), ("cores", sh("nproc")), ("memory", mem), ("kernel", platform.release()),
     ("compiler", sh("cc --version | head -1")), ("git", sh("git --version")),
     ("sqlite3", sh("sqlite3 --version | cut -d' ' -f1")), ("libgit2", sh("pkg-config --modversion libgit2")),
-    ("date", sh("date -u +%Y-%m-%dT%H:%MZ")),
-    ("load average at the end (1, 5, 15 min; 2 cores shared)", sh("cut -d' ' -f1-3 /proc/loadavg")),
+    ("date this page was written", sh("date -u +%Y-%m-%dT%H:%MZ")),
+    ("load average when this page was written (1, 5, 15 min; 2 cores shared)", sh("cut -d' ' -f1-3 /proc/loadavg")),
 ]
 names = {
     "bulk_export": ("bulk export", "one cycle exporting N new changes into a commit", "`git fast-import` of the identical files into one commit"),
