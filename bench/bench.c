@@ -7,6 +7,8 @@
  *   bench fi-stream DIR OUT   git fast-import stream of the local changes, same paths and bytes
  *   bench csv DIR OUT         the changes rows as CSV (for sqlite3 .import)
  *   bench sync DIR N          N sync cycles in this process (as plansyncd runs them): median seconds
+ *   bench cycle DIR N         N rounds of one new change, then one sync cycle in this process: median
+ *                             seconds of the cycle (the write is not timed)
  *
  * Each timed command prints "seconds <s> maxrss_kib <k>". */
 #include <stdio.h>
@@ -158,6 +160,46 @@ static int csv(ps_replica *r, const char *out)
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* N sync cycles in this process; before each, one new progress change when
+ * one_change. Prints the median seconds of the cycles. */
+static int cycles(ps_replica *r, long n, bool one_change)
+{
+	double *t = calloc((size_t)n, sizeof(double));
+	ps_sync_result res;
+	char rec[200];
+	int rc = 0;
+	if (!t)
+		return die("out of memory");
+	snprintf(rec, sizeof(rec), "progress/%s/p1-t1/2021", ps_replica_office(r));
+	ps_sync_run(r, &res, NULL, NULL); /* warm: libgit2 initialised, caches filled */
+	for (long i = 0; i < n && !rc; i++) {
+		if (one_change) {
+			cJSON *f = cJSON_CreateObject();
+			cJSON_AddNumberToObject(f, "percent", (double)(i % 101));
+			if ((rc = ps_replica_write_full(r, rec, PS_OP_SET, f, NULL, false, true, NULL)))
+				rc = die("write");
+		}
+		double s0 = now();
+		if (!rc && (rc = ps_sync_run(r, &res, NULL, NULL)))
+			rc = die("sync");
+		else if (!rc && one_change && (res.exported != 1 || res.pushed != 1))
+			rc = die("the cycle did not push one change");
+		t[i] = now() - s0;
+	}
+	if (!rc) {
+		qsort(t, (size_t)n, sizeof(double), cmp_double);
+		printf("seconds %.6f maxrss_kib 0\n", t[n / 2]);
+	}
+	free(t);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -193,26 +235,9 @@ int main(int argc, char **argv)
 			return die("import");
 		report(t0);
 		fprintf(stderr, "imported %ld\n", res.imported);
-	} else if (!strcmp(cmd, "sync")) {
+	} else if (!strcmp(cmd, "sync") || !strcmp(cmd, "cycle")) {
 		long n = argc > 3 ? atol(argv[3]) : 5;
-		double *t = calloc((size_t)n, sizeof(double));
-		ps_sync_result res;
-		ps_sync_run(r, &res, NULL, NULL); /* warm: libgit2 initialised, caches filled */
-		for (long i = 0; i < n; i++) {
-			double s0 = now();
-			if ((rc = ps_sync_run(r, &res, NULL, NULL)))
-				return die("sync");
-			t[i] = now() - s0;
-		}
-		for (long i = 0; i < n; i++)
-			for (long j = i + 1; j < n; j++)
-				if (t[j] < t[i]) {
-					double x = t[i];
-					t[i] = t[j];
-					t[j] = x;
-				}
-		printf("seconds %.6f maxrss_kib 0\n", t[n / 2]);
-		free(t);
+		rc = cycles(r, n > 0 ? n : 1, !strcmp(cmd, "cycle"));
 	} else if (!strcmp(cmd, "fi-stream")) {
 		rc = fi_stream(r, argv[3]);
 	} else if (!strcmp(cmd, "csv")) {

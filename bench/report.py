@@ -19,7 +19,8 @@ machine = [
     ("CPU", cpu), ("cores", sh("nproc")), ("memory", mem), ("kernel", platform.release()),
     ("compiler", sh("cc --version | head -1")), ("git", sh("git --version")),
     ("sqlite3", sh("sqlite3 --version | cut -d' ' -f1")), ("libgit2", sh("pkg-config --modversion libgit2")),
-    ("date", sh("date -u +%Y-%m-%dT%H:%MZ")),
+    ("date this page was written", sh("date -u +%Y-%m-%dT%H:%MZ")),
+    ("load average when this page was written (1, 5, 15 min; 2 cores shared)", sh("cut -d' ' -f1-3 /proc/loadavg")),
 ]
 names = {
     "bulk_export": ("bulk export", "one cycle exporting N new changes into a commit", "`git fast-import` of the identical files into one commit"),
@@ -32,6 +33,18 @@ names = {
     "memory_import": ("memory: import", "peak RSS of the import above (KiB)", "-"),
     "memory_daemon_idle": ("memory: idle daemon", "peak RSS of plansyncd left idle (KiB)", "-"),
     "daemon_idle_cpu": ("CPU: idle daemon", "CPU seconds used by plansyncd left idle", "-"),
+    "cycle_file": ("one-change cycle, file://", "`plansync progress set` then a `plansync sync` process, a replica with that many of its own changes already in a bare remote on disk", "`git add FILE && git commit && git push` of one file in a work tree of that many files, to a bare remote on disk"),
+    "cycle_ssh": ("one-change cycle, ssh://", "the same cycle against the same bare remote through an OpenSSH server on 127.0.0.1", "the same `git add && git commit && git push` over ssh:// to the same server"),
+    "cycle_daemon_file": ("one-change cycle in plansyncd, file://", "one new change, then one cycle inside a process that stays up (libgit2 and the database already open)", "as for the one-change cycle, file://"),
+    "cycle_daemon_ssh": ("one-change cycle in plansyncd, ssh://", "the same inside one process, over ssh://", "as for the one-change cycle, ssh://"),
+    "cycle_flatness_file": ("cycle flatness, file://", "the one-change cycle at this size", "the same cycle at 1,000 changes"),
+    "cycle_flatness_ssh": ("cycle flatness, ssh://", "the one-change cycle at this size", "the same cycle at 1,000 changes"),
+    "ssh_session": ("one ssh session", "`ssh HOST true` against the bench sshd (s)", "-"),
+    "offices_cycle": ("many offices", "the one-change cycle (file://) with that many replica branches in the remote", "the same cycle with 13 branches"),
+    "bulk_sync": ("bulk sync", "the first `plansync sync` of N local changes, export and push to a bare remote", "`git fast-import` of the same files and `git push` of the result to another bare remote"),
+    "join": ("join", "`plansync init DIR --office nam-sach --remote URL` of a remote holding N changes", "`sqlite3 .import` of the same change rows as CSV into a table keyed by id"),
+    "memory_join": ("memory: join", "peak RSS of the join above (KiB, /usr/bin/time)", "the 64 MiB target (65536 KiB), or at 1M the peak RSS of `git clone --bare` of the same remote"),
+    "storage": ("storage", "`plansync.db` bytes per change, as it is (no VACUUM)", "the change files' raw canonical bytes per change"),
     "convergence": ("convergence", "a write on one replica until it shows on all 13 (s), daemons at 1 s", "-"),
 }
 out = ["# plansync benchmarks", "",
@@ -51,16 +64,20 @@ if os.path.exists(notes_path):
 out += ["", "![scaling](scaling.svg)", ""]
 open(md, "w").write("\n".join(out))
 
-# scaling plot: three panels, log-log, plansync vs baseline
+# scaling plot: log-log panels, plansync vs baseline, two rows
 panels = [("incremental_export", "incremental export (s) vs replica size"),
           ("idle_cycle", "idle cycle (s) vs branches"),
-          ("cli_write", "CLI write (s) vs replica size")]
-W, H, PW, PH, M = 960, 340, 280, 220, 50
+          ("cli_write", "CLI write (s) vs replica size"),
+          ("cycle_file", "one-change cycle, file:// (s) vs changes"),
+          ("cycle_ssh", "one-change cycle, ssh:// (s) vs changes"),
+          ("offices_cycle", "one-change cycle (s) vs branches")]
+PW, PH = 280, 220
+W, H = 40 + 3 * (PW + 40), 2 * (PH + 80)
 parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">' % (W, H),
          '<rect width="100%" height="100%" fill="white"/>']
 for i, (case, title) in enumerate(panels):
     pts = [r for r in rows if r["case"] == case]
-    x0, y0 = 40 + i * (PW + 40), 40
+    x0, y0 = 40 + (i % 3) * (PW + 40), 40 + (i // 3) * (PH + 80)
     parts.append('<text x="%d" y="%d" font-size="12" font-weight="bold">%s</text>' % (x0, y0 - 15, title))
     parts.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#888"/>' % (x0, y0, PW, PH))
     if not pts:

@@ -3,20 +3,29 @@
 # each case and its baseline run in this same script on the same data.
 #   bench/run.sh                 the default run (100k changes, 3 runs each)
 #   BENCH_N=1000000 BENCH_RUNS=1 BENCH_CASES="bulk import" bench/run.sh   the 1M case
+#   BENCH_CASES="cycle" bench/run.sh    one case alone (cases: bulk incremental import idle cli
+#                                       daemon converge cycle offices join storage)
+#   BENCH_CYCLE_MAX=1000000             the one-change cycle up to 1M changes (default 100k)
+#   BENCH_CYCLE_SIZES="1000000"         only these sizes of it (the 1M run, appended)
+#   BENCH_JOIN_MAX=1000000              init --remote of 1M changes too (default N)
+#   BENCH_APPEND=1                      add rows to results.tsv instead of starting it anew
 # Writes bench/results.tsv, bench/RESULTS.md and bench/scaling.svg.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 N=${BENCH_N:-100000}
 RUNS=${BENCH_RUNS:-3}
 IDLE_S=${BENCH_IDLE_S:-60}
-CASES=${BENCH_CASES:-"bulk incremental import idle cli daemon converge"}
+CASES=${BENCH_CASES:-"bulk incremental import idle cli daemon converge cycle offices join storage"}
+CYCLE_MAX=${BENCH_CYCLE_MAX:-100000}
+JOIN_MAX=${BENCH_JOIN_MAX:-$N}
 "$here/scripts/deps.sh"
 build="$here/build-bench"
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPLANSYNC_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target plansync-cli plansyncd plansync-bench >/dev/null
 P="$build/plansync" D="$build/plansyncd" B="$build/plansync-bench"
 W=$(mktemp -d "${TMPDIR:-/tmp}/plansync-bench.XXXXXX")
-trap 'pkill -f "plansyncd -C $W" 2>/dev/null || true; rm -rf "$W"' EXIT
+SSHD_PID=
+trap 'pkill -f "plansyncd -C $W" 2>/dev/null || true; [ -z "$SSHD_PID" ] || kill "$SSHD_PID" 2>/dev/null || true; rm -rf "$W"' EXIT
 cd "$W"
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid
 out="$here/bench/results.tsv"
@@ -45,9 +54,12 @@ row() { # row CASE SIZE OURS BASE TARGET_KIND TARGET_VALUE NOTE
 git init -q --bare plan.git
 "$P" init province --office tinh --replica hq --remote "$W/plan.git" >/dev/null
 "$P" -C province plan import >/dev/null && "$P" -C province sync >/dev/null
-fresh_replica() { # fresh_replica DIR OFFICE: a replica holding the plan
-  "$P" init "$1" --office "$2" --replica bench --remote "$W/plan.git" >/dev/null
+fresh_replica() { # fresh_replica DIR OFFICE [REMOTE]: a replica holding the plan
+  "$P" init "$1" --office "$2" --replica bench --remote "${3:-$W/plan.git}" >/dev/null
 }
+# The branch format the code under test writes (plansync.json of the plan's branch).
+FORMAT=$(git -C plan.git show refs/heads/replicas/tinh/tinh-hq:plansync.json | sed -n 's/.*"format": *\([0-9]*\).*/\1/p')
+say "branch format $FORMAT"
 gen() { # gen DIR N: N progress changes, not exported
   "$B" gen "$1" "$2" 2>/dev/null
 }
@@ -156,36 +168,10 @@ if [[ " $CASES " == *" cli "* ]]; then
 fi
 
 if [[ " $CASES " == *" idle "* ]]; then
-  for nb in 13 100 1000; do
-    say "idle cycle: a sync with nothing new, $nb replica branches vs git fetch with nothing new"
-    rm -rf idle.git idle.stream && git init -q --bare idle.git
-    python3 - "$nb" > idle.stream <<'PY'
-import json, sys
-n = int(sys.argv[1])
-def fnv(s):
-    h = 2166136261
-    for b in s.encode():
-        h = ((h ^ b) * 16777619) & 0xffffffff
-    return h
-offices = ["tp-hai-duong", "tp-chi-linh", "tx-kinh-mon", "binh-giang", "cam-giang", "gia-loc", "kim-thanh",
-           "nam-sach", "ninh-giang", "thanh-ha", "thanh-mien", "tu-ky"]
-for i in range(n):
-    off = offices[i % len(offices)]
-    rep = "%s-r%d" % (off, i)
-    hx = "%016x" % ((1700000000000 + i) << 16)
-    cid = "%s-%s" % (hx, rep)
-    d = {"format": 1, "id": cid, "office": off, "replica": rep, "author": "Cán bộ %d" % i, "hlc": hx,
-         "record": "progress/%s/p1-t1/2021" % off, "op": "set", "base": [],
-         "fields": {"note": "Báo cáo số %d" % i, "percent": i % 101}}
-    data = (json.dumps(d, indent=2, ensure_ascii=False) + "\n").encode()
-    h = fnv(cid)
-    path = "changes/%s/%02x/%02x/%s.json" % (off, h >> 24, (h >> 16) & 0xff, cid)
-    fmt = b'{\n  "format": 1,\n  "layout": "changes/<office>/<h1>/<h2>/<id>.json"\n}\n'
-    out = sys.stdout.buffer
-    out.write(b"commit refs/heads/replicas/%s/%s\ncommitter b <b@x> 1700000000 +0000\ndata 1\nx\n" % (off.encode(), rep.encode()))
-    out.write(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
-    out.write(b"M 100644 inline plansync.json\ndata %d\n%s\n\n" % (len(fmt), fmt))
-PY
+  for nb in 13 300 3000; do
+    say "idle cycle: a sync with nothing new, $nb replica branches (format $FORMAT) vs git fetch with nothing new"
+    rm -rf idle.git && git init -q --bare idle.git
+    python3 "$here/bench/branches.py" "$FORMAT" "$nb" > idle.stream
     git -C idle.git fast-import --quiet < idle.stream
     rm -rf idle && "$P" init idle --office tinh --replica bench --remote "$W/idle.git" >/dev/null
     rm -rf idle.clone && git clone -q --bare "$W/idle.git" idle.clone
@@ -199,7 +185,7 @@ PY
     ours=$("$B" sync idle $((RUNS * 3)) | secs)
     b=$(printf '%s\n' "${base[@]}" | median)
     row idle_cycle "$nb" "$ours" "$b" le 1 "a cycle inside plansyncd"
-    row idle_cycle_cli "$nb" "$(printf '%s\n' "${cli[@]}" | median)" "$b" none - "a plansync sync process"
+    row idle_cycle_cli "$nb" "$(printf '%s\n' "${cli[@]}" | median)" "$b" le 1 "a plansync sync process"
   done
 fi
 
@@ -249,6 +235,247 @@ if [[ " $CASES " == *" converge "* ]]; then
   med=$(printf '%s\n' "${times[@]}" | median)
   printf 'convergence\t13 replicas\t%s\t-\t-\treported\t-\twrite on one until seen on all, daemons at 1 s\n' "$med" >> "$out"
   printf 'convergence of 13 replicas: %s s (median of %s)\n' "$med" "$RUNS" >&2
+fi
+
+# ---- issue 10: the cost of a sync against what changed ----
+timed_ok() { # timed_ok CMD...: seconds, and stop the bench if CMD fails
+  local t0 t1
+  t0=$(now)
+  "$@" >/dev/null 2>"$W/timed_ok.err" || { echo "bench: failed: $* $(cat "$W/timed_ok.err")" >&2; exit 1; }
+  t1=$(now)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }'
+}
+stage() { sed -n "s/.*\"$1_ms\": \([0-9]*\).*/\1/p"; }
+SSH_BASE=
+start_sshd() { # a throwaway OpenSSH server on 127.0.0.1: its own host key, user key and known_hosts
+  [ -z "$SSHD_PID" ] || return 0
+  local sshd port me
+  sshd=$(command -v sshd || echo /usr/sbin/sshd)
+  [ -x "$sshd" ] || { echo "bench: no sshd (apt-get install openssh-server)" >&2; exit 1; }
+  me=$(id -un)
+  mkdir -p ssh
+  ssh-keygen -q -t ed25519 -N '' -f ssh/hostkey
+  ssh-keygen -q -t ed25519 -N '' -f ssh/userkey
+  cp ssh/userkey.pub ssh/authorized_keys
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p /run/sshd 2>/dev/null || true
+  cat > ssh/sshd_config <<CFG
+Port $port
+ListenAddress 127.0.0.1
+HostKey $W/ssh/hostkey
+AuthorizedKeysFile $W/ssh/authorized_keys
+PidFile $W/ssh/sshd.pid
+StrictModes no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+UsePAM no
+PermitRootLogin prohibit-password
+AllowUsers $me
+CFG
+  "$sshd" -f "$W/ssh/sshd_config" -D -e 2>>"$W/ssh/sshd.log" &
+  SSHD_PID=$!
+  for _ in $(seq 1 50); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 ssh/hostkey.pub)" > ssh/known_hosts
+  SSH_BASE="ssh://$me@127.0.0.1:$port" SSH_PORT=$port SSH_LOGIN="$me@127.0.0.1"
+  export GIT_SSH_COMMAND="ssh -i $W/ssh/userkey -o IdentitiesOnly=yes -o BatchMode=yes -o UserKnownHostsFile=$W/ssh/known_hosts -o StrictHostKeyChecking=yes"
+}
+use_ssh() { # use_ssh DIR REPO: the replica syncs with REPO over ssh://
+  "$P" -C "$1" config remote "$SSH_BASE$2" >/dev/null
+  "$P" -C "$1" config ssh.key "$W/ssh/userkey" >/dev/null
+  "$P" -C "$1" config ssh.known_hosts "$W/ssh/known_hosts" >/dev/null
+}
+# cycles DIR K: K one-change cycles (plansync progress set, then plansync sync --json);
+# prints the medians "wall_s export_ms push_ms fetch_ms import_ms"
+cycles() {
+  local dir=$1 k=$2 r t0 t1 j
+  local -a wall=() ex=() pu=() fe=() im=()
+  for r in $(seq 1 "$k"); do
+    "$P" -C "$dir" progress set p1-t1 2021 --percent $((r % 101)) --note "một thay đổi mới $r $RANDOM" >/dev/null
+    t0=$(now)
+    j=$("$P" -C "$dir" sync --json 2>&1) || { echo "bench: sync failed: $j" >&2; exit 1; }
+    t1=$(now)
+    grep -q '"exported": 1,' <<<"$j" && grep -q '"pushed": true' <<<"$j" || { echo "bench: the cycle did not push one change: $j" >&2; exit 1; }
+    wall+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')")
+    ex+=("$(stage export <<<"$j")"); pu+=("$(stage push <<<"$j")")
+    fe+=("$(stage fetch <<<"$j")"); im+=("$(stage import <<<"$j")")
+  done
+  printf '%s %s %s %s %s\n' "$(printf '%s\n' "${wall[@]}" | median)" "$(printf '%s\n' "${ex[@]}" | median)" \
+    "$(printf '%s\n' "${pu[@]}" | median)" "$(printf '%s\n' "${fe[@]}" | median)" "$(printf '%s\n' "${im[@]}" | median)"
+}
+# make_worktree REPLICA NAME: a Git work tree NAME holding the replica's local change
+# files (same paths and bytes, one commit on branch bench) and its bare remote NAME.remote.git
+make_worktree() {
+  rm -rf "$2" "$2.remote.git" "$2.stream"
+  "$B" fi-stream "$1" "$2.stream"
+  git init -q "$2" && git -C "$2" fast-import --quiet < "$2.stream" && git -C "$2" checkout -q bench
+  git init -q --bare "$2.remote.git" && git -C "$2" push -q "$W/$2.remote.git" bench
+  rm -f "$2.stream"
+}
+# base_cycles WORKTREE URL K: median seconds of K rounds of one new file, then
+# git add FILE && git commit && git push to URL
+base_cycles() {
+  local wt=$1 url=$2 k=$3 r f
+  local -a t=()
+  git -C "$wt" remote remove origin 2>/dev/null || true
+  git -C "$wt" remote add origin "$url"
+  mkdir -p "$wt/changes/binh-giang/ff/ff"
+  for r in $(seq 1 "$k"); do
+    f="changes/binh-giang/ff/ff/0000000000$r-binh-giang-wt.json"
+    printf '{\n  "format": 1,\n  "fields": {\n    "note": "một thay đổi mới %s",\n    "percent": %d\n  }\n}\n' "$RANDOM" "$r" > "$wt/$f"
+    t+=("$(timed_ok sh -c "cd '$W/$wt' && git add '$f' && git commit -q -m 'one change' && git push -q origin bench")")
+  done
+  [ "$(git -C "$wt" rev-parse bench)" = "$(git -C "$wt" ls-remote origin refs/heads/bench | cut -f1)" ] || { echo "bench: baseline push incomplete" >&2; exit 1; }
+  printf '%s\n' "${t[@]}" | median
+}
+
+if [[ " $CASES " == *" cycle "* ]]; then
+  start_sshd
+  K=$((RUNS * 3))
+  # the floor of any transfer over ssh://: one session that runs nothing (key exchange,
+  # authentication, a process on the server)
+  sess=()
+  for r in $(seq 1 "$K"); do sess+=("$(timed_ok $GIT_SSH_COMMAND -p "$SSH_PORT" "$SSH_LOGIN" true)"); done
+  sess_m=$(printf '%s\n' "${sess[@]}" | median)
+  printf 'ssh_session\t-\t%s\t-\t-\treported\t-\tone ssh session running true on the bench sshd: a cycle opens two (push, fetch), git push one\n' "$sess_m" >> "$out"
+  say "one ssh session: $sess_m s"
+  largest=
+  for size in ${BENCH_CYCLE_SIZES:-1000 10000 100000 1000000}; do
+    [ "$size" -le "$CYCLE_MAX" ] || continue
+    say "one-change cycle: $size own changes already in a bare remote, then 1 change and plansync sync, file:// and ssh://, vs git add && commit && push of one file in a work tree of $size files"
+    rm -rf cyc cyc.git && git clone -q --bare plan.git cyc.git
+    fresh_replica cyc binh-giang "file://$W/cyc.git"
+    gen cyc "$size"
+    [ "$size" -gt 100000 ] || make_worktree cyc cwt
+    first=$(timed_ok "$P" -C cyc sync)
+    say "first sync of $size changes (setup, not a target here): $first s"
+    read -r wf ef pf ff if_ <<<"$(cycles cyc "$K")"
+    df=$("$B" cycle cyc "$K" | secs)
+    use_ssh cyc "$W/cyc.git"
+    read -r ws es ps fs is <<<"$(cycles cyc "$K")"
+    ds=$("$B" cycle cyc "$K" | secs)
+    bf=-; bs=-; tk=none; tv=-
+    if [ "$size" -le 100000 ]; then
+      bf=$(base_cycles cwt "file://$W/cwt.remote.git" "$K")
+      bs=$(base_cycles cwt "$SSH_BASE$W/cwt.remote.git" "$K")
+      rm -rf cwt cwt.remote.git
+    fi
+    [ "$size" != 100000 ] || { tk=le; tv=0.1; }
+    row cycle_file "$size" "$wf" "$bf" "$tk" "$tv" "stages ms: export $ef, push $pf, fetch $ff, import $if_"
+    row cycle_ssh "$size" "$ws" "$bs" "$tk" "$tv" "stages ms: export $es, push $ps, fetch $fs, import $is"
+    row cycle_daemon_file "$size" "$df" "$bf" "$tk" "$tv" "the same cycle inside one process, as plansyncd runs it"
+    row cycle_daemon_ssh "$size" "$ds" "$bs" "$tk" "$tv" "the same cycle inside one process, as plansyncd runs it"
+    eval "cyc_file_$size=$wf cyc_ssh_$size=$ws"
+    largest=$size
+    rm -rf cyc cyc.git
+  done
+  # the figure at 1k: from this run, else from an earlier run in results.tsv (BENCH_APPEND=1)
+  at1k() { awk -F'\t' -v c="$1" '$1 == c && $2 == 1000 { v = $3 } END { print v }' "$out"; }
+  if [ -n "$largest" ] && [ "$largest" != 1000 ] && [ -n "$(at1k cycle_file)" ]; then
+    eval "row cycle_flatness_file $largest \"\$cyc_file_$largest\" \"$(at1k cycle_file)\" le 1.2 'the cycle at this size over the cycle at 1k, file://'"
+    eval "row cycle_flatness_ssh $largest \"\$cyc_ssh_$largest\" \"$(at1k cycle_ssh)\" le 1.2 'the cycle at this size over the cycle at 1k, ssh://'"
+  fi
+fi
+
+if [[ " $CASES " == *" offices "* ]]; then
+  K=$((RUNS * 3))
+  for nb in 13 3000; do
+    say "many offices: the one-change cycle with $nb replica branches (format $FORMAT) in the remote"
+    rm -rf off off.git && git clone -q --bare plan.git off.git
+    have=$(git -C off.git for-each-ref refs/heads/replicas | wc -l)
+    python3 "$here/bench/branches.py" "$FORMAT" $((nb - have)) | git -C off.git fast-import --quiet
+    [ "$(git -C off.git for-each-ref refs/heads/replicas | wc -l)" = "$nb" ] || { echo "bench: expected $nb branches" >&2; exit 1; }
+    fresh_replica off binh-giang "file://$W/off.git" # its first sync imports every branch: setup
+    gen off 1000
+    "$P" -C off sync >/dev/null
+    read -r w e p f i <<<"$(cycles off "$K")"
+    eval "off_$nb=$w off_note_$nb=\"stages ms: export $e, push $p, fetch $f, import $i\""
+    say "  $nb branches: $w s ($e/$p/$f/$i ms)"
+    rm -rf off off.git
+  done
+  row offices_cycle 13 "$off_13" - none - "$off_note_13"
+  row offices_cycle 3000 "$off_3000" "$off_13" le 1.5 "$off_note_3000; baseline: the same cycle with 13 branches"
+fi
+
+if [[ " $CASES " == *" bulk "* ]]; then
+  say "bulk sync: the first plansync sync of $N local changes including the push vs git fast-import of the same files + git push to a bare remote"
+  ours=(); base=()
+  for r in $(seq 1 "$RUNS"); do
+    rm -rf run bulk.git && copy_replica big.pristine run && sync
+    git clone -q --bare plan.git bulk.git && "$P" -C run config remote "file://$W/bulk.git" >/dev/null
+    ours+=("$(timed_ok "$P" -C run sync)")
+    rm -rf fi.git fi.remote.git && git init -q --bare fi.git && git init -q --bare fi.remote.git
+    base+=("$(timed_ok sh -c "git -C '$W/fi.git' fast-import --quiet < '$W/fi.stream' && git -C '$W/fi.git' push -q '$W/fi.remote.git' bench")")
+  done
+  git -C bulk.git rev-parse -q --verify refs/heads/replicas/binh-giang/binh-giang-bench >/dev/null || { echo "bench: the bulk sync pushed nothing" >&2; exit 1; }
+  [ "$("$P" -C run status --json | sed -n 's/.*"not_delivered": \([0-9]*\).*/\1/p')" = 0 ] || { echo "bench: the bulk sync left changes undelivered" >&2; exit 1; }
+  row bulk_sync "$N" "$(printf '%s\n' "${ours[@]}" | median)" "$(printf '%s\n' "${base[@]}" | median)" le 0.5 "whole plansync sync process"
+  rm -rf run bulk.git fi.git fi.remote.git
+fi
+
+# join_remote SIZE: join$SIZE.git, a bare remote holding the plan and SIZE changes of
+# binh-giang pushed by plansync, and jsrc$SIZE, the replica that wrote them
+join_remote() {
+  [ -d "join$1.git" ] && return 0
+  say "a remote of $1 changes (setup)"
+  git clone -q --bare plan.git "join$1.git"
+  fresh_replica "jsrc$1" binh-giang "file://$W/join$1.git"
+  gen "jsrc$1" "$1"
+  "$P" -C "jsrc$1" sync >/dev/null
+}
+# join_once SIZE DIR: plansync init DIR of join$SIZE.git; prints "seconds maxrss_kib"
+join_once() {
+  local t0 t1
+  rm -rf "$2"
+  t0=$(now)
+  /usr/bin/time -f '%M' -o "$W/join.time" "$P" init "$2" --office nam-sach --remote "file://$W/join$1.git" >/dev/null 2>"$W/join.err" ||
+    { echo "bench: init --remote failed: $(cat "$W/join.err")" >&2; exit 1; }
+  t1=$(now)
+  [ "$(sqlite3 "$2/plansync.db" "select count(*) from changes where office = 'binh-giang'")" = "$1" ] || { echo "bench: the join imported too little" >&2; exit 1; }
+  awk -v a="$t0" -v b="$t1" -v m="$(tail -1 "$W/join.time")" 'BEGIN { printf "%.6f %s\n", b - a, m }'
+}
+
+if [[ " $CASES " == *" join "* ]]; then
+  for size in "$N" "$JOIN_MAX"; do
+    [ "$size" != "${done_join:-}" ] || continue
+    done_join=$size
+    join_remote "$size"
+    say "join: plansync init --remote of $size changes vs sqlite3 .import of the same rows"
+    "$B" csv "jsrc$size" rows.csv
+    runs=$RUNS; [ "$size" -le 100000 ] || runs=1
+    ours=(); base=(); mem=()
+    for r in $(seq 1 "$runs"); do
+      read -r s m <<<"$(join_once "$size" "joined$size")"
+      ours+=("$s"); mem+=("$m")
+      rm -f base.db
+      sqlite3 base.db "CREATE TABLE changes(id TEXT PRIMARY KEY, record TEXT, office TEXT, replica TEXT, author TEXT, hlc INTEGER, op TEXT, fields TEXT, reason TEXT, bytes BLOB)"
+      base+=("$(timed_ok sqlite3 base.db '.mode csv' '.import rows.csv changes')")
+    done
+    [ "$(sqlite3 base.db 'select count(*) from changes')" = "$size" ] || { echo "bench: baseline import incomplete" >&2; exit 1; }
+    row join "$size" "$(printf '%s\n' "${ours[@]}" | median)" "$(printf '%s\n' "${base[@]}" | median)" le 3 "plansync init DIR --remote URL, whole process"
+    m=$(printf '%s\n' "${mem[@]}" | median)
+    if [ "$size" -le 100000 ]; then
+      row memory_join "$size" "$m" 65536 le 1 "peak RSS KiB (/usr/bin/time); baseline: the 64 MiB target"
+    else
+      rm -rf clone.git
+      /usr/bin/time -f '%e %M' -o clone.time git clone -q --bare "file://$W/join$size.git" clone.git
+      row memory_join "$size" "$m" "$(tail -1 clone.time | cut -d' ' -f2)" le 1 "peak RSS KiB; baseline: git clone --bare of the same remote ($(tail -1 clone.time | cut -d' ' -f1) s)"
+      rm -rf clone.git
+    fi
+    rm -f rows.csv base.db
+  done
+fi
+
+if [[ " $CASES " == *" storage "* ]]; then
+  join_remote "$N"
+  [ -d "joined$N" ] || join_once "$N" "joined$N" >/dev/null
+  for d in "joined$N" "jsrc$N"; do
+    db=$(( $(stat -c %s "$d/plansync.db") + $(stat -c %s "$d/plansync.db-wal" 2>/dev/null || echo 0) ))
+    read -r n raw <<<"$(sqlite3 -separator ' ' "$d/plansync.db" 'select count(*), sum(length(bytes)) from changes')"
+    git_b=$(du -sb "$d/repo.git" | cut -f1)
+    kind="a replica that joined (init --remote)"; [ "$d" = "joined$N" ] || kind="the replica that wrote them"
+    row storage "$N" "$((db / n))" "$((raw / n))" le 2 "$kind: plansync.db bytes per change as it is (no VACUUM) over the change files' canonical bytes per change; $n changes, db $((db / 1048576)) MiB, repo.git $((git_b / 1048576)) MiB"
+  done
 fi
 
 python3 "$here/bench/report.py" "$out" "$here/bench/RESULTS.md" "$here/bench/scaling.svg"
