@@ -7,6 +7,7 @@
  * Git, never decides what to export: lib/sync_export.c and lib/sync_own.c
  * do. */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "store_int.h"
@@ -144,16 +145,100 @@ int ps_store_exports_drop_after(ps_store *s, long long batch)
 	return e == SQLITE_DONE ? 0 : ps_store_error(s, "forgetting exports");
 }
 
+/* Own changes up to seq `upto` and after seq `after`, through the partial
+ * index of own changes: a range, not the table. */
+static int local_between(ps_store *s, long long after, long long upto, long long *n)
+{
+	static ps_site q = {"SELECT count(*) FROM changes WHERE local = 1 AND seq > ?1 AND seq <= ?2"};
+	*n = 0;
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, upto);
+	return one_int(s, st, n, "counting delivered changes");
+}
+
+/* The count is kept in meta as "N batch maxseq commit" and grown by the
+ * changes delivered since, so a cycle costs what it delivered, not the
+ * history. Anything that rewrites the exports (a fork, an adoption, a
+ * repair) gives the batch another commit, and the count starts over. */
 int ps_store_exports_local_count(ps_store *s, long long batch, long long *n)
 {
-	static ps_site q = {"SELECT count(*) FROM changes WHERE local = 1 AND seq <= "
-	                    "(SELECT coalesce(max(maxseq), 0) FROM exports WHERE batch <= ?1)"};
+	static ps_site q = {"SELECT maxseq, commit_id FROM exports WHERE batch = "
+	                    "(SELECT max(batch) FROM exports WHERE batch <= ?1)"};
 	*n = 0;
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_int64(st, 1, batch);
-	return one_int(s, st, n, "counting delivered changes");
+	long long maxseq = 0;
+	char commit[64] = "";
+	int e = sqlite3_step(st);
+	if (e == SQLITE_ROW) {
+		maxseq = sqlite3_column_int64(st, 0);
+		snprintf(commit, sizeof(commit), "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (e != SQLITE_ROW && e != SQLITE_DONE)
+		return ps_store_error(s, "counting delivered changes");
+	char *cached = NULL, keep[1024];
+	int kc = ps_error_last_code();
+	snprintf(keep, sizeof(keep), "%s", ps_error_last());
+	int rc = ps_store_meta_get(s, "delivered_count", &cached);
+	if (rc == PS_ENOTFOUND) { /* no count yet: not an error, and the caller's message stays */
+		if (kc)
+			ps_error_set(kc, "%s", keep);
+		else
+			ps_error_clear();
+		rc = 0;
+	}
+	if (rc)
+		return rc;
+	long long cn = 0, cb = 0, cseq = 0;
+	char ccommit[64] = "";
+	bool have = cached && sscanf(cached, "%lld %lld %lld %63s", &cn, &cb, &cseq, ccommit) == 4 && cseq <= maxseq;
+	free(cached);
+	long long more = 0;
+	/* the cached count is for a prefix of these exports only if its
+	 * commit is still an export at its seq */
+	if (have && strcmp(ccommit, commit) != 0) {
+		static ps_site k = {"SELECT 1 FROM exports WHERE commit_id = ?1 AND maxseq = ?2"};
+		sqlite3_stmt *ks = ps_store_site(s, &k);
+		if (!ks)
+			return PS_ERROR;
+		sqlite3_bind_text(ks, 1, ccommit, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ks, 2, cseq);
+		e = sqlite3_step(ks);
+		sqlite3_reset(ks);
+		if (e != SQLITE_ROW && e != SQLITE_DONE)
+			return ps_store_error(s, "counting delivered changes");
+		have = e == SQLITE_ROW;
+	}
+	if (!have)
+		cn = cseq = 0;
+	if ((rc = local_between(s, cseq, maxseq, &more)))
+		return rc;
+	*n = cn + more;
+	if (!commit[0] || (have && !more && !strcmp(ccommit, commit)))
+		return 0;
+	char v[160];
+	snprintf(v, sizeof(v), "%lld %lld %lld %s", *n, batch, maxseq, commit);
+	/* a cache: if it cannot be written now (read-only, busy), the next
+	 * count starts over, and the caller's message stays */
+	kc = ps_error_last_code();
+	snprintf(keep, sizeof(keep), "%s", ps_error_last());
+	if (!ps_store_begin(s)) {
+		if (ps_store_meta_set(s, "delivered_count", v))
+			ps_store_rollback(s);
+		else
+			ps_store_commit(s);
+	}
+	if (kc)
+		ps_error_set(kc, "%s", keep);
+	else
+		ps_error_clear();
+	return 0;
 }
 
 int ps_store_local_count(ps_store *s, long long after, long long before, long long *n)
@@ -261,7 +346,8 @@ int ps_store_change_by_seq(ps_store *s, long long seq, ps_change **out)
 
 int ps_store_local_records_from(ps_store *s, const char *from, char ***out, size_t *n)
 {
-	static ps_site q = {"SELECT DISTINCT record FROM changes WHERE id >= ?1 AND local = 1"};
+	/* +record: the range of ids, not a scan of the record index */
+	static ps_site q = {"SELECT DISTINCT +record FROM changes WHERE id >= ?1 AND local = 1"};
 	*out = NULL;
 	*n = 0;
 	sqlite3_stmt *st = ps_store_site(s, &q);

@@ -52,11 +52,22 @@ git --git-dir=remote.git cat-file -p "$tip:plansync.json" | grep -q '"format": 2
 n=$(git --git-dir=remote.git log --name-only --no-renames --diff-filter=A --format=%H replicas/binh-giang/binh-giang-a | grep -c 'changes/.*json' || true)
 [ "$n" = "$(( files + 1 ))" ] && ok "the README's audit command lists each of the $n changes once" || bad "the audit command lists $n, expected $(( files + 1 ))"
 
+# the delivered count a sync reports (kept incrementally) is status's
+"$P" -C a progress set p1-t3 2021 --percent 9 >/dev/null
+d_sync=$("$P" -C a sync --json | json_num delivered); d_status=$("$P" -C a status --json | json_num delivered)
+[ -n "$d_sync" ] && [ "$d_sync" = "$d_status" ] && [ "$d_sync" -ge 300 ] && ok "sync and status count $d_sync delivered" ||
+  bad "sync says $d_sync delivered, status $d_status"
+cp -a a a2
+"$P" -C a2 sync >/dev/null 2>&1 || true
+d_sync=$("$P" -C a2 sync --json | json_num delivered); d_status=$("$P" -C a2 status --json | json_num delivered)
+[ "$d_sync" = "$d_status" ] && ok "the same after a copy continued as a new replica ($d_sync)" ||
+  bad "after a copy: sync says $d_sync delivered, status $d_status"
+
 # Many offices (300 branches made with git fast-import, format 2): the
 # fetched refs are packed, an idle sync touches nothing under repo.git/refs,
 # and a sync that brings one change moves one ref. (Other replicas of b's
 # office report on the same records: b's syncs may exit 6.)
-python3 "$SRC/tests/e2e/branches.py" 300 > many.stream
+python3 "$SRC/bench/branches.py" 2 300 > many.stream
 git --git-dir=remote.git fast-import --quiet < many.stream
 sync_ok b
 nb=$(git --git-dir=b/repo.git for-each-ref refs/remotes/origin/replicas | wc -l)
