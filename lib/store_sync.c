@@ -145,20 +145,6 @@ int ps_store_exports_drop_after(ps_store *s, long long batch)
 	return e == SQLITE_DONE ? 0 : ps_store_error(s, "forgetting exports");
 }
 
-/* Own changes up to seq `upto` and after seq `after`, through the partial
- * index of own changes: a range, not the table. */
-static int local_between(ps_store *s, long long after, long long upto, long long *n)
-{
-	static ps_site q = {"SELECT count(*) FROM changes WHERE local = 1 AND seq > ?1 AND seq <= ?2"};
-	*n = 0;
-	sqlite3_stmt *st = ps_store_site(s, &q);
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, upto);
-	return one_int(s, st, n, "counting delivered changes");
-}
-
 /* The count is kept in meta as "N batch maxseq commit" and grown by the
  * changes delivered since, so a cycle costs what it delivered, not the
  * history. Anything that rewrites the exports (a fork, an adoption, a
@@ -217,7 +203,7 @@ int ps_store_exports_local_count(ps_store *s, long long batch, long long *n)
 	}
 	if (!have)
 		cn = cseq = 0;
-	if ((rc = local_between(s, cseq, maxseq, &more)))
+	if ((rc = ps_store_local_count(s, cseq, maxseq + 1, &more))) /* a range of the own-changes index */
 		return rc;
 	*n = cn + more;
 	if (!commit[0] || (have && !more && !strcmp(ccommit, commit)))
