@@ -9,8 +9,10 @@
 # before its next sync reads the rewrite as a new branch, refuses the new X
 # as "already known with different content" and keeps 10 %; without the
 # rebuild it takes 30 %, as a new replica does.
-# Expected: after the rebuild and a sync, the province agrees with a new
-# replica.
+# The same without a kill: a copy of the province (cp -a) taken before the
+# rewrite forks and rebuilds at its first sync, and keeps 10 % too.
+# Expected: after the rebuild and a sync, the province, and the copy, agree
+# with a new replica.
 . "$(dirname "$0")/common.sh"
 cat > mk.py <<'PY'
 import json, subprocess, sys
@@ -42,6 +44,7 @@ B=refs/heads/replicas/binh-giang/binh-giang-c
 C1=$(python3 mk.py remote.git - 10) || exit 2
 git -C remote.git update-ref $B "$C1"
 "$P" -C tinh sync >/dev/null 2>&1
+cp -a tinh tinh2
 # force-pushed: the same change id at 30 %
 D1=$(python3 mk.py remote.git - 30) || exit 2
 git -C remote.git update-ref $B "$D1"
@@ -49,11 +52,13 @@ PLANSYNC_KILL_AT=fetch:after "$P" -C tinh sync >/dev/null 2>&1
 [ "$(git -C tinh/repo.git rev-parse refs/remotes/origin/replicas/binh-giang/binh-giang-c 2>/dev/null)" = "$D1" ] ||
   [ "$(git -C tinh/repo.git for-each-ref --format='%(objectname)' | grep -c "$D1")" -gt 0 ] || { echo "the killed sync did not fetch the rewrite"; exit 2; }
 "$P" -C tinh rebuild >/dev/null 2>&1 || fail "rebuild failed"
-for i in 1 2; do "$P" -C tinh sync >/dev/null 2>&1; done
+for i in 1 2; do "$P" -C tinh sync >/dev/null 2>&1; "$P" -C tinh2 sync >/dev/null 2>&1; done
 dist d2 tu-ky c 2>/dev/null; "$P" -C d2 sync >/dev/null 2>&1
 pc() { "$P" -C "$1" progress show -o binh-giang -t p1-t1 --json 2>/dev/null | sed -n 's/.*"percent": \([0-9]*\).*/\1/p'; }
-a=$(pc tinh); b=$(pc d2)
-echo "after kill, rebuild and sync: province shows ${a}%, new replica ${b}%"
+a=$(pc tinh); b=$(pc d2); c=$(pc tinh2)
+echo "after kill, rebuild and sync: province shows ${a}%, new replica ${b}%; the province's copy (cp -a) ${c}%"
 "$P" -C tinh dump > t.json 2>/dev/null; "$P" -C d2 dump > d.json 2>/dev/null
 cmp -s t.json d.json || fail "a rebuild between a fetch and its import forgets that the branch was rewritten: province ${a}%, new replica ${b}%"
+"$P" -C tinh2 dump > c.json 2>/dev/null
+cmp -s c.json d.json || fail "a copy that rebuilds at its first sync forgets that a branch was rewritten: copy ${c}%, new replica ${b}%"
 exit 0
