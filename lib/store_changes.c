@@ -181,6 +181,28 @@ int ps_store_delete_change(ps_store *s, const char *id)
 	return rc ? rc : ps_store_run(s, &changes, "removing a change", id, NULL, NULL, NULL);
 }
 
+int ps_store_change_blob(ps_store *s, const char *id, char blob[41])
+{
+	static ps_site q = {"SELECT bytes, blob FROM changes WHERE id = ?1"};
+	blob[0] = '\0';
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *b = sqlite3_column_text(st, 1);
+		if (b && strlen((const char *)b) == 40)
+			memcpy(blob, b, 41);
+		else /* a row of schema 1: the id of its bytes */
+			ps_store_blob_id(blob, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return ps_error_set(PS_ENOTFOUND, "no change %s", id);
+	return rc == SQLITE_ROW ? 0 : ps_store_error(s, "looking up a change");
+}
+
 int ps_store_replace_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, char **old_record)
 {
 	static ps_site q = {"SELECT record, local, office, replica FROM changes WHERE id = ?1"};

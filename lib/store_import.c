@@ -75,13 +75,32 @@ int ps_store_branches_each(ps_store *s, int (*fn)(void *ctx, const char *ref, co
 	return rc;
 }
 
-int ps_store_held_add(ps_store *s, const ps_change *c, const void *bytes, size_t len, const char *branch,
-                      const char *commit, const char *path)
+int ps_store_held_blob(ps_store *s, const char *id, char blob[41])
 {
-	static ps_site q = {"INSERT OR IGNORE INTO held(id, hlc, bytes, branch, commit_id, path) "
-	                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"};
-	assert(c && bytes && branch && commit && path);
+	static ps_site q = {"SELECT bytes FROM held WHERE id = ?1"};
+	blob[0] = '\0';
 	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ps_store_blob_id(blob, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return PS_ENOTFOUND; /* no message: asked to decide, not reported */
+	return rc == SQLITE_ROW ? 0 : ps_store_error(s, "looking up a held change");
+}
+
+int ps_store_held_add(ps_store *s, const ps_change *c, const void *bytes, size_t len, const char *branch,
+                      const char *commit, const char *path, bool replace)
+{
+	static ps_site keep = {"INSERT OR IGNORE INTO held(id, hlc, bytes, branch, commit_id, path) "
+	                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"};
+	static ps_site repl = {"INSERT OR REPLACE INTO held(id, hlc, bytes, branch, commit_id, path) "
+	                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"};
+	assert(c && bytes && branch && commit && path);
+	sqlite3_stmt *st = ps_store_site(s, replace ? &repl : &keep);
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);

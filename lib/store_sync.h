@@ -84,9 +84,13 @@ int ps_store_branches_each(ps_store *s, int (*fn)(void *ctx, const char *ref, co
 
 /* ---- held changes: a clock too far in this machine's future ---------- */
 
-/* Keep a change to apply later (nothing when its id is held already). */
+/* Keep a change to apply later; when its id is held already, nothing, or
+ * with replace this version instead. */
 int ps_store_held_add(ps_store *s, const ps_change *c, const void *bytes, size_t len, const char *branch,
-                      const char *commit, const char *path);
+                      const char *commit, const char *path, bool replace);
+/* The blob id of the held version of change id; PS_ENOTFOUND (no message)
+ * when none is held. */
+int ps_store_held_blob(ps_store *s, const char *id, char blob[41]);
 typedef struct ps_held_change {
 	const void *bytes;
 	size_t len;

@@ -45,6 +45,99 @@ int ps_sync_fold_touched(ps_store *s)
 	return ps_store_refold_drain(s, ps_fold_record);
 }
 
+void ps_sync_origins_free(imp *m)
+{
+	for (size_t i = 0; i < m->norigins; i++) {
+		free(m->origins[i].ref);
+		ps_branch_files_free(m->origins[i].files);
+	}
+	free(m->origins);
+	m->origins = NULL;
+	m->norigins = 0;
+}
+
+/* The file of c's id on the branch of the replica that wrote it, as that
+ * branch is now (its oldest listing); *found false when that branch is
+ * not here or does not hold it. */
+static int writer_version(imp *m, const ps_change *c, git_oid *out, bool *found)
+{
+	char ref[300];
+	snprintf(ref, sizeof(ref), PS_TRACK_REF_PREFIX "%s/%s", c->office, c->replica);
+	*found = false;
+	struct origin *o = NULL;
+	for (size_t i = 0; i < m->norigins && !o; i++)
+		if (!strcmp(m->origins[i].ref, ref))
+			o = &m->origins[i];
+	if (!o) {
+		struct origin *no = realloc(m->origins, (m->norigins + 1) * sizeof(*no));
+		if (!no)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		m->origins = no;
+		o = &m->origins[m->norigins];
+		o->files = NULL;
+		if (!(o->ref = strdup(ref)))
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		m->norigins++;
+		git_oid tip;
+		int rc = 0;
+		if (git_reference_name_to_id(&tip, m->repo, ref) == 0 &&
+		    (rc = ps_branch_files_read(&o->files, m->repo, &tip)) == PS_ENOMEM)
+			return rc; /* an unreadable branch holds nothing we can use */
+	}
+	char path[PS_CHANGE_PATH_MAX];
+	ps_change_path(path, c->office, c->id);
+	const git_oid *f = ps_branch_files_find(o->files, path);
+	if (f) {
+		*out = *f;
+		*found = true;
+	}
+	return 0;
+}
+
+/* A change id met again with other bytes (a rewritten or hostile branch,
+ * or two copies that differ). Which version counts must not depend on the
+ * order a replica read them in, or replicas would differ for good: the
+ * oldest listing on the branch of the replica that wrote it, as that
+ * branch is now; when that branch does not hold it, the version with the
+ * smaller file id. Either way the meeting is reported. A change of ours
+ * is never replaced. */
+static int two_versions(imp *m, ps_change *c, const char *blob, const char *commit, const char *path)
+{
+	ps_store *s = ps_replica_store(m->r);
+	char alarm[600], held[41], win[GIT_OID_HEXSZ + 1];
+	snprintf(alarm, sizeof(alarm), "%s", ps_error_last());
+	git_oid w;
+	bool found = false;
+	int rc = ps_store_change_blob(s, c->id, held);
+	if (!rc)
+		rc = writer_version(m, c, &w, &found);
+	if (rc)
+		return rc;
+	if (found)
+		git_oid_tostr(win, sizeof(win), &w);
+	bool take = found ? !strcmp(win, blob) : strcmp(blob, held) < 0;
+	if (!take)
+		return ps_sync_problem(s, m->branch, commit, path, alarm, m->res);
+	char *old = NULL, *bytes = NULL, reason[500];
+	size_t len = 0;
+	rc = ps_change_encode(&bytes, &len, c);
+	if (!rc)
+		rc = ps_store_replace_change(s, c, bytes, len, &old);
+	if (rc == PS_ECONFLICT) {
+		rc = ps_sync_problem(s, m->branch, commit, path, ps_error_last(), m->res);
+	} else if (!rc) {
+		snprintf(reason, sizeof(reason),
+		         "change %s is known in another version; this one replaces it, as on every replica (%s)", c->id,
+		         found ? "the version on the branch of the replica that wrote it counts"
+		               : "its writer's branch does not hold it: the version with the smaller file id counts");
+		if (!(rc = ps_sync_problem(s, m->branch, commit, path, reason, m->res)) && !(rc = touch(s, c->record)))
+			rc = touch(s, old);
+	}
+	free(bytes);
+	free(old);
+	return rc;
+}
+
 /* Apply one decoded change (ownership checked by the caller). 1 applied,
  * 0 already known, <0 error; an integrity alarm is a problem, not an error. */
 static int apply_change(imp *m, ps_change *c, const char *bytes, size_t len, const char *path)
@@ -54,8 +147,11 @@ static int apply_change(imp *m, ps_change *c, const char *bytes, size_t len, con
 	int rc = ps_fold_insert(s, c, bytes, len, false, NULL, true, &later);
 	if (rc == PS_EEXISTS)
 		return 0;
-	if (rc == PS_ECONFLICT)
-		return ps_sync_problem(s, m->branch, m->commit, path, ps_error_last(), m->res);
+	if (rc == PS_ECONFLICT) {
+		char blob[41];
+		ps_store_blob_id(blob, bytes, len);
+		return two_versions(m, c, blob, m->commit, path);
+	}
 	if (rc)
 		return rc;
 	if ((rc = ps_store_hlc_observe(s, c->hlc)) || (later && (rc = touch(s, c->record))))
@@ -72,7 +168,26 @@ static int apply_change(imp *m, ps_change *c, const char *bytes, size_t len, con
 int ps_sync_hold(imp *m, ps_change *c, const char *bytes, size_t len, const char *path)
 {
 	assert(m->branch && c && bytes && path); /* held while importing a named branch */
-	int rc = ps_store_held_add(ps_replica_store(m->r), c, bytes, len, m->branch, m->commit, path);
+	ps_store *s = ps_replica_store(m->r);
+	/* held already in another version: the one that counts, by the rule
+	 * two_versions applies to stored changes */
+	char have[41], mine[41], win[GIT_OID_HEXSZ + 1];
+	bool replace = false;
+	int rc = ps_store_held_blob(s, c->id, have);
+	if (rc == 0) {
+		ps_store_blob_id(mine, bytes, len);
+		git_oid w;
+		bool found = false;
+		if (strcmp(have, mine) != 0 && !(rc = writer_version(m, c, &w, &found))) {
+			if (found)
+				git_oid_tostr(win, sizeof(win), &w);
+			replace = found ? !strcmp(win, mine) : strcmp(mine, have) < 0;
+		}
+	} else if (rc == PS_ENOTFOUND) {
+		rc = 0;
+	}
+	if (!rc)
+		rc = ps_store_held_add(s, c, bytes, len, m->branch, m->commit, path, replace);
 	if (rc)
 		return rc;
 	if (m->res)
@@ -84,33 +199,6 @@ int ps_sync_hold(imp *m, ps_change *c, const char *bytes, size_t len, const char
 	       "applies once the clock catches up",
 	       c->id, m->branch, when);
 	return 0;
-}
-
-/* A rewritten branch's version of a change we hold with other bytes: the
- * branch's current version counts, as it does for a replica that never saw
- * the old one; said once as a problem. Its bytes are encoded again: a
- * checked change's encoding is the file it came from. */
-static int replace_rewritten(imp *m, struct pend *p, const char *path)
-{
-	ps_store *s = ps_replica_store(m->r);
-	char *old = NULL, *bytes = NULL, reason[400];
-	size_t len = 0;
-	int rc = ps_change_encode(&bytes, &len, p->c);
-	if (!rc)
-		rc = ps_store_replace_change(s, p->c, bytes, len, &old);
-	if (rc == PS_ECONFLICT) {
-		rc = ps_sync_problem(s, m->branch, p->commit, path, ps_error_last(), m->res);
-	} else if (!rc) {
-		snprintf(reason, sizeof(reason),
-		         "change %s was rewritten on this branch; its current version replaces the one read before",
-		         p->c->id);
-		if (!(rc = ps_sync_problem(s, m->branch, p->commit, path, reason, m->res)) &&
-		    !(rc = touch(s, p->c->record)))
-			rc = touch(s, old);
-	}
-	free(bytes);
-	free(old);
-	return rc;
 }
 
 static int cmp_pend(const void *a, const void *b)
@@ -168,10 +256,8 @@ int ps_sync_flush(imp *m)
 				ps_fault_point("import:apply");
 				if (m->progress && m->applied % 1000 == 0)
 					m->progress(m->pctx, "changes applied", m->applied, 0);
-			} else if (e == PS_ECONFLICT && m->rewritten) {
-				rc = replace_rewritten(m, p, path);
 			} else if (e == PS_ECONFLICT) {
-				rc = ps_sync_problem(s, m->branch, p->commit, path, ps_error_last(), m->res);
+				rc = two_versions(m, p->c, p->blob, p->commit, path);
 			} else if (e != PS_EEXISTS) {
 				rc = e;
 			}

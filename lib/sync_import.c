@@ -149,16 +149,12 @@ static int process_entries(imp *m)
 	for (size_t i = 0; i < m->nent && !rc; i++) {
 		const struct entry *e = &m->ent[i], *prev = i ? &m->ent[i - 1] : NULL;
 		snprintf(m->commit, sizeof(m->commit), "%s", e->commit);
-		/* A path listed again by a later commit: the oldest counts, as it
-		 * does for a replica that read the two commits in two syncs (and
-		 * an identical copy costs nothing). */
-		if (prev && strcmp(prev->path, e->path) == 0) {
-			if (!git_oid_equal(&prev->oid, &e->oid))
-				rc = on_bad(m, e->path,
-				            "change file listed again with other bytes by a later commit; the first "
-				            "version counts");
+		/* A path listed again by a later commit: an identical copy costs
+		 * nothing; another version is read and judged like any change met
+		 * twice (sync_apply.c: the same on every replica whatever it read
+		 * first). */
+		if (prev && strcmp(prev->path, e->path) == 0 && git_oid_equal(&prev->oid, &e->oid))
 			continue;
-		}
 		rc = process_entry(m, e->path, &e->oid);
 	}
 	drop_entries(m);
@@ -284,10 +280,26 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 	has_last = has_last && git_oid_fromstr(&last, lhex) == 0;
 	if (has_last && git_oid_equal(&last, tip))
 		return 0;
-	m->rewritten = 0;
 	git_oid_tostr(m->commit, sizeof(m->commit), tip);
 	if ((rc = ps_store_begin(s)))
 		return rc;
+	if (has_last && !git_odb_exists(m->odb, &last)) {
+		/* The head read last is in no repository here (repo.git restored
+		 * from an older copy, and the branch rewritten since): nothing
+		 * tells what is new, so the branch is read again from its root;
+		 * what is known already costs a lookup. */
+		char lh[GIT_OID_HEXSZ + 1], reason[300];
+		git_oid_tostr(lh, sizeof(lh), &last);
+		snprintf(reason, sizeof(reason),
+		         "the last commit read from this branch (%s) is no longer here; the branch is read again "
+		         "from its first commit",
+		         lh);
+		if ((rc = ps_sync_problem(s, m->branch, m->commit, "", reason, m->res))) {
+			ps_store_rollback(s);
+			return rc;
+		}
+		has_last = false;
+	}
 	if (has_last && git_graph_descendant_of(m->repo, tip, &last) != 1) {
 		if (git_graph_descendant_of(m->repo, &last, tip) == 1) {
 			/* The branch went back (a shared repository seeded from an older
@@ -304,13 +316,12 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 		git_oid_tostr(lh, sizeof(lh), &last);
 		snprintf(reason, sizeof(reason),
 		         "history rewritten: the branch no longer contains %s; its new commits are read, and a "
-		         "change it rewrote counts in its current version",
+		         "change it rewrote is judged like any change met in two versions",
 		         lh);
 		if ((rc = ps_sync_problem(s, m->branch, m->commit, "", reason, m->res))) {
 			ps_store_rollback(s);
 			return rc;
 		}
-		m->rewritten = 1;
 	}
 	git_revwalk *walk = NULL;
 	if (git_revwalk_new(&walk, m->repo) < 0 ||
@@ -603,6 +614,7 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 	if (!rc && progress && m.applied)
 		progress(ctx, "changes applied", m.applied, m.applied);
 out:
+	ps_sync_origins_free(&m);
 	free(m.batch);
 	free(m.ent);
 	git_odb_free(m.odb);

@@ -42,7 +42,13 @@ typedef struct imp {
 	struct entry *ent;
 	size_t nent, capent;
 	ps_hlc max_hlc;
-	int rewritten; /* the branch being imported no longer contains its last imported head */
+	/* the branches of the writers of changes met in two versions, read
+	 * once per import (sync_apply.c) */
+	struct origin {
+		char *ref;
+		ps_branch_files *files; /* NULL: no such branch here */
+	} * origins;
+	size_t norigins;
 } imp;
 
 /* ---- sync_apply.c ---------------------------------------------------- */
@@ -59,6 +65,8 @@ int ps_sync_hold(imp *m, ps_change *c, const char *bytes, size_t len, const char
  * which runs by itself when the queue is full. */
 int ps_sync_enqueue(imp *m, ps_change *c, const git_oid *blob);
 int ps_sync_flush(imp *m);
+/* Forget what the import read of writers' branches. */
+void ps_sync_origins_free(imp *m);
 /* Forget the queued changes without applying them. */
 void ps_sync_drop_batch(imp *m);
 /* Apply the held changes whose time has come. */

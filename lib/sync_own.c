@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "sync_int.h"
+#include "plansync/json.h"
 #include "store_sync.h"
 #include "plansync/error.h"
 #include "plansync/fold.h"
@@ -299,6 +300,43 @@ int ps_sync_reissue_against(ps_replica *r, git_repository *repo, const git_oid *
  * again, and adopt it; otherwise someone else writes our branch (a copy of
  * this replica, or a stray push) and we continue as a new replica id, and
  * read the old branch like any other. */
+/* Whether any commit of the branch names a branch format newer than this
+ * plansync reads: such a branch is not ours to continue (our commits on
+ * top would go where this version's readers stop). O(branch): only asked
+ * before adopting one. */
+static bool holds_newer_format(git_repository *repo, const git_oid *tip)
+{
+	git_revwalk *w = NULL;
+	git_oid id;
+	bool newer = false;
+	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, tip) < 0) {
+		git_revwalk_free(w);
+		return false; /* unreadable: the import says so */
+	}
+	while (!newer && git_revwalk_next(&id, w) == 0) {
+		git_commit *c = NULL;
+		git_tree *t = NULL;
+		git_blob *b = NULL;
+		const git_tree_entry *e;
+		if (git_commit_lookup(&c, repo, &id) == 0 && git_commit_tree(&t, c) == 0 &&
+		    (e = git_tree_entry_byname(t, PS_REPO_FORMAT_FILE)) &&
+		    git_blob_lookup(&b, repo, git_tree_entry_id(e)) == 0 && git_blob_rawsize(b) <= 4096) {
+			cJSON *v = NULL;
+			if (!ps_json_parse_strict(&v, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b),
+			                          "format file")) {
+				const cJSON *f = cJSON_GetObjectItemCaseSensitive(v, "format");
+				newer = cJSON_IsNumber(f) && f->valuedouble > PS_REPO_FORMAT;
+			}
+			cJSON_Delete(v);
+		}
+		git_blob_free(b);
+		git_tree_free(t);
+		git_commit_free(c);
+	}
+	git_revwalk_free(w);
+	return newer;
+}
+
 int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *office, const char *replica)
 {
 	assert(m->r && m->repo && ref && tip && office && replica);
@@ -329,12 +367,17 @@ int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *
 	m->branch = bname;
 	m->office = office;
 	m->replica = replica;
-	if (dl == 0 && !builds_on_ours) {
+	bool newer = dl == 0 && !builds_on_ours && holds_newer_format(m->repo, tip);
+	if (dl == 0 && !builds_on_ours && !newer) {
 		rc = adopt(m, ref, tip);
 	} else {
-		if ((rc = ps_identity_fork(r, "the shared repository's branch of this replica holds commits this "
-		                              "replica did not write (a copy of this replica on another machine, or "
-		                              "someone else pushed to it)")))
+		if ((rc = ps_identity_fork(r,
+		                           newer ? "the shared repository's branch of this replica id holds commits in "
+		                                   "a branch format newer than this plansync reads; this replica "
+		                                   "continues under a new id"
+		                                 : "the shared repository's branch of this replica holds commits this "
+		                                   "replica did not write (a copy of this replica on another machine, "
+		                                   "or someone else pushed to it)")))
 			return rc;
 		if (m->res)
 			m->res->identity = 2;

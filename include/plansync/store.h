@@ -69,6 +69,8 @@ void ps_store_future_from(ps_store *s, char out[17]);
  * caller's transaction). */
 int ps_store_note_remote_clock(ps_store *s, ps_hlc seen);
 
+/* The Git blob id of stored change id's file; PS_ENOTFOUND when none. */
+int ps_store_change_blob(ps_store *s, const char *id, char blob[41]);
 /* Insert a change with its canonical bytes. 0 when inserted; PS_EEXISTS
  * when the same id with the same bytes is already there (nothing done);
  * PS_ECONFLICT when the id is known with other bytes (integrity alarm). */
@@ -83,12 +85,11 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 int ps_store_has_backrefs(ps_store *s, const char *record);
 /* The record's only head is now id. */
 int ps_store_set_head(ps_store *s, const char *record, const char *id);
-/* A rewritten branch holds c where an imported change with the same id
- * (from the same office and replica) had other bytes: the branch's current
- * version replaces it, so every replica keeps the version a new replica
- * would fetch. A change of ours, or one of another writer, is never
- * replaced (PS_ECONFLICT). *old_record (free()) is the record the old
- * version named, to fold again with c's. */
+/* c replaces an imported change with the same id (from the same office
+ * and replica) in other bytes: the version that counts on every replica
+ * (sync_apply.c decides). A change of ours, or one of another writer, is
+ * never replaced (PS_ECONFLICT). *old_record (free()) is the record the
+ * old version named, to fold again with c's. */
 /* Remove one stored change and the base edges it names (the caller
  * recomputes its record's heads and state). */
 int ps_store_delete_change(ps_store *s, const char *id);

@@ -202,8 +202,8 @@ static void held(void **state)
 	char *bytes;
 	size_t len;
 	assert_int_equal(ps_change_encode(&bytes, &len, c), 0);
-	assert_int_equal(ps_store_held_add(s, c, bytes, len, "replicas/x/x-a", HEX_A, "changes/x/p.json"), 0);
-	assert_int_equal(ps_store_held_add(s, c, bytes, len, "replicas/x/x-a", HEX_A, "changes/x/p.json"), 0);
+	assert_int_equal(ps_store_held_add(s, c, bytes, len, "replicas/x/x-a", HEX_A, "changes/x/p.json", false), 0);
+	assert_int_equal(ps_store_held_add(s, c, bytes, len, "replicas/x/x-a", HEX_A, "changes/x/p.json", false), 0);
 	struct released rl = {0};
 	assert_int_equal(ps_store_held_release(s, PS_HLC_MAKE(4999, 0xffff), on_release, &rl), 0);
 	assert_int_equal(rl.n, 0);
