@@ -9,7 +9,9 @@
 # writer's branch is force-pushed without Z. By the rule Y now counts (the
 # writer's branch does not hold Z; Y has the smaller blob id), and a new
 # replica keeps Y; the province keeps X for good (re-reading the rewritten
-# branch from its root meets no Z, nothing re-decides).
+# branch from its root meets no Z, nothing re-decides); `plansync rebuild`
+# at the province then turns it to Y: the outcome depends on when it was
+# decided.
 # Expected: every replica ends with the same data.
 . "$(dirname "$0")/common.sh"
 cat > mk.py <<'PY'
