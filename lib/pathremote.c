@@ -39,7 +39,7 @@
 
 /* ---- collecting what to copy ------------------------------------------- */
 
-enum { TENTATIVE = 1, DONE = 2 }; /* states in the copier's set */
+enum { TENTATIVE = 1, DONE = 2, TENTATIVE_FILE = 3, DONE_FILE = 4 }; /* states in the copier's set */
 
 typedef struct obj {
 	git_oid id;
@@ -67,10 +67,21 @@ typedef struct copier {
  * A deep walk trusts nothing of the destination's but single objects: it
  * goes down to the roots and copies whatever is missing (after a replica
  * directory was copied while in use, or an object was found missing). */
-static int have(copier *c, const git_oid *id)
+/* A file entry's object is listed as a file, unchecked until it is
+ * copied (write_all leaves it out if it is no small blob): listed so, it
+ * does not stand for a commit or a tree a branch names (a hostile entry
+ * naming another branch's tip would hide that tip). */
+static int have_as(copier *c, const git_oid *id, bool file)
 {
 	int st = ps_oidset_get(&c->seen, id);
-	return st != PS_OIDSET_ABSENT || (!c->deep && git_odb_exists(c->dodb, id));
+	if (st == PS_OIDSET_ABSENT)
+		return !c->deep && git_odb_exists(c->dodb, id);
+	return file || st == TENTATIVE || st == DONE;
+}
+
+static int have(copier *c, const git_oid *id)
+{
+	return have_as(c, id, false);
 }
 
 /* The clock prefix of a change file's name (<16 hex digits>-<replica>.json)
@@ -106,7 +117,7 @@ static int list_add(copier *c, const git_oid *id, git_object_t type, uint64_t ke
 	c->list[c->n].type = type;
 	c->list[c->n].key = key;
 	c->n++;
-	return ps_oidset_put(&c->seen, id, TENTATIVE);
+	return ps_oidset_put(&c->seen, id, key & FILE_KEY ? TENTATIVE_FILE : TENTATIVE);
 }
 
 /* A branch's content is bad: remember why, return PS_EINVALID. */
@@ -146,7 +157,7 @@ static int collect_tree(copier *c, const git_oid *id, int depth)
 			rc = collect_tree(c, eid, depth + 1);
 		} else if (mode == GIT_FILEMODE_COMMIT) {
 			/* a submodule names a commit of another repository: nothing to copy */
-		} else if (!have(c, eid)) {
+		} else if (!have_as(c, eid, true)) {
 			/* Only whether it is there (the pack index, no pack data): its
 			 * type and size are read when it is copied, in the order it
 			 * is written, so a big history is read front to back. */
@@ -246,7 +257,7 @@ static void forget(copier *c, size_t from)
 static void accept(copier *c, size_t from)
 {
 	for (size_t i = from; i < c->n; i++)
-		ps_oidset_put(&c->seen, &c->list[i].id, DONE);
+		ps_oidset_put(&c->seen, &c->list[i].id, c->list[i].key & FILE_KEY ? DONE_FILE : DONE);
 }
 
 /* Write the listed objects into the destination: loose in list order for a

@@ -117,13 +117,14 @@ struct ps_oidset;
 int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree *new_tree, struct ps_oidset *seen,
                        ps_added_fn fn, ps_bad_fn bad, void *ctx);
 
-/* The change files a branch holds, every commit from tip to its root,
- * indexed by path for lookups (identity repairs: rare, O(branch)). A path
- * written twice keeps the oldest commit's file, the one readers keep. */
+/* The change files a branch holds, every commit from its root to tip as
+ * far as the import reads (format-1 commits left out, a newer format ends
+ * it), indexed by path for lookups (identity repairs and changes met in
+ * two versions: rare, O(branch)). */
 typedef struct ps_branch_files ps_branch_files;
 int ps_branch_files_read(ps_branch_files **out, git_repository *repo, const git_oid *tip);
-/* The blob at path, or NULL. */
-const git_oid *ps_branch_files_find(const ps_branch_files *f, const char *path);
+/* The k-th oldest listing of path (0: the oldest), or NULL. */
+const git_oid *ps_branch_files_nth(const ps_branch_files *f, const char *path, size_t k);
 void ps_branch_files_free(ps_branch_files *f);
 
 #endif

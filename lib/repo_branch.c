@@ -1,7 +1,8 @@
 /* repo_branch.c - the change files a whole replica branch holds, commit by
- * commit (format 2: each commit's tree holds only its own batch).
+ * commit (format 2: each commit's tree holds only its own batch), every
+ * listing of each path, oldest first, as far as this plansync reads.
  *
- * Exports ps_branch_files_read/_find/_free. Used only by the rare repairs
+ * Exports ps_branch_files_read/_nth/_free. Used only by the rare repairs
  * of identity (a forked or adopted branch, a database restored in place),
  * which ask "does the branch hold this change, in which bytes": it costs
  * the branch's whole history, which the sync cycle itself never walks.
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plansync/error.h"
+#include "plansync/json.h"
 #include "repo.h"
 
 typedef struct bfile {
@@ -58,6 +60,29 @@ static int cmp_file(const void *a, const void *b)
 	return r ? r : (x->order > y->order) - (x->order < y->order);
 }
 
+/* The branch format a commit's tree names: PS_REPO_FORMAT when it has no
+ * format file or a malformed one (its files are read and checked one by
+ * one), else the number. */
+static int tree_format(git_repository *repo, const git_tree *t)
+{
+	const git_tree_entry *e = git_tree_entry_byname(t, PS_REPO_FORMAT_FILE);
+	git_blob *b = NULL;
+	int fmt = PS_REPO_FORMAT;
+	if (e && git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB &&
+	    git_blob_lookup(&b, repo, git_tree_entry_id(e)) == 0 && git_blob_rawsize(b) <= 4096) {
+		cJSON *v = NULL;
+		if (!ps_json_parse_strict(&v, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b), "format file")) {
+			const cJSON *f = cJSON_GetObjectItemCaseSensitive(v, "format");
+			if (cJSON_IsNumber(f) && f->valuedouble >= 1 && f->valuedouble <= 1e6 &&
+			    f->valuedouble == (double)(long)f->valuedouble)
+				fmt = (int)f->valuedouble;
+		}
+		cJSON_Delete(v);
+	}
+	git_blob_free(b);
+	return fmt;
+}
+
 int ps_branch_files_read(ps_branch_files **out, git_repository *repo, const git_oid *tip)
 {
 	assert(out && repo && tip);
@@ -73,12 +98,15 @@ int ps_branch_files_read(ps_branch_files **out, git_repository *repo, const git_
 		goto out;
 	}
 	git_oid oid;
-	while (!rc && git_revwalk_next(&oid, walk) == 0) {
+	int fmt = 0;
+	while (!rc && fmt <= PS_REPO_FORMAT && git_revwalk_next(&oid, walk) == 0) {
 		git_commit *c = NULL;
 		git_tree *t = NULL;
 		/* an unreadable commit or tree holds nothing we can read: the
-		 * import reports it */
+		 * import reports it; a format-1 commit is not read, and a newer
+		 * one ends what this plansync reads, as in the import */
 		if (git_commit_lookup(&c, repo, &oid) == 0 && git_commit_tree(&t, c) == 0 &&
+		    (fmt = tree_format(repo, t)) == PS_REPO_FORMAT &&
 		    git_tree_walk(t, GIT_TREEWALK_PRE, on_entry, f) < 0 && f->rc)
 			rc = f->rc;
 		f->order++;
@@ -89,16 +117,6 @@ int ps_branch_files_read(ps_branch_files **out, git_repository *repo, const git_
 		goto out;
 	if (f->n)
 		qsort(f->v, f->n, sizeof(*f->v), cmp_file);
-	/* keep the oldest of each path */
-	size_t k = 0;
-	for (size_t i = 0; i < f->n; i++) {
-		if (k && strcmp(f->v[k - 1].path, f->v[i].path) == 0) {
-			free(f->v[i].path);
-			continue;
-		}
-		f->v[k++] = f->v[i];
-	}
-	f->n = k;
 out:
 	git_revwalk_free(walk);
 	if (rc) {
@@ -114,10 +132,16 @@ static int cmp_key(const void *key, const void *e)
 	return strcmp(key, ((const bfile *)e)->path);
 }
 
-const git_oid *ps_branch_files_find(const ps_branch_files *f, const char *path)
+const git_oid *ps_branch_files_nth(const ps_branch_files *f, const char *path, size_t k)
 {
 	const bfile *e = f && f->n ? bsearch(path, f->v, f->n, sizeof(*f->v), cmp_key) : NULL;
-	return e ? &e->oid : NULL;
+	if (!e)
+		return NULL;
+	while (e > f->v && !strcmp(e[-1].path, path)) /* the oldest listing */
+		e--;
+	for (; k && e < f->v + f->n && !strcmp(e->path, path); k--)
+		e++;
+	return e < f->v + f->n && !strcmp(e->path, path) ? &e->oid : NULL;
 }
 
 void ps_branch_files_free(ps_branch_files *f)

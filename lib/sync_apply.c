@@ -78,18 +78,36 @@ static int writer_version(imp *m, const ps_change *c, git_oid *out, bool *found)
 		if (!(o->ref = strdup(ref)))
 			return ps_error_set(PS_ENOMEM, "out of memory");
 		m->norigins++;
+		/* a branch deleted on the remote stays here as kept (its changes
+		 * stay, and so does its say in which version counts) */
+		char kept[340];
+		snprintf(kept, sizeof(kept), "refs/plansync/kept/replicas/%s/%s", c->office, c->replica);
 		git_oid tip;
 		int rc = 0;
-		if (git_reference_name_to_id(&tip, m->repo, ref) == 0 &&
+		if ((git_reference_name_to_id(&tip, m->repo, ref) == 0 ||
+		     git_reference_name_to_id(&tip, m->repo, kept) == 0) &&
 		    (rc = ps_branch_files_read(&o->files, m->repo, &tip)) == PS_ENOMEM)
 			return rc; /* an unreadable branch holds nothing we can use */
 	}
+	/* its oldest listing the import would accept: a copy refused there
+	 * (not canonical, another id, too big) decides nothing */
 	char path[PS_CHANGE_PATH_MAX];
 	ps_change_path(path, c->office, c->id);
-	const git_oid *f = ps_branch_files_find(o->files, path);
-	if (f) {
-		*out = *f;
-		*found = true;
+	const git_oid *f;
+	for (size_t k = 0; !*found && (f = ps_branch_files_nth(o->files, path, k)); k++) {
+		git_odb_object *obj = NULL;
+		ps_change *v = NULL;
+		size_t size = 0;
+		git_object_t type;
+		if (git_odb_read_header(&size, &type, m->odb, f) == 0 && type == GIT_OBJECT_BLOB &&
+		    size <= PS_CHANGE_MAX_BYTES && git_odb_read(&obj, m->odb, f) == 0 &&
+		    ps_change_decode(&v, git_odb_object_data(obj), git_odb_object_size(obj)) == 0 &&
+		    !strcmp(v->id, c->id) && !strcmp(v->office, c->office)) {
+			*out = *f;
+			*found = true;
+		}
+		ps_change_free(v);
+		git_odb_object_free(obj);
 	}
 	return 0;
 }

@@ -543,6 +543,11 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 	git_reference_iterator_free(it);
 	if (nrefs)
 		qsort(refs, nrefs, sizeof(*refs), cmp_refent);
+	/* Deleted branches first: kept before any change is judged, so a
+	 * deleted writer's branch still says which version of its change
+	 * counts (sync_apply.c). */
+	if (!rc)
+		rc = report_deleted(r, m.repo, refs, nrefs, res);
 	char ownname[300];
 	snprintf(ownname, sizeof(ownname), PS_TRACK_REF_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
 	for (size_t i = 0; i < nrefs && !rc; i++) {
@@ -606,8 +611,6 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 		rc = ps_sync_fold_touched(s);
 		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 	}
-	if (!rc)
-		rc = report_deleted(r, m.repo, refs, nrefs, res);
 	for (size_t i = 0; i < nrefs; i++)
 		free(refs[i].name);
 	free(refs);

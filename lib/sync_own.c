@@ -114,7 +114,7 @@ static const git_oid *file_of(const ps_branch_files *f, const char *office, cons
 {
 	char path[PS_CHANGE_PATH_MAX];
 	ps_change_path(path, office, id);
-	return ps_branch_files_find(f, path);
+	return ps_branch_files_nth(f, path, 0);
 }
 
 /* The seqs of our changes whose file on the old branch differs. */
