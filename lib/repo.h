@@ -123,6 +123,10 @@ int ps_repo_diff_added(git_repository *repo, const git_tree *old, const git_tree
  * two versions: rare, O(branch)). */
 typedef struct ps_branch_files ps_branch_files;
 int ps_branch_files_read(ps_branch_files **out, git_repository *repo, const git_oid *tip);
+/* The branch format a commit's tree names, as the import judges it:
+ * PS_REPO_FORMAT when it has no format file or a malformed one (not a
+ * whole number from 1 up), else the number. */
+int ps_repo_tree_format(git_repository *repo, const git_tree *t);
 /* The k-th oldest listing of path (0: the oldest), or NULL. */
 const git_oid *ps_branch_files_nth(const ps_branch_files *f, const char *path, size_t k);
 void ps_branch_files_free(ps_branch_files *f);

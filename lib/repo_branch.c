@@ -30,7 +30,8 @@ struct ps_branch_files {
 static int on_entry(const char *root, const git_tree_entry *e, void *payload)
 {
 	ps_branch_files *f = payload;
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || strncmp(root, "changes/", 8) != 0)
+	/* regular files only, as the import reads (no executables or links) */
+	if (git_tree_entry_filemode(e) != GIT_FILEMODE_BLOB || strncmp(root, "changes/", 8) != 0)
 		return 0;
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 64;
@@ -63,7 +64,7 @@ static int cmp_file(const void *a, const void *b)
 /* The branch format a commit's tree names: PS_REPO_FORMAT when it has no
  * format file or a malformed one (its files are read and checked one by
  * one), else the number. */
-static int tree_format(git_repository *repo, const git_tree *t)
+int ps_repo_tree_format(git_repository *repo, const git_tree *t)
 {
 	const git_tree_entry *e = git_tree_entry_byname(t, PS_REPO_FORMAT_FILE);
 	git_blob *b = NULL;
@@ -105,8 +106,9 @@ int ps_branch_files_read(ps_branch_files **out, git_repository *repo, const git_
 		/* an unreadable commit or tree holds nothing we can read: the
 		 * import reports it; a format-1 commit is not read, and a newer
 		 * one ends what this plansync reads, as in the import */
-		if (git_commit_lookup(&c, repo, &oid) == 0 && git_commit_tree(&t, c) == 0 &&
-		    (fmt = tree_format(repo, t)) == PS_REPO_FORMAT &&
+		/* merge commits are skipped by the import, so here too */
+		if (git_commit_lookup(&c, repo, &oid) == 0 && git_commit_parentcount(c) <= 1 &&
+		    git_commit_tree(&t, c) == 0 && (fmt = ps_repo_tree_format(repo, t)) == PS_REPO_FORMAT &&
 		    git_tree_walk(t, GIT_TREEWALK_PRE, on_entry, f) < 0 && f->rc)
 			rc = f->rc;
 		f->order++;

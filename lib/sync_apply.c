@@ -16,6 +16,7 @@
 #include "plansync/error.h"
 #include "plansync/fault.h"
 #include "plansync/fold.h"
+#include "plansync/record.h"
 
 #define BATCH_MAX 8192 /* queued changes applied together (about 0.6 KiB each) */
 
@@ -54,6 +55,15 @@ void ps_sync_origins_free(imp *m)
 	free(m->origins);
 	m->origins = NULL;
 	m->norigins = 0;
+}
+
+/* The import's ownership rule: the change's office owns its record. */
+static bool owns(imp *m, const ps_change *v)
+{
+	ps_record_id rid;
+	if (ps_record_parse(&rid, v->record))
+		return false;
+	return !strcmp(ps_record_owner(&rid, ps_replica_province(m->r)), v->office);
 }
 
 /* The file of c's id on the branch of the replica that wrote it, as that
@@ -102,7 +112,7 @@ static int writer_version(imp *m, const ps_change *c, git_oid *out, bool *found)
 		if (git_odb_read_header(&size, &type, m->odb, f) == 0 && type == GIT_OBJECT_BLOB &&
 		    size <= PS_CHANGE_MAX_BYTES && git_odb_read(&obj, m->odb, f) == 0 &&
 		    ps_change_decode(&v, git_odb_object_data(obj), git_odb_object_size(obj)) == 0 &&
-		    !strcmp(v->id, c->id) && !strcmp(v->office, c->office)) {
+		    !strcmp(v->id, c->id) && !strcmp(v->office, c->office) && owns(m, v)) {
 			*out = *f;
 			*found = true;
 		}

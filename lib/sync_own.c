@@ -316,20 +316,9 @@ static bool holds_newer_format(git_repository *repo, const git_oid *tip)
 	while (!newer && git_revwalk_next(&id, w) == 0) {
 		git_commit *c = NULL;
 		git_tree *t = NULL;
-		git_blob *b = NULL;
-		const git_tree_entry *e;
-		if (git_commit_lookup(&c, repo, &id) == 0 && git_commit_tree(&t, c) == 0 &&
-		    (e = git_tree_entry_byname(t, PS_REPO_FORMAT_FILE)) &&
-		    git_blob_lookup(&b, repo, git_tree_entry_id(e)) == 0 && git_blob_rawsize(b) <= 4096) {
-			cJSON *v = NULL;
-			if (!ps_json_parse_strict(&v, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b),
-			                          "format file")) {
-				const cJSON *f = cJSON_GetObjectItemCaseSensitive(v, "format");
-				newer = cJSON_IsNumber(f) && f->valuedouble > PS_REPO_FORMAT;
-			}
-			cJSON_Delete(v);
-		}
-		git_blob_free(b);
+		/* judged as the import judges it: a malformed number is not newer */
+		if (git_commit_lookup(&c, repo, &id) == 0 && git_commit_tree(&t, c) == 0)
+			newer = ps_repo_tree_format(repo, t) > PS_REPO_FORMAT;
 		git_tree_free(t);
 		git_commit_free(c);
 	}
