@@ -1,5 +1,8 @@
 /* pathremote.c - fetch and push for a remote that is a directory: a bare
- * repository on this disk, a network share or a USB stick.
+ * repository on this disk, a network share or a USB stick. Over 600 lines
+ * on purpose: fetch and push share one copier, whose rules (a branch
+ * accepted whole or not at all, children before parents, file entries
+ * checked when copied) are easier to keep right in one place.
  *
  * Why not libgit2's local transport: it parses the object every ref of the
  * remote points at, so one malformed commit under refs/tags stops every

@@ -65,6 +65,18 @@ int ps_sync_hold(imp *m, ps_change *c, const char *bytes, size_t len, const char
  * which runs by itself when the queue is full. */
 int ps_sync_enqueue(imp *m, ps_change *c, const git_oid *blob);
 int ps_sync_flush(imp *m);
+
+/* ---- sync_format.c: the branch format of a fetched commit --------------- */
+
+enum { PS_FORMAT_NEWER = 1, PS_FORMAT_OLD = 2 };
+/* 0: read the commit's files (no format file, or a malformed one, which
+ * is quarantined alone); PS_FORMAT_NEWER: written by a later plansync,
+ * *needs set to the version it names ("" when it says nothing true);
+ * PS_FORMAT_OLD: format 1, not read; <0 an error. */
+int ps_sync_commit_format(imp *m, const git_tree *t, char *needs, size_t needsn);
+/* The branch stops here for this plansync: said once per commit, with the
+ * problems, not as a quarantine. */
+int ps_sync_needs_newer(imp *m, const char *needs);
 /* Forget what the import read of writers' branches. */
 void ps_sync_origins_free(imp *m);
 /* Forget the queued changes without applying them. */
