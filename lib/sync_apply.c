@@ -16,7 +16,6 @@
 #include "plansync/error.h"
 #include "plansync/fault.h"
 #include "plansync/fold.h"
-#include "plansync/record.h"
 
 #define BATCH_MAX 8192 /* queued changes applied together (about 0.6 KiB each) */
 
@@ -57,15 +56,6 @@ void ps_sync_origins_free(imp *m)
 	m->norigins = 0;
 }
 
-/* The import's ownership rule: the change's office owns its record. */
-static bool owns(imp *m, const ps_change *v)
-{
-	ps_record_id rid;
-	if (ps_record_parse(&rid, v->record))
-		return false;
-	return !strcmp(ps_record_owner(&rid, ps_replica_province(m->r)), v->office);
-}
-
 /* The file of c's id on the branch of the replica that wrote it, as that
  * branch is now (its oldest listing); *found false when that branch is
  * not here or does not hold it. */
@@ -100,25 +90,40 @@ static int writer_version(imp *m, const ps_change *c, git_oid *out, bool *found)
 			return rc; /* an unreadable branch holds nothing we can use */
 	}
 	/* its oldest listing the import would accept: a copy refused there
-	 * (not canonical, another id, too big) decides nothing */
-	char path[PS_CHANGE_PATH_MAX];
+	 * (not canonical, another id or office, not its record, too big)
+	 * decides nothing */
+	char path[PS_CHANGE_PATH_MAX], why[600];
 	ps_change_path(path, c->office, c->id);
 	const git_oid *f;
 	for (size_t k = 0; !*found && (f = ps_branch_files_nth(o->files, path, k)); k++) {
 		git_odb_object *obj = NULL;
 		ps_change *v = NULL;
-		size_t size = 0;
-		git_object_t type;
-		if (git_odb_read_header(&size, &type, m->odb, f) == 0 && type == GIT_OBJECT_BLOB &&
-		    size <= PS_CHANGE_MAX_BYTES && git_odb_read(&obj, m->odb, f) == 0 &&
-		    ps_change_decode(&v, git_odb_object_data(obj), git_odb_object_size(obj)) == 0 &&
-		    !strcmp(v->id, c->id) && !strcmp(v->office, c->office) && owns(m, v)) {
+		int rc = ps_sync_read_change(m, path, f, c->office, &v, &obj, why, sizeof(why));
+		if (rc < 0)
+			return rc;
+		if (!rc && !strcmp(v->id, c->id)) {
 			*out = *f;
 			*found = true;
 		}
 		ps_change_free(v);
 		git_odb_object_free(obj);
 	}
+	return 0;
+}
+
+/* Whether the version of c with blob id mine counts over the one with
+ * blob id have, by the rule of two_versions; *by_writer: its writer's
+ * branch decided. */
+static int incoming_counts(imp *m, const ps_change *c, const char *have, const char *mine, bool *take, bool *by_writer)
+{
+	git_oid w;
+	char win[GIT_OID_HEXSZ + 1];
+	int rc = writer_version(m, c, &w, by_writer);
+	if (rc)
+		return rc;
+	if (*by_writer)
+		git_oid_tostr(win, sizeof(win), &w);
+	*take = *by_writer ? !strcmp(win, mine) : strcmp(mine, have) < 0;
 	return 0;
 }
 
@@ -132,18 +137,14 @@ static int writer_version(imp *m, const ps_change *c, git_oid *out, bool *found)
 static int two_versions(imp *m, ps_change *c, const char *blob, const char *commit, const char *path)
 {
 	ps_store *s = ps_replica_store(m->r);
-	char alarm[600], held[41], win[GIT_OID_HEXSZ + 1];
+	char alarm[600], held[41];
 	snprintf(alarm, sizeof(alarm), "%s", ps_error_last());
-	git_oid w;
-	bool found = false;
+	bool found = false, take = false;
 	int rc = ps_store_change_blob(s, c->id, held);
 	if (!rc)
-		rc = writer_version(m, c, &w, &found);
+		rc = incoming_counts(m, c, held, blob, &take, &found);
 	if (rc)
 		return rc;
-	if (found)
-		git_oid_tostr(win, sizeof(win), &w);
-	bool take = found ? !strcmp(win, blob) : strcmp(blob, held) < 0;
 	if (!take)
 		return ps_sync_problem(s, m->branch, commit, path, alarm, m->res);
 	char *old = NULL, *bytes = NULL, reason[500];
@@ -199,18 +200,13 @@ int ps_sync_hold(imp *m, ps_change *c, const char *bytes, size_t len, const char
 	ps_store *s = ps_replica_store(m->r);
 	/* held already in another version: the one that counts, by the rule
 	 * two_versions applies to stored changes */
-	char have[41], mine[41], win[GIT_OID_HEXSZ + 1];
-	bool replace = false;
+	char have[41], mine[41];
+	bool replace = false, found = false;
 	int rc = ps_store_held_blob(s, c->id, have);
 	if (rc == 0) {
 		ps_store_blob_id(mine, bytes, len);
-		git_oid w;
-		bool found = false;
-		if (strcmp(have, mine) != 0 && !(rc = writer_version(m, c, &w, &found))) {
-			if (found)
-				git_oid_tostr(win, sizeof(win), &w);
-			replace = found ? !strcmp(win, mine) : strcmp(mine, have) < 0;
-		}
+		if (strcmp(have, mine) != 0)
+			rc = incoming_counts(m, c, have, mine, &replace, &found);
 	} else if (rc == PS_ENOTFOUND) {
 		rc = 0;
 	}

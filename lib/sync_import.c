@@ -88,32 +88,34 @@ static int cmp_entry(const void *a, const void *b)
 
 /* One file of the branch, in change-id order (entries are sorted by file
  * name, which is the id): read, decode, check, queue. */
-static int process_entry(imp *m, const char *path, const git_oid *oid)
+int ps_sync_read_change(imp *m, const char *path, const git_oid *oid, const char *office, ps_change **out,
+                        git_odb_object **obj, char *why, size_t whyn)
 {
+	*out = NULL;
+	*obj = NULL;
 	size_t size = 0;
 	git_object_t type;
+	const char *bad = NULL;
 	if (git_odb_read_header(&size, &type, m->odb, oid) < 0)
-		return on_bad(
-		    m, path,
-		    "file larger than the 64 KiB limit for a change (not fetched), or missing from the remote");
-	if (type != GIT_OBJECT_BLOB)
-		return on_bad(m, path, "not a file");
-	if (size > PS_CHANGE_MAX_BYTES)
-		return on_bad(m, path, "file larger than the 64 KiB limit for a change");
-	git_odb_object *o = NULL;
-	if (git_odb_read(&o, m->odb, oid) < 0)
-		return on_bad(m, path, "file cannot be read from the fetched objects");
-	const char *data = git_odb_object_data(o);
-	size_t len = git_odb_object_size(o);
+		bad = "file larger than the 64 KiB limit for a change (not fetched), or missing from the remote";
+	else if (type != GIT_OBJECT_BLOB)
+		bad = "not a file";
+	else if (size > PS_CHANGE_MAX_BYTES)
+		bad = "file larger than the 64 KiB limit for a change";
+	else if (git_odb_read(obj, m->odb, oid) < 0)
+		bad = "file cannot be read from the fetched objects";
+	if (bad) {
+		snprintf(why, whyn, "%s", bad);
+		return 1;
+	}
 	ps_change *c = NULL;
-	int rc = ps_change_decode(&c, data, len);
-	char reason[600];
+	int rc = ps_change_decode(&c, git_odb_object_data(*obj), git_odb_object_size(*obj));
 	if (rc == PS_ENOMEM)
-		goto out; /* not the file's fault */
+		goto fail; /* not the file's fault */
 	if (rc) {
-		snprintf(reason, sizeof(reason), "%s", ps_error_last());
-		rc = on_bad(m, path, reason);
-		goto out;
+		snprintf(why, whyn, "%s", ps_error_last());
+		rc = 1;
+		goto fail;
 	}
 	char want[PS_CHANGE_PATH_MAX];
 	ps_change_path(want, c->office, c->id);
@@ -122,20 +124,42 @@ static int process_entry(imp *m, const char *path, const git_oid *oid)
 	const char *owner = ps_record_owner(&rid, ps_replica_province(m->r));
 	/* A branch may carry changes of another replica of its office: a
 	 * replica that continued under a new id sends its history again. */
-	if (strcmp(c->office, m->office) != 0) {
-		rc = on_bad(m, path, "change written by another office than the branch's");
-	} else if (strcmp(want, path) != 0) {
-		rc = on_bad(m, path, "change id does not match its path");
-	} else if (strcmp(owner, c->office) != 0) {
-		snprintf(reason, sizeof(reason), "office %s may not write %s (owner: %s)", c->office, c->record, owner);
-		rc = on_bad(m, path, reason);
-	} else if (PS_HLC_MS(c->hlc) > m->max_ms) {
-		rc = ps_sync_hold(m, c, data, len, path);
+	rc = 1;
+	if (strcmp(c->office, office) != 0)
+		snprintf(why, whyn, "change written by another office than the branch's");
+	else if (strcmp(want, path) != 0)
+		snprintf(why, whyn, "change id does not match its path");
+	else if (strcmp(owner, c->office) != 0)
+		snprintf(why, whyn, "office %s may not write %s (owner: %s)", c->office, c->record, owner);
+	else
+		rc = 0;
+	if (rc)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	ps_change_free(c);
+	git_odb_object_free(*obj);
+	*obj = NULL;
+	return rc;
+}
+
+static int process_entry(imp *m, const char *path, const git_oid *oid)
+{
+	ps_change *c = NULL;
+	git_odb_object *o = NULL;
+	char reason[600];
+	int rc = ps_sync_read_change(m, path, oid, m->office, &c, &o, reason, sizeof(reason));
+	if (rc == 1)
+		return on_bad(m, path, reason);
+	if (rc)
+		return rc;
+	if (PS_HLC_MS(c->hlc) > m->max_ms) {
+		rc = ps_sync_hold(m, c, git_odb_object_data(o), git_odb_object_size(o), path);
 	} else {
 		rc = ps_sync_enqueue(m, c, oid); /* the id libgit2 checked the bytes against */
 		c = NULL;
 	}
-out:
 	ps_change_free(c);
 	git_odb_object_free(o);
 	return rc;

@@ -65,6 +65,13 @@ int ps_sync_hold(imp *m, ps_change *c, const char *bytes, size_t len, const char
  * which runs by itself when the queue is full. */
 int ps_sync_enqueue(imp *m, ps_change *c, const git_oid *blob);
 int ps_sync_flush(imp *m);
+/* Read and check a fetched change file at path on a branch of office, as
+ * the import accepts it (a small blob, strictly decoded, its id matching
+ * its path, written and owned by office): 0 with *out (ps_change_free)
+ * and *obj (its bytes, git_odb_object_free); 1 refused, why says so; <0
+ * an error. */
+int ps_sync_read_change(imp *m, const char *path, const git_oid *oid, const char *office, ps_change **out,
+                        git_odb_object **obj, char *why, size_t whyn);
 
 /* ---- sync_format.c: the branch format of a fetched commit --------------- */
 
