@@ -10,12 +10,21 @@
 
 uint64_t ps_now_ms(void)
 {
+	/* A clock before 1970 reads as 1970, and one past the clock field's 48
+	 * bits (year 10889) as its end: wrapped around, either would stamp
+	 * changes in the far future or at zero. */
+	const uint64_t max_ms = ((uint64_t)1 << 48) - 1;
 	const char *fake = getenv("PLANSYNC_FAKE_NOW_MS");
-	if (fake && *fake)
-		return strtoull(fake, NULL, 10);
+	if (fake && *fake) {
+		long long v = strtoll(fake, NULL, 10);
+		return v <= 0 ? 0 : (uint64_t)v > max_ms ? max_ms : (uint64_t)v;
+	}
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	if (ts.tv_sec < 0)
+		return 0;
+	uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return ms > max_ms ? max_ms : ms;
 }
 
 ps_hlc ps_hlc_tick(ps_hlc last, uint64_t now_ms, uint64_t ahead_ms)

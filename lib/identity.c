@@ -45,7 +45,10 @@ int ps_identity_check(ps_replica *r)
 {
 	ps_store *s = ps_replica_store(r);
 	char mark[128], *stored = NULL;
-	if (!writable(r))
+	/* Nothing can be recorded (a read-only directory, or a full disk the
+	 * store was opened read-only for): reads go on, and the check runs at
+	 * the first open that can write. */
+	if (!writable(r) || ps_store_readonly(s))
 		return 0;
 	int rc = instance_mark(ps_replica_dir(r), mark, sizeof(mark));
 	if (rc)
