@@ -469,12 +469,19 @@ fi
 if [[ " $CASES " == *" storage "* ]]; then
   join_remote "$N"
   [ -d "joined$N" ] || join_once "$N" "joined$N" >/dev/null
+  # the change files' canonical bytes: every blob of the branches but the
+  # format files, read with stock git from the replica that wrote them
+  raw=$(git -C "jsrc$N/repo.git" cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize)' \
+        | awk '$1 == "blob" && $2 > 100 { s += $2 } END { print s }')
   for d in "joined$N" "jsrc$N"; do
-    db=$(( $(stat -c %s "$d/plansync.db") + $(stat -c %s "$d/plansync.db-wal" 2>/dev/null || echo 0) ))
-    read -r n raw <<<"$(sqlite3 -separator ' ' "$d/plansync.db" 'select count(*), sum(length(bytes)) from changes')"
+    sqlite3 "$d/plansync.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+    file=$(stat -c %s "$d/plansync.db")
+    read -r n pages free psize <<<"$(sqlite3 -separator ' ' "$d/plansync.db" \
+      'select (select count(*) from changes), (select * from pragma_page_count), (select * from pragma_freelist_count), (select * from pragma_page_size)')"
+    used=$(( (pages - free) * psize ))
     git_b=$(du -sb "$d/repo.git" | cut -f1)
-    kind="a replica that joined (init --remote)"; [ "$d" = "joined$N" ] || kind="the replica that wrote them"
-    row storage "$N" "$((db / n))" "$((raw / n))" le 2 "$kind: plansync.db bytes per change as it is (no VACUUM) over the change files' canonical bytes per change; $n changes, db $((db / 1048576)) MiB, repo.git $((git_b / 1048576)) MiB"
+    kind="a replica that joined (init --remote)"; [ "$d" = "joined$N" ] || kind="the replica that wrote them, after its first sync"
+    row storage "$N" "$((used / n))" "$((raw / n))" le 2 "$kind: plansync.db pages in use per change (no VACUUM; the file is $((file / 1048576)) MiB with $((free * psize / 1048576)) MiB of free pages that the next writes use and plansyncd gives back 4 MiB per quiet cycle) over the change files' canonical bytes per change (git cat-file); $n changes, repo.git $((git_b / 1048576)) MiB"
   done
 fi
 

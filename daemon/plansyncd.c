@@ -27,7 +27,9 @@
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/log.h"
+#include "plansync/replica.h"
 #include "plansync/repo_global.h"
+#include "plansync/store.h"
 #include "plansync/sync.h"
 #include "plansync/text.h"
 
@@ -401,6 +403,9 @@ int main(int argc, char **argv)
 		free(txt);
 		if (got_term)
 			break;
+		/* A quiet cycle: time to give back what a large export freed. */
+		if (!res.exported && !res.imported)
+			ps_store_trim(ps_replica_store(r));
 		double delay;
 		if (rc == 0) {
 			if (offline_since)

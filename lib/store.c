@@ -30,6 +30,8 @@ extern const unsigned char ps_embedded_schema[];
 extern const size_t ps_embedded_schema_len;
 extern const unsigned char ps_embedded_schema_2[];
 extern const size_t ps_embedded_schema_2_len;
+extern const unsigned char ps_embedded_schema_3[];
+extern const size_t ps_embedded_schema_3_len;
 
 /* Migrations in order: migration i takes the schema from version i to i+1. */
 static const struct {
@@ -38,17 +40,19 @@ static const struct {
 } migrations[] = {
     {ps_embedded_schema, &ps_embedded_schema_len},
     {ps_embedded_schema_2, &ps_embedded_schema_2_len},
+    {ps_embedded_schema_3, &ps_embedded_schema_3_len},
 };
 
-#define SCHEMA_VERSION  2
+#define SCHEMA_VERSION  3
 #define BUSY_TIMEOUT_MS 5000
+#define TRIM_PAGES      1024 /* free pages (4 MiB) given back to the file system at a time */
 #define BEGIN_RETRIES   20
 
 struct ps_store {
 	sqlite3 *db;
 	bool readonly;        /* opened immutable: the directory or file is not writable */
 	bool full;            /* ... or the disk was full at open */
-	bool has_blob;        /* changes.blob exists (schema 2); false only read-only on schema 1 */
+	int version;          /* of the schema as opened: below SCHEMA_VERSION only read-only */
 	bool txn;             /* inside ps_store_begin .. commit/rollback */
 	sqlite3_stmt **stmts; /* by call site: ps_site.id - 1 */
 	unsigned nstmts;
@@ -283,20 +287,29 @@ static int migrate(ps_store *s)
 	int rc = schema_version(s, &version);
 	if (rc)
 		return rc;
-	s->has_blob = version >= 2;
+	s->version = version;
 	if (version == SCHEMA_VERSION)
 		return 0;
-	if (s->readonly)
-		return version >= 1
-		           ? 0
-		           : ps_error_set(PS_ERROR, "this read-only replica has no tables; make it writable and "
-		                                    "open it once, or run 'plansync init' elsewhere");
+	if (s->readonly) {
+		if (version < 1)
+			return ps_error_set(PS_ERROR, "this read-only replica has no tables; make it writable and "
+			                              "open it once, or run 'plansync init' elsewhere");
+		/* Read as it is. Before schema 3 every change keeps its bytes in
+		 * changes; an empty private table lets the same statements read
+		 * it (a temporary table: nothing of plansync.db is written). */
+		if (version < 3 && sqlite3_exec(s->db,
+		                                "PRAGMA temp_store = MEMORY; CREATE TEMP TABLE unexported(seq INTEGER "
+		                                "PRIMARY KEY, bytes BLOB NOT NULL, summary TEXT)",
+		                                NULL, NULL, NULL) != SQLITE_OK)
+			return ps_store_error(s, "reading an older replica");
+		return 0;
+	}
 	if ((rc = ps_store_begin(s)))
 		return rc;
 	/* again under the write lock: another process may have migrated */
 	if ((rc = schema_version(s, &version)) || version == SCHEMA_VERSION) {
 		ps_store_rollback(s);
-		s->has_blob = !rc;
+		s->version = version;
 		return rc;
 	}
 	for (int i = version; i < SCHEMA_VERSION && !rc; i++) {
@@ -319,7 +332,7 @@ static int migrate(ps_store *s)
 		ps_store_rollback(s);
 		return rc;
 	}
-	s->has_blob = true;
+	s->version = SCHEMA_VERSION;
 	return ps_store_commit(s);
 }
 
@@ -415,10 +428,14 @@ static int open_db(ps_store *s, const char *path, bool create, bool damaged_ok)
 	 * index) and peaked 4 MiB lower. The WAL goes back to at most 4 MiB
 	 * after a checkpoint: a daemon that imported a whole history in one
 	 * transaction would otherwise keep a WAL as large as the database. */
-	int rc = ps_store_exec(s, s->readonly ? "PRAGMA cache_size=-4000;"
-	                                      : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-	                                        "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-4000; "
-	                                        "PRAGMA journal_size_limit=4194304;");
+	/* A new database can give free pages back (ps_store_trim); the mode
+	 * is set before its first table or never. */
+	int rc = create ? ps_store_exec(s, "PRAGMA auto_vacuum=INCREMENTAL;") : 0;
+	if (!rc)
+		rc = ps_store_exec(s, s->readonly ? "PRAGMA cache_size=-4000;"
+		                                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+		                                    "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-4000; "
+		                                    "PRAGMA journal_size_limit=4194304;");
 	if (!rc)
 		rc = migrate(s);
 	/* Reading the schema version rebuilt the WAL index if a writer died. */
@@ -473,6 +490,33 @@ int ps_store_open(ps_store **out, const char *path, unsigned flags)
 	return 0;
 }
 
+void ps_store_trim(ps_store *s)
+{
+	if (s->readonly || s->txn)
+		return;
+	sqlite3_stmt *st = NULL;
+	int free_pages = 0;
+	/* Prepared for this call: it runs once per export that freed pages. */
+	if (sqlite3_prepare_v2(s->db, "PRAGMA freelist_count", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		free_pages = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	/* Pages on the free list are used again by the next writes; after a
+	 * large export (the second copies of a whole batch) the file keeps
+	 * them, unless it was made with auto_vacuum (replicas made before
+	 * schema 3 were not: there the pragma does nothing). Moving pages
+	 * costs ~0.15 ms each here, so at most TRIM_PAGES a call (the write
+	 * lock held ~0.15 s), called by the daemon when a cycle moved
+	 * nothing. Best effort: a full disk or a busy database leaves them
+	 * for next time. */
+	if (free_pages >= TRIM_PAGES) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)", TRIM_PAGES);
+		sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	}
+	ps_error_clear();
+}
+
 void ps_store_free(ps_store *s)
 {
 	if (!s)
@@ -500,7 +544,7 @@ void ps_store_blob_id(char out[41], const void *bytes, size_t len)
 
 bool ps_store_has_blob_ids(const ps_store *s)
 {
-	return s->has_blob;
+	return s->version >= 2;
 }
 
 const unsigned char *ps_store_migration(int i, int version, size_t *len)
@@ -514,5 +558,5 @@ const unsigned char *ps_store_migration(int i, int version, size_t *len)
 
 int ps_store_version(const ps_store *s)
 {
-	return s->has_blob ? SCHEMA_VERSION : 1;
+	return s->version;
 }

@@ -10,8 +10,8 @@
  * columns and base edges, and the blob id stored with it checks that
  * encoding wherever bytes are read (export, 'plansync check'); the Git
  * object it was read from stays in repo.git as the copy a repair reads.
- * Our own changes keep their bytes, the second copy of what only this
- * replica has until it is exported. Every statement sits in the one
+ * Our own changes keep a second copy of their bytes in unexported (schema
+ * 3) until they are exported; rows of older schemas kept them in the row. Every statement sits in the one
  * function that runs it. Never touches the derived tables (store_state.c)
  * and never opens a transaction: writes run inside the caller's. */
 #include <assert.h>
@@ -87,13 +87,27 @@ int ps_store_insert_change_ex(ps_store *s, const ps_change *c, const char *bytes
 	return ps_store_insert_change_blob(s, c, bytes, len, local, summary, heads, blob);
 }
 
+/* The second copy of the change just inserted, until its export. */
+static int keep_unexported(ps_store *s, const char *bytes, size_t len, const char *summary)
+{
+	static ps_site q = {"INSERT INTO unexported(seq, bytes, summary) VALUES (last_insert_rowid(), ?1, ?2)"};
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_blob(st, 1, bytes, (int)len, SQLITE_STATIC);
+	if (summary)
+		sqlite3_bind_text(st, 2, summary, -1, SQLITE_STATIC);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "storing a change");
+}
+
 int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
                                 const char *summary, bool heads, const char blob[41])
 {
-	static ps_site insert_q = {
-	    "INSERT INTO changes(id, record, office, replica, author, hlc, op, fields, "
-	    "reason, bytes, local, summary, blob) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
-	    "ON CONFLICT(id) DO NOTHING"};
+	static ps_site insert_q = {"INSERT INTO changes(id, record, office, replica, author, hlc, op, fields, "
+	                           "reason, bytes, local, blob) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
+	                           "ON CONFLICT(id) DO NOTHING"};
 	static ps_site edge_q = {"INSERT OR IGNORE INTO edges(child, parent) VALUES (?1, ?2)"};
 	static ps_site unhead_q = {"DELETE FROM heads WHERE record = ?1 AND id = ?2"};
 	static ps_site head_q = {
@@ -123,21 +137,20 @@ int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *byt
 	sqlite3_bind_text(st, 8, fields, -1, SQLITE_STATIC);
 	if (c->reason)
 		sqlite3_bind_text(st, 9, c->reason, -1, SQLITE_STATIC);
-	/* another replica's change: its bytes are its columns' encoding (above) */
-	if (local)
-		sqlite3_bind_blob(st, 10, bytes, (int)len, SQLITE_STATIC);
-	else
-		sqlite3_bind_zeroblob(st, 10, 0);
+	/* Its bytes are its columns' encoding (above); our own change keeps
+	 * a second copy, with its summary, in unexported until exported. */
+	sqlite3_bind_zeroblob(st, 10, 0);
 	sqlite3_bind_int(st, 11, local ? 1 : 0);
-	if (summary)
-		sqlite3_bind_text(st, 12, summary, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 13, blob, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, blob, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(fields);
 	if (rc != SQLITE_DONE)
 		return ps_store_error(s, "storing a change");
-	if (sqlite3_changes(ps_store_db(s)) == 0)
+	bool added = sqlite3_changes(ps_store_db(s)) > 0;
+	if (added && local && (rc = keep_unexported(s, bytes, len, summary)))
+		return rc;
+	if (!added)
 		return known_change(s, c, blob);
 	st = ps_store_site(s, &edge_q);
 	sqlite3_stmt *dh = ps_store_site(s, &unhead_q);
@@ -178,7 +191,15 @@ int ps_store_delete_change(ps_store *s, const char *id)
 	static ps_site edges = {"DELETE FROM edges WHERE child = ?1"};
 	static ps_site changes = {"DELETE FROM changes WHERE id = ?1"};
 	int rc = ps_store_run(s, &edges, "removing a change", id, NULL, NULL, NULL);
+	if (!rc)
+		rc = ps_store_unexported_drop(s, id);
 	return rc ? rc : ps_store_run(s, &changes, "removing a change", id, NULL, NULL, NULL);
+}
+
+int ps_store_unexported_drop(ps_store *s, const char *id)
+{
+	static ps_site q = {"DELETE FROM unexported WHERE seq = (SELECT seq FROM changes WHERE id = ?1)"};
+	return ps_store_run(s, &q, "removing a change's second copy", id, NULL, NULL, NULL);
 }
 
 int ps_store_change_blob(ps_store *s, const char *id, char blob[41])

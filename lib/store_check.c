@@ -21,12 +21,16 @@
 int ps_store_change_rows(ps_store *s, bool local_only, long long after, ps_store_row_fn fn, void *ctx)
 {
 	/* Schema 1 (read-only, never migrated) has no blob column. */
-	static ps_site all = {"SELECT seq, id, record, op, fields, bytes, blob, local FROM changes ORDER BY seq"};
-	static ps_site all1 = {"SELECT seq, id, record, op, fields, bytes, NULL, local FROM changes ORDER BY seq"};
-	static ps_site local = {"SELECT seq, id, record, op, fields, bytes, blob, local FROM changes "
-	                        "WHERE local = 1 AND seq > ?1 ORDER BY seq"};
-	static ps_site local1 = {"SELECT seq, id, record, op, fields, bytes, NULL, local FROM changes "
-	                         "WHERE local = 1 AND seq > ?1 ORDER BY seq"};
+	static ps_site all = {"SELECT c.seq, c.id, c.record, c.op, c.fields, coalesce(u.bytes, c.bytes), c.blob, "
+	                      "c.local FROM changes c LEFT JOIN unexported u ON u.seq = c.seq ORDER BY c.seq"};
+	static ps_site all1 = {"SELECT c.seq, c.id, c.record, c.op, c.fields, coalesce(u.bytes, c.bytes), NULL, "
+	                       "c.local FROM changes c LEFT JOIN unexported u ON u.seq = c.seq ORDER BY c.seq"};
+	static ps_site local = {"SELECT c.seq, c.id, c.record, c.op, c.fields, coalesce(u.bytes, c.bytes), c.blob, "
+	                        "c.local FROM changes c LEFT JOIN unexported u ON u.seq = c.seq "
+	                        "WHERE c.local = 1 AND c.seq > ?1 ORDER BY c.seq"};
+	static ps_site local1 = {"SELECT c.seq, c.id, c.record, c.op, c.fields, coalesce(u.bytes, c.bytes), NULL, "
+	                         "c.local FROM changes c LEFT JOIN unexported u ON u.seq = c.seq "
+	                         "WHERE c.local = 1 AND c.seq > ?1 ORDER BY c.seq"};
 	bool blob = ps_store_has_blob_ids(s);
 	sqlite3_stmt *st = ps_store_site(s, local_only ? (blob ? &local : &local1) : (blob ? &all : &all1));
 	if (!st)
@@ -77,7 +81,7 @@ int ps_store_change_rewrite(ps_store *s, const char *id, const void *bytes, size
 	int e = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(cf);
-	return e == SQLITE_DONE ? 0 : ps_store_error(s, "repairing a change");
+	return e == SQLITE_DONE ? ps_store_unexported_drop(s, id) : ps_store_error(s, "repairing a change");
 }
 
 int ps_store_change_set_bytes(ps_store *s, const char *id, const void *bytes, size_t len)
@@ -90,7 +94,7 @@ int ps_store_change_set_bytes(ps_store *s, const char *id, const void *bytes, si
 	sqlite3_bind_blob(st, 2, bytes, (int)len, SQLITE_STATIC);
 	int e = sqlite3_step(st);
 	sqlite3_reset(st);
-	return e == SQLITE_DONE ? 0 : ps_store_error(s, "repairing a change");
+	return e == SQLITE_DONE ? ps_store_unexported_drop(s, id) : ps_store_error(s, "repairing a change");
 }
 
 int ps_store_change_from_columns(ps_store *s, const char *id, ps_change **out)

@@ -36,6 +36,9 @@ char *ps_store_text_dup(sqlite3_stmt *st, int i);
 /* Run site to its end with up to four text arguments bound in order (a
  * NULL ends them; they need live only for the call): 0, or the store's
  * error with what. */
+/* Drop the second copy of change id's bytes (unexported), if it has one:
+ * the change is gone, or its row holds repaired bytes itself. */
+int ps_store_unexported_drop(ps_store *s, const char *id);
 int ps_store_run(ps_store *s, ps_site *site, const char *what, const char *a, const char *b, const char *c,
                  const char *d);
 /* 1 when site, with a bound as ?1, yields a row, 0 when not, <0 error. */

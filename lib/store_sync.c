@@ -110,6 +110,7 @@ int ps_store_export_append(ps_store *s, const char *hex, long long changes, long
 {
 	static ps_site next = {"SELECT coalesce(max(batch), 0) + 1 FROM exports"};
 	static ps_site ins = {"INSERT INTO exports(batch, commit_id, changes, maxseq, at) VALUES (?1, ?2, ?3, ?4, ?5)"};
+	static ps_site done = {"DELETE FROM unexported WHERE seq <= ?1"};
 	assert(hex && strlen(hex) == 40 && changes >= 0 && maxseq >= 0);
 	*batch = 0;
 	long long b = 0;
@@ -125,6 +126,15 @@ int ps_store_export_append(ps_store *s, const char *hex, long long changes, long
 	sqlite3_bind_int64(st, 4, maxseq);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)(ps_now_ms() / 1000));
 	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (e != SQLITE_DONE)
+		return ps_store_error(s, "recording the export");
+	/* The batch's bytes are in Git now (written and fsynced before this
+	 * transaction): the second copy goes, its pages to the free list. */
+	if (!(st = ps_store_site(s, &done)))
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, maxseq);
+	e = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (e != SQLITE_DONE)
 		return ps_store_error(s, "recording the export");
@@ -241,8 +251,9 @@ int ps_store_local_count(ps_store *s, long long after, long long before, long lo
 
 int ps_store_local_each(ps_store *s, long long after, long long before, ps_local_change_fn fn, void *ctx)
 {
-	static ps_site q = {"SELECT seq, id, summary, author, hlc, record, bytes FROM changes "
-	                    "WHERE local = 1 AND seq > ?1 AND seq < ?2 ORDER BY seq"};
+	static ps_site q = {"SELECT c.seq, c.id, coalesce(u.summary, c.summary), c.author, c.hlc, c.record, "
+	                    "coalesce(u.bytes, c.bytes) FROM changes c LEFT JOIN unexported u ON u.seq = c.seq "
+	                    "WHERE c.local = 1 AND c.seq > ?1 AND c.seq < ?2 ORDER BY c.seq"};
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)
 		return PS_ERROR;
@@ -273,7 +284,8 @@ int ps_store_local_each(ps_store *s, long long after, long long before, ps_local
 
 int ps_store_local_each_all(ps_store *s, ps_local_change_fn fn, void *ctx)
 {
-	static ps_site q = {"SELECT seq, id, bytes FROM changes WHERE local = 1"};
+	static ps_site q = {"SELECT c.seq, c.id, coalesce(u.bytes, c.bytes) FROM changes c "
+	                    "LEFT JOIN unexported u ON u.seq = c.seq WHERE c.local = 1"};
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)
 		return PS_ERROR;
@@ -299,18 +311,23 @@ int ps_store_local_each_all(ps_store *s, ps_local_change_fn fn, void *ctx)
 int ps_store_local_clear(ps_store *s, long long seq)
 {
 	static ps_site q = {"UPDATE changes SET local = 0 WHERE seq = ?1"};
-	sqlite3_stmt *st = ps_store_site(s, &q);
-	if (!st)
-		return PS_ERROR;
-	sqlite3_bind_int64(st, 1, seq);
-	int e = sqlite3_step(st);
-	sqlite3_reset(st);
+	static ps_site copy = {"DELETE FROM unexported WHERE seq = ?1"};
+	int e = SQLITE_DONE;
+	for (int i = 0; i < 2 && e == SQLITE_DONE; i++) {
+		sqlite3_stmt *st = ps_store_site(s, i ? &copy : &q);
+		if (!st)
+			return PS_ERROR;
+		sqlite3_bind_int64(st, 1, seq);
+		e = sqlite3_step(st);
+		sqlite3_reset(st);
+	}
 	return e == SQLITE_DONE ? 0 : ps_store_error(s, "marking a change");
 }
 
 int ps_store_change_by_seq(ps_store *s, long long seq, ps_change **out)
 {
-	static ps_site q = {"SELECT bytes, id FROM changes WHERE seq = ?1"};
+	static ps_site q = {"SELECT coalesce(u.bytes, c.bytes), c.id FROM changes c "
+	                    "LEFT JOIN unexported u ON u.seq = c.seq WHERE c.seq = ?1"};
 	*out = NULL;
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)

@@ -38,6 +38,10 @@ void ps_store_free(ps_store *s);
 int ps_store_exec(ps_store *s, const char *sql);
 int ps_store_begin(ps_store *s);
 int ps_store_commit(ps_store *s);
+/* Outside a transaction: give up to 4 MiB of the file's free pages back
+ * to the file system when it has that many (after a large export). Best
+ * effort, no error. */
+void ps_store_trim(ps_store *s);
 void ps_store_rollback(ps_store *s);
 /* Set the error message from the connection's last error. */
 int ps_store_error(ps_store *s, const char *what);

@@ -15,7 +15,7 @@ prov; dist d3 tu-ky c
 "$P" -C d3 progress set p1-t5 2021 --percent 62 >/dev/null || fail "set"
 id=$("$P" -C d3 log progress/tu-ky/p1-t6/2021 -n 1 --json | sed -n 's/.*"id": "\(.*\)".*/\1/p' | head -1)
 [ -n "$id" ] || exit 2
-sqlite3 d3/plansync.db "UPDATE changes SET bytes = replace(bytes, '61', '69') WHERE id = '$id'" || exit 2
+sqlite3 d3/plansync.db "UPDATE unexported SET bytes = replace(bytes, '61', '69') WHERE seq = (SELECT seq FROM changes WHERE id = '$id')" || exit 2
 rc=0; "$P" -C d3 sync >/dev/null 2>&1 || rc=$?
 crc=0; "$P" -C d3 check >/dev/null 2>&1 || crc=$?
 echo "sync with a damaged change waiting: exit $rc; check: exit $crc"

@@ -13,7 +13,7 @@ prov; dist d3 tu-ky c
 "$P" -C d3 sync >/dev/null 2>&1
 "$P" -C d3 progress set p1-t6 2021 --percent 81 >/dev/null || fail "set"
 id=$("$P" -C d3 log progress/tu-ky/p1-t6/2021 -n 1 --json | sed -n 's/.*"id": "\(.*\)".*/\1/p' | head -1)
-sqlite3 d3/plansync.db "UPDATE changes SET bytes = replace(bytes, '81', '89') WHERE id = '$id'" || exit 2
+sqlite3 d3/plansync.db "UPDATE unexported SET bytes = replace(bytes, '81', '89') WHERE seq = (SELECT seq FROM changes WHERE id = '$id')" || exit 2
 "$P" -C d3 sync >/dev/null 2>&1
 out=$("$P" -C d3 problems --json)
 python3 - "$out" <<'PY'

@@ -93,7 +93,8 @@ static void changed_byte(void **st)
 	ps_replica *r = replica_new(dir, "r", "tinh", "a1", NULL);
 	long long seq = seq_of_task(r), stop = 0;
 	sql(r,
-	    "UPDATE changes SET bytes = CAST(replace(CAST(bytes AS TEXT), 'p1-t1', 'p1-t2') AS BLOB) WHERE seq = %lld",
+	    "UPDATE unexported SET bytes = CAST(replace(CAST(bytes AS TEXT), 'p1-t1', 'p1-t2') AS BLOB) WHERE seq = "
+	    "%lld",
 	    seq);
 	ps_check_result res = check(r, false);
 	assert_int_equal(res.n, 1);
@@ -130,8 +131,10 @@ static void repair_from_git(void **st)
 	ps_replica *r = replica_new(dir, "r", "tinh", "a1", NULL);
 	char *before = replica_dump(r);
 	long long seq = seq_of_task(r);
-	/* before any export there is no copy: repair says so */
-	sql(r, "UPDATE changes SET bytes = x'7b7d', fields = '{}' WHERE seq = %lld", seq);
+	/* before any export there is no copy: repair says so (the second copy
+	 * of an unexported change's bytes is in unexported) */
+	sql(r, "UPDATE unexported SET bytes = x'7b7d' WHERE seq = %lld", seq);
+	sql(r, "UPDATE changes SET fields = '{}' WHERE seq = %lld", seq);
 	ps_check_result res = check(r, true);
 	assert_int_equal(res.repaired, 0);
 	assert_int_equal(res.n, 1);
