@@ -41,10 +41,12 @@ names = {
     "cycle_flatness_ssh": ("cycle flatness, ssh://", "the one-change cycle at this size", "the same cycle at 1,000 changes"),
     "ssh_session": ("one ssh session", "`ssh HOST true` against the bench sshd (s)", "-"),
     "offices_cycle": ("many offices", "the one-change cycle (file://) with that many replica branches in the remote", "the same cycle with 13 branches"),
+    "offices_cycle_packed": ("many offices, refs packed", "the one-change cycle (file://) with that many replica branches in the remote, its refs packed as after git gc", "the same cycle with 13 branches"),
     "bulk_sync": ("bulk sync", "the first `plansync sync` of N local changes, export and push to a bare remote", "`git fast-import` of the same files and `git push` of the result to another bare remote"),
     "join": ("join", "`plansync init DIR --office nam-sach --remote URL` of a remote holding N changes", "`sqlite3 .import` of the same change rows as CSV into a table keyed by id"),
     "memory_join": ("memory: join", "peak RSS of the join above (KiB, /usr/bin/time)", "the 64 MiB target (65536 KiB), or at 1M the peak RSS of `git clone --bare` of the same remote"),
-    "storage": ("storage", "`plansync.db` bytes per change, as it is (no VACUUM)", "the change files' raw canonical bytes per change"),
+    "storage": ("storage", "`plansync.db` pages in use per change (page_count - freelist_count, no VACUUM)", "the change files' raw canonical bytes per change"),
+    "storage_file": ("storage, the file", "the `plansync.db` file's bytes per change, after plansyncd gave free pages back", "the change files' raw canonical bytes per change"),
     "convergence": ("convergence", "a write on one replica until it shows on all 13 (s), daemons at 1 s", "-"),
 }
 out = ["# plansync benchmarks", "",

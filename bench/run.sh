@@ -379,22 +379,27 @@ fi
 
 if [[ " $CASES " == *" offices "* ]]; then
   K=$((RUNS * 3))
-  for nb in 13 3000; do
-    say "many offices: the one-change cycle with $nb replica branches (format $FORMAT) in the remote"
+  # 3000p: the same 3,000 branches with the remote's refs packed, as git gc
+  # (receive.autogc) leaves a served repository; 3000: every ref a loose file
+  for nbp in 13 3000 3000p; do
+    nb=${nbp%p}
+    say "many offices: the one-change cycle with $nb replica branches (format $FORMAT) in the remote${nbp#$nb}"
     rm -rf off off.git && git clone -q --bare plan.git off.git
     have=$(git -C off.git for-each-ref refs/heads/replicas | wc -l)
     python3 "$here/bench/branches.py" "$FORMAT" $((nb - have)) | git -C off.git fast-import --quiet
     [ "$(git -C off.git for-each-ref refs/heads/replicas | wc -l)" = "$nb" ] || { echo "bench: expected $nb branches" >&2; exit 1; }
+    [ "$nbp" = "$nb" ] || git -C off.git pack-refs --all
     fresh_replica off binh-giang "file://$W/off.git" # its first sync imports every branch: setup
     gen off 1000
     "$P" -C off sync >/dev/null
     read -r w e p f i <<<"$(cycles off "$K")"
-    eval "off_$nb=$w off_note_$nb=\"stages ms: export $e, push $p, fetch $f, import $i\""
-    say "  $nb branches: $w s ($e/$p/$f/$i ms)"
+    eval "off_$nbp=$w off_note_$nbp=\"stages ms: export $e, push $p, fetch $f, import $i\""
+    say "  $nbp branches: $w s ($e/$p/$f/$i ms)"
     rm -rf off off.git
   done
   row offices_cycle 13 "$off_13" - none - "$off_note_13"
   row offices_cycle 3000 "$off_3000" "$off_13" le 1.5 "$off_note_3000; baseline: the same cycle with 13 branches"
+  row offices_cycle_packed 3000 "$off_3000p" "$off_13" le 1.5 "$off_note_3000p; the remote's refs packed (git pack-refs --all, as git gc leaves them); baseline: the same cycle with 13 branches"
 fi
 
 if [[ " $CASES " == *" bulk "* ]]; then
@@ -483,6 +488,14 @@ if [[ " $CASES " == *" storage "* ]]; then
     kind="a replica that joined (init --remote)"; [ "$d" = "joined$N" ] || kind="the replica that wrote them, after its first sync"
     row storage "$N" "$((used / n))" "$((raw / n))" le 2 "$kind: plansync.db pages in use per change (no VACUUM; the file is $((file / 1048576)) MiB with $((free * psize / 1048576)) MiB of free pages that the next writes use and plansyncd gives back 4 MiB per quiet cycle) over the change files' canonical bytes per change (git cat-file); $n changes, repo.git $((git_b / 1048576)) MiB"
   done
+  # the file itself once plansyncd (1 s cycles, nothing new) gave the free pages back
+  "$D" -C "$W/jsrc$N" --interval 1 --foreground 2>/dev/null & dpid=$!
+  t0=$(date +%s)
+  while [ "$(sqlite3 "jsrc$N/plansync.db" 'PRAGMA freelist_count')" -ge 1024 ] && [ $(( $(date +%s) - t0 )) -lt 600 ]; do sleep 1; done
+  kill "$dpid"; wait "$dpid" 2>/dev/null || true
+  sqlite3 "jsrc$N/plansync.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+  file=$(stat -c %s "jsrc$N/plansync.db")
+  row storage_file "$N" "$((file / n))" "$((raw / n))" le 2 "the replica that wrote them: the plansync.db file per change after plansyncd ran quiet cycles until under 4 MiB was free ($(( $(date +%s) - t0 )) s; the file $((file / 1048576)) MiB)"
 fi
 
 python3 "$here/bench/report.py" "$out" "$here/bench/RESULTS.md" "$here/bench/scaling.svg"

@@ -340,6 +340,7 @@ out:
 typedef struct refent {
 	char *name;
 	git_oid oid;
+	bool current; /* imported up to oid already (its stored head) */
 } refent;
 
 /* A fetched branch whose new commits cannot be read: its tracking ref goes
@@ -369,11 +370,13 @@ static int cmp_refent(const void *a, const void *b)
 }
 
 /* Branches imported before that the remote no longer has (the fetch
- * pruned their tracking refs): reported once, their changes kept. */
+ * pruned their tracking refs): reported once, their changes kept. The
+ * same walk of the stored heads marks the branches with nothing new, so
+ * a cycle beside thousands of quiet branches reads no head twice. */
 typedef struct deleted_walk {
 	ps_store *s;
 	git_repository *repo;
-	const refent *refs;
+	refent *refs;
 	size_t nrefs;
 	ps_sync_result *res;
 } deleted_walk;
@@ -383,9 +386,14 @@ static int deleted_one(void *ctx, const char *ref, const char *hexhead)
 	deleted_walk *dw = ctx;
 	ps_store *s = dw->s;
 	git_repository *repo = dw->repo;
-	refent key = {(char *)ref, {{0}}};
-	if (dw->nrefs && bsearch(&key, dw->refs, dw->nrefs, sizeof(*dw->refs), cmp_refent))
+	refent key = {(char *)ref, {{0}}, false};
+	refent *have = dw->nrefs ? bsearch(&key, dw->refs, dw->nrefs, sizeof(*dw->refs), cmp_refent) : NULL;
+	if (have) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &have->oid);
+		have->current = strcmp(hex, hexhead) == 0;
 		return 0;
+	}
 	char bname[300], kept[400];
 	snprintf(bname, sizeof(bname), "replicas/%s", ref + strlen(PS_TRACK_REF_PREFIX));
 	/* its history stays named here, so 'remote seed' sends it again */
@@ -410,7 +418,7 @@ static int deleted_one(void *ctx, const char *ref, const char *hexhead)
 	return rc;
 }
 
-static int report_deleted(ps_replica *r, git_repository *repo, const refent *refs, size_t nrefs, ps_sync_result *res)
+static int report_deleted(ps_replica *r, git_repository *repo, refent *refs, size_t nrefs, ps_sync_result *res)
 {
 	deleted_walk dw = {ps_replica_store(r), repo, refs, nrefs, res};
 	return ps_store_branches_each(dw.s, deleted_one, &dw);
@@ -462,6 +470,7 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 		if (t && nr) {
 			refs = nr;
 			refs[nrefs].name = strdup(git_reference_name(ref));
+			refs[nrefs].current = false;
 			git_oid_cpy(&refs[nrefs].oid, t);
 			if (refs[nrefs].name)
 				nrefs++;
@@ -498,6 +507,8 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 			rc = ps_sync_own_branch(&m, name, &refs[i].oid, office, replica);
 			continue;
 		}
+		if (refs[i].current)
+			continue; /* what ps_sync_import_branch would find first */
 		char bname[300];
 		snprintf(bname, sizeof(bname), "replicas/%s", rest);
 		if (!ps_slug_valid(office) || !ps_replica_id_valid(replica, office)) {
