@@ -40,12 +40,8 @@ static int row_check(const ps_change_row *row, bool deep, char *why, size_t wn)
 	const void *bytes = row->bytes;
 	size_t len = row->len;
 	if (blob) {
-		/* libgit2's hash: the same id as ps_store_blob_id, several times
-		 * faster than our plain SHA-1 over a whole export */
-		git_oid oid;
-		char got[GIT_OID_HEXSZ + 1] = "";
-		if (git_odb_hash(&oid, bytes ? bytes : "", len, GIT_OBJECT_BLOB) == 0)
-			git_oid_tostr(got, sizeof(got), &oid);
+		char got[41];
+		ps_store_blob_id(got, bytes ? bytes : "", len);
 		if (strcmp(got, blob) != 0) {
 			snprintf(why, wn,
 			         "its stored bytes do not match the blob id %.40s recorded when it was written", blob);

@@ -530,16 +530,10 @@ void ps_store_free(ps_store *s)
 
 void ps_store_blob_id(char out[41], const void *bytes, size_t len)
 {
-	ps_sha1 h;
-	char hdr[32];
 	unsigned char d[20];
-	int n = snprintf(hdr, sizeof(hdr), "blob %zu", len);
-	ps_sha1_init(&h);
-	ps_sha1_update(&h, hdr, (size_t)n + 1); /* with its NUL, as Git hashes it */
-	ps_sha1_update(&h, bytes, len);
-	ps_sha1_final(&h, d);
-	for (int i = 0; i < 20; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	ps_sha1_object(d, "blob", bytes, len);
+	for (int k = 0; k < 20; k++)
+		snprintf(out + 2 * k, 3, "%02x", d[k]);
 }
 
 bool ps_store_has_blob_ids(const ps_store *s)

@@ -11,6 +11,8 @@
 #include "util.h"
 #include "plansync/error.h"
 #include "repo.h"
+#include "sha1.h"
+#include "plansync/store.h"
 
 #define REF   PS_OWN_REF_PREFIX "tinh/hq"
 #define TRACK PS_TRACK_REF_PREFIX "tinh/hq"
@@ -63,6 +65,31 @@ static int ref_is(git_repository *repo, const char *ref, const git_oid *want)
 {
 	git_oid id;
 	return git_reference_name_to_id(&id, repo, ref) == 0 && git_oid_equal(&id, want);
+}
+
+/* Object ids of what plansync writes itself (sha1.c, libcrypto) are the
+ * ids libgit2 computes, for every type and around the block boundaries. */
+static void object_ids_are_gits(void **st)
+{
+	static const git_object_t types[] = {GIT_OBJECT_BLOB, GIT_OBJECT_TREE, GIT_OBJECT_COMMIT, GIT_OBJECT_TAG};
+	static const size_t sizes[] = {0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 70000};
+	unsigned char *data = malloc(70000);
+	assert_non_null(data);
+	for (size_t i = 0; i < 70000; i++)
+		data[i] = (unsigned char)(i * 131 + 7);
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			git_oid want, got;
+			unsigned char raw[20];
+			assert_int_equal(git_odb_hash(&want, data, sizes[k], types[t]), 0);
+			ps_sha1_object(raw, git_object_type2string(types[t]), data, sizes[k]);
+			git_oid_fromraw(&got, raw);
+			assert_true(git_oid_equal(&got, &want));
+		}
+	char hex[41];
+	ps_store_blob_id(hex, "hello\n", 6);
+	assert_string_equal(hex, "ce013625030ba8dba906f756967f9e9ca394464a"); /* git hash-object */
+	free(data);
 }
 
 static void objects_loose_and_packed(void **st)
@@ -332,9 +359,10 @@ static void dns_failure_not_reached(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(objects_loose_and_packed), cmocka_unit_test(trees_refs_and_diff),
-	    cmocka_unit_test(path_remote_push_fetch),   cmocka_unit_test(remote_error_codes),
-	    cmocka_unit_test(remote_url_forms),         cmocka_unit_test(dns_failure_not_reached),
+	    cmocka_unit_test(object_ids_are_gits),     cmocka_unit_test(objects_loose_and_packed),
+	    cmocka_unit_test(trees_refs_and_diff),     cmocka_unit_test(path_remote_push_fetch),
+	    cmocka_unit_test(remote_error_codes),      cmocka_unit_test(remote_url_forms),
+	    cmocka_unit_test(dns_failure_not_reached),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
