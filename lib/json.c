@@ -143,10 +143,7 @@ void ps_json_write_string(ps_buf *b, const char *s)
 
 static void write_nfc_string(ps_buf *b, const char *s)
 {
-	const unsigned char *a = (const unsigned char *)s;
-	while (*a && *a < 0x80)
-		a++;
-	if (!*a) { /* ASCII is NFC already: most ids, names and codes */
+	if (ps_text_nfc_stable(s, strlen(s))) { /* ids, codes, most Vietnamese text */
 		ps_json_write_string(b, s);
 		return;
 	}
@@ -382,10 +379,7 @@ int ps_json_parse_strict(cJSON **out, const char *data, size_t len, const char *
 
 static int nfc_replace(char **str)
 {
-	const unsigned char *a = (const unsigned char *)*str;
-	while (*a && *a < 0x80)
-		a++;
-	if (!*a)
+	if (ps_text_nfc_stable(*str, strlen(*str)))
 		return 0;
 	if (!ps_text_valid_utf8(*str, strlen(*str)))
 		return PS_EINVALID;

@@ -22,6 +22,29 @@ bool ps_text_valid_utf8(const char *s, size_t len)
 	return true;
 }
 
+static bool stable(utf8proc_int32_t cp)
+{
+	return (cp > 0 && cp < 0x300) || (cp >= 0x1E00 && cp <= 0x1EFF) || (cp >= 0x2010 && cp <= 0x2027);
+}
+
+bool ps_text_nfc_stable(const char *s, size_t len)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t i = 0;
+	while (i < len) {
+		if (p[i] < 0x80 && p[i]) { /* most of a change file: no call */
+			i++;
+			continue;
+		}
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+		if (n <= 0 || !stable(cp))
+			return false;
+		i += (size_t)n;
+	}
+	return true;
+}
+
 int ps_text_check(const char *s, size_t max_bytes, bool allow_newline, const char *what)
 {
 	size_t len = strlen(s);

@@ -17,6 +17,12 @@ char *ps_text_nfc(const char *s);
 int ps_text_clean(char **out, const char *in, size_t max_bytes, bool allow_newline, const char *what);
 /* True when the len bytes at s are valid UTF-8 with no NUL. */
 bool ps_text_valid_utf8(const char *s, size_t len);
+/* True when s is valid UTF-8 that is NFC as it is because every code point
+ * is in a range no normalisation touches (below U+0300: ASCII, Latin-1,
+ * Latin Extended-A/B with ơ and ư; U+1E00-U+1EFF: the precomposed
+ * Vietnamese letters; U+2010-U+2027: dashes, quotes, ellipsis). False
+ * says nothing: the caller normalises. */
+bool ps_text_nfc_stable(const char *s, size_t len);
 /* Columns the string takes on a terminal (wide characters count 2). */
 size_t ps_text_width(const char *s);
 /* Copy of s cut to at most cols display columns, "…" marking a cut. */
