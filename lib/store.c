@@ -530,10 +530,14 @@ void ps_store_free(ps_store *s)
 
 void ps_store_blob_id(char out[41], const void *bytes, size_t len)
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char d[20];
 	ps_sha1_object(d, "blob", bytes, len);
-	for (int k = 0; k < 20; k++)
-		snprintf(out + 2 * k, 3, "%02x", d[k]);
+	for (int k = 0; k < 20; k++) {
+		out[2 * k] = hex[d[k] >> 4];
+		out[2 * k + 1] = hex[d[k] & 15];
+	}
+	out[40] = '\0';
 }
 
 bool ps_store_has_blob_ids(const ps_store *s)

@@ -13,6 +13,10 @@ bool ps_text_valid_utf8(const char *s, size_t len)
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	size_t i = 0;
 	while (i < len) {
+		if (p[i] && p[i] < 0x80) { /* ASCII, most of any text here: no call */
+			i++;
+			continue;
+		}
 		utf8proc_int32_t cp;
 		utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
 		if (n <= 0 || cp == 0)
