@@ -101,6 +101,14 @@ int ps_replica_key(ps_replica *r, const ps_key **out)
 			ps_log(PS_LOG_INFO, "%s: made a key for replica %s", ps_replica_dir(r), ps_replica_id(r));
 		rc = ps_key_load(&k, path);
 	}
+	if (rc == PS_EINVALID && strstr(ps_error_last(), "corrupt")) {
+		char why[1100];
+		snprintf(why, sizeof(why), "%s", ps_error_last());
+		return ps_error_set(rc,
+		                    "%s; restore %s from a backup, or move it and %s aside so plansync makes a new "
+		                    "key (the province then enrols the new key)",
+		                    why, path, pub);
+	}
 	if (rc)
 		return rc;
 	char rid[200];
