@@ -119,4 +119,33 @@ sync_ok a1
 "${G[@]}" -c gpg.ssh.allowedSignersFile="$T/a1.allowed2" verify-commit refs/heads/replicas/tx-kinh-mon/tx-kinh-mon-a1 2>/dev/null \
   && [ "$("${G[@]}" rev-parse refs/heads/replicas/tx-kinh-mon/tx-kinh-mon-a1)" != "$before" ] \
   && ok "with the key repaired the change goes out, signed" || bad "after repair: not exported or not verified"
+
+# SSH: without ssh.key (and no agent) the replica's own key authenticates
+SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+if [ -x "$SSHD" ]; then
+  export HOME=$T
+  unset SSH_AUTH_SOCK SSH_AGENT_PID
+  me=$(id -un)
+  ssh-keygen -q -t ed25519 -N '' -f hostkey
+  cp mykey.pub authorized_keys
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p /run/sshd 2>/dev/null || true
+  printf '%s\n' "Port $PORT" "ListenAddress 127.0.0.1" "HostKey $T/hostkey" "AuthorizedKeysFile $T/authorized_keys" \
+    "PidFile $T/sshd.pid" "StrictModes no" "PasswordAuthentication no" "KbdInteractiveAuthentication no" \
+    "PubkeyAuthentication yes" "UsePAM no" "PermitRootLogin prohibit-password" "AllowUsers $me" > sshd_config
+  "$SSHD" -f "$T/sshd_config" -D -e 2>>"$T/sshd.log" &
+  SSHD_PID=$!
+  trap 'kill $SSHD_PID 2>/dev/null; rm -rf "$T"' EXIT
+  for _ in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+  echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 hostkey.pub)" > known_hosts
+  URL="ssh://$me@127.0.0.1:$PORT$T/remote.git"
+  "$P" init s1 --office binh-giang --replica s1 --key "$T/mykey" --remote "$URL" --set ssh.known_hosts="$T/known_hosts" >/dev/null \
+    && ok "ssh with the replica's key (no ssh.key, no agent)" || bad "ssh with the replica's key: $(cat sshd.log | tail -3)"
+  "$P" -C s1 progress set p2-t7 2021 --status on_track >/dev/null
+  "$P" -C s1 sync >/dev/null && ok "push over ssh with the replica's key" || bad "push with the replica's key"
+  expect_fail 5 "refused this replica's key.*keys show" "$P" init s2 --office binh-giang --replica s2 --remote "$URL" \
+    --set ssh.known_hosts="$T/known_hosts"
+else
+  echo "skip: no sshd for the SSH part"
+fi
 finish
