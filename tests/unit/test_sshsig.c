@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include "util.h"
 #include "plansync/error.h"
+#include "plansync/identity.h"
 #include "plansync/key.h"
 #include "repo.h"
 
@@ -374,12 +375,83 @@ static void test_commit_signatures(void **state)
 	git_repository_free(repo);
 }
 
+/* ssh-keygen -Y sign -O hashalg=sha256: read too. */
+static void test_sha256_signature(void **state)
+{
+	int rc;
+	free(run(&rc, "cd %s && rm -f msg.sig && ssh-keygen -q -Y sign -O hashalg=sha256 -f theirs -n git msg 2>&1",
+	         dir));
+	assert_int_equal(rc, 0);
+	char path[600];
+	snprintf(path, sizeof(path), "%s/msg.sig", dir);
+	size_t sn;
+	char *sig = slurp(path, &sn);
+	uint8_t signer[32];
+	assert_int_equal(ps_sshsig_verify(signer, sig, sn, "git", msg, strlen(msg)), 0);
+	assert_int_equal(ps_sshsig_verify(signer, sig, sn, "git", msg, strlen(msg) - 1), PS_EINVALID);
+	free(sig);
+}
+
+static void fingerprint_of(char out[PS_KEY_FPR_MAX], ps_replica *r)
+{
+	const ps_key *k = NULL;
+	assert_int_equal(ps_replica_key(r, &k), 0);
+	ps_pubkey_fingerprint(out, ps_key_public(k));
+}
+
+/* init makes the key; a new id makes a new one and keeps the old as
+ * key.<old id>; a change of id cut short before its new key is finished
+ * when the key is next loaded. */
+static void test_replica_key_follows_id(void **state)
+{
+	ps_replica *r = replica_new(dir, "rep", "binh-giang", "k1", NULL);
+	char f1[PS_KEY_FPR_MAX], f2[PS_KEY_FPR_MAX], f3[PS_KEY_FPR_MAX], path[700], kept[700];
+	fingerprint_of(f1, r);
+	int rc;
+	char *l = run(&rc, "ssh-keygen -lf %s/rep/key.pub", dir);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(l, f1));
+	assert_non_null(strstr(l, "plansync binh-giang/binh-giang-k1"));
+	free(l);
+	assert_int_equal(ps_identity_fork(r, "a test"), 0);
+	assert_string_not_equal(ps_replica_id(r), "binh-giang-k1");
+	fingerprint_of(f2, r);
+	assert_string_not_equal(f1, f2);
+	snprintf(kept, sizeof(kept), "%s/rep/key.binh-giang-k1", dir);
+	ps_key *k = NULL;
+	assert_int_equal(ps_key_load(&k, kept), 0);
+	char fk[PS_KEY_FPR_MAX];
+	ps_pubkey_fingerprint(fk, ps_key_public(k));
+	assert_string_equal(fk, f1);
+	ps_key_free(k);
+	/* cut short: the new id is stored, the key is still the old id's */
+	char *id2 = strdup(ps_replica_id(r));
+	ps_replica_free(r);
+	free(run(&rc,
+	         "cd %s/rep && mv key key.new && mv key.pub key.new.pub && mv key.binh-giang-k1 key && "
+	         "mv key.binh-giang-k1.pub key.pub",
+	         dir));
+	assert_int_equal(rc, 0);
+	snprintf(path, sizeof(path), "%s/rep", dir);
+	assert_int_equal(ps_replica_open(&r, path), 0);
+	assert_string_equal(ps_replica_id(r), id2);
+	fingerprint_of(f3, r);
+	assert_string_not_equal(f3, f1);
+	assert_int_equal(ps_key_load(&k, kept), 0); /* the old key kept again */
+	ps_pubkey_fingerprint(fk, ps_key_public(k));
+	assert_string_equal(fk, f1);
+	ps_key_free(k);
+	free(id2);
+	ps_replica_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_read_theirs_sign_same), cmocka_unit_test(test_ours_read_by_ssh_keygen),
-	    cmocka_unit_test(test_tampered_refused),      cmocka_unit_test(test_bad_keys_refused),
-	    cmocka_unit_test(test_commit_signatures),
+	    cmocka_unit_test(test_read_theirs_sign_same),  cmocka_unit_test(test_ours_read_by_ssh_keygen),
+	    cmocka_unit_test(test_tampered_refused),       cmocka_unit_test(test_bad_keys_refused),
+	    cmocka_unit_test(test_commit_signatures),      cmocka_unit_test(test_sha256_signature),
+	    cmocka_unit_test(test_replica_key_follows_id),
 	};
 	git_libgit2_init();
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
