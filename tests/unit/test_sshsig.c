@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "util.h"
 #include "plansync/error.h"
 #include "plansync/identity.h"
 #include "plansync/key.h"
 #include "repo.h"
+#include "key_int.h"
 
 static char *dir;
 
@@ -445,13 +447,81 @@ static void test_replica_key_follows_id(void **state)
 	ps_replica_free(r);
 }
 
+/* Every byte of a signature is signed or checked: any change of its
+ * bytes (flips, cuts, growth), armored again, is refused, never crashes;
+ * a key file changed anywhere loads or is refused, never crashes. */
+static void test_mutations_refused(void **state)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/theirs", dir);
+	ps_key *k = NULL;
+	assert_int_equal(ps_key_load(&k, path), 0);
+	char *sig = NULL;
+	assert_int_equal(ps_sshsig_sign(&sig, k, "git", msg, strlen(msg)), 0);
+	uint8_t *bin = NULL, signer[32];
+	size_t n = 0;
+	assert_int_equal(ps_armor_decode(&bin, &n, sig, strlen(sig), "SSH SIGNATURE", PS_SSHSIG_MAX, "test"), 0);
+	uint64_t st = 20261129;
+	uint8_t *m = malloc(n + 16);
+	for (int i = 0; i < 6000; i++) {
+		memcpy(m, bin, n);
+		size_t mn = n;
+		uint32_t kind = rnd(&st) % 4;
+		if (kind == 0)
+			mn = rnd(&st) % n; /* cut */
+		else if (kind == 1)
+			mn = n + 1 + rnd(&st) % 15; /* grown */
+		for (size_t j = n; j < mn; j++)
+			m[j] = (uint8_t)rnd(&st);
+		for (uint32_t f = kind >= 2 ? 1 + rnd(&st) % 3 : 0; f > 0; f--)
+			m[rnd(&st) % mn] ^= (uint8_t)(1 + rnd(&st) % 255);
+		if (mn == n && memcmp(m, bin, n) == 0)
+			continue;
+		char *armored = ps_armor_encode(m, mn, "SSH SIGNATURE");
+		assert_non_null(armored);
+		if (ps_sshsig_verify(signer, armored, strlen(armored), "git", msg, strlen(msg)) != PS_EINVALID)
+			fail_msg("mutation %d (kind %u) was not refused", i, kind);
+		free(armored);
+	}
+	free(m);
+	free(bin);
+	free(sig);
+	/* the private key file, re-armored after a change */
+	size_t tn;
+	char *text = slurp(path, &tn);
+	assert_int_equal(ps_armor_decode(&bin, &n, text, tn, "OPENSSH PRIVATE KEY", 16384, "test"), 0);
+	m = malloc(n + 16);
+	snprintf(path, sizeof(path), "%s/mutant", dir);
+	for (int i = 0; i < 400; i++) {
+		memcpy(m, bin, n);
+		size_t mn = i % 5 == 0 ? 1 + rnd(&st) % (n - 1) : n;
+		for (int f = 0; f < 1 + i % 3; f++)
+			m[rnd(&st) % mn] ^= (uint8_t)(1 + rnd(&st) % 255);
+		char *armored = ps_armor_encode(m, mn, "OPENSSH PRIVATE KEY");
+		unlink(path);
+		spit(path, armored, strlen(armored));
+		chmod(path, 0600);
+		ps_key *mk = NULL;
+		int rc = ps_key_load(&mk, path);
+		assert_true(rc == 0 || rc == PS_EINVALID);
+		if (rc == 0) /* only the comment, the check numbers' shared value or the padding-free part */
+			assert_memory_equal(ps_key_public(mk), ps_key_public(k), 32);
+		ps_key_free(mk);
+		free(armored);
+	}
+	free(m);
+	free(bin);
+	free(text);
+	ps_key_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_theirs_sign_same),  cmocka_unit_test(test_ours_read_by_ssh_keygen),
 	    cmocka_unit_test(test_tampered_refused),       cmocka_unit_test(test_bad_keys_refused),
 	    cmocka_unit_test(test_commit_signatures),      cmocka_unit_test(test_sha256_signature),
-	    cmocka_unit_test(test_replica_key_follows_id),
+	    cmocka_unit_test(test_replica_key_follows_id), cmocka_unit_test(test_mutations_refused),
 	};
 	git_libgit2_init();
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
