@@ -1,0 +1,35 @@
+/* suggest.h - the closest known id to a mistyped one, and ids as people
+ * type them (lib/suggest.c).
+ *
+ * Ids (offices, tasks, periods, programs, ...) are stored lower-case, the
+ * canonical form; what a person types is matched case-insensitively
+ * ("2021-Q3", "P2-T6") and stored canonical. A name the plan lacks gets
+ * one error text everywhere: what is unknown, the closest id when one is
+ * close, and the command that lists the valid ones:
+ *   unknown office "tx-kinhmon" (did you mean "tx-kinh-mon"? the list:
+ *   plansync plan offices) */
+#ifndef PLANSYNC_SUGGEST_H
+#define PLANSYNC_SUGGEST_H
+#include <stddef.h>
+#include "plansync/record.h"
+#include "plansync/replica.h"
+
+/* The candidate closest to input (edit distance, case-insensitive), or NULL if none is close. */
+const char *ps_suggest(const char *input, const char *const *candidates, size_t n);
+
+/* A new copy of id in canonical form (ASCII letters lower-case; free()),
+ * or NULL when id is NULL or out of memory. */
+char *ps_id_canon(const char *id);
+/* The canonical form of id in out (at most size bytes with the NUL); out
+ * when it fits, else NULL (a longer id is never a valid one). */
+const char *ps_id_canon_to(char *out, size_t size, const char *id);
+
+/* The command that lists the ids of kind ("plansync plan offices"). */
+const char *ps_suggest_list_command(ps_kind kind);
+/* Sets the error for an id of kind that the plan does not have (or has
+ * retired) and returns PS_ENOTFOUND: the unknown id, the closest live id
+ * of that kind when one is close, and the command that lists them; hint,
+ * when not NULL, follows ("has this replica synced the plan?"). */
+int ps_suggest_unknown(ps_replica *r, ps_kind kind, const char *input, const char *hint);
+
+#endif
