@@ -177,8 +177,12 @@ DECL(cmd_rebuild);
 DECL(cmd_remote_seed);
 DECL(cmd_problems);
 DECL(cmd_check);
+DECL(cmd_plan_offices);
+DECL(cmd_plan_periods);
+DECL(cmd_progress_withdraw);
 #undef DECL
 
+extern const opt_table opts_progress_withdraw;
 extern const opt_table opts_init, opts_plan_import, opts_plan_tasks, opts_plan_targets, opts_progress_set,
     opts_progress_show, opts_log, opts_resolve, opts_sync, opts_check;
 /* config --help's list of settings (cmd_config.c). */

@@ -1,4 +1,5 @@
-/* progress.c - an office's progress reports: one from options, many from CSV.
+/* progress.c - an office's progress reports: one from options, many from
+ * CSV, and taking one back (withdraw: the record retired).
  *
  * Checks what a person typed before anything is written: the task and
  * period exist in the plan, the status is one of the list, percent is a
@@ -9,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "plansync/ops.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
+#include "plansync/suggest.h"
 #include "plansync/text.h"
 
 /* Fields from the options; *bad names the option at fault on error. */
@@ -28,17 +31,19 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	if (in->status) {
 		*bad = "status";
-		int ok = 0;
+		/* matched case-insensitively ("On_track"), stored as listed */
+		const char *st = NULL;
 		for (const char *const *s = ps_progress_statuses; *s; s++)
-			ok |= strcmp(*s, in->status) == 0;
-		if (!ok) {
+			if (!strcasecmp(*s, in->status))
+				st = *s;
+		if (!st) {
 			rc = ps_error_set(
 			    PS_EINVALID,
 			    "status \"%.40s\" is not one of not_started, on_track, at_risk, delayed, done, cancelled",
 			    in->status);
 			goto out;
 		}
-		if (!cJSON_AddStringToObject(f, "status", in->status))
+		if (!cJSON_AddStringToObject(f, "status", st))
 			goto oom;
 	}
 	if (in->percent) {
@@ -132,7 +137,9 @@ out:
 	return 0;
 }
 
-static int check_refs(ps_replica *r, const char *task, const char *period, const char **bad)
+/* The task and period as typed are matched case-insensitively: ct and cp
+ * (64 bytes each) get their canonical forms, which the record id uses. */
+static int check_refs(ps_replica *r, const char *task, const char *period, const char **bad, char *ct, char *cp)
 {
 	char rec[PS_RECORD_ID_MAX + 1];
 	/* This replica's own office must be in the plan too, or every reader
@@ -146,33 +153,32 @@ static int check_refs(ps_replica *r, const char *task, const char *period, const
 		return ps_error_set(
 		    PS_ENOTFOUND,
 		    "this replica's office %s is not in the plan, so no office would see this report; "
-		    "check the office id (plansync plan show lists the offices; has this replica synced "
+		    "check the office id (plansync plan offices lists the offices; has this replica synced "
 		    "the plan?) and create the replica again with the right --office",
 		    ps_replica_office(r));
 	*bad = "task";
-	if (!ps_slug_valid(task))
+	if (!ps_id_canon_to(ct, 64, task) || !ps_slug_valid(ct))
 		return ps_error_set(PS_EINVALID,
 		                    "task \"%.40s\" is not a task id (such as p2-t7); see 'plansync plan tasks'", task);
-	snprintf(rec, sizeof(rec), "task/%s", task);
+	snprintf(rec, sizeof(rec), "task/%s", ct);
 	int live = ps_replica_record_live(r, rec);
 	if (live < 0)
 		return live;
 	if (!live)
-		return ps_error_set(
-		    PS_ENOTFOUND, "unknown task \"%s\"; see 'plansync plan tasks' (has this replica synced the plan?)",
-		    task);
+		return ps_suggest_unknown(r, PS_KIND_TASK, task, "has this replica synced the plan?");
 	*bad = "period";
-	if (!ps_slug_valid(period))
-		return ps_error_set(PS_EINVALID, "period \"%.40s\" is not a period id (such as 2021 or 2021-q3)",
+	if (!ps_id_canon_to(cp, 64, period) || !ps_slug_valid(cp))
+		return ps_error_set(PS_EINVALID,
+		                    "period \"%.40s\" is not a period id (such as 2021 or 2021-q3); see 'plansync "
+		                    "plan periods'",
 		                    period);
-	snprintf(rec, sizeof(rec), "period/%s", period);
+	snprintf(rec, sizeof(rec), "period/%s", cp);
 	live = ps_replica_record_live(r, rec);
 	if (live < 0)
 		return live;
 	if (!live)
-		return ps_error_set(
-		    PS_ENOTFOUND, "unknown period \"%s\"; periods are years (2021) and quarters (2021-q3) of the plan",
-		    period);
+		return ps_suggest_unknown(r, PS_KIND_PERIOD, period,
+		                          "periods are years (2021) and quarters (2021-q3) of the plan");
 	*bad = NULL;
 	return 0;
 }
@@ -180,12 +186,13 @@ static int check_refs(ps_replica *r, const char *task, const char *period, const
 static int set_one(ps_replica *r, const char *task, const char *period, const ps_progress_in *in, const char *reason,
                    bool in_txn, char **id_out, const char **bad)
 {
-	int rc = check_refs(r, task, period, bad);
+	char ct[64], cp[64];
+	int rc = check_refs(r, task, period, bad, ct, cp);
 	if (rc)
 		return rc;
 	cJSON *fields = NULL;
 	char rec[PS_RECORD_ID_MAX + 1];
-	snprintf(rec, sizeof(rec), "progress/%s/%s/%s", ps_replica_office(r), task, period);
+	snprintf(rec, sizeof(rec), "progress/%s/%s/%s", ps_replica_office(r), ct, cp);
 	/* The reporter defaults to the person on the first report only, so a
 	 * colleague's later edit does not rewrite who reported. */
 	int live = ps_replica_record_live(r, rec);
@@ -205,6 +212,30 @@ int ps_progress_set(ps_replica *r, const char *task, const char *period, const p
 {
 	const char *bad;
 	return set_one(r, task, period, in, reason, false, id_out, &bad);
+}
+
+int ps_progress_withdraw(ps_replica *r, const char *task, const char *period, const char *reason, char **id_out)
+{
+	const char *bad;
+	char ct[64], cp[64], rec[PS_RECORD_ID_MAX + 1];
+	if (id_out)
+		*id_out = NULL;
+	if (!reason || !reason[strspn(reason, " \t\n")])
+		return ps_error_set(PS_EINVALID,
+		                    "say why the report is withdrawn: --reason TEXT (kept in the history)");
+	int rc = check_refs(r, task, period, &bad, ct, cp);
+	if (rc)
+		return rc;
+	snprintf(rec, sizeof(rec), "progress/%s/%s/%s", ps_replica_office(r), ct, cp);
+	int live = ps_replica_record_live(r, rec);
+	if (live < 0)
+		return live;
+	if (!live)
+		return ps_error_set(PS_ENOTFOUND,
+		                    "office %s has no report on %s for %s to withdraw (withdrawn already, or never "
+		                    "made); see 'plansync progress show --office %s'",
+		                    ps_replica_office(r), ct, cp, ps_replica_office(r));
+	return ps_replica_write(r, rec, PS_OP_RETIRE, NULL, reason, false, id_out);
 }
 
 /* ---- CSV (RFC 4180: quotes, doubled quotes, CRLF) --------------------- */
@@ -442,7 +473,8 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 			} else {
 				/* Already failing: only check, write nothing more. */
 				cJSON *f = NULL;
-				r2 = check_refs(r, CELL(0), CELL(1), &bad);
+				char ct[64], cp[64];
+				r2 = check_refs(r, CELL(0), CELL(1), &bad, ct, cp);
 				if (!r2)
 					r2 = build(&f, &in, ps_replica_author(r), &bad);
 				cJSON_Delete(f);

@@ -76,10 +76,11 @@ const char *ps_suggest(const char *input, const char *const *candidates, size_t 
 		size_t lc = c ? strlen(c) : 0;
 		if (!lc || lc > SUGGEST_MAX)
 			continue;
-		/* Close: a slip of about one character in four, at least two
-		 * ("tx-kinhmon", "2021q3", "kinh-mon" for "tx-kinh-mon"). */
+		/* Close: a slip of about one character in four, at least one
+		 * ("tx-kinhmon", "2021q3", "kinh-mon" for "tx-kinh-mon"; not
+		 * "2021" for "2030"). */
 		size_t longer = li > lc ? li : lc;
-		size_t limit = (longer + 2) / 4 < 2 ? 2 : (longer + 2) / 4;
+		size_t limit = (longer + 2) / 4 < 1 ? 1 : (longer + 2) / 4;
 		size_t d = distance(input, li, c, lc);
 		if (d < li && d <= limit && d < best_d) {
 			best = c;

@@ -128,7 +128,7 @@ static void bom_crlf_blank_lines(void **st)
 	assert_int_equal(import(f, "task,period,note\r\np2-t7,2025,\"a\r\nb\"\r\np2-t7,x y,\r\n", &rep, &w),
 	                 PS_EINVALID);
 	assert_string_equal(rep, "line 4, column 2 (period): period \"x y\" is not a period id (such as 2021 or "
-	                         "2021-q3)\n");
+	                         "2021-q3); see 'plansync plan periods'\n");
 	free(rep);
 	rep = NULL;
 	assert_int_equal(import(f, "task,period,note\r\np2-t7,2025,\"a\r\nb\"\r\n", &rep, &w), 0);
@@ -177,38 +177,38 @@ static void empty_and_header_only(void **st)
 static void every_bad_value_reported(void **st)
 {
 	fx *f = *st;
-	import_refused(f,
-	               "task,period,status,percent,actual,note,evidence,reporter,reason\n"
-	               "p2-t7,2023,on_track,70,,,,,\n"
-	               "p2-t7,2024,finished,80,,,,,\n"
-	               "p9-t1,2024,done,100,,,,,\n"
-	               "p2-t7,2039,done,100,,,,,\n"
-	               "p2-t7,2025,done,150,,,,,\n"
-	               "p2-t7,2025,done,1x,,,,,\n"
-	               "p2-t7,2025,,,12.5.1,,,,\n"
-	               "p2-t7,2025,,,,\"bell\a\",,,\n"
-	               "P2-T7,2025,done,,,,,,\n"
-	               "p2-t7,2025 q1,done,,,,,,\n"
-	               ",2025,done,,,,,,\n"
-	               "p2-t7,,done,,,,,,\n"
-	               "p2-t7,2025,,,,,,,\n",
-	               "line 3, column 3 (status): status \"finished\" is not one of not_started, on_track, at_risk, "
-	               "delayed, done, cancelled\n"
-	               "line 4, column 1 (task): unknown task \"p9-t1\"; see 'plansync plan tasks' (has this replica "
-	               "synced the plan?)\n"
-	               "line 5, column 2 (period): unknown period \"2039\"; periods are years (2021) and quarters "
-	               "(2021-q3) of the plan\n"
-	               "line 6, column 4 (percent): percent \"150\" must be a whole number from 0 to 100\n"
-	               "line 7, column 4 (percent): percent \"1x\" must be a whole number from 0 to 100\n"
-	               "line 8, column 5 (actual): actual \"12.5.1\" must be a decimal number such as 12 or 3.75\n"
-	               "line 9, column 6 (note): the note contains a control character (U+0007); remove it\n"
-	               "line 10, column 1 (task): task \"P2-T7\" is not a task id (such as p2-t7); see 'plansync plan "
-	               "tasks'\n"
-	               "line 11, column 2 (period): period \"2025 q1\" is not a period id (such as 2021 or 2021-q3)\n"
-	               "line 12, column 1: task and period are required\n"
-	               "line 13, column 2: task and period are required\n"
-	               "line 14: nothing to record: fill at least one of the columns status, percent, actual, note, "
-	               "evidence\n");
+	import_refused(
+	    f,
+	    "task,period,status,percent,actual,note,evidence,reporter,reason\n"
+	    "p2-t7,2023,on_track,70,,,,,\n"
+	    "p2-t7,2024,finished,80,,,,,\n"
+	    "p9-t1,2024,done,100,,,,,\n"
+	    "p2-t7,2039,done,100,,,,,\n"
+	    "p2-t7,2025,done,150,,,,,\n"
+	    "p2-t7,2025,done,1x,,,,,\n"
+	    "p2-t7,2025,,,12.5.1,,,,\n"
+	    "p2-t7,2025,,,,\"bell\a\",,,\n"
+	    "P2-T7,2025,done,,,,,,\n"
+	    "p2-t7,2025 q1,done,,,,,,\n"
+	    ",2025,done,,,,,,\n"
+	    "p2-t7,,done,,,,,,\n"
+	    "p2-t7,2025,,,,,,,\n",
+	    "line 3, column 3 (status): status \"finished\" is not one of not_started, on_track, at_risk, "
+	    "delayed, done, cancelled\n"
+	    "line 4, column 1 (task): unknown task \"p9-t1\" (did you mean \"p1-t1\"? the list: plansync plan "
+	    "tasks); has this replica synced the plan?\n"
+	    "line 5, column 2 (period): unknown period \"2039\" (the list: plansync plan periods); periods "
+	    "are years (2021) and quarters (2021-q3) of the plan\n"
+	    "line 6, column 4 (percent): percent \"150\" must be a whole number from 0 to 100\n"
+	    "line 7, column 4 (percent): percent \"1x\" must be a whole number from 0 to 100\n"
+	    "line 8, column 5 (actual): actual \"12.5.1\" must be a decimal number such as 12 or 3.75\n"
+	    "line 9, column 6 (note): the note contains a control character (U+0007); remove it\n"
+	    "line 11, column 2 (period): period \"2025 q1\" is not a period id (such as 2021 or 2021-q3); see "
+	    "'plansync plan periods'\n"
+	    "line 12, column 1: task and period are required\n"
+	    "line 13, column 2: task and period are required\n"
+	    "line 14: nothing to record: fill at least one of the columns status, percent, actual, note, "
+	    "evidence\n");
 }
 
 /* Line numbers count the lines a quoted cell spans. */
@@ -374,7 +374,7 @@ static void set_field_checks(void **st)
 	     "2021",
 	     {.status = "done"},
 	     PS_ENOTFOUND,
-	     "unknown task \"p9-t9\"; see 'plansync plan tasks' (has this replica synced the plan?)"},
+	     "unknown task \"p9-t9\" (the list: plansync plan tasks); has this replica synced the plan?"},
 	    {"p2_t7",
 	     "2021",
 	     {.status = "done"},
@@ -384,7 +384,8 @@ static void set_field_checks(void **st)
 	     "2030",
 	     {.status = "done"},
 	     PS_ENOTFOUND,
-	     "unknown period \"2030\"; periods are years (2021) and quarters (2021-q3) of the plan"},
+	     "unknown period \"2030\" (the list: plansync plan periods); periods are years (2021) and quarters "
+	     "(2021-q3) of the plan"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc = ps_progress_set(f->r, cases[i].task, cases[i].period, &cases[i].in, NULL, &id);
