@@ -4,7 +4,8 @@
  * Exports ps_suggest (edit distance, case-insensitive), ps_id_canon and
  * ps_id_canon_to (ASCII lower-case: ids are slugs), ps_suggest_unknown
  * (the "unknown X" message with the closest live id and the command that
- * lists them) and ps_suggest_list_command. Reads the live records of a
+ * lists them), ps_suggest_list_command and ps_suggest_check_office (init
+ * --office against the plan on the remote). Reads the live records of a
  * kind through lib/store_views.c; never writes and holds no SQL. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,4 +175,19 @@ int ps_suggest_unknown(ps_replica *r, ps_kind kind, const char *input, const cha
 		free(w.v[i]);
 	free(w.v);
 	return PS_ENOTFOUND;
+}
+
+int ps_suggest_check_office(ps_replica *r)
+{
+	char rec[PS_RECORD_ID_MAX + 1];
+	int plan = ps_replica_record_live(r, "plan/header");
+	if (plan <= 0)
+		return plan;
+	snprintf(rec, sizeof(rec), "office/%s", ps_replica_office(r));
+	int live = ps_replica_record_live(r, rec);
+	if (live)
+		return live < 0 ? live : 0;
+	return ps_suggest_unknown(r, PS_KIND_OFFICE, ps_replica_office(r),
+	                          "the plan on the remote does not have it, so no office would see this replica's "
+	                          "reports; give --office one of the plan's offices");
 }

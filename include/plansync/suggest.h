@@ -31,5 +31,9 @@ const char *ps_suggest_list_command(ps_kind kind);
  * of that kind when one is close, and the command that lists them; hint,
  * when not NULL, follows ("has this replica synced the plan?"). */
 int ps_suggest_unknown(ps_replica *r, ps_kind kind, const char *input, const char *hint);
+/* 0 when the replica's office is in the plan, or when there is no plan
+ * yet (the province's first init on an empty remote); else PS_ENOTFOUND
+ * with the closest office: no office would see its reports. */
+int ps_suggest_check_office(ps_replica *r);
 
 #endif
