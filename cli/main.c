@@ -43,7 +43,13 @@ static const cmd commands[] = {
     {"progress import", cmd_progress_import, "Record many progress rows from a CSV file, all or nothing.", "FILE.csv",
      NULL, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
      "The first line names the columns: task, period, and any of status, percent, actual,\nnote, evidence (references "
-     "separated by ';'), reporter, reason."},
+     "separated by ';'), reporter, reason; or in Vietnamese, in any\ncase, with or without marks: Nhiệm vụ, Kỳ, Trạng "
+     "thái, Tỷ lệ, Giá trị thực tế, Ghi chú,\nMinh chứng, Người báo cáo, Lý do. Cells are separated by ',' or by ';' "
+     "(as Excel in\nVietnamese saves), whichever the first line holds more of. Blank rows and empty\ncolumns with no "
+     "name are ignored. Ids and statuses are matched case-insensitively.\nA percent may end in '%' (40%); a decimal "
+     "may use ',' (3,75). Refused as reading\ntwo ways: '.' and ',' together (1.234,5), two ',' (1,2,3), and one ',' "
+     "followed by\nexactly three digits (1,234); in a ';' file also one '.' followed by exactly three\ndigits (1.234). "
+     "Write such numbers with no thousands separator (1234, 1234.5)."},
     {"progress withdraw", cmd_progress_withdraw, "Take back a report entered by mistake (kept in the history).",
      "TASK PERIOD", &opts_progress_withdraw, 2, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES,
      "The report is retired: a change like any other, synced to every office and shown by\n'plansync log'; it counts "

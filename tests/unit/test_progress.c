@@ -141,14 +141,14 @@ static void bom_crlf_blank_lines(void **st)
 static void header_problems(void **st)
 {
 	fx *f = *st;
+	/* Header names are matched case-insensitively: "Status" is status. */
 	import_refused(f, "task,colour,period,task,Status\np2-t7,red,2021,p2-t7,done\n",
 	               "line 1, column 2: unknown column \"colour\" (known: task, period, status, percent, actual, "
-	               "note, evidence, reporter, reason)\n"
-	               "line 1, column 4: column \"task\" appears twice\n"
-	               "line 1, column 5: unknown column \"Status\" (known: task, period, status, percent, actual, "
-	               "note, evidence, reporter, reason)\n"
-	               "line 2: nothing to record: fill at least one of the columns status, percent, actual, note, "
-	               "evidence\n");
+	               "note, evidence, reporter, reason; or in Vietnamese: Nhiệm vụ, Kỳ, Trạng thái, Tỷ lệ, Giá "
+	               "trị thực tế, Ghi chú, Minh chứng, Người báo cáo, Lý do)\n"
+	               "line 1, column 4: column \"task\" appears twice\n");
+	import_refused(f, "task,period,Trạng thái,trang thai\np2-t7,2021,done,done\n",
+	               "line 1, column 4: column \"trang thai\" appears twice\n");
 	import_refused(f, "status,percent\ndone,100\n", "line 1: the header must have the columns task and period\n");
 	import_refused(f, "period,status\n2021,done\n", "line 1: the header must have the columns task and period\n");
 }
@@ -289,6 +289,63 @@ static void long_fields(void **st)
 	free(before);
 	free(after);
 	free(csv);
+}
+
+/* CSV as Vietnamese offices save it: ';' from Excel in Vietnamese, names
+ * in Vietnamese in any case and with or without marks, empty trailing
+ * columns and blank rows, "40%" and decimal commas. */
+static void vietnamese_csv(void **st)
+{
+	fx *f = *st;
+	char *rep = NULL;
+	long w = -1;
+	const char *csv = "\xef\xbb\xbfNhiệm vụ;KỲ;Trạng thái;Tỷ lệ (%);Giá trị thực tế;Ghi chú;Minh chứng;Người "
+	                  "báo cáo;;\r\n"
+	                  "P2-T7;2021-Q1;On_Track;40%;3,75;Đã xong, còn một phần;QĐ-1;Lan;;\r\n"
+	                  ";;;;;;;;;\r\n"
+	                  "p1-t1; 2022 ;done; 100 % ;12;;;;;\r\n"
+	                  "\r\n";
+	assert_int_equal(import(f, csv, &rep, &w), 0);
+	assert_null(rep);
+	assert_int_equal(w, 2);
+	has(f, "{\"id\": \"progress/tinh/p2-t7/2021-q1\", \"retired\": false, \"fields\": {\"actual\": \"3.75\", "
+	       "\"evidence\": [\"QĐ-1\"], \"note\": \"Đã xong, còn một phần\", \"percent\": 40, \"reporter\": "
+	       "\"Lan\", \"status\": \"on_track\"}}");
+	has(f, "\"id\": \"progress/tinh/p1-t1/2022\", \"retired\": false, \"fields\": {\"actual\": \"12\", "
+	       "\"percent\": 100,");
+	/* without marks, other spellings */
+	assert_int_equal(import(f, "nhiem vu,ky bao cao,ti le,thuc te\np2-t7,2023,\"50 %\",\"0,5\"\n", &rep, &w), 0);
+	has(f, "{\"id\": \"progress/tinh/p2-t7/2023\", \"retired\": false, \"fields\": {\"actual\": \"0.5\", "
+	       "\"percent\": 50,");
+	/* numbers that read two ways, a value under no column, a fraction */
+	import_refused(f,
+	               "task;period;percent;actual;\n"
+	               "p2-t7;2024;;1,234\n"
+	               "p2-t7;2024;;1.234\n"
+	               "p2-t7;2024;;1.234,5\n"
+	               "p2-t7;2024;;1,2,3\n"
+	               "p2-t7;2024;40,5%;\n"
+	               "p2-t7;2024;;;x\n"
+	               "p2-t7;2024;;2,5;;x\n",
+	               "line 2, column 4 (actual): actual \"1,234\" reads two ways (a decimal point or a thousands "
+	               "separator); write it with no thousands separator and at most one decimal point, such as 1234 "
+	               "or 1234.5\n"
+	               "line 3, column 4 (actual): actual \"1.234\" reads two ways (a decimal point or a thousands "
+	               "separator); write it with no thousands separator and at most one decimal point, such as 1234 "
+	               "or 1234.5\n"
+	               "line 4, column 4 (actual): actual \"1.234,5\" reads two ways (a decimal point or a thousands "
+	               "separator); write it with no thousands separator and at most one decimal point, such as 1234 "
+	               "or 1234.5\n"
+	               "line 5, column 4 (actual): actual \"1,2,3\" reads two ways (a decimal point or a thousands "
+	               "separator); write it with no thousands separator and at most one decimal point, such as 1234 "
+	               "or 1234.5\n"
+	               "line 6, column 3 (percent): percent \"40,5\" must be a whole number from 0 to 100\n"
+	               "line 7, column 5: a value under a column with no name in the header\n"
+	               "line 8: 6 cells, but the header names 5 columns; put a cell holding a semicolon in double "
+	               "quotes\n");
+	/* with ',' the '.' is the decimal point, as progress set takes it */
+	assert_int_equal(import(f, "task,period,actual\np2-t7,2025,1.234\n", &rep, &w), 0);
+	has(f, "\"actual\": \"1.234\"");
 }
 
 static void evidence_limits(void **st)
@@ -434,6 +491,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(quote_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(utf8_and_nfc, setup, teardown),
 	    cmocka_unit_test_setup_teardown(long_fields, setup, teardown),
+	    cmocka_unit_test_setup_teardown(vietnamese_csv, setup, teardown),
 	    cmocka_unit_test_setup_teardown(evidence_limits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(set_field_checks, setup, teardown),
 	};
