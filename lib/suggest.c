@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "plansync/suggest.h"
 #include "plansync/error.h"
 #include "store_views.h"
@@ -72,6 +73,7 @@ const char *ps_suggest(const char *input, const char *const *candidates, size_t 
 		return NULL;
 	const char *best = NULL, *part = NULL;
 	size_t best_d = (size_t)-1;
+	bool tie = false; /* two as close: no guess ("p9" is as near p1 as p5) */
 	for (size_t i = 0; i < n; i++) {
 		const char *c = candidates[i];
 		size_t lc = c ? strlen(c) : 0;
@@ -86,12 +88,15 @@ const char *ps_suggest(const char *input, const char *const *candidates, size_t 
 		if (d < li && d <= limit && d < best_d) {
 			best = c;
 			best_d = d;
+			tie = false;
+		} else if (d == best_d && strcasecmp(c, best)) {
+			tie = true;
 		}
 		/* A part of the id ("kinh" for "tx-kinh-mon"): the shortest. */
 		if (li >= 3 && contains(c, input, li) && (!part || lc < strlen(part)))
 			part = c;
 	}
-	return best ? best : part;
+	return best && !tie ? best : best ? NULL : part;
 }
 
 const char *ps_id_canon_to(char *out, size_t size, const char *id)

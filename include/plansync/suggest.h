@@ -15,6 +15,9 @@
 #include "plansync/replica.h"
 
 /* The candidate closest to input (edit distance, case-insensitive), or NULL if none is close. */
+/* Close: at most one edit in four characters (at least one), or input a
+ * part of the candidate (the shortest such); two candidates as close as
+ * each other give NULL, not a guess. */
 const char *ps_suggest(const char *input, const char *const *candidates, size_t n);
 
 /* A new copy of id in canonical form (ASCII letters lower-case; free()),

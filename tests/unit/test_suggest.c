@@ -29,6 +29,9 @@ static void closest(void **st)
 static void nothing_close(void **st)
 {
 	assert_null(ps_suggest("bogus", offices, NOFF));
+	const char *const programs[] = {"p1", "p2", "p3", "p4", "p5"};
+	assert_null(ps_suggest("p9", programs, 5)); /* as near one as another: no guess */
+	assert_string_equal(ps_suggest("P2", programs, 5), "p2");
 	assert_null(ps_suggest("x", offices, NOFF));
 	assert_null(ps_suggest("", offices, NOFF));
 	assert_null(ps_suggest(NULL, offices, NOFF));
