@@ -197,9 +197,19 @@ static int ever_written(ps_store *s, const char *record)
  * plan lacks, with the closest id. */
 static int check_unlogged(ps_replica *r, const ps_record_id *rid, const char *record)
 {
-	if (ps_kind_get(rid->kind)->shape != PS_ID_OFFICE_TASK_PERIOD)
-		return ps_error_set(PS_ENOTFOUND, "unknown record \"%s\": no change names it; see 'plansync plan show'",
-		                    record);
+	if (ps_kind_get(rid->kind)->shape != PS_ID_OFFICE_TASK_PERIOD) {
+		char *near = NULL;
+		int rc = ps_suggest_kind(&near, r, rid->kind, rid->slug);
+		if (!rc && near)
+			ps_error_set(PS_ENOTFOUND,
+			             "unknown record \"%s\": no change names it (did you mean \"%s/%s\"? the list: %s)",
+			             record, ps_kind_name(rid->kind), near, ps_suggest_list_command(rid->kind));
+		else if (!rc)
+			ps_error_set(PS_ENOTFOUND, "unknown record \"%s\": no change names it (the list: %s)", record,
+			             ps_suggest_list_command(rid->kind));
+		free(near);
+		return rc ? rc : PS_ENOTFOUND;
+	}
 	const ps_kind kinds[] = {PS_KIND_OFFICE, PS_KIND_TASK, PS_KIND_PERIOD};
 	const char *id[] = {rid->office, rid->task, rid->period};
 	for (int i = 0; i < 3; i++) {

@@ -4,7 +4,7 @@
  * Exports ps_suggest (edit distance, case-insensitive), ps_id_canon and
  * ps_id_canon_to (ASCII lower-case: ids are slugs), ps_suggest_unknown
  * (the "unknown X" message with the closest live id and the command that
- * lists them), ps_suggest_list_command and ps_suggest_check_office (init
+ * lists them), ps_suggest_kind (that id alone), ps_suggest_list_command and ps_suggest_check_office (init
  * --office against the plan on the remote). Reads the live records of a
  * kind through lib/store_views.c; never writes and holds no SQL. */
 #include <stdio.h>
@@ -156,17 +156,26 @@ static int add_id(void *ctx, const ps_sv_last *row)
 	return 0;
 }
 
-int ps_suggest_unknown(ps_replica *r, ps_kind kind, const char *input, const char *hint)
+int ps_suggest_kind(char **out, ps_replica *r, ps_kind kind, const char *input)
 {
+	*out = NULL;
 	ids w = {NULL, 0};
 	int rc = ps_store_shown_records(ps_replica_store(r), kind, add_id, &w);
-	if (rc) {
-		for (size_t i = 0; i < w.n; i++)
-			free(w.v[i]);
-		free(w.v);
+	const char *near = rc ? NULL : ps_suggest(input, (const char *const *)w.v, w.n);
+	if (near && !(*out = strdup(near)))
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < w.n; i++)
+		free(w.v[i]);
+	free(w.v);
+	return rc;
+}
+
+int ps_suggest_unknown(ps_replica *r, ps_kind kind, const char *input, const char *hint)
+{
+	char *near = NULL;
+	int rc = ps_suggest_kind(&near, r, kind, input);
+	if (rc)
 		return rc;
-	}
-	const char *near = ps_suggest(input, (const char *const *)w.v, w.n);
 	/* The typed text goes into the message as at most 60 bytes: it may be
 	 * anything. */
 	if (near)
@@ -176,9 +185,7 @@ int ps_suggest_unknown(ps_replica *r, ps_kind kind, const char *input, const cha
 	else
 		ps_error_set(PS_ENOTFOUND, "unknown %s \"%.60s\" (the list: %s)%s%s", ps_kind_name(kind), input,
 		             ps_suggest_list_command(kind), hint ? "; " : "", hint ? hint : "");
-	for (size_t i = 0; i < w.n; i++)
-		free(w.v[i]);
-	free(w.v);
+	free(near);
 	return PS_ENOTFOUND;
 }
 

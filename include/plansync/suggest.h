@@ -27,6 +27,9 @@ char *ps_id_canon(const char *id);
  * when it fits, else NULL (a longer id is never a valid one). */
 const char *ps_id_canon_to(char *out, size_t size, const char *id);
 
+/* The live id of kind closest to input (ps_suggest) in *out (free()), or
+ * NULL when none is close. */
+int ps_suggest_kind(char **out, ps_replica *r, ps_kind kind, const char *input);
 /* The command that lists the ids of kind ("plansync plan offices"). */
 const char *ps_suggest_list_command(ps_kind kind);
 /* Sets the error for an id of kind that the plan does not have (or has
