@@ -1,5 +1,5 @@
-/* views.h - typed reads for the front ends: plan, tasks, targets, progress,
- * log, conflicts, status, problems.
+/* views.h - typed reads for the front ends: plan, tasks, targets, offices,
+ * periods, progress, log, conflicts, status, problems.
  *
  * Each read fills a struct the caller releases with its _free function
  * (NULL-safe); every string and array in it belongs to the struct. Absent
