@@ -164,9 +164,12 @@ DECL(cmd_plan_import);
 DECL(cmd_plan_show);
 DECL(cmd_plan_tasks);
 DECL(cmd_plan_targets);
+DECL(cmd_plan_offices);
+DECL(cmd_plan_periods);
 DECL(cmd_progress_set);
 DECL(cmd_progress_show);
 DECL(cmd_progress_import);
+DECL(cmd_progress_withdraw);
 DECL(cmd_log);
 DECL(cmd_conflicts);
 DECL(cmd_resolve);
@@ -186,6 +189,9 @@ extern const opt_table opts_init, opts_plan_import, opts_plan_tasks, opts_plan_t
 extern const opt_table opts_keys_allowed_signers;
 /* config --help's list of settings (cmd_config.c). */
 extern const char config_help[];
+
+/* progress withdraw's options (cmd_progress.c). */
+extern const opt_table opts_progress_withdraw;
 
 /* Read a whole file ("-" for stdin); free(). */
 int read_file(const char *path, char **data, size_t *len);

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "plansync/error.h"
 #include "plansync/sync.h"
+#include "plansync/suggest.h"
 #include "render.h"
 
 typedef struct init_opts {
@@ -34,6 +35,9 @@ int cmd_init(ctx *x, const args *a)
 	ps_init_opts o = {opt->office, opt->replica, opt->remote, opt->province, opt->user, opt->key};
 	if (!o.office)
 		return fail_msg(EXIT_USAGE, "init: --office is required (for example --office tx-kinh-mon)");
+	char office[64]; /* ids are matched case-insensitively, stored lower-case */
+	if (ps_id_canon_to(office, sizeof(office), o.office))
+		o.office = office;
 	if (!o.user_name)
 		o.user_name = getenv("PLANSYNC_USER");
 	/* --set KEY=VALUE: checked before anything is created */
@@ -85,6 +89,8 @@ int cmd_init(ctx *x, const args *a)
 	int src = 0;
 	if (o.remote)
 		src = ps_sync_run(x->r, &res, progress_tty, NULL);
+	if (o.remote && !src) /* a plan on the remote that lacks this office */
+		src = ps_suggest_check_office(x->r);
 	/* The first sync failed (no repository there, not reached, refused us,
 	 * a full disk): what init made goes, since nobody has written in it
 	 * yet and it would block init run again; the exit code is the

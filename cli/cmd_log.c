@@ -1,5 +1,6 @@
-/* cmd_log.c - plansync log [RECORD]: the changes to one record or to all,
- * newest first, as text (one header line per change, its fields indented
+/* cmd_log.c - plansync log [RECORD | --office O --task T --period P]: the
+ * changes to one record, to the reports of an office, task or period, or
+ * to all, newest first, as text (one header line per change, its fields indented
  * under it) or as any --format. */
 #include <limits.h>
 #include <stdio.h>
@@ -12,9 +13,13 @@
 
 typedef struct log_opts {
 	long limit;
+	const char *office, *task, *period;
 } log_opts;
 static const opt_spec log_spec[] = {
     OPT_INT('n', "limit", log_opts, limit, "N", 0, LONG_MAX, 50, "show at most N changes (default 50; 0 for all)"),
+    OPT_STRING('o', "office", log_opts, office, "O", "only the reports of office O (progress, reviews, ...)"),
+    OPT_STRING('t', "task", log_opts, task, "T", "only the reports on task T"),
+    OPT_STRING('p', "period", log_opts, period, "P", "only the reports for period P"),
     OPT_END,
 };
 const opt_table opts_log = {log_spec, sizeof(log_opts)};
@@ -37,7 +42,11 @@ int cmd_log(ctx *x, const args *a)
 {
 	const log_opts *opt = a->opts;
 	ps_log_view *v = NULL;
-	int rc = ps_view_log(&v, x->r, a->npos ? a->pos[0] : NULL, opt->limit);
+	bool match = opt->office || opt->task || opt->period;
+	if (match && a->npos)
+		return fail_msg(EXIT_USAGE, "log: give a RECORD or --office/--task/--period, not both");
+	int rc = match ? ps_view_log_of(&v, x->r, opt->office, opt->task, opt->period, opt->limit)
+	               : ps_view_log(&v, x->r, a->npos ? a->pos[0] : NULL, opt->limit);
 	if (rc)
 		return fail(rc);
 	fmt f = fmt_of(a);

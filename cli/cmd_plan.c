@@ -1,4 +1,4 @@
-/* cmd_plan.c - plansync plan import|show|tasks|targets */
+/* cmd_plan.c - plansync plan import|show|tasks|targets|offices|periods */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +22,8 @@ typedef struct plan_tasks_opts {
 } plan_tasks_opts;
 static const opt_spec plan_tasks_spec[] = {
     OPT_STRING('p', "program", plan_tasks_opts, program, "P", "only the tasks of program P (p1 ... p5)"),
-    OPT_STRING('o', "office", plan_tasks_opts, office, "O", "only tasks with a target for office O"),
+    OPT_STRING('o', "office", plan_tasks_opts, office, "O",
+               "what office O reports on: every task, its own targets marked"),
     OPT_END,
 };
 const opt_table opts_plan_tasks = {plan_tasks_spec, sizeof(plan_tasks_opts)};
@@ -140,6 +141,18 @@ static const column task_cols[] = {
 };
 static const view task_view = VIEW(ps_task_row, task_cols);
 
+/* With --office: every task (every office reports on every one) and the
+ * office's own target for it. */
+static const column office_task_cols[] = {
+    COL_S(ps_task_row, id, "id", "task"),
+    COL_S(ps_task_row, program, "program", NULL),
+    COL_O(ps_task_row, order, "order", NULL),
+    COL_S(ps_task_row, target, "target", "own target"),
+    COL_V(ps_task_row, offices, noffices, "offices", NULL),
+    COL_S(ps_task_row, text, "text", "text"),
+};
+static const view office_task_view = VIEW(ps_task_row, office_task_cols);
+
 int cmd_plan_tasks(ctx *x, const args *a)
 {
 	const plan_tasks_opts *opt = a->opts;
@@ -147,8 +160,48 @@ int cmd_plan_tasks(ctx *x, const args *a)
 	int rc = ps_view_tasks(&v, x->r, opt->program, opt->office);
 	if (rc)
 		return fail(rc);
-	render_rows(stdout, fmt_of(a), &task_view, v->v, v->n);
+	render_rows(stdout, fmt_of(a), opt->office ? &office_task_view : &task_view, v->v, v->n);
 	ps_tasks_view_free(v);
+	return 0;
+}
+
+static const column office_cols[] = {
+    COL_S(ps_office_row, id, "id", "office"),
+    COL_S(ps_office_row, kind, "kind", "kind"),
+    COL_S(ps_office_row, parent, "parent", NULL),
+    COL_O(ps_office_row, order, "order", NULL),
+    COL_L(ps_office_row, targets, "targets", "targets"),
+    COL_S(ps_office_row, name, "name", "name"),
+};
+static const view office_view = VIEW(ps_office_row, office_cols);
+
+int cmd_plan_offices(ctx *x, const args *a)
+{
+	ps_offices_view *v = NULL;
+	int rc = ps_view_offices(&v, x->r);
+	if (rc)
+		return fail(rc);
+	render_rows(stdout, fmt_of(a), &office_view, v->v, v->n);
+	ps_offices_view_free(v);
+	return 0;
+}
+
+static const column period_cols[] = {
+    COL_S(ps_period_row, id, "id", "period"),         COL_S(ps_period_row, kind, "kind", "kind"),
+    COL_S(ps_period_row, start, "start", "start"),    COL_S(ps_period_row, end, "end", "end"),
+    COL_S(ps_period_row, due, "due", "due"),          COL_S(ps_period_row, state, "state", "state"),
+    COL_S(ps_period_row, closed, "closed", "closed"), COL_O(ps_period_row, order, "order", NULL),
+};
+static const view period_view = VIEW(ps_period_row, period_cols);
+
+int cmd_plan_periods(ctx *x, const args *a)
+{
+	ps_periods_view *v = NULL;
+	int rc = ps_view_periods(&v, x->r);
+	if (rc)
+		return fail(rc);
+	render_rows(stdout, fmt_of(a), &period_view, v->v, v->n);
+	ps_periods_view_free(v);
 	return 0;
 }
 

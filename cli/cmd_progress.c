@@ -1,4 +1,4 @@
-/* cmd_progress.c - plansync progress set|show|import */
+/* cmd_progress.c - plansync progress set|show|import|withdraw */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +28,17 @@ static const opt_spec progress_set_spec[] = {
 const opt_table opts_progress_set = {progress_set_spec, sizeof(progress_set_opts)};
 
 typedef struct progress_show_opts {
-	const char *office, *task, *period;
+	const char *office, *task, *period, *status, *program;
+	bool late;
 } progress_show_opts;
 static const opt_spec progress_show_spec[] = {
     OPT_STRING('o', "office", progress_show_opts, office, "O", "only office O"),
     OPT_STRING('t', "task", progress_show_opts, task, "T", "only task T"),
     OPT_STRING('p', "period", progress_show_opts, period, "P", "only period P"),
+    OPT_STRING('s', "status", progress_show_opts, status, "S", "only reports with status S (done, delayed, ...)"),
+    OPT_STRING(0, "program", progress_show_opts, program, "P", "only the tasks of program P (p1 ... p5)"),
+    OPT_BOOL(0, "late", progress_show_opts, late,
+             "only reports the province received after the period's due date (its receipt says late)"),
     OPT_END,
 };
 const opt_table opts_progress_show = {progress_show_spec, sizeof(progress_show_opts)};
@@ -70,12 +75,39 @@ int cmd_progress_show(ctx *x, const args *a)
 {
 	const progress_show_opts *opt = a->opts;
 	ps_progress_view *v = NULL;
-	int rc = ps_view_progress(&v, x->r, opt->office, opt->task, opt->period);
+	ps_progress_filter f = {opt->office, opt->task, opt->period, opt->status, opt->program, opt->late};
+	int rc = ps_view_progress_where(&v, x->r, &f);
 	if (rc)
 		return fail(rc);
 	render_rows(stdout, fmt_of(a), &progress_view, v->v, v->n);
 	ps_progress_view_free(v);
 	return 0;
+}
+
+typedef struct progress_withdraw_opts {
+	const char *reason;
+} progress_withdraw_opts;
+static const opt_spec progress_withdraw_spec[] = {
+    OPT_STRING('m', "reason", progress_withdraw_opts, reason, "TEXT",
+               "why it is withdrawn (required; kept in the history)"),
+    OPT_END,
+};
+const opt_table opts_progress_withdraw = {progress_withdraw_spec, sizeof(progress_withdraw_opts)};
+
+int cmd_progress_withdraw(ctx *x, const args *a)
+{
+	const progress_withdraw_opts *opt = a->opts;
+	if (!opt->reason)
+		return fail_msg(EXIT_USAGE,
+		                "progress withdraw: --reason TEXT is required: say why the report is taken back");
+	char *id = NULL;
+	int rc = ps_progress_withdraw(x->r, a->pos[0], a->pos[1], opt->reason, &id);
+	if (rc)
+		return fail(rc);
+	char what[300];
+	snprintf(what, sizeof(what), "withdrew the report of %s on %s %s", ps_replica_office(x->r), a->pos[0],
+	         a->pos[1]);
+	return print_written(a, what, id);
 }
 
 int cmd_progress_import(ctx *x, const args *a)

@@ -29,6 +29,11 @@ static const cmd commands[] = {
      CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
     {"plan targets", cmd_plan_targets, "List district-specific targets with their deadlines.", NULL, &opts_plan_targets,
      0, 0, CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
+    {"plan offices", cmd_plan_offices, "List the offices: ids, names, kinds, how many targets each has.", NULL, NULL, 0,
+     0, CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
+    {"plan periods", cmd_plan_periods, "List the reporting periods: ids, kinds, dates, due dates, open or closed.",
+     NULL, NULL, 0, 0, CMD_REPLICA | CMD_JSON | CMD_ROWS,
+     "Ids are matched case-insensitively everywhere: 2021-Q3 is 2021-q3."},
     {"progress set", cmd_progress_set, "Record this office's progress on a task for a period.", "TASK PERIOD",
      &opts_progress_set, 2, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES,
      "Statuses: not_started, on_track, at_risk, delayed, done, cancelled. Works offline;\n'plansync sync' (or the "
@@ -38,7 +43,17 @@ static const cmd commands[] = {
     {"progress import", cmd_progress_import, "Record many progress rows from a CSV file, all or nothing.", "FILE.csv",
      NULL, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
      "The first line names the columns: task, period, and any of status, percent, actual,\nnote, evidence (references "
-     "separated by ';'), reporter, reason."},
+     "separated by ';'), reporter, reason; or in Vietnamese, in any\ncase, with or without marks: Nhiệm vụ, Kỳ, Trạng "
+     "thái, Tỷ lệ, Giá trị thực tế, Ghi chú,\nMinh chứng, Người báo cáo, Lý do. Cells are separated by ',' or by ';' "
+     "(as Excel in\nVietnamese saves), whichever the first line holds more of. Blank rows and empty\ncolumns with no "
+     "name are ignored. Ids and statuses are matched case-insensitively.\nA percent may end in '%' (40%); a decimal "
+     "may use ',' (3,75). Refused as reading\ntwo ways: '.' and ',' together (1.234,5), two ',' (1,2,3), and one ',' "
+     "followed by\nexactly three digits (1,234); in a ';' file also one '.' followed by exactly three\ndigits (1.234). "
+     "Write such numbers with no thousands separator (1234, 1234.5)."},
+    {"progress withdraw", cmd_progress_withdraw, "Take back a report entered by mistake (kept in the history).",
+     "TASK PERIOD", &opts_progress_withdraw, 2, 2, CMD_REPLICA | CMD_JSON | CMD_WRITES,
+     "The report is retired: a change like any other, synced to every office and shown by\n'plansync log'; it counts "
+     "as no report anywhere. 'plansync progress set' reports again."},
     {"log", cmd_log, "The change history, newest first: who changed what, when and why.", "[RECORD]", &opts_log, 0, 1,
      CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
     {"conflicts", cmd_conflicts, "List fields that concurrent changes set to different values.", NULL, NULL, 0, 0,

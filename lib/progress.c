@@ -1,4 +1,5 @@
-/* progress.c - an office's progress reports: one from options, many from CSV.
+/* progress.c - an office's progress reports: one from options, many from
+ * CSV, and taking one back (withdraw: the record retired).
  *
  * Checks what a person typed before anything is written: the task and
  * period exist in the plan, the status is one of the list, percent is a
@@ -9,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include "csv.h"
 #include "plansync/ops.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
+#include "plansync/suggest.h"
 #include "plansync/text.h"
 
 /* Fields from the options; *bad names the option at fault on error. */
@@ -28,17 +32,19 @@ static int build(cJSON **out, const ps_progress_in *in, const char *reporter_def
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	if (in->status) {
 		*bad = "status";
-		int ok = 0;
+		/* matched case-insensitively ("On_track"), stored as listed */
+		const char *st = NULL;
 		for (const char *const *s = ps_progress_statuses; *s; s++)
-			ok |= strcmp(*s, in->status) == 0;
-		if (!ok) {
+			if (!strcasecmp(*s, in->status))
+				st = *s;
+		if (!st) {
 			rc = ps_error_set(
 			    PS_EINVALID,
 			    "status \"%.40s\" is not one of not_started, on_track, at_risk, delayed, done, cancelled",
 			    in->status);
 			goto out;
 		}
-		if (!cJSON_AddStringToObject(f, "status", in->status))
+		if (!cJSON_AddStringToObject(f, "status", st))
 			goto oom;
 	}
 	if (in->percent) {
@@ -132,7 +138,9 @@ out:
 	return 0;
 }
 
-static int check_refs(ps_replica *r, const char *task, const char *period, const char **bad)
+/* The task and period as typed are matched case-insensitively: ct and cp
+ * (64 bytes each) get their canonical forms, which the record id uses. */
+static int check_refs(ps_replica *r, const char *task, const char *period, const char **bad, char *ct, char *cp)
 {
 	char rec[PS_RECORD_ID_MAX + 1];
 	/* This replica's own office must be in the plan too, or every reader
@@ -146,33 +154,32 @@ static int check_refs(ps_replica *r, const char *task, const char *period, const
 		return ps_error_set(
 		    PS_ENOTFOUND,
 		    "this replica's office %s is not in the plan, so no office would see this report; "
-		    "check the office id (plansync plan show lists the offices; has this replica synced "
+		    "check the office id (plansync plan offices lists the offices; has this replica synced "
 		    "the plan?) and create the replica again with the right --office",
 		    ps_replica_office(r));
 	*bad = "task";
-	if (!ps_slug_valid(task))
+	if (!ps_id_canon_to(ct, 64, task) || !ps_slug_valid(ct))
 		return ps_error_set(PS_EINVALID,
 		                    "task \"%.40s\" is not a task id (such as p2-t7); see 'plansync plan tasks'", task);
-	snprintf(rec, sizeof(rec), "task/%s", task);
+	snprintf(rec, sizeof(rec), "task/%s", ct);
 	int live = ps_replica_record_live(r, rec);
 	if (live < 0)
 		return live;
 	if (!live)
-		return ps_error_set(
-		    PS_ENOTFOUND, "unknown task \"%s\"; see 'plansync plan tasks' (has this replica synced the plan?)",
-		    task);
+		return ps_suggest_unknown(r, PS_KIND_TASK, task, "has this replica synced the plan?");
 	*bad = "period";
-	if (!ps_slug_valid(period))
-		return ps_error_set(PS_EINVALID, "period \"%.40s\" is not a period id (such as 2021 or 2021-q3)",
+	if (!ps_id_canon_to(cp, 64, period) || !ps_slug_valid(cp))
+		return ps_error_set(PS_EINVALID,
+		                    "period \"%.40s\" is not a period id (such as 2021 or 2021-q3); see 'plansync "
+		                    "plan periods'",
 		                    period);
-	snprintf(rec, sizeof(rec), "period/%s", period);
+	snprintf(rec, sizeof(rec), "period/%s", cp);
 	live = ps_replica_record_live(r, rec);
 	if (live < 0)
 		return live;
 	if (!live)
-		return ps_error_set(
-		    PS_ENOTFOUND, "unknown period \"%s\"; periods are years (2021) and quarters (2021-q3) of the plan",
-		    period);
+		return ps_suggest_unknown(r, PS_KIND_PERIOD, period,
+		                          "periods are years (2021) and quarters (2021-q3) of the plan");
 	*bad = NULL;
 	return 0;
 }
@@ -180,12 +187,13 @@ static int check_refs(ps_replica *r, const char *task, const char *period, const
 static int set_one(ps_replica *r, const char *task, const char *period, const ps_progress_in *in, const char *reason,
                    bool in_txn, char **id_out, const char **bad)
 {
-	int rc = check_refs(r, task, period, bad);
+	char ct[64], cp[64];
+	int rc = check_refs(r, task, period, bad, ct, cp);
 	if (rc)
 		return rc;
 	cJSON *fields = NULL;
 	char rec[PS_RECORD_ID_MAX + 1];
-	snprintf(rec, sizeof(rec), "progress/%s/%s/%s", ps_replica_office(r), task, period);
+	snprintf(rec, sizeof(rec), "progress/%s/%s/%s", ps_replica_office(r), ct, cp);
 	/* The reporter defaults to the person on the first report only, so a
 	 * colleague's later edit does not rewrite who reported. */
 	int live = ps_replica_record_live(r, rec);
@@ -207,94 +215,31 @@ int ps_progress_set(ps_replica *r, const char *task, const char *period, const p
 	return set_one(r, task, period, in, reason, false, id_out, &bad);
 }
 
-/* ---- CSV (RFC 4180: quotes, doubled quotes, CRLF) --------------------- */
-
-typedef struct csv {
-	const char *p, *end;
-	int line;
-} csv;
-
-/* Next record's cells (each malloc'd); 0 at end, 1 with a row, <0 error. */
-static int csv_row(csv *c, char ***cells, size_t *n, int *line)
+int ps_progress_withdraw(ps_replica *r, const char *task, const char *period, const char *reason, char **id_out)
 {
-	*cells = NULL;
-	*n = 0;
-	if (c->p >= c->end)
-		return 0;
-	*line = c->line;
-	ps_buf cell = PS_BUF_INIT;
-	char **v = NULL;
-	size_t cnt = 0;
-	for (;;) {
-		int quoted = 0;
-		ps_buf_put(&cell, "", 0);
-		if (c->p < c->end && *c->p == '"') {
-			quoted = 1;
-			c->p++;
-			for (;;) {
-				if (c->p >= c->end) {
-					ps_buf_release(&cell);
-					ps_strv_free(v, cnt);
-					return ps_error_set(PS_EINVALID,
-					                    "line %d, column %zu: a quoted cell is not closed", *line,
-					                    cnt + 1);
-				}
-				if (*c->p == '"') {
-					if (c->p + 1 < c->end && c->p[1] == '"') {
-						ps_buf_put(&cell, "\"", 1);
-						c->p += 2;
-						continue;
-					}
-					c->p++;
-					break;
-				}
-				if (*c->p == '\r') { /* a multi-line cell from Windows: CRLF is a newline */
-					c->p++;
-					if (c->p < c->end && *c->p == '\n')
-						c->p++;
-					c->line++;
-					ps_buf_put(&cell, "\n", 1);
-					continue;
-				}
-				if (*c->p == '\n')
-					c->line++;
-				ps_buf_put(&cell, c->p++, 1);
-			}
-		}
-		while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
-			if (quoted || *c->p == '"') {
-				ps_buf_release(&cell);
-				ps_strv_free(v, cnt);
-				return ps_error_set(PS_EINVALID,
-				                    "line %d, column %zu: stray quote or text after a quoted cell",
-				                    *line, cnt + 1);
-			}
-			ps_buf_put(&cell, c->p++, 1);
-		}
-		char **nv = realloc(v, (cnt + 1) * sizeof(char *));
-		char *s = ps_buf_detach(&cell);
-		if (!nv || !s) {
-			free(s);
-			ps_strv_free(nv ? nv : v, cnt);
-			return ps_error_set(PS_ENOMEM, "out of memory");
-		}
-		v = nv;
-		v[cnt++] = s;
-		if (c->p < c->end && *c->p == ',') {
-			c->p++;
-			continue;
-		}
-		if (c->p < c->end && *c->p == '\r')
-			c->p++;
-		if (c->p < c->end && *c->p == '\n')
-			c->p++;
-		c->line++;
-		break;
-	}
-	*cells = v;
-	*n = cnt;
-	return 1;
+	const char *bad;
+	char ct[64], cp[64], rec[PS_RECORD_ID_MAX + 1];
+	if (id_out)
+		*id_out = NULL;
+	if (!reason || !reason[strspn(reason, " \t\n")])
+		return ps_error_set(PS_EINVALID,
+		                    "say why the report is withdrawn: --reason TEXT (kept in the history)");
+	int rc = check_refs(r, task, period, &bad, ct, cp);
+	if (rc)
+		return rc;
+	snprintf(rec, sizeof(rec), "progress/%s/%s/%s", ps_replica_office(r), ct, cp);
+	int live = ps_replica_record_live(r, rec);
+	if (live < 0)
+		return live;
+	if (!live)
+		return ps_error_set(PS_ENOTFOUND,
+		                    "office %s has no report on %s for %s to withdraw (withdrawn already, or never "
+		                    "made); see 'plansync progress show --office %s'",
+		                    ps_replica_office(r), ct, cp, ps_replica_office(r));
+	return ps_replica_write(r, rec, PS_OP_RETIRE, NULL, reason, false, id_out);
 }
+
+/* ---- CSV import (the reader is lib/csv.c) ---------------------------- */
 
 /* Splits an evidence cell in place into at most max references: they are
  * separated by ';', a ';' inside one is written ';;' (as progress show
@@ -327,6 +272,59 @@ static size_t evidence_split(char *cell, const char **ev, size_t max)
 
 static const char *const columns[] = {"task", "period",   "status",   "percent", "actual",
                                       "note", "evidence", "reporter", "reason",  NULL};
+#define NCOLUMNS 9
+
+/* Header names as offices write them, folded (ps_csv_fold), and the
+ * column each names. */
+static const struct {
+	const char *folded;
+	int col;
+} header_names[] = {
+    {"task", 0},
+    {"nhiem vu", 0},
+    {"ma nhiem vu", 0},
+    {"period", 1},
+    {"ky", 1},
+    {"ky bao cao", 1},
+    {"status", 2},
+    {"trang thai", 2},
+    {"tinh trang", 2},
+    {"percent", 3},
+    {"ty le", 3},
+    {"ti le", 3},
+    {"ty le hoan thanh", 3},
+    {"ti le hoan thanh", 3},
+    {"phan tram", 3},
+    {"actual", 4},
+    {"gia tri thuc te", 4},
+    {"thuc te", 4},
+    {"gia tri", 4},
+    {"note", 5},
+    {"ghi chu", 5},
+    {"evidence", 6},
+    {"minh chung", 6},
+    {"tai lieu minh chung", 6},
+    {"reporter", 7},
+    {"nguoi bao cao", 7},
+    {"reason", 8},
+    {"ly do", 8},
+    {"li do", 8},
+};
+
+/* The column a header cell names, -1 for none, -2 for an empty one (a
+ * column a spreadsheet left with no name: its cells must be empty). */
+static int header_col(const char *name)
+{
+	if (!name[strspn(name, " \t")])
+		return -2;
+	char *f = ps_csv_fold(name);
+	int k = -1;
+	for (size_t i = 0; f && k < 0 && i < sizeof(header_names) / sizeof(header_names[0]); i++)
+		if (!strcmp(f, header_names[i].folded))
+			k = header_names[i].col;
+	free(f);
+	return k;
+}
 
 int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **report, long *written)
 {
@@ -349,36 +347,46 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 		data += 3; /* spreadsheet byte-order mark */
 		len -= 3;
 	}
-	csv c = {data, data + len, 1};
+	ps_csv c;
+	ps_csv_init(&c, data, len);
 	char **hdr = NULL;
 	size_t nh = 0;
 	int line;
-	int rc = csv_row(&c, &hdr, &nh, &line);
+	int rc = ps_csv_row(&c, &hdr, &nh, &line);
 	if (rc <= 0)
 		return rc ? rc
 		          : ps_error_set(
 		                PS_EINVALID,
 		                "the CSV file is empty; the first line must name the columns (task,period,status,...)");
-	int col[9];
-	for (int k = 0; k < 9; k++)
+	int col[NCOLUMNS];
+	for (int k = 0; k < NCOLUMNS; k++)
 		col[k] = -1;
 	ps_buf rep = PS_BUF_INIT;
 	for (size_t i = 0; i < nh; i++) {
-		int k;
-		for (k = 0; columns[k] && strcmp(columns[k], hdr[i]); k++)
-			;
-		if (!columns[k])
+		int k = header_col(hdr[i]);
+		if (k == -1)
 			ps_buf_printf(&rep,
 			              "line 1, column %zu: unknown column \"%s\" (known: task, period, status, "
-			              "percent, actual, note, evidence, reporter, reason)\n",
+			              "percent, actual, note, evidence, reporter, reason; or in Vietnamese: Nhiệm vụ, "
+			              "Kỳ, Trạng thái, Tỷ lệ, Giá trị thực tế, Ghi chú, Minh chứng, Người báo cáo, Lý "
+			              "do)\n",
 			              i + 1, hdr[i]);
-		else if (col[k] >= 0)
+		else if (k >= 0 && col[k] >= 0)
 			ps_buf_printf(&rep, "line 1, column %zu: column \"%s\" appears twice\n", i + 1, hdr[i]);
-		else
+		else if (k >= 0)
 			col[k] = (int)i;
 	}
 	if (col[0] < 0 || col[1] < 0)
 		ps_buf_puts(&rep, "line 1: the header must have the columns task and period\n");
+	/* Columns with no name (-2) take no data: where are they? */
+	bool *unnamed = calloc(nh ? nh : 1, sizeof(bool));
+	if (!unnamed) {
+		ps_strv_free(hdr, nh);
+		ps_buf_release(&rep);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < nh; i++)
+		unnamed[i] = header_col(hdr[i]) == -2;
 	ps_strv_free(hdr, nh);
 	ps_store *s = ps_replica_store(r);
 	int bad_rows = rep.len > 0;
@@ -390,7 +398,7 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 	while (!bad_rows || rep.len < 60000) {
 		char **cells;
 		size_t n;
-		int e = csv_row(&c, &cells, &n, &line);
+		int e = ps_csv_row(&c, &cells, &n, &line);
 		if (e == 0)
 			break;
 		if (e < 0) {
@@ -398,12 +406,44 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 			bad_rows = 1;
 			break;
 		}
-		if (n == 1 && !cells[0][0]) {
+		if (ps_csv_blank(cells, n)) {
 			ps_strv_free(cells, n);
-			continue; /* blank line */
+			continue; /* a blank line, or a row of empty cells */
 		}
 		rows++;
-#define CELL(k) (col[k] >= 0 && (size_t)col[k] < n && cells[col[k]][0] ? cells[col[k]] : NULL)
+		/* Cells past the header, or under a column with no name, would be
+		 * dropped: a value there is a mistake (an unquoted separator in a
+		 * note splits it); empty ones are what a spreadsheet leaves. */
+		size_t stray = 0;
+		for (size_t i = 0; !stray && i < n; i++)
+			if ((i >= nh || unnamed[i]) && cells[i][strspn(cells[i], " \t")])
+				stray = i + 1;
+		/* Numbers as a spreadsheet writes them ("40%", "3,75"); task and
+		 * period without spaces around them. */
+		char pct[32], act[64], tk[64], pd[64];
+		const char *numbad = NULL;
+		for (int k = 0; k < 5 && !stray && !numbad; k++) {
+			const char *cl = col[k] >= 0 && (size_t)col[k] < n ? cells[col[k]] : NULL;
+			if (!cl || !cl[0] || k == 2)
+				continue;
+			int nrc = k == 0   ? ps_csv_trim(tk, sizeof(tk), cl)
+			          : k == 1 ? ps_csv_trim(pd, sizeof(pd), cl)
+			          : k == 3 ? ps_csv_percent(pct, sizeof(pct), cl)
+			                   : ps_csv_decimal(act, sizeof(act), cl, c.sep);
+			if (nrc == 0) {
+				char *cv = k == 0 ? tk : k == 1 ? pd : k == 3 ? pct : act;
+				free(cells[col[k]]);
+				if (!(cells[col[k]] = strdup(cv)))
+					nrc = ps_error_set(PS_ENOMEM, "out of memory");
+			}
+			if (nrc)
+				numbad = columns[k];
+			if (nrc && nrc != PS_EINVALID) {
+				stray = 0;
+				break;
+			}
+		}
+#define CELL(k) (col[k] >= 0 && (size_t)col[k] < n && cells[col[k]] && cells[col[k]][0] ? cells[col[k]] : NULL)
 		/* One more than allowed, so the check below refuses a 21st. */
 		const char *ev[PS_EVIDENCE_MAX_ITEMS + 1];
 		size_t nev = 0;
@@ -419,14 +459,21 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 			nev = evidence_split(evbuf, ev, PS_EVIDENCE_MAX_ITEMS + 1);
 		ps_progress_in in = {CELL(2), CELL(3), CELL(4), CELL(5), CELL(7), ev, nev};
 		const char *bad = NULL;
-		if (n > nh) {
-			/* Cells past the header would be dropped: an unquoted comma in a
-			 * note splits it. */
-			ps_buf_printf(
-			    &rep,
-			    "line %d: %zu cells, but the header names %zu columns; put a cell holding a comma "
-			    "in double quotes\n",
-			    line, n, nh);
+		if (stray > nh) {
+			ps_buf_printf(&rep,
+			              "line %d: %zu cells, but the header names %zu columns; put a cell holding a %s "
+			              "in double quotes\n",
+			              line, n, nh, c.sep == ';' ? "semicolon" : "comma");
+			bad_rows = 1;
+		} else if (stray) {
+			ps_buf_printf(&rep, "line %d, column %zu: a value under a column with no name in the header\n",
+			              line, stray);
+			bad_rows = 1;
+		} else if (numbad) {
+			int k = 0;
+			while (strcmp(columns[k], numbad))
+				k++;
+			ps_buf_printf(&rep, "line %d, column %d (%s): %s\n", line, col[k] + 1, numbad, ps_error_last());
 			bad_rows = 1;
 		} else if (!CELL(0) || !CELL(1)) {
 			/* A column the header lacks was reported once, on line 1. */
@@ -442,7 +489,8 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 			} else {
 				/* Already failing: only check, write nothing more. */
 				cJSON *f = NULL;
-				r2 = check_refs(r, CELL(0), CELL(1), &bad);
+				char ct[64], cp[64];
+				r2 = check_refs(r, CELL(0), CELL(1), &bad, ct, cp);
 				if (!r2)
 					r2 = build(&f, &in, ps_replica_author(r), &bad);
 				cJSON_Delete(f);
@@ -483,6 +531,7 @@ int ps_progress_import_csv(ps_replica *r, const char *data, size_t len, char **r
 		free(evbuf);
 		ps_strv_free(cells, n);
 	}
+	free(unnamed);
 	if (bad_rows) {
 		ps_store_rollback(s);
 		*written = 0;

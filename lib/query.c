@@ -1,5 +1,5 @@
-/* query.c - the typed reads of views.h: plan, tasks, targets, progress,
- * log, conflicts, status, problems.
+/* query.c - the typed reads of views.h: plan, tasks, targets, offices,
+ * periods, progress, log, conflicts, status, problems.
  *
  * Each read walks rows from lib/store_views.c and fills its struct from
  * the stored field values (JSON), in memory that one _free releases. The
@@ -14,6 +14,7 @@
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
+#include "plansync/suggest.h"
 #include "plansync/text.h"
 #include "store_views.h"
 #include "view_mem.h"
@@ -94,18 +95,26 @@ static bool same(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
-/* A filter naming an office or program that the plan lacks is a typo: say so. */
-static int check_filter(ps_replica *r, ps_kind kind, const char *id)
+/* A filter naming an office, program, task or period: *id in canonical
+ * form (in buf, 64 bytes: a slug's most and its NUL), or NULL when not given. One
+ * that the plan lacks is a typo: say so, with the closest id. */
+static int check_filter(ps_replica *r, ps_kind kind, const char **id, char *buf)
 {
-	if (!id)
+	if (!*id)
 		return 0;
+	const char *c = ps_id_canon_to(buf, 64, *id);
 	char rec[PS_RECORD_ID_MAX + 1];
-	snprintf(rec, sizeof(rec), "%s/%s", ps_kind_name(kind), id);
-	int live = ps_slug_valid(id) ? ps_replica_record_live(r, rec) : 0;
+	int live = 0;
+	if (c && ps_slug_valid(c)) {
+		snprintf(rec, sizeof(rec), "%s/%s", ps_kind_name(kind), c);
+		live = ps_replica_record_live(r, rec);
+	}
 	if (live < 0)
 		return live;
-	return live ? 0
-	            : ps_error_set(PS_ENOTFOUND, "unknown %s \"%s\"; see 'plansync plan show'", ps_kind_name(kind), id);
+	if (!live)
+		return ps_suggest_unknown(r, kind, *id, NULL);
+	*id = c;
+	return 0;
 }
 
 /* ---- plan show ---- */
@@ -266,7 +275,8 @@ static int targets_of(ps_targets_view *v, ps_store *s, const char *office)
 int ps_view_targets(ps_targets_view **out, ps_replica *r, const char *office)
 {
 	*out = NULL;
-	int rc = check_filter(r, PS_KIND_OFFICE, office);
+	char obuf[64];
+	int rc = check_filter(r, PS_KIND_OFFICE, &office, obuf);
 	if (rc)
 		return rc;
 	ps_targets_view *v = ps_view_new(sizeof(*v));
@@ -306,8 +316,10 @@ static int cmp_task(const void *a, const void *b)
 int ps_view_tasks(ps_tasks_view **out, ps_replica *r, const char *program, const char *office)
 {
 	*out = NULL;
+	char pbuf[64], obuf[64];
 	int rc;
-	if ((rc = check_filter(r, PS_KIND_PROGRAM, program)) || (rc = check_filter(r, PS_KIND_OFFICE, office)))
+	if ((rc = check_filter(r, PS_KIND_PROGRAM, &program, pbuf)) ||
+	    (rc = check_filter(r, PS_KIND_OFFICE, &office, obuf)))
 		return rc;
 	ps_tasks_view *v = ps_view_new(sizeof(*v));
 	if (!v)
@@ -315,24 +327,23 @@ int ps_view_tasks(ps_tasks_view **out, ps_replica *r, const char *program, const
 	ps_targets_view tg = {.mem = v->mem}; /* its rows live in the tasks' memory */
 	list_walk w = {v, program, NULL, v->mem};
 	ps_store *s = ps_replica_store(r);
-	if (!(rc = each_record(s, PS_KIND_TASK, add_task, &w)) && !(rc = targets_of(&tg, s, office))) {
+	if (!(rc = each_record(s, PS_KIND_TASK, add_task, &w)) && !(rc = targets_of(&tg, s, NULL))) {
 		if (v->n)
 			qsort(v->v, v->n, sizeof(*v->v), cmp_task);
-		size_t keep = 0;
 		for (size_t i = 0; i < v->n; i++) {
-			ps_task_row t = v->v[i];
+			ps_task_row *t = &v->v[i];
 			for (size_t k = 0; k < tg.n; k++)
-				if (same(tg.v[k].task, t.id)) {
-					const char **o = ps_view_mem_push(v->mem, &t.offices, &t.noffices, sizeof(*o));
+				if (same(tg.v[k].task, t->id)) {
+					const char **o =
+					    ps_view_mem_push(v->mem, &t->offices, &t->noffices, sizeof(*o));
 					if (o)
 						*o = tg.v[k].office;
+					if (office && same(tg.v[k].office, office) && !t->target)
+						t->target = tg.v[k].id;
 				}
-			if (!t.offices) /* a list, even when empty */
-				t.offices = ps_view_mem_alloc(v->mem, sizeof(*t.offices));
-			if (!office || t.noffices)
-				v->v[keep++] = t;
+			if (!t->offices) /* a list, even when empty */
+				t->offices = ps_view_mem_alloc(v->mem, sizeof(*t->offices));
 		}
-		v->n = keep;
 	}
 	return ps_view_done(rc, v, out);
 }
@@ -342,22 +353,153 @@ void ps_tasks_view_free(ps_tasks_view *v)
 	ps_view_release(v);
 }
 
+/* ---- plan offices, plan periods ---- */
+
+static int add_office(void *ctx, const char *slug, const cJSON *f)
+{
+	ps_offices_view *v = ctx;
+	ps_office_row *o = ps_view_mem_push(v->mem, &v->v, &v->n, sizeof(*o));
+	if (!o)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	o->id = ps_view_mem_str(v->mem, slug);
+	o->name = fstr(v->mem, f, "name");
+	o->kind = fstr(v->mem, f, "kind");
+	o->parent = fstr(v->mem, f, "parent");
+	o->order = fnum(f, "order");
+	return 0;
+}
+
+static int cmp_order(long a, long b, const char *ia, const char *ib)
+{
+	if (a != b)
+		return a < 0 ? 1 : b < 0 ? -1 : a < b ? -1 : 1;
+	return ps_natcmp(ia, ib);
+}
+
+static int cmp_office(const void *a, const void *b)
+{
+	const ps_office_row *x = a, *y = b;
+	return cmp_order(x->order, y->order, x->id, y->id);
+}
+
+int ps_view_offices(ps_offices_view **out, ps_replica *r)
+{
+	*out = NULL;
+	ps_offices_view *v = ps_view_new(sizeof(*v));
+	if (!v)
+		return PS_ENOMEM;
+	ps_store *s = ps_replica_store(r);
+	ps_targets_view tg = {.mem = v->mem};
+	int rc = each_record(s, PS_KIND_OFFICE, add_office, v);
+	if (!rc)
+		rc = targets_of(&tg, s, NULL);
+	if (!rc && v->n)
+		qsort(v->v, v->n, sizeof(*v->v), cmp_office);
+	for (size_t i = 0; !rc && i < v->n; i++)
+		for (size_t k = 0; k < tg.n; k++)
+			v->v[i].targets += same(tg.v[k].office, v->v[i].id);
+	return ps_view_done(rc, v, out);
+}
+
+void ps_offices_view_free(ps_offices_view *v)
+{
+	ps_view_release(v);
+}
+
+static int add_period(void *ctx, const char *slug, const cJSON *f)
+{
+	ps_periods_view *v = ctx;
+	ps_period_row *p = ps_view_mem_push(v->mem, &v->v, &v->n, sizeof(*p));
+	if (!p)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	p->id = ps_view_mem_str(v->mem, slug);
+	p->kind = fstr(v->mem, f, "kind");
+	p->start = fstr(v->mem, f, "start");
+	p->end = fstr(v->mem, f, "end");
+	p->due = fstr(v->mem, f, "due");
+	p->closed = fstr(v->mem, f, "closed"); /* null or absent: open */
+	p->state = p->closed ? "closed" : "open";
+	p->order = fnum(f, "order");
+	return 0;
+}
+
+/* By start date; of two that start together the longer (the year) first. */
+static int cmp_period(const void *a, const void *b)
+{
+	const ps_period_row *x = a, *y = b;
+	int c = strcmp(x->start ? x->start : "", y->start ? y->start : "");
+	if (!c)
+		c = -strcmp(x->end ? x->end : "", y->end ? y->end : "");
+	return c ? c : ps_natcmp(x->id, y->id);
+}
+
+int ps_view_periods(ps_periods_view **out, ps_replica *r)
+{
+	*out = NULL;
+	ps_periods_view *v = ps_view_new(sizeof(*v));
+	if (!v)
+		return PS_ENOMEM;
+	int rc = each_record(ps_replica_store(r), PS_KIND_PERIOD, add_period, v);
+	if (!rc && v->n)
+		qsort(v->v, v->n, sizeof(*v->v), cmp_period);
+	return ps_view_done(rc, v, out);
+}
+
+void ps_periods_view_free(ps_periods_view *v)
+{
+	ps_view_release(v);
+}
+
 /* ---- progress show ---- */
 
 typedef struct progress_walk {
 	ps_progress_view *v;
 	ps_store *s;
-	const char *office, *task, *period;
+	const ps_progress_filter *f; /* ids and status canonical */
 	cJSON *fields;
 } progress_walk;
 
 static int progress_field(void *ctx, const ps_sv_field *row)
 {
-	progress_walk *w = ctx;
+	cJSON *fields = ctx;
 	cJSON *v = cJSON_Parse(row->value);
 	if (v)
-		cJSON_AddItemToObject(w->fields, row->field, v);
+		cJSON_AddItemToObject(fields, row->field, v);
 	return 0;
+}
+
+/* The fields of a record as one object (NULL members when it has none). */
+static int record_object(cJSON **out, ps_store *s, const char *record)
+{
+	if (!(*out = cJSON_CreateObject()))
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	return ps_store_record_fields(s, record, progress_field, *out);
+}
+
+/* Whether the report rid passes the filters that need other records: its
+ * task's program, its receipt's late. 1 yes, 0 no, <0 an error. */
+static int progress_related(progress_walk *w, const ps_record_id *rid)
+{
+	char rec[PS_RECORD_ID_MAX + 1];
+	cJSON *o = NULL;
+	int rc = 0, keep = 1;
+	if (w->f->program) {
+		snprintf(rec, sizeof(rec), "task/%s", rid->task);
+		if (!(rc = record_object(&o, w->s, rec))) {
+			const cJSON *pg = cJSON_GetObjectItemCaseSensitive(o, "program");
+			keep = cJSON_IsString(pg) && !strcmp(pg->valuestring, w->f->program);
+		}
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	if (!rc && keep && w->f->late) {
+		/* A report with no receipt yet counts as not late (api12.md). */
+		snprintf(rec, sizeof(rec), "receipt/%s/%s/%s", rid->office, rid->task, rid->period);
+		if (!(rc = record_object(&o, w->s, rec)))
+			keep = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "late"));
+		cJSON_Delete(o);
+	}
+	return rc ? rc : keep;
 }
 
 static int add_progress(void *ctx, const ps_sv_last *row)
@@ -367,14 +509,22 @@ static int add_progress(void *ctx, const ps_sv_last *row)
 	ps_record_id rid;
 	if (ps_record_parse(&rid, row->record))
 		return 0;
-	if ((w->office && strcmp(w->office, rid.office)) || (w->task && strcmp(w->task, rid.task)) ||
-	    (w->period && strcmp(w->period, rid.period)))
+	if ((w->f->office && strcmp(w->f->office, rid.office)) || (w->f->task && strcmp(w->f->task, rid.task)) ||
+	    (w->f->period && strcmp(w->f->period, rid.period)))
 		return 0;
-	ps_progress_row *p = ps_view_mem_push(m, &w->v->v, &w->v->n, sizeof(*p));
-	if (!p || !(w->fields = cJSON_CreateObject()))
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	int rc = ps_store_record_fields(w->s, row->record, progress_field, w);
+	int rc = progress_related(w, &rid);
+	if (rc <= 0)
+		return rc;
+	if ((rc = record_object(&w->fields, w->s, row->record)))
+		return rc;
 	const cJSON *f = w->fields;
+	if (w->f->status && !same(w->f->status, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "status"))))
+		goto done;
+	ps_progress_row *p = ps_view_mem_push(m, &w->v->v, &w->v->n, sizeof(*p));
+	if (!p) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+		goto done;
+	}
 	p->office = ps_view_mem_str(m, rid.office);
 	p->task = ps_view_mem_str(m, rid.task);
 	p->period = ps_view_mem_str(m, rid.period);
@@ -393,25 +543,55 @@ static int add_progress(void *ctx, const ps_sv_last *row)
 	}
 	p->updated = MS(row->hlc);
 	p->author = ps_view_mem_str(m, row->author);
+done:
 	cJSON_Delete(w->fields);
 	w->fields = NULL;
 	return rc;
 }
 
-int ps_view_progress(ps_progress_view **out, ps_replica *r, const char *office, const char *task, const char *period)
+/* The status filter as one of the list, case ignored, in buf (32 bytes). */
+static int check_status(const char **status, char *buf)
+{
+	if (!*status)
+		return 0;
+	const char *c = ps_id_canon_to(buf, 32, *status);
+	size_t n = 0;
+	for (const char *const *s = ps_progress_statuses; *s; s++, n++)
+		if (c && !strcmp(*s, c)) {
+			*status = *s;
+			return 0;
+		}
+	const char *near = ps_suggest(*status, ps_progress_statuses, n);
+	return ps_error_set(PS_EINVALID,
+	                    "unknown status \"%.40s\"%s%s%s; the statuses: not_started, on_track, at_risk, delayed, "
+	                    "done, cancelled",
+	                    *status, near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "");
+}
+
+int ps_view_progress_where(ps_progress_view **out, ps_replica *r, const ps_progress_filter *filter)
 {
 	*out = NULL;
+	ps_progress_filter f = *filter;
+	char obuf[64], tbuf[64], pbuf[64], gbuf[64], sbuf[32];
 	int rc;
-	if ((rc = check_filter(r, PS_KIND_OFFICE, office)) || (rc = check_filter(r, PS_KIND_TASK, task)) ||
-	    (rc = check_filter(r, PS_KIND_PERIOD, period)))
+	if ((rc = check_filter(r, PS_KIND_OFFICE, &f.office, obuf)) ||
+	    (rc = check_filter(r, PS_KIND_TASK, &f.task, tbuf)) ||
+	    (rc = check_filter(r, PS_KIND_PERIOD, &f.period, pbuf)) ||
+	    (rc = check_filter(r, PS_KIND_PROGRAM, &f.program, gbuf)) || (rc = check_status(&f.status, sbuf)))
 		return rc;
 	ps_progress_view *v = ps_view_new(sizeof(*v));
 	if (!v)
 		return PS_ENOMEM;
-	progress_walk w = {v, ps_replica_store(r), office, task, period, NULL};
+	progress_walk w = {v, ps_replica_store(r), &f, NULL};
 	rc = ps_store_shown_records(w.s, PS_KIND_PROGRESS, add_progress, &w);
 	cJSON_Delete(w.fields);
 	return ps_view_done(rc, v, out);
+}
+
+int ps_view_progress(ps_progress_view **out, ps_replica *r, const char *office, const char *task, const char *period)
+{
+	ps_progress_filter f = {office, task, period, NULL, NULL, false};
+	return ps_view_progress_where(out, r, &f);
 }
 
 void ps_progress_view_free(ps_progress_view *v)

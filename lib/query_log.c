@@ -1,10 +1,12 @@
 /* query_log.c - the typed reads of the change log (ps_view_log) and of the
- * open conflicts (ps_view_conflicts), declared in views.h.
+ * open conflicts (ps_view_conflicts), declared in views.h; ps_view_log_of
+ * keeps the changes of the reports of an office, task or period.
  *
  * The log gives, for each change, every field it sets with the value the
  * writer saw: the state folded from the change's own base chain, not
  * whatever happened to sort before it. Rows come from lib/store_views.c;
  * never writes, never writes SQL, knows nothing of how a view is shown. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,8 @@
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
+#include "plansync/suggest.h"
+#include "plansync/text.h"
 #include "store_views.h"
 #include "view_mem.h"
 
@@ -138,11 +142,27 @@ static int log_fields(ps_log_view *v, ps_store *s, ps_log_entry *e)
 
 typedef struct log_walk {
 	ps_log_view *v;
+	/* ps_view_log_of: the reports to keep (NULL: any), and how many */
+	const char *office, *task, *period;
+	long limit;
 } log_walk;
+
+/* The walk stops here once the filtered log has its limit. */
+#define LOG_FULL 1
 
 static int add_log(void *ctx, const ps_sv_change *row)
 {
-	ps_log_view *v = ((log_walk *)ctx)->v;
+	log_walk *w = ctx;
+	ps_log_view *v = w->v;
+	if (w->office || w->task || w->period) {
+		ps_record_id rid;
+		if (ps_record_parse(&rid, row->record) || ps_kind_get(rid.kind)->shape != PS_ID_OFFICE_TASK_PERIOD ||
+		    (w->office && strcmp(w->office, rid.office)) || (w->task && strcmp(w->task, rid.task)) ||
+		    (w->period && strcmp(w->period, rid.period)))
+			return 0;
+		if (w->limit > 0 && v->n >= (size_t)w->limit)
+			return LOG_FULL;
+	}
 	ps_log_entry *e = ps_view_mem_push(v->mem, &v->v, &v->n, sizeof(*e));
 	if (!e)
 		return ps_error_set(PS_ENOMEM, "out of memory");
@@ -174,24 +194,35 @@ static int ever_written(ps_store *s, const char *record)
 
 /* A record with no change is a typo unless it is a report not yet made:
  * then its office, task and period are known. PS_ENOTFOUND names what the
- * plan lacks. */
-static int check_unlogged(ps_store *s, const ps_record_id *rid, const char *record)
+ * plan lacks, with the closest id. */
+static int check_unlogged(ps_replica *r, const ps_record_id *rid, const char *record)
 {
-	if (ps_kind_get(rid->kind)->shape != PS_ID_OFFICE_TASK_PERIOD)
-		return ps_error_set(PS_ENOTFOUND, "unknown record \"%s\": no change names it; see 'plansync plan show'",
-		                    record);
-	const char *what[] = {"office", "task", "period"};
+	if (ps_kind_get(rid->kind)->shape != PS_ID_OFFICE_TASK_PERIOD) {
+		char *near = NULL;
+		int rc = ps_suggest_kind(&near, r, rid->kind, rid->slug);
+		if (!rc && near)
+			ps_error_set(PS_ENOTFOUND,
+			             "unknown record \"%s\": no change names it (did you mean \"%s/%s\"? the list: %s)",
+			             record, ps_kind_name(rid->kind), near, ps_suggest_list_command(rid->kind));
+		else if (!rc)
+			ps_error_set(PS_ENOTFOUND, "unknown record \"%s\": no change names it (the list: %s)", record,
+			             ps_suggest_list_command(rid->kind));
+		free(near);
+		return rc ? rc : PS_ENOTFOUND;
+	}
+	const ps_kind kinds[] = {PS_KIND_OFFICE, PS_KIND_TASK, PS_KIND_PERIOD};
 	const char *id[] = {rid->office, rid->task, rid->period};
 	for (int i = 0; i < 3; i++) {
 		char rec[PS_RECORD_ID_MAX + 1];
-		snprintf(rec, sizeof(rec), "%s/%s", what[i], id[i]);
-		int known = ever_written(s, rec);
+		snprintf(rec, sizeof(rec), "%s/%s", ps_kind_name(kinds[i]), id[i]);
+		int known = ever_written(ps_replica_store(r), rec);
 		if (known < 0)
 			return known;
-		if (!known)
-			return ps_error_set(PS_ENOTFOUND,
-			                    "unknown %s \"%s\" in record \"%s\"; see 'plansync plan show'", what[i],
-			                    id[i], record);
+		if (!known) {
+			char why[600];
+			snprintf(why, sizeof(why), "in record \"%s\"", record);
+			return ps_suggest_unknown(r, kinds[i], id[i], why);
+		}
 	}
 	return 0;
 }
@@ -201,7 +232,11 @@ int ps_view_log(ps_log_view **out, ps_replica *r, const char *record, long limit
 	*out = NULL;
 	ps_record_id rid;
 	int rc;
-	if (record && (rc = ps_record_parse(&rid, record)))
+	char canon[PS_RECORD_ID_MAX + 1];
+	/* ids are matched case-insensitively: their canonical form is lower-case */
+	if (record && !ps_id_canon_to(canon, sizeof(canon), record))
+		return ps_error_set(PS_ENOTFOUND, "unknown record \"%.60s...\": no id is that long", record);
+	if (record && (rc = ps_record_parse(&rid, record = canon)))
 		return rc;
 	ps_log_view *v = ps_view_new(sizeof(*v));
 	if (!v)
@@ -210,7 +245,50 @@ int ps_view_log(ps_log_view **out, ps_replica *r, const char *record, long limit
 	log_walk w = {v};
 	rc = ps_store_log(s, record, limit, add_log, &w);
 	if (!rc && record && v->n == 0)
-		rc = check_unlogged(s, &rid, record);
+		rc = check_unlogged(r, &rid, record);
+	for (size_t i = 0; !rc && i < v->n; i++)
+		rc = log_fields(v, s, &v->v[i]);
+	return ps_view_done(rc, v, out);
+}
+
+/* A filter of ps_view_log_of in canonical form in buf (64 bytes): an id
+ * some change ever named (a retired one has its history too). */
+static int log_filter(ps_replica *r, ps_kind kind, const char **id, char *buf)
+{
+	if (!*id)
+		return 0;
+	char rec[PS_RECORD_ID_MAX + 1];
+	int known = 0;
+	if (ps_id_canon_to(buf, 64, *id) && ps_slug_valid(buf)) {
+		snprintf(rec, sizeof(rec), "%s/%s", ps_kind_name(kind), buf);
+		known = ever_written(ps_replica_store(r), rec);
+	}
+	if (known < 0)
+		return known;
+	if (!known)
+		return ps_suggest_unknown(r, kind, *id, NULL);
+	*id = buf;
+	return 0;
+}
+
+int ps_view_log_of(ps_log_view **out, ps_replica *r, const char *office, const char *task, const char *period,
+                   long limit)
+{
+	*out = NULL;
+	assert(office || task || period);
+	char ob[64], tb[64], pb[64];
+	int rc;
+	if ((rc = log_filter(r, PS_KIND_OFFICE, &office, ob)) || (rc = log_filter(r, PS_KIND_TASK, &task, tb)) ||
+	    (rc = log_filter(r, PS_KIND_PERIOD, &period, pb)))
+		return rc;
+	ps_log_view *v = ps_view_new(sizeof(*v));
+	if (!v)
+		return PS_ENOMEM;
+	ps_store *s = ps_replica_store(r);
+	log_walk w = {v, office, task, period, limit};
+	rc = ps_store_log(s, NULL, 0, add_log, &w);
+	if (rc == LOG_FULL)
+		rc = 0;
 	for (size_t i = 0; !rc && i < v->n; i++)
 		rc = log_fields(v, s, &v->v[i]);
 	return ps_view_done(rc, v, out);

@@ -12,6 +12,7 @@
 #include "plansync/resolve.h"
 #include "plansync/error.h"
 #include "plansync/record.h"
+#include "plansync/suggest.h"
 #include "store_views.h"
 
 #define EXISTS_FIELD "@exists"
@@ -83,6 +84,9 @@ int ps_resolve(ps_replica *r, const char *record, const char *field, const char 
                char **id_out)
 {
 	ps_record_id rid;
+	char canon[PS_RECORD_ID_MAX + 1];
+	if (ps_id_canon_to(canon, sizeof(canon), record))
+		record = canon; /* ids are matched case-insensitively */
 	int rc = ps_record_parse(&rid, record);
 	if (rc)
 		return rc;

@@ -14,6 +14,10 @@ typedef struct ps_progress_in {
 } ps_progress_in;
 int ps_progress_set(ps_replica *r, const char *task, const char *period, const ps_progress_in *in, const char *reason,
                     char **id_out);
+/* Take back this office's report on task for period (a retire, kept in the
+ * history; it then counts as no report). reason is required. PS_ENOTFOUND
+ * when there is no report in force to withdraw. */
+int ps_progress_withdraw(ps_replica *r, const char *task, const char *period, const char *reason, char **id_out);
 /* CSV with a header row naming the columns (task, period, status, percent,
  * actual, note, evidence, reporter, reason). All rows or none: on any bad
  * row, *report lists every problem as "line L, column C: ..." and nothing

@@ -1,5 +1,5 @@
-/* views.h - typed reads for the front ends: plan, tasks, targets, progress,
- * log, conflicts, status, problems.
+/* views.h - typed reads for the front ends: plan, tasks, targets, offices,
+ * periods, progress, log, conflicts, status, problems.
  *
  * Each read fills a struct the caller releases with its _free function
  * (NULL-safe); every string and array in it belongs to the struct. Absent
@@ -47,13 +47,15 @@ typedef struct ps_task_row {
 	long order;           /* -1 when absent */
 	const char **offices; /* the offices it has a target for */
 	size_t noffices;
+	const char *target; /* with an office: that office's target for it (the id), or NULL */
 } ps_task_row;
 typedef struct ps_tasks_view {
 	ps_view_mem *mem; /* first: every view's strings */
 	ps_task_row *v;
 	size_t n;
 } ps_tasks_view;
-/* program, office: NULL for all; office keeps tasks with a target for it. */
+/* program, office: NULL for all. Every office reports on every task: with
+ * an office, all the tasks come, and target marks the office's own. */
 int ps_view_tasks(ps_tasks_view **out, ps_replica *r, const char *program, const char *office);
 void ps_tasks_view_free(ps_tasks_view *v);
 
@@ -70,6 +72,37 @@ typedef struct ps_targets_view {
 } ps_targets_view;
 int ps_view_targets(ps_targets_view **out, ps_replica *r, const char *office);
 void ps_targets_view_free(ps_targets_view *v);
+
+/* ---- plan offices ---- */
+typedef struct ps_office_row {
+	const char *id, *name, *kind, *parent; /* NULL when absent */
+	long targets;                          /* district targets it has */
+	long order;                            /* -1 when absent */
+} ps_office_row;
+typedef struct ps_offices_view {
+	ps_view_mem *mem; /* first: every view's strings */
+	ps_office_row *v;
+	size_t n;
+} ps_offices_view;
+/* The live offices in the plan document's order. */
+int ps_view_offices(ps_offices_view **out, ps_replica *r);
+void ps_offices_view_free(ps_offices_view *v);
+
+/* ---- plan periods ---- */
+typedef struct ps_period_row {
+	const char *id, *kind, *start, *end, *due; /* NULL when absent; dates YYYY-MM-DD */
+	const char *closed;                        /* when the province closed it (RFC 3339), or NULL */
+	const char *state;                         /* "open" or "closed" */
+	long order;                                /* -1 when absent */
+} ps_period_row;
+typedef struct ps_periods_view {
+	ps_view_mem *mem; /* first: every view's strings */
+	ps_period_row *v;
+	size_t n;
+} ps_periods_view;
+/* The live periods by start date, a year before its quarters. */
+int ps_view_periods(ps_periods_view **out, ps_replica *r);
+void ps_periods_view_free(ps_periods_view *v);
 
 /* ---- progress show ---- */
 typedef struct ps_progress_row {
@@ -89,6 +122,17 @@ typedef struct ps_progress_view {
 	size_t n;
 } ps_progress_view;
 int ps_view_progress(ps_progress_view **out, ps_replica *r, const char *office, const char *task, const char *period);
+/* Which reports ps_view_progress_where keeps: every member NULL (or false)
+ * for any. Ids and the status are matched case-insensitively; an id the
+ * plan lacks is PS_ENOTFOUND with the closest one, a status not in the
+ * list PS_EINVALID. */
+typedef struct ps_progress_filter {
+	const char *office, *task, *period;
+	const char *status;  /* one of ps_progress_statuses */
+	const char *program; /* the task's program */
+	bool late;           /* only reports whose receipt says late (receipt/<office>/<task>/<period>) */
+} ps_progress_filter;
+int ps_view_progress_where(ps_progress_view **out, ps_replica *r, const ps_progress_filter *f);
 void ps_progress_view_free(ps_progress_view *v);
 
 /* ---- log ---- */
@@ -113,6 +157,13 @@ typedef struct ps_log_view {
  * no change is PS_ENOTFOUND unless it is a report whose office, task and
  * period the plan has (a report not made yet: no rows). */
 int ps_view_log(ps_log_view **out, ps_replica *r, const char *record, long limit);
+/* The changes of the reports (records named <kind>/<office>/<task>/<period>:
+ * progress, review, ...) of office, task and period (NULL: any; at least
+ * one given), newest first, at most limit (0: all). Each is matched
+ * case-insensitively; one no change ever named is PS_ENOTFOUND with the
+ * closest id. */
+int ps_view_log_of(ps_log_view **out, ps_replica *r, const char *office, const char *task, const char *period,
+                   long limit);
 void ps_log_view_free(ps_log_view *v);
 
 /* ---- conflicts ---- */

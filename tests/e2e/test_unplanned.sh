@@ -17,7 +17,11 @@ sqlite3 bg/plansync.db "INSERT INTO records(id, kind, retired, changes, last) VA
 "$P" -C bg progress set p1-t1 2099 --status done >/dev/null
 "$P" -C bg progress set p1-t1 2021 --status at_risk >/dev/null
 "$P" -C bg sync >/dev/null
-district xm an-moi xm
+# init --remote refuses an office the plan on the remote lacks (issue 11):
+# the replica is made offline and pointed at the remote afterwards.
+"$P" init xm --office an-moi --replica xm --user "Cán bộ an-moi" >/dev/null
+"$P" -C xm config remote "$T/remote.git" >/dev/null
+"$P" -C xm sync >/dev/null
 # the writer refuses a report for its own office when the plan lacks it;
 # one that lies (the office added to its database by hand) still writes
 expect_fail 3 "office an-moi is not in the plan" "$P" -C xm progress set p1-t1 2021 --status delayed

@@ -128,7 +128,7 @@ static void bom_crlf_blank_lines(void **st)
 	assert_int_equal(import(f, "task,period,note\r\np2-t7,2025,\"a\r\nb\"\r\np2-t7,x y,\r\n", &rep, &w),
 	                 PS_EINVALID);
 	assert_string_equal(rep, "line 4, column 2 (period): period \"x y\" is not a period id (such as 2021 or "
-	                         "2021-q3)\n");
+	                         "2021-q3); see 'plansync plan periods'\n");
 	free(rep);
 	rep = NULL;
 	assert_int_equal(import(f, "task,period,note\r\np2-t7,2025,\"a\r\nb\"\r\n", &rep, &w), 0);
@@ -141,14 +141,14 @@ static void bom_crlf_blank_lines(void **st)
 static void header_problems(void **st)
 {
 	fx *f = *st;
+	/* Header names are matched case-insensitively: "Status" is status. */
 	import_refused(f, "task,colour,period,task,Status\np2-t7,red,2021,p2-t7,done\n",
 	               "line 1, column 2: unknown column \"colour\" (known: task, period, status, percent, actual, "
-	               "note, evidence, reporter, reason)\n"
-	               "line 1, column 4: column \"task\" appears twice\n"
-	               "line 1, column 5: unknown column \"Status\" (known: task, period, status, percent, actual, "
-	               "note, evidence, reporter, reason)\n"
-	               "line 2: nothing to record: fill at least one of the columns status, percent, actual, note, "
-	               "evidence\n");
+	               "note, evidence, reporter, reason; or in Vietnamese: Nhiệm vụ, Kỳ, Trạng thái, Tỷ lệ, Giá "
+	               "trị thực tế, Ghi chú, Minh chứng, Người báo cáo, Lý do)\n"
+	               "line 1, column 4: column \"task\" appears twice\n");
+	import_refused(f, "task,period,Trạng thái,trang thai\np2-t7,2021,done,done\n",
+	               "line 1, column 4: column \"trang thai\" appears twice\n");
 	import_refused(f, "status,percent\ndone,100\n", "line 1: the header must have the columns task and period\n");
 	import_refused(f, "period,status\n2021,done\n", "line 1: the header must have the columns task and period\n");
 }
@@ -177,38 +177,38 @@ static void empty_and_header_only(void **st)
 static void every_bad_value_reported(void **st)
 {
 	fx *f = *st;
-	import_refused(f,
-	               "task,period,status,percent,actual,note,evidence,reporter,reason\n"
-	               "p2-t7,2023,on_track,70,,,,,\n"
-	               "p2-t7,2024,finished,80,,,,,\n"
-	               "p9-t1,2024,done,100,,,,,\n"
-	               "p2-t7,2039,done,100,,,,,\n"
-	               "p2-t7,2025,done,150,,,,,\n"
-	               "p2-t7,2025,done,1x,,,,,\n"
-	               "p2-t7,2025,,,12.5.1,,,,\n"
-	               "p2-t7,2025,,,,\"bell\a\",,,\n"
-	               "P2-T7,2025,done,,,,,,\n"
-	               "p2-t7,2025 q1,done,,,,,,\n"
-	               ",2025,done,,,,,,\n"
-	               "p2-t7,,done,,,,,,\n"
-	               "p2-t7,2025,,,,,,,\n",
-	               "line 3, column 3 (status): status \"finished\" is not one of not_started, on_track, at_risk, "
-	               "delayed, done, cancelled\n"
-	               "line 4, column 1 (task): unknown task \"p9-t1\"; see 'plansync plan tasks' (has this replica "
-	               "synced the plan?)\n"
-	               "line 5, column 2 (period): unknown period \"2039\"; periods are years (2021) and quarters "
-	               "(2021-q3) of the plan\n"
-	               "line 6, column 4 (percent): percent \"150\" must be a whole number from 0 to 100\n"
-	               "line 7, column 4 (percent): percent \"1x\" must be a whole number from 0 to 100\n"
-	               "line 8, column 5 (actual): actual \"12.5.1\" must be a decimal number such as 12 or 3.75\n"
-	               "line 9, column 6 (note): the note contains a control character (U+0007); remove it\n"
-	               "line 10, column 1 (task): task \"P2-T7\" is not a task id (such as p2-t7); see 'plansync plan "
-	               "tasks'\n"
-	               "line 11, column 2 (period): period \"2025 q1\" is not a period id (such as 2021 or 2021-q3)\n"
-	               "line 12, column 1: task and period are required\n"
-	               "line 13, column 2: task and period are required\n"
-	               "line 14: nothing to record: fill at least one of the columns status, percent, actual, note, "
-	               "evidence\n");
+	import_refused(
+	    f,
+	    "task,period,status,percent,actual,note,evidence,reporter,reason\n"
+	    "p2-t7,2023,on_track,70,,,,,\n"
+	    "p2-t7,2024,finished,80,,,,,\n"
+	    "p9-t1,2024,done,100,,,,,\n"
+	    "p2-t7,2039,done,100,,,,,\n"
+	    "p2-t7,2025,done,150,,,,,\n"
+	    "p2-t7,2025,done,1x,,,,,\n"
+	    "p2-t7,2025,,,12.5.1,,,,\n"
+	    "p2-t7,2025,,,,\"bell\a\",,,\n"
+	    "P2-T7,2025,done,,,,,,\n"
+	    "p2-t7,2025 q1,done,,,,,,\n"
+	    ",2025,done,,,,,,\n"
+	    "p2-t7,,done,,,,,,\n"
+	    "p2-t7,2025,,,,,,,\n",
+	    "line 3, column 3 (status): status \"finished\" is not one of not_started, on_track, at_risk, "
+	    "delayed, done, cancelled\n"
+	    "line 4, column 1 (task): unknown task \"p9-t1\" (did you mean \"p1-t1\"? the list: plansync plan "
+	    "tasks); has this replica synced the plan?\n"
+	    "line 5, column 2 (period): unknown period \"2039\" (the list: plansync plan periods); periods "
+	    "are years (2021) and quarters (2021-q3) of the plan\n"
+	    "line 6, column 4 (percent): percent \"150\" must be a whole number from 0 to 100\n"
+	    "line 7, column 4 (percent): percent \"1x\" must be a whole number from 0 to 100\n"
+	    "line 8, column 5 (actual): actual \"12.5.1\" must be a decimal number such as 12 or 3.75\n"
+	    "line 9, column 6 (note): the note contains a control character (U+0007); remove it\n"
+	    "line 11, column 2 (period): period \"2025 q1\" is not a period id (such as 2021 or 2021-q3); see "
+	    "'plansync plan periods'\n"
+	    "line 12, column 1: task and period are required\n"
+	    "line 13, column 2: task and period are required\n"
+	    "line 14: nothing to record: fill at least one of the columns status, percent, actual, note, "
+	    "evidence\n");
 }
 
 /* Line numbers count the lines a quoted cell spans. */
@@ -289,6 +289,63 @@ static void long_fields(void **st)
 	free(before);
 	free(after);
 	free(csv);
+}
+
+/* CSV as Vietnamese offices save it: ';' from Excel in Vietnamese, names
+ * in Vietnamese in any case and with or without marks, empty trailing
+ * columns and blank rows, "40%" and decimal commas. */
+static void vietnamese_csv(void **st)
+{
+	fx *f = *st;
+	char *rep = NULL;
+	long w = -1;
+	const char *csv = "\xef\xbb\xbfNhiệm vụ;KỲ;Trạng thái;Tỷ lệ (%);Giá trị thực tế;Ghi chú;Minh chứng;Người "
+	                  "báo cáo;;\r\n"
+	                  "P2-T7;2021-Q1;On_Track;40%;3,75;Đã xong, còn một phần;QĐ-1;Lan;;\r\n"
+	                  ";;;;;;;;;\r\n"
+	                  "p1-t1; 2022 ;done; 100 % ;12;;;;;\r\n"
+	                  "\r\n";
+	assert_int_equal(import(f, csv, &rep, &w), 0);
+	assert_null(rep);
+	assert_int_equal(w, 2);
+	has(f, "{\"id\": \"progress/tinh/p2-t7/2021-q1\", \"retired\": false, \"fields\": {\"actual\": \"3.75\", "
+	       "\"evidence\": [\"QĐ-1\"], \"note\": \"Đã xong, còn một phần\", \"percent\": 40, \"reporter\": "
+	       "\"Lan\", \"status\": \"on_track\"}}");
+	has(f, "\"id\": \"progress/tinh/p1-t1/2022\", \"retired\": false, \"fields\": {\"actual\": \"12\", "
+	       "\"percent\": 100,");
+	/* without marks, other spellings */
+	assert_int_equal(import(f, "nhiem vu,ky bao cao,ti le,thuc te\np2-t7,2023,\"50 %\",\"0,5\"\n", &rep, &w), 0);
+	has(f, "{\"id\": \"progress/tinh/p2-t7/2023\", \"retired\": false, \"fields\": {\"actual\": \"0.5\", "
+	       "\"percent\": 50,");
+	/* numbers that read two ways, a value under no column, a fraction */
+	import_refused(f,
+	               "task;period;percent;actual;\n"
+	               "p2-t7;2024;;1,234\n"
+	               "p2-t7;2024;;1.234\n"
+	               "p2-t7;2024;;1.234,5\n"
+	               "p2-t7;2024;;1,2,3\n"
+	               "p2-t7;2024;40,5%;\n"
+	               "p2-t7;2024;;;x\n"
+	               "p2-t7;2024;;2,5;;x\n",
+	               "line 2, column 4 (actual): actual \"1,234\" reads two ways (a decimal point or a thousands "
+	               "separator); write it with no thousands separator and at most one decimal point, such as 1234 "
+	               "or 1234.5\n"
+	               "line 3, column 4 (actual): actual \"1.234\" reads two ways (a decimal point or a thousands "
+	               "separator); write it with no thousands separator and at most one decimal point, such as 1234 "
+	               "or 1234.5\n"
+	               "line 4, column 4 (actual): actual \"1.234,5\" reads two ways (a decimal point or a thousands "
+	               "separator); write it with no thousands separator and at most one decimal point, such as 1234 "
+	               "or 1234.5\n"
+	               "line 5, column 4 (actual): actual \"1,2,3\" reads two ways (a decimal point or a thousands "
+	               "separator); write it with no thousands separator and at most one decimal point, such as 1234 "
+	               "or 1234.5\n"
+	               "line 6, column 3 (percent): percent \"40,5\" must be a whole number from 0 to 100\n"
+	               "line 7, column 5: a value under a column with no name in the header\n"
+	               "line 8: 6 cells, but the header names 5 columns; put a cell holding a semicolon in double "
+	               "quotes\n");
+	/* with ',' the '.' is the decimal point, as progress set takes it */
+	assert_int_equal(import(f, "task,period,actual\np2-t7,2025,1.234\n", &rep, &w), 0);
+	has(f, "\"actual\": \"1.234\"");
 }
 
 static void evidence_limits(void **st)
@@ -374,7 +431,7 @@ static void set_field_checks(void **st)
 	     "2021",
 	     {.status = "done"},
 	     PS_ENOTFOUND,
-	     "unknown task \"p9-t9\"; see 'plansync plan tasks' (has this replica synced the plan?)"},
+	     "unknown task \"p9-t9\" (the list: plansync plan tasks); has this replica synced the plan?"},
 	    {"p2_t7",
 	     "2021",
 	     {.status = "done"},
@@ -384,7 +441,8 @@ static void set_field_checks(void **st)
 	     "2030",
 	     {.status = "done"},
 	     PS_ENOTFOUND,
-	     "unknown period \"2030\"; periods are years (2021) and quarters (2021-q3) of the plan"},
+	     "unknown period \"2030\" (the list: plansync plan periods); periods are years (2021) and quarters "
+	     "(2021-q3) of the plan"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int rc = ps_progress_set(f->r, cases[i].task, cases[i].period, &cases[i].in, NULL, &id);
@@ -433,6 +491,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(quote_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(utf8_and_nfc, setup, teardown),
 	    cmocka_unit_test_setup_teardown(long_fields, setup, teardown),
+	    cmocka_unit_test_setup_teardown(vietnamese_csv, setup, teardown),
 	    cmocka_unit_test_setup_teardown(evidence_limits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(set_field_checks, setup, teardown),
 	};

@@ -111,10 +111,17 @@ static void tasks_and_targets(void **state)
 	assert_int_equal(t->v[1].noffices, 0);
 	ps_tasks_view_free(t);
 
-	assert_int_equal(ps_view_tasks(&t, f->r, NULL, "hb"), 0);
-	assert_int_equal(t->n, 1);
-	assert_int_equal(t->v[0].noffices, 1);
-	assert_string_equal(t->v[0].offices[0], "hb");
+	/* Every office reports on every task: all of them, its own target
+	 * marked; matched case-insensitively. */
+	assert_int_equal(ps_view_tasks(&t, f->r, NULL, "HB"), 0);
+	assert_int_equal(t->n, 3);
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i].id, "p1-t2")) {
+			assert_string_equal(t->v[i].target, "t-b");
+			assert_int_equal(t->v[i].noffices, 2);
+		} else {
+			assert_null(t->v[i].target);
+		}
 	ps_tasks_view_free(t);
 
 	t = (ps_tasks_view *)1;
@@ -306,6 +313,37 @@ static void unplanned_problem(void **state)
 	ps_progress_view_free(pv);
 }
 
+/* plan offices, plan periods: what ids exist, in the document's order. */
+static void offices_and_periods(void **state)
+{
+	fixture *f = *state;
+	ps_offices_view *o = NULL;
+	assert_int_equal(ps_view_offices(&o, f->r), 0);
+	assert_int_equal(o->n, 3);
+	assert_string_equal(o->v[0].id, "tinh");
+	assert_string_equal(o->v[1].id, "ha");
+	assert_string_equal(o->v[1].name, "A");
+	assert_int_equal(o->v[1].targets, 1);
+	assert_int_equal(o->v[0].targets, 0);
+	ps_offices_view_free(o);
+	ps_periods_view *p = NULL;
+	assert_int_equal(ps_view_periods(&p, f->r), 0);
+	assert_int_equal(p->n, 1);
+	assert_string_equal(p->v[0].id, "2021");
+	assert_string_equal(p->v[0].state, "open");
+	assert_null(p->v[0].closed);
+	assert_null(p->v[0].due);
+	ps_periods_view_free(p);
+	/* an unknown status filter is bad input, with the closest one */
+	ps_progress_view *pv = NULL;
+	ps_progress_filter pf = {.status = "don"};
+	assert_int_equal(ps_view_progress_where(&pv, f->r, &pf), PS_EINVALID);
+	assert_non_null(strstr(ps_error_last(), "did you mean \"done\""));
+	pf.status = "DONE";
+	assert_int_equal(ps_view_progress_where(&pv, f->r, &pf), 0);
+	ps_progress_view_free(pv);
+}
+
 static void no_plan(void **state)
 {
 	(void)state;
@@ -332,6 +370,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(conflicts_view, setup, teardown),
 	    cmocka_unit_test_setup_teardown(status_and_problems, setup, teardown),
 	    cmocka_unit_test_setup_teardown(unplanned_problem, setup, teardown),
+	    cmocka_unit_test_setup_teardown(offices_and_periods, setup, teardown),
 	    cmocka_unit_test(no_plan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
