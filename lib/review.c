@@ -196,6 +196,20 @@ int ps_review_state(ps_rstate *out, ps_replica *r, const char *office, const cha
 
 /* ---- writing reviews ---- */
 
+/* An id as stored: ASCII letters lowercased, since ids are canonical in
+ * lowercase and people type "2021-Q3". One longer than an id can be is
+ * left as typed, to be refused as unknown. */
+static const char *canon(char buf[64], const char *in)
+{
+	if (!in || strlen(in) >= 64)
+		return in;
+	size_t i = 0;
+	for (; in[i]; i++)
+		buf[i] = in[i] >= 'A' && in[i] <= 'Z' ? (char)(in[i] - 'A' + 'a') : in[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 /* 1 when plan record kind/id is live, 0 when not, <0 error. */
 static int plan_live(ps_replica *r, const char *kind, const char *id)
 {
@@ -212,7 +226,8 @@ int ps_review_check_ids(ps_replica *r, const char *office, const char *task, con
 		const char *kind, *list;
 	} k[] = {
 	    {"office", "plansync plan offices"}, {"task", "plansync plan tasks"}, {"period", "plansync plan periods"}};
-	const char *ids[3] = {office, task, period};
+	char bufs[3][64];
+	const char *ids[3] = {canon(bufs[0], office), canon(bufs[1], task), canon(bufs[2], period)};
 	for (int i = 0; i < 3; i++) {
 		if (!ids[i])
 			continue;
@@ -245,6 +260,10 @@ int ps_review_write(ps_replica *r, bool accept, const char *office, const char *
 {
 	if (id_out)
 		*id_out = NULL;
+	char ob[64], tb[64], pb[64];
+	office = canon(ob, office);
+	task = canon(tb, task);
+	period = canon(pb, period);
 	ps_store *s = ps_replica_store(r);
 	char *clean = NULL;
 	char **heads = NULL;
@@ -350,6 +369,9 @@ int ps_review_reported_tasks(ps_replica *r, const char *office, const char *peri
 {
 	*out = NULL;
 	*n = 0;
+	char ob[64], pb[64];
+	office = canon(ob, office);
+	period = canon(pb, period);
 	int rc = ps_review_check_ids(r, office, NULL, period);
 	if (rc)
 		return rc;
@@ -400,6 +422,8 @@ static int cmp_inbox(const void *a, const void *b)
 int ps_inbox_read(ps_inbox **out, ps_replica *r, const char *office)
 {
 	*out = NULL;
+	char ob[64];
+	office = canon(ob, office);
 	char glob[PS_RECORD_ID_MAX + 16], prefix[PS_RECORD_ID_MAX + 1];
 	snprintf(glob, sizeof(glob), "review/%s/*/*", office);
 	snprintf(prefix, sizeof(prefix), "review/%s/", office);
@@ -477,6 +501,8 @@ static int field_text(ps_replica *r, const char *record, const char *field, char
 int ps_period_closed(ps_replica *r, const char *period, char **closed)
 {
 	*closed = NULL;
+	char pb[64];
+	period = canon(pb, period);
 	if (!ps_slug_valid(period))
 		return 0;
 	char rec[PS_RECORD_ID_MAX + 1];
@@ -488,6 +514,8 @@ int ps_period_set_closed(ps_replica *r, const char *period, bool close, const ch
 {
 	if (id_out)
 		*id_out = NULL;
+	char pb[64];
+	period = canon(pb, period);
 	char *closed = NULL;
 	int rc = need_province(r, close ? "closes periods" : "opens periods");
 	if (rc || (rc = ps_review_check_ids(r, NULL, NULL, period)) || (rc = ps_period_closed(r, period, &closed)))
