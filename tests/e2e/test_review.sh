@@ -231,10 +231,14 @@ receipt_ok tinh binh-giang p3-t1 2025-q4 false
 "$P" init tinh2 --office tinh --replica pc2 --remote "$T/remote.git" --user "Cán bộ Tỉnh 2" >/dev/null
 "$P" -C km progress set p4-t1 2021 --status done >/dev/null
 sync_ok km
-sync_ok tinh  # writes its receipt, not yet sent
-# has not seen it: writes its own, its clock five minutes ahead (within
-# the drift), so the two receipts differ; the first (smaller id) counts on
-# both machines, each of which reads the other's second
+# tinh writes its receipt, and a sync sends it at once: here it dies
+# before that push, as a machine that lost power
+PLANSYNC_KILL_AT=push:before "$P" -C tinh sync >/dev/null 2>&1 || true
+n=$(sqlite3 tinh/plansync.db "SELECT count(*) FROM changes WHERE record = 'receipt/tx-kinh-mon/p4-t1/2021'")
+[ "$n" = 1 ] && ok "tinh wrote its receipt, unsent" || bad "tinh holds $n receipts"
+# tinh2 has not seen it: writes its own, its clock five minutes ahead
+# (within the drift), so the two receipts differ; the first (smaller id)
+# counts on both machines, each of which reads the other's second
 PLANSYNC_FAKE_NOW_MS=$(($(date +%s) * 1000 + 300000)) "$P" -C tinh2 sync >/dev/null || bad "tinh2 sync"
 n=$(sqlite3 tinh2/plansync.db "SELECT count(*) FROM changes WHERE record = 'receipt/tx-kinh-mon/p4-t1/2021'")
 [ "$n" = 1 ] && ok "the second province machine wrote its own receipt" || bad "tinh2 holds $n receipts"
