@@ -182,11 +182,17 @@ DECL(cmd_problems);
 DECL(cmd_check);
 DECL(cmd_keys_show);
 DECL(cmd_keys_allowed_signers);
+DECL(cmd_review_accept);
+DECL(cmd_review_return);
+DECL(cmd_inbox);
+DECL(cmd_period_close);
+DECL(cmd_period_open);
 #undef DECL
 
 extern const opt_table opts_init, opts_plan_import, opts_plan_tasks, opts_plan_targets, opts_progress_set,
     opts_progress_show, opts_log, opts_resolve, opts_sync, opts_check;
 extern const opt_table opts_keys_allowed_signers;
+extern const opt_table opts_review, opts_inbox, opts_period;
 /* config --help's list of settings (cmd_config.c). */
 extern const char config_help[];
 
