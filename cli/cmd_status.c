@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "plansync/error.h"
 #include "plansync/views.h"
+#include "plansync/review.h"
 #include "render.h"
 
 static const column own_cols[] = {
@@ -46,6 +47,19 @@ static const column status_cols[] = {
 };
 static const view status_view = VIEW(ps_status_view, status_cols);
 
+/* This office's reports the province returned and that wait for a
+ * correction (the inbox's first rows). */
+static int returned_count(ps_replica *r, long *n)
+{
+	ps_inbox *b = NULL;
+	*n = 0;
+	int rc = ps_inbox_read(&b, r, ps_replica_office(r));
+	if (!rc)
+		*n = (long)b->returned;
+	ps_inbox_free(b);
+	return rc;
+}
+
 int status_print_json(ps_replica *r)
 {
 	ps_status_view *v = NULL;
@@ -53,6 +67,13 @@ int status_print_json(ps_replica *r)
 	if (rc)
 		return rc;
 	cJSON *j = render_json(&status_view, v);
+	long returned = 0;
+	if ((rc = returned_count(r, &returned))) {
+		cJSON_Delete(j);
+		ps_status_view_free(v);
+		return rc;
+	}
+	cJSON_AddNumberToObject(j, "returned", (double)returned);
 	print_json(j);
 	cJSON_Delete(j);
 	ps_status_view_free(v);
@@ -95,6 +116,16 @@ int cmd_status(ctx *x, const args *a)
 	}
 	printf("conflicts:  %ld%s\n", v->conflicts, v->conflicts ? " (plansync conflicts)" : "");
 	printf("problems:   %ld%s\n", v->problems, v->problems ? " (plansync problems)" : "");
+	long returned = 0;
+	if ((rc = returned_count(x->r, &returned))) {
+		for (int k = 0; k < 6; k++)
+			free(t[k]);
+		ps_status_view_free(v);
+		return fail(rc);
+	}
+	if (returned)
+		printf("reviews:    %ld report%s returned by the province (plansync inbox)\n", returned,
+		       returned == 1 ? "" : "s");
 	if (v->held)
 		printf("held:       %ld changes with clocks in the future, applied when this clock catches up\n",
 		       v->held);

@@ -63,6 +63,24 @@ static const cmd commands[] = {
      "Exits 8 when it finds a fault, and prints for each the exact commands that recover from it."},
     {"rebuild", cmd_rebuild, "Recompute the state from the change log and the Git repository.", NULL, NULL, 0, 0,
      CMD_REPLICA | CMD_JSON, NULL},
+    {"review accept", cmd_review_accept, "Accept offices' reports (province only): bound to the version judged.",
+     "OFFICE [TASK...] [PERIOD]", &opts_review, 1, MAX_POS, CMD_REPLICA | CMD_JSON | CMD_WRITES,
+     "OFFICE TASK [TASK...] PERIOD reviews those reports; OFFICE --period P every report of\nOFFICE in force in P "
+     "(or only the TASKs given). All or nothing. A report changed after\nit was accepted shows as "
+     "changed_since_accepted everywhere."},
+    {"review return", cmd_review_return, "Return offices' reports with a comment (province only).",
+     "OFFICE [TASK...] [PERIOD] --comment TEXT", &opts_review, 1, MAX_POS, CMD_REPLICA | CMD_JSON | CMD_WRITES,
+     "The office sees the comment in 'plansync inbox' and 'status'; its correction makes the\nreport 'reported' "
+     "again."},
+    {"inbox", cmd_inbox, "The province's reviews of this office's reports, returned ones first.", NULL, &opts_inbox, 0,
+     0, CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
+    {"period close", cmd_period_close, "Close a period (province only): late reports then need --reason.", "PERIOD",
+     &opts_period, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES,
+     "A plan change that syncs like any other. A district that knows the period is closed\nneeds --reason to report "
+     "for it; no reader refuses a report because of a close.\nTimeliness comes from the receipts the province's "
+     "replica writes, not from this."},
+    {"period open", cmd_period_open, "Open a closed period again (province only).", "PERIOD", &opts_period, 1, 1,
+     CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
     {"report coverage", cmd_report_coverage, "Who reported what for a period: offices x tasks, review states, totals.",
      NULL, &opts_report_coverage, 0, 0, CMD_REPLICA | CMD_JSON | CMD_ROWS,
      "Each cell: missing, reported, returned, accepted or changed_since_accepted; a withdrawn\nreport counts as "

@@ -15,7 +15,8 @@
  * linear. The incremental paths (ps_fold_insert, groups) apply only where
  * they give the same result: the new changes descend from everything known,
  * sort after it, and the record has no base naming a larger id (store
- * backrefs). */
+ * backrefs). A kind written once (first_wins in the kind table: receipts)
+ * takes every field from its smallest id and lists no conflict. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -132,7 +133,15 @@ static int load(ps_store *s, const char *record, fold *f)
 	return 0;
 }
 
-static int write_field(ps_store *s, const char *record, fold *f, const char *name, int *retired)
+/* 1 when record is of a kind written once (first_wins): its first change
+ * gives every field, so only a first change may take the incremental paths. */
+static bool first_wins(const char *record)
+{
+	ps_record_id rid;
+	return ps_record_parse(&rid, record) == 0 && ps_kind_get(rid.kind)->first_wins;
+}
+
+static int write_field(ps_store *s, const char *record, fold *f, const char *name, int *retired, bool first)
 {
 	/* Writers of this field, in id order. */
 	size_t *w = malloc(f->n * sizeof(size_t));
@@ -187,6 +196,8 @@ static int write_field(ps_store *s, const char *record, fold *f, const char *nam
 			win = a;
 			break;
 		}
+	if (first) /* a kind written once: the smallest id counts, later writers are no conflict */
+		win = 0;
 	if (strcmp(name, EXISTS_FIELD) == 0) {
 		*retired = strcmp(vals[win], "false") == 0;
 	} else {
@@ -196,7 +207,7 @@ static int write_field(ps_store *s, const char *record, fold *f, const char *nam
 	/* Maximal writers (flags above): conflicts when their values differ. */
 	cJSON *ids = NULL;
 	int differ = 0;
-	for (size_t a = 0; a < nw; a++) {
+	for (size_t a = 0; a < nw && !first; a++) {
 		if (f->below[w[a]] & 2)
 			continue;
 		if (a != win && strcmp(vals[a], vals[win]) != 0)
@@ -294,8 +305,9 @@ int ps_fold_record(ps_store *s, const char *record)
 			    !cJSON_AddNullToObject(names, v->string))
 				rc = ps_error_set(PS_ENOMEM, "out of memory");
 	int retired = 0;
+	bool first = first_wins(record);
 	for (const cJSON *v = names->child; v && !rc; v = v->next)
-		rc = write_field(s, record, &f, v->string, &retired);
+		rc = write_field(s, record, &f, v->string, &retired, first);
 	cJSON_Delete(names);
 	if (rc)
 		goto out;
@@ -385,7 +397,7 @@ int ps_fold_insert(ps_store *s, const ps_change *c, const char *bytes, size_t le
 	if (rc)
 		return rc;
 	/* heads and base are both sorted: equal sets compare elementwise */
-	int fast = nh == c->nbase;
+	int fast = nh == c->nbase && (nh == 0 || !first_wins(c->record));
 	for (size_t i = 0; fast && i < nh; i++)
 		fast = strcmp(heads[i], c->base[i]) == 0;
 	ps_strv_free(heads, nh);
@@ -417,7 +429,7 @@ int ps_fold_group_is_linear(ps_store *s, ps_change *const *g, size_t k, bool *li
 	int rc = ps_store_heads(s, g[0]->record, &heads, &nh);
 	if (rc)
 		return rc;
-	int ok = nh == g[0]->nbase;
+	int ok = nh == g[0]->nbase && ((nh == 0 && k == 1) || !first_wins(g[0]->record));
 	for (size_t i = 0; ok && i < nh; i++)
 		ok = strcmp(heads[i], g[0]->base[i]) == 0;
 	ps_strv_free(heads, nh);

@@ -13,6 +13,7 @@
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
+#include "plansync/review.h"
 #include "plansync/text.h"
 
 /* Fields from the options; *bad names the option at fault on error. */
@@ -183,6 +184,11 @@ static int set_one(ps_replica *r, const char *task, const char *period, const ps
 	int rc = check_refs(r, task, period, bad);
 	if (rc)
 		return rc;
+	/* a period the province closed takes a report with a reason only */
+	*bad = "reason";
+	if ((rc = ps_period_write_check(r, period, reason)))
+		return rc;
+	*bad = NULL;
 	cJSON *fields = NULL;
 	char rec[PS_RECORD_ID_MAX + 1];
 	snprintf(rec, sizeof(rec), "progress/%s/%s/%s", ps_replica_office(r), task, period);

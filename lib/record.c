@@ -56,6 +56,15 @@ static const ps_field_info review_fields[] = {
     {.name = NULL},
 };
 
+/* A receipt (DESIGN §2): when the province's replica first imported a
+ * report, by its own clock; written once per record (first_wins). */
+static const ps_field_info receipt_fields[] = {
+    {.name = "change", .type = PS_FIELD_ID, .message = "change must be a change id"},
+    {.name = "received", .type = PS_FIELD_TIME, .message = "received must be a UTC time such as 2026-11-29T02:10:00Z"},
+    {.name = "late", .type = PS_FIELD_BOOL, .message = "late must be true or false"},
+    {.name = NULL},
+};
+
 /* Plan kinds: slug ids, owned by the province, any field. */
 #define PLAN_KIND(n, sec, by)                                                                                          \
 	{                                                                                                              \
@@ -86,6 +95,13 @@ static const ps_kind_info kinds[] = {
                         .fields = review_fields,
                         .field_names = "decision, comment, changes",
                         .label_office = true},
+    [PS_KIND_RECEIPT] = {.name = "receipt",
+                         .shape = PS_ID_OFFICE_TASK_PERIOD,
+                         .owner = PS_OWNER_PROVINCE,
+                         .fields = receipt_fields,
+                         .field_names = "change, received, late",
+                         .label_office = true,
+                         .first_wins = true},
 };
 _Static_assert(sizeof(kinds) / sizeof(kinds[0]) == PS_KIND__COUNT, "one row of kinds[] per ps_kind");
 
@@ -213,6 +229,20 @@ static bool name_valid(const char *s)
 	return true;
 }
 
+/* YYYY-MM-DDTHH:MM:SSZ with digits where digits go and fields in range
+ * (the form every time in a change is written in). */
+static bool time_valid(const char *s)
+{
+	static const char form[] = "dddd-dd-ddTdd:dd:ddZ";
+	if (strlen(s) != sizeof(form) - 1)
+		return false;
+	for (size_t i = 0; form[i]; i++)
+		if (form[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != form[i])
+			return false;
+	int mo = atoi(s + 5), d = atoi(s + 8), h = atoi(s + 11), mi = atoi(s + 14), se = atoi(s + 17);
+	return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && se <= 60;
+}
+
 /* Text rules of ps_text_check, on the value as it is: the caller passes
  * NFC (ps_change_validate checks a built or decoded change, whose strings
  * ps_change_new normalised), so writer and reader judge the same bytes. */
@@ -274,6 +304,15 @@ static int check_field(const ps_field_info *fi, const cJSON *fields, const cJSON
 				return rc;
 		}
 		ok = 1;
+		break;
+	case PS_FIELD_ID:
+		ok = cJSON_IsString(v) && ps_change_id_valid(v->valuestring);
+		break;
+	case PS_FIELD_TIME:
+		ok = cJSON_IsString(v) && time_valid(v->valuestring);
+		break;
+	case PS_FIELD_BOOL:
+		ok = cJSON_IsBool(v);
 		break;
 	case PS_FIELD_ID_LIST:
 		ok = cJSON_IsArray(v) && cJSON_GetArraySize(v) <= fi->max_items;

@@ -15,6 +15,7 @@
 #include "plansync/report.h"
 #include "plansync/error.h"
 #include "plansync/hlc.h"
+#include "plansync/review.h"
 #include "store_report.h"
 #include "view_mem.h"
 
@@ -22,9 +23,7 @@
 
 const char *ps_report_state_name(ps_cell_state s)
 {
-	static const char *const names[PS_CELL__COUNT] = {"missing", "reported", "returned", "accepted",
-	                                                  "changed_since_accepted"};
-	return s < PS_CELL__COUNT ? names[s] : "missing";
+	return ps_rstate_name((ps_rstate)s);
 }
 
 /* ---- records of a kind, gathered as one object each ---- */
@@ -344,19 +343,17 @@ static void changes_text(const cJSON *f, char *out, size_t n)
 	}
 }
 
-/* Stand-in for ps_review_state (lib/review.c, the one definition of a
- * cell's state) until that lands: a review judges the exact version whose
- * heads it names; accepted and unchanged is accepted, accepted and changed
- * since is changed_since_accepted, returned and unchanged is returned, and
- * returned then changed is reported again (the district answered). */
+/* The state by the one definition (ps_review_state_of, lib/review.c): a
+ * review judges the version whose heads it names. */
 static ps_cell_state review_state(const char *heads, const char *decision, const char *judged)
 {
 	bool same = heads && judged && !strcmp(heads, judged);
-	if (decision && !strcmp(decision, "accepted"))
-		return same ? PS_CELL_ACCEPTED : PS_CELL_CHANGED;
-	if (decision && !strcmp(decision, "returned"))
-		return same ? PS_CELL_RETURNED : PS_CELL_REPORTED;
-	return PS_CELL_REPORTED;
+	_Static_assert(
+	    (int)PS_CELL_MISSING == (int)PS_RSTATE_MISSING && (int)PS_CELL_REPORTED == (int)PS_RSTATE_REPORTED &&
+	        (int)PS_CELL_RETURNED == (int)PS_RSTATE_RETURNED && (int)PS_CELL_ACCEPTED == (int)PS_RSTATE_ACCEPTED &&
+	        (int)PS_CELL_CHANGED == (int)PS_RSTATE_CHANGED && (int)PS_CELL__COUNT == (int)PS_RSTATE__COUNT,
+	    "ps_cell_state mirrors ps_rstate");
+	return (ps_cell_state)ps_review_state_of(true, decision, same);
 }
 
 static int add_review(void *ctx, const char *id, const char *author, int64_t hlc, const cJSON *f)

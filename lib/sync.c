@@ -27,6 +27,7 @@
 #include "plansync/identity.h"
 #include "plansync/ops.h"
 #include "plansync/record.h"
+#include "plansync/review.h"
 #include "store_views.h"
 
 int ps_sync_open_repo(ps_replica *r, git_repository **repo)
@@ -299,6 +300,10 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	 * have brought branches, and held changes may be due. */
 	long t4 = mono_ms();
 	rc = ps_sync_import(r, res, progress, ctx);
+	/* The province dates what it just received by its own clock: a
+	 * receipt per new report, sent with the next export (lib/review.c). */
+	if (!rc && res->imported > 0)
+		rc = ps_receipts_write(r, NULL);
 	res->import_ms += mono_ms() - t4;
 	if (!rc && res->own_bad && !res->identity) {
 		/* Our branch on the remote holds what cannot be read (someone

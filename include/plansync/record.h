@@ -30,6 +30,7 @@ typedef enum ps_kind {
 	PS_KIND_PERIOD,
 	PS_KIND_PROGRESS,
 	PS_KIND_REVIEW,
+	PS_KIND_RECEIPT,
 	PS_KIND__COUNT
 } ps_kind;
 
@@ -63,6 +64,9 @@ typedef enum ps_field_type {
 	PS_FIELD_DECIMAL,   /* a decimal number as text (ps_decimal_valid) */
 	PS_FIELD_TEXT_LIST, /* at most max_items texts of at most max bytes */
 	PS_FIELD_ID_LIST,   /* at most max_items change ids */
+	PS_FIELD_ID,        /* one change id */
+	PS_FIELD_TIME,      /* an RFC 3339 UTC time: YYYY-MM-DDTHH:MM:SSZ */
+	PS_FIELD_BOOL,      /* true or false */
 } ps_field_type;
 
 typedef struct ps_field_info {
@@ -99,6 +103,11 @@ typedef struct ps_kind_info {
 	 * by the province about an office; progress lines lead with the
 	 * office already). */
 	bool label_office;
+	/* Written once per record: the change with the smallest id gives every
+	 * field and later writers are ignored, concurrent or not, with no
+	 * conflict (a receipt: two replicas of the province that both imported
+	 * a report first each write one; the earlier counts everywhere). */
+	bool first_wins;
 } ps_kind_info;
 
 /* The row of kind k; k must be a kind (asserted). */

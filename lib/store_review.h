@@ -1,0 +1,18 @@
+/* store_review.h - the SQL of reviews and receipts (lib/store_review.c).
+ *
+ * Private to the library: lib/review.c calls these and never writes SQL.
+ * Ids come through the callback borrowed for the duration of the call; a
+ * callback returning non-zero stops the walk and that value is returned. */
+#ifndef PLANSYNC_STORE_REVIEW_H
+#define PLANSYNC_STORE_REVIEW_H
+#include "plansync/store.h"
+
+/* Live records of kind (not retired, not held for the plan) whose id
+ * matches the GLOB pattern glob (built from slugs, which hold no GLOB
+ * metacharacter), in id order. */
+int ps_store_records_like(ps_store *s, const char *kind, const char *glob, ps_store_id_fn fn, void *ctx);
+/* Live, shown progress records of offices other than province that have
+ * no receipt record, in id order. */
+int ps_store_receipts_missing(ps_store *s, const char *province, ps_store_id_fn fn, void *ctx);
+
+#endif
