@@ -272,7 +272,7 @@ static const view prog_view = VIEW(ps_prog_row, prog_cols);
 
 static void programs_text(const ps_programs_report *p)
 {
-	printf("Completion per program and office (%s; the province's row first)\n\n",
+	printf("Completion per program and office, the province's row first\n(%s)\n\n",
 	       p->period ? p->period : "each task's latest report");
 	const char *heads[] = {"program", "office", "reported", "mean %", "statuses"};
 	rt *t = rt_new(5, heads);
@@ -377,9 +377,9 @@ int cmd_report_targets(ctx *x, const args *a)
 		html_targets(stdout, t, false);
 		html_end(stdout);
 	} else {
-		printf(
-		    "District targets as of %s: %ld late, %ld at risk, %ld without a report, %ld on track, %ld met\n\n",
-		    t->today, t->late, t->at_risk, t->no_report, t->on_track, t->met);
+		printf("District targets as of %s:\n%ld late, %ld at risk, %ld without a report, %ld on track, %ld "
+		       "met\n\n",
+		       t->today, t->late, t->at_risk, t->no_report, t->on_track, t->met);
 		rt *tb = rt_view(&verdict_view);
 		rt_view_rows(tb, &verdict_view, t->rows, t->n);
 		rt_print(tb, stdout, WIDTH);
@@ -484,9 +484,9 @@ static void short_time(int64_t ms, char out[24])
 
 static void sync_text(const ps_sync_report *s)
 {
-	printf("Replicas this database has heard from (times local; replica: its id after the office;\n"
-	       "held: changes stamped ahead of this clock or naming what the plan lacks; problems:\n"
-	       "files quarantined; none: no replica of the office heard from yet)\n\n");
+	printf("Replicas this database has heard from (times local; replica: its id after the\n"
+	       "office; held: changes stamped ahead of this clock or naming what the plan lacks;\n"
+	       "problems: files quarantined; none: no replica of the office heard from yet)\n\n");
 	const char *heads[] = {"office", "replica", "last change", "received", "changes", "held", "problems"};
 	rt *t = rt_new(7, heads);
 	for (size_t i = 0; i < s->n; i++) {
