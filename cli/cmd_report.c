@@ -346,6 +346,27 @@ static const column verdict_cols[] = {
 };
 static const view verdict_view = VIEW(ps_target_verdict, verdict_cols);
 
+/* One line per target, its words beneath it. */
+static void targets_text(const ps_targets_report *t)
+{
+	const char *heads[] = {"verdict", "office", "task", "deadline", "latest report"};
+	rt *tb = rt_new(5, heads);
+	for (size_t i = 0; i < t->n; i++) {
+		const ps_target_verdict *r = &t->rows[i];
+		char latest[96] = "";
+		if (r->period && r->percent >= 0)
+			snprintf(latest, sizeof(latest), "%s: %s, %ld%%", r->period, r->status ? r->status : "-",
+			         r->percent);
+		else if (r->period)
+			snprintf(latest, sizeof(latest), "%s: %s", r->period, r->status ? r->status : "-");
+		const char *cells[] = {r->verdict, r->office, r->task, r->deadline ? r->deadline : "none", latest};
+		rt_row(tb, cells);
+		rt_note(tb, r->text);
+	}
+	rt_print(tb, stdout, WIDTH);
+	rt_free(tb);
+}
+
 int cmd_report_targets(ctx *x, const args *a)
 {
 	fmt f;
@@ -380,10 +401,7 @@ int cmd_report_targets(ctx *x, const args *a)
 		printf("District targets as of %s:\n%ld late, %ld at risk, %ld without a report, %ld on track, %ld "
 		       "met\n\n",
 		       t->today, t->late, t->at_risk, t->no_report, t->on_track, t->met);
-		rt *tb = rt_view(&verdict_view);
-		rt_view_rows(tb, &verdict_view, t->rows, t->n);
-		rt_print(tb, stdout, WIDTH);
-		rt_free(tb);
+		targets_text(t);
 	}
 	ps_report_free(d);
 	return rc;
@@ -447,7 +465,16 @@ int cmd_report_office(ctx *x, const args *a)
 		       s->period ? s->period : "latest reports", s->reported, s->n);
 		free(nm);
 		rt *t = rt_view(&sheet_view);
-		rt_view_rows(t, &sheet_view, s->rows, s->n);
+		for (size_t i = 0; i < s->n; i++) {
+			rt_view_rows(t, &sheet_view, &s->rows[i], 1);
+			if (s->rows[i].comment) {
+				char *c = malloc(strlen(s->rows[i].comment) + 32);
+				if (c)
+					sprintf(c, "the province: %s", s->rows[i].comment);
+				rt_note(t, c);
+				free(c);
+			}
+		}
 		rt_print(t, stdout, WIDTH);
 		rt_free(t);
 	}

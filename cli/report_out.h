@@ -18,6 +18,9 @@ rt *rt_new(int nc, const char *const *heads);
 rt *rt_view(const view *v);
 void rt_row(rt *t, const char *const *cells);
 void rt_view_rows(rt *t, const view *v, const void *rows, size_t n);
+/* A text printed beneath the last row added, under its second column,
+ * wrapped to the width (a target's words, too long for a column). */
+void rt_note(rt *t, const char *text);
 /* Print within width columns: cells wrap at spaces; a column never gets
  * narrower than its longest word (up to 24 columns). */
 void rt_print(rt *t, FILE *to, size_t width);

@@ -19,6 +19,7 @@
 struct rt {
 	int nc;
 	char **cells; /* rows * nc; row 0 the headers */
+	char **notes; /* per row: a line of text beneath it, or NULL */
 	size_t nrows, cap;
 	bool failed;
 };
@@ -40,16 +41,28 @@ void rt_row(rt *t, const char *const *cells)
 	if (t->nrows == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 16;
 		char **nc = realloc(t->cells, cap * (size_t)t->nc * sizeof(char *));
-		if (!nc) {
+		if (nc)
+			t->cells = nc;
+		char **nn = nc ? realloc(t->notes, cap * sizeof(char *)) : NULL;
+		if (!nn) {
 			t->failed = true;
 			return;
 		}
-		t->cells = nc;
+		t->notes = nn;
 		t->cap = cap;
 	}
+	t->notes[t->nrows] = NULL;
 	for (int i = 0; i < t->nc; i++)
 		t->cells[t->nrows * (size_t)t->nc + (size_t)i] = text_safe(cells[i] ? cells[i] : "");
 	t->nrows++;
+}
+
+void rt_note(rt *t, const char *text)
+{
+	if (!t || t->failed || t->nrows < 2 || !text || !*text)
+		return;
+	free(t->notes[t->nrows - 1]);
+	t->notes[t->nrows - 1] = text_safe(text);
 }
 
 void rt_view_rows(rt *t, const view *v, const void *rows, size_t n)
@@ -199,6 +212,14 @@ void rt_print(rt *t, FILE *to, size_t width)
 			free(out);
 			ps_buf_release(&line);
 		}
+		/* The note: under the second column, wrapped to the rest. */
+		size_t indent = t->nc > 1 ? w[0] + 2 : 0;
+		for (const char *s = t->notes[r]; s;) {
+			size_t len;
+			const char *next = wrap_line(s, width > indent + 20 ? width - indent : 20, &len);
+			fprintf(to, "%*s%.*s\n", (int)indent, "", (int)len, s);
+			s = next;
+		}
 	}
 }
 
@@ -208,7 +229,10 @@ void rt_free(rt *t)
 		return;
 	for (size_t i = 0; i < t->nrows * (size_t)t->nc; i++)
 		free(t->cells[i]);
+	for (size_t i = 0; i < t->nrows; i++)
+		free(t->notes[i]);
 	free(t->cells);
+	free(t->notes);
 	free(t);
 }
 
