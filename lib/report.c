@@ -15,6 +15,7 @@
 #include "plansync/report.h"
 #include "plansync/error.h"
 #include "plansync/hlc.h"
+#include "plansync/record.h"
 #include "plansync/review.h"
 #include "store_report.h"
 #include "view_mem.h"
@@ -406,6 +407,7 @@ int ps_report_open(ps_report **out, ps_replica *r)
 	if (!d)
 		return PS_ENOMEM;
 	loader l = {d, ps_replica_store(r)};
+	d->replica = r;
 	d->province = ps_view_mem_str(d->mem, ps_replica_province(r));
 	int rc = 0;
 	if (!rc && !(rc = each_record(l.s, "office", add_office, &l)) && d->noffices)
@@ -492,6 +494,17 @@ const ps_rep_period *ps_report_default_period(const ps_report *d)
 	return d->nperiods ? &d->periods[0] : NULL;
 }
 
+/* The one text for an id the plan lacks, with the closest id, is
+ * ps_suggest_unknown (lib/suggest.c, issue 12 item 1), which lands with
+ * another branch: used when its header is there, else the same words
+ * without the suggestion. */
+#if __has_include("plansync/suggest.h")
+#include "plansync/suggest.h"
+#define UNKNOWN(d, kind, name, list, id) ps_suggest_unknown((d)->replica, kind, id, NULL)
+#else
+#define UNKNOWN(d, kind, name, list, id) ps_error_set(PS_ENOTFOUND, "unknown " name " \"%s\" (the list: " list ")", id)
+#endif
+
 int ps_report_check_office(const ps_report *d, const char *id)
 {
 	if (ps_report_office_get(d, id))
@@ -501,12 +514,10 @@ int ps_report_check_office(const ps_report *d, const char *id)
 		                    "office \"%s\" is the province, which reviews and does not report; "
 		                    "the reporting offices: plansync plan offices",
 		                    id);
-	return ps_error_set(PS_ENOTFOUND, "unknown office \"%s\"; the list: plansync plan offices", id);
+	return UNKNOWN(d, PS_KIND_OFFICE, "office", "plansync plan offices", id);
 }
 
 int ps_report_check_period(const ps_report *d, const char *id)
 {
-	return ps_report_period_get(d, id)
-	           ? 0
-	           : ps_error_set(PS_ENOTFOUND, "unknown period \"%s\"; the list: plansync plan periods", id);
+	return ps_report_period_get(d, id) ? 0 : UNKNOWN(d, PS_KIND_PERIOD, "period", "plansync plan periods", id);
 }

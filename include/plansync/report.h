@@ -81,6 +81,7 @@ typedef struct ps_report {
 	size_t ntargets;
 	ps_rep_entry *entries; /* by office, task, period */
 	size_t nentries;
+	ps_replica *replica; /* borrowed: where it was read (error messages) */
 } ps_report;
 
 int ps_report_open(ps_report **out, ps_replica *r);
