@@ -18,8 +18,6 @@
 #include "plansync/error.h"
 #include "plansync/json.h"
 
-#define WIDTH 80
-
 typedef struct report_opts {
 	const char *period, *date, *sep, *out;
 	bool csv, html;
@@ -103,21 +101,53 @@ static int today_of(const report_opts *o, char out[11])
 	return 0;
 }
 
-static void print_obj(cJSON *j)
-{
-	print_json(j);
-	cJSON_Delete(j);
-}
-
 static void add_str(cJSON *j, const char *k, const char *v)
 {
 	cJSON_AddItemToObject(j, k, v ? cJSON_CreateString(v) : cJSON_CreateNull());
 }
 
-static int open_data(ctx *x, ps_report **d)
+/* What a report command needs: its read, and how it prints each format.
+ * Every report is one row of this kind; run() does the rest. */
+typedef struct report_kind {
+	const char *title; /* of the --html page */
+	/* The report in *out, from d (NULL for reports that read the replica
+	 * themselves: release frees what they return). */
+	int (*read)(const void **out, ps_report *d, ctx *x, const args *a);
+	void (*release)(const void *v);
+	cJSON *(*json)(const void *v);
+	void (*csv)(const ps_report *d, const void *v, char sep);
+	void (*html)(const ps_report *d, const void *v);
+	void (*text)(const void *v);
+} report_kind;
+
+static int run(ctx *x, const args *a, const report_kind *k)
 {
-	int rc = ps_report_open(d, x->r);
-	return rc ? fail(rc) : 0;
+	fmt f = FMT_TABLE;
+	char sep = ',';
+	int rc = out_format(a, &f, &sep);
+	if (rc)
+		return rc;
+	ps_report *d = NULL;
+	const void *v = NULL;
+	if ((!k->release && (rc = ps_report_open(&d, x->r))) || (rc = k->read(&v, d, x, a))) {
+		rc = rc < 0 ? fail(rc) : rc;
+	} else if (f == FMT_JSON) {
+		cJSON *j = k->json(v);
+		print_json(j);
+		cJSON_Delete(j);
+	} else if (f == FMT_CSV) {
+		k->csv(d, v, sep);
+	} else if (f == FMT_HTML) {
+		html_begin(stdout, k->title, false);
+		k->html(d, v);
+		html_end(stdout);
+	} else {
+		k->text(v);
+	}
+	if (k->release)
+		k->release(v);
+	ps_report_free(d);
+	return rc;
 }
 
 /* ---- coverage ---- */
@@ -137,116 +167,39 @@ static const column cov_cols[] = {
 };
 static const view cov_view = VIEW(ps_cov_office, cov_cols);
 
-static void coverage_text(const ps_coverage *c)
-{
-	printf("Coverage of %s (due %s, %s)\n\n", c->period, c->due ? c->due : "not set",
-	       c->closed ? "closed" : "open");
-	const char *heads[] = {"office", "reported", "review, lateness and what is missing"};
-	rt *t = rt_new(3, heads);
-	long complete = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		const ps_cov_office *o = &c->offices[i];
-		char rep[32];
-		snprintf(rep, sizeof(rep), "%ld of %ld", o->reported, o->total);
-		ps_buf det = PS_BUF_INIT;
-		const char *names[] = {"returned", "accepted", "changed since accepted", "late"};
-		long n[] = {o->returned, o->accepted, o->changed, o->late};
-		for (size_t k = 0; k < 4; k++)
-			if (n[k])
-				ps_buf_printf(&det, "%s%ld %s", det.len ? ", " : "", n[k], names[k]);
-		if (o->missing == o->total)
-			ps_buf_printf(&det, "%snothing reported", det.len ? "; " : "");
-		else if (o->missing) {
-			ps_buf_printf(&det, "%snot reported:", det.len ? "; " : "");
-			for (size_t k = 0, first = 1; k < o->ntasks; k++)
-				if (!strcmp(o->tasks[k].state, "missing")) {
-					ps_buf_printf(&det, "%s %s", first ? "" : ",", o->tasks[k].task);
-					first = 0;
-				}
-		}
-		ps_buf_puts(&det, "");
-		complete += !o->missing;
-		const char *cells[] = {o->name ? o->name : o->office, rep, ps_buf_error(&det) ? "" : det.ptr};
-		rt_row(t, cells);
-		ps_buf_release(&det);
-	}
-	rt_print(t, stdout, WIDTH);
-	rt_free(t);
-	printf("\n%ld of %zu offices have reported every task.\n", complete, c->n);
-}
-
-static void coverage_csv(const ps_report *d, const ps_coverage *c, char sep)
-{
-	fputs("\xef\xbb\xbf", stdout);
-	const char *fixed[] = {
-	    "office", "name", "reported", "missing", "returned", "accepted", "changed_since_accepted", "late"};
-	size_t nf = sizeof(fixed) / sizeof(fixed[0]);
-	for (size_t i = 0; i < nf; i++) {
-		if (i)
-			fputc(sep, stdout);
-		report_csv_cell(stdout, fixed[i], sep);
-	}
-	for (size_t k = 0; k < d->ntasks; k++) {
-		fputc(sep, stdout);
-		report_csv_cell(stdout, d->tasks[k].id, sep);
-	}
-	fputs("\r\n", stdout);
-	for (size_t i = 0; i < c->n; i++) {
-		const ps_cov_office *o = &c->offices[i];
-		char num[6][24];
-		long v[] = {o->reported, o->missing, o->returned, o->accepted, o->changed, o->late};
-		for (int k = 0; k < 6; k++)
-			snprintf(num[k], sizeof(num[k]), "%ld", v[k]);
-		const char *cells[] = {o->office, o->name ? o->name : "", num[0], num[1], num[2], num[3], num[4],
-		                       num[5]};
-		for (size_t k = 0; k < nf; k++) {
-			if (k)
-				fputc(sep, stdout);
-			report_csv_cell(stdout, cells[k], sep);
-		}
-		for (size_t k = 0; k < o->ntasks; k++) {
-			fputc(sep, stdout);
-			report_csv_cell(stdout, o->tasks[k].state, sep);
-		}
-		fputs("\r\n", stdout);
-	}
-}
-
-int cmd_report_coverage(ctx *x, const args *a)
+static int coverage_read(const void **out, ps_report *d, ctx *x, const args *a)
 {
 	const report_opts *o = a->opts;
-	fmt f;
-	char sep, pbuf[64];
-	int rc = out_format(a, &f, &sep);
-	if (rc)
-		return rc;
+	char pbuf[64];
+	(void)x;
 	if (!o->period)
 		return fail_msg(EXIT_USAGE,
 		                "report coverage: --period P is required (the list: plansync plan periods)");
-	ps_report *d = NULL;
-	ps_coverage *c = NULL;
-	if ((rc = open_data(x, &d)))
-		return rc;
-	if ((rc = ps_report_coverage(&c, d, lower(pbuf, sizeof(pbuf), o->period)))) {
-		rc = fail(rc);
-	} else if (f == FMT_JSON) {
-		cJSON *j = cJSON_CreateObject();
-		add_str(j, "period", c->period);
-		add_str(j, "due", c->due);
-		add_str(j, "closed", c->closed);
-		cJSON_AddItemToObject(j, "offices", render_json_rows(&cov_view, c->offices, c->n));
-		print_obj(j);
-	} else if (f == FMT_CSV) {
-		coverage_csv(d, c, sep);
-	} else if (f == FMT_HTML) {
-		html_begin(stdout, "Báo cáo tiến độ — kỳ báo cáo", false);
-		html_coverage(stdout, d, c, NULL);
-		html_end(stdout);
-	} else {
-		coverage_text(c);
-	}
-	ps_report_free(d);
-	return rc;
+	return ps_report_coverage((ps_coverage **)out, d, lower(pbuf, sizeof(pbuf), o->period));
+}
+
+static cJSON *coverage_json(const void *v)
+{
+	const ps_coverage *c = v;
+	cJSON *j = cJSON_CreateObject();
+	add_str(j, "period", c->period);
+	add_str(j, "due", c->due);
+	add_str(j, "closed", c->closed);
+	cJSON_AddItemToObject(j, "offices", render_json_rows(&cov_view, c->offices, c->n));
+	return j;
+}
+
+static void coverage_html(const ps_report *d, const void *v)
+{
+	html_coverage(stdout, d, v, NULL);
+}
+
+static const report_kind coverage_kind = {
+    "Tình hình báo cáo", coverage_read, NULL, coverage_json, report_coverage_csv, coverage_html, report_coverage_text};
+
+int cmd_report_coverage(ctx *x, const args *a)
+{
+	return run(x, a, &coverage_kind);
 }
 
 /* ---- programs ---- */
@@ -270,63 +223,41 @@ static const column prog_cols[] = {
 };
 static const view prog_view = VIEW(ps_prog_row, prog_cols);
 
-static void programs_text(const ps_programs_report *p)
+static int programs_read(const void **out, ps_report *d, ctx *x, const args *a)
 {
-	printf("Completion per program and office, the province's row first\n(%s)\n\n",
-	       p->period ? p->period : "each task's latest report");
-	const char *heads[] = {"program", "office", "reported", "mean %", "statuses"};
-	rt *t = rt_new(5, heads);
-	for (size_t i = 0; i < p->n; i++) {
-		const ps_prog_row *r = &p->rows[i];
-		char rep[32], pc[16];
-		snprintf(rep, sizeof(rep), "%ld of %ld", r->reported, r->cells);
-		snprintf(pc, sizeof(pc), "%ld", r->percent);
-		ps_buf st = PS_BUF_INIT;
-		const char *names[] = {"done", "on track", "at risk", "delayed", "not started", "cancelled"};
-		long n[] = {r->done, r->on_track, r->at_risk, r->delayed, r->not_started, r->cancelled};
-		for (size_t k = 0; k < 6; k++)
-			if (n[k])
-				ps_buf_printf(&st, "%s%ld %s", st.len ? ", " : "", n[k], names[k]);
-		ps_buf_puts(&st, "");
-		const char *cells[] = {r->program, strcmp(r->scope, "province") ? r->office : "(province)", rep,
-		                       r->percent < 0 ? "" : pc, ps_buf_error(&st) ? "" : st.ptr};
-		rt_row(t, cells);
-		ps_buf_release(&st);
-	}
-	rt_print(t, stdout, WIDTH);
-	rt_free(t);
+	const report_opts *o = a->opts;
+	char pbuf[64];
+	(void)x;
+	return ps_report_programs((ps_programs_report **)out, d, lower(pbuf, sizeof(pbuf), o->period));
 }
+
+static cJSON *programs_json(const void *v)
+{
+	const ps_programs_report *p = v;
+	cJSON *j = cJSON_CreateObject();
+	add_str(j, "period", p->period);
+	cJSON_AddItemToObject(j, "rows", render_json_rows(&prog_view, p->rows, p->n));
+	return j;
+}
+
+static void programs_csv(const ps_report *d, const void *v, char sep)
+{
+	const ps_programs_report *p = v;
+	(void)d;
+	report_csv_view(stdout, &prog_view, p->rows, p->n, sep, true);
+}
+
+static void programs_html(const ps_report *d, const void *v)
+{
+	html_programs(stdout, d, v);
+}
+
+static const report_kind programs_kind = {
+    "Tiến độ theo chương trình", programs_read, NULL, programs_json, programs_csv, programs_html, report_programs_text};
 
 int cmd_report_programs(ctx *x, const args *a)
 {
-	const report_opts *o = a->opts;
-	fmt f;
-	char sep, pbuf[64];
-	int rc = out_format(a, &f, &sep);
-	if (rc)
-		return rc;
-	ps_report *d = NULL;
-	ps_programs_report *p = NULL;
-	if ((rc = open_data(x, &d)))
-		return rc;
-	if ((rc = ps_report_programs(&p, d, lower(pbuf, sizeof(pbuf), o->period)))) {
-		rc = fail(rc);
-	} else if (f == FMT_JSON) {
-		cJSON *j = cJSON_CreateObject();
-		add_str(j, "period", p->period);
-		cJSON_AddItemToObject(j, "rows", render_json_rows(&prog_view, p->rows, p->n));
-		print_obj(j);
-	} else if (f == FMT_CSV) {
-		report_csv_view(stdout, &prog_view, p->rows, p->n, sep, true);
-	} else if (f == FMT_HTML) {
-		html_begin(stdout, "Tiến độ theo chương trình", false);
-		html_programs(stdout, d, p);
-		html_end(stdout);
-	} else {
-		programs_text(p);
-	}
-	ps_report_free(d);
-	return rc;
+	return run(x, a, &programs_kind);
 }
 
 /* ---- targets ---- */
@@ -346,65 +277,48 @@ static const column verdict_cols[] = {
 };
 static const view verdict_view = VIEW(ps_target_verdict, verdict_cols);
 
-/* One line per target, its words beneath it. */
-static void targets_text(const ps_targets_report *t)
+static int targets_read(const void **out, ps_report *d, ctx *x, const args *a)
 {
-	const char *heads[] = {"verdict", "office", "task", "deadline", "latest report"};
-	rt *tb = rt_new(5, heads);
-	for (size_t i = 0; i < t->n; i++) {
-		const ps_target_verdict *r = &t->rows[i];
-		char latest[96] = "";
-		if (r->period && r->percent >= 0)
-			snprintf(latest, sizeof(latest), "%s: %s, %ld%%", r->period, r->status ? r->status : "-",
-			         r->percent);
-		else if (r->period)
-			snprintf(latest, sizeof(latest), "%s: %s", r->period, r->status ? r->status : "-");
-		const char *cells[] = {r->verdict, r->office, r->task, r->deadline ? r->deadline : "none", latest};
-		rt_row(tb, cells);
-		rt_note(tb, r->text);
-	}
-	rt_print(tb, stdout, WIDTH);
-	rt_free(tb);
+	char today[11];
+	(void)x;
+	int rc = today_of(a->opts, today);
+	return rc ? rc : ps_report_targets((ps_targets_report **)out, d, today);
 }
+
+static cJSON *targets_json(const void *v)
+{
+	const ps_targets_report *t = v;
+	cJSON *j = cJSON_CreateObject(), *n = cJSON_CreateObject();
+	add_str(j, "today", t->today);
+	cJSON_AddNumberToObject(n, "late", (double)t->late);
+	cJSON_AddNumberToObject(n, "at_risk", (double)t->at_risk);
+	cJSON_AddNumberToObject(n, "no_report", (double)t->no_report);
+	cJSON_AddNumberToObject(n, "on_track", (double)t->on_track);
+	cJSON_AddNumberToObject(n, "met", (double)t->met);
+	cJSON_AddItemToObject(j, "counts", n);
+	cJSON_AddItemToObject(j, "targets", render_json_rows(&verdict_view, t->rows, t->n));
+	return j;
+}
+
+static void targets_csv(const ps_report *d, const void *v, char sep)
+{
+	const ps_targets_report *t = v;
+	(void)d;
+	report_csv_view(stdout, &verdict_view, t->rows, t->n, sep, true);
+}
+
+static void targets_html(const ps_report *d, const void *v)
+{
+	(void)d;
+	html_targets(stdout, v, false);
+}
+
+static const report_kind targets_kind = {
+    "Chỉ tiêu của các địa phương", targets_read, NULL, targets_json, targets_csv, targets_html, report_targets_text};
 
 int cmd_report_targets(ctx *x, const args *a)
 {
-	fmt f;
-	char sep, today[11];
-	int rc = out_format(a, &f, &sep);
-	if (rc || (rc = today_of(a->opts, today)))
-		return rc;
-	ps_report *d = NULL;
-	ps_targets_report *t = NULL;
-	if ((rc = open_data(x, &d)))
-		return rc;
-	if ((rc = ps_report_targets(&t, d, today))) {
-		rc = fail(rc);
-	} else if (f == FMT_JSON) {
-		cJSON *j = cJSON_CreateObject(), *n = cJSON_CreateObject();
-		add_str(j, "today", t->today);
-		cJSON_AddNumberToObject(n, "late", (double)t->late);
-		cJSON_AddNumberToObject(n, "at_risk", (double)t->at_risk);
-		cJSON_AddNumberToObject(n, "no_report", (double)t->no_report);
-		cJSON_AddNumberToObject(n, "on_track", (double)t->on_track);
-		cJSON_AddNumberToObject(n, "met", (double)t->met);
-		cJSON_AddItemToObject(j, "counts", n);
-		cJSON_AddItemToObject(j, "targets", render_json_rows(&verdict_view, t->rows, t->n));
-		print_obj(j);
-	} else if (f == FMT_CSV) {
-		report_csv_view(stdout, &verdict_view, t->rows, t->n, sep, true);
-	} else if (f == FMT_HTML) {
-		html_begin(stdout, "Chỉ tiêu của các địa phương", false);
-		html_targets(stdout, t, false);
-		html_end(stdout);
-	} else {
-		printf("District targets as of %s:\n%ld late, %ld at risk, %ld without a report, %ld on track, %ld "
-		       "met\n\n",
-		       t->today, t->late, t->at_risk, t->no_report, t->on_track, t->met);
-		targets_text(t);
-	}
-	ps_report_free(d);
-	return rc;
+	return run(x, a, &targets_kind);
 }
 
 /* ---- one office ---- */
@@ -429,57 +343,68 @@ static const column sheet_cols[] = {
 };
 static const view sheet_view = VIEW(ps_sheet_row, sheet_cols);
 
-int cmd_report_office(ctx *x, const args *a)
+static int office_read(const void **out, ps_report *d, ctx *x, const args *a)
 {
 	const report_opts *o = a->opts;
-	fmt f;
-	char sep, pbuf[64], obuf[64];
-	int rc = out_format(a, &f, &sep);
-	if (rc)
-		return rc;
-	ps_report *d = NULL;
-	ps_office_sheet *s = NULL;
-	if ((rc = open_data(x, &d)))
-		return rc;
-	if ((rc =
-	         ps_report_office(&s, d, lower(obuf, sizeof(obuf), a->pos[0]), lower(pbuf, sizeof(pbuf), o->period)))) {
-		rc = fail(rc);
-	} else if (f == FMT_JSON) {
-		cJSON *j = cJSON_CreateObject();
-		add_str(j, "office", s->office);
-		add_str(j, "name", s->name);
-		add_str(j, "period", s->period);
-		cJSON_AddNumberToObject(j, "reported", (double)s->reported);
-		cJSON_AddNumberToObject(j, "missing", (double)s->missing);
-		cJSON_AddItemToObject(j, "tasks", render_json_rows(&sheet_view, s->rows, s->n));
-		print_obj(j);
-	} else if (f == FMT_CSV) {
-		report_csv_view(stdout, &sheet_view, s->rows, s->n, sep, true);
-	} else if (f == FMT_HTML) {
-		html_begin(stdout, s->name ? s->name : s->office, false);
-		html_sheet(stdout, d, s);
-		html_end(stdout);
-	} else {
-		char *nm = text_safe(s->name ? s->name : s->office);
-		printf("%s (%s), %s: %ld of %zu tasks reported\n\n", nm ? nm : "", s->office,
-		       s->period ? s->period : "latest reports", s->reported, s->n);
-		free(nm);
-		rt *t = rt_view(&sheet_view);
-		for (size_t i = 0; i < s->n; i++) {
-			rt_view_rows(t, &sheet_view, &s->rows[i], 1);
-			if (s->rows[i].comment) {
-				char *c = malloc(strlen(s->rows[i].comment) + 32);
-				if (c)
-					sprintf(c, "the province: %s", s->rows[i].comment);
-				rt_note(t, c);
-				free(c);
-			}
+	char pbuf[64], obuf[64];
+	(void)x;
+	return ps_report_office((ps_office_sheet **)out, d, lower(obuf, sizeof(obuf), a->pos[0]),
+	                        lower(pbuf, sizeof(pbuf), o->period));
+}
+
+static cJSON *office_json(const void *v)
+{
+	const ps_office_sheet *s = v;
+	cJSON *j = cJSON_CreateObject();
+	add_str(j, "office", s->office);
+	add_str(j, "name", s->name);
+	add_str(j, "period", s->period);
+	cJSON_AddNumberToObject(j, "reported", (double)s->reported);
+	cJSON_AddNumberToObject(j, "missing", (double)s->missing);
+	cJSON_AddItemToObject(j, "tasks", render_json_rows(&sheet_view, s->rows, s->n));
+	return j;
+}
+
+static void office_csv(const ps_report *d, const void *v, char sep)
+{
+	const ps_office_sheet *s = v;
+	(void)d;
+	report_csv_view(stdout, &sheet_view, s->rows, s->n, sep, true);
+}
+
+static void office_html(const ps_report *d, const void *v)
+{
+	html_sheet(stdout, d, v);
+}
+
+static void office_text(const void *v)
+{
+	const ps_office_sheet *s = v;
+	char *nm = text_safe(s->name ? s->name : s->office);
+	printf("%s (%s), %s: %ld of %zu tasks reported\n\n", nm ? nm : "", s->office,
+	       s->period ? s->period : "latest reports", s->reported, s->n);
+	free(nm);
+	rt *t = rt_view(&sheet_view);
+	for (size_t i = 0; i < s->n; i++) {
+		rt_view_rows(t, &sheet_view, &s->rows[i], 1);
+		if (s->rows[i].comment) {
+			char *c = malloc(strlen(s->rows[i].comment) + 32);
+			if (c)
+				sprintf(c, "the province: %s", s->rows[i].comment);
+			rt_note(t, c);
+			free(c);
 		}
-		rt_print(t, stdout, WIDTH);
-		rt_free(t);
 	}
-	ps_report_free(d);
-	return rc;
+	rt_print(t, stdout, REPORT_WIDTH);
+	rt_free(t);
+}
+
+static const report_kind office_kind = {"Báo cáo của đơn vị", office_read, NULL,       office_json,
+                                        office_csv,           office_html, office_text};
+
+int cmd_report_office(ctx *x, const args *a)
+{
+	return run(x, a, &office_kind);
 }
 
 /* ---- sync ---- */
@@ -499,68 +424,42 @@ static const column sync_cols[] = {
 };
 static const view sync_view = VIEW(ps_sync_row, sync_cols);
 
-/* A time for a narrow column: local "2026-11-29 09:10". */
-static void short_time(int64_t ms, char out[24])
+static int sync_read(const void **out, ps_report *d, ctx *x, const args *a)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	out[0] = '\0';
-	if (ms && localtime_r(&t, &tm))
-		strftime(out, 24, "%Y-%m-%d %H:%M", &tm);
+	(void)d, (void)a;
+	return ps_report_sync((ps_sync_report **)out, x->r);
 }
 
-static void sync_text(const ps_sync_report *s)
+static void sync_release(const void *v)
 {
-	printf("Replicas this database has heard from (times local; replica: its id after the\n"
-	       "office; held: changes stamped ahead of this clock or naming what the plan lacks;\n"
-	       "problems: files quarantined; none: no replica of the office heard from yet)\n\n");
-	const char *heads[] = {"office", "replica", "last change", "received", "changes", "held", "problems"};
-	rt *t = rt_new(7, heads);
-	for (size_t i = 0; i < s->n; i++) {
-		const ps_sync_row *r = &s->rows[i];
-		char last[24], recv[24], n[3][24];
-		short_time(r->last, last);
-		short_time(r->received, recv);
-		snprintf(n[0], sizeof(n[0]), "%ld", r->changes);
-		snprintf(n[1], sizeof(n[1]), "%ld", r->held_future + r->held_unplanned);
-		snprintf(n[2], sizeof(n[2]), "%ld", r->problems);
-		/* "tx-kinh-mon-pc1" under tx-kinh-mon: "pc1" */
-		size_t ol = strlen(r->office);
-		const char *rep = r->replica && !strncmp(r->replica, r->office, ol) && r->replica[ol] == '-'
-		                      ? r->replica + ol + 1
-		                      : r->replica;
-		const char *cells[] = {r->office, rep ? rep : "none", last, r->own ? "this replica" : recv, n[0], n[1],
-		                       n[2]};
-		rt_row(t, cells);
-	}
-	rt_print(t, stdout, WIDTH);
-	rt_free(t);
+	ps_sync_report_free((ps_sync_report *)v);
 }
+
+static cJSON *sync_json(const void *v)
+{
+	const ps_sync_report *s = v;
+	return render_json_rows(&sync_view, s->rows, s->n);
+}
+
+static void sync_csv(const ps_report *d, const void *v, char sep)
+{
+	const ps_sync_report *s = v;
+	(void)d;
+	report_csv_view(stdout, &sync_view, s->rows, s->n, sep, true);
+}
+
+static void sync_html(const ps_report *d, const void *v)
+{
+	(void)d;
+	html_sync(stdout, v);
+}
+
+static const report_kind sync_kind = {"Tình hình đồng bộ", sync_read,       sync_release, sync_json, sync_csv,
+                                      sync_html,           report_sync_text};
 
 int cmd_report_sync(ctx *x, const args *a)
 {
-	fmt f;
-	char sep;
-	int rc = out_format(a, &f, &sep);
-	if (rc)
-		return rc;
-	ps_sync_report *s = NULL;
-	if ((rc = ps_report_sync(&s, x->r)))
-		return fail(rc);
-	if (f == FMT_JSON) {
-		cJSON *j = render_json_rows(&sync_view, s->rows, s->n);
-		print_obj(j);
-	} else if (f == FMT_CSV) {
-		report_csv_view(stdout, &sync_view, s->rows, s->n, sep, true);
-	} else if (f == FMT_HTML) {
-		html_begin(stdout, "Đồng bộ", false);
-		html_sync(stdout, s);
-		html_end(stdout);
-	} else {
-		sync_text(s);
-	}
-	ps_sync_report_free(s);
-	return 0;
+	return run(x, a, &sync_kind);
 }
 
 /* ---- the dashboard ---- */
@@ -575,21 +474,29 @@ int cmd_report_html(ctx *x, const args *a)
 	if (!o->out)
 		return fail_msg(EXIT_USAGE, "report html: -o DIR is required (the directory to write)");
 	ps_report *d = NULL;
-	if ((rc = open_data(x, &d)))
-		return rc;
+	if ((rc = ps_report_open(&d, x->r)))
+		return fail(rc);
 	const char *period = lower(pbuf, sizeof(pbuf), o->period);
 	if (!period && ps_report_default_period(d))
 		period = ps_report_default_period(d)->id;
-	if ((rc = report_site_write(x->r, d, o->out, period, today)))
+	char *where = NULL;
+	if ((rc = report_site_write(x->r, d, o->out, period, today))) {
 		rc = fail(rc);
-	else if (a->json) {
-		cJSON *j = cJSON_CreateObject();
-		add_str(j, "dir", o->out);
-		add_str(j, "period", period);
-		print_obj(j);
-	} else
-		printf("dashboard written; open %s/index.html in a browser (works from a USB stick, no network)\n",
-		       o->out);
+	} else {
+		where = realpath(o->out, NULL); /* what a browser's address bar takes */
+		if (a->json) {
+			cJSON *j = cJSON_CreateObject();
+			add_str(j, "dir", where ? where : o->out);
+			add_str(j, "period", period);
+			print_json(j);
+			cJSON_Delete(j);
+		} else {
+			printf(
+			    "dashboard written; open %s/index.html in a browser (works from a USB stick, no network)\n",
+			    where ? where : o->out);
+		}
+	}
+	free(where);
 	ps_report_free(d);
 	return rc;
 }

@@ -9,6 +9,9 @@
 #include "render.h"
 #include "plansync/report.h"
 
+/* The width every report's text fits: a terminal, a printed page. */
+#define REPORT_WIDTH 80
+
 /* ---- text tables (report_text.c) ---- */
 typedef struct rt rt;
 /* A table of nc columns (at most 16) with these headers; NULL when out of
@@ -30,10 +33,18 @@ void rt_free(rt *t);
 /* A cell for a file separated by sep (',' or ';'): quoted when it holds
  * sep, a quote or a line end; a formula guarded as csv_cell does. */
 void report_csv_cell(FILE *to, const char *s, char sep);
-void report_csv_row(FILE *to, const char *const *cells, size_t n, char sep);
 /* Rows of v with a header row (JSON names), CRLF line ends; bom: the
  * UTF-8 byte order mark first. */
 void report_csv_view(FILE *to, const view *v, const void *rows, size_t n, char sep, bool bom);
+
+/* ---- each report's text, and the coverage grid as CSV (report_print.c) ---- */
+/* Each takes the report's struct (plansync/report.h) and prints it to
+ * stdout as a table that fits 80 columns. */
+void report_coverage_text(const void *coverage);
+void report_coverage_csv(const ps_report *d, const void *coverage, char sep);
+void report_programs_text(const void *programs);
+void report_targets_text(const void *targets);
+void report_sync_text(const void *sync);
 
 /* ---- HTML (report_html.c) ---- */
 /* A whole page: <!DOCTYPE>, the style (screen and print), a heading;

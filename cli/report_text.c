@@ -257,16 +257,6 @@ void report_csv_cell(FILE *to, const char *s, char sep)
 	fputc('"', to);
 }
 
-void report_csv_row(FILE *to, const char *const *cells, size_t n, char sep)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			fputc(sep, to);
-		report_csv_cell(to, cells[i], sep);
-	}
-	fputs("\r\n", to);
-}
-
 /* A cell of a view for CSV: times RFC 3339 (UTC), lists joined by "; ". */
 static char *csv_value(const column *c, const void *row)
 {
