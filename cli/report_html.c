@@ -30,6 +30,18 @@ static const struct {
     {"delayed", "Chậm tiến độ"},
     {"done", "Hoàn thành"},
     {"cancelled", "Đã hủy"},
+    /* the fields of a report, a review and a receipt, as the history names them */
+    {"status", "Trạng thái"},
+    {"percent", "Tỷ lệ (%)"},
+    {"actual", "Giá trị thực hiện"},
+    {"note", "Ghi chú"},
+    {"evidence", "Minh chứng"},
+    {"reporter", "Người báo cáo"},
+    {"decision", "Quyết định"},
+    {"comment", "Ý kiến"},
+    {"changes", "Phiên bản được xem xét"},
+    {"change", "Thay đổi được nhận"},
+    {"received", "Thời điểm tỉnh nhận"},
 };
 
 const char *html_label(const char *name)
@@ -60,6 +72,7 @@ static const char style[] =
     ".legend span{display:inline-block;padding:.1em .5em;margin-right:.4em;border:1px solid #bbb}\n"
     ".hist{font-size:.9em}.muted{color:#666}.sign{margin-top:3em;display:flex;justify-content:space-between}\n"
     ".sign div{width:40%;text-align:center}.late{color:#b00;font-weight:bold}\n"
+    ".grid td.late{outline:2px solid #b00;outline-offset:-3px}\n"
     "@media print{nav,.noprint{display:none}body{margin:0;font-size:11pt}"
     "section{page-break-inside:avoid}section.office{page-break-before:always}"
     "th{background:#eee!important}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
@@ -165,7 +178,7 @@ void html_coverage(FILE *to, const ps_report *d, const ps_coverage *c, const cha
 		fputs("</td>", to);
 		for (size_t k = 0; k < o->ntasks; k++) {
 			const ps_cov_cell *cell = &o->tasks[k];
-			fprintf(to, "<td class=\"s-%s\" data-office=\"", cell->state);
+			fprintf(to, "<td class=\"s-%s%s\" data-office=\"", cell->state, cell->late ? " late" : "");
 			esc(to, o->office);
 			fputs("\" data-task=\"", to);
 			esc(to, cell->task);
