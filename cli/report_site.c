@@ -268,6 +268,10 @@ int report_site_write(ps_replica *r, ps_report *d, const char *dir, const char *
 	if (!mkdtemp(s.tmp))
 		return ps_error_set(PS_EINVALID, "cannot write in %s: %s; give -o a directory you can write", parent,
 		                    strerror(errno));
+	/* mkdtemp makes it private (0700); a dashboard is for others to open */
+	mode_t mask = umask(0);
+	umask(mask);
+	chmod(s.tmp, 0777 & ~mask);
 	ps_log_view *log = NULL;
 	FILE *f = NULL;
 	if ((rc = ps_view_log(&log, r, NULL, 0)))
