@@ -70,17 +70,16 @@ static int review(ctx *x, const args *a, bool accept)
 		goto out;
 	for (size_t i = 0; i < n && !rc; i++) {
 		rc = ps_review_write(x->r, accept, office, tasks[i], period, opt->comment, true, &ids[i]);
-		if (rc == PS_EEXISTS && n > 1) { /* a batch goes on past what is already so */
+		if (rc == PS_EEXISTS) { /* nothing to write; a batch goes on past it */
+			if (n == 1 && !a->json)
+				fprintf(stderr, "plansync: %s\n", ps_error_last());
 			unchanged++;
 			rc = 0;
 		}
 	}
 	rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 out:
-	if (rc == PS_EEXISTS) {
-		fprintf(stderr, "plansync: %s\n", ps_error_last());
-		rc = 0;
-	} else if (rc) {
+	if (rc) {
 		rc = fail(rc);
 	} else if (a->json) {
 		cJSON *j = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(j, "reviews");
@@ -102,7 +101,7 @@ out:
 		for (size_t i = 0; i < n; i++)
 			if (ids[i])
 				printf("%s %s %s %s (%s)\n", decision, office, tasks[i], period, ids[i]);
-		if (unchanged)
+		if (unchanged && n > 1)
 			printf("%zu already %s in their current version: unchanged\n", unchanged, decision);
 	}
 	for (size_t i = 0; ids && i < n; i++)

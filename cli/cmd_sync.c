@@ -10,7 +10,10 @@
  * 'config remote'. No remote configured exits 2 with the command that sets
  * one, before anything is exported. sync --json says the same as "exit"
  * and names the failure in "error" (no_remote, offline, auth,
- * no_repository, rejected, conflict, repair, busy, out_of_memory, failed). */
+ * no_repository, rejected, conflict, repair, busy, out_of_memory, failed).
+ * It also says what the cycle brought that this office must act on:
+ * reports the province returned and new conflicts on its records (text,
+ * and "new_returned", "new_conflicts" in --json), read before and after. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,19 +1,16 @@
-/* review.c - the province's review of reports, the periods it closes, and
- * the receipts that date each report by the province's clock (issue 12).
+/* review.c - the province's review of reports (issue 12).
  *
- * Exports plansync/review.h: ps_review_state, the one definition of a
- * report's review state that reports, the inbox and status read; writing a
- * review bound to the report's heads; an office's inbox; closing and
- * opening a period and the local check a write to a closed one makes; and
- * receipts, written by the province's replica after an import. Reads and
- * writes records only through the store's functions and the replica's one
- * write path; never writes SQL (lib/store_review.c holds it), never
- * prints. */
+ * Exports the review part of plansync/review.h: ps_review_state, the one
+ * definition of a report's review state that reports, the inbox, status
+ * and sync's news read; writing a review bound to the report's heads; an
+ * office's inbox; and to lib/deadline.c (periods, receipts) the helpers of
+ * review_int.h. Reads and writes records only through the store's
+ * functions and the replica's one write path; never writes SQL
+ * (lib/store_review.c holds it), never prints. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "plansync/review.h"
 #include "plansync/error.h"
 #include "plansync/hlc.h"
@@ -22,6 +19,7 @@
 #include "plansync/text.h"
 #include "store_review.h"
 #include "store_views.h"
+#include "review_int.h"
 
 static const char *const rstate_names[PS_RSTATE__COUNT] = {"missing", "reported", "returned", "accepted",
                                                            "changed_since_accepted"};
@@ -59,7 +57,7 @@ static int add_field(void *ctx, const ps_sv_field *row)
 }
 
 /* The fields of record's state as an object (empty when it has none). */
-static int record_json(ps_store *s, const char *record, cJSON **out)
+int ps_review_record_json(ps_store *s, const char *record, cJSON **out)
 {
 	*out = NULL;
 	cJSON *o = cJSON_CreateObject();
@@ -74,7 +72,7 @@ static int record_json(ps_store *s, const char *record, cJSON **out)
 	return 0;
 }
 
-static const char *str_member(const cJSON *o, const char *name)
+const char *ps_review_str(const cJSON *o, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
@@ -160,12 +158,12 @@ int ps_review_get(ps_review_info *out, ps_replica *r, const char *office, const 
 	bool same = false;
 	if (reviewed) {
 		char newest[PS_CHANGE_ID_MAX + 1];
-		if ((rc = record_json(s, rrec, &rev)) || (rc = ps_store_record_newest(s, rrec, newest)) ||
+		if ((rc = ps_review_record_json(s, rrec, &rev)) || (rc = ps_store_record_newest(s, rrec, newest)) ||
 		    (rc = ps_store_change_get(s, newest, take_last, &last)))
 			goto out;
 		same = same_version(cJSON_GetObjectItemCaseSensitive(rev, "changes"), heads, nh);
-		out->decision = dup_or_null(str_member(rev, "decision"), &rc);
-		out->comment = dup_or_null(str_member(rev, "comment"), &rc);
+		out->decision = dup_or_null(ps_review_str(rev, "decision"), &rc);
+		out->comment = dup_or_null(ps_review_str(rev, "comment"), &rc);
 		out->id = dup_or_null(newest, &rc);
 		out->reviewer = last.author;
 		last.author = NULL;
@@ -196,6 +194,20 @@ int ps_review_state(ps_rstate *out, ps_replica *r, const char *office, const cha
 
 /* ---- writing reviews ---- */
 
+/* An id as stored: ASCII letters lowercased, since ids are canonical in
+ * lowercase and people type "2021-Q3". One longer than an id can be is
+ * left as typed, to be refused as unknown. */
+const char *ps_review_canon(char buf[64], const char *in)
+{
+	if (!in || strlen(in) >= 64)
+		return in;
+	size_t i = 0;
+	for (; in[i]; i++)
+		buf[i] = in[i] >= 'A' && in[i] <= 'Z' ? (char)(in[i] - 'A' + 'a') : in[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 /* 1 when plan record kind/id is live, 0 when not, <0 error. */
 static int plan_live(ps_replica *r, const char *kind, const char *id)
 {
@@ -212,7 +224,9 @@ int ps_review_check_ids(ps_replica *r, const char *office, const char *task, con
 		const char *kind, *list;
 	} k[] = {
 	    {"office", "plansync plan offices"}, {"task", "plansync plan tasks"}, {"period", "plansync plan periods"}};
-	const char *ids[3] = {office, task, period};
+	char bufs[3][64];
+	const char *ids[3] = {ps_review_canon(bufs[0], office), ps_review_canon(bufs[1], task),
+	                      ps_review_canon(bufs[2], period)};
 	for (int i = 0; i < 3; i++) {
 		if (!ids[i])
 			continue;
@@ -226,7 +240,7 @@ int ps_review_check_ids(ps_replica *r, const char *office, const char *task, con
 	return 0;
 }
 
-static int need_province(ps_replica *r, const char *what)
+int ps_review_need_province(ps_replica *r, const char *what)
 {
 	if (ps_replica_is_province(r))
 		return 0;
@@ -235,7 +249,7 @@ static int need_province(ps_replica *r, const char *what)
 }
 
 /* The text is empty or only spaces. */
-static bool blank(const char *s)
+bool ps_review_blank(const char *s)
 {
 	return !s || !s[strspn(s, " \t\r\n")];
 }
@@ -245,18 +259,22 @@ int ps_review_write(ps_replica *r, bool accept, const char *office, const char *
 {
 	if (id_out)
 		*id_out = NULL;
+	char ob[64], tb[64], pb[64];
+	office = ps_review_canon(ob, office);
+	task = ps_review_canon(tb, task);
+	period = ps_review_canon(pb, period);
 	ps_store *s = ps_replica_store(r);
 	char *clean = NULL;
 	char **heads = NULL;
 	size_t nh = 0;
 	cJSON *rev = NULL, *fields = NULL;
 	char prec[PS_RECORD_ID_MAX + 1], rrec[PS_RECORD_ID_MAX + 1];
-	int rc = need_province(r, "reviews reports");
+	int rc = ps_review_need_province(r, "reviews reports");
 	if (rc || (rc = ps_review_check_ids(r, office, task, period)))
 		goto out;
 	if (comment && (rc = ps_text_clean(&clean, comment, PS_NOTE_MAX, true, "the comment")))
 		goto out;
-	if (!accept && blank(clean)) {
+	if (!accept && ps_review_blank(clean)) {
 		rc = ps_error_set(PS_EINVALID, "returning a report needs --comment TEXT saying what to fix");
 		goto out;
 	}
@@ -275,15 +293,15 @@ int ps_review_write(ps_replica *r, bool accept, const char *office, const char *
 		goto out;
 	qsort(heads, nh, sizeof(char *), cmp_str);
 	const char *decision = accept ? "accepted" : "returned";
-	const char *text = blank(clean) ? NULL : clean;
+	const char *text = ps_review_blank(clean) ? NULL : clean;
 	if ((live = ps_replica_record_live(r, rrec)) < 0) {
 		rc = live;
 		goto out;
 	}
 	if (live) {
-		if ((rc = record_json(s, rrec, &rev)))
+		if ((rc = ps_review_record_json(s, rrec, &rev)))
 			goto out;
-		const char *d = str_member(rev, "decision"), *c = str_member(rev, "comment");
+		const char *d = ps_review_str(rev, "decision"), *c = ps_review_str(rev, "comment");
 		if (d && !strcmp(d, decision) && ((!c && !text) || (c && text && !strcmp(c, text))) &&
 		    same_version(cJSON_GetObjectItemCaseSensitive(rev, "changes"), heads, nh)) {
 			rc = ps_error_set(PS_EEXISTS, "%s %s %s is already %s in this version; nothing to change",
@@ -318,16 +336,9 @@ out:
 	return rc;
 }
 
-typedef struct strv {
-	char **v;
-	size_t n;
-	size_t skip;        /* bytes of each id to leave out */
-	const char *suffix; /* cut from the end of each id, or NULL */
-} strv;
-
-static int strv_add(void *ctx, const char *id)
+int ps_idlist_add(void *ctx, const char *id)
 {
-	strv *l = ctx;
+	ps_idlist *l = ctx;
 	size_t len = strlen(id);
 	if (len < l->skip)
 		return 0;
@@ -350,6 +361,9 @@ int ps_review_reported_tasks(ps_replica *r, const char *office, const char *peri
 {
 	*out = NULL;
 	*n = 0;
+	char ob[64], pb[64];
+	office = ps_review_canon(ob, office);
+	period = ps_review_canon(pb, period);
 	int rc = ps_review_check_ids(r, office, NULL, period);
 	if (rc)
 		return rc;
@@ -357,8 +371,8 @@ int ps_review_reported_tasks(ps_replica *r, const char *office, const char *peri
 	snprintf(glob, sizeof(glob), "progress/%s/*/%s", office, period);
 	snprintf(prefix, sizeof(prefix), "progress/%s/", office);
 	snprintf(suffix, sizeof(suffix), "/%s", period);
-	strv l = {NULL, 0, strlen(prefix), suffix};
-	rc = ps_store_records_like(ps_replica_store(r), "progress", glob, strv_add, &l);
+	ps_idlist l = {NULL, 0, strlen(prefix), suffix};
+	rc = ps_store_records_like(ps_replica_store(r), "progress", glob, ps_idlist_add, &l);
 	if (rc) {
 		ps_strv_free(l.v, l.n);
 		return rc;
@@ -400,12 +414,14 @@ static int cmp_inbox(const void *a, const void *b)
 int ps_inbox_read(ps_inbox **out, ps_replica *r, const char *office)
 {
 	*out = NULL;
+	char ob[64];
+	office = ps_review_canon(ob, office);
 	char glob[PS_RECORD_ID_MAX + 16], prefix[PS_RECORD_ID_MAX + 1];
 	snprintf(glob, sizeof(glob), "review/%s/*/*", office);
 	snprintf(prefix, sizeof(prefix), "review/%s/", office);
-	strv l = {NULL, 0, strlen(prefix), NULL};
+	ps_idlist l = {NULL, 0, strlen(prefix), NULL};
 	ps_inbox *b = calloc(1, sizeof(*b));
-	int rc = b ? ps_store_records_like(ps_replica_store(r), "review", glob, strv_add, &l)
+	int rc = b ? ps_store_records_like(ps_replica_store(r), "review", glob, ps_idlist_add, &l)
 	           : ps_error_set(PS_ENOMEM, "out of memory");
 	if (!rc && l.n && !(b->v = calloc(l.n, sizeof(ps_review_info))))
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
@@ -444,196 +460,4 @@ void ps_inbox_free(ps_inbox *b)
 		ps_review_info_release(&b->v[i]);
 	free(b->v);
 	free(b);
-}
-
-/* ---- periods ---- */
-
-/* ms as "2026-11-29T02:10:00Z". */
-static void utc_time(int64_t ms, char out[32])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The string value of a plan record's field, malloc()ed; NULL when unset,
- * null or not text. */
-static int field_text(ps_replica *r, const char *record, const char *field, char **out)
-{
-	*out = NULL;
-	char *json = NULL;
-	int rc = ps_store_state_value(ps_replica_store(r), record, field, &json);
-	if (rc || !json)
-		return rc;
-	cJSON *v = cJSON_Parse(json);
-	free(json);
-	if (cJSON_IsString(v) && !(*out = strdup(v->valuestring)))
-		rc = ps_error_set(PS_ENOMEM, "out of memory");
-	cJSON_Delete(v);
-	return rc;
-}
-
-int ps_period_closed(ps_replica *r, const char *period, char **closed)
-{
-	*closed = NULL;
-	if (!ps_slug_valid(period))
-		return 0;
-	char rec[PS_RECORD_ID_MAX + 1];
-	snprintf(rec, sizeof(rec), "period/%s", period);
-	return field_text(r, rec, "closed", closed);
-}
-
-int ps_period_set_closed(ps_replica *r, const char *period, bool close, const char *reason, char **id_out)
-{
-	if (id_out)
-		*id_out = NULL;
-	char *closed = NULL;
-	int rc = need_province(r, close ? "closes periods" : "opens periods");
-	if (rc || (rc = ps_review_check_ids(r, NULL, NULL, period)) || (rc = ps_period_closed(r, period, &closed)))
-		goto out;
-	if (close && closed) {
-		rc = ps_error_set(PS_EEXISTS, "period %s is already closed (since %s)", period, closed);
-		goto out;
-	}
-	if (!close && !closed) {
-		rc = ps_error_set(PS_EEXISTS, "period %s is not closed", period);
-		goto out;
-	}
-	char now[32], rec[PS_RECORD_ID_MAX + 1];
-	utc_time((int64_t)ps_now_ms(), now);
-	snprintf(rec, sizeof(rec), "period/%s", period);
-	cJSON *fields = cJSON_CreateObject();
-	if (!fields ||
-	    !(close ? cJSON_AddStringToObject(fields, "closed", now) : cJSON_AddNullToObject(fields, "closed"))) {
-		cJSON_Delete(fields);
-		rc = ps_error_set(PS_ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = ps_replica_write(r, rec, PS_OP_SET, fields, reason, false, id_out);
-out:
-	free(closed);
-	return rc;
-}
-
-int ps_period_write_check(ps_replica *r, const char *period, const char *reason)
-{
-	char *closed = NULL;
-	int rc = ps_period_closed(r, period, &closed);
-	if (!rc && closed && blank(reason))
-		rc =
-		    ps_error_set(PS_EINVALID,
-		                 "period %s was closed by the province (%s); a report for it needs --reason saying why "
-		                 "it comes now",
-		                 period, closed);
-	free(closed);
-	return rc;
-}
-
-/* ---- receipts ---- */
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's
- * days_from_civil), so no time zone of this machine enters. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-bool ps_receipt_late(int64_t ms, const char *due)
-{
-	int y, m, d;
-	char tail;
-	if (!due || strlen(due) != 10 || sscanf(due, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 ||
-	    d < 1 || d > 31)
-		return false;
-	/* the end of the due day in Asia/Ho_Chi_Minh (UTC+7): the next day's
-	 * 00:00 there is 17:00 UTC on the due day */
-	int64_t end = (days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 + 17 * 3600) * 1000;
-	return ms >= end;
-}
-
-int ps_receipt_get(ps_receipt *out, ps_replica *r, const char *office, const char *task, const char *period)
-{
-	memset(out, 0, sizeof(*out));
-	char rec[PS_RECORD_ID_MAX + 1];
-	snprintf(rec, sizeof(rec), "receipt/%s/%s/%s", office, task, period);
-	int live = ps_replica_record_live(r, rec);
-	if (live <= 0)
-		return live;
-	cJSON *o = NULL;
-	int rc = record_json(ps_replica_store(r), rec, &o);
-	if (rc)
-		return rc;
-	const char *c = str_member(o, "change"), *t = str_member(o, "received");
-	out->found = true;
-	snprintf(out->change, sizeof(out->change), "%s", c ? c : "");
-	snprintf(out->received, sizeof(out->received), "%s", t ? t : "");
-	out->late = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "late"));
-	cJSON_Delete(o);
-	return 0;
-}
-
-static int first_change(void *ctx, const char *id, bool set, const char *fields)
-{
-	(void)set;
-	(void)fields;
-	snprintf(ctx, PS_CHANGE_ID_MAX + 1, "%s", id);
-	return 1; /* the first in id order: stop */
-}
-
-/* The receipt of the report prec ("progress/o/t/p"), received at now. */
-static int write_receipt(ps_replica *r, const char *prec, int64_t now)
-{
-	ps_record_id rid;
-	int rc = ps_record_parse(&rid, prec);
-	if (rc)
-		return rc;
-	char first[PS_CHANGE_ID_MAX + 1] = "", when[32], prd[PS_RECORD_ID_MAX + 1], rec[PS_RECORD_ID_MAX + 1];
-	if ((rc = ps_store_record_changes(ps_replica_store(r), prec, first_change, first)) < 0)
-		return rc;
-	if (!first[0])
-		return 0;
-	char *due = NULL;
-	snprintf(prd, sizeof(prd), "period/%s", rid.period);
-	if ((rc = field_text(r, prd, "due", &due)))
-		return rc;
-	utc_time(now, when);
-	snprintf(rec, sizeof(rec), "receipt/%s/%s/%s", rid.office, rid.task, rid.period);
-	cJSON *f = cJSON_CreateObject();
-	if (!f || !cJSON_AddStringToObject(f, "change", first) || !cJSON_AddStringToObject(f, "received", when) ||
-	    !cJSON_AddBoolToObject(f, "late", ps_receipt_late(now, due))) {
-		cJSON_Delete(f);
-		free(due);
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	}
-	free(due);
-	return ps_replica_write(r, rec, PS_OP_SET, f, NULL, true, NULL);
-}
-
-int ps_receipts_write(ps_replica *r, long *written)
-{
-	if (written)
-		*written = 0;
-	if (!ps_replica_is_province(r))
-		return 0;
-	ps_store *s = ps_replica_store(r);
-	/* the list first: the writes below add records the walk reads */
-	strv l = {NULL, 0, 0, NULL};
-	int rc = ps_store_begin(s);
-	if (rc)
-		return rc;
-	rc = ps_store_receipts_missing(s, ps_replica_province(r), strv_add, &l);
-	int64_t now = (int64_t)ps_now_ms();
-	for (size_t i = 0; i < l.n && !rc; i++)
-		rc = write_receipt(r, l.v[i], now);
-	rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
-	if (!rc && written)
-		*written = (long)l.n;
-	ps_strv_free(l.v, l.n);
-	return rc;
 }

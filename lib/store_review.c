@@ -32,17 +32,20 @@ int ps_store_records_like(ps_store *s, const char *kind, const char *glob, ps_st
 	return walk_ids(s, st, fn, ctx);
 }
 
-int ps_store_receipts_missing(ps_store *s, const char *province, ps_store_id_fn fn, void *ctx)
+int ps_store_receipts_missing(ps_store *s, const char *province, const char *report, const char *receipt,
+                              ps_store_id_fn fn, void *ctx)
 {
-	/* 'progress/' is 9 bytes: the rest of the id is the receipt's */
-	static ps_site q = {"SELECT r.id FROM records r WHERE r.kind = 'progress' AND r.retired = 0 "
-	                    "AND r.id NOT GLOB 'progress/' || ?1 || '/*' "
+	/* a receipt's id is the report's with the kind replaced */
+	static ps_site q = {"SELECT r.id FROM records r WHERE r.kind = ?2 AND r.retired = 0 "
+	                    "AND r.id NOT GLOB ?2 || '/' || ?1 || '/*' "
 	                    "AND NOT EXISTS (SELECT 1 FROM unplanned u WHERE u.record = r.id) "
-	                    "AND NOT EXISTS (SELECT 1 FROM records x WHERE x.id = 'receipt/' || substr(r.id, 10)) "
+	                    "AND NOT EXISTS (SELECT 1 FROM records x WHERE x.id = ?3 || substr(r.id, length(?2) + 1)) "
 	                    "ORDER BY r.id"};
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, province, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, report, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, receipt, -1, SQLITE_STATIC);
 	return walk_ids(s, st, fn, ctx);
 }

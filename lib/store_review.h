@@ -11,8 +11,10 @@
  * matches the GLOB pattern glob (built from slugs, which hold no GLOB
  * metacharacter), in id order. */
 int ps_store_records_like(ps_store *s, const char *kind, const char *glob, ps_store_id_fn fn, void *ctx);
-/* Live, shown progress records of offices other than province that have
- * no receipt record, in id order. */
-int ps_store_receipts_missing(ps_store *s, const char *province, ps_store_id_fn fn, void *ctx);
+/* Live, shown records of kind report ("progress") of offices other than
+ * province that have no record of kind receipt with the same office, task
+ * and period, in id order. */
+int ps_store_receipts_missing(ps_store *s, const char *province, const char *report, const char *receipt,
+                              ps_store_id_fn fn, void *ctx);
 
 #endif

@@ -301,9 +301,11 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	long t4 = mono_ms();
 	rc = ps_sync_import(r, res, progress, ctx);
 	/* The province dates what it just received by its own clock: a
-	 * receipt per new report, sent with the next export (lib/review.c). */
-	if (!rc && res->imported > 0)
-		rc = ps_receipts_write(r, NULL);
+	 * receipt per new report (lib/deadline.c), sent by one more cycle
+	 * of this sync, so the province leaves none of its own unsent. */
+	long receipts = 0;
+	if (!rc && res->imported > 0 && !(rc = ps_receipts_write(r, &receipts)) && receipts > 0 && !f)
+		*again = true;
 	res->import_ms += mono_ms() - t4;
 	if (!rc && res->own_bad && !res->identity) {
 		/* Our branch on the remote holds what cannot be read (someone

@@ -114,7 +114,8 @@ int ps_receipt_get(ps_receipt *out, ps_replica *r, const char *office, const cha
 /* On the province's replica (nothing elsewhere): a receipt for every
  * report in force of another office that has none, dated now by this
  * replica's clock; *written counts them (may be NULL). The sync calls it
- * after an import; the receipts go out with the next export. */
+ * after an import and, when it wrote some, runs one more cycle to send
+ * them. */
 int ps_receipts_write(ps_replica *r, long *written);
 /* True when a report received at ms is late for a period due on due
  * ("YYYY-MM-DD"; NULL or malformed: never late): after the end of that

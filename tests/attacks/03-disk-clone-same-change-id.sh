@@ -21,7 +21,8 @@ umount m1 && cp --sparse=always img1 img2 && mount -o loop img1 m1 && mount -o l
 "$P" -C m1/d progress set p1-t1 2021 --percent 11 --note "from copy 1"
 sleep 1.2
 "$P" -C m2/d progress set p1-t1 2021 --percent 77 --note "from copy 2"
-for d in m1/d m2/d m1/d m2/d tinh; do "$P" -C $d sync >/dev/null 2>&1; done
+# m2/d once more at the end: the receipts the province wrote (issue 12)
+for d in m1/d m2/d m1/d m2/d tinh m2/d; do "$P" -C $d sync >/dev/null 2>&1; done
 for d in tinh m1/d m2/d; do echo "$d: $("$P" -C $d progress show | grep p1-t1)"; done
 a=$(sqlite3 m1/d/plansync.db "select id from changes where office='binh-giang'"); b=$(sqlite3 m2/d/plansync.db "select id from changes where office='binh-giang' and local in (0,1) order by seq limit 1")
 echo "copy 1 id: $a; copy 2 id: $b"

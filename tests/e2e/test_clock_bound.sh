@@ -48,6 +48,9 @@ PLANSYNC_FAKE_NOW_MS=$((future + 1000)) "$P" -C tinh sync >/dev/null
 s=$(PLANSYNC_FAKE_NOW_MS=$((future + 1000)) "$P" -C tinh progress show --office tx-kinh-mon --json)
 grep -q '"status": "done"' <<<"$s" && ok "the later write still wins once the future one applies" || bad "province after release: $s"
 grep -q 'đồng hồ sai' <<<"$s" && ok "the future change's other field applies" || bad "note of the future change lost: $s"
+# the province's receipts (issue 12) go out with its next sync
+"$P" -C tinh sync >/dev/null
+"$P" -C a1 sync >/dev/null
 [ "$("$P" -C tinh dump | sha256sum)" = "$("$P" -C a1 dump | sha256sum)" ] && ok "writer and reader agree" || bad "dumps differ"
 PLANSYNC_FAKE_NOW_MS=$((future + 1000)) "$P" -C tinh rebuild >/dev/null
 [ "$("$P" -C tinh dump | sha256sum)" = "$("$P" -C a1 dump | sha256sum)" ] && ok "rebuild gives the same state" || bad "rebuild differs"

@@ -54,7 +54,9 @@ ssh-agent -k >/dev/null 2>&1; unset SSH_AUTH_SOCK SSH_AGENT_PID
 "$P" -C bg config ssh.key "$T/userkey"
 [ "$("$P" -C bg dump)" = "$("$P" -C tinh dump)" ] && ok "district has the plan over ssh" || bad "plan not cloned"
 "$P" -C bg progress set p2-t7 2021 --status on_track >/dev/null
-"$P" -C bg sync >/dev/null && "$P" -C tinh sync >/dev/null && [ "$("$P" -C bg dump)" = "$("$P" -C tinh dump)" ] \
+# the province's receipt of the report (issue 12) comes back to bg with its next sync
+"$P" -C bg sync >/dev/null && "$P" -C tinh sync >/dev/null && "$P" -C bg sync >/dev/null &&
+  [ "$("$P" -C bg dump)" = "$("$P" -C tinh dump)" ] \
   && ok "progress travels over ssh" || bad "ssh round trip"
 
 # push rejected by a server hook: queued, retried, delivered later
@@ -77,6 +79,8 @@ git --git-dir=remote.git update-ref refs/heads/replicas/nam-sach/nam-sach-x "$ba
 "$P" init ns --office nam-sach --remote "$URL" --set ssh.key="$T/userkey" --set ssh.known_hosts="$T/known_hosts" >/dev/null 2>&1 \
   && ok "init over ssh beside a malformed commit" || bad "init beside a malformed commit: $("$P" -C ns sync 2>&1)"
 "$P" -C tinh sync >/dev/null 2>&1 || true
+# the province's receipt of bg's last report (issue 12) reaches ns with its next sync
+"$P" -C ns sync >/dev/null 2>&1 || true
 [ "$("$P" -C ns dump)" = "$("$P" -C tinh dump)" ] && ok "new replica has everything over ssh" || bad "new replica lacks data"
 "$P" -C ns problems --json | grep -q 'nam-sach-x' && ok "malformed branch quarantined over ssh" || bad "malformed branch not reported"
 git --git-dir=remote.git update-ref -d refs/tags/v1
@@ -139,6 +143,7 @@ for o in nam-sach gia-loc; do
   "$P" init "$o" --office "$o" --remote "$URL" --set ssh.key="$T/userkey" --set ssh.fingerprint="$newfp" >/dev/null || bad "init $o over ssh"
 done
 "$P" -C tinh sync >/dev/null; n0=$("$P" -C tinh status --json | json_num changes)
+r0=$("$P" -C tinh dump | grep -c '"id": "receipt/')
 for round in 1 2 3 4; do
   for r in bg nam-sach gia-loc; do "$P" -C "$r" progress set p1-t$round 2021 --percent $((round * 10)) >/dev/null; done
   jobs_=()
@@ -149,7 +154,10 @@ done
 for r in tinh bg nam-sach gia-loc; do "$P" -C "$r" sync >/dev/null; done
 for r in tinh bg nam-sach gia-loc; do "$P" -C "$r" sync >/dev/null; done
 [ "$(for r in tinh bg nam-sach gia-loc; do "$P" -C "$r" dump | sha256sum; done | sort -u | wc -l)" = 1 ] && ok "converged over ssh" || bad "no convergence over ssh"
-n1=$("$P" -C tinh status --json | json_num changes); [ "$n1" = $((n0 + 12)) ] && ok "all 12 changes arrived" || bad "changes missing over ssh: $n0 -> $n1"
+# and the province's receipt of each of the 12 new reports (issue 12)
+r1=$("$P" -C tinh dump | grep -c '"id": "receipt/')
+[ $((r1 - r0)) = 12 ] && ok "12 receipts" || bad "$((r1 - r0)) receipts for 12 reports"
+n1=$("$P" -C tinh status --json | json_num changes); [ "$n1" = $((n0 + 24)) ] && ok "all 12 changes arrived" || bad "changes missing over ssh: $n0 -> $n1"
 
 # HTTP smart protocol through git http-backend, with Basic auth
 HPORT=$(free_port)

@@ -25,9 +25,13 @@ done
 for _ in 1 2; do for r in $all; do "$P" -C "$r" sync >/dev/null; done; done
 ref=$("$P" -C tinh dump | sha256sum)
 for r in $all; do [ "$("$P" -C "$r" dump | sha256sum)" = "$ref" ] && ok "$r converged" || bad "$r differs"; done
+# and the province's receipt of each report (issue 12): one per progress record
+nrep=$("$P" -C tinh dump | grep -c '"id": "progress/')
+nrec=$("$P" -C tinh dump | grep -c '"id": "receipt/')
+[ "$nrec" = "$nrep" ] && ok "one receipt per report ($nrec)" || bad "$nrec receipts for $nrep reports"
 for r in $all; do
   c=$("$P" -C "$r" status --json | json_num changes)
-  [ "$c" = $((146 + written)) ] && ok "$r holds all $c changes" || bad "$r holds $c changes, expected $((146 + written))"
+  [ "$c" = $((146 + written + nrec)) ] && ok "$r holds all $c changes" || bad "$r holds $c changes, expected $((146 + written + nrec))"
 done
 git -C remote.git fsck --no-progress >/dev/null 2>&1 && ok "remote fsck clean" || bad "remote fsck"
 
@@ -45,5 +49,8 @@ n=$("$P" -C binh-giang progress show --office binh-giang --json | grep -c '"note
 "$P" -C binh-giang sync >/dev/null
 [ "$("$P" -C binh-giang status --json | json_num not_delivered)" = 0 ] && ok "all delivered" || bad "undelivered after the race"
 "$P" -C tinh sync >/dev/null
+# the receipts the province wrote for them go out with its next sync
+"$P" -C tinh sync >/dev/null
+"$P" -C binh-giang sync >/dev/null
 [ "$("$P" -C tinh dump)" = "$("$P" -C binh-giang dump)" ] && ok "province sees every write" || bad "province differs"
 finish

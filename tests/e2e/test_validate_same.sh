@@ -32,5 +32,8 @@ np=$("$P" -C tinh status --json | json_num problems)
 [ "$np" = 0 ] && ok "nothing quarantined at the province" || bad "province quarantined $np: $("$P" -C tinh problems)"
 n=$("$P" -C tinh progress show --office tx-kinh-mon --json | grep -c '"task"')
 [ "$n" = 3 ] && ok "all three reports arrived" || bad "province shows $n reports"
+# the province's receipts (issue 12) go out with its next sync
+"$P" -C tinh sync >/dev/null
+"$P" -C a1 sync >/dev/null
 [ "$("$P" -C tinh dump | sha256sum)" = "$("$P" -C a1 dump | sha256sum)" ] && ok "writer and reader agree" || bad "dumps differ"
 finish

@@ -13,6 +13,11 @@ static void parse_and_owner(void **st)
 	assert_string_equal(ps_record_owner(&r, "tinh"), "binh-giang");
 	assert_int_equal(ps_record_parse(&r, "review/binh-giang/p2-t7/2024"), 0);
 	assert_string_equal(ps_record_owner(&r, "tinh"), "tinh");
+	assert_int_equal(ps_record_parse(&r, "receipt/binh-giang/p2-t7/2024"), 0);
+	assert_int_equal(r.kind, PS_KIND_RECEIPT);
+	assert_string_equal(ps_record_owner(&r, "tinh"), "tinh");
+	assert_true(ps_kind_get(PS_KIND_RECEIPT)->first_wins);
+	assert_false(ps_kind_get(PS_KIND_REVIEW)->first_wins);
 	assert_int_equal(ps_record_parse(&r, "task/p1-t3"), 0);
 	assert_string_equal(ps_record_owner(&r, "tinh"), "tinh");
 	const char *bad[] = {"",
@@ -153,6 +158,14 @@ static void field_rules(void **st)
 	    {"review/a/b/c", "{\"changes\":[\"nope\"]}", PS_EINVALID},
 	    {"review/a/b/c", "{\"changes\":\"x\"}", PS_EINVALID},
 	    {"review/a/b/c", "{\"colour\":null}", PS_EINVALID},
+	    {"receipt/a/b/c",
+	     "{\"change\":\"0000018c2f4b1a2b-hn-abc\",\"received\":\"2026-11-29T02:10:00Z\",\"late\":true}", 0},
+	    {"receipt/a/b/c", "{\"change\":\"nope\"}", PS_EINVALID},
+	    {"receipt/a/b/c", "{\"received\":\"2026-11-29 02:10:00\"}", PS_EINVALID},
+	    {"receipt/a/b/c", "{\"received\":\"2026-13-29T02:10:00Z\"}", PS_EINVALID},
+	    {"receipt/a/b/c", "{\"late\":\"yes\"}", PS_EINVALID},
+	    {"receipt/a/b/c", "{\"late\":null}", PS_EINVALID},
+	    {"receipt/a/b/c", "{\"colour\":null}", PS_EINVALID},
 	    {"task/t", "{\"title\":\"x\",\"n\":[1,{\"a\":null}]}", 0},
 	    {"task/t", "{\"Bad\":1}", PS_EINVALID},
 	    {"task/t", "[]", PS_EINVALID},
