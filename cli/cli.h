@@ -187,12 +187,20 @@ DECL(cmd_review_return);
 DECL(cmd_inbox);
 DECL(cmd_period_close);
 DECL(cmd_period_open);
+DECL(cmd_report_coverage);
+DECL(cmd_report_programs);
+DECL(cmd_report_targets);
+DECL(cmd_report_office);
+DECL(cmd_report_sync);
+DECL(cmd_report_html);
 #undef DECL
 
 extern const opt_table opts_init, opts_plan_import, opts_plan_tasks, opts_plan_targets, opts_progress_set,
     opts_progress_show, opts_log, opts_resolve, opts_sync, opts_check;
 extern const opt_table opts_keys_allowed_signers;
 extern const opt_table opts_review, opts_inbox, opts_period;
+extern const opt_table opts_report_coverage, opts_report_programs, opts_report_targets, opts_report_office,
+    opts_report_sync, opts_report_html;
 /* config --help's list of settings (cmd_config.c). */
 extern const char config_help[];
 

@@ -105,6 +105,25 @@ static const cmd commands[] = {
      "replica writes, not from this."},
     {"period open", cmd_period_open, "Open a closed period again (province only).", "PERIOD", &opts_period, 1, 1,
      CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
+    {"report coverage", cmd_report_coverage, "Who reported what for a period: offices x tasks, review states, totals.",
+     NULL, &opts_report_coverage, 0, 0, CMD_REPLICA | CMD_JSON | CMD_ROWS,
+     "Each cell: missing, reported, returned, accepted or changed_since_accepted; a withdrawn\nreport counts as "
+     "missing. Offline, from this replica's database."},
+    {"report programs", cmd_report_programs, "Completion per program and office, and per program for the province.",
+     NULL, &opts_report_programs, 0, 0, CMD_REPLICA | CMD_JSON | CMD_ROWS,
+     "Mean percent of the reports counted (each task's latest, or those of --period P),\nand the statuses counted."},
+    {"report targets", cmd_report_targets, "District targets with their deadline, latest report and a verdict.", NULL,
+     &opts_report_targets, 0, 0, CMD_REPLICA | CMD_JSON | CMD_ROWS,
+     "Verdicts, late first: late (deadline passed and not met, or delayed), at_risk (at_risk,\nnot_started, "
+     "cancelled), no_report, on_track, met (done or 100%)."},
+    {"report office", cmd_report_office, "One office's whole sheet, as the office would print it.", "OFFICE",
+     &opts_report_office, 1, 1, CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
+    {"report sync", cmd_report_sync, "Every replica of every office: last change, when received, held, problems.", NULL,
+     &opts_report_sync, 0, 0, CMD_REPLICA | CMD_JSON | CMD_ROWS, NULL},
+    {"report html", cmd_report_html, "Write the dashboard: a static site that opens from file:// (DIR/index.html).",
+     NULL, &opts_report_html, 0, 0, CMD_REPLICA | CMD_JSON,
+     "Coverage grid, completion charts, late targets, each office's sheet and each record's\nhistory with review "
+     "decisions; Vietnamese labels, print-friendly. No network, no script."},
 };
 #define NCMDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -96,5 +96,11 @@ echo "..."
 
 say "Status of the province replica"
 run "$P" -C tinh status
+
+say "The province's reports, offline: who has not reported, which targets are late"
+run "$P" -C tinh report coverage --period 2021
+run "$P" -C tinh report targets
+run "$P" -C tinh report html -o "$work/dashboard"
+[ $keep -eq 1 ] || echo "(run scripts/demo.sh --keep to keep the dashboard and open it)"
 if [ $keep -eq 1 ]; then echo; echo "kept: $work"; fi
 exit 0

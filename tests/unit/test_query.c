@@ -13,6 +13,8 @@
 #include "plansync/json.h"
 #include "store_sync.h"
 #include "store_views.h"
+#include "plansync/report.h"
+#include "plansync/review.h"
 
 static const char plan_doc[] =
     "{\"format\": \"plansync-plan/1\", \"province\": \"tinh\",\n"
@@ -361,6 +363,70 @@ static void no_plan(void **state)
 	tmpdir_remove(dir);
 }
 
+/* The province's reports (report.h): coverage with review states, the
+ * mean per program, target verdicts late first, a withdrawn or unknown
+ * period refused. */
+static void report_reads(void **state)
+{
+	fixture *f = *state;
+	ps_store *s = ps_replica_store(f->r);
+	const char *rows[][4] = {{"progress/ha/p1-t2/2021", "on_track", "40", "ha-dddddd"},
+	                         {"progress/ha/p2-t1/2021", "done", "100", "ha-dddddd"},
+	                         {"progress/hb/p1-t2/2021", "delayed", "10", "hb-eeeeee"}};
+	for (size_t i = 0; i < 3; i++) {
+		cJSON *fl = cJSON_CreateObject();
+		cJSON_AddStringToObject(fl, "status", rows[i][1]);
+		cJSON_AddNumberToObject(fl, "percent", atoi(rows[i][2]));
+		imported(s, rows[i][3], "Dung", 1700000000000ULL + i, rows[i][0], fl);
+	}
+	assert_int_equal(ps_rebuild_state(f->r), 0);
+	assert_int_equal(ps_review_write(f->r, true, "ha", "p1-t2", "2021", NULL, false, NULL), 0);
+	assert_int_equal(ps_review_write(f->r, false, "hb", "p1-t2", "2021", "more", false, NULL), 0);
+
+	ps_report *d = NULL;
+	assert_int_equal(ps_report_open(&d, f->r), 0);
+	assert_int_equal(d->noffices, 2); /* the province does not report */
+	assert_int_equal(d->ntasks, 3);
+	assert_string_equal(d->tasks[1].id, "p1-t10"); /* natural order */
+	ps_coverage *c = NULL;
+	assert_int_equal(ps_report_coverage(&c, d, "2021"), 0);
+	assert_int_equal(c->n, 2);
+	assert_string_equal(c->offices[0].office, "ha");
+	assert_int_equal(c->offices[0].reported, 2);
+	assert_int_equal(c->offices[0].missing, 1);
+	assert_int_equal(c->offices[0].accepted, 1);
+	assert_int_equal(c->offices[1].returned, 1);
+	ps_programs_report *p = NULL;
+	assert_int_equal(ps_report_programs(&p, d, NULL), 0);
+	assert_string_equal(p->rows[0].program, "p1");
+	assert_string_equal(p->rows[0].scope, "province");
+	assert_int_equal(p->rows[0].reported, 2);
+	assert_int_equal(p->rows[0].percent, 25); /* (40 + 10) / 2 */
+	assert_int_equal(p->rows[1].percent, 40);
+	ps_targets_report *t = NULL;
+	assert_int_equal(ps_report_targets(&t, d, "2025-06-01"), 0);
+	assert_int_equal(t->n, 2);
+	assert_string_equal(t->rows[0].target, "t-b"); /* delayed: late, first */
+	assert_string_equal(t->rows[0].verdict, "late");
+	assert_string_equal(t->rows[1].verdict, "on_track");
+	assert_int_equal(ps_report_targets(&t, d, "2026-01-01"), 0);
+	assert_int_equal(t->late, 2); /* t-a's deadline passed */
+	assert_int_equal(ps_report_coverage(&c, d, "1999"), PS_ENOTFOUND);
+	assert_non_null(strstr(ps_error_last(), "plansync plan periods"));
+	ps_report_free(d);
+
+	/* A change after acceptance, with no base: changed since accepted. */
+	cJSON *fl = cJSON_CreateObject();
+	cJSON_AddStringToObject(fl, "note", "later");
+	imported(s, "ha-dddddd", "Dung", 1700000001000ULL, "progress/ha/p1-t2/2021", fl);
+	assert_int_equal(ps_rebuild_state(f->r), 0);
+	assert_int_equal(ps_report_open(&d, f->r), 0);
+	assert_int_equal(ps_report_coverage(&c, d, "2021"), 0);
+	assert_int_equal(c->offices[0].accepted, 0);
+	assert_int_equal(c->offices[0].changed, 1);
+	ps_report_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +438,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(unplanned_problem, setup, teardown),
 	    cmocka_unit_test_setup_teardown(offices_and_periods, setup, teardown),
 	    cmocka_unit_test(no_plan),
+	    cmocka_unit_test_setup_teardown(report_reads, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
