@@ -1,4 +1,4 @@
-/* cmd_init.c - plansync init DIR --office OFFICE [--remote URL] [--replica ID] */
+/* cmd_init.c - plansync init DIR --office OFFICE [--remote URL] [--replica ID] [--key FILE] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 typedef struct init_opts {
 	const char *office, *remote, *replica, *province, *user;
 	opt_list set;
+	const char *key;
 } init_opts;
 static const opt_spec init_spec[] = {
     OPT_STRING('o', "office", init_opts, office, "OFFICE",
@@ -21,6 +22,8 @@ static const opt_spec init_spec[] = {
     OPT_STRING(0, "province", init_opts, province, "OFFICE", "the province's office id (default: tinh)"),
     OPT_STRING('u', "user", init_opts, user, "NAME", "the person recorded as author (user.name)"),
     OPT_LIST(0, "set", init_opts, set, "KEY=VALUE", "a setting to apply before the first sync (ssh.key=PATH, ...)"),
+    OPT_STRING(0, "key", init_opts, key, "FILE",
+               "use this unencrypted Ed25519 private key (copied) as the replica's key instead of a new one"),
     OPT_END,
 };
 const opt_table opts_init = {init_spec, sizeof(init_opts)};
@@ -28,7 +31,7 @@ const opt_table opts_init = {init_spec, sizeof(init_opts)};
 int cmd_init(ctx *x, const args *a)
 {
 	const init_opts *opt = a->opts;
-	ps_init_opts o = {opt->office, opt->replica, opt->remote, opt->province, opt->user};
+	ps_init_opts o = {opt->office, opt->replica, opt->remote, opt->province, opt->user, opt->key};
 	if (!o.office)
 		return fail_msg(EXIT_USAGE, "init: --office is required (for example --office tx-kinh-mon)");
 	if (!o.user_name)

@@ -308,32 +308,41 @@ done:
 	return text;
 }
 
-/* Create path (never replacing a file) with mode and write text. */
+/* Create path with mode holding text, never replacing a file: written
+ * under a temporary name, then linked into place (link fails when path
+ * exists), so a reader never sees half a key. */
 static int write_new(const char *path, const char *text, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	char tmp[4300];
+	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
-		return ps_error_set(errno == EEXIST ? PS_EEXISTS : PS_ERROR, "cannot create %s: %s%s", path,
-		                    strerror(errno),
-		                    errno == EEXIST ? " (a key is never replaced; move it away first)" : "");
+		return ps_error_set(PS_ERROR, "cannot create %s: %s", tmp, strerror(errno));
 	size_t n = strlen(text), done = 0;
-	while (done < n) {
+	int e = 0;
+	while (done < n && !e) {
 		ssize_t w = write(fd, text + done, n - done);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0) {
-			int e = errno;
-			close(fd);
-			unlink(path);
-			return ps_error_set(PS_ERROR, "cannot write %s: %s", path, strerror(e));
-		}
-		done += (size_t)w;
+		if (w <= 0)
+			e = w < 0 ? errno : EIO;
+		else
+			done += (size_t)w;
 	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		int e = errno;
-		unlink(path);
+	if (!e && fchmod(fd, mode) != 0) /* whatever the umask */
+		e = errno;
+	if (!e && fsync(fd) != 0)
+		e = errno;
+	if (close(fd) != 0 && !e)
+		e = errno;
+	if (!e && link(tmp, path) != 0)
+		e = errno;
+	unlink(tmp);
+	if (e == EEXIST)
+		return ps_error_set(PS_EEXISTS, "%s exists already; a key is never replaced: move it away first", path);
+	if (e)
 		return ps_error_set(PS_ERROR, "cannot write %s: %s", path, strerror(e));
-	}
 	return 0;
 }
 

@@ -55,4 +55,12 @@ int ps_sshsig_sign(char **armored, const ps_key *k, const char *ns, const void *
  * match, ...). Who the signer may be is the caller's question. */
 int ps_sshsig_verify(uint8_t signer[32], const char *armored, size_t alen, const char *ns, const void *msg, size_t len);
 
+/* The replica's own key, DIR/key (DIR/key.pub beside it), loaded once and
+ * borrowed until the replica is freed or takes a new id. A replica made
+ * before keys existed gets its key here (logged). Errors as ps_key_load. */
+typedef struct ps_replica ps_replica;
+int ps_replica_key(ps_replica *r, const ps_key **out);
+/* The comment written with a replica's key: "plansync <office>/<replica>". */
+#define PS_KEY_COMMENT_PREFIX "plansync "
+
 #endif
