@@ -20,6 +20,7 @@
 #include "plansync/error.h"
 #include "plansync/hlc.h"
 #include "plansync/json.h"
+#include "plansync/key.h"
 #include "plansync/record.h"
 
 #define META_PIN       PS_META_TRUST_PIN
@@ -469,4 +470,52 @@ int ps_keys_pin_set(ps_replica *r, const char *fpr)
 int ps_keys_first_use_set(ps_replica *r, bool on)
 {
 	return meta_put(r, META_FIRST_USE, on ? "1" : NULL);
+}
+
+typedef struct prov_walk {
+	const char *province;
+	int n;
+} prov_walk;
+
+static int prov_row(void *ctx, const ps_keyinfo *k)
+{
+	prov_walk *w = ctx;
+	w->n += strcmp(k->office, w->province) == 0;
+	return 0;
+}
+
+int ps_keys_enrol_root(ps_replica *r)
+{
+	char seen[72];
+	prov_walk w = {ps_replica_province(r), 0};
+	int rc = ps_keys_seen_get(r, seen);
+	if (!rc)
+		rc = ps_keys_each(r, prov_row, &w);
+	if (rc)
+		return rc;
+	if (!ps_replica_is_province(r) || seen[0] || w.n)
+		return ps_error_set(PS_EEXISTS, "the province has a root key already (%s)",
+		                    seen[0] ? seen : "enrolled");
+	const ps_key *k = NULL;
+	char *pub = NULL, fpr[PS_KEY_FPR_MAX], now[32];
+	if ((rc = ps_replica_key(r, &k)) || (rc = ps_pubkey_text(&pub, ps_key_public(k), ps_key_comment(k))))
+		return rc;
+	ps_pubkey_fingerprint(fpr, ps_key_public(k));
+	now_iso(now);
+	ps_keydone d;
+	memset(&d, 0, sizeof(d));
+	snprintf(d.office, sizeof(d.office), "%s", ps_replica_office(r));
+	snprintf(d.replica, sizeof(d.replica), "%s", ps_replica_id(r));
+	cJSON *o = cJSON_CreateObject();
+	if (o && (!cJSON_AddStringToObject(o, "public_key", pub) || !cJSON_AddStringToObject(o, "fingerprint", fpr) ||
+	          !cJSON_AddNullToObject(o, "person") || !cJSON_AddStringToObject(o, "enrolled", now) ||
+	          !cJSON_AddNullToObject(o, "revoked_after") || !cJSON_AddNullToObject(o, "revoked"))) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	free(pub);
+	rc = write_key(&d, r, o, "the province's first replica: the root of trust");
+	if (!rc)
+		rc = ps_keys_pin_set(r, fpr);
+	return rc;
 }

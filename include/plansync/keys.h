@@ -66,6 +66,10 @@ int ps_keys_first_use_set(ps_replica *r, bool on);
 /* The fingerprint of the key that signed the province's first key record,
  * as the import last met it (meta trust.seen), "" when it met none. */
 int ps_keys_seen_get(ps_replica *r, char out[72]);
+/* The province's first replica (nothing of a province key met on the
+ * remote, no province key record): writes its own key record, enrolled,
+ * and pins its own key. PS_EEXISTS when the province has a root already. */
+int ps_keys_enrol_root(ps_replica *r);
 /* True when fpr has the form "SHA256:" + 43 base64 characters. */
 bool ps_keys_fpr_valid(const char *fpr);
 
