@@ -95,10 +95,12 @@ int cmd_keys_pending(ctx *x, const args *a)
 }
 
 typedef struct approve_opts {
-	const char *person;
+	const char *person, *key;
 } approve_opts;
 static const opt_spec approve_spec[] = {
     OPT_STRING(0, "person", approve_opts, person, "NAME", "the person the key belongs to, kept in the registry"),
+    OPT_STRING(0, "key", approve_opts, key, "FILE",
+               "the office's key.pub, sent out of band: enrol REPLICA before its first request"),
     OPT_END,
 };
 const opt_table opts_keys_approve = {approve_spec, sizeof(approve_opts)};
@@ -136,7 +138,12 @@ int cmd_keys_approve(ctx *x, const args *a)
 {
 	const approve_opts *o = a->opts;
 	ps_keydone d;
-	int rc = ps_keys_approve(&d, x->r, a->pos[0], o->person);
+	char *pub = NULL;
+	size_t len = 0;
+	if (o->key && read_file(o->key, &pub, &len))
+		return fail_msg(EXIT_INPUT, "keys approve --key: %s", ps_error_last());
+	int rc = ps_keys_approve(&d, x->r, a->pos[0], o->person, pub);
+	free(pub);
 	return rc ? fail(rc) : print_done(a, &d, "enrolled");
 }
 

@@ -280,11 +280,8 @@ static int write_key(ps_keydone *out, ps_replica *r, cJSON *fields, const char *
 }
 
 /* The open request who names: one, or PS_ENOTFOUND saying what to do. */
-static int open_request(find_req *f, ps_replica *r, const char *what)
+static int open_request(find_req *f, const char *what)
 {
-	int rc = ps_keys_pending_each(r, find_req_row, f);
-	if (rc)
-		return rc;
 	if (f->found > 1)
 		return ps_error_set(PS_EINVALID, "keys %s: \"%s\" names %d requests; give the replica id", what, f->who,
 		                    f->found);
@@ -296,12 +293,45 @@ static int open_request(find_req *f, ps_replica *r, const char *what)
 	return 0;
 }
 
-int ps_keys_approve(ps_keydone *out, ps_replica *r, const char *who, const char *person)
+/* Enrolment ahead of a request: the office sent its public key out of
+ * band (key.pub) and who is its replica id, whose office is the part
+ * before the last '-'. */
+static int ahead(find_req *f, const char *who, const char *public_key)
+{
+	uint8_t pub[32];
+	const char *dash = strrchr(who, '-');
+	if (!dash || (size_t)(dash - who) >= sizeof(f->out->office))
+		return ps_error_set(PS_EINVALID, "keys approve: \"%s\" is not a replica id (office-suffix)", who);
+	snprintf(f->out->office, sizeof(f->out->office), "%.*s", (int)(dash - who), who);
+	snprintf(f->out->replica, sizeof(f->out->replica), "%s", who);
+	if (!ps_replica_id_valid(who, f->out->office))
+		return ps_error_set(PS_EINVALID, "keys approve: \"%s\" is not a replica id (office-suffix)", who);
+	int rc = ps_pubkey_parse(pub, public_key);
+	if (rc)
+		return ps_error_set(rc, "keys approve --key: %s", ps_error_last());
+	ps_pubkey_fingerprint(f->out->fingerprint, pub);
+	snprintf(f->public_key, sizeof(f->public_key), "%s", public_key);
+	f->public_key[strcspn(f->public_key, "\n")] = '\0';
+	return 0;
+}
+
+int ps_keys_approve(ps_keydone *out, ps_replica *r, const char *who, const char *person, const char *public_key)
 {
 	memset(out, 0, sizeof(*out));
 	int rc = province_only(r, "approve");
 	find_req f = {.who = who, .out = out};
-	if (rc || (rc = open_request(&f, r, "approve")))
+	if (!rc)
+		rc = ps_keys_pending_each(r, find_req_row, &f);
+	if (!rc && public_key && f.found && !ps_keys_same_key(f.public_key, public_key))
+		rc = ps_error_set(PS_EINVALID,
+		                  "keys approve: replica %s asks with key %s, not the key given with --key; ask the "
+		                  "office which one is theirs",
+		                  who, out->fingerprint);
+	else if (!rc && public_key && !f.found)
+		rc = ahead(&f, who, public_key);
+	else if (!rc)
+		rc = open_request(&f, "approve");
+	if (rc)
 		return rc;
 	char now[32];
 	now_iso(now);
@@ -322,7 +352,7 @@ int ps_keys_refuse(ps_keydone *out, ps_replica *r, const char *who)
 	memset(out, 0, sizeof(*out));
 	int rc = province_only(r, "refuse");
 	find_req f = {.who = who, .out = out};
-	if (rc || (rc = open_request(&f, r, "refuse")))
+	if (rc || (rc = ps_keys_pending_each(r, find_req_row, &f)) || (rc = open_request(&f, "refuse")))
 		return rc;
 	char now[32];
 	now_iso(now);

@@ -45,11 +45,13 @@ typedef struct ps_keydone {
 } ps_keydone;
 /* Province only (PS_ENOTOWNER otherwise). who is a replica id or a
  * fingerprint. approve: an open request becomes an enrolled key record
- * (person may be NULL); refuse: a key record never enrolled and revoked, so
+ * (person may be NULL); with public_key ("ssh-ed25519 ...", the office's
+ * key.pub sent out of band), who is the replica id and it may be enrolled
+ * before its first request; refuse: a key record never enrolled and revoked, so
  * every reader refuses its commits; revoke: an enrolled key is revoked after
  * the last commit of its branch this replica accepted. PS_ENOTFOUND when who
  * names nothing that can be decided. */
-int ps_keys_approve(ps_keydone *out, ps_replica *r, const char *who, const char *person);
+int ps_keys_approve(ps_keydone *out, ps_replica *r, const char *who, const char *person, const char *public_key);
 int ps_keys_refuse(ps_keydone *out, ps_replica *r, const char *who);
 int ps_keys_revoke(ps_keydone *out, ps_replica *r, const char *who);
 

@@ -30,8 +30,23 @@ setup_province() {
   "$P" -C tinh plan import >/dev/null
   "$P" -C tinh sync >/dev/null
 }
-district() { # district DIR OFFICE SUFFIX
-  "$P" init "$1" --office "$2" --replica "$3" --remote "$T/remote.git" --user "Cán bộ $2" >/dev/null
+# Enrolment (issue 11): the province key's fingerprint as ssh-keygen reads
+# the province's key.pub (what the province officer reads out by phone).
+province_pin() { ssh-keygen -lf "${1:-$T/tinh}/key.pub" | cut -d' ' -f2; }
+# replica_of DIR: the replica id DIR says it has.
+replica_of() { "$P" -C "$1" status --json | sed -n 's/^ *"replica": "\([^"]*\)".*/\1/p' | head -1; }
+# enrol DIR [PROVINCE]: the province enrols DIR's key (its key.pub, sent out
+# of band) and syncs, so what DIR writes applies everywhere.
+enrol() {
+  local pd=${2:-$T/tinh}
+  "$P" -C "$pd" keys approve "$(replica_of "$1")" --key "$1/key.pub" >/dev/null
+  "$P" -C "$pd" sync >/dev/null 2>&1 || true
+}
+district() { # district DIR OFFICE SUFFIX: pinned to the province's key, enrolled
+  "$P" init "$1" --office "$2" --replica "$3" --remote "$T/remote.git" --user "Cán bộ $2" \
+    --trust "$(province_pin)" >/dev/null
+  enrol "$1"
+  "$P" -C "$1" sync >/dev/null 2>&1 || true
 }
 # sync_ok DIR: one sync that may end with conflicts for this office (exit 6).
 sync_ok() {
