@@ -19,14 +19,15 @@ enrol() {
   return 0
 }
 dist() { "$P" init "$1" --office "$2" --replica "$3" --remote "$T/remote.git" --user "U$2" --trust "$(province_pin)" >/dev/null && enrol "$1" && { "$P" -C "$1" sync >/dev/null 2>&1; return 0; }; }
-# sign_as DIR: stock git signs the commits it makes (commit-tree, commit) with
+# sign_as DIR: stock git signs the commits it makes (git commit; git commit-tree
+# ${GIT_SIGN:-}, which ignores commit.gpgSign) with
 # DIR's key, as plansync signs its exports; unsign: back to unsigned.
 sign_as() {
   export GIT_CONFIG_COUNT=3 GIT_CONFIG_KEY_0=gpg.format GIT_CONFIG_VALUE_0=ssh \
     GIT_CONFIG_KEY_1=user.signingkey GIT_CONFIG_VALUE_1="$(cd "$1" && pwd)/key" \
-    GIT_CONFIG_KEY_2=commit.gpgsign GIT_CONFIG_VALUE_2=true
+    GIT_CONFIG_KEY_2=commit.gpgsign GIT_CONFIG_VALUE_2=true GIT_SIGN=-S
 }
-unsign() { unset GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0 GIT_CONFIG_KEY_1 GIT_CONFIG_VALUE_1 GIT_CONFIG_KEY_2 GIT_CONFIG_VALUE_2; }
+unsign() { unset GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0 GIT_CONFIG_KEY_1 GIT_CONFIG_VALUE_1 GIT_CONFIG_KEY_2 GIT_CONFIG_VALUE_2 GIT_SIGN; }
 fail() { echo "BROKEN: $*" >&2; exit 1; }
 # http_setup: a province and district d1 (one write) syncing through git
 # http-backend on 127.0.0.1 (U); B is d1's branch, TIP its commit, TR its

@@ -42,6 +42,16 @@ enrol() {
   "$P" -C "$pd" keys approve "$(replica_of "$1")" --key "$1/key.pub" >/dev/null
   "$P" -C "$pd" sync >/dev/null 2>&1 || true
 }
+# sign_as DIR_OR_KEY: stock git signs the commits it makes from here on
+# (git commit; git commit-tree ${GIT_SIGN:-}, which ignores commit.gpgSign) with that replica's key (DIR/key) or key file, as
+# plansync signs its exports; unsign: unsigned again.
+sign_as() {
+  local k=$1; [ -d "$k" ] && k=$k/key
+  export GIT_CONFIG_COUNT=3 GIT_CONFIG_KEY_0=gpg.format GIT_CONFIG_VALUE_0=ssh \
+    GIT_CONFIG_KEY_1=user.signingkey GIT_CONFIG_VALUE_1="$(cd "$(dirname "$k")" && pwd)/$(basename "$k")" \
+    GIT_CONFIG_KEY_2=commit.gpgsign GIT_CONFIG_VALUE_2=true GIT_SIGN=-S
+}
+unsign() { unset GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0 GIT_CONFIG_KEY_1 GIT_CONFIG_VALUE_1 GIT_CONFIG_KEY_2 GIT_CONFIG_VALUE_2 GIT_SIGN; }
 district() { # district DIR OFFICE SUFFIX: pinned to the province's key, enrolled
   "$P" init "$1" --office "$2" --replica "$3" --remote "$T/remote.git" --user "Cán bộ $2" \
     --trust "$(province_pin)" >/dev/null
