@@ -26,7 +26,6 @@
 #include "plansync/log.h"
 #include "plansync/record.h"
 
-
 struct keyov {
 	char record[PS_RECORD_ID_MAX + 1];
 	ps_hlc hlc; /* the newest change applied to k */
