@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <libssh2.h>
 #include <assert.h>
 #include "plansync/error.h"
@@ -32,6 +33,12 @@ void ps_auth_init(ps_auth *a, const char *ssh_key, const char *ssh_fingerprint, 
 	copy(a->ssh_fingerprint, sizeof(a->ssh_fingerprint), ssh_fingerprint);
 	copy(a->known_hosts, sizeof(a->known_hosts), known_hosts);
 	copy(a->http_helper, sizeof(a->http_helper), http_helper);
+}
+
+void ps_auth_set_replica_key(ps_auth *a, const char *path)
+{
+	assert(a);
+	copy(a->replica_key, sizeof(a->replica_key), path);
 }
 
 void ps_auth_fingerprint(char out[64], const unsigned char d[32])
@@ -196,7 +203,8 @@ int ps_auth_on_credentials(git_credential **out, const char *url, const char *us
 	ps_auth_conn *conn = payload;
 	assert(conn);
 	(void)url;
-	if (++conn->attempts > 2)
+	/* one more try when the replica's key went first and the agent follows */
+	if (++conn->attempts > 2 + conn->replica_key_tried)
 		return refuse(
 		    conn, PS_EAUTH, "authentication refused by %s: %s%s", conn->host,
 		    allowed & GIT_CREDENTIAL_SSH_KEY
@@ -216,8 +224,21 @@ int ps_auth_on_credentials(git_credential **out, const char *url, const char *us
 			return git_credential_ssh_key_new(out, user, f ? pub : NULL, conn->cfg.ssh_key,
 			                                  getenv("PLANSYNC_SSH_PASSPHRASE"));
 		}
+		if (conn->cfg.replica_key[0] && !conn->replica_key_tried) {
+			char pub[1100];
+			snprintf(pub, sizeof(pub), "%s.pub", conn->cfg.replica_key);
+			conn->replica_key_tried = 1;
+			return git_credential_ssh_key_new(out, user, access(pub, R_OK) == 0 ? pub : NULL,
+			                                  conn->cfg.replica_key, NULL);
+		}
 		if (getenv("SSH_AUTH_SOCK"))
 			return git_credential_ssh_key_from_agent(out, user);
+		if (conn->replica_key_tried)
+			return refuse(conn, PS_EAUTH,
+			              "%s refused this replica's key (%s; 'plansync keys show' prints it): ask the "
+			              "server's administrator to add it, or set one with 'plansync config ssh.key "
+			              "~/.ssh/id_ed25519' or start ssh-agent",
+			              conn->host, conn->cfg.replica_key);
 		return refuse(conn, PS_EAUTH,
 		              "no SSH key for %s: set one with 'plansync config ssh.key ~/.ssh/id_ed25519' or start "
 		              "ssh-agent%s%s",

@@ -1,6 +1,7 @@
 /* auth.h - internal: credentials and host verification for network remotes.
  *
- * SSH: the key from `ssh.key` (a private key file) or else ssh-agent; the
+ * SSH: the key from `ssh.key` (a private key file), or else the replica's
+ * own key (DIR/key) and then ssh-agent; the
  * server's host key must match `ssh.fingerprint` (pinned, "SHA256:...")
  * when set, else an entry of known_hosts (`ssh.known_hosts`, default
  * ~/.ssh/known_hosts). An unknown or changed key fails with a message that
@@ -24,6 +25,7 @@ typedef struct ps_auth {
 	char ssh_fingerprint[128];
 	char known_hosts[1024];
 	char http_helper[1024];
+	char replica_key[1024]; /* the replica's own key (DIR/key): used when ssh.key is unset */
 } ps_auth;
 
 /* One connection: the settings it uses and what its callbacks learnt. */
@@ -33,13 +35,16 @@ typedef struct ps_auth_conn {
 	char host[256];
 	int port;
 	int attempts;
-	int code; /* a refusal recorded by a callback: PS_EAUTH, or 0 */
+	int replica_key_tried; /* the replica's key was offered: the agent may follow */
+	int code;              /* a refusal recorded by a callback: PS_EAUTH, or 0 */
 	char msg[2600];
 } ps_auth_conn;
 
 /* Fill a from the four settings (NULL: unset); too long values are cut. */
 void ps_auth_init(ps_auth *a, const char *ssh_key, const char *ssh_fingerprint, const char *known_hosts,
                   const char *http_helper);
+/* The replica's own key file, offered when ssh.key is unset (NULL: none). */
+void ps_auth_set_replica_key(ps_auth *a, const char *path);
 /* Start a connection to url with settings a (NULL: none). */
 void ps_auth_conn_init(ps_auth_conn *c, const ps_auth *a, const char *url);
 /* Install our credential and certificate callbacks on cb. cb->payload

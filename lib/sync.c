@@ -59,6 +59,12 @@ void ps_sync_load_auth(ps_replica *r, ps_auth *out)
 	ps_auth_init(out, v[0], v[1], v[2], v[3]);
 	for (int i = 0; i < 4; i++)
 		free(v[i]);
+	/* Without ssh.key, the replica's own key authenticates SSH (the
+	 * server's access rules know it), then ssh-agent as before. */
+	char key[4200];
+	snprintf(key, sizeof(key), "%s/key", ps_replica_dir(r));
+	if (access(key, R_OK) == 0)
+		ps_auth_set_replica_key(out, key);
 	ps_error_clear();
 }
 
