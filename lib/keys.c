@@ -128,6 +128,7 @@ static void keyinfo_of(ps_keyinfo *ki, const ps_record_id *rid, const ps_keyrec 
 	ki->revoked_after = k->revoked ? k->revoked_after : NULL;
 	ki->enrolled_at = k->enrolled;
 	ki->revoked_at = k->revoked;
+	ki->previous_keys = k->previous;
 }
 
 typedef struct each_walk {
@@ -588,5 +589,55 @@ int ps_keys_enrol_root(ps_replica *r)
 	rc = write_key(&d, r, o, "the province's first replica: the root of trust");
 	if (!rc)
 		rc = ps_keys_pin_set(r, fpr);
+	return rc;
+}
+
+typedef struct signer_walk {
+	int (*fn)(void *ctx, const char *replica, const uint8_t pub[32]);
+	void *ctx;
+} signer_walk;
+
+static int signer_row(void *ctx, const ps_keyinfo *k)
+{
+	signer_walk *w = ctx;
+	uint8_t pub[32];
+	int rc = 0;
+	if (k->enrolled && ps_pubkey_parse(pub, k->public_key) == 0)
+		rc = w->fn(w->ctx, k->replica, pub);
+	char line[400];
+	for (const char *p = k->previous_keys, *nl; !rc && p && (nl = strchr(p, '\n')); p = nl + 1) {
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		if (ps_pubkey_parse(pub, line) == 0)
+			rc = w->fn(w->ctx, k->replica, pub);
+	}
+	return rc;
+}
+
+int ps_keys_signers_each(ps_replica *r, int (*fn)(void *ctx, const char *replica, const uint8_t pub[32]), void *ctx)
+{
+	signer_walk w = {fn, ctx};
+	return ps_keys_each(r, signer_row, &w);
+}
+
+int ps_keys_signer_of(ps_replica *r, const char *office, const char *replica, char fpr[72], const char **status)
+{
+	fpr[0] = '\0';
+	*status = "unknown";
+	ps_keyrec k;
+	int rc = ps_keys_lookup(&k, r, office, replica);
+	if (rc)
+		return rc;
+	if (k.found && k.fingerprint) {
+		snprintf(fpr, 72, "%s", k.fingerprint);
+		*status = k.revoked ? (k.enrolled ? "revoked" : "refused") : k.enrolled ? "enrolled" : "pending";
+	} else if (strcmp(replica, ps_replica_id(r)) == 0) {
+		/* our own key, not enrolled (yet) */
+		const ps_key *key = NULL;
+		if ((rc = ps_replica_key(r, &key)) == 0) {
+			ps_pubkey_fingerprint(fpr, ps_key_public(key));
+			*status = "pending";
+		}
+	}
+	ps_keyrec_release(&k);
 	return rc;
 }

@@ -18,10 +18,22 @@ typedef struct ps_keyinfo {
 	bool enrolled, revoked;
 	const char *revoked_after;            /* NULL unless revoked */
 	const char *enrolled_at, *revoked_at; /* the times, NULL when not */
+	const char *previous_keys;            /* keys it had before, one per line; NULL when none */
 } ps_keyinfo;
 /* Every key record, by office then replica; fn returning non-zero stops
  * with that value. */
 int ps_keys_each(ps_replica *r, int (*fn)(void *ctx, const ps_keyinfo *k), void *ctx);
+
+/* Every key that signs, or signed, commits the registry accepts: each
+ * enrolled key (revoked ones too: they signed the commits before their
+ * revocation) and the keys replicas had before (previous_keys). */
+int ps_keys_signers_each(ps_replica *r, int (*fn)(void *ctx, const char *replica, const uint8_t pub[32]), void *ctx);
+
+/* The key the registry names for replica (of office) and its state:
+ * "enrolled", "pending" (not enrolled yet: held by readers), "revoked",
+ * "refused", or "unknown" (no record: fpr ""). This replica's own key when
+ * the registry has none for it yet ("pending"). */
+int ps_keys_signer_of(ps_replica *r, const char *office, const char *replica, char fpr[72], const char **status);
 
 /* An enrolment request: a branch whose next commit is validly signed by a
  * key the registry does not (yet) enrol; its changes are held. */

@@ -103,6 +103,9 @@ typedef struct ps_log_entry {
 	const char *reason; /* NULL when none */
 	ps_log_field *fields;
 	size_t nfields;
+	/* the key that signs its writer's commits (plansync/keys.h): fingerprint
+	 * ("" when the registry has none) and "enrolled", "pending", ... */
+	const char *signer, *signer_status;
 } ps_log_entry;
 typedef struct ps_log_view {
 	ps_view_mem *mem; /* first: every view's strings */
