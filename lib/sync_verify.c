@@ -247,12 +247,16 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		    "signed by the key of replica %s, not by a key of replica %s; the commit's changes are refused",
 		    other, m->replica);
 		rc = quarantine(m, verdict, why);
-	} else if (k.found && k.public_key) {
+	} else if (k.found && k.public_key && k.revoked) {
 		snprintf(
 		    why, sizeof(why),
-		    "signed by key %s, but the key enrolled for replica %s is %s; the commit's changes are refused",
+		    "signed by key %s, but the key of replica %s is %s and revoked; the commit's changes are refused",
 		    vc->fpr, m->replica, k.fingerprint ? k.fingerprint : "another");
 		rc = quarantine(m, verdict, why);
+	} else if (k.found && k.public_key) {
+		/* a key nobody has, on a replica that had another: re-created with
+		 * the same id, a new key and a new request (the province decides) */
+		*verdict = PS_VERIFY_HELD;
 	} else if (strcmp(m->office, ps_replica_province(m->r)) == 0) {
 		vc->boot = true; /* the root of trust, or a province replica asking */
 		*verdict = PS_VERIFY_OK;

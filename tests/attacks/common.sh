@@ -18,6 +18,16 @@ enrol() {
   "$P" -C "$pd" sync >/dev/null 2>&1
   return 0
 }
+# approve_all: the province approves every open enrolment request (replicas
+# that continue under a new id after an identity fault), then syncs.
+approve_all() {
+  local r
+  for r in $("$P" -C "$T/tinh" keys pending --json | sed -n 's/^ *"replica": "\([^"]*\)".*/\1/p'); do
+    "$P" -C "$T/tinh" keys approve "$r" >/dev/null
+  done
+  "$P" -C "$T/tinh" sync >/dev/null 2>&1
+  return 0
+}
 dist() { "$P" init "$1" --office "$2" --replica "$3" --remote "$T/remote.git" --user "U$2" --trust "$(province_pin)" >/dev/null && enrol "$1" && { "$P" -C "$1" sync >/dev/null 2>&1; return 0; }; }
 # sign_as DIR: stock git signs the commits it makes (git commit; git commit-tree
 # ${GIT_SIGN:-}, which ignores commit.gpgSign) with
