@@ -180,6 +180,7 @@ DECL(cmd_check);
 DECL(cmd_keys_show);
 DECL(cmd_keys_allowed_signers);
 DECL(cmd_keys_pending);
+DECL(cmd_audit);
 DECL(cmd_keys_approve);
 DECL(cmd_keys_refuse);
 DECL(cmd_keys_revoke);
