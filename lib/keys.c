@@ -1,9 +1,9 @@
 /* keys.c - the key registry (keys.h): key records as plan data, the open
- * enrolment requests the import noted, the province's decisions on them,
- * and the pinned root of trust.
+ * enrolment requests the import noted, and the province's decisions on
+ * them (the root of trust is keys_trust.c's).
  *
- * Exports ps_keys_* of keys.h and, to lib/sync_verify.c, the lookup of one
- * replica's key record (keys_int.h). A decision is an ordinary write of a
+ * Exports ps_keys_each, pending, approve, refuse, revoke of keys.h and, to
+ * lib/sync_verify.c, the lookup of one replica's key record (keys_int.h). A decision is an ordinary write of a
  * province-owned record through ps_replica_write, so it travels, folds and
  * converges like any other change. Never verifies a signature (that is
  * sync_verify.c's) and never writes SQL (store_keys.c, store_views.c). */
@@ -23,9 +23,6 @@
 #include "plansync/key.h"
 #include "plansync/record.h"
 
-#define META_PIN       PS_META_TRUST_PIN
-#define META_FIRST_USE PS_META_TRUST_FIRST_USE
-#define META_SEEN      PS_META_TRUST_SEEN
 
 void ps_keyrec_release(ps_keyrec *k)
 {
@@ -245,7 +242,7 @@ int ps_keys_held_count(ps_replica *r, long *out)
 
 /* ---- decisions ------------------------------------------------------------ */
 
-static void now_iso(char out[32])
+void ps_keys_now(char out[32])
 {
 	time_t t = (time_t)(ps_now_ms() / 1000);
 	struct tm tm;
@@ -307,7 +304,7 @@ static int keep_previous(ps_replica *r, const ps_keydone *d, cJSON *fields)
 	return rc;
 }
 
-static int write_key(ps_keydone *out, ps_replica *r, cJSON *fields, const char *reason)
+int ps_keys_write(ps_keydone *out, ps_replica *r, cJSON *fields, const char *reason)
 {
 	snprintf(out->record, sizeof(out->record), "key/%s/%s", out->office, out->replica);
 	if (!fields)
@@ -376,7 +373,7 @@ int ps_keys_approve(ps_keydone *out, ps_replica *r, const char *who, const char 
 	if (rc)
 		return rc;
 	char now[32];
-	now_iso(now);
+	ps_keys_now(now);
 	cJSON *o = cJSON_CreateObject();
 	if (o && (!cJSON_AddStringToObject(o, "public_key", f.public_key) ||
 	          !cJSON_AddStringToObject(o, "fingerprint", out->fingerprint) ||
@@ -386,7 +383,7 @@ int ps_keys_approve(ps_keydone *out, ps_replica *r, const char *who, const char 
 		cJSON_Delete(o);
 		o = NULL;
 	}
-	return write_key(out, r, o, "enrolment approved by the province");
+	return ps_keys_write(out, r, o, "enrolment approved by the province");
 }
 
 int ps_keys_refuse(ps_keydone *out, ps_replica *r, const char *who)
@@ -397,7 +394,7 @@ int ps_keys_refuse(ps_keydone *out, ps_replica *r, const char *who)
 	if (rc || (rc = ps_keys_pending_each(r, find_req_row, &f)) || (rc = open_request(&f, "refuse")))
 		return rc;
 	char now[32];
-	now_iso(now);
+	ps_keys_now(now);
 	cJSON *o = cJSON_CreateObject();
 	if (o && (!cJSON_AddStringToObject(o, "public_key", f.public_key) ||
 	          !cJSON_AddStringToObject(o, "fingerprint", out->fingerprint) || !cJSON_AddNullToObject(o, "person") ||
@@ -406,7 +403,7 @@ int ps_keys_refuse(ps_keydone *out, ps_replica *r, const char *who)
 		cJSON_Delete(o);
 		o = NULL;
 	}
-	return write_key(out, r, o, "enrolment refused by the province");
+	return ps_keys_write(out, r, o, "enrolment refused by the province");
 }
 
 typedef struct find_key {
@@ -458,7 +455,7 @@ int ps_keys_revoke(ps_keydone *out, ps_replica *r, const char *who)
 	if (!found)
 		out->revoked_after[0] = '\0';
 	char now[32];
-	now_iso(now);
+	ps_keys_now(now);
 	cJSON *o = cJSON_CreateObject();
 	if (o && (!(found ? cJSON_AddStringToObject(o, "revoked_after", out->revoked_after)
 	                  : cJSON_AddNullToObject(o, "revoked_after")) ||
@@ -466,178 +463,5 @@ int ps_keys_revoke(ps_keydone *out, ps_replica *r, const char *who)
 		cJSON_Delete(o);
 		o = NULL;
 	}
-	return write_key(out, r, o, "key revoked by the province");
-}
-
-/* ---- the root of trust ------------------------------------------------------ */
-
-bool ps_keys_fpr_valid(const char *fpr)
-{
-	if (strncmp(fpr, "SHA256:", 7) != 0 || strlen(fpr) != 7 + 43)
-		return false;
-	for (const char *p = fpr + 7; *p; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '+' ||
-		      *p == '/'))
-			return false;
-	return true;
-}
-
-bool ps_keys_same_key(const char *a, const char *b)
-{
-	/* "ssh-ed25519 BASE64 [comment]": the comment does not count */
-	size_t la = strcspn(a, " "), lb = strcspn(b, " ");
-	if (la != lb || strncmp(a, b, la) != 0 || !a[la] || !b[lb])
-		return false;
-	a += la + 1;
-	b += lb + 1;
-	la = strcspn(a, " ");
-	lb = strcspn(b, " ");
-	return la == lb && strncmp(a, b, la) == 0;
-}
-
-static int meta_text(ps_replica *r, const char *key, char out[72])
-{
-	out[0] = '\0';
-	char *v = NULL;
-	int rc = ps_store_meta_get(ps_replica_store(r), key, &v);
-	if (rc == PS_ENOTFOUND)
-		return 0;
-	if (!rc)
-		snprintf(out, 72, "%s", v);
-	free(v);
-	return rc;
-}
-
-int ps_keys_pin_get(ps_replica *r, char out[72])
-{
-	return meta_text(r, META_PIN, out);
-}
-
-int ps_keys_seen_get(ps_replica *r, char out[72])
-{
-	return meta_text(r, META_SEEN, out);
-}
-
-static int meta_put(ps_replica *r, const char *key, const char *value)
-{
-	ps_store *s = ps_replica_store(r);
-	int rc = ps_store_begin(s);
-	if (rc)
-		return rc;
-	rc = ps_store_meta_set(s, key, value);
-	return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
-}
-
-int ps_keys_pin_set(ps_replica *r, const char *fpr)
-{
-	if (!ps_keys_fpr_valid(fpr))
-		return ps_error_set(
-		    PS_EINVALID,
-		    "\"%s\" is not a key fingerprint: it looks like SHA256: and 43 letters, digits, '+' "
-		    "or '/' (ask the province officer to read it out: plansync keys show)",
-		    fpr);
-	return meta_put(r, META_PIN, fpr);
-}
-
-int ps_keys_first_use_set(ps_replica *r, bool on)
-{
-	return meta_put(r, META_FIRST_USE, on ? "1" : NULL);
-}
-
-typedef struct prov_walk {
-	const char *province;
-	int n;
-} prov_walk;
-
-static int prov_row(void *ctx, const ps_keyinfo *k)
-{
-	prov_walk *w = ctx;
-	w->n += strcmp(k->office, w->province) == 0;
-	return 0;
-}
-
-int ps_keys_enrol_root(ps_replica *r)
-{
-	char seen[72];
-	prov_walk w = {ps_replica_province(r), 0};
-	int rc = ps_keys_seen_get(r, seen);
-	if (!rc)
-		rc = ps_keys_each(r, prov_row, &w);
-	if (rc)
-		return rc;
-	if (!ps_replica_is_province(r) || seen[0] || w.n)
-		return ps_error_set(PS_EEXISTS, "the province has a root key already (%s)",
-		                    seen[0] ? seen : "enrolled");
-	const ps_key *k = NULL;
-	char *pub = NULL, fpr[PS_KEY_FPR_MAX], now[32];
-	if ((rc = ps_replica_key(r, &k)) || (rc = ps_pubkey_text(&pub, ps_key_public(k), ps_key_comment(k))))
-		return rc;
-	ps_pubkey_fingerprint(fpr, ps_key_public(k));
-	now_iso(now);
-	ps_keydone d;
-	memset(&d, 0, sizeof(d));
-	snprintf(d.office, sizeof(d.office), "%s", ps_replica_office(r));
-	snprintf(d.replica, sizeof(d.replica), "%s", ps_replica_id(r));
-	cJSON *o = cJSON_CreateObject();
-	if (o && (!cJSON_AddStringToObject(o, "public_key", pub) || !cJSON_AddStringToObject(o, "fingerprint", fpr) ||
-	          !cJSON_AddNullToObject(o, "person") || !cJSON_AddStringToObject(o, "enrolled", now) ||
-	          !cJSON_AddNullToObject(o, "revoked_after") || !cJSON_AddNullToObject(o, "revoked"))) {
-		cJSON_Delete(o);
-		o = NULL;
-	}
-	free(pub);
-	rc = write_key(&d, r, o, "the province's first replica: the root of trust");
-	if (!rc)
-		rc = ps_keys_pin_set(r, fpr);
-	return rc;
-}
-
-typedef struct signer_walk {
-	int (*fn)(void *ctx, const char *replica, const uint8_t pub[32]);
-	void *ctx;
-} signer_walk;
-
-static int signer_row(void *ctx, const ps_keyinfo *k)
-{
-	signer_walk *w = ctx;
-	uint8_t pub[32];
-	int rc = 0;
-	if (k->enrolled && ps_pubkey_parse(pub, k->public_key) == 0)
-		rc = w->fn(w->ctx, k->replica, pub);
-	char line[400];
-	for (const char *p = k->previous_keys, *nl; !rc && p && (nl = strchr(p, '\n')); p = nl + 1) {
-		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
-		if (ps_pubkey_parse(pub, line) == 0)
-			rc = w->fn(w->ctx, k->replica, pub);
-	}
-	return rc;
-}
-
-int ps_keys_signers_each(ps_replica *r, int (*fn)(void *ctx, const char *replica, const uint8_t pub[32]), void *ctx)
-{
-	signer_walk w = {fn, ctx};
-	return ps_keys_each(r, signer_row, &w);
-}
-
-int ps_keys_signer_of(ps_replica *r, const char *office, const char *replica, char fpr[72], const char **status)
-{
-	fpr[0] = '\0';
-	*status = "unknown";
-	ps_keyrec k;
-	int rc = ps_keys_lookup(&k, r, office, replica);
-	if (rc)
-		return rc;
-	if (k.found && k.fingerprint) {
-		snprintf(fpr, 72, "%s", k.fingerprint);
-		*status = k.revoked ? (k.enrolled ? "revoked" : "refused") : k.enrolled ? "enrolled" : "pending";
-	} else if (strcmp(replica, ps_replica_id(r)) == 0) {
-		/* our own key, not enrolled (yet) */
-		const ps_key *key = NULL;
-		if ((rc = ps_replica_key(r, &key)) == 0) {
-			ps_pubkey_fingerprint(fpr, ps_key_public(key));
-			*status = "pending";
-		}
-	}
-	ps_keyrec_release(&k);
-	return rc;
+	return ps_keys_write(out, r, o, "key revoked by the province");
 }

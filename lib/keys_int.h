@@ -26,4 +26,10 @@ int ps_keys_lookup(ps_keyrec *out, ps_replica *r, const char *office, const char
 /* The same key in two "ssh-ed25519 BASE64 [comment]" texts. */
 bool ps_keys_same_key(const char *a, const char *b);
 
+/* Now as ISO-8601 UTC ("2026-01-31T08:00:00Z"). */
+void ps_keys_now(char out[32]);
+/* Write fields (taken over) to key/<out->office>/<out->replica> as the
+ * province; the key it replaces goes to previous_keys. Sets out->record. */
+int ps_keys_write(ps_keydone *out, ps_replica *r, cJSON *fields, const char *reason);
+
 #endif

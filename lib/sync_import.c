@@ -199,9 +199,7 @@ static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_
 	return add_entry(m, path, oid);
 }
 
-/* A commit the format lets us read: its signature first (sync_verify.c),
- * then its files, unless it is refused or held; *held: an enrolment
- * request, the branch stops before it. */
+/* A readable commit: its signature first (sync_verify.c); *held: stop before it. */
 static int read_signed(imp *m, const git_oid *oid, const git_tree *t, ps_oidset *seen, const git_oid *tip, bool *held)
 {
 	ps_vcommit vc;
@@ -221,10 +219,8 @@ static int read_signed(imp *m, const git_oid *oid, const git_tree *t, ps_oidset 
 		free(m->ent[i].path);
 	if (verdict != PS_VERIFY_OK)
 		m->nent = n0;
-	if (!rc && verdict == PS_VERIFY_HELD) {
-		*held = true;
+	if ((*held = !rc && verdict == PS_VERIFY_HELD))
 		rc = ps_sync_verify_request(m, &vc, oid, tip);
-	}
 	return rc;
 }
 
@@ -322,7 +318,6 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 		} else if (rc == PS_FORMAT_OLD) {
 			rc = 0; /* recorded; a tree that holds a whole history is not read */
 		} else if (!rc && !(rc = read_signed(m, &oid, t, &seen, tip, &held)) && held) {
-			/* read up to its parent; the head stays there */
 			held_root = git_commit_parentcount(c) == 0;
 			if (!held_root)
 				head = *git_commit_parent_id(c, 0);
@@ -519,8 +514,7 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 		rc = report_deleted(r, m.repo, refs, nrefs, res);
 	char ownname[300];
 	snprintf(ownname, sizeof(ownname), PS_TRACK_REF_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
-	/* The province's branches first: they carry the key registry that
-	 * every other branch is verified against (sync_verify.c). */
+	/* province branches first: they carry the key registry (sync_verify.c) */
 	char provpre[200];
 	snprintf(provpre, sizeof(provpre), PS_TRACK_REF_PREFIX "%s/", ps_replica_province(r));
 	for (size_t k = 0; k < 2 * nrefs && !rc; k++) {
