@@ -29,13 +29,22 @@ approve_all() {
   return 0
 }
 dist() { "$P" init "$1" --office "$2" --replica "$3" --remote "$T/remote.git" --user "U$2" --trust "$(province_pin)" >/dev/null && enrol "$1" && { "$P" -C "$1" sync >/dev/null 2>&1; return 0; }; }
-# sign_as DIR: stock git signs the commits it makes (git commit; git commit-tree
+# sign_as DIR (or a key file): stock git signs the commits it makes (git commit; git commit-tree
 # ${GIT_SIGN:-}, which ignores commit.gpgSign) with
 # DIR's key, as plansync signs its exports; unsign: back to unsigned.
 sign_as() {
+  local k=$1; [ -d "$k" ] && k=$k/key
   export GIT_CONFIG_COUNT=3 GIT_CONFIG_KEY_0=gpg.format GIT_CONFIG_VALUE_0=ssh \
-    GIT_CONFIG_KEY_1=user.signingkey GIT_CONFIG_VALUE_1="$(cd "$1" && pwd)/key" \
+    GIT_CONFIG_KEY_1=user.signingkey GIT_CONFIG_VALUE_1="$(cd "$(dirname "$k")" && pwd)/$(basename "$k")" \
     GIT_CONFIG_KEY_2=commit.gpgsign GIT_CONFIG_VALUE_2=true GIT_SIGN=-S
+}
+# crafter REPLICA: a key for a crafted replica branch, enrolled by the
+# province (and synced), that stock git signs with from here on.
+crafter() {
+  ssh-keygen -q -t ed25519 -N '' -C "$1" -f "$T/$1.key"
+  "$P" -C "$T/tinh" keys approve "$1" --key "$T/$1.key.pub" >/dev/null || fail "enrol $1"
+  "$P" -C "$T/tinh" sync >/dev/null 2>&1
+  sign_as "$T/$1.key"
 }
 unsign() { unset GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0 GIT_CONFIG_KEY_1 GIT_CONFIG_VALUE_1 GIT_CONFIG_KEY_2 GIT_CONFIG_VALUE_2 GIT_SIGN; }
 fail() { echo "BROKEN: $*" >&2; exit 1; }
