@@ -248,8 +248,8 @@ static int audit_with(ps_audit *a, ps_replica *r, const char *tmp)
 	                  .remote = path,
 	                  .province = ps_replica_province(r),
 	                  .user_name = "plansync audit"};
-	if ((rc = ps_replica_init(&t, rdir, &o)) || (rc = ps_keys_pin_get(r, pin)) ||
-	    (pin[0] && (rc = ps_keys_pin_set(t, pin))))
+	if ((rc = ps_replica_init(&t, rdir, &o)) || (rc = ps_keys_first_use_set(t, false)) ||
+	    (rc = ps_keys_pin_get(r, pin)) || (pin[0] && (rc = ps_keys_pin_set(t, pin))))
 		goto out;
 	ps_sync_result res;
 	if ((rc = ps_sync_run(t, &res, NULL, NULL))) {

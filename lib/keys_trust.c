@@ -91,7 +91,18 @@ int ps_keys_pin_set(ps_replica *r, const char *fpr)
 
 int ps_keys_first_use_set(ps_replica *r, bool on)
 {
-	return meta_put(r, META_FIRST_USE, on ? "1" : NULL);
+	return meta_put(r, META_FIRST_USE, on ? "1" : "0");
+}
+
+int ps_keys_upgrade_root(ps_replica *r)
+{
+	long long first_use = 0;
+	char pin[72];
+	int rc = ps_store_meta_get_int(ps_replica_store(r), META_FIRST_USE, &first_use, -1);
+	if (rc || first_use != -1 || !ps_replica_is_province(r) || (rc = ps_keys_pin_get(r, pin)) || pin[0])
+		return rc;
+	rc = ps_keys_enrol_root(r);
+	return rc == PS_EEXISTS ? 0 : rc;
 }
 
 typedef struct prov_walk {

@@ -297,10 +297,14 @@ int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, int *verdict)
 {
 	ps_store *s = ps_replica_store(m->r);
 	*verdict = PS_VERIFY_HELD;
-	if (!own)
-		return 0; /* a province replica that waits for the root to enrol it */
 	char pin[72] = "", seen[72] = "", why[400];
 	int rc = ps_keys_pin_get(m->r, pin);
+	if (!rc && pin[0] && strcmp(pin, vc->fpr) == 0) {
+		*verdict = PS_VERIFY_OK; /* the pinned key itself (the root under a new id, say) */
+		return 0;
+	}
+	if (rc || !own)
+		return rc; /* a province replica that waits for the root to enrol it */
 	if (!rc)
 		rc = ps_keys_seen_get(m->r, seen);
 	if (!rc && !seen[0])
@@ -318,8 +322,10 @@ int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, int *verdict)
 		         vc->fpr, pin);
 		return quarantine(m, verdict, why);
 	}
+	/* -1: a replica made before keys, which trusted its remote already:
+	 * it trusts the province key it meets first */
 	long long first_use = 0;
-	if ((rc = ps_store_meta_get_int(s, PS_META_TRUST_FIRST_USE, &first_use, 0)))
+	if ((rc = ps_store_meta_get_int(s, PS_META_TRUST_FIRST_USE, &first_use, -1)))
 		return rc;
 	if (!first_use)
 		return 0; /* no pin: held until one is given */

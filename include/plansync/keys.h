@@ -84,6 +84,10 @@ int ps_keys_seen_get(ps_replica *r, char out[72]);
  * remote, no province key record): writes its own key record, enrolled,
  * and pins its own key. PS_EEXISTS when the province has a root already. */
 int ps_keys_enrol_root(ps_replica *r);
+/* A province replica made before keys (no trust setting at all) that
+ * finds no province key: it becomes the root as its first init would have
+ * made it (the sync runs this before its import). 0 when nothing to do. */
+int ps_keys_upgrade_root(ps_replica *r);
 /* True when fpr has the form "SHA256:" + 43 base64 characters. */
 bool ps_keys_fpr_valid(const char *fpr);
 
