@@ -38,13 +38,15 @@ sign_as() {
     GIT_CONFIG_KEY_1=user.signingkey GIT_CONFIG_VALUE_1="$(cd "$(dirname "$k")" && pwd)/$(basename "$k")" \
     GIT_CONFIG_KEY_2=commit.gpgsign GIT_CONFIG_VALUE_2=true GIT_SIGN=-S
 }
-# crafter REPLICA: a key for a crafted replica branch, enrolled by the
-# province (and synced), that stock git signs with from here on.
+# crafter REPLICA...: one key for crafted replica branches, enrolled by the
+# province for each (and synced), that stock git signs with from here on
+# (git commit-tree $GIT_SIGN; the mk.py scripts add it themselves).
 crafter() {
-  ssh-keygen -q -t ed25519 -N '' -C "$1" -f "$T/$1.key"
-  "$P" -C "$T/tinh" keys approve "$1" --key "$T/$1.key.pub" >/dev/null || fail "enrol $1"
+  local r
+  ssh-keygen -q -t ed25519 -N '' -C crafter -f "$T/crafter.key"
+  for r in "$@"; do "$P" -C "$T/tinh" keys approve "$r" --key "$T/crafter.key.pub" >/dev/null || fail "enrol $r"; done
   "$P" -C "$T/tinh" sync >/dev/null 2>&1
-  sign_as "$T/$1.key"
+  sign_as "$T/crafter.key"
 }
 unsign() { unset GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0 GIT_CONFIG_KEY_1 GIT_CONFIG_VALUE_1 GIT_CONFIG_KEY_2 GIT_CONFIG_VALUE_2 GIT_SIGN; }
 fail() { echo "BROKEN: $*" >&2; exit 1; }
