@@ -184,6 +184,7 @@ DECL(cmd_audit);
 DECL(cmd_keys_approve);
 DECL(cmd_keys_refuse);
 DECL(cmd_keys_revoke);
+DECL(cmd_keys_rotate);
 #undef DECL
 
 extern const opt_table opts_init, opts_plan_import, opts_plan_tasks, opts_plan_targets, opts_progress_set,

@@ -71,7 +71,12 @@ static int settle_trust(ctx *x, const init_opts *opt, bool made_dir, const char 
 			return undo(x, made_dir, exit_code(rc), dir);
 		return 0;
 	}
-	if (opt->trust && strcmp(opt->trust, seen) != 0) {
+	/* --trust names the root key, or the key the root rotated to (the
+	 * registry the first sync verified from the root says so) */
+	int cur = opt->trust && strcmp(opt->trust, seen) ? ps_keys_is_province_key(x->r, opt->trust) : 1;
+	if (cur < 0)
+		return undo(x, made_dir, exit_code(cur), dir);
+	if (!cur) {
 		ps_error_set(
 		    PS_EINVALID,
 		    "init: the remote's province key is %s, not %s given with --trust: this is not the "
@@ -164,8 +169,8 @@ int cmd_init(ctx *x, const args *a)
 		}
 	ps_sync_result res;
 	int src = 0;
-	/* the first sync pins the province key it meets; settle_trust decides */
-	if ((src = opt->trust ? ps_keys_pin_set(x->r, opt->trust) : ps_keys_first_use_set(x->r, true)))
+	/* the first sync trusts the province key it meets; settle_trust decides */
+	if ((src = ps_keys_first_use_set(x->r, true)))
 		return undo(x, made_dir, exit_code(src), a->pos[0]);
 	if (o.remote)
 		src = ps_sync_run(x->r, &res, progress_tty, NULL);

@@ -154,6 +154,13 @@ int cmd_keys_refuse(ctx *x, const args *a)
 	return rc ? fail(rc) : print_done(a, &d, "refused");
 }
 
+int cmd_keys_rotate(ctx *x, const args *a)
+{
+	ps_keydone d;
+	int rc = ps_keys_rotate(&d, x->r);
+	return rc ? fail(rc) : print_done(a, &d, "rotated to");
+}
+
 int cmd_keys_revoke(ctx *x, const args *a)
 {
 	ps_keydone d;

@@ -83,6 +83,10 @@ static const cmd commands[] = {
      "REPLICA-OR-FINGERPRINT", &opts_keys_approve, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
     {"keys refuse", cmd_keys_refuse, "Refuse an enrolment request (province only); its changes are never applied.",
      "REPLICA-OR-FINGERPRINT", NULL, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
+    {"keys rotate", cmd_keys_rotate, "Give this province replica a new key, announced in a commit its old key signs.",
+     NULL, NULL, 0, 0, CMD_REPLICA | CMD_JSON | CMD_WRITES,
+     "Every reader then accepts the new key for this replica's later commits and the old one for\nthe earlier ones. "
+     "Offices created afterwards pin the root key as before."},
     {"keys revoke", cmd_keys_revoke,
      "Revoke an enrolled key (province only): its commits after the last one accepted here are refused.",
      "REPLICA-OR-FINGERPRINT", NULL, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},

@@ -7,10 +7,13 @@
  * ps_keys_signers_each, ps_keys_signer_of; ps_keys_fpr_valid and
  * ps_keys_same_key to keys_int.h. Never verifies a signature
  * (sync_verify.c) and never writes SQL (the meta table's functions). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "keys_int.h"
+#include "replica_int.h"
+#include "plansync/sync.h"
 #include "plansync/error.h"
 #include "plansync/key.h"
 #include "plansync/record.h"
@@ -92,6 +95,25 @@ int ps_keys_pin_set(ps_replica *r, const char *fpr)
 int ps_keys_first_use_set(ps_replica *r, bool on)
 {
 	return meta_put(r, META_FIRST_USE, on ? "1" : "0");
+}
+
+typedef struct cur_walk {
+	const char *province, *fpr;
+	int found;
+} cur_walk;
+
+static int cur_row(void *ctx, const ps_keyinfo *k)
+{
+	cur_walk *w = ctx;
+	w->found |= !strcmp(k->office, w->province) && !strcmp(k->fingerprint, w->fpr) && k->enrolled && !k->revoked;
+	return 0;
+}
+
+int ps_keys_is_province_key(ps_replica *r, const char *fpr)
+{
+	cur_walk w = {ps_replica_province(r), fpr, 0};
+	int rc = ps_keys_each(r, cur_row, &w);
+	return rc ? rc : w.found;
 }
 
 int ps_keys_upgrade_root(ps_replica *r)
@@ -200,5 +222,72 @@ int ps_keys_signer_of(ps_replica *r, const char *office, const char *replica, ch
 		}
 	}
 	ps_keyrec_release(&k);
+	return rc;
+}
+
+int ps_keys_rotate(ps_keydone *out, ps_replica *r)
+{
+	memset(out, 0, sizeof(*out));
+	const char *dir = ps_replica_dir(r);
+	char next[4200], nextpub[4300], path[4200], pub[4200], keep[4300], keeppub[4400], comment[300];
+	ps_keyrec k;
+	int rc = ps_keys_lookup(&k, r, ps_replica_office(r), ps_replica_id(r));
+	bool enrolled = !rc && k.found && k.enrolled && !k.revoked;
+	ps_keyrec_release(&k);
+	if (rc)
+		return rc;
+	if (!ps_replica_is_province(r) || !enrolled)
+		return ps_error_set(
+		    ps_replica_is_province(r) ? PS_EINVALID : PS_ENOTOWNER,
+		    "keys rotate: only an enrolled province replica rotates its key here (this is %s of "
+		    "office %s); another replica that needs a new key is re-created and enrolled again",
+		    ps_replica_id(r), ps_replica_office(r));
+	snprintf(next, sizeof(next), "%s/key.next", dir);
+	snprintf(nextpub, sizeof(nextpub), "%s.pub", next);
+	snprintf(comment, sizeof(comment), PS_KEY_COMMENT_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
+	ps_key *nk = NULL;
+	char *text = NULL, now[32];
+	if ((rc = ps_key_generate(next, comment)) || (rc = ps_key_load(&nk, next)) ||
+	    (rc = ps_pubkey_text(&text, ps_key_public(nk), comment)))
+		goto out;
+	ps_pubkey_fingerprint(out->fingerprint, ps_key_public(nk));
+	snprintf(out->office, sizeof(out->office), "%s", ps_replica_office(r));
+	snprintf(out->replica, sizeof(out->replica), "%s", ps_replica_id(r));
+	ps_keys_now(now);
+	cJSON *o = cJSON_CreateObject();
+	if (o && (!cJSON_AddStringToObject(o, "public_key", text) ||
+	          !cJSON_AddStringToObject(o, "fingerprint", out->fingerprint) ||
+	          !cJSON_AddStringToObject(o, "enrolled", now))) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	/* the new record goes out in a commit the old key signs; only then
+	 * does the new key sign */
+	long exported = 0;
+	if ((rc = ps_keys_write(out, r, o, "the province's key rotated, signed by the old key")) ||
+	    (rc = ps_sync_export(r, &exported)))
+		goto out;
+	snprintf(path, sizeof(path), "%s/key", dir);
+	snprintf(pub, sizeof(pub), "%s/key.pub", dir);
+	snprintf(keep, sizeof(keep), "%s/key.%s-rotated-%s", dir, ps_replica_id(r), now);
+	snprintf(keeppub, sizeof(keeppub), "%s.pub", keep);
+	for (char *p = strrchr(keep, '/'); p && *p; p++)
+		if (*p == ':')
+			*p = '-';
+	for (char *p = strrchr(keeppub, '/'); p && *p; p++)
+		if (*p == ':')
+			*p = '-';
+	if (rename(path, keep) != 0 || rename(pub, keeppub) != 0 || rename(next, path) != 0 ||
+	    rename(nextpub, pub) != 0) {
+		rc = ps_error_set(PS_ERROR, "keys rotate: cannot move the key files in %s: %s; the new key is %s", dir,
+		                  strerror(errno), next);
+		goto out;
+	}
+	ps_key **slot = ps_replica_key_slot(r);
+	ps_key_free(*slot);
+	*slot = NULL;
+out:
+	ps_key_free(nk);
+	free(text);
 	return rc;
 }

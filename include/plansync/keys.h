@@ -67,6 +67,13 @@ int ps_keys_approve(ps_keydone *out, ps_replica *r, const char *who, const char 
 int ps_keys_refuse(ps_keydone *out, ps_replica *r, const char *who);
 int ps_keys_revoke(ps_keydone *out, ps_replica *r, const char *who);
 
+/* The province's key rotation: a new key pair, the replica's key record
+ * naming it (the old key in previous_keys) exported in a commit the old key
+ * signs, then the new key signs from the next commit on; the old key files
+ * are kept (key.<replica>-rotated-<time>). Province replicas with an
+ * enrolled key only (PS_EINVALID). out names the new fingerprint. */
+int ps_keys_rotate(ps_keydone *out, ps_replica *r);
+
 /* ---- the root of trust ------------------------------------------------ */
 
 /* The pinned province key fingerprint (meta trust.province) into out, ""
@@ -88,6 +95,9 @@ int ps_keys_enrol_root(ps_replica *r);
  * finds no province key: it becomes the root as its first init would have
  * made it (the sync runs this before its import). 0 when nothing to do. */
 int ps_keys_upgrade_root(ps_replica *r);
+/* 1 when fpr is an enrolled, unrevoked province key in the registry here
+ * (the root, or a province key it rotated to or enrolled), 0 when not. */
+int ps_keys_is_province_key(ps_replica *r, const char *fpr);
 /* True when fpr has the form "SHA256:" + 43 base64 characters. */
 bool ps_keys_fpr_valid(const char *fpr);
 

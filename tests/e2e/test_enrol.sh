@@ -164,4 +164,24 @@ for r in d1 d4; do "$P" -C $r sync >/dev/null 2>&1 || true; done
 for r in d1 d4; do "$P" -C $r sync >/dev/null 2>&1 || true; done
 [ "$("$P" -C d1 dump)" = "$("$P" -C tinh dump)" ] && [ "$("$P" -C d4 dump)" = "$("$P" -C tinh dump)" ] &&
   ok "after the revocation the readers converge" || bad "dumps differ after the revocation"
+
+# --- rotation of the province key: announced in a commit the old key signs --
+old=$(fpr tinh/key.pub)
+"$P" -C tinh keys rotate --json | grep -q '"decision": "rotated to"' || bad "keys rotate"
+new=$(fpr tinh/key.pub)
+[ -n "$new" ] && [ "$new" != "$old" ] && ok "the province has a new key ($new)" || bad "key not rotated"
+expect_fail 4 "only an enrolled province replica" "$P" -C d1 keys rotate
+"$P" -C tinh progress set p1-t6 2021 --percent 60 --note after-rotation >/dev/null
+"$P" -C tinh sync >/dev/null
+"$P" -C tinh keys allowed-signers > as2
+sigs=$(git -C remote.git -c gpg.ssh.allowedSignersFile="$T/as2" log --format='%G? %GK' -2 refs/heads/replicas/tinh/tinh-hq)
+[ "$sigs" = "$(printf 'G %s\nG %s' "$new" "$old")" ] && ok "stock git: the new key signs after the record the old key signed" ||
+  bad "signatures after rotation: $sigs"
+for r in d1 d4; do "$P" -C $r sync >/dev/null 2>&1 || true; done
+for r in d1 d4; do has_progress $r after-rotation && ok "$r accepts the rotated key" || bad "$r refused the rotated key: $(problems_of $r | tail -3)"; done
+district d5 ninh-giang e # --trust the key the province reads out now (the rotated one)
+[ "$(province_pin)" = "$new" ] && has_progress d5 after-rotation && ok "a replica created after the rotation follows it" || bad "d5 after rotation"
+for r in d1 d4; do "$P" -C $r sync >/dev/null 2>&1 || true; done # d5's enrolment
+[ "$("$P" -C d1 dump)" = "$("$P" -C tinh dump)" ] && [ "$("$P" -C d4 dump)" = "$("$P" -C tinh dump)" ] &&
+  ok "after the rotation the readers converge" || bad "dumps differ after the rotation"
 finish
