@@ -441,8 +441,12 @@ static int parse_private(ps_key *k, const uint8_t *bin, size_t n, const char *pa
 	if (ps_wire_string(&w, &s, &sn))
 		return ps_error_set(PS_EINVALID, "%s is corrupt: cut short", path);
 	int rc = ps_key_blob_parse(pub, s, sn, what);
-	if (rc)
-		return rc;
+	if (rc) {
+		char why[4400];
+		snprintf(why, sizeof(why), "%s", ps_error_last());
+		return ps_error_set(
+		    rc, "%s; use an Ed25519 key (ssh-keygen -t ed25519 -N '' -f NEWFILE), or let init make one", why);
+	}
 	if (ps_wire_string(&w, &priv, &privn) || w.n != 0 || privn % 8 != 0)
 		return ps_error_set(PS_EINVALID, "%s is corrupt: the private part has a bad length", path);
 	ps_wire p = {priv, privn};

@@ -150,11 +150,12 @@ int ps_replica_keys_each(ps_replica *r, int (*fn)(void *ctx, const char *replica
 	int rc = ps_replica_key(r, &k);
 	if (rc || (rc = fn(ctx, ps_replica_id(r), ps_key_public(k))))
 		return rc;
-	DIR *d = opendir(ps_replica_dir(r));
-	if (!d)
+	struct dirent **names = NULL;
+	int nn = scandir(ps_replica_dir(r), &names, NULL, alphasort); /* sorted: the same file every time */
+	if (nn < 0)
 		return ps_error_set(PS_ERROR, "cannot list %s: %s", ps_replica_dir(r), strerror(errno));
-	struct dirent *e;
-	while (!rc && (e = readdir(d))) {
+	for (int i = 0; i < nn && !rc; i++) {
+		const struct dirent *e = names[i];
 		size_t n = strlen(e->d_name);
 		if (n <= 8 || strncmp(e->d_name, "key.", 4) != 0 || strcmp(e->d_name + n - 4, ".pub") != 0)
 			continue;
@@ -168,6 +169,8 @@ int ps_replica_keys_each(ps_replica *r, int (*fn)(void *ctx, const char *replica
 		if (!(rc = read_pub(pub, path)))
 			rc = fn(ctx, rid, pub);
 	}
-	closedir(d);
+	for (int i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
 	return rc;
 }

@@ -12,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "util.h"
 #include "plansync/error.h"
+#include "plansync/identity.h"
 #include "plansync/key.h"
 #include "repo.h"
+#include "key_int.h"
 
 static char *dir;
 
@@ -374,12 +377,151 @@ static void test_commit_signatures(void **state)
 	git_repository_free(repo);
 }
 
+/* ssh-keygen -Y sign -O hashalg=sha256: read too. */
+static void test_sha256_signature(void **state)
+{
+	int rc;
+	free(run(&rc, "cd %s && rm -f msg.sig && ssh-keygen -q -Y sign -O hashalg=sha256 -f theirs -n git msg 2>&1",
+	         dir));
+	assert_int_equal(rc, 0);
+	char path[600];
+	snprintf(path, sizeof(path), "%s/msg.sig", dir);
+	size_t sn;
+	char *sig = slurp(path, &sn);
+	uint8_t signer[32];
+	assert_int_equal(ps_sshsig_verify(signer, sig, sn, "git", msg, strlen(msg)), 0);
+	assert_int_equal(ps_sshsig_verify(signer, sig, sn, "git", msg, strlen(msg) - 1), PS_EINVALID);
+	free(sig);
+}
+
+static void fingerprint_of(char out[PS_KEY_FPR_MAX], ps_replica *r)
+{
+	const ps_key *k = NULL;
+	assert_int_equal(ps_replica_key(r, &k), 0);
+	ps_pubkey_fingerprint(out, ps_key_public(k));
+}
+
+/* init makes the key; a new id makes a new one and keeps the old as
+ * key.<old id>; a change of id cut short before its new key is finished
+ * when the key is next loaded. */
+static void test_replica_key_follows_id(void **state)
+{
+	ps_replica *r = replica_new(dir, "rep", "binh-giang", "k1", NULL);
+	char f1[PS_KEY_FPR_MAX], f2[PS_KEY_FPR_MAX], f3[PS_KEY_FPR_MAX], path[700], kept[700];
+	fingerprint_of(f1, r);
+	int rc;
+	char *l = run(&rc, "ssh-keygen -lf %s/rep/key.pub", dir);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(l, f1));
+	assert_non_null(strstr(l, "plansync binh-giang/binh-giang-k1"));
+	free(l);
+	assert_int_equal(ps_identity_fork(r, "a test"), 0);
+	assert_string_not_equal(ps_replica_id(r), "binh-giang-k1");
+	fingerprint_of(f2, r);
+	assert_string_not_equal(f1, f2);
+	snprintf(kept, sizeof(kept), "%s/rep/key.binh-giang-k1", dir);
+	ps_key *k = NULL;
+	assert_int_equal(ps_key_load(&k, kept), 0);
+	char fk[PS_KEY_FPR_MAX];
+	ps_pubkey_fingerprint(fk, ps_key_public(k));
+	assert_string_equal(fk, f1);
+	ps_key_free(k);
+	/* cut short: the new id is stored, the key is still the old id's */
+	char *id2 = strdup(ps_replica_id(r));
+	ps_replica_free(r);
+	free(run(&rc,
+	         "cd %s/rep && mv key key.new && mv key.pub key.new.pub && mv key.binh-giang-k1 key && "
+	         "mv key.binh-giang-k1.pub key.pub",
+	         dir));
+	assert_int_equal(rc, 0);
+	snprintf(path, sizeof(path), "%s/rep", dir);
+	assert_int_equal(ps_replica_open(&r, path), 0);
+	assert_string_equal(ps_replica_id(r), id2);
+	fingerprint_of(f3, r);
+	assert_string_not_equal(f3, f1);
+	assert_int_equal(ps_key_load(&k, kept), 0); /* the old key kept again */
+	ps_pubkey_fingerprint(fk, ps_key_public(k));
+	assert_string_equal(fk, f1);
+	ps_key_free(k);
+	free(id2);
+	ps_replica_free(r);
+}
+
+/* Every byte of a signature is signed or checked: any change of its
+ * bytes (flips, cuts, growth), armored again, is refused, never crashes;
+ * a key file changed anywhere loads or is refused, never crashes. */
+static void test_mutations_refused(void **state)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/theirs", dir);
+	ps_key *k = NULL;
+	assert_int_equal(ps_key_load(&k, path), 0);
+	char *sig = NULL;
+	assert_int_equal(ps_sshsig_sign(&sig, k, "git", msg, strlen(msg)), 0);
+	uint8_t *bin = NULL, signer[32];
+	size_t n = 0;
+	assert_int_equal(ps_armor_decode(&bin, &n, sig, strlen(sig), "SSH SIGNATURE", PS_SSHSIG_MAX, "test"), 0);
+	uint64_t st = 20261129;
+	uint8_t *m = malloc(n + 16);
+	for (int i = 0; i < 6000; i++) {
+		memcpy(m, bin, n);
+		size_t mn = n;
+		uint32_t kind = rnd(&st) % 4;
+		if (kind == 0)
+			mn = rnd(&st) % n; /* cut */
+		else if (kind == 1)
+			mn = n + 1 + rnd(&st) % 15; /* grown */
+		for (size_t j = n; j < mn; j++)
+			m[j] = (uint8_t)rnd(&st);
+		for (uint32_t f = kind >= 2 ? 1 + rnd(&st) % 3 : 0; f > 0; f--)
+			m[rnd(&st) % mn] ^= (uint8_t)(1 + rnd(&st) % 255);
+		if (mn == n && memcmp(m, bin, n) == 0)
+			continue;
+		char *armored = ps_armor_encode(m, mn, "SSH SIGNATURE");
+		assert_non_null(armored);
+		if (ps_sshsig_verify(signer, armored, strlen(armored), "git", msg, strlen(msg)) != PS_EINVALID)
+			fail_msg("mutation %d (kind %u) was not refused", i, kind);
+		free(armored);
+	}
+	free(m);
+	free(bin);
+	free(sig);
+	/* the private key file, re-armored after a change */
+	size_t tn;
+	char *text = slurp(path, &tn);
+	assert_int_equal(ps_armor_decode(&bin, &n, text, tn, "OPENSSH PRIVATE KEY", 16384, "test"), 0);
+	m = malloc(n + 16);
+	snprintf(path, sizeof(path), "%s/mutant", dir);
+	for (int i = 0; i < 400; i++) {
+		memcpy(m, bin, n);
+		size_t mn = i % 5 == 0 ? 1 + rnd(&st) % (n - 1) : n;
+		for (int f = 0; f < 1 + i % 3; f++)
+			m[rnd(&st) % mn] ^= (uint8_t)(1 + rnd(&st) % 255);
+		char *armored = ps_armor_encode(m, mn, "OPENSSH PRIVATE KEY");
+		unlink(path);
+		spit(path, armored, strlen(armored));
+		chmod(path, 0600);
+		ps_key *mk = NULL;
+		int rc = ps_key_load(&mk, path);
+		assert_true(rc == 0 || rc == PS_EINVALID);
+		if (rc == 0) /* only the comment, the check numbers' shared value or the padding-free part */
+			assert_memory_equal(ps_key_public(mk), ps_key_public(k), 32);
+		ps_key_free(mk);
+		free(armored);
+	}
+	free(m);
+	free(bin);
+	free(text);
+	ps_key_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_read_theirs_sign_same), cmocka_unit_test(test_ours_read_by_ssh_keygen),
-	    cmocka_unit_test(test_tampered_refused),      cmocka_unit_test(test_bad_keys_refused),
-	    cmocka_unit_test(test_commit_signatures),
+	    cmocka_unit_test(test_read_theirs_sign_same),  cmocka_unit_test(test_ours_read_by_ssh_keygen),
+	    cmocka_unit_test(test_tampered_refused),       cmocka_unit_test(test_bad_keys_refused),
+	    cmocka_unit_test(test_commit_signatures),      cmocka_unit_test(test_sha256_signature),
+	    cmocka_unit_test(test_replica_key_follows_id), cmocka_unit_test(test_mutations_refused),
 	};
 	git_libgit2_init();
 	int rc = cmocka_run_group_tests(tests, setup, teardown);
