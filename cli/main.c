@@ -72,8 +72,8 @@ static const cmd commands[] = {
      0, CMD_REPLICA,
      "Verify with stock git: git -c gpg.ssh.allowedSignersFile=FILE verify-commit COMMIT\n(or log "
      "--show-signature). Principals are REPLICA@plansync.invalid, the commits' e-mail."},
-    {"audit", cmd_audit, "Verify the whole history of every branch from scratch, as an inspector does.", NULL, NULL,
-     0, 0, CMD_REPLICA | CMD_JSON,
+    {"audit", cmd_audit, "Verify the whole history of every branch from scratch, as an inspector does.", NULL, NULL, 0,
+     0, CMD_REPLICA | CMD_JSON,
      "Signatures, enrolment at the time, ownership, history that only grows, and the state it\nimplies against "
      "this replica's dump; per office: commits, changes, signers, anything refused.\nExits 1 when anything fails."},
     {"keys pending", cmd_keys_pending, "List enrolment requests: replicas whose changes wait for the province.", NULL,

@@ -23,7 +23,6 @@
 #include "plansync/key.h"
 #include "plansync/record.h"
 
-
 void ps_keyrec_release(ps_keyrec *k)
 {
 	free(k->public_key);
