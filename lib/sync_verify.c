@@ -189,7 +189,7 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		                  "commit is not signed: every plansync commit carries the SSH signature of its "
 		                  "replica's enrolled key; its changes are refused");
 	if (rc == PS_EINVALID) {
-		snprintf(why, sizeof(why), "bad signature: %s; the commit's changes are refused", ps_error_last());
+		snprintf(why, sizeof(why), "signature refused: %s; the commit's changes are refused", ps_error_last());
 		return quarantine(m, verdict, why);
 	}
 	if (rc)

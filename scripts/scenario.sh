@@ -107,6 +107,24 @@ say "The audit trail in stock Git: git log --stat --no-renames --diff-filter=A -
 run git -C shared.git log --all --stat --no-renames --diff-filter=A --format='commit %h%nAuthor: %an <%ae>%nDate:   %ad%n%n%w(0,4,4)%B' --date=iso | sed -n '1,80p'
 echo "..."
 
+say "Every commit is signed: stock git verifies the history with the registry's keys"
+run "$P" -C tinh keys allowed-signers -o allowed_signers
+run git -C shared.git -c gpg.ssh.allowedSignersFile="$work/allowed_signers" log --show-signature -3 --format='%h %s' \
+  refs/heads/replicas/binh-giang/binh-giang-pc1
+run "$P" -C tinh audit
+
+say "A change forged on the shared repository (a signed commit altered afterwards) is refused by every reader"
+tip=$(git -C shared.git rev-parse refs/heads/replicas/nam-sach/nam-sach-pc1)
+forged=$(git -C shared.git cat-file commit "$tip" | sed '0,/^$/!s/^nam-sach: .*/nam-sach: progress p2-t7 2021: percent 20 → 95/' |
+  git -C shared.git hash-object -t commit -w --stdin)
+git -C shared.git update-ref refs/heads/replicas/nam-sach/nam-sach-pc9 "$forged"
+echo "forged $forged on replicas/nam-sach/nam-sach-pc9"
+for r in tinh binhgiang; do "$P" -C "$r" sync >/dev/null 2>&1 || true; done
+run "$P" -C binhgiang problems
+set +e
+run "$P" -C tinh audit | tail -4
+set -e
+
 say "Status of the province replica"
 run "$P" -C tinh status
 if [ $keep -eq 1 ]; then echo; echo "kept: $work"; fi
