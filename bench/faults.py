@@ -109,11 +109,19 @@ class Campaign:
     # --- setup ---------------------------------------------------------------------
     def setup(self):
         self.run(["git", "init", "-q", "--bare", self.remote], check=True)
+        pin = []  # the province key (issue 11): each district pins it and the province enrols it
         for d, office, suffix in REPLICAS:
             self.run([self.P, "init", os.path.join(self.W, d), "--office", office, "--replica", suffix,
-                      "--remote", self.remote, "--user", "Cán bộ " + office], check=True)
+                      "--remote", self.remote, "--user", "Cán bộ " + office] + pin, check=True)
             if d == "tinh":
                 self.ps(d, "plan", "import", check=True)
+                fpr = subprocess.run(["ssh-keygen", "-lf", os.path.join(self.W, d, "key.pub")], capture_output=True,
+                                     text=True, check=True).stdout.split()[1]
+                pin = ["--trust", fpr]
+            else:
+                self.ps("tinh", "keys", "approve", "%s-%s" % (office, suffix), "--key",
+                        os.path.join(self.W, d, "key.pub"), check=True)
+                self.ps("tinh", "sync", check=True)
             self.ps(d, "sync", check=True)
         for d, _, _ in REPLICAS:
             self.ps(d, "sync", check=True)

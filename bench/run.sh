@@ -55,7 +55,7 @@ git init -q --bare plan.git
 "$P" init province --office tinh --replica hq --remote "$W/plan.git" >/dev/null
 "$P" -C province plan import >/dev/null && "$P" -C province sync >/dev/null
 fresh_replica() { # fresh_replica DIR OFFICE [REMOTE]: a replica holding the plan
-  "$P" init "$1" --office "$2" --replica bench --remote "${3:-$W/plan.git}" >/dev/null
+  "$P" init "$1" --office "$2" --replica bench --remote "${3:-$W/plan.git}" --trust-first-use >/dev/null 2>&1
 }
 # The branch format the code under test writes (plansync.json of the plan's branch).
 FORMAT=$(git -C plan.git show refs/heads/replicas/tinh/tinh-hq:plansync.json | sed -n 's/.*"format": *\([0-9]*\).*/\1/p')

@@ -193,6 +193,12 @@ DECL(cmd_report_targets);
 DECL(cmd_report_office);
 DECL(cmd_report_sync);
 DECL(cmd_report_html);
+DECL(cmd_keys_pending);
+DECL(cmd_audit);
+DECL(cmd_keys_approve);
+DECL(cmd_keys_refuse);
+DECL(cmd_keys_revoke);
+DECL(cmd_keys_rotate);
 #undef DECL
 
 extern const opt_table opts_init, opts_plan_import, opts_plan_tasks, opts_plan_targets, opts_progress_set,
@@ -201,6 +207,7 @@ extern const opt_table opts_keys_allowed_signers;
 extern const opt_table opts_review, opts_inbox, opts_period;
 extern const opt_table opts_report_coverage, opts_report_programs, opts_report_targets, opts_report_office,
     opts_report_sync, opts_report_html;
+extern const opt_table opts_keys_approve;
 /* config --help's list of settings (cmd_config.c). */
 extern const char config_help[];
 

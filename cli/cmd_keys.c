@@ -13,6 +13,7 @@
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/key.h"
+#include "plansync/keys.h"
 
 typedef struct signers_opts {
 	const char *out;
@@ -58,17 +59,19 @@ static int add_line(void *buf, const char *replica, const uint8_t pub[32])
 {
 	char *line = NULL;
 	int rc = ps_allowed_signer_line(&line, replica, pub);
-	if (!rc)
+	ps_buf *b = buf;
+	if (!rc && !(b->ptr && strstr(b->ptr, line))) /* each once */
 		ps_buf_puts(buf, line);
 	free(line);
 	return rc;
 }
 
-/* Every key the file lists. Until the key registry exists, this
- * replica's own keys; the registry feeds its keys through add_line. */
+/* Every key the file lists: this replica's own keys, and every key the
+ * registry enrolled (plansync/keys.h). */
 static int collect_signers(ps_replica *r, ps_buf *b)
 {
-	return ps_replica_keys_each(r, add_line, b);
+	int rc = ps_replica_keys_each(r, add_line, b);
+	return rc ? rc : ps_keys_signers_each(r, add_line, b);
 }
 
 /* Write text to path through a temporary file renamed into place. */

@@ -31,10 +31,16 @@ static const column field_cols[] = {
 };
 static const view field_view = VIEW(ps_log_field, field_cols);
 static const column log_cols[] = {
-    COL_S(ps_log_entry, id, "id", "change"),         COL_T(ps_log_entry, time, "time", "time"),
-    COL_S(ps_log_entry, office, "office", "office"), COL_S(ps_log_entry, author, "author", "author"),
-    COL_S(ps_log_entry, record, "record", "record"), COL_S(ps_log_entry, op, "op", "op"),
-    COL_S(ps_log_entry, reason, "reason", "reason"), COL_R(ps_log_entry, fields, nfields, "fields", &field_view),
+    COL_S(ps_log_entry, id, "id", "change"),
+    COL_T(ps_log_entry, time, "time", "time"),
+    COL_S(ps_log_entry, office, "office", "office"),
+    COL_S(ps_log_entry, author, "author", "author"),
+    COL_S(ps_log_entry, record, "record", "record"),
+    COL_S(ps_log_entry, op, "op", "op"),
+    COL_S(ps_log_entry, reason, "reason", "reason"),
+    COL_R(ps_log_entry, fields, nfields, "fields", &field_view),
+    COL_S(ps_log_entry, signer, "signer", "signer"),
+    COL_S(ps_log_entry, signer_status, "signer_status", "signer status"),
 };
 static const view log_view = VIEW(ps_log_entry, log_cols);
 
@@ -88,6 +94,8 @@ int cmd_log(ctx *x, const args *a)
 			text_put(stdout, e->reason);
 			fputc('\n', stdout);
 		}
+		if (e->signer && *e->signer)
+			printf("    signed: %s (%s)\n", e->signer, e->signer_status);
 	}
 	ps_log_view_free(v);
 	return 0;

@@ -124,6 +124,24 @@ static const cmd commands[] = {
      NULL, &opts_report_html, 0, 0, CMD_REPLICA | CMD_JSON,
      "Coverage grid, completion charts, late targets, each office's sheet and each record's\nhistory with review "
      "decisions; Vietnamese labels, print-friendly. No network, no script."},
+    {"audit", cmd_audit, "Verify the whole history of every branch from scratch, as an inspector does.", NULL, NULL, 0,
+     0, CMD_REPLICA | CMD_JSON,
+     "Signatures, enrolment at the time, ownership, history that only grows, and the state it\nimplies against "
+     "this replica's dump; per office: commits, changes, signers, anything refused.\nExits 1 when anything fails."},
+    {"keys pending", cmd_keys_pending, "List enrolment requests: replicas whose changes wait for the province.", NULL,
+     NULL, 0, 0, CMD_REPLICA | CMD_JSON | CMD_ROWS,
+     "Confirm each fingerprint with the office by phone before approving it."},
+    {"keys approve", cmd_keys_approve, "Enrol a replica's key (province only); its held changes then apply.",
+     "REPLICA-OR-FINGERPRINT", &opts_keys_approve, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
+    {"keys refuse", cmd_keys_refuse, "Refuse an enrolment request (province only); its changes are never applied.",
+     "REPLICA-OR-FINGERPRINT", NULL, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
+    {"keys rotate", cmd_keys_rotate, "Give this province replica a new key, announced in a commit its old key signs.",
+     NULL, NULL, 0, 0, CMD_REPLICA | CMD_JSON | CMD_WRITES,
+     "Every reader then accepts the new key for this replica's later commits and the old one for\nthe earlier ones. "
+     "Offices created afterwards pin the root key as before."},
+    {"keys revoke", cmd_keys_revoke,
+     "Revoke an enrolled key (province only): its commits after the last one accepted here are refused.",
+     "REPLICA-OR-FINGERPRINT", NULL, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
 };
 #define NCMDS (sizeof(commands) / sizeof(commands[0]))
 

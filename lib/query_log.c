@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plansync/views.h"
+#include "plansync/keys.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
@@ -138,6 +139,28 @@ static int log_fields(ps_log_view *v, ps_store *s, ps_log_entry *e)
 	}
 	hist_release(&h);
 	return rc;
+}
+
+/* The signer of e's writer (its id ends with the replica id); the entry
+ * before it answers when it has the same writer. */
+static int log_signer(ps_log_view *v, ps_replica *r, ps_log_entry *e, const ps_log_entry *prev)
+{
+	const char *replica = strchr(e->id, '-');
+	replica = replica ? replica + 1 : "";
+	const char *pr = prev ? strchr(prev->id, '-') : NULL;
+	if (pr && strcmp(pr + 1, replica) == 0 && strcmp(prev->office, e->office) == 0) {
+		e->signer = prev->signer;
+		e->signer_status = prev->signer_status;
+		return 0;
+	}
+	char fpr[72];
+	const char *status = NULL;
+	int rc = ps_keys_signer_of(r, e->office, replica, fpr, &status);
+	if (rc)
+		return rc;
+	e->signer = ps_view_mem_str(v->mem, fpr);
+	e->signer_status = ps_view_mem_str(v->mem, status);
+	return e->signer && e->signer_status ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
 }
 
 typedef struct log_walk {
@@ -291,6 +314,8 @@ int ps_view_log_of(ps_log_view **out, ps_replica *r, const char *office, const c
 		rc = 0;
 	for (size_t i = 0; !rc && i < v->n; i++)
 		rc = log_fields(v, s, &v->v[i]);
+	for (size_t i = 0; !rc && i < v->n; i++)
+		rc = log_signer(v, r, &v->v[i], i ? &v->v[i - 1] : NULL);
 	return ps_view_done(rc, v, out);
 }
 

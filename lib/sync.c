@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "sync_int.h"
+#include "plansync/keys.h"
 #include "store_sync.h"
 #include "plansync/error.h"
 #include "auth.h"
@@ -233,6 +234,8 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	*again = false;
 	long t0 = mono_ms();
 	int rc = ps_sync_restamp_future(r);
+	if (!rc) /* a province replica made before keys becomes the root (plansync/keys.h) */
+		rc = ps_keys_upgrade_root(r);
 	if (!rc)
 		rc = ps_sync_export_held(r, &exported, held, sizeof(held), &deferred);
 	res->exported += exported;

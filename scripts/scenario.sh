@@ -39,11 +39,15 @@ run "$P" -C tinh plan import --default
 run "$P" -C tinh sync
 run "$P" -C tinh plan show
 
-say "Three districts join: Kinh Môn (two machines), Bình Giang, Nam Sách"
-run "$P" init kinhmon-1 --office tx-kinh-mon --replica pc1 --remote "$work/shared.git" --user "Nguyễn Thị Lan"
-run "$P" init kinhmon-2 --office tx-kinh-mon --replica pc2 --remote "$work/shared.git" --user "Phạm Văn Minh"
-run "$P" init binhgiang --office binh-giang --replica pc1 --remote "$work/shared.git" --user "Lê Thị Hoa"
-run "$P" init namsach --office nam-sach --replica pc1 --remote "$work/shared.git" --user "Vũ Đức Thắng"
+say "The province officer reads the province key's fingerprint out to each office by phone"
+run ssh-keygen -lf tinh/key.pub
+pin=$(ssh-keygen -lf tinh/key.pub | cut -d' ' -f2)
+
+say "Three districts join: Kinh Môn (two machines), Bình Giang, Nam Sách; each pins the province key"
+run "$P" init kinhmon-1 --office tx-kinh-mon --replica pc1 --remote "$work/shared.git" --user "Nguyễn Thị Lan" --trust "$pin"
+run "$P" init kinhmon-2 --office tx-kinh-mon --replica pc2 --remote "$work/shared.git" --user "Phạm Văn Minh" --trust "$pin"
+run "$P" init binhgiang --office binh-giang --replica pc1 --remote "$work/shared.git" --user "Lê Thị Hoa" --trust "$pin"
+run "$P" init namsach --office nam-sach --replica pc1 --remote "$work/shared.git" --user "Vũ Đức Thắng" --trust "$pin"
 run "$P" -C binhgiang plan targets --office binh-giang
 
 replicas="tinh kinhmon-1 kinhmon-2 binhgiang namsach"
@@ -57,6 +61,15 @@ run "$P" -C binhgiang progress set p2-t7 2021 --status on_track --percent 35 --n
 run "$P" -C binhgiang progress set p2-t7 2022 --status on_track --percent 60 --actual 11
 run "$P" -C namsach progress set p2-t7 2021 --status at_risk --percent 20 --note "Thiếu vốn đầu tư hạ tầng" --reason "báo cáo quý IV"
 run "$P" -C kinhmon-1 progress set p2-t6 2021 --status on_track --percent 40 --note "Đã phê duyệt quy hoạch chung"
+
+say "Their first pushes are enrolment requests: held at the province until it approves each key"
+t0=$SECONDS
+until [ "$("$P" -C tinh keys pending --json | grep -c '"replica"')" -ge 3 ] || [ $((SECONDS - t0)) -ge 60 ]; do sleep 1; done
+run "$P" -C tinh keys pending
+run "$P" -C tinh status
+for r in tx-kinh-mon-pc1 binh-giang-pc1 nam-sach-pc1; do run "$P" -C tinh keys approve "$r"; done
+say "Kinh Môn's second machine sent its key.pub by e-mail: enrolled before its first write"
+run "$P" -C tinh keys approve tx-kinh-mon-pc2 --key kinhmon-2/key.pub
 wait_converged 60 $replicas
 
 say "Kinh Môn's two machines go offline and edit the same report"
@@ -93,6 +106,24 @@ run "$P" -C tinh log progress/tx-kinh-mon/p2-t6/2021
 say "The audit trail in stock Git: git log --stat --no-renames --diff-filter=A --all (each commit's tree holds only its batch)"
 run git -C shared.git log --all --stat --no-renames --diff-filter=A --format='commit %h%nAuthor: %an <%ae>%nDate:   %ad%n%n%w(0,4,4)%B' --date=iso | sed -n '1,80p'
 echo "..."
+
+say "Every commit is signed: stock git verifies the history with the registry's keys"
+run "$P" -C tinh keys allowed-signers -o allowed_signers
+run git -C shared.git -c gpg.ssh.allowedSignersFile="$work/allowed_signers" log --show-signature -3 --format='%h %s' \
+  refs/heads/replicas/binh-giang/binh-giang-pc1
+run "$P" -C tinh audit
+
+say "A change forged on the shared repository (a signed commit altered afterwards) is refused by every reader"
+tip=$(git -C shared.git rev-parse refs/heads/replicas/nam-sach/nam-sach-pc1)
+forged=$(git -C shared.git cat-file commit "$tip" | sed '0,/^$/!s/^nam-sach: .*/nam-sach: progress p2-t7 2021: percent 20 → 95/' |
+  git -C shared.git hash-object -t commit -w --stdin)
+git -C shared.git update-ref refs/heads/replicas/nam-sach/nam-sach-pc9 "$forged"
+echo "forged $forged on replicas/nam-sach/nam-sach-pc9"
+for r in tinh binhgiang; do "$P" -C "$r" sync >/dev/null 2>&1 || true; done
+run "$P" -C binhgiang problems
+set +e
+run "$P" -C tinh audit | tail -4
+set -e
 
 say "Status of the province replica"
 run "$P" -C tinh status

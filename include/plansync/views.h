@@ -147,6 +147,9 @@ typedef struct ps_log_entry {
 	const char *reason; /* NULL when none */
 	ps_log_field *fields;
 	size_t nfields;
+	/* the key that signs its writer's commits (plansync/keys.h): fingerprint
+	 * ("" when the registry has none) and "enrolled", "pending", ... */
+	const char *signer, *signer_status;
 } ps_log_entry;
 typedef struct ps_log_view {
 	ps_view_mem *mem; /* first: every view's strings */
@@ -193,6 +196,7 @@ typedef struct ps_status_view {
 	const char *office, *replica, *province, *user;
 	const char *remote; /* NULL when none is configured */
 	long records, changes, branches, conflicts, problems, held, unplanned;
+	long enrolment_held; /* change files of replicas whose keys wait for the province (keys pending) */
 	struct {
 		long total, not_exported, committed, delivered, not_delivered;
 		long future;          /* own changes stamped ahead of this clock */

@@ -13,6 +13,7 @@ git -C remote.git update-ref $B "$BAD"
 "$P" -C d1 progress set p1-t2 2021 --percent 11 >/dev/null || fail "set"
 "$P" -C d1 sync; rc1=$?
 "$P" -C d1 sync; rc2=$?
+enrol d1 # it continues under a new id, with a new key
 "$P" -C tinh sync >/dev/null 2>&1
 n=$("$P" -C tinh progress show | grep -c binh-giang)
 echo "owner sync rc: $rc1 $rc2; province sees $n binh-giang rows (expected 2)"

@@ -10,9 +10,11 @@ prov; dist d1 binh-giang a
 "$P" -C tinh sync >/dev/null 2>&1
 B=refs/heads/replicas/binh-giang/binh-giang-a
 git clone -q remote.git w 2>/dev/null
+sign_as d1 # the rewrite is signed with the writer's key: what is judged is the rewrite
 ( cd w && git checkout -q -B x origin/replicas/binh-giang/binh-giang-a &&
   F=$(git ls-files changes) && sed -i 's/"percent": *10/"percent": 99/' "$F" &&
   git commit -qa --amend -m rewrite && git push -qf origin x:$B )
+unsign
 for i in 1 2; do "$P" -C tinh sync >/dev/null 2>&1; done
 dist d2 binh-giang b; for i in 1 2; do "$P" -C d2 sync >/dev/null 2>&1; done
 a=$("$P" -C tinh progress show | awk '/p1-t1/{print $4}'); b=$("$P" -C d2 progress show | awk '/p1-t1/{print $4}')

@@ -16,11 +16,15 @@ PLANSYNC_FAKE_NOW_MS=$((NOW + 300000)) "$P" init tinh --office tinh --replica hq
 PLANSYNC_FAKE_NOW_MS=$((NOW + 300000)) "$P" -C tinh plan import >/dev/null
 PLANSYNC_FAKE_NOW_MS=$((NOW + 300000)) "$P" -C tinh sync >/dev/null
 truncate -s 64M img1 && mkfs.ext4 -q -F img1 && mkdir m1 m2 && mount -o loop img1 m1 || { echo "cannot loop-mount (need root)"; exit 2; }
-"$P" init m1/d --office binh-giang --replica a --remote "$T/remote.git" --user U >/dev/null || fail init
+"$P" init m1/d --office binh-giang --replica a --remote "$T/remote.git" --user U --trust "$(province_pin)" >/dev/null || fail init
+enrol m1/d
 umount m1 && cp --sparse=always img1 img2 && mount -o loop img1 m1 && mount -o loop img2 m2
 "$P" -C m1/d progress set p1-t1 2021 --percent 11 --note "from copy 1"
 sleep 1.2
 "$P" -C m2/d progress set p1-t1 2021 --percent 77 --note "from copy 2"
+for d in m1/d m2/d m1/d m2/d tinh; do "$P" -C $d sync >/dev/null 2>&1; done
+# the copy that continues under a new id has a new key: the province enrols it
+enrol m1/d; enrol m2/d
 # m2/d once more at the end: the receipts the province wrote (issue 12)
 for d in m1/d m2/d m1/d m2/d tinh m2/d; do "$P" -C $d sync >/dev/null 2>&1; done
 for d in tinh m1/d m2/d; do echo "$d: $("$P" -C $d progress show | grep p1-t1)"; done

@@ -18,7 +18,7 @@ git init -q --bare new.git
 "$P" -C tinh remote seed "$T/new.git"
 "$P" -C tinh config remote "$T/new.git" >/dev/null
 "$P" -C tinh sync >/dev/null 2>&1
-"$P" init d2 --office binh-giang --replica b --remote "$T/new.git" >/dev/null
+"$P" init d2 --office binh-giang --replica b --remote "$T/new.git" --trust "$(province_pin)" >/dev/null
 "$P" -C tinh dump > t.json; "$P" -C d2 dump > d.json
 echo "province: $("$P" -C tinh progress show | grep -c binh-giang) binh-giang rows; new replica: $("$P" -C d2 progress show | grep -c binh-giang)"
 cmp -s t.json d.json || fail "new replica differs from the province: the kept branch was not seeded"

@@ -19,9 +19,12 @@ export PLANSYNC_FAKE_NOW_MS=$((NOW + 300000))
 "$P" -C tinh plan import >/dev/null; "$P" -C tinh sync >/dev/null
 unset PLANSYNC_FAKE_NOW_MS
 dist d1 binh-giang a
-"$P" init d1n --office binh-giang --replica a --remote "$T/remote.git" --user V >/dev/null 2>&1 || fail "re-create"
+"$P" init d1n --office binh-giang --replica a --remote "$T/remote.git" --user V --trust "$(province_pin)" >/dev/null 2>&1 || fail "re-create"
 "$P" -C d1 progress set p1-t2 2021 --percent 22 || fail set
 "$P" -C d1n progress set p1-t4 2021 --percent 44 || fail set
+for i in 1 2 3; do for r in d1 d1n tinh; do "$P" -C $r sync >/dev/null 2>&1; done; done
+# whichever continues under a new id has a new key: the province enrols both
+enrol d1n; enrol d1; approve_all
 for i in 1 2 3; do for r in d1 d1n tinh; do "$P" -C $r sync >/dev/null 2>&1; done; done
 for r in tinh d1 d1n; do echo "$r: $("$P" -C $r progress show | grep -c binh-giang) reports"; done
 "$P" -C d1n problems | grep -i "integrity alarm" >&2

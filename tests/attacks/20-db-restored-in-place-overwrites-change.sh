@@ -25,6 +25,8 @@ sqlite3 d1/plansync.db ".backup $T/backup.db" || fail "backup"
 sqlite3 d1/plansync.db ".restore $T/backup.db" || fail "restore"
 "$P" -C d1 progress set p1-t3 2021 --percent 33 || fail set
 for i in 1 2 3; do for r in d1 tinh; do "$P" -C $r sync 2>&1 | tail -1 | sed "s/^/$r: /"; done; done
+enrol d1 # it continues under a new id, with a new key
+for i in 1 2; do for r in d1 tinh; do "$P" -C $r sync 2>&1 | tail -1 | sed "s/^/$r: /"; done; done
 for r in tinh d1; do echo "$r: $("$P" -C $r progress show | grep binh | awk '{print $2"="$4}' | tr '\n' ' ')"; done
 "$P" -C tinh problems | grep -i "modified" >&2
 "$P" -C tinh progress show | grep -q "p1-t3" || fail "the district's write (exit 0, 'pushed', 'delivered') never reaches the province"

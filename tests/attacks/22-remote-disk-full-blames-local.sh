@@ -15,7 +15,7 @@ mkdir m && mount -t tmpfs -o size=3m tmpfs m 2>/dev/null || { echo "cannot mount
 R=$T/m/remote.git
 git init -q --bare "$R"
 "$P" init tinh --office tinh --replica hq --remote "$R" --user P >/dev/null; "$P" -C tinh plan import >/dev/null; "$P" -C tinh sync >/dev/null || fail setup
-"$P" init d1 --office binh-giang --replica a --remote "$R" --user U >/dev/null || fail setup
+"$P" init d1 --office binh-giang --replica a --remote "$R" --user U --trust "$(province_pin)" >/dev/null || fail setup
 dd if=/dev/zero of=m/filler bs=1k count=100000 2>/dev/null
 "$P" -C d1 progress set p1-t1 2021 --percent 1 --note "$(head -c 8000 /dev/urandom | base64 -w0)" >/dev/null || fail set
 out=$("$P" -C d1 sync 2>&1); rc=$?

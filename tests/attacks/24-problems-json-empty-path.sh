@@ -6,7 +6,7 @@
 . "$(dirname "$0")/common.sh"
 prov
 git -C remote.git update-ref refs/heads/replicas/tinh/bad-name "$(git -C remote.git rev-parse refs/heads/replicas/tinh/tinh-hq)"
-"$P" init d1 --office binh-giang --replica a --remote "$T/remote.git" --user U >/dev/null 2>&1
+"$P" init d1 --office binh-giang --replica a --remote "$T/remote.git" --trust "$(province_pin)" --user U >/dev/null 2>&1
 out=$("$P" -C d1 problems --json) || fail "problems --json failed"
 echo "$out"
 grep -q '"branch name is not' <<<"$out" || grep -q 'bad-name' <<<"$out" || { echo "no problem recorded for the badly named branch"; exit 2; }

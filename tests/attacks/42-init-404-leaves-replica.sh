@@ -8,9 +8,9 @@
 # Expected: exit 3 and no replica in DIR, so the corrected init works.
 . "$(dirname "$0")/common.sh"
 http_setup
-"$P" init hx --office tu-ky --remote "${U%/remote.git}/nonexist.git" >/dev/null 2>&1; rc=$?
+"$P" init hx --office tu-ky --remote "${U%/remote.git}/nonexist.git" --trust "$(province_pin)" >/dev/null 2>&1; rc=$?
 ls -A hx 2>/dev/null
-"$P" init hx --office tu-ky --remote "$U" >/dev/null 2>err; rc2=$?
+"$P" init hx --office tu-ky --remote "$U" --trust "$(province_pin)" >/dev/null 2>err; rc2=$?
 echo "init with a 404 URL: rc=$rc; init again with the right URL: rc=$rc2 $(cat err)"
 [ $rc -eq 3 ] || fail "exit $rc, expected 3"
 [ -e hx/plansync.db ] && [ $rc2 -ne 0 ] && fail "init exited 3 (nothing written) but left a replica that blocks the corrected init"

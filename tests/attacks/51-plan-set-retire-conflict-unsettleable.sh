@@ -12,7 +12,8 @@
 # the messages name (resolve --take the set change, or plan import again).
 . "$(dirname "$0")/common.sh"
 prov
-"$P" init tinh2 --office tinh --replica b --remote "$T/remote.git" --user P2 >/dev/null 2>&1 || fail "init tinh2"
+"$P" init tinh2 --office tinh --replica b --remote "$T/remote.git" --trust "$(province_pin)" --user P2 >/dev/null 2>&1 || fail "init tinh2"
+enrol tinh2 # a second province replica: the first one enrols its key
 "$P" -C tinh2 sync >/dev/null 2>&1
 SRC=${PLANSYNC_SRC:-$ATTACKS/../..}
 python3 - "$SRC/schema/plan/hai-duong-2020-2025.json" <<'PY' || exit 2

@@ -8,11 +8,11 @@
 # `check` exits 8 for the same replica (8: the replica needs repair).
 source "$(dirname "$0")/common.sh"
 prov
-"$P" init k --office gia-loc --replica k --remote "$T/remote.git" --user U >/dev/null || fail "setup init"
+"$P" init k --office gia-loc --replica k --remote "$T/remote.git" --trust "$(province_pin)" --user U >/dev/null || fail "setup init"
 sqlite3 k/plansync.db "DELETE FROM meta" || { echo "skip: no sqlite3" >&2; exit 2; }
 st=$("$P" -C k status 2>&1); src=$?
 "$P" -C k check >/dev/null 2>&1; crc=$?
-again=$("$P" init k --office gia-loc --replica k --remote "$T/remote.git" --user U 2>&1); arc=$?
+again=$("$P" init k --office gia-loc --replica k --remote "$T/remote.git" --trust "$(province_pin)" --user U 2>&1); arc=$?
 echo "status (exit $src): $st"; echo "check exit $crc"; echo "init again (exit $arc): $again"
 bad=0
 if [ "$arc" -ne 0 ] && printf '%s' "$again" | grep -q "use it with -C"; then

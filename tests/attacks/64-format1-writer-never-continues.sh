@@ -31,8 +31,12 @@ git init -q --bare remote.git
 "$P" -C d1 progress set p1-t2 2021 --percent 20 >/dev/null 2>&1 || fail "upgraded district cannot write"
 "$P" -C tinh progress set p1-t3 2021 --percent 5 >/dev/null 2>&1 || fail "upgraded province cannot write"
 for i in 1 2 3; do "$P" -C d1 sync >/dev/null 2>&1; "$P" -C tinh sync >/dev/null 2>&1; done
+# the upgraded province became the root of trust; the district's new id
+# (with its new key) is approved like any enrolment request
+approve_all
+for i in 1 2 3; do "$P" -C d1 sync >/dev/null 2>&1; "$P" -C tinh sync >/dev/null 2>&1; done
 # a replica created after the upgrade
-"$P" init d2 --office tu-ky --replica c --remote "$T/remote.git" --user U2 >/dev/null 2>&1
+"$P" init d2 --office tu-ky --replica c --remote "$T/remote.git" --user U2 --trust "$(province_pin)" >/dev/null 2>&1
 for i in 1 2; do "$P" -C d2 sync >/dev/null 2>&1; done
 n1=$("$P" -C tinh progress show --json 2>/dev/null | grep -c '"percent"')
 n2=$("$P" -C d2 progress show --json 2>/dev/null | grep -c '"percent"')

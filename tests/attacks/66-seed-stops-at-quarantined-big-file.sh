@@ -13,12 +13,13 @@
 . "$(dirname "$0")/common.sh"
 prov; dist d1 binh-giang a
 "$P" -C d1 progress set p1-t1 2021 --percent 10 >/dev/null 2>&1; "$P" -C d1 sync >/dev/null 2>&1 || fail "setup: district sync"
+crafter binh-giang-z # the branch is signed by an enrolled key: what is judged is its big file
 F=$(head -c 70000 /dev/zero | tr '\0' a | git -C remote.git hash-object -w --stdin)
 t1=$(printf '100644 blob %s\t00000000000000000000-binh-giang-z.json\n' "$F" | git -C remote.git mktree)
 t2=$(printf '040000 tree %s\tbb\n' "$t1" | git -C remote.git mktree); t3=$(printf '040000 tree %s\taa\n' "$t2" | git -C remote.git mktree)
 t4=$(printf '040000 tree %s\tbinh-giang\n' "$t3" | git -C remote.git mktree); t5=$(printf '040000 tree %s\tchanges\n' "$t4" | git -C remote.git mktree)
-C1=$(git -C remote.git commit-tree "$t5" -m big) || exit 2
-E=$(git -C remote.git mktree </dev/null); C2=$(git -C remote.git commit-tree "$E" -p "$C1" -m later)
+C1=$(git -C remote.git commit-tree $GIT_SIGN "$t5" -m big) || exit 2
+E=$(git -C remote.git mktree </dev/null); C2=$(git -C remote.git commit-tree $GIT_SIGN "$E" -p "$C1" -m later)
 git -C remote.git update-ref refs/heads/replicas/binh-giang/binh-giang-z "$C2"
 "$P" -C d1 sync >/dev/null 2>&1
 "$P" -C d1 problems 2>/dev/null | grep -q "64 KiB" || { echo "the big file was not quarantined"; exit 2; }

@@ -12,6 +12,7 @@
 # Expected: the valid change applies (or at least is named in problems).
 . "$(dirname "$0")/common.sh"
 prov
+crafter binh-giang-c # the branch is signed by an enrolled key: what is judged is its format file
 cat > mk.py <<'PY'
 import json, subprocess, sys
 repo = sys.argv[1]
@@ -33,7 +34,8 @@ t = tree([("100644", cid + ".json", blob((json.dumps(d, indent=2) + "\n").encode
 t = tree([("40000", "%02x" % ((h >> 16) & 0xff), t)]); t = tree([("40000", "%02x" % (h >> 24), t)])
 t = tree([("40000", "binh-giang", t)])
 root = tree([("40000", "changes", t), ("100644", "plansync.json", blob(b'{"format": "2"}\n'))])
-print(git("commit-tree", root, "-m", "one good change, a malformed format file"))
+import os
+print(git("commit-tree", root, "-m", "one good change, a malformed format file", *([os.environ["GIT_SIGN"]] if os.environ.get("GIT_SIGN") else [])))
 PY
 C=$(python3 mk.py remote.git) || exit 2
 git -C remote.git update-ref refs/heads/replicas/binh-giang/binh-giang-c "$C"

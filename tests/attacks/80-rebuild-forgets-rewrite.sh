@@ -36,10 +36,11 @@ t = tree([("100644", cid + ".json", blob((json.dumps(d, indent=2) + "\n").encode
 t = tree([("40000", "%02x" % ((h >> 16) & 0xff), t)]); t = tree([("40000", "%02x" % (h >> 24), t)])
 t = tree([("40000", "binh-giang", t)])
 root = tree([("40000", "changes", t), ("100644", "plansync.json", blob(FMT))])
-print(git("commit-tree", root, "-m", "batch", *(["-p", parent] if parent != "-" else [])))
+print(git("commit-tree", root, "-m", "batch", *(["-p", parent] if parent != "-" else []), *([__import__("os").environ["GIT_SIGN"]] if __import__("os").environ.get("GIT_SIGN") else [])))
 PY
 
 prov
+crafter binh-giang-c binh-giang-b binh-giang-z # crafted branches are signed by an enrolled key: what is judged is their content
 B=refs/heads/replicas/binh-giang/binh-giang-c
 C1=$(python3 mk.py remote.git - 10) || exit 2
 git -C remote.git update-ref $B "$C1"
@@ -54,6 +55,7 @@ PLANSYNC_KILL_AT=fetch:after "$P" -C tinh sync >/dev/null 2>&1
 "$P" -C tinh rebuild >/dev/null 2>&1 || fail "rebuild failed"
 for i in 1 2; do "$P" -C tinh sync >/dev/null 2>&1; "$P" -C tinh2 sync >/dev/null 2>&1; done
 dist d2 tu-ky c 2>/dev/null; "$P" -C d2 sync >/dev/null 2>&1
+"$P" -C tinh2 sync >/dev/null 2>&1 # the registry now names d2's key (enrolled after tinh2's last sync)
 pc() { "$P" -C "$1" progress show -o binh-giang -t p1-t1 --json 2>/dev/null | sed -n 's/.*"percent": \([0-9]*\).*/\1/p'; }
 a=$(pc tinh); b=$(pc d2); c=$(pc tinh2)
 echo "after kill, rebuild and sync: province shows ${a}%, new replica ${b}%; the province's copy (cp -a) ${c}%"

@@ -39,9 +39,10 @@ t = tree([("40000", "%02x" % ((h >> 16) & 0xff), t)]); t = tree([("40000", "%02x
 t = tree([("40000", "binh-giang", t)])
 root = tree([("40000", "changes", t), ("100644", "plansync.json", blob(FMT))])
 ps = [] if parents == "-" else sum((["-p", p] for p in parents.split(",")), [])
-print(git("commit-tree", root, "-m", "batch " + ms, *ps))
+print(git("commit-tree", root, "-m", "batch " + ms, *ps, *([__import__("os").environ["GIT_SIGN"]] if __import__("os").environ.get("GIT_SIGN") else [])))
 PY
 prov
+crafter binh-giang-c binh-giang-b binh-giang-z # crafted branches are signed by an enrolled key: what is judged is their content
 W=refs/heads/replicas/binh-giang/binh-giang-c; S=refs/heads/replicas/binh-giang/binh-giang-b
 M=1700000000000
 A=$(python3 mk.py remote.git - 5 1700000001000) && B=$(python3 mk.py remote.git - 6 1700000002000) &&

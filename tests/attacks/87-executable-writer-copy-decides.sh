@@ -38,9 +38,10 @@ t = tree([("100755" if bad == "1" else "100644", cid + ".json", blob(body))])
 t = tree([("40000", "%02x" % ((h >> 16) & 0xff), t)]); t = tree([("40000", "%02x" % (h >> 24), t)])
 t = tree([("40000", "binh-giang", t)])
 root = tree([("40000", "changes", t), ("100644", "plansync.json", blob(FMT))])
-print(git("commit-tree", root, "-m", "batch", *(["-p", parent] if parent != "-" else [])))
+print(git("commit-tree", root, "-m", "batch", *(["-p", parent] if parent != "-" else []), *([__import__("os").environ["GIT_SIGN"]] if __import__("os").environ.get("GIT_SIGN") else [])))
 PY
 prov
+crafter binh-giang-c binh-giang-b binh-giang-z # crafted branches are signed by an enrolled key: what is judged is their content
 W=refs/heads/replicas/binh-giang/binh-giang-c; S=refs/heads/replicas/binh-giang/binh-giang-b
 C1=$(python3 mk.py remote.git - 40 1) && C2=$(python3 mk.py remote.git "$C1" 40 0) || exit 2
 git -C remote.git update-ref $W "$C2"

@@ -1,0 +1,293 @@
+/* keys_trust.c - the root of trust and who signs: the pinned province key
+ * (meta trust.province), trust on first use, the province's first replica
+ * enrolling its own key, and the registry's keys as signers (for git's
+ * allowed-signers file and plansync log).
+ *
+ * Exports the pin, seen, first-use and root functions of keys.h and
+ * ps_keys_signers_each, ps_keys_signer_of; ps_keys_fpr_valid and
+ * ps_keys_same_key to keys_int.h. Never verifies a signature
+ * (sync_verify.c) and never writes SQL (the meta table's functions). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "keys_int.h"
+#include "replica_int.h"
+#include "plansync/sync.h"
+#include "plansync/error.h"
+#include "plansync/key.h"
+#include "plansync/record.h"
+
+#define META_PIN       PS_META_TRUST_PIN
+#define META_FIRST_USE PS_META_TRUST_FIRST_USE
+#define META_SEEN      PS_META_TRUST_SEEN
+
+/* ---- the root of trust ------------------------------------------------------ */
+
+bool ps_keys_fpr_valid(const char *fpr)
+{
+	if (strncmp(fpr, "SHA256:", 7) != 0 || strlen(fpr) != 7 + 43)
+		return false;
+	for (const char *p = fpr + 7; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '+' ||
+		      *p == '/'))
+			return false;
+	return true;
+}
+
+bool ps_keys_same_key(const char *a, const char *b)
+{
+	/* "ssh-ed25519 BASE64 [comment]": the comment does not count */
+	size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+	if (la != lb || strncmp(a, b, la) != 0 || !a[la] || !b[lb])
+		return false;
+	a += la + 1;
+	b += lb + 1;
+	la = strcspn(a, " ");
+	lb = strcspn(b, " ");
+	return la == lb && strncmp(a, b, la) == 0;
+}
+
+static int meta_text(ps_replica *r, const char *key, char out[72])
+{
+	out[0] = '\0';
+	char *v = NULL;
+	int rc = ps_store_meta_get(ps_replica_store(r), key, &v);
+	if (rc == PS_ENOTFOUND)
+		return 0;
+	if (!rc)
+		snprintf(out, 72, "%s", v);
+	free(v);
+	return rc;
+}
+
+int ps_keys_pin_get(ps_replica *r, char out[72])
+{
+	return meta_text(r, META_PIN, out);
+}
+
+int ps_keys_seen_get(ps_replica *r, char out[72])
+{
+	return meta_text(r, META_SEEN, out);
+}
+
+static int meta_put(ps_replica *r, const char *key, const char *value)
+{
+	ps_store *s = ps_replica_store(r);
+	int rc = ps_store_begin(s);
+	if (rc)
+		return rc;
+	rc = ps_store_meta_set(s, key, value);
+	return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+}
+
+int ps_keys_pin_set(ps_replica *r, const char *fpr)
+{
+	if (!ps_keys_fpr_valid(fpr))
+		return ps_error_set(
+		    PS_EINVALID,
+		    "\"%s\" is not a key fingerprint: it looks like SHA256: and 43 letters, digits, '+' "
+		    "or '/' (ask the province officer to read it out: plansync keys show)",
+		    fpr);
+	return meta_put(r, META_PIN, fpr);
+}
+
+int ps_keys_first_use_set(ps_replica *r, bool on)
+{
+	return meta_put(r, META_FIRST_USE, on ? "1" : "0");
+}
+
+typedef struct cur_walk {
+	const char *province, *fpr;
+	int found;
+} cur_walk;
+
+static int cur_row(void *ctx, const ps_keyinfo *k)
+{
+	cur_walk *w = ctx;
+	w->found |= !strcmp(k->office, w->province) && !strcmp(k->fingerprint, w->fpr) && k->enrolled && !k->revoked;
+	return 0;
+}
+
+int ps_keys_is_province_key(ps_replica *r, const char *fpr)
+{
+	cur_walk w = {ps_replica_province(r), fpr, 0};
+	int rc = ps_keys_each(r, cur_row, &w);
+	return rc ? rc : w.found;
+}
+
+int ps_keys_upgrade_root(ps_replica *r)
+{
+	long long first_use = 0;
+	char pin[72];
+	int rc = ps_store_meta_get_int(ps_replica_store(r), META_FIRST_USE, &first_use, -1);
+	if (rc || first_use != -1 || !ps_replica_is_province(r) || (rc = ps_keys_pin_get(r, pin)) || pin[0])
+		return rc;
+	rc = ps_keys_enrol_root(r);
+	return rc == PS_EEXISTS ? 0 : rc;
+}
+
+typedef struct prov_walk {
+	const char *province;
+	int n;
+} prov_walk;
+
+static int prov_row(void *ctx, const ps_keyinfo *k)
+{
+	prov_walk *w = ctx;
+	w->n += strcmp(k->office, w->province) == 0;
+	return 0;
+}
+
+int ps_keys_enrol_root(ps_replica *r)
+{
+	char seen[72];
+	prov_walk w = {ps_replica_province(r), 0};
+	int rc = ps_keys_seen_get(r, seen);
+	if (!rc)
+		rc = ps_keys_each(r, prov_row, &w);
+	if (rc)
+		return rc;
+	if (!ps_replica_is_province(r) || seen[0] || w.n)
+		return ps_error_set(PS_EEXISTS, "the province has a root key already (%s)",
+		                    seen[0] ? seen : "enrolled");
+	const ps_key *k = NULL;
+	char *pub = NULL, fpr[PS_KEY_FPR_MAX], now[32];
+	if ((rc = ps_replica_key(r, &k)) || (rc = ps_pubkey_text(&pub, ps_key_public(k), ps_key_comment(k))))
+		return rc;
+	ps_pubkey_fingerprint(fpr, ps_key_public(k));
+	ps_keys_now(now);
+	ps_keydone d;
+	memset(&d, 0, sizeof(d));
+	snprintf(d.office, sizeof(d.office), "%s", ps_replica_office(r));
+	snprintf(d.replica, sizeof(d.replica), "%s", ps_replica_id(r));
+	cJSON *o = cJSON_CreateObject();
+	if (o && (!cJSON_AddStringToObject(o, "public_key", pub) || !cJSON_AddStringToObject(o, "fingerprint", fpr) ||
+	          !cJSON_AddNullToObject(o, "person") || !cJSON_AddStringToObject(o, "enrolled", now) ||
+	          !cJSON_AddNullToObject(o, "revoked_after") || !cJSON_AddNullToObject(o, "revoked"))) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	free(pub);
+	rc = ps_keys_write(&d, r, o, "the province's first replica: the root of trust");
+	if (!rc)
+		rc = ps_keys_pin_set(r, fpr);
+	return rc;
+}
+
+typedef struct signer_walk {
+	int (*fn)(void *ctx, const char *replica, const uint8_t pub[32]);
+	void *ctx;
+} signer_walk;
+
+static int signer_row(void *ctx, const ps_keyinfo *k)
+{
+	signer_walk *w = ctx;
+	uint8_t pub[32];
+	int rc = 0;
+	if (k->enrolled && ps_pubkey_parse(pub, k->public_key) == 0)
+		rc = w->fn(w->ctx, k->replica, pub);
+	char line[400];
+	for (const char *p = k->previous_keys, *nl; !rc && p && (nl = strchr(p, '\n')); p = nl + 1) {
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		if (ps_pubkey_parse(pub, line) == 0)
+			rc = w->fn(w->ctx, k->replica, pub);
+	}
+	return rc;
+}
+
+int ps_keys_signers_each(ps_replica *r, int (*fn)(void *ctx, const char *replica, const uint8_t pub[32]), void *ctx)
+{
+	signer_walk w = {fn, ctx};
+	return ps_keys_each(r, signer_row, &w);
+}
+
+int ps_keys_signer_of(ps_replica *r, const char *office, const char *replica, char fpr[72], const char **status)
+{
+	fpr[0] = '\0';
+	*status = "unknown";
+	ps_keyrec k;
+	int rc = ps_keys_lookup(&k, r, office, replica);
+	if (rc)
+		return rc;
+	if (k.found && k.fingerprint) {
+		snprintf(fpr, 72, "%s", k.fingerprint);
+		*status = k.revoked ? (k.enrolled ? "revoked" : "refused") : k.enrolled ? "enrolled" : "pending";
+	} else if (strcmp(replica, ps_replica_id(r)) == 0) {
+		/* our own key, not enrolled (yet) */
+		const ps_key *key = NULL;
+		if ((rc = ps_replica_key(r, &key)) == 0) {
+			ps_pubkey_fingerprint(fpr, ps_key_public(key));
+			*status = "pending";
+		}
+	}
+	ps_keyrec_release(&k);
+	return rc;
+}
+
+int ps_keys_rotate(ps_keydone *out, ps_replica *r)
+{
+	memset(out, 0, sizeof(*out));
+	const char *dir = ps_replica_dir(r);
+	char next[4200], nextpub[4300], path[4200], pub[4200], keep[4300], keeppub[4400], comment[300];
+	ps_keyrec k;
+	int rc = ps_keys_lookup(&k, r, ps_replica_office(r), ps_replica_id(r));
+	bool enrolled = !rc && k.found && k.enrolled && !k.revoked;
+	ps_keyrec_release(&k);
+	if (rc)
+		return rc;
+	if (!ps_replica_is_province(r) || !enrolled)
+		return ps_error_set(
+		    ps_replica_is_province(r) ? PS_EINVALID : PS_ENOTOWNER,
+		    "keys rotate: only an enrolled province replica rotates its key here (this is %s of "
+		    "office %s); another replica that needs a new key is re-created and enrolled again",
+		    ps_replica_id(r), ps_replica_office(r));
+	snprintf(next, sizeof(next), "%s/key.next", dir);
+	snprintf(nextpub, sizeof(nextpub), "%s.pub", next);
+	snprintf(comment, sizeof(comment), PS_KEY_COMMENT_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
+	ps_key *nk = NULL;
+	char *text = NULL, now[32];
+	if ((rc = ps_key_generate(next, comment)) || (rc = ps_key_load(&nk, next)) ||
+	    (rc = ps_pubkey_text(&text, ps_key_public(nk), comment)))
+		goto out;
+	ps_pubkey_fingerprint(out->fingerprint, ps_key_public(nk));
+	snprintf(out->office, sizeof(out->office), "%s", ps_replica_office(r));
+	snprintf(out->replica, sizeof(out->replica), "%s", ps_replica_id(r));
+	ps_keys_now(now);
+	cJSON *o = cJSON_CreateObject();
+	if (o && (!cJSON_AddStringToObject(o, "public_key", text) ||
+	          !cJSON_AddStringToObject(o, "fingerprint", out->fingerprint) ||
+	          !cJSON_AddStringToObject(o, "enrolled", now))) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	/* the new record goes out in a commit the old key signs; only then
+	 * does the new key sign */
+	long exported = 0;
+	if ((rc = ps_keys_write(out, r, o, "the province's key rotated, signed by the old key")) ||
+	    (rc = ps_sync_export(r, &exported)))
+		goto out;
+	snprintf(path, sizeof(path), "%s/key", dir);
+	snprintf(pub, sizeof(pub), "%s/key.pub", dir);
+	snprintf(keep, sizeof(keep), "%s/key.%s-rotated-%s", dir, ps_replica_id(r), now);
+	snprintf(keeppub, sizeof(keeppub), "%s.pub", keep);
+	for (char *p = strrchr(keep, '/'); p && *p; p++)
+		if (*p == ':')
+			*p = '-';
+	for (char *p = strrchr(keeppub, '/'); p && *p; p++)
+		if (*p == ':')
+			*p = '-';
+	if (rename(path, keep) != 0 || rename(pub, keeppub) != 0 || rename(next, path) != 0 ||
+	    rename(nextpub, pub) != 0) {
+		rc = ps_error_set(PS_ERROR, "keys rotate: cannot move the key files in %s: %s; the new key is %s", dir,
+		                  strerror(errno), next);
+		goto out;
+	}
+	ps_key **slot = ps_replica_key_slot(r);
+	ps_key_free(*slot);
+	*slot = NULL;
+out:
+	ps_key_free(nk);
+	free(text);
+	return rc;
+}
