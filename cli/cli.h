@@ -177,10 +177,15 @@ DECL(cmd_rebuild);
 DECL(cmd_remote_seed);
 DECL(cmd_problems);
 DECL(cmd_check);
+DECL(cmd_keys_pending);
+DECL(cmd_keys_approve);
+DECL(cmd_keys_refuse);
+DECL(cmd_keys_revoke);
 #undef DECL
 
 extern const opt_table opts_init, opts_plan_import, opts_plan_tasks, opts_plan_targets, opts_progress_set,
     opts_progress_show, opts_log, opts_resolve, opts_sync, opts_check;
+extern const opt_table opts_keys_approve;
 /* config --help's list of settings (cmd_config.c). */
 extern const char config_help[];
 

@@ -1,16 +1,21 @@
-/* cmd_init.c - plansync init DIR --office OFFICE [--remote URL] [--replica ID] */
+/* cmd_init.c - plansync init DIR --office OFFICE [--remote URL] [--replica ID] [--key FILE] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
 #include "plansync/error.h"
+#include "plansync/keys.h"
 #include "plansync/sync.h"
 #include "render.h"
 
 typedef struct init_opts {
 	const char *office, *remote, *replica, *province, *user;
 	opt_list set;
+	const char *key;
+	const char *trust;
+	bool trust_first_use;
 } init_opts;
 static const opt_spec init_spec[] = {
     OPT_STRING('o', "office", init_opts, office, "OFFICE",
@@ -21,18 +26,97 @@ static const opt_spec init_spec[] = {
     OPT_STRING(0, "province", init_opts, province, "OFFICE", "the province's office id (default: tinh)"),
     OPT_STRING('u', "user", init_opts, user, "NAME", "the person recorded as author (user.name)"),
     OPT_LIST(0, "set", init_opts, set, "KEY=VALUE", "a setting to apply before the first sync (ssh.key=PATH, ...)"),
+    OPT_STRING(0, "key", init_opts, key, "FILE",
+               "use this unencrypted Ed25519 private key (copied) as the replica's key instead of a new one"),
+    OPT_STRING(0, "trust", init_opts, trust, "SHA256:...",
+               "the province key's fingerprint, as the province officer reads it out (plansync keys show)"),
+    OPT_BOOL(0, "trust-first-use", init_opts, trust_first_use,
+             "trust the key that signed the province's first key record, without asking (scripts)"),
     OPT_END,
 };
 const opt_table opts_init = {init_spec, sizeof(init_opts)};
 
+/* Undo init: what it made goes, with the reason (already set) printed. */
+static int undo(ctx *x, bool made_dir, int code, const char *dir)
+{
+	char why[1024];
+	snprintf(why, sizeof(why), "%s", ps_error_last());
+	int drc = ps_replica_discard(x->r, made_dir);
+	x->r = NULL;
+	if (drc)
+		return fail_msg(EXIT_FAIL, "%s; and %s", why, ps_error_last());
+	return fail_msg(code, "%s; no replica was kept in %s", why, dir);
+}
+
+/* The root of trust after the first sync: the province's first replica
+ * enrols its own key; any other replica keeps the province key it met only
+ * when it matches --trust, or --trust-first-use says so, or a person
+ * answers yes on a terminal. 0, or the exit status after undoing init. */
+static int settle_trust(ctx *x, const init_opts *opt, bool made_dir, const char *dir)
+{
+	char seen[72], pin[72];
+	int rc = ps_keys_seen_get(x->r, seen);
+	if (!rc)
+		rc = ps_keys_pin_get(x->r, pin);
+	if (!rc && !opt->trust_first_use)
+		rc = ps_keys_first_use_set(x->r, false);
+	if (rc)
+		return undo(x, made_dir, exit_code(rc), dir);
+	if (!seen[0]) {
+		/* the remote holds no province key: the province's first replica is
+		 * the root; anyone else finds the province at a later sync */
+		if (ps_replica_is_province(x->r) && !opt->trust && (rc = ps_keys_enrol_root(x->r)) && rc != PS_EEXISTS)
+			return undo(x, made_dir, exit_code(rc), dir);
+		if (opt->trust && (rc = ps_keys_pin_set(x->r, opt->trust)))
+			return undo(x, made_dir, exit_code(rc), dir);
+		return 0;
+	}
+	if (opt->trust && strcmp(opt->trust, seen) != 0) {
+		ps_error_set(
+		    PS_EINVALID,
+		    "init: the remote's province key is %s, not %s given with --trust: this is not the "
+		    "province you meant, or the fingerprint was misread; check it with the province officer by "
+		    "phone",
+		    seen, opt->trust);
+		return undo(x, made_dir, EXIT_INPUT, dir);
+	}
+	if (opt->trust || opt->trust_first_use) {
+		if (!opt->trust)
+			fprintf(stderr, "plansync: trusting the province key %s (first use)\n", seen);
+		return 0;
+	}
+	if (isatty(0) && isatty(2)) {
+		fprintf(stderr,
+		        "The province key on the remote is\n  %s\nConfirm it with the province officer by phone. Trust "
+		        "it? [y/N] ",
+		        seen);
+		char line[16] = "";
+		if (fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y'))
+			return 0;
+		ps_error_set(PS_EINVALID, "init: the province key %s was not trusted", seen);
+		return undo(x, made_dir, EXIT_USAGE, dir);
+	}
+	ps_error_set(PS_EINVALID,
+	             "init: the province key on the remote is %s; confirm it with the province officer by phone and "
+	             "run init again with --trust %s (or --trust-first-use to trust it without asking)",
+	             seen, seen);
+	return undo(x, made_dir, EXIT_USAGE, dir);
+}
+
 int cmd_init(ctx *x, const args *a)
 {
 	const init_opts *opt = a->opts;
-	ps_init_opts o = {opt->office, opt->replica, opt->remote, opt->province, opt->user};
+	ps_init_opts o = {opt->office, opt->replica, opt->remote, opt->province, opt->user, opt->key};
 	if (!o.office)
 		return fail_msg(EXIT_USAGE, "init: --office is required (for example --office tx-kinh-mon)");
 	if (!o.user_name)
 		o.user_name = getenv("PLANSYNC_USER");
+	if (opt->trust && !ps_keys_fpr_valid(opt->trust))
+		return fail_msg(
+		    EXIT_USAGE,
+		    "init: --trust \"%s\" is not a key fingerprint: it is SHA256: and 43 letters, digits, '+' "
+		    "or '/', as the province officer reads it from 'plansync keys show'",
+		    opt->trust);
 	/* --set KEY=VALUE: checked before anything is created */
 	const char *const *sets = opt->set.v;
 	size_t nsets = opt->set.n;
@@ -80,6 +164,9 @@ int cmd_init(ctx *x, const args *a)
 		}
 	ps_sync_result res;
 	int src = 0;
+	/* the first sync pins the province key it meets; settle_trust decides */
+	if ((src = opt->trust ? ps_keys_pin_set(x->r, opt->trust) : ps_keys_first_use_set(x->r, true)))
+		return undo(x, made_dir, exit_code(src), a->pos[0]);
 	if (o.remote)
 		src = ps_sync_run(x->r, &res, progress_tty, NULL);
 	/* The first sync failed (no repository there, not reached, refused us,
@@ -99,6 +186,8 @@ int cmd_init(ctx *x, const args *a)
 		ps_error_set(src, "%s; no replica was kept in %s: run init again once that is fixed", why, a->pos[0]);
 		return fail(src);
 	}
+	if ((src = settle_trust(x, opt, made_dir, a->pos[0])))
+		return src;
 	if (a->json) {
 		status_print_json(x->r);
 	} else {

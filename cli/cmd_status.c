@@ -35,13 +35,21 @@ static const view own_view = VIEW(ps_status_view, own_cols);
 static const view daemon_view = VIEW(ps_status_view, daemon_cols);
 static const view sync_view = VIEW(ps_status_view, sync_cols);
 static const column status_cols[] = {
-    COL_S(ps_status_view, office, "office", NULL),       COL_S(ps_status_view, replica, "replica", NULL),
-    COL_S(ps_status_view, province, "province", NULL),   COL_S(ps_status_view, user, "user", NULL),
-    COL_S(ps_status_view, remote, "remote", NULL),       COL_L(ps_status_view, records, "records", NULL),
-    COL_L(ps_status_view, changes, "changes", NULL),     {"own_changes", NULL, COL_OBJ, 0, 0, &own_view},
-    COL_L(ps_status_view, conflicts, "conflicts", NULL), COL_L(ps_status_view, problems, "problems", NULL),
-    COL_L(ps_status_view, held, "held", NULL),           COL_L(ps_status_view, unplanned, "unplanned", NULL),
-    COL_L(ps_status_view, branches, "branches", NULL),   {"daemon", NULL, COL_OBJ, 0, 0, &daemon_view},
+    COL_S(ps_status_view, office, "office", NULL),
+    COL_S(ps_status_view, replica, "replica", NULL),
+    COL_S(ps_status_view, province, "province", NULL),
+    COL_S(ps_status_view, user, "user", NULL),
+    COL_S(ps_status_view, remote, "remote", NULL),
+    COL_L(ps_status_view, records, "records", NULL),
+    COL_L(ps_status_view, changes, "changes", NULL),
+    {"own_changes", NULL, COL_OBJ, 0, 0, &own_view},
+    COL_L(ps_status_view, conflicts, "conflicts", NULL),
+    COL_L(ps_status_view, problems, "problems", NULL),
+    COL_L(ps_status_view, held, "held", NULL),
+    COL_L(ps_status_view, unplanned, "unplanned", NULL),
+    COL_L(ps_status_view, enrolment_held, "enrolment_held", NULL),
+    COL_L(ps_status_view, branches, "branches", NULL),
+    {"daemon", NULL, COL_OBJ, 0, 0, &daemon_view},
     {"last_sync", NULL, COL_OBJ, 0, 0, &sync_view},
 };
 static const view status_view = VIEW(ps_status_view, status_cols);
@@ -98,6 +106,10 @@ int cmd_status(ctx *x, const args *a)
 	if (v->held)
 		printf("held:       %ld changes with clocks in the future, applied when this clock catches up\n",
 		       v->held);
+	if (v->enrolment_held)
+		printf("enrolment:  %ld changes held: their replicas' keys wait for the province (plansync keys "
+		       "pending)\n",
+		       v->enrolment_held);
 	if (v->unplanned)
 		printf("unplanned:  %ld progress reports or reviews name an office, task or period the plan does not "
 		       "have\n"

@@ -63,6 +63,16 @@ static const cmd commands[] = {
      "Exits 8 when it finds a fault, and prints for each the exact commands that recover from it."},
     {"rebuild", cmd_rebuild, "Recompute the state from the change log and the Git repository.", NULL, NULL, 0, 0,
      CMD_REPLICA | CMD_JSON, NULL},
+    {"keys pending", cmd_keys_pending, "List enrolment requests: replicas whose changes wait for the province.", NULL,
+     NULL, 0, 0, CMD_REPLICA | CMD_JSON | CMD_ROWS,
+     "Confirm each fingerprint with the office by phone before approving it."},
+    {"keys approve", cmd_keys_approve, "Enrol a replica's key (province only); its held changes then apply.",
+     "REPLICA-OR-FINGERPRINT", &opts_keys_approve, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
+    {"keys refuse", cmd_keys_refuse, "Refuse an enrolment request (province only); its changes are never applied.",
+     "REPLICA-OR-FINGERPRINT", NULL, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
+    {"keys revoke", cmd_keys_revoke,
+     "Revoke an enrolled key (province only): its commits after the last one accepted here are refused.",
+     "REPLICA-OR-FINGERPRINT", NULL, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
 };
 #define NCMDS (sizeof(commands) / sizeof(commands[0]))
 

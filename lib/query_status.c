@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plansync/views.h"
+#include "plansync/keys.h"
 #include "plansync/daemon.h"
 #include "plansync/error.h"
 #include "store_views.h"
@@ -50,6 +51,8 @@ static int status_fill(ps_status_view *v, ps_replica *r)
 	v->problems = c.problems;
 	v->held = c.held;
 	v->unplanned = c.unplanned;
+	if ((rc = ps_keys_held_count(r, &v->enrolment_held)))
+		return rc;
 	v->own.total = c.own_total;
 	v->own.not_exported = c.own_not_exported;
 	v->own.committed = c.own_total - c.own_not_exported;

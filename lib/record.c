@@ -56,6 +56,18 @@ static const ps_field_info review_fields[] = {
     {.name = NULL},
 };
 
+/* A replica's key in the registry (lib/keys.c): written by the province
+ * only; times are ISO-8601 UTC text, revoked_after a commit id. */
+static const ps_field_info key_fields[] = {
+    {.name = "public_key", .type = PS_FIELD_TEXT, .max = 300},
+    {.name = "fingerprint", .type = PS_FIELD_TEXT, .max = 64},
+    {.name = "person", .type = PS_FIELD_TEXT, .nullable = true, .max = PS_REPORTER_MAX},
+    {.name = "enrolled", .type = PS_FIELD_TEXT, .nullable = true, .max = 40},
+    {.name = "revoked_after", .type = PS_FIELD_TEXT, .nullable = true, .max = 64},
+    {.name = "revoked", .type = PS_FIELD_TEXT, .nullable = true, .max = 40},
+    {.name = NULL},
+};
+
 /* Plan kinds: slug ids, owned by the province, any field. */
 #define PLAN_KIND(n, sec, by)                                                                                          \
 	{                                                                                                              \
@@ -86,6 +98,11 @@ static const ps_kind_info kinds[] = {
                         .fields = review_fields,
                         .field_names = "decision, comment, changes",
                         .label_office = true},
+    [PS_KIND_KEY] = {.name = "key",
+                     .shape = PS_ID_OFFICE_REPLICA,
+                     .owner = PS_OWNER_PROVINCE,
+                     .fields = key_fields,
+                     .field_names = "public_key, fingerprint, person, enrolled, revoked_after, revoked"},
 };
 _Static_assert(sizeof(kinds) / sizeof(kinds[0]) == PS_KIND__COUNT, "one row of kinds[] per ps_kind");
 
@@ -168,6 +185,17 @@ int ps_record_parse(ps_record_id *out, const char *id)
 		    (rc = copy_slug(out->task, parts[2], lens[2], id, "task")) ||
 		    (rc = copy_slug(out->period, parts[3], lens[3], id, "period")))
 			return rc;
+		return 0;
+	}
+	if (kinds[k].shape == PS_ID_OFFICE_REPLICA) {
+		if (n != 3)
+			return ps_error_set(PS_EINVALID, "record id \"%s\": expected %s/<office>/<replica>", id, kind);
+		if ((rc = copy_slug(out->office, parts[1], lens[1], id, "office")) ||
+		    (rc = copy_slug(out->replica, parts[2], lens[2], id, "replica")))
+			return rc;
+		if (!ps_replica_id_valid(out->replica, out->office))
+			return ps_error_set(PS_EINVALID, "record id \"%s\": \"%s\" is not a replica id of office %s",
+			                    id, out->replica, out->office);
 		return 0;
 	}
 	if (n != 2)

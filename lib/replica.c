@@ -27,7 +27,13 @@
 struct ps_replica {
 	char *dir, *office, *id, *province, *author;
 	ps_store *store;
+	ps_key *key; /* loaded by ps_replica_key (replica_key.c), dropped on reload */
 };
+
+ps_key **ps_replica_key_slot(ps_replica *r)
+{
+	return &r->key;
+}
 
 ps_store *ps_replica_store(ps_replica *r)
 {
@@ -63,6 +69,7 @@ void ps_replica_free(ps_replica *r)
 	if (!r)
 		return;
 	ps_store_free(r->store);
+	ps_key_free(r->key);
 	free(r->dir);
 	free(r->office);
 	free(r->id);
@@ -112,6 +119,8 @@ static int load(ps_replica *r)
 
 int ps_replica_reload(ps_replica *r)
 {
+	ps_key_free(r->key); /* a new id has a new key */
+	r->key = NULL;
 	free(r->office);
 	free(r->id);
 	free(r->province);

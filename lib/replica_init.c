@@ -4,7 +4,8 @@
  * Claims the directory first (sync.lock, created exclusively and locked),
  * so two inits of one directory never undo each other; writes the office,
  * replica id and settings in one transaction; on any failure removes only
- * what it made. Exports ps_replica_init and ps_replica_discard. Never
+ * what it made. Makes the replica's key (DIR/key, DIR/key.pub), or copies
+ * the one --key names. Exports ps_replica_init and ps_replica_discard. Never
  * touches the network (the caller's first sync does). */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,16 @@ static int dir_is_empty_or_missing(const char *dir)
 	free(git);
 	if (exists)
 		return ps_error_set(PS_EEXISTS, "%s already holds repo.git; choose an empty directory", dir);
+	/* init makes the key files and removes them when it fails: never a
+	 * key it did not make */
+	for (int i = 0; i < 2; i++) {
+		char *key = ps_replica_path(dir, i ? "key.pub" : "key");
+		exists = key && lstat(key, &sb) == 0;
+		free(key);
+		if (exists)
+			return ps_error_set(PS_EEXISTS, "%s already holds a key file (%s); choose an empty directory",
+			                    dir, i ? "key.pub" : "key");
+	}
 	return 0;
 }
 
@@ -60,8 +71,9 @@ static int dir_is_empty_or_missing(const char *dir)
  * when made_dir and it is then empty (rmdir fails on anything else). */
 static int remove_made(const char *dir, bool made_dir)
 {
-	static const char *const made[] = {"plansync.db",         "plansync.db-wal", "plansync.db-shm",
-	                                   "plansync.db-journal", "sync.lock",       "repo.git"};
+	static const char *const made[] = {
+	    "plansync.db", "plansync.db-wal", "plansync.db-shm", "plansync.db-journal", "sync.lock", "repo.git",
+	    "key",         "key.pub"};
 	int rc = 0;
 	for (size_t i = 0; i < sizeof(made) / sizeof(*made); i++) {
 		char *p = ps_replica_path(dir, made[i]);
@@ -163,12 +175,16 @@ int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
 	struct stat sb;
 	bool made_dir = stat(dir, &sb) != 0;
 	int rc = o->remote ? ps_repo_url_check(o->remote) : 0;
+	ps_key *key = NULL; /* --key: checked before anything is made */
+	if (!rc && o->key)
+		rc = ps_key_load(&key, o->key);
 	if (!rc)
 		rc = dir_is_empty_or_missing(dir);
 	int lockfd = -1;
 	if (!rc)
 		rc = claim_dir(dir, &lockfd);
 	if (rc) {
+		ps_key_free(key);
 		free(author);
 		return rc;
 	}
@@ -196,6 +212,9 @@ int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o)
 	}
 	if ((rc = ps_store_commit(store)))
 		goto fail;
+	if ((rc = ps_replica_key_make(dir, o->office, rid, key)))
+		goto fail;
+	ps_key_free(key);
 	ps_store_free(store);
 	git_repository_free(repo);
 	free(gitdir);
@@ -210,6 +229,7 @@ fail:
 	/* Leave nothing half-made behind: a later init must be able to run. */
 	remove_made(dir, made_dir);
 	close(lockfd);
+	ps_key_free(key);
 	free(gitdir);
 	free(db);
 	free(author);

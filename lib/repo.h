@@ -131,4 +131,15 @@ int ps_repo_tree_format(git_repository *repo, const git_tree *t);
 const git_oid *ps_branch_files_nth(const ps_branch_files *f, const char *path, size_t k);
 void ps_branch_files_free(ps_branch_files *f);
 
+/* Signed commits (repo_sign.c). The commit bytes commit (len) with a
+ * "gpgsig" header holding the sshsig (namespace "git") of those bytes,
+ * appended to out, as git commit -S writes with gpg.format=ssh. */
+#include "plansync/json.h"
+#include "plansync/key.h"
+int ps_commit_sign(ps_buf *out, const ps_key *k, const char *commit, size_t len);
+/* A commit's signature as Git stores it: 0 and the signer's public key
+ * when validly signed; PS_ENOTFOUND: not signed; PS_EINVALID: the reason
+ * (bad signature, not an SSH signature, wrong namespace, ...). */
+int ps_commit_signer(uint8_t signer[32], git_repository *repo, const git_oid *commit);
+
 #endif

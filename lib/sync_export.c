@@ -1,7 +1,8 @@
 /* sync_export.c - local changes into a commit on the replica's own branch.
  *
  * Exports ps_sync_export: the local changes no export holds yet become one
- * commit on refs/heads/replicas/<office>/<replica>; ps_sync_export_held
+ * commit, signed with the replica's key (repo_sign.c), on
+ * refs/heads/replicas/<office>/<replica>; ps_sync_export_held
  * also says why a damaged change and those after it wait. Objects are written
  * first, then SQLite records the commit, then the ref moves by
  * compare-and-swap; a run that finds SQLite ahead of the ref finishes the
@@ -18,6 +19,7 @@
 #include "plansync/identity.h"
 #include "plansync/integrity.h"
 #include "plansync/json.h"
+#include "plansync/key.h"
 #include "plansync/record.h"
 #include "plansync/text.h"
 
@@ -179,7 +181,7 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 	pending *p = NULL;
 	ps_tree_add *adds = NULL;
 	char *msg = NULL;
-	ps_buf cb = PS_BUF_INIT;
+	ps_buf cb = PS_BUF_INIT, signed_cb = PS_BUF_INIT;
 	size_t n = 0;
 	char ref[300];
 	git_oid head, toid, coid;
@@ -283,7 +285,12 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = ps_objw_add(w, &coid, GIT_OBJECT_COMMIT, cb.ptr, cb.len)))
+	/* Signed as git commit -S signs (gpg.format=ssh): the same bytes with
+	 * a gpgsig header, so stock git verifies what readers verify. */
+	const ps_key *key = NULL;
+	if ((rc = ps_replica_key(r, &key)) || (rc = ps_commit_sign(&signed_cb, key, cb.ptr, cb.len)))
+		goto out;
+	if ((rc = ps_objw_add(w, &coid, GIT_OBJECT_COMMIT, signed_cb.ptr, signed_cb.len)))
 		goto out;
 	ps_fault_point("export:commit");
 	if ((rc = ps_objw_finish(w)))
@@ -317,6 +324,7 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 out:
 	free(msg);
 	ps_buf_release(&cb);
+	ps_buf_release(&signed_cb);
 	git_commit_free(parent);
 	free(adds);
 	pending_free(p, n);

@@ -199,6 +199,35 @@ static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_
 	return add_entry(m, path, oid);
 }
 
+/* A commit the format lets us read: its signature first (sync_verify.c),
+ * then its files, unless it is refused or held; *held: an enrolment
+ * request, the branch stops before it. */
+static int read_signed(imp *m, const git_oid *oid, const git_tree *t, ps_oidset *seen, const git_oid *tip, bool *held)
+{
+	ps_vcommit vc;
+	int verdict;
+	size_t n0 = m->nent;
+	bool own = false;
+	int rc = ps_sync_verify_commit(m, oid, &vc, &verdict);
+	if (!rc && verdict == PS_VERIFY_OK)
+		rc = ps_repo_diff_added(m->repo, NULL, t, seen, on_added, on_bad, m);
+	for (size_t i = n0; !rc && vc.boot && i < m->nent; i++)
+		rc = ps_sync_verify_file(m, &vc, false, m->ent[i].path, &m->ent[i].oid, &own);
+	if (!rc && vc.boot)
+		rc = ps_sync_verify_boot(m, &vc, own, &verdict);
+	for (size_t i = n0; !rc && verdict == PS_VERIFY_OK && i < m->nent; i++)
+		rc = ps_sync_verify_file(m, &vc, true, m->ent[i].path, &m->ent[i].oid, NULL);
+	for (size_t i = n0; verdict != PS_VERIFY_OK && i < m->nent; i++)
+		free(m->ent[i].path);
+	if (verdict != PS_VERIFY_OK)
+		m->nent = n0;
+	if (!rc && verdict == PS_VERIFY_HELD) {
+		*held = true;
+		rc = ps_sync_verify_request(m, &vc, oid, tip);
+	}
+	return rc;
+}
+
 int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 {
 	assert(m->repo && m->odb && m->branch && m->office && m->replica);
@@ -269,7 +298,8 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 	 * arrived, whatever the history. */
 	git_oid oid, head = *tip;
 	int newer = 0; /* 1: a newer format from a commit on, read up to head; 2: from the root */
-	while (!rc && !newer && git_revwalk_next(&oid, walk) == 0) {
+	bool held = false, held_root = false; /* an enrolment request from a commit on (sync_verify.c) */
+	while (!rc && !newer && !held && git_revwalk_next(&oid, walk) == 0) {
 		git_commit *c = NULL;
 		git_tree *t = NULL;
 		char needs[32];
@@ -291,8 +321,11 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 				newer = 2;
 		} else if (rc == PS_FORMAT_OLD) {
 			rc = 0; /* recorded; a tree that holds a whole history is not read */
-		} else if (!rc) {
-			rc = ps_repo_diff_added(m->repo, NULL, t, &seen, on_added, on_bad, m);
+		} else if (!rc && !(rc = read_signed(m, &oid, t, &seen, tip, &held)) && held) {
+			/* read up to its parent; the head stays there */
+			held_root = git_commit_parentcount(c) == 0;
+			if (!held_root)
+				head = *git_commit_parent_id(c, 0);
 		}
 		git_tree_free(t);
 		git_commit_free(c);
@@ -318,9 +351,11 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 			       git_error_last() ? git_error_last()->message : "unknown error");
 		git_reference_free(kr);
 	}
-	if (newer != 2 && !(has_last && git_oid_equal(&last, &head)))
+	if (newer != 2 && !held_root && !(has_last && git_oid_equal(&last, &head)))
 		rc = ps_store_branch_set_head(s, ref, m->office, m->replica, hex);
-	if (!rc && m->res && !newer)
+	if (!rc && !held)
+		rc = ps_sync_verify_settled(m);
+	if (!rc && m->res && !newer && !held)
 		m->res->branches++;
 out:
 	ps_oidset_free(&seen);
@@ -484,7 +519,15 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 		rc = report_deleted(r, m.repo, refs, nrefs, res);
 	char ownname[300];
 	snprintf(ownname, sizeof(ownname), PS_TRACK_REF_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
-	for (size_t i = 0; i < nrefs && !rc; i++) {
+	/* The province's branches first: they carry the key registry that
+	 * every other branch is verified against (sync_verify.c). */
+	char provpre[200];
+	snprintf(provpre, sizeof(provpre), PS_TRACK_REF_PREFIX "%s/", ps_replica_province(r));
+	for (size_t k = 0; k < 2 * nrefs && !rc; k++) {
+		size_t i = k % nrefs;
+		if (k < nrefs &&
+		    (strncmp(refs[i].name, provpre, strlen(provpre)) != 0 || !strcmp(refs[i].name, ownname)))
+			continue;
 		const char *name = refs[i].name;
 		const char *rest = name + strlen(PS_TRACK_REF_PREFIX);
 		const char *slash = strchr(rest, '/');
@@ -552,6 +595,7 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 		progress(ctx, "changes applied", m.applied, m.applied);
 out:
 	ps_sync_origins_free(&m);
+	ps_sync_verify_free(&m);
 	free(m.batch);
 	free(m.ent);
 	git_odb_free(m.odb);

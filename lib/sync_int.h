@@ -49,6 +49,10 @@ typedef struct imp {
 		ps_branch_files *files; /* NULL: no such branch here */
 	} * origins;
 	size_t norigins;
+	/* key records met on good province commits in this import
+	 * (sync_verify.c) */
+	struct keyov *keyov;
+	size_t nkeyov;
 } imp;
 
 /* ---- sync_apply.c ---------------------------------------------------- */
@@ -90,6 +94,33 @@ void ps_sync_origins_free(imp *m);
 void ps_sync_drop_batch(imp *m);
 /* Apply the held changes whose time has come. */
 int ps_sync_release_held(imp *m);
+
+/* ---- sync_verify.c: who signed a fetched commit ------------------------ */
+
+enum { PS_VERIFY_OK = 0, PS_VERIFY_HELD = 1, PS_VERIFY_BAD = 2 };
+typedef struct ps_vcommit {
+	uint8_t signer[32];
+	char fpr[72];
+	bool boot; /* a province branch with no key record yet: the root of trust, or a request */
+} ps_vcommit;
+/* Judge commit oid of m's branch by its signature and the registry:
+ * PS_VERIFY_OK (read it; when vc->boot, ps_sync_verify_boot decides after
+ * its files are listed), PS_VERIFY_HELD (an enrolment request: stop before
+ * it), PS_VERIFY_BAD (quarantined here, with the reason). */
+int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdict);
+/* One change file of a commit on a province branch: with note, a key
+ * record it writes joins this import's registry; without, *own is set when
+ * it writes its own replica's key record, enrolled, with the signer's key. */
+int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *path, const git_oid *oid, bool *own);
+/* A boot commit: good when it writes its replica's own key record and the
+ * signer is the pinned province key (or, trusting on first use, becomes
+ * it); refused when another key is pinned; held otherwise. */
+int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, int *verdict);
+/* The branch stops at first (held): note or update its enrolment request. */
+int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, const git_oid *tip);
+/* The branch was read to its tip: no request of it is open any more. */
+int ps_sync_verify_settled(imp *m);
+void ps_sync_verify_free(imp *m);
 
 /* ---- sync_import.c --------------------------------------------------- */
 

@@ -39,11 +39,15 @@ run "$P" -C tinh plan import --default
 run "$P" -C tinh sync
 run "$P" -C tinh plan show
 
-say "Three districts join: Kinh Môn (two machines), Bình Giang, Nam Sách"
-run "$P" init kinhmon-1 --office tx-kinh-mon --replica pc1 --remote "$work/shared.git" --user "Nguyễn Thị Lan"
-run "$P" init kinhmon-2 --office tx-kinh-mon --replica pc2 --remote "$work/shared.git" --user "Phạm Văn Minh"
-run "$P" init binhgiang --office binh-giang --replica pc1 --remote "$work/shared.git" --user "Lê Thị Hoa"
-run "$P" init namsach --office nam-sach --replica pc1 --remote "$work/shared.git" --user "Vũ Đức Thắng"
+say "The province officer reads the province key's fingerprint out to each office by phone"
+run ssh-keygen -lf tinh/key.pub
+pin=$(ssh-keygen -lf tinh/key.pub | cut -d' ' -f2)
+
+say "Three districts join: Kinh Môn (two machines), Bình Giang, Nam Sách; each pins the province key"
+run "$P" init kinhmon-1 --office tx-kinh-mon --replica pc1 --remote "$work/shared.git" --user "Nguyễn Thị Lan" --trust "$pin"
+run "$P" init kinhmon-2 --office tx-kinh-mon --replica pc2 --remote "$work/shared.git" --user "Phạm Văn Minh" --trust "$pin"
+run "$P" init binhgiang --office binh-giang --replica pc1 --remote "$work/shared.git" --user "Lê Thị Hoa" --trust "$pin"
+run "$P" init namsach --office nam-sach --replica pc1 --remote "$work/shared.git" --user "Vũ Đức Thắng" --trust "$pin"
 run "$P" -C binhgiang plan targets --office binh-giang
 
 replicas="tinh kinhmon-1 kinhmon-2 binhgiang namsach"
@@ -57,6 +61,15 @@ run "$P" -C binhgiang progress set p2-t7 2021 --status on_track --percent 35 --n
 run "$P" -C binhgiang progress set p2-t7 2022 --status on_track --percent 60 --actual 11
 run "$P" -C namsach progress set p2-t7 2021 --status at_risk --percent 20 --note "Thiếu vốn đầu tư hạ tầng" --reason "báo cáo quý IV"
 run "$P" -C kinhmon-1 progress set p2-t6 2021 --status on_track --percent 40 --note "Đã phê duyệt quy hoạch chung"
+
+say "Their first pushes are enrolment requests: held at the province until it approves each key"
+t0=$SECONDS
+until [ "$("$P" -C tinh keys pending --json | grep -c '"replica"')" -ge 3 ] || [ $((SECONDS - t0)) -ge 60 ]; do sleep 1; done
+run "$P" -C tinh keys pending
+run "$P" -C tinh status
+for r in tx-kinh-mon-pc1 binh-giang-pc1 nam-sach-pc1; do run "$P" -C tinh keys approve "$r"; done
+say "Kinh Môn's second machine sent its key.pub by e-mail: enrolled before its first write"
+run "$P" -C tinh keys approve tx-kinh-mon-pc2 --key kinhmon-2/key.pub
 wait_converged 60 $replicas
 
 say "Kinh Môn's two machines go offline and edit the same report"

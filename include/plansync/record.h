@@ -1,7 +1,8 @@
 /* record.h - record ids, kinds and ownership (DESIGN §2).
  *
- * A record id is "<kind>/<slug>" for plan records, and
- * "<kind>/<office>/<task>/<period>" for progress and review. The owner is
+ * A record id is "<kind>/<slug>" for plan records,
+ * "<kind>/<office>/<task>/<period>" for progress and review, and
+ * "key/<office>/<replica>" for a replica's key in the registry. The owner is
  * derived from the id alone: progress belongs to the office it names,
  * everything else to the province.
  *
@@ -30,15 +31,17 @@ typedef enum ps_kind {
 	PS_KIND_PERIOD,
 	PS_KIND_PROGRESS,
 	PS_KIND_REVIEW,
+	PS_KIND_KEY,
 	PS_KIND__COUNT
 } ps_kind;
 
 typedef struct ps_record_id {
 	ps_kind kind;
-	char office[64]; /* progress/review: the office named; else "" */
-	char task[64];   /* progress/review */
-	char period[64]; /* progress/review */
-	char slug[64];   /* plan kinds */
+	char office[64];  /* progress/review: the office named; else "" */
+	char task[64];    /* progress/review */
+	char period[64];  /* progress/review */
+	char slug[64];    /* plan kinds */
+	char replica[64]; /* key: the replica id named (office holds its office) */
 } ps_record_id;
 
 #define PS_RECORD_ID_MAX 200
@@ -47,6 +50,7 @@ typedef struct ps_record_id {
 typedef enum ps_id_shape {
 	PS_ID_SLUG,               /* <kind>/<slug> */
 	PS_ID_OFFICE_TASK_PERIOD, /* <kind>/<office>/<task>/<period> */
+	PS_ID_OFFICE_REPLICA,     /* <kind>/<office>/<replica>: a replica's key (lib/keys.c) */
 } ps_id_shape;
 
 /* Who may write a kind's records. */

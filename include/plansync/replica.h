@@ -18,6 +18,7 @@ typedef struct ps_init_opts {
 	const char *remote;    /* path or URL; may be NULL */
 	const char *province;  /* NULL: "tinh" */
 	const char *user_name; /* NULL: $USER or the office */
+	const char *key;       /* an unencrypted Ed25519 private key file to copy; NULL: a new key */
 } ps_init_opts;
 
 int ps_replica_init(ps_replica **out, const char *dir, const ps_init_opts *o);

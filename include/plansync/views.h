@@ -142,6 +142,7 @@ typedef struct ps_status_view {
 	const char *office, *replica, *province, *user;
 	const char *remote; /* NULL when none is configured */
 	long records, changes, branches, conflicts, problems, held, unplanned;
+	long enrolment_held; /* change files of replicas whose keys wait for the province (keys pending) */
 	struct {
 		long total, not_exported, committed, delivered, not_delivered;
 		long future;          /* own changes stamped ahead of this clock */

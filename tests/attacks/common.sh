@@ -8,7 +8,26 @@ cd "$T"
 export GIT_AUTHOR_NAME=x GIT_AUTHOR_EMAIL=x@x GIT_COMMITTER_NAME=x GIT_COMMITTER_EMAIL=x@x
 unset PLANSYNC_FAKE_NOW_MS
 prov() { git init -q --bare remote.git; "$P" init tinh --office tinh --replica hq --remote "$T/remote.git" --user P >/dev/null; "$P" -C tinh plan import >/dev/null; "$P" -C tinh sync >/dev/null; }
-dist() { "$P" init "$1" --office "$2" --replica "$3" --remote "$T/remote.git" --user "U$2" >/dev/null; }
+# Enrolment (issue 11): pin the province key as ssh-keygen reads its key.pub;
+# enrol DIR: the province enrols DIR's key (sent out of band) and syncs.
+province_pin() { ssh-keygen -lf "${1:-$T/tinh}/key.pub" | cut -d' ' -f2; }
+replica_of() { "$P" -C "$1" status --json | sed -n 's/^ *"replica": "\([^"]*\)".*/\1/p' | head -1; }
+enrol() {
+  local pd=${2:-$T/tinh}
+  "$P" -C "$pd" keys approve "$(replica_of "$1")" --key "$1/key.pub" >/dev/null
+  "$P" -C "$pd" sync >/dev/null 2>&1
+  return 0
+}
+dist() { "$P" init "$1" --office "$2" --replica "$3" --remote "$T/remote.git" --user "U$2" --trust "$(province_pin)" >/dev/null && enrol "$1" && { "$P" -C "$1" sync >/dev/null 2>&1; return 0; }; }
+# sign_as DIR: stock git signs the commits it makes (git commit; git commit-tree
+# ${GIT_SIGN:-}, which ignores commit.gpgSign) with
+# DIR's key, as plansync signs its exports; unsign: back to unsigned.
+sign_as() {
+  export GIT_CONFIG_COUNT=3 GIT_CONFIG_KEY_0=gpg.format GIT_CONFIG_VALUE_0=ssh \
+    GIT_CONFIG_KEY_1=user.signingkey GIT_CONFIG_VALUE_1="$(cd "$1" && pwd)/key" \
+    GIT_CONFIG_KEY_2=commit.gpgsign GIT_CONFIG_VALUE_2=true GIT_SIGN=-S
+}
+unsign() { unset GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0 GIT_CONFIG_KEY_1 GIT_CONFIG_VALUE_1 GIT_CONFIG_KEY_2 GIT_CONFIG_VALUE_2 GIT_SIGN; }
 fail() { echo "BROKEN: $*" >&2; exit 1; }
 # http_setup: a province and district d1 (one write) syncing through git
 # http-backend on 127.0.0.1 (U); B is d1's branch, TIP its commit, TR its
@@ -24,7 +43,7 @@ http_setup() {
   export PLANSYNC_HTTP_USERNAME=u PLANSYNC_HTTP_PASSWORD=pw; U=http://127.0.0.1:$HPORT/remote.git
   "$P" init tinh --office tinh --replica hq --remote "$U" >/dev/null; "$P" -C tinh plan import >/dev/null
   "$P" -C tinh sync >/dev/null || { cat http.log; fail "setup: province sync"; }
-  "$P" init d1 --office binh-giang --replica a --remote "$U" >/dev/null
+  "$P" init d1 --office binh-giang --replica a --remote "$U" --trust "$(province_pin)" >/dev/null; enrol d1
   "$P" -C d1 progress set p1-t1 2021 --percent 10 >/dev/null; "$P" -C d1 sync >/dev/null || fail "setup: district sync"
   B=refs/heads/replicas/binh-giang/binh-giang-a
   TIP=$(git -C remote.git rev-parse $B); TR=$(git -C remote.git rev-parse "$TIP^{tree}")
@@ -36,7 +55,7 @@ http_pushes_go_on() {
   "$P" -C tinh sync >/dev/null 2>&1
   "$P" -C tinh progress set p1-t2 2021 --percent 7 >/dev/null || fail "set"
   "$P" -C tinh sync; prc=$?
-  "$P" init d3 --office tu-ky --replica c --remote "$U" >/dev/null 2>&1
+  "$P" init d3 --office tu-ky --replica c --remote "$U" --trust "$(province_pin)" >/dev/null 2>&1; enrol d3
   "$P" -C d3 progress set p1-t3 2021 --percent 5 >/dev/null; "$P" -C d3 sync; drc=$?
   "$P" -C d1 progress set p1-t4 2021 --percent 11 >/dev/null; "$P" -C d1 sync >/dev/null 2>&1; "$P" -C d1 sync; orc=$?
   echo "province sync rc=$prc; other district rc=$drc; affected district rc=$orc"

@@ -8,7 +8,7 @@ one valid change plus the hostile content; CLEAN.git gets the same branches
 with only the valid changes. OUT.tsv lists: branch, expected reason regex.
 Trees are written raw (git hash-object --literally) so that names Git itself
 would refuse (.., .git, control characters) can be made."""
-import json, subprocess, sys, unicodedata
+import json, os, subprocess, sys, unicodedata
 
 EVIL, CLEAN, OUT = sys.argv[1:4]
 OFFICE = "binh-giang"
@@ -77,6 +77,8 @@ def build(repo, files):
 
 def commit(repo, tree_sha, parents=(), msg="crafted"):
     args = ["commit-tree", tree_sha, "-m", msg]
+    if os.environ.get("GIT_SIGN"):  # lib.sh sign_as: signed as plansync signs (commit-tree ignores commit.gpgSign)
+        args.append(os.environ["GIT_SIGN"])
     for p in parents:
         args += ["-p", p]
     return git(repo, *args).decode()

@@ -30,8 +30,33 @@ setup_province() {
   "$P" -C tinh plan import >/dev/null
   "$P" -C tinh sync >/dev/null
 }
-district() { # district DIR OFFICE SUFFIX
-  "$P" init "$1" --office "$2" --replica "$3" --remote "$T/remote.git" --user "Cán bộ $2" >/dev/null
+# Enrolment (issue 11): the province key's fingerprint as ssh-keygen reads
+# the province's key.pub (what the province officer reads out by phone).
+province_pin() { ssh-keygen -lf "${1:-$T/tinh}/key.pub" | cut -d' ' -f2; }
+# replica_of DIR: the replica id DIR says it has.
+replica_of() { "$P" -C "$1" status --json | sed -n 's/^ *"replica": "\([^"]*\)".*/\1/p' | head -1; }
+# enrol DIR [PROVINCE]: the province enrols DIR's key (its key.pub, sent out
+# of band) and syncs, so what DIR writes applies everywhere.
+enrol() {
+  local pd=${2:-$T/tinh}
+  "$P" -C "$pd" keys approve "$(replica_of "$1")" --key "$1/key.pub" >/dev/null
+  "$P" -C "$pd" sync >/dev/null 2>&1 || true
+}
+# sign_as DIR_OR_KEY: stock git signs the commits it makes from here on
+# (git commit; git commit-tree ${GIT_SIGN:-}, which ignores commit.gpgSign) with that replica's key (DIR/key) or key file, as
+# plansync signs its exports; unsign: unsigned again.
+sign_as() {
+  local k=$1; [ -d "$k" ] && k=$k/key
+  export GIT_CONFIG_COUNT=3 GIT_CONFIG_KEY_0=gpg.format GIT_CONFIG_VALUE_0=ssh \
+    GIT_CONFIG_KEY_1=user.signingkey GIT_CONFIG_VALUE_1="$(cd "$(dirname "$k")" && pwd)/$(basename "$k")" \
+    GIT_CONFIG_KEY_2=commit.gpgsign GIT_CONFIG_VALUE_2=true GIT_SIGN=-S
+}
+unsign() { unset GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0 GIT_CONFIG_KEY_1 GIT_CONFIG_VALUE_1 GIT_CONFIG_KEY_2 GIT_CONFIG_VALUE_2 GIT_SIGN; }
+district() { # district DIR OFFICE SUFFIX: pinned to the province's key, enrolled
+  "$P" init "$1" --office "$2" --replica "$3" --remote "$T/remote.git" --user "Cán bộ $2" \
+    --trust "$(province_pin)" >/dev/null
+  enrol "$1"
+  "$P" -C "$1" sync >/dev/null 2>&1 || true
 }
 # sync_ok DIR: one sync that may end with conflicts for this office (exit 6).
 sync_ok() {

@@ -1,0 +1,551 @@
+/* keys.c - the key registry (keys.h): key records as plan data, the open
+ * enrolment requests the import noted, the province's decisions on them,
+ * and the pinned root of trust.
+ *
+ * Exports ps_keys_* of keys.h and, to lib/sync_verify.c, the lookup of one
+ * replica's key record (keys_int.h). A decision is an ordinary write of a
+ * province-owned record through ps_replica_write, so it travels, folds and
+ * converges like any other change. Never verifies a signature (that is
+ * sync_verify.c's) and never writes SQL (store_keys.c, store_views.c). */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "keys_int.h"
+#include "store_keys.h"
+#include "store_sync.h"
+#include "store_views.h"
+#include "repo.h"
+#include "plansync/error.h"
+#include "plansync/hlc.h"
+#include "plansync/json.h"
+#include "plansync/key.h"
+#include "plansync/record.h"
+
+#define META_PIN       PS_META_TRUST_PIN
+#define META_FIRST_USE PS_META_TRUST_FIRST_USE
+#define META_SEEN      PS_META_TRUST_SEEN
+
+void ps_keyrec_release(ps_keyrec *k)
+{
+	free(k->public_key);
+	free(k->fingerprint);
+	free(k->person);
+	free(k->enrolled);
+	free(k->revoked);
+	free(k->revoked_after);
+	memset(k, 0, sizeof(*k));
+}
+
+/* The member of k that holds field, NULL for a field it does not keep. */
+static char **member(ps_keyrec *k, const char *field)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} f[] = {
+	    {"public_key", offsetof(ps_keyrec, public_key)}, {"fingerprint", offsetof(ps_keyrec, fingerprint)},
+	    {"person", offsetof(ps_keyrec, person)},         {"enrolled", offsetof(ps_keyrec, enrolled)},
+	    {"revoked", offsetof(ps_keyrec, revoked)},       {"revoked_after", offsetof(ps_keyrec, revoked_after)},
+	};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (strcmp(f[i].name, field) == 0)
+			return (char **)((char *)k + f[i].off);
+	return NULL;
+}
+
+int ps_keyrec_set(ps_keyrec *k, const char *field, const cJSON *v)
+{
+	char **m = member(k, field);
+	k->found = true;
+	if (!m)
+		return 0;
+	free(*m);
+	*m = NULL;
+	if (cJSON_IsString(v) && !(*m = strdup(v->valuestring)))
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* A state row: value is compact JSON. */
+static int set_text(ps_keyrec *k, const char *field, const char *value)
+{
+	if (!field) {
+		k->found = true;
+		return 0;
+	}
+	cJSON *v = cJSON_Parse(value);
+	if (!v)
+		return ps_error_set(PS_ERROR, "key record field %s cannot be read; run plansync check", field);
+	int rc = ps_keyrec_set(k, field, v);
+	cJSON_Delete(v);
+	return rc;
+}
+
+static int collect_one(void *ctx, const ps_sv_field *row)
+{
+	return set_text(ctx, row->field, row->value);
+}
+
+int ps_keys_lookup(ps_keyrec *out, ps_replica *r, const char *office, const char *replica)
+{
+	memset(out, 0, sizeof(*out));
+	char rec[PS_RECORD_ID_MAX + 1];
+	snprintf(rec, sizeof(rec), "key/%s/%s", office, replica);
+	int live = ps_store_record_live(ps_replica_store(r), rec);
+	if (live <= 0)
+		return live;
+	int rc = ps_store_record_fields(ps_replica_store(r), rec, collect_one, out);
+	out->found = true;
+	if (rc)
+		ps_keyrec_release(out);
+	return rc;
+}
+
+static void keyinfo_of(ps_keyinfo *ki, const ps_record_id *rid, const ps_keyrec *k)
+{
+	memset(ki, 0, sizeof(*ki));
+	ki->office = rid->office;
+	ki->replica = rid->replica;
+	ki->public_key = k->public_key ? k->public_key : "";
+	ki->fingerprint = k->fingerprint ? k->fingerprint : "";
+	ki->person = k->person;
+	ki->enrolled = k->enrolled != NULL;
+	ki->revoked = k->revoked != NULL;
+	ki->revoked_after = k->revoked ? k->revoked_after : NULL;
+	ki->enrolled_at = k->enrolled;
+	ki->revoked_at = k->revoked;
+}
+
+typedef struct each_walk {
+	int (*fn)(void *ctx, const ps_keyinfo *k);
+	void *ctx;
+	char record[PS_RECORD_ID_MAX + 1];
+	ps_keyrec cur;
+} each_walk;
+
+static int each_emit(each_walk *w)
+{
+	if (!w->record[0])
+		return 0;
+	ps_record_id rid;
+	int rc = 0;
+	if (ps_record_parse(&rid, w->record) == 0) {
+		ps_keyinfo ki;
+		keyinfo_of(&ki, &rid, &w->cur);
+		rc = w->fn(w->ctx, &ki);
+	}
+	ps_keyrec_release(&w->cur);
+	w->record[0] = '\0';
+	return rc;
+}
+
+static int each_row(void *ctx, const ps_sv_field *row)
+{
+	each_walk *w = ctx;
+	int rc = 0;
+	if (strcmp(w->record, row->record) != 0) {
+		if ((rc = each_emit(w)))
+			return rc;
+		snprintf(w->record, sizeof(w->record), "%s", row->record);
+	}
+	return set_text(&w->cur, row->field, row->value);
+}
+
+int ps_keys_each(ps_replica *r, int (*fn)(void *ctx, const ps_keyinfo *k), void *ctx)
+{
+	assert(r && fn);
+	each_walk w = {.fn = fn, .ctx = ctx};
+	int rc = ps_store_kind_fields(ps_replica_store(r), PS_KIND_KEY, each_row, &w);
+	if (!rc)
+		rc = each_emit(&w);
+	ps_keyrec_release(&w.cur);
+	return rc;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* A request the registry here has decided: a record for that replica
+ * naming the same key (enrolled, or refused). */
+static int decided(ps_replica *r, const char *office, const char *replica, const char *public_key)
+{
+	ps_keyrec k;
+	int rc = ps_keys_lookup(&k, r, office, replica);
+	if (rc < 0)
+		return rc;
+	int d = k.found && k.public_key && ps_keys_same_key(k.public_key, public_key) && (k.enrolled || k.revoked);
+	ps_keyrec_release(&k);
+	return d;
+}
+
+typedef struct req_walk {
+	ps_replica *r;
+	int (*fn)(void *ctx, const ps_keyreq *q);
+	void *ctx;
+} req_walk;
+
+static int req_row(void *ctx, const char *json)
+{
+	req_walk *w = ctx;
+	cJSON *o = cJSON_Parse(json);
+	if (!o)
+		return 0; /* not ours to judge: the import writes it again */
+	ps_keyreq q = {jstr(o, "office"),
+	               jstr(o, "replica"),
+	               jstr(o, "public_key"),
+	               jstr(o, "fingerprint"),
+	               jstr(o, "first_seen"),
+	               jstr(o, "commit"),
+	               0};
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, "changes");
+	q.changes = cJSON_IsNumber(n) ? (long)n->valuedouble : 0;
+	int rc = decided(w->r, q.office, q.replica, q.public_key);
+	rc = rc < 0 ? rc : rc ? 0 : w->fn(w->ctx, &q);
+	cJSON_Delete(o);
+	return rc;
+}
+
+int ps_keys_pending_each(ps_replica *r, int (*fn)(void *ctx, const ps_keyreq *q), void *ctx)
+{
+	req_walk w = {r, fn, ctx};
+	return ps_store_keyreq_each(ps_replica_store(r), req_row, &w);
+}
+
+static int count_row(void *ctx, const ps_keyreq *q)
+{
+	*(long *)ctx += q->changes;
+	return 0;
+}
+
+int ps_keys_held_count(ps_replica *r, long *out)
+{
+	*out = 0;
+	return ps_keys_pending_each(r, count_row, out);
+}
+
+/* ---- decisions ------------------------------------------------------------ */
+
+static void now_iso(char out[32])
+{
+	time_t t = (time_t)(ps_now_ms() / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int province_only(ps_replica *r, const char *what)
+{
+	if (ps_replica_is_province(r))
+		return 0;
+	return ps_error_set(PS_ENOTOWNER,
+	                    "keys %s: only the province (%s) decides on keys, and this replica belongs to office %s; "
+	                    "ask the province officer",
+	                    what, ps_replica_province(r), ps_replica_office(r));
+}
+
+typedef struct find_req {
+	const char *who;
+	ps_keydone *out;
+	char public_key[320];
+	int found;
+} find_req;
+
+static int find_req_row(void *ctx, const ps_keyreq *q)
+{
+	find_req *f = ctx;
+	if (strcmp(q->replica, f->who) != 0 && strcmp(q->fingerprint, f->who) != 0)
+		return 0;
+	snprintf(f->out->office, sizeof(f->out->office), "%s", q->office);
+	snprintf(f->out->replica, sizeof(f->out->replica), "%s", q->replica);
+	snprintf(f->out->fingerprint, sizeof(f->out->fingerprint), "%s", q->fingerprint);
+	snprintf(f->public_key, sizeof(f->public_key), "%s", q->public_key);
+	f->found++;
+	return 0;
+}
+
+static int write_key(ps_keydone *out, ps_replica *r, cJSON *fields, const char *reason)
+{
+	snprintf(out->record, sizeof(out->record), "key/%s/%s", out->office, out->replica);
+	if (!fields)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	int rc = ps_replica_write(r, out->record, PS_OP_SET, fields, reason, false, NULL);
+	return rc == PS_EEXISTS ? 0 : rc;
+}
+
+/* The open request who names: one, or PS_ENOTFOUND saying what to do. */
+static int open_request(find_req *f, const char *what)
+{
+	if (f->found > 1)
+		return ps_error_set(PS_EINVALID, "keys %s: \"%s\" names %d requests; give the replica id", what, f->who,
+		                    f->found);
+	if (!f->found)
+		return ps_error_set(PS_ENOTFOUND,
+		                    "keys %s: no open enrolment request from \"%s\"; run 'plansync sync', then "
+		                    "'plansync keys pending' lists the requests (replica id or fingerprint)",
+		                    what, f->who);
+	return 0;
+}
+
+/* Enrolment ahead of a request: the office sent its public key out of
+ * band (key.pub) and who is its replica id, whose office is the part
+ * before the last '-'. */
+static int ahead(find_req *f, const char *who, const char *public_key)
+{
+	uint8_t pub[32];
+	const char *dash = strrchr(who, '-');
+	if (!dash || (size_t)(dash - who) >= sizeof(f->out->office))
+		return ps_error_set(PS_EINVALID, "keys approve: \"%s\" is not a replica id (office-suffix)", who);
+	snprintf(f->out->office, sizeof(f->out->office), "%.*s", (int)(dash - who), who);
+	snprintf(f->out->replica, sizeof(f->out->replica), "%s", who);
+	if (!ps_replica_id_valid(who, f->out->office))
+		return ps_error_set(PS_EINVALID, "keys approve: \"%s\" is not a replica id (office-suffix)", who);
+	int rc = ps_pubkey_parse(pub, public_key);
+	if (rc)
+		return ps_error_set(rc, "keys approve --key: %s", ps_error_last());
+	ps_pubkey_fingerprint(f->out->fingerprint, pub);
+	snprintf(f->public_key, sizeof(f->public_key), "%s", public_key);
+	f->public_key[strcspn(f->public_key, "\n")] = '\0';
+	return 0;
+}
+
+int ps_keys_approve(ps_keydone *out, ps_replica *r, const char *who, const char *person, const char *public_key)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = province_only(r, "approve");
+	find_req f = {.who = who, .out = out};
+	if (!rc)
+		rc = ps_keys_pending_each(r, find_req_row, &f);
+	if (!rc && public_key && f.found && !ps_keys_same_key(f.public_key, public_key))
+		rc = ps_error_set(PS_EINVALID,
+		                  "keys approve: replica %s asks with key %s, not the key given with --key; ask the "
+		                  "office which one is theirs",
+		                  who, out->fingerprint);
+	else if (!rc && public_key && !f.found)
+		rc = ahead(&f, who, public_key);
+	else if (!rc)
+		rc = open_request(&f, "approve");
+	if (rc)
+		return rc;
+	char now[32];
+	now_iso(now);
+	cJSON *o = cJSON_CreateObject();
+	if (o && (!cJSON_AddStringToObject(o, "public_key", f.public_key) ||
+	          !cJSON_AddStringToObject(o, "fingerprint", out->fingerprint) ||
+	          !(person ? cJSON_AddStringToObject(o, "person", person) : cJSON_AddNullToObject(o, "person")) ||
+	          !cJSON_AddStringToObject(o, "enrolled", now) || !cJSON_AddNullToObject(o, "revoked_after") ||
+	          !cJSON_AddNullToObject(o, "revoked"))) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return write_key(out, r, o, "enrolment approved by the province");
+}
+
+int ps_keys_refuse(ps_keydone *out, ps_replica *r, const char *who)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = province_only(r, "refuse");
+	find_req f = {.who = who, .out = out};
+	if (rc || (rc = ps_keys_pending_each(r, find_req_row, &f)) || (rc = open_request(&f, "refuse")))
+		return rc;
+	char now[32];
+	now_iso(now);
+	cJSON *o = cJSON_CreateObject();
+	if (o && (!cJSON_AddStringToObject(o, "public_key", f.public_key) ||
+	          !cJSON_AddStringToObject(o, "fingerprint", out->fingerprint) || !cJSON_AddNullToObject(o, "person") ||
+	          !cJSON_AddNullToObject(o, "enrolled") || !cJSON_AddNullToObject(o, "revoked_after") ||
+	          !cJSON_AddStringToObject(o, "revoked", now))) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return write_key(out, r, o, "enrolment refused by the province");
+}
+
+typedef struct find_key {
+	const char *who;
+	ps_keydone *out;
+	int found, revoked;
+} find_key;
+
+static int find_key_row(void *ctx, const ps_keyinfo *k)
+{
+	find_key *f = ctx;
+	if (strcmp(k->replica, f->who) != 0 && strcmp(k->fingerprint, f->who) != 0)
+		return 0;
+	if (!k->enrolled || k->revoked) {
+		f->revoked++;
+		return 0;
+	}
+	snprintf(f->out->office, sizeof(f->out->office), "%s", k->office);
+	snprintf(f->out->replica, sizeof(f->out->replica), "%s", k->replica);
+	snprintf(f->out->fingerprint, sizeof(f->out->fingerprint), "%s", k->fingerprint);
+	f->found++;
+	return 0;
+}
+
+int ps_keys_revoke(ps_keydone *out, ps_replica *r, const char *who)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = province_only(r, "revoke");
+	find_key f = {.who = who, .out = out};
+	if (rc || (rc = ps_keys_each(r, find_key_row, &f)))
+		return rc;
+	if (f.found != 1)
+		return ps_error_set(f.found ? PS_EINVALID : PS_ENOTFOUND,
+		                    f.found ? "keys revoke: \"%s\" names several keys; give the replica id"
+		                    : f.revoked
+		                        ? "keys revoke: the key of \"%s\" is not enrolled or is revoked already"
+		                        : "keys revoke: no enrolled key of \"%s\"; 'plansync keys allowed-signers' "
+		                          "lists them",
+		                    who);
+	if (strcmp(out->replica, ps_replica_id(r)) == 0)
+		return ps_error_set(PS_EINVALID,
+		                    "keys revoke: %s is this replica; a replica does not revoke its own key",
+		                    out->replica);
+	char ref[300];
+	bool found = false;
+	snprintf(ref, sizeof(ref), PS_TRACK_REF_PREFIX "%s/%s", out->office, out->replica);
+	if ((rc = ps_store_branch_head(ps_replica_store(r), ref, out->revoked_after, &found)))
+		return rc;
+	if (!found)
+		out->revoked_after[0] = '\0';
+	char now[32];
+	now_iso(now);
+	cJSON *o = cJSON_CreateObject();
+	if (o && (!(found ? cJSON_AddStringToObject(o, "revoked_after", out->revoked_after)
+	                  : cJSON_AddNullToObject(o, "revoked_after")) ||
+	          !cJSON_AddStringToObject(o, "revoked", now))) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return write_key(out, r, o, "key revoked by the province");
+}
+
+/* ---- the root of trust ------------------------------------------------------ */
+
+bool ps_keys_fpr_valid(const char *fpr)
+{
+	if (strncmp(fpr, "SHA256:", 7) != 0 || strlen(fpr) != 7 + 43)
+		return false;
+	for (const char *p = fpr + 7; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '+' ||
+		      *p == '/'))
+			return false;
+	return true;
+}
+
+bool ps_keys_same_key(const char *a, const char *b)
+{
+	/* "ssh-ed25519 BASE64 [comment]": the comment does not count */
+	size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+	if (la != lb || strncmp(a, b, la) != 0 || !a[la] || !b[lb])
+		return false;
+	a += la + 1;
+	b += lb + 1;
+	la = strcspn(a, " ");
+	lb = strcspn(b, " ");
+	return la == lb && strncmp(a, b, la) == 0;
+}
+
+static int meta_text(ps_replica *r, const char *key, char out[72])
+{
+	out[0] = '\0';
+	char *v = NULL;
+	int rc = ps_store_meta_get(ps_replica_store(r), key, &v);
+	if (rc == PS_ENOTFOUND)
+		return 0;
+	if (!rc)
+		snprintf(out, 72, "%s", v);
+	free(v);
+	return rc;
+}
+
+int ps_keys_pin_get(ps_replica *r, char out[72])
+{
+	return meta_text(r, META_PIN, out);
+}
+
+int ps_keys_seen_get(ps_replica *r, char out[72])
+{
+	return meta_text(r, META_SEEN, out);
+}
+
+static int meta_put(ps_replica *r, const char *key, const char *value)
+{
+	ps_store *s = ps_replica_store(r);
+	int rc = ps_store_begin(s);
+	if (rc)
+		return rc;
+	rc = ps_store_meta_set(s, key, value);
+	return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+}
+
+int ps_keys_pin_set(ps_replica *r, const char *fpr)
+{
+	if (!ps_keys_fpr_valid(fpr))
+		return ps_error_set(
+		    PS_EINVALID,
+		    "\"%s\" is not a key fingerprint: it looks like SHA256: and 43 letters, digits, '+' "
+		    "or '/' (ask the province officer to read it out: plansync keys show)",
+		    fpr);
+	return meta_put(r, META_PIN, fpr);
+}
+
+int ps_keys_first_use_set(ps_replica *r, bool on)
+{
+	return meta_put(r, META_FIRST_USE, on ? "1" : NULL);
+}
+
+typedef struct prov_walk {
+	const char *province;
+	int n;
+} prov_walk;
+
+static int prov_row(void *ctx, const ps_keyinfo *k)
+{
+	prov_walk *w = ctx;
+	w->n += strcmp(k->office, w->province) == 0;
+	return 0;
+}
+
+int ps_keys_enrol_root(ps_replica *r)
+{
+	char seen[72];
+	prov_walk w = {ps_replica_province(r), 0};
+	int rc = ps_keys_seen_get(r, seen);
+	if (!rc)
+		rc = ps_keys_each(r, prov_row, &w);
+	if (rc)
+		return rc;
+	if (!ps_replica_is_province(r) || seen[0] || w.n)
+		return ps_error_set(PS_EEXISTS, "the province has a root key already (%s)",
+		                    seen[0] ? seen : "enrolled");
+	const ps_key *k = NULL;
+	char *pub = NULL, fpr[PS_KEY_FPR_MAX], now[32];
+	if ((rc = ps_replica_key(r, &k)) || (rc = ps_pubkey_text(&pub, ps_key_public(k), ps_key_comment(k))))
+		return rc;
+	ps_pubkey_fingerprint(fpr, ps_key_public(k));
+	now_iso(now);
+	ps_keydone d;
+	memset(&d, 0, sizeof(d));
+	snprintf(d.office, sizeof(d.office), "%s", ps_replica_office(r));
+	snprintf(d.replica, sizeof(d.replica), "%s", ps_replica_id(r));
+	cJSON *o = cJSON_CreateObject();
+	if (o && (!cJSON_AddStringToObject(o, "public_key", pub) || !cJSON_AddStringToObject(o, "fingerprint", fpr) ||
+	          !cJSON_AddNullToObject(o, "person") || !cJSON_AddStringToObject(o, "enrolled", now) ||
+	          !cJSON_AddNullToObject(o, "revoked_after") || !cJSON_AddNullToObject(o, "revoked"))) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	free(pub);
+	rc = write_key(&d, r, o, "the province's first replica: the root of trust");
+	if (!rc)
+		rc = ps_keys_pin_set(r, fpr);
+	return rc;
+}

@@ -1,0 +1,28 @@
+/* keys_int.h - the key registry as the import reads it (private to lib/:
+ * keys.c, sync_verify.c, audit.c). */
+#ifndef PLANSYNC_KEYS_INT_H
+#define PLANSYNC_KEYS_INT_H
+#include <stdbool.h>
+#include <cjson/cJSON.h>
+#include "plansync/keys.h"
+
+/* The meta rows of the root of trust (keys.h). */
+#define PS_META_TRUST_PIN       "trust.province"
+#define PS_META_TRUST_FIRST_USE "trust.first_use"
+#define PS_META_TRUST_SEEN      "trust.seen"
+
+/* One key record's fields (malloc'd, NULL when null or absent). */
+typedef struct ps_keyrec {
+	bool found;
+	char *public_key, *fingerprint, *person, *enrolled, *revoked, *revoked_after;
+} ps_keyrec;
+void ps_keyrec_release(ps_keyrec *k);
+/* Set one field from its JSON value (a string, or null); other fields are
+ * ignored. Marks the record found. */
+int ps_keyrec_set(ps_keyrec *k, const char *field, const cJSON *v);
+/* The live record key/<office>/<replica> here; out->found false when none. */
+int ps_keys_lookup(ps_keyrec *out, ps_replica *r, const char *office, const char *replica);
+/* The same key in two "ssh-ed25519 BASE64 [comment]" texts. */
+bool ps_keys_same_key(const char *a, const char *b);
+
+#endif

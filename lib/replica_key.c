@@ -1,0 +1,118 @@
+/* replica_key.c - the replica's own key: DIR/key and DIR/key.pub.
+ *
+ * Exports ps_replica_key (key.h) and, to replica_init.c and identity.c
+ * (replica_int.h), ps_replica_key_make and ps_replica_key_rotate. The key's
+ * comment names the office and replica id it was made for ("plansync
+ * tinh/tinh-main"), so a replica that took a new id but was stopped before
+ * it made its new key finishes the change at the next load. Old keys are
+ * kept (key.<old replica id>), never deleted. Never signs anything itself. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "plansync/error.h"
+#include "plansync/key.h"
+#include "plansync/log.h"
+#include "replica_int.h"
+
+static void key_path(char *out, size_t n, const char *dir, const char *name)
+{
+	snprintf(out, n, "%s/%s", dir, name);
+}
+
+int ps_replica_key_make(const char *dir, const char *office, const char *rid, const ps_key *from)
+{
+	char path[4200], comment[300];
+	key_path(path, sizeof(path), dir, "key");
+	snprintf(comment, sizeof(comment), PS_KEY_COMMENT_PREFIX "%s/%s", office, rid);
+	return from ? ps_key_save(from, path, comment) : ps_key_generate(path, comment);
+}
+
+/* The replica id a key was made for, from its comment; "" when the
+ * comment is not ours. */
+static void made_for(char *out, size_t n, const ps_key *k)
+{
+	const char *c = ps_key_comment(k), *slash;
+	out[0] = '\0';
+	if (strncmp(c, PS_KEY_COMMENT_PREFIX, strlen(PS_KEY_COMMENT_PREFIX)) == 0 && (slash = strchr(c, '/')))
+		snprintf(out, n, "%s", slash + 1);
+}
+
+int ps_replica_key_rotate(ps_replica *r, const char *old_id)
+{
+	const char *dir = ps_replica_dir(r);
+	char path[4200], pub[4200], keep[4200], keeppub[4200];
+	key_path(path, sizeof(path), dir, "key");
+	key_path(pub, sizeof(pub), dir, "key.pub");
+	snprintf(keep, sizeof(keep), "%s/key.%s", dir, old_id);
+	snprintf(keeppub, sizeof(keeppub), "%s/key.%s.pub", dir, old_id);
+	ps_key **slot = ps_replica_key_slot(r);
+	ps_key_free(*slot);
+	*slot = NULL;
+	struct stat st;
+	/* key.<old> is never replaced: a second rotation from the same id
+	 * (it cannot happen by design) keeps the first. */
+	if (lstat(path, &st) == 0 && lstat(keep, &st) != 0 && rename(path, keep) != 0)
+		return ps_error_set(PS_ERROR, "cannot rename %s to %s: %s", path, keep, strerror(errno));
+	if (lstat(pub, &st) == 0 && lstat(keeppub, &st) != 0 && rename(pub, keeppub) != 0)
+		return ps_error_set(PS_ERROR, "cannot rename %s to %s: %s", pub, keeppub, strerror(errno));
+	if (lstat(path, &st) == 0 || lstat(pub, &st) == 0) /* kept before: move the rest aside */
+		for (int i = 0; i < 2; i++) {
+			const char *p = i ? pub : path;
+			char aside[4300];
+			snprintf(aside, sizeof(aside), "%s.old-%s", p, ps_replica_id(r));
+			if (lstat(p, &st) == 0 && rename(p, aside) != 0)
+				return ps_error_set(PS_ERROR, "cannot rename %s: %s", p, strerror(errno));
+		}
+	int rc = ps_replica_key_make(dir, ps_replica_office(r), ps_replica_id(r), NULL);
+	if (!rc)
+		ps_log(PS_LOG_INFO, "%s: made a new key for replica %s; the key of %s is kept as %s", dir,
+		       ps_replica_id(r), old_id, keep);
+	return rc;
+}
+
+int ps_replica_key(ps_replica *r, const ps_key **out)
+{
+	*out = NULL;
+	ps_key **slot = ps_replica_key_slot(r);
+	if (*slot) {
+		*out = *slot;
+		return 0;
+	}
+	char path[4200], pub[4200];
+	key_path(path, sizeof(path), ps_replica_dir(r), "key");
+	key_path(pub, sizeof(pub), ps_replica_dir(r), "key.pub");
+	ps_key *k = NULL;
+	int rc = ps_key_load(&k, path);
+	if (rc == PS_ENOTFOUND) {
+		/* A replica made before keys existed. */
+		struct stat st;
+		if (lstat(pub, &st) == 0)
+			return ps_error_set(PS_EREPAIR,
+			                    "%s is missing but %s is there; put the private key back, or move %s away "
+			                    "so plansync makes a new key (the province then enrols it again)",
+			                    path, pub, pub);
+		if ((rc = ps_replica_key_make(ps_replica_dir(r), ps_replica_office(r), ps_replica_id(r), NULL)) &&
+		    rc != PS_EEXISTS)
+			return rc;
+		if (!rc)
+			ps_log(PS_LOG_INFO, "%s: made a key for replica %s", ps_replica_dir(r), ps_replica_id(r));
+		rc = ps_key_load(&k, path);
+	}
+	if (rc)
+		return rc;
+	char rid[200];
+	made_for(rid, sizeof(rid), k);
+	if (rid[0] && strcmp(rid, ps_replica_id(r)) != 0) {
+		/* Made for an id this replica left: the change of id was cut
+		 * short before its new key was made. */
+		ps_key_free(k);
+		k = NULL;
+		if ((rc = ps_replica_key_rotate(r, rid)) || (rc = ps_key_load(&k, path)))
+			return rc;
+	}
+	*slot = k;
+	*out = k;
+	return 0;
+}

@@ -1,0 +1,373 @@
+/* sync_verify.c - who signed a fetched commit, and may they (DESIGN
+ * "Identity: keys").
+ *
+ * Exports to sync_import.c the judgement of one commit of the branch being
+ * imported: good (its files are read), held (validly signed by a key the
+ * registry does not enrol yet: an enrolment request, the branch stops before
+ * it and nothing of it is applied or lost), or bad (unsigned, a signature
+ * that does not verify, a key refused, revoked before it, or another
+ * replica's: quarantined as a problem whose reason names it; the commits
+ * beside it go on). The registry is the key records here plus those met on
+ * the province's branches earlier in the same import (read first), so a key
+ * enrolled and used in one fetch is known in time. The root of trust is the
+ * pinned province key (keys.h), met as the signer of the commit that writes
+ * the province replica's own key record. Never writes Git objects; its SQL
+ * is store_keys.c's and store_meta.c's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "sync_int.h"
+#include "keys_int.h"
+#include "store_keys.h"
+#include "plansync/error.h"
+#include "plansync/hlc.h"
+#include "plansync/key.h"
+#include "plansync/log.h"
+#include "plansync/record.h"
+
+struct keyov {
+	char record[PS_RECORD_ID_MAX + 1];
+	ps_hlc hlc; /* the newest change applied to k */
+	ps_keyrec k;
+};
+
+void ps_sync_verify_free(imp *m)
+{
+	for (size_t i = 0; i < m->nkeyov; i++)
+		ps_keyrec_release(&m->keyov[i].k);
+	free(m->keyov);
+	m->keyov = NULL;
+	m->nkeyov = 0;
+}
+
+static struct keyov *overlay_find(imp *m, const char *record)
+{
+	for (size_t i = 0; i < m->nkeyov; i++)
+		if (strcmp(m->keyov[i].record, record) == 0)
+			return &m->keyov[i];
+	return NULL;
+}
+
+/* A key record change met on a good province commit in this import. */
+static int overlay_note(imp *m, const ps_change *c)
+{
+	struct keyov *o = overlay_find(m, c->record);
+	if (!o) {
+		struct keyov *n = realloc(m->keyov, (m->nkeyov + 1) * sizeof(*n));
+		if (!n)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		m->keyov = n;
+		o = &n[m->nkeyov++];
+		memset(o, 0, sizeof(*o));
+		snprintf(o->record, sizeof(o->record), "%s", c->record);
+		ps_record_id rid;
+		ps_record_parse(&rid, c->record);
+		int rc = ps_keys_lookup(&o->k, m->r, rid.office, rid.replica);
+		if (rc)
+			return rc;
+	}
+	if (c->hlc < o->hlc)
+		return 0;
+	o->hlc = c->hlc;
+	int rc = 0;
+	for (const cJSON *f = c->fields ? c->fields->child : NULL; f && !rc; f = f->next)
+		rc = ps_keyrec_set(&o->k, f->string, f);
+	return rc;
+}
+
+/* The key record of office/replica as this import knows it: out is a
+ * copy the caller releases. */
+static int lookup(imp *m, const char *office, const char *replica, ps_keyrec *out)
+{
+	char rec[PS_RECORD_ID_MAX + 1];
+	snprintf(rec, sizeof(rec), "key/%s/%s", office, replica);
+	const struct keyov *o = overlay_find(m, rec);
+	if (!o)
+		return ps_keys_lookup(out, m->r, office, replica);
+	memset(out, 0, sizeof(*out));
+	out->found = o->k.found;
+	const char *const src[] = {o->k.public_key, o->k.fingerprint, o->k.person,
+	                           o->k.enrolled,   o->k.revoked,     o->k.revoked_after};
+	char **dst[] = {&out->public_key, &out->fingerprint, &out->person,
+	                &out->enrolled,   &out->revoked,     &out->revoked_after};
+	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++)
+		if (src[i] && !(*dst[i] = strdup(src[i]))) {
+			ps_keyrec_release(out);
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		}
+	return 0;
+}
+
+static bool key_is(const char *text, const uint8_t pub[32])
+{
+	uint8_t k[32];
+	return text && ps_pubkey_parse(k, text) == 0 && memcmp(k, pub, 32) == 0;
+}
+
+/* Another replica whose record names the key pub: its record id in out. */
+typedef struct other_walk {
+	imp *m;
+	const uint8_t *pub;
+	char *out;
+	size_t n;
+} other_walk;
+
+static int other_row(void *ctx, const ps_keyinfo *k)
+{
+	other_walk *w = ctx;
+	if (strcmp(k->office, w->m->office) == 0 && strcmp(k->replica, w->m->replica) == 0)
+		return 0;
+	if (!key_is(k->public_key, w->pub))
+		return 0;
+	snprintf(w->out, w->n, "%s (office %s)", k->replica, k->office);
+	return 1;
+}
+
+static int other_holder(imp *m, const uint8_t pub[32], char *out, size_t n)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < m->nkeyov; i++) {
+		ps_record_id rid;
+		if (ps_record_parse(&rid, m->keyov[i].record) == 0 && key_is(m->keyov[i].k.public_key, pub) &&
+		    !(strcmp(rid.office, m->office) == 0 && strcmp(rid.replica, m->replica) == 0)) {
+			snprintf(out, n, "%s (office %s)", rid.replica, rid.office);
+			return 0;
+		}
+	}
+	other_walk w = {m, pub, out, n};
+	int rc = ps_keys_each(m->r, other_row, &w);
+	return rc == 1 ? 0 : rc;
+}
+
+static int quarantine(imp *m, int *verdict, const char *reason)
+{
+	*verdict = PS_VERIFY_BAD;
+	return ps_sync_problem(ps_replica_store(m->r), m->branch, m->commit, "", reason, m->res);
+}
+
+int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdict)
+{
+	memset(vc, 0, sizeof(*vc));
+	*verdict = PS_VERIFY_BAD;
+	char why[700];
+	int rc = ps_commit_signer(vc->signer, m->repo, oid);
+	if (rc == PS_ENOTFOUND)
+		return quarantine(m, verdict,
+		                  "commit is not signed: every plansync commit carries the SSH signature of its "
+		                  "replica's enrolled key; its changes are refused");
+	if (rc == PS_EINVALID) {
+		snprintf(why, sizeof(why), "bad signature: %s; the commit's changes are refused", ps_error_last());
+		return quarantine(m, verdict, why);
+	}
+	if (rc)
+		return rc;
+	ps_pubkey_fingerprint(vc->fpr, vc->signer);
+	ps_keyrec k;
+	if ((rc = lookup(m, m->office, m->replica, &k)))
+		return rc;
+	char other[200];
+	if (k.found && k.public_key && key_is(k.public_key, vc->signer)) {
+		if (k.enrolled && !k.revoked) {
+			*verdict = PS_VERIFY_OK;
+		} else if (k.revoked && !k.enrolled) {
+			snprintf(
+			    why, sizeof(why),
+			    "signed by key %s, whose enrolment the province refused; the commit's changes are refused",
+			    vc->fpr);
+			rc = quarantine(m, verdict, why);
+		} else if (k.revoked) {
+			git_oid ra;
+			bool before = k.revoked_after && git_oid_fromstr(&ra, k.revoked_after) == 0 &&
+			              (git_oid_equal(&ra, oid) || git_graph_descendant_of(m->repo, &ra, oid) == 1);
+			if (before) {
+				*verdict = PS_VERIFY_OK;
+			} else {
+				snprintf(
+				    why, sizeof(why),
+				    "signed by key %s, revoked by the province after commit %s; the commit's changes "
+				    "are refused",
+				    vc->fpr,
+				    k.revoked_after ? k.revoked_after : "(none: no commit of it was accepted)");
+				rc = quarantine(m, verdict, why);
+			}
+		} else {
+			*verdict = PS_VERIFY_HELD;
+		}
+	} else if ((rc = other_holder(m, vc->signer, other, sizeof(other)))) {
+		/* error */
+	} else if (other[0]) {
+		snprintf(
+		    why, sizeof(why),
+		    "signed by the key of replica %s, not by a key of replica %s; the commit's changes are refused",
+		    other, m->replica);
+		rc = quarantine(m, verdict, why);
+	} else if (k.found && k.public_key) {
+		snprintf(
+		    why, sizeof(why),
+		    "signed by key %s, but the key enrolled for replica %s is %s; the commit's changes are refused",
+		    vc->fpr, m->replica, k.fingerprint ? k.fingerprint : "another");
+		rc = quarantine(m, verdict, why);
+	} else if (strcmp(m->office, ps_replica_province(m->r)) == 0) {
+		vc->boot = true; /* the root of trust, or a province replica asking */
+		*verdict = PS_VERIFY_OK;
+	} else {
+		*verdict = PS_VERIFY_HELD;
+	}
+	ps_keyrec_release(&k);
+	return rc;
+}
+
+int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *path, const git_oid *oid, bool *own)
+{
+	if (strcmp(m->office, ps_replica_province(m->r)) != 0)
+		return 0; /* only the province writes key records */
+	ps_change *c = NULL;
+	git_odb_object *o = NULL;
+	char why[600];
+	int rc = ps_sync_read_change(m, path, oid, m->office, &c, &o, why, sizeof(why));
+	git_odb_object_free(o);
+	if (rc)
+		return rc == 1 ? 0 : rc; /* refused: the import says why */
+	ps_record_id rid;
+	if (ps_record_parse(&rid, c->record) == 0 && rid.kind == PS_KIND_KEY) {
+		if (note)
+			rc = overlay_note(m, c);
+		else if (c->op == PS_OP_SET && strcmp(rid.office, m->office) == 0 &&
+		         strcmp(rid.replica, m->replica) == 0 && strcmp(c->replica, m->replica) == 0) {
+			const cJSON *pk = cJSON_GetObjectItemCaseSensitive(c->fields, "public_key");
+			const cJSON *en = cJSON_GetObjectItemCaseSensitive(c->fields, "enrolled");
+			*own |= cJSON_IsString(pk) && key_is(pk->valuestring, vc->signer) && cJSON_IsString(en);
+		}
+	}
+	ps_change_free(c);
+	return rc;
+}
+
+int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, int *verdict)
+{
+	ps_store *s = ps_replica_store(m->r);
+	*verdict = PS_VERIFY_HELD;
+	if (!own)
+		return 0; /* a province replica that waits for the root to enrol it */
+	char pin[72] = "", seen[72] = "", why[400];
+	int rc = ps_keys_pin_get(m->r, pin);
+	if (!rc)
+		rc = ps_keys_seen_get(m->r, seen);
+	if (!rc && !seen[0])
+		rc = ps_store_meta_set(s, PS_META_TRUST_SEEN, vc->fpr);
+	if (rc)
+		return rc;
+	if (pin[0] && strcmp(pin, vc->fpr) == 0) {
+		*verdict = PS_VERIFY_OK;
+		return 0;
+	}
+	if (pin[0]) {
+		snprintf(why, sizeof(why),
+		         "signed by %s, not by the pinned province key %s: this is not the province this replica "
+		         "trusts; the commit's changes are refused",
+		         vc->fpr, pin);
+		return quarantine(m, verdict, why);
+	}
+	long long first_use = 0;
+	if ((rc = ps_store_meta_get_int(s, PS_META_TRUST_FIRST_USE, &first_use, 0)))
+		return rc;
+	if (!first_use)
+		return 0; /* no pin: held until one is given */
+	if ((rc = ps_store_meta_set(s, PS_META_TRUST_PIN, vc->fpr)))
+		return rc;
+	*verdict = PS_VERIFY_OK;
+	return 0;
+}
+
+static int count_blob(const char *root, const git_tree_entry *e, void *ctx)
+{
+	(void)root;
+	if (git_tree_entry_type(e) == GIT_OBJECT_BLOB)
+		(*(long *)ctx)++;
+	return 0;
+}
+
+/* Change files in first and the commits after it up to tip (the held part
+ * of the branch). */
+static void count_files(git_repository *repo, const git_oid *first, const git_oid *tip, long *n)
+{
+	*n = 0;
+	git_revwalk *w = NULL;
+	git_commit *fc = NULL;
+	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, tip) < 0 || git_commit_lookup(&fc, repo, first) < 0) {
+		git_revwalk_free(w);
+		return;
+	}
+	for (unsigned i = 0; i < git_commit_parentcount(fc); i++)
+		git_revwalk_hide(w, git_commit_parent_id(fc, i));
+	git_commit_free(fc);
+	git_oid oid;
+	while (git_revwalk_next(&oid, w) == 0) {
+		git_commit *c = NULL;
+		git_tree *t = NULL, *ch = NULL;
+		git_tree_entry *e = NULL;
+		if (git_commit_lookup(&c, repo, &oid) == 0 && git_commit_tree(&t, c) == 0 &&
+		    git_tree_entry_bypath(&e, t, "changes") == 0 &&
+		    git_tree_lookup(&ch, repo, git_tree_entry_id(e)) == 0)
+			git_tree_walk(ch, GIT_TREEWALK_PRE, count_blob, n);
+		git_tree_entry_free(e);
+		git_tree_free(ch);
+		git_tree_free(t);
+		git_commit_free(c);
+	}
+	git_revwalk_free(w);
+}
+
+static void now_iso(char out[32])
+{
+	time_t t = (time_t)(ps_now_ms() / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, const git_oid *tip)
+{
+	ps_store *s = ps_replica_store(m->r);
+	char *old = NULL, seen[32], hex[GIT_OID_HEXSZ + 1], *pub = NULL;
+	int rc = ps_store_keyreq_get(s, m->office, m->replica, &old);
+	if (rc && rc != PS_ENOTFOUND)
+		return rc;
+	cJSON *was = old ? cJSON_Parse(old) : NULL;
+	const cJSON *fs = cJSON_GetObjectItemCaseSensitive(was, "first_seen");
+	const cJSON *wk = cJSON_GetObjectItemCaseSensitive(was, "fingerprint");
+	if (cJSON_IsString(fs) && cJSON_IsString(wk) && strcmp(wk->valuestring, vc->fpr) == 0)
+		snprintf(seen, sizeof(seen), "%s", fs->valuestring);
+	else
+		now_iso(seen);
+	long n = 0;
+	count_files(m->repo, first, tip, &n);
+	git_oid_tostr(hex, sizeof(hex), first);
+	cJSON *o = cJSON_CreateObject();
+	char *text = NULL;
+	rc = ps_pubkey_text(&pub, vc->signer, NULL);
+	if (!rc && o && cJSON_AddStringToObject(o, "office", m->office) &&
+	    cJSON_AddStringToObject(o, "replica", m->replica) && cJSON_AddStringToObject(o, "public_key", pub) &&
+	    cJSON_AddStringToObject(o, "fingerprint", vc->fpr) && cJSON_AddStringToObject(o, "first_seen", seen) &&
+	    cJSON_AddStringToObject(o, "commit", hex) && cJSON_AddNumberToObject(o, "changes", (double)n))
+		text = cJSON_PrintUnformatted(o);
+	if (!rc && !text)
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	if (!rc)
+		rc = ps_store_keyreq_put(s, m->office, m->replica, text);
+	if (!rc && !old)
+		ps_log(PS_LOG_INFO, "enrolment request from replica %s (office %s), key %s: %ld changes held",
+		       m->replica, m->office, vc->fpr, n);
+	cJSON_free(text);
+	cJSON_Delete(o);
+	cJSON_Delete(was);
+	free(pub);
+	free(old);
+	return rc;
+}
+
+int ps_sync_verify_settled(imp *m)
+{
+	return ps_store_keyreq_put(ps_replica_store(m->r), m->office, m->replica, NULL);
+}
