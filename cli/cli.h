@@ -181,11 +181,13 @@ DECL(cmd_keys_pending);
 DECL(cmd_keys_approve);
 DECL(cmd_keys_refuse);
 DECL(cmd_keys_revoke);
+DECL(cmd_server_gitolite);
 #undef DECL
 
 extern const opt_table opts_init, opts_plan_import, opts_plan_tasks, opts_plan_targets, opts_progress_set,
     opts_progress_show, opts_log, opts_resolve, opts_sync, opts_check;
 extern const opt_table opts_keys_approve;
+extern const opt_table opts_server_gitolite;
 /* config --help's list of settings (cmd_config.c). */
 extern const char config_help[];
 
