@@ -177,6 +177,8 @@ DECL(cmd_rebuild);
 DECL(cmd_remote_seed);
 DECL(cmd_problems);
 DECL(cmd_check);
+DECL(cmd_keys_show);
+DECL(cmd_keys_allowed_signers);
 DECL(cmd_keys_pending);
 DECL(cmd_keys_approve);
 DECL(cmd_keys_refuse);
@@ -186,6 +188,7 @@ DECL(cmd_server_gitolite);
 
 extern const opt_table opts_init, opts_plan_import, opts_plan_tasks, opts_plan_targets, opts_progress_set,
     opts_progress_show, opts_log, opts_resolve, opts_sync, opts_check;
+extern const opt_table opts_keys_allowed_signers;
 extern const opt_table opts_keys_approve;
 extern const opt_table opts_server_gitolite;
 /* config --help's list of settings (cmd_config.c). */

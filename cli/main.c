@@ -63,6 +63,15 @@ static const cmd commands[] = {
      "Exits 8 when it finds a fault, and prints for each the exact commands that recover from it."},
     {"rebuild", cmd_rebuild, "Recompute the state from the change log and the Git repository.", NULL, NULL, 0, 0,
      CMD_REPLICA | CMD_JSON, NULL},
+    {"keys show", cmd_keys_show, "This replica's public key and its SHA256 fingerprint.", NULL, NULL, 0, 0,
+     CMD_REPLICA | CMD_JSON,
+     "The fingerprint is the one 'ssh-keygen -lf DIR/key.pub' prints: read it out to the province\nby phone so "
+     "it can check the key it enrols."},
+    {"keys allowed-signers", cmd_keys_allowed_signers,
+     "A git allowed-signers file of the keys that sign this repository's commits.", NULL, &opts_keys_allowed_signers, 0,
+     0, CMD_REPLICA,
+     "Verify with stock git: git -c gpg.ssh.allowedSignersFile=FILE verify-commit COMMIT\n(or log "
+     "--show-signature). Principals are REPLICA@plansync.invalid, the commits' e-mail."},
     {"keys pending", cmd_keys_pending, "List enrolment requests: replicas whose changes wait for the province.", NULL,
      NULL, 0, 0, CMD_REPLICA | CMD_JSON | CMD_ROWS,
      "Confirm each fingerprint with the office by phone before approving it."},

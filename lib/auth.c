@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <libssh2.h>
 #include <assert.h>
 #include "plansync/error.h"
@@ -32,17 +33,23 @@ void ps_auth_init(ps_auth *a, const char *ssh_key, const char *ssh_fingerprint, 
                   const char *http_helper)
 {
 	assert(a);
+	memset(a, 0, sizeof(*a)); /* the settings with setters of their own start unset */
 	copy(a->ssh_key, sizeof(a->ssh_key), ssh_key);
 	copy(a->ssh_fingerprint, sizeof(a->ssh_fingerprint), ssh_fingerprint);
 	copy(a->known_hosts, sizeof(a->known_hosts), known_hosts);
 	copy(a->http_helper, sizeof(a->http_helper), http_helper);
-	a->http_ca_file[0] = '\0';
 }
 
 void ps_auth_set_ca_file(ps_auth *a, const char *file)
 {
 	assert(a);
 	copy(a->http_ca_file, sizeof(a->http_ca_file), file);
+}
+
+void ps_auth_set_replica_key(ps_auth *a, const char *path)
+{
+	assert(a);
+	copy(a->replica_key, sizeof(a->replica_key), path);
 }
 
 void ps_auth_fingerprint(char out[64], const unsigned char d[32])
@@ -213,7 +220,8 @@ int ps_auth_on_credentials(git_credential **out, const char *url, const char *us
 	ps_auth_conn *conn = payload;
 	assert(conn);
 	(void)url;
-	if (++conn->attempts > 2)
+	/* one more try when the replica's key went first and the agent follows */
+	if (++conn->attempts > 2 + conn->replica_key_tried)
 		return refuse(
 		    conn, PS_EAUTH, "authentication refused by %s: %s%s", conn->host,
 		    allowed & GIT_CREDENTIAL_SSH_KEY
@@ -233,8 +241,21 @@ int ps_auth_on_credentials(git_credential **out, const char *url, const char *us
 			return git_credential_ssh_key_new(out, user, f ? pub : NULL, conn->cfg.ssh_key,
 			                                  getenv("PLANSYNC_SSH_PASSPHRASE"));
 		}
+		if (conn->cfg.replica_key[0] && !conn->replica_key_tried) {
+			char pub[1100];
+			snprintf(pub, sizeof(pub), "%s.pub", conn->cfg.replica_key);
+			conn->replica_key_tried = 1;
+			return git_credential_ssh_key_new(out, user, access(pub, R_OK) == 0 ? pub : NULL,
+			                                  conn->cfg.replica_key, NULL);
+		}
 		if (getenv("SSH_AUTH_SOCK"))
 			return git_credential_ssh_key_from_agent(out, user);
+		if (conn->replica_key_tried)
+			return refuse(conn, PS_EAUTH,
+			              "%s refused this replica's key (%s; 'plansync keys show' prints it): ask the "
+			              "server's administrator to add it, or set one with 'plansync config ssh.key "
+			              "~/.ssh/id_ed25519' or start ssh-agent",
+			              conn->host, conn->cfg.replica_key);
 		return refuse(conn, PS_EAUTH,
 		              "no SSH key for %s: set one with 'plansync config ssh.key ~/.ssh/id_ed25519' or start "
 		              "ssh-agent%s%s",

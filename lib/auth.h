@@ -1,6 +1,7 @@
 /* auth.h - internal: credentials and host verification for network remotes.
  *
- * SSH: the key from `ssh.key` (a private key file) or else ssh-agent; the
+ * SSH: the key from `ssh.key` (a private key file), or else the replica's
+ * own key (DIR/key) and then ssh-agent; the
  * server's host key must match `ssh.fingerprint` (pinned, "SHA256:...")
  * when set, else an entry of known_hosts (`ssh.known_hosts`, default
  * ~/.ssh/known_hosts). An unknown or changed key fails with a message that
@@ -29,6 +30,7 @@ typedef struct ps_auth {
 	char known_hosts[1024];
 	char http_helper[1024];
 	char http_ca_file[1024]; /* http.ca_file: the authorities trusted for https (PEM) */
+	char replica_key[1024];  /* the replica's own key (DIR/key): used when ssh.key is unset */
 } ps_auth;
 
 /* One connection: the settings it uses and what its callbacks learnt. */
@@ -38,7 +40,8 @@ typedef struct ps_auth_conn {
 	char host[256];
 	int port;
 	int attempts;
-	int code; /* a refusal recorded by a callback: PS_EAUTH, or 0 */
+	int replica_key_tried; /* the replica's key was offered: the agent may follow */
+	int code;              /* a refusal recorded by a callback: PS_EAUTH, or 0 */
 	char msg[2600];
 } ps_auth_conn;
 
@@ -57,6 +60,8 @@ int ps_auth_tls_trust(ps_auth_conn *c);
  * (such as "fetch failed"), with reason (the TLS library's words) and
  * what to do about each fault it names; returns PS_EAUTH. */
 int ps_auth_tls_refusal(const ps_auth_conn *c, const char *what, const char *reason);
+/* The replica's own key file, offered when ssh.key is unset (NULL: none). */
+void ps_auth_set_replica_key(ps_auth *a, const char *path);
 /* Start a connection to url with settings a (NULL: none). */
 void ps_auth_conn_init(ps_auth_conn *c, const ps_auth *a, const char *url);
 /* Install our credential and certificate callbacks on cb. cb->payload

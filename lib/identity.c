@@ -3,7 +3,8 @@
  * The instance mark is "<inode>:<birth time>" of plansync.db: SQLite never
  * replaces its database file, so the mark changes only when the file is a
  * new one (a copy, a restore). The device number is left out on purpose: it
- * changes when a USB disk is mounted again. Never touches the network. */
+ * changes when a USB disk is mounted again. A new id gets a new key pair
+ * (the old key kept as key.<old id>). Never touches the network. */
 #define _GNU_SOURCE /* statx */
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "plansync/hlc.h"
 #include "plansync/log.h"
 #include "repo.h"
+#include "replica_int.h"
 
 static int instance_mark(const char *dir, char *out, size_t n)
 {
@@ -133,7 +135,12 @@ int ps_identity_fork(ps_replica *r, const char *why)
 		git_reference_free(gr);
 		git_repository_free(repo);
 	}
-	return ps_replica_reload(r);
+	/* A new id signs with a new key; the old one stays as key.<old>. If
+	 * this is cut short, ps_replica_key finishes it (the key names the id
+	 * it was made for). */
+	if ((rc = ps_replica_reload(r)))
+		return rc;
+	return ps_replica_key_rotate(r, old);
 rollback:
 	ps_store_rollback(s);
 	return rc;

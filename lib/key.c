@@ -220,6 +220,20 @@ int ps_pubkey_parse(uint8_t pub[32], const char *text)
 	return ps_key_blob_parse(pub, blob, n, what);
 }
 
+int ps_allowed_signer_line(char **out, const char *replica, const uint8_t pub[32])
+{
+	*out = NULL;
+	char *key = NULL;
+	int rc = ps_pubkey_text(&key, pub, NULL);
+	if (rc)
+		return rc;
+	ps_buf b = PS_BUF_INIT;
+	ps_buf_printf(&b, "%s@%s namespaces=\"git\" %s\n", replica, PS_SIGNER_DOMAIN, key);
+	free(key);
+	*out = ps_buf_detach(&b);
+	return *out ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
+}
+
 void ps_pubkey_fingerprint(char out[PS_KEY_FPR_MAX], const uint8_t pub[32])
 {
 	uint8_t blob[PS_KEY_BLOB_LEN], d[crypto_hash_sha256_BYTES];

@@ -35,6 +35,7 @@ void ps_keyrec_release(ps_keyrec *k)
 	free(k->enrolled);
 	free(k->revoked);
 	free(k->revoked_after);
+	free(k->previous);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -45,9 +46,10 @@ static char **member(ps_keyrec *k, const char *field)
 		const char *name;
 		size_t off;
 	} f[] = {
-	    {"public_key", offsetof(ps_keyrec, public_key)}, {"fingerprint", offsetof(ps_keyrec, fingerprint)},
-	    {"person", offsetof(ps_keyrec, person)},         {"enrolled", offsetof(ps_keyrec, enrolled)},
-	    {"revoked", offsetof(ps_keyrec, revoked)},       {"revoked_after", offsetof(ps_keyrec, revoked_after)},
+	    {"public_key", offsetof(ps_keyrec, public_key)},  {"fingerprint", offsetof(ps_keyrec, fingerprint)},
+	    {"person", offsetof(ps_keyrec, person)},          {"enrolled", offsetof(ps_keyrec, enrolled)},
+	    {"revoked", offsetof(ps_keyrec, revoked)},        {"revoked_after", offsetof(ps_keyrec, revoked_after)},
+	    {"previous_keys", offsetof(ps_keyrec, previous)},
 	};
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (strcmp(f[i].name, field) == 0)
@@ -65,6 +67,16 @@ int ps_keyrec_set(ps_keyrec *k, const char *field, const cJSON *v)
 	*m = NULL;
 	if (cJSON_IsString(v) && !(*m = strdup(v->valuestring)))
 		return ps_error_set(PS_ENOMEM, "out of memory");
+	if (cJSON_IsArray(v)) { /* previous_keys: one per line */
+		size_t n = 1;
+		for (const cJSON *c = v->child; c; c = c->next)
+			n += cJSON_IsString(c) ? strlen(c->valuestring) + 1 : 0;
+		if (!(*m = calloc(1, n)))
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		for (const cJSON *c = v->child; c; c = c->next)
+			if (cJSON_IsString(c))
+				strcat(strcat(*m, c->valuestring), "\n");
+	}
 	return 0;
 }
 
@@ -270,12 +282,41 @@ static int find_req_row(void *ctx, const ps_keyreq *q)
 	return 0;
 }
 
+/* A new key for a replica whose enrolled key is another: the old one goes
+ * to previous_keys, so the branch's older commits still verify. */
+static int keep_previous(ps_replica *r, const ps_keydone *d, cJSON *fields)
+{
+	const cJSON *pk = cJSON_GetObjectItemCaseSensitive(fields, "public_key");
+	ps_keyrec k;
+	int rc = ps_keys_lookup(&k, r, d->office, d->replica);
+	if (rc || !cJSON_IsString(pk) || !k.found || !k.public_key || !k.enrolled || k.revoked ||
+	    ps_keys_same_key(k.public_key, pk->valuestring)) {
+		ps_keyrec_release(&k);
+		return rc;
+	}
+	cJSON *list = cJSON_AddArrayToObject(fields, "previous_keys");
+	for (char *p = k.previous, *nl; list && p && (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = '\0';
+		if (!cJSON_AddItemToArray(list, cJSON_CreateString(p)))
+			list = NULL;
+	}
+	if (!list || !cJSON_AddItemToArray(list, cJSON_CreateString(k.public_key)))
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	ps_keyrec_release(&k);
+	return rc;
+}
+
 static int write_key(ps_keydone *out, ps_replica *r, cJSON *fields, const char *reason)
 {
 	snprintf(out->record, sizeof(out->record), "key/%s/%s", out->office, out->replica);
 	if (!fields)
 		return ps_error_set(PS_ENOMEM, "out of memory");
-	int rc = ps_replica_write(r, out->record, PS_OP_SET, fields, reason, false, NULL);
+	int rc = keep_previous(r, out, fields);
+	if (rc) {
+		cJSON_Delete(fields);
+		return rc;
+	}
+	rc = ps_replica_write(r, out->record, PS_OP_SET, fields, reason, false, NULL);
 	return rc == PS_EEXISTS ? 0 : rc;
 }
 

@@ -65,6 +65,15 @@ static const ps_field_info key_fields[] = {
     {.name = "enrolled", .type = PS_FIELD_TEXT, .nullable = true, .max = 40},
     {.name = "revoked_after", .type = PS_FIELD_TEXT, .nullable = true, .max = 64},
     {.name = "revoked", .type = PS_FIELD_TEXT, .nullable = true, .max = 40},
+    /* keys the replica had before (a re-created replica, a rotation): each
+     * still verifies that branch's commits older than the first one the
+     * current key signed */
+    {.name = "previous_keys",
+     .type = PS_FIELD_TEXT_LIST,
+     .nullable = true,
+     .max = 300,
+     .max_items = 20,
+     .message = "previous_keys must be a list of at most 20 public keys"},
     {.name = NULL},
 };
 
@@ -102,7 +111,8 @@ static const ps_kind_info kinds[] = {
                      .shape = PS_ID_OFFICE_REPLICA,
                      .owner = PS_OWNER_PROVINCE,
                      .fields = key_fields,
-                     .field_names = "public_key, fingerprint, person, enrolled, revoked_after, revoked"},
+                     .field_names = "public_key, fingerprint, person, enrolled, revoked_after, revoked, "
+                                    "previous_keys"},
 };
 _Static_assert(sizeof(kinds) / sizeof(kinds[0]) == PS_KIND__COUNT, "one row of kinds[] per ps_kind");
 

@@ -1,11 +1,12 @@
 /* replica_key.c - the replica's own key: DIR/key and DIR/key.pub.
  *
- * Exports ps_replica_key (key.h) and, to replica_init.c and identity.c
+ * Exports ps_replica_key and ps_replica_keys_each (key.h) and, to replica_init.c and identity.c
  * (replica_int.h), ps_replica_key_make and ps_replica_key_rotate. The key's
  * comment names the office and replica id it was made for ("plansync
  * tinh/tinh-main"), so a replica that took a new id but was stopped before
  * it made its new key finishes the change at the next load. Old keys are
  * kept (key.<old replica id>), never deleted. Never signs anything itself. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,14 @@ int ps_replica_key(ps_replica *r, const ps_key **out)
 			ps_log(PS_LOG_INFO, "%s: made a key for replica %s", ps_replica_dir(r), ps_replica_id(r));
 		rc = ps_key_load(&k, path);
 	}
+	if (rc == PS_EINVALID && strstr(ps_error_last(), "corrupt")) {
+		char why[1100];
+		snprintf(why, sizeof(why), "%s", ps_error_last());
+		return ps_error_set(rc,
+		                    "%s; restore %s from a backup, or move it and %s aside so plansync makes a new "
+		                    "key (the province then enrols the new key)",
+		                    why, path, pub);
+	}
 	if (rc)
 		return rc;
 	char rid[200];
@@ -115,4 +124,50 @@ int ps_replica_key(ps_replica *r, const ps_key **out)
 	*slot = k;
 	*out = k;
 	return 0;
+}
+
+/* The public key in a key.pub file; PS_EINVALID naming the file. */
+static int read_pub(uint8_t pub[32], const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return ps_error_set(PS_ERROR, "cannot read %s: %s", path, strerror(errno));
+	char line[1200];
+	bool got = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	int rc = got ? ps_pubkey_parse(pub, line) : PS_EINVALID;
+	if (rc) {
+		char why[1100];
+		snprintf(why, sizeof(why), "%s", got ? ps_error_last() : "empty");
+		return ps_error_set(PS_EINVALID, "%s: %s", path, why);
+	}
+	return 0;
+}
+
+int ps_replica_keys_each(ps_replica *r, int (*fn)(void *ctx, const char *replica, const uint8_t pub[32]), void *ctx)
+{
+	const ps_key *k = NULL;
+	int rc = ps_replica_key(r, &k);
+	if (rc || (rc = fn(ctx, ps_replica_id(r), ps_key_public(k))))
+		return rc;
+	DIR *d = opendir(ps_replica_dir(r));
+	if (!d)
+		return ps_error_set(PS_ERROR, "cannot list %s: %s", ps_replica_dir(r), strerror(errno));
+	struct dirent *e;
+	while (!rc && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n <= 8 || strncmp(e->d_name, "key.", 4) != 0 || strcmp(e->d_name + n - 4, ".pub") != 0)
+			continue;
+		char rid[200], path[4200];
+		snprintf(rid, sizeof(rid), "%.*s", (int)(n - 8), e->d_name + 4);
+		if (strncmp(rid, ps_replica_office(r), strlen(ps_replica_office(r))) != 0 ||
+		    rid[strlen(ps_replica_office(r))] != '-')
+			continue; /* not a kept key of this office's replica id */
+		uint8_t pub[32];
+		snprintf(path, sizeof(path), "%s/%s", ps_replica_dir(r), e->d_name);
+		if (!(rc = read_pub(pub, path)))
+			rc = fn(ctx, rid, pub);
+	}
+	closedir(d);
+	return rc;
 }

@@ -118,7 +118,7 @@ int ps_commit_signer(uint8_t signer[32], git_repository *repo, const git_oid *co
 		goto done;
 	}
 	rc = ps_sshsig_verify(signer, sig.ptr, sig.len, SIG_NAMESPACE, payload.ptr ? payload.ptr : "", payload.len);
-	if (rc) {
+	if (rc && rc != PS_ENOMEM) { /* out of memory says nothing of the signature */
 		char why[900];
 		snprintf(why, sizeof(why), "%s", ps_error_last());
 		rc = ps_error_set(PS_EINVALID, "commit %s: %s", hex, why);

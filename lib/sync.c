@@ -63,6 +63,12 @@ void ps_sync_load_auth(ps_replica *r, ps_auth *out)
 	ps_store_meta_get(s, "http.ca_file", &ca); /* absent: NULL */
 	ps_auth_set_ca_file(out, ca);
 	free(ca);
+	/* Without ssh.key, the replica's own key authenticates SSH (the
+	 * server's access rules know it), then ssh-agent as before. */
+	char key[4200];
+	snprintf(key, sizeof(key), "%s/key", ps_replica_dir(r));
+	if (access(key, R_OK) == 0)
+		ps_auth_set_replica_key(out, key);
 	ps_error_clear();
 }
 

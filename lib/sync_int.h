@@ -53,6 +53,10 @@ typedef struct imp {
 	 * (sync_verify.c) */
 	struct keyov *keyov;
 	size_t nkeyov;
+	/* the branch whose commits signed by its current key are counted, and
+	 * whether one was accepted: a previous key verifies only before that */
+	char cur_branch[300];
+	bool cur_seen;
 } imp;
 
 /* ---- sync_apply.c ---------------------------------------------------- */

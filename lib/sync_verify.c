@@ -20,6 +20,7 @@
 #include "sync_int.h"
 #include "keys_int.h"
 #include "store_keys.h"
+#include "store_sync.h"
 #include "plansync/error.h"
 #include "plansync/hlc.h"
 #include "plansync/key.h"
@@ -87,10 +88,10 @@ static int lookup(imp *m, const char *office, const char *replica, ps_keyrec *ou
 		return ps_keys_lookup(out, m->r, office, replica);
 	memset(out, 0, sizeof(*out));
 	out->found = o->k.found;
-	const char *const src[] = {o->k.public_key, o->k.fingerprint, o->k.person,
-	                           o->k.enrolled,   o->k.revoked,     o->k.revoked_after};
-	char **dst[] = {&out->public_key, &out->fingerprint, &out->person,
-	                &out->enrolled,   &out->revoked,     &out->revoked_after};
+	const char *const src[] = {o->k.public_key, o->k.fingerprint,   o->k.person,  o->k.enrolled,
+	                           o->k.revoked,    o->k.revoked_after, o->k.previous};
+	char **dst[] = {&out->public_key, &out->fingerprint,   &out->person,  &out->enrolled,
+	                &out->revoked,    &out->revoked_after, &out->previous};
 	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++)
 		if (src[i] && !(*dst[i] = strdup(src[i]))) {
 			ps_keyrec_release(out);
@@ -140,6 +141,37 @@ static int other_holder(imp *m, const uint8_t pub[32], char *out, size_t n)
 	return rc == 1 ? 0 : rc;
 }
 
+/* One of the keys in list (previous_keys, one per line). */
+static bool in_list(const char *list, const uint8_t pub[32])
+{
+	char line[400];
+	for (const char *p = list, *nl; p && (nl = strchr(p, '\n')); p = nl + 1) {
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		if (key_is(line, pub))
+			return true;
+	}
+	return false;
+}
+
+/* Whether m's branch has a commit signed by its current key cur, up to the
+ * head imported last (then counted as the walk accepts them). */
+static bool current_seen(imp *m, const char *cur)
+{
+	if (strcmp(m->cur_branch, m->branch) == 0)
+		return m->cur_seen;
+	snprintf(m->cur_branch, sizeof(m->cur_branch), "%s", m->branch);
+	m->cur_seen = false;
+	char ref[300], hex[GIT_OID_HEXSZ + 1];
+	bool found = false;
+	git_oid head;
+	uint8_t who[32];
+	snprintf(ref, sizeof(ref), PS_TRACK_REF_PREFIX "%s/%s", m->office, m->replica);
+	if (ps_store_branch_head(ps_replica_store(m->r), ref, hex, &found) == 0 && found &&
+	    git_oid_fromstr(&head, hex) == 0 && ps_commit_signer(who, m->repo, &head) == 0)
+		m->cur_seen = key_is(cur, who);
+	return m->cur_seen;
+}
+
 static int quarantine(imp *m, int *verdict, const char *reason)
 {
 	*verdict = PS_VERIFY_BAD;
@@ -170,6 +202,8 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 	if (k.found && k.public_key && key_is(k.public_key, vc->signer)) {
 		if (k.enrolled && !k.revoked) {
 			*verdict = PS_VERIFY_OK;
+			current_seen(m, k.public_key);
+			m->cur_seen = true;
 		} else if (k.revoked && !k.enrolled) {
 			snprintf(
 			    why, sizeof(why),
@@ -193,6 +227,17 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 			}
 		} else {
 			*verdict = PS_VERIFY_HELD;
+		}
+	} else if (k.found && k.public_key && in_list(k.previous, vc->signer) && k.enrolled) {
+		if (!current_seen(m, k.public_key)) {
+			*verdict = PS_VERIFY_OK; /* older than the first commit of the current key */
+		} else {
+			snprintf(
+			    why, sizeof(why),
+			    "signed by key %s, which replica %s had before its current key %s signed a commit; the "
+			    "commit's changes are refused",
+			    vc->fpr, m->replica, k.fingerprint ? k.fingerprint : "");
+			rc = quarantine(m, verdict, why);
 		}
 	} else if ((rc = other_holder(m, vc->signer, other, sizeof(other)))) {
 		/* error */

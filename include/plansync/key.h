@@ -60,6 +60,16 @@ int ps_sshsig_verify(uint8_t signer[32], const char *armored, size_t alen, const
  * before keys existed gets its key here (logged). Errors as ps_key_load. */
 typedef struct ps_replica ps_replica;
 int ps_replica_key(ps_replica *r, const ps_key **out);
+/* This replica's keys: its own (replica id now) and those it kept when it
+ * took a new id (DIR/key.<old id>.pub), each with the replica id it signed
+ * as. fn returning non-zero stops with that value. */
+int ps_replica_keys_each(ps_replica *r, int (*fn)(void *ctx, const char *replica, const uint8_t pub[32]), void *ctx);
+/* One line of a git allowed-signers file (gpg.ssh.allowedSignersFile) for
+ * a replica's key: "<replica>@plansync.invalid namespaces=\"git\"
+ * ssh-ed25519 AAAA..." and a newline; the principal is the e-mail of the
+ * replica's commits. free(). */
+int ps_allowed_signer_line(char **out, const char *replica, const uint8_t pub[32]);
+#define PS_SIGNER_DOMAIN "plansync.invalid"
 /* The comment written with a replica's key: "plansync <office>/<replica>". */
 #define PS_KEY_COMMENT_PREFIX "plansync "
 

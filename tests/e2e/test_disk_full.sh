@@ -35,7 +35,7 @@ expect_fail 1 "disk is full.*free some space" "$P" -C fs/a sync
 rm -f fs/a/repo.git/fill
 "$P" -C fs/a sync >/dev/null && ok "sync goes through once space is freed" || bad "sync after freeing space"
 "$P" -C fs/a check >/dev/null && ok "replica intact after the full disks" || bad "check after the full disks"
-[ -n "$(git -C remote.git log --oneline --all)" ] && "$P" init b --office tinh --replica hq2 --remote "$T/remote.git" >/dev/null \
+[ -n "$(git -C remote.git log --oneline --all)" ] && "$P" init b --office tinh --replica hq2 --remote "$T/remote.git" --trust "$(province_pin fs/a)" >/dev/null \
   && "$P" -C b progress show --json | grep -q '"percent": 6' && ok "the change written before the full disk arrived" \
   || bad "the change did not arrive"
 finish

@@ -63,7 +63,7 @@ expect_fail 3 "does not exist" "$P" init keep --office binh-giang --remote "$T/n
 expect_fail 5 "host unreachable" "$P" init keep --office binh-giang --remote "http://127.0.0.1:1/plan.git"
 [ "$(ls -A keep)" = notes.txt ] && ok "a directory that was there keeps its content, and only that" ||
   bad "keep holds: $(ls -A keep)"
-"$P" init keep --office binh-giang --remote "$T/remote.git" >/dev/null && ok "init again with the right remote" ||
+"$P" init keep --office binh-giang --remote "$T/remote.git" --trust "$(province_pin)" >/dev/null && ok "init again with the right remote" ||
   bad "init again failed"
 
 # a seed queues nothing, so its failure does not say changes stay queued
@@ -80,7 +80,7 @@ expect_fail 3 "percent" "$P" -C km progress set p2-t6 2021 --percent +9
 # the daemon's socket under a path longer than sun_path (108 bytes)
 long="$T/$(printf 'd%.0s' $(seq 1 60))/$(printf 'e%.0s' $(seq 1 60))"
 mkdir -p "$long"
-"$P" init "$long/r" --office nam-sach --remote "$T/remote.git" >/dev/null
+"$P" init "$long/r" --office nam-sach --remote "$T/remote.git" --trust "$(province_pin)" >/dev/null
 "$D" -C "$long/r" --interval 1000 --foreground --log-level debug 2>"$T/long.log" &
 dpid=$!
 trap 'kill -TERM $dpid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$T"' EXIT

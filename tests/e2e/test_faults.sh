@@ -48,7 +48,7 @@ git --git-dir=remote.git update-ref refs/heads/replicas/nam-sach/nam-sach-x "$ba
 "$P" -C a progress set p1-t1 2021 --percent 11 --note f1-a >/dev/null
 rc=0; "$P" -C a sync >/dev/null 2>&1 || rc=$?
 [ "$rc" = 0 ] && ok "sync beside a malformed commit exits 0" || bad "sync beside a malformed commit exited $rc"
-rc=0; "$P" init fresh --office tp-hai-duong --replica f --remote "$T/remote.git" >/dev/null 2>&1 || rc=$?
+rc=0; "$P" init fresh --office tp-hai-duong --replica f --remote "$T/remote.git" --trust "$(province_pin)" >/dev/null 2>&1 || rc=$?
 [ "$rc" = 0 ] && ok "init beside a malformed commit exits 0" || bad "init beside a malformed commit exited $rc"
 n=$("$P" -C fresh plan tasks --json 2>/dev/null | grep -c '"id"' || true)
 [ "${n:-0}" -ge 30 ] && ok "a new replica gets the plan ($n tasks)" || bad "new replica has ${n:-0} tasks"
@@ -98,6 +98,8 @@ rc=0; "$P" -C a2 sync >/dev/null 2>&1 || rc=$?
 id1=$("$P" -C a status --json | sed -n 's/.*"replica": "\([^"]*\)".*/\1/p' | head -1)
 id2=$("$P" -C a2 status --json | sed -n 's/.*"replica": "\([^"]*\)".*/\1/p' | head -1)
 [ -n "$id1" ] && [ "$id1" != "$id2" ] && ok "copy has its own replica id ($id1, $id2)" || bad "copy id '$id2' vs '$id1'"
+# a new id has a new key: the province enrols it
+enrol a2
 converge a a2 b tinh
 for n in f4-before-copy f4-orig f4-copy; do
   notes tinh | grep -q "$n" && ok "$n reached the province" || bad "$n did not reach the province"
@@ -110,10 +112,14 @@ same_dumps "after a copy" tinh a a2 b
 git clone -q remote.git work 2>/dev/null
 git -C work checkout -q "replicas/tx-kinh-mon/$id1"
 echo '{}' > work/stray.txt
+# signed with a's key (a disk-level copy of it): readers judge its files
+sign_as a
 git -C work add stray.txt && git -C work commit -qm "stray commit"
+unsign
 git -C work push -q origin "HEAD:refs/heads/replicas/tx-kinh-mon/$id1" 2>/dev/null
 "$P" -C a progress set p2-t6 2023 --percent 43 --note f4-after-foreign >/dev/null
 rc=0; "$P" -C a sync >/dev/null 2>&1 || rc=$?
+enrol a # it continues under a new id, with a new key
 [ "$rc" = 0 ] && ok "sync after a foreign commit on our branch" || bad "sync after a foreign commit exited $rc"
 "$P" -C a problems --json | grep -qi 'did not write\|foreign\|not written by' && ok "foreign commit reported" ||
   bad "foreign commit not reported"
@@ -148,6 +154,7 @@ git --git-dir=remote.git update-ref -d "refs/heads/replicas/tx-kinh-mon/$a2id"
 notes tinh | grep -q f5-gone && ok "rebuild keeps a deleted branch's changes" || bad "rebuild lost f5-gone"
 git --git-dir=remote.git update-ref "refs/heads/replicas/tx-kinh-mon/$a2id" "$a2tip"
 converge tinh a b
+cp a2/key a2.key # the squash below is signed with the key of the replica that wrote the branch
 rm -rf a2
 
 # 7. A force-pushed branch: every replica ends with the same version.
@@ -158,9 +165,13 @@ rm -rf work && git clone -q remote.git work 2>/dev/null
 git -C work checkout -q "replicas/binh-giang/$bid"
 f=$(git -C work grep -l f7-v1 -- changes | head -1)
 sed -i 's/f7-v1/f7-v2/' "work/$f"
+sign_as b
 git -C work commit -qa --amend -m "rewritten"
+unsign
 git -C work push -qf origin "HEAD:refs/heads/replicas/binh-giang/$bid" 2>/dev/null
-"$P" init late --office tp-hai-duong --replica l --remote "$T/remote.git" >/dev/null 2>&1 || true
+"$P" init late --office tp-hai-duong --replica l --remote "$T/remote.git" --trust "$(province_pin)" >/dev/null 2>&1 || true
+converge tinh a b late
+enrol b # b saw its branch rewritten: it continues under a new id, with a new key
 converge tinh a b late
 "$P" -C tinh problems --json | grep -q 'history rewritten' && ok "rewrite reported where it can be seen" ||
   bad "rewrite not reported"
@@ -174,9 +185,11 @@ for c in $(git -C work rev-list "replicas/tx-kinh-mon/$a2id"); do git -C work ch
 f=$(git -C work grep -l f4-copy -- changes | head -1)
 sed -i 's/f4-copy/f4-copy-v2/' "work/$f"
 git -C work add -A
-root=$(git -C work commit-tree "$(git -C work write-tree)" -m "history squashed, one change altered")
+sign_as a2.key
+root=$(git -C work commit-tree $GIT_SIGN "$(git -C work write-tree)" -m "history squashed, one change altered")
+unsign
 git -C work push -qf origin "$root:refs/heads/replicas/tx-kinh-mon/$a2id" 2>/dev/null
-"$P" init late2 --office tp-hai-duong --replica m --remote "$T/remote.git" >/dev/null 2>&1 || true
+"$P" init late2 --office tp-hai-duong --replica m --remote "$T/remote.git" --trust "$(province_pin)" >/dev/null 2>&1 || true
 converge tinh a b late late2
 notes tinh | grep -q f4-copy-v2 && ok "the rewritten version counts where the old one was seen" ||
   bad "tinh kept the old version of a rewritten change"

@@ -48,10 +48,11 @@ URL="ssh://$me@127.0.0.1:$PORT$T/remote.git"
 out=$("$P" -C tinh sync 2>&1) && ok "push over ssh: $out" || bad "sync over ssh: $out"
 eval "$(ssh-agent -s)" >/dev/null
 ssh-add -q userkey 2>/dev/null
-"$P" init bg --office binh-giang --remote "$URL" --set ssh.known_hosts="$T/known_hosts" >/dev/null \
+"$P" init bg --office binh-giang --remote "$URL" --set ssh.known_hosts="$T/known_hosts" --trust "$(province_pin)" >/dev/null \
   && ok "clone over ssh (ssh-agent)" || bad "clone with agent: $("$P" -C bg sync 2>&1)"
 ssh-agent -k >/dev/null 2>&1; unset SSH_AUTH_SOCK SSH_AGENT_PID
 "$P" -C bg config ssh.key "$T/userkey"
+enrol bg; "$P" -C bg sync >/dev/null
 [ "$("$P" -C bg dump)" = "$("$P" -C tinh dump)" ] && ok "district has the plan over ssh" || bad "plan not cloned"
 "$P" -C bg progress set p2-t7 2021 --status on_track >/dev/null
 "$P" -C bg sync >/dev/null && "$P" -C tinh sync >/dev/null && [ "$("$P" -C bg dump)" = "$("$P" -C tinh dump)" ] \
@@ -74,7 +75,8 @@ badc=$(printf 'tree %s\ncommitter x <x> 0 +0000\n\nno author\n' "$tree" | git --
 git --git-dir=remote.git update-ref refs/tags/v1 "$badc"
 git --git-dir=remote.git update-ref refs/heads/main "$badc"
 git --git-dir=remote.git update-ref refs/heads/replicas/nam-sach/nam-sach-x "$badc"
-"$P" init ns --office nam-sach --remote "$URL" --set ssh.key="$T/userkey" --set ssh.known_hosts="$T/known_hosts" >/dev/null 2>&1 \
+"$P" init ns --office nam-sach --remote "$URL" --set ssh.key="$T/userkey" --set ssh.known_hosts="$T/known_hosts" \
+  --trust "$(province_pin)" >/dev/null 2>&1 \
   && ok "init over ssh beside a malformed commit" || bad "init beside a malformed commit: $("$P" -C ns sync 2>&1)"
 "$P" -C tinh sync >/dev/null 2>&1 || true
 [ "$("$P" -C ns dump)" = "$("$P" -C tinh dump)" ] && ok "new replica has everything over ssh" || bad "new replica lacks data"
@@ -86,10 +88,13 @@ git --git-dir=remote.git update-ref -d refs/heads/replicas/nam-sach/nam-sach-x
 bgid=$("$P" -C bg status --json | sed -n 's/.*"replica": "\([^"]*\)".*/\1/p' | head -1)
 git clone -q remote.git stray 2>/dev/null
 git -C stray checkout -q "replicas/binh-giang/$bgid"
+sign_as bg # signed with bg's key (a copy of it): readers judge the commit's files
 echo x > stray/x.txt && git -C stray add x.txt && git -C stray commit -qm stray
+unsign
 git -C stray push -q origin "HEAD:refs/heads/replicas/binh-giang/$bgid" 2>/dev/null
 "$P" -C bg progress set p2-t7 2023 --status at_risk --note after-stray >/dev/null
 "$P" -C bg sync >/dev/null 2>&1 && ok "sync over ssh after a stray push to our branch" || bad "sync after stray push: $("$P" -C bg sync 2>&1)"
+enrol bg # it continues under a new id, with a new key
 "$P" -C tinh sync >/dev/null 2>&1 || true
 "$P" -C tinh dump | grep after-stray >/dev/null && ok "write after the stray push reached the province" || bad "after-stray not delivered"
 # re-created over ssh with the same replica id after its database was lost:
@@ -97,7 +102,8 @@ git -C stray push -q origin "HEAD:refs/heads/replicas/binh-giang/$bgid" 2>/dev/n
 bgid=$("$P" -C bg status --json | sed -n 's/.*"replica": "\([^"]*\)".*/\1/p' | head -1)
 rm -rf bg
 "$P" init bg --office binh-giang --replica "$bgid" --remote "$URL" --set ssh.key="$T/userkey" \
-  --set ssh.known_hosts="$T/known_hosts" >/dev/null 2>&1 || true
+  --set ssh.known_hosts="$T/known_hosts" --trust "$(province_pin)" >/dev/null 2>&1 || true
+enrol bg # a new key for the same replica id
 "$P" -C bg dump | grep after-stray >/dev/null && ok "re-created over ssh: its delivered reports are back" ||
   bad "re-created replica lost its reports over ssh"
 "$P" -C bg progress set p2-t7 2024 --status on_track --note after-recreate >/dev/null
@@ -136,7 +142,9 @@ expect_fail 5 "not the pinned" "$P" -C bg sync
 "$P" -C bg config ssh.fingerprint "$newfp"
 "$P" -C tinh config ssh.fingerprint "$newfp"
 for o in nam-sach gia-loc; do
-  "$P" init "$o" --office "$o" --remote "$URL" --set ssh.key="$T/userkey" --set ssh.fingerprint="$newfp" >/dev/null || bad "init $o over ssh"
+  "$P" init "$o" --office "$o" --remote "$URL" --set ssh.key="$T/userkey" --set ssh.fingerprint="$newfp" \
+    --trust "$(province_pin)" >/dev/null || bad "init $o over ssh"
+  enrol "$o"
 done
 "$P" -C tinh sync >/dev/null; n0=$("$P" -C tinh status --json | json_num changes)
 for round in 1 2 3 4; do
@@ -161,8 +169,9 @@ expect_fail 5 "asks for a username and password" "$P" init web --office nam-sach
 rm -rf web
 PLANSYNC_HTTP_USERNAME=clerk PLANSYNC_HTTP_PASSWORD=wrong expect_fail 5 "authentication refused" "$P" init web --office nam-sach --remote "$HURL"
 rm -rf web
-PLANSYNC_HTTP_USERNAME=clerk PLANSYNC_HTTP_PASSWORD='s3cret pass' "$P" init web --office nam-sach --remote "$HURL" >/dev/null \
-  && ok "clone over http with credentials from the environment" || bad "http clone failed"
+PLANSYNC_HTTP_USERNAME=clerk PLANSYNC_HTTP_PASSWORD='s3cret pass' "$P" init web --office nam-sach --remote "$HURL" \
+  --trust "$(province_pin)" >/dev/null && ok "clone over http with credentials from the environment" || bad "http clone failed"
+enrol web
 printf '#!/bin/sh\n[ "$1" = get ] && cat >/dev/null && printf "username=clerk\\npassword=s3cret pass\\n"\n' > helper.sh; chmod +x helper.sh
 "$P" -C web config http.credential_helper "$T/helper.sh"
 "$P" -C web progress set p2-t7 2021 --percent 15 >/dev/null

@@ -7,7 +7,8 @@
 # Importing the plan document again settles such conflicts its way too.
 source "$(dirname "$0")/lib.sh"
 setup_province
-"$P" init tinh2 --office tinh --replica b --remote "$T/remote.git" --user P2 >/dev/null
+"$P" init tinh2 --office tinh --replica b --remote "$T/remote.git" --user P2 --trust "$(province_pin)" >/dev/null
+enrol tinh2
 "$P" -C tinh2 sync >/dev/null
 python3 - "$SRC/schema/plan/hai-duong-2020-2025.json" <<'PY'
 import json, sys

@@ -458,8 +458,10 @@ static int setup(void **st)
 	ps_replica *p = replica_new(root, "write", "tinh", "w", NULL);
 	ps_replica_free(p);
 	p = replica_new(root, "import", "tinh", "hq", remote);
+	trust_root(p);
 	sync_ok(p);
 	ps_replica *d = replica_new(root, "district", "binh-giang", "pc1", remote);
+	trust_enrol(p, d);
 	sync_ok(d);
 	ps_progress_in a = {.status = "on_track", .percent = "40", .note = "Nhiều dòng\nghi chú"};
 	ps_progress_in b = {.status = "done", .actual = "13"};

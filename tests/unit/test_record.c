@@ -73,11 +73,22 @@ static void kind_table_rows(void **st)
 		assert_non_null(ki->name);
 		assert_int_equal(ps_kind_parse(ki->name), k);
 		assert_string_equal(ps_kind_name((ps_kind)k), ki->name);
-		char slug[100], otp[150];
+		char slug[100], otp[150], orp[150];
 		snprintf(slug, sizeof(slug), "%s/abc-1", ki->name);
 		snprintf(otp, sizeof(otp), "%s/binh-giang/p2-t7/2024", ki->name);
+		snprintf(orp, sizeof(orp), "%s/binh-giang/binh-giang-a1", ki->name);
 		ps_record_id r;
-		if (ki->shape == PS_ID_SLUG) {
+		if (ki->shape == PS_ID_OFFICE_REPLICA) {
+			assert_int_equal(ps_record_parse(&r, orp), 0);
+			assert_string_equal(r.office, "binh-giang");
+			assert_string_equal(r.replica, "binh-giang-a1");
+			assert_int_equal(ps_record_parse(&r, slug), PS_EINVALID);
+			assert_int_equal(ps_record_parse(&r, otp), PS_EINVALID);
+			snprintf(orp, sizeof(orp), "%s/binh-giang/tu-ky-a1",
+			         ki->name); /* not a replica of that office */
+			assert_int_equal(ps_record_parse(&r, orp), PS_EINVALID);
+			snprintf(orp, sizeof(orp), "%s/binh-giang/binh-giang-a1", ki->name);
+		} else if (ki->shape == PS_ID_SLUG) {
 			assert_int_equal(ps_record_parse(&r, slug), 0);
 			assert_string_equal(r.slug, "abc-1");
 			assert_int_equal(ps_record_parse(&r, otp), PS_EINVALID);
@@ -88,7 +99,10 @@ static void kind_table_rows(void **st)
 			assert_string_equal(r.period, "2024");
 			assert_int_equal(ps_record_parse(&r, slug), PS_EINVALID);
 		}
-		assert_int_equal(ps_record_parse(&r, ki->shape == PS_ID_SLUG ? slug : otp), 0);
+		assert_int_equal(ps_record_parse(&r, ki->shape == PS_ID_SLUG             ? slug
+		                                     : ki->shape == PS_ID_OFFICE_REPLICA ? orp
+		                                                                         : otp),
+		                 0);
 		assert_int_equal(r.kind, k);
 		assert_string_equal(ps_record_owner(&r, "tinh"), ki->owner == PS_OWNER_OFFICE ? "binh-giang" : "tinh");
 		if (ki->section) {

@@ -5,7 +5,9 @@
  * pass ssh-keygen -Y verify; ssh-keygen's pass ours; a tampered message,
  * signature or namespace is refused; fingerprints equal ssh-keygen -l; bad
  * key files (loose permissions, corrupt, encrypted, RSA, ECDSA, a public
- * key) are refused with a reason. */
+ * key) are refused with a reason. ps_commit_signer reads what git commit -S
+ * writes with gpg.format=ssh, and git verify-commit accepts what
+ * ps_commit_sign writes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "util.h"
 #include "plansync/error.h"
 #include "plansync/key.h"
+#include "repo.h"
 
 static char *dir;
 
@@ -294,13 +297,92 @@ static void test_bad_keys_refused(void **state)
 	assert_int_equal(ps_pubkey_parse(pub, ""), PS_EINVALID);
 }
 
+static int signer_of(uint8_t signer[32], git_repository *repo, const char *hex)
+{
+	git_oid oid;
+	assert_int_equal(git_oid_fromstr(&oid, hex), 0);
+	return ps_commit_signer(signer, repo, &oid);
+}
+
+static void test_commit_signatures(void **state)
+{
+	int rc;
+	char *out =
+	    run(&rc,
+	        "cd %s && git init -q repo && cd repo && git config user.name T && git config user.email t@x && "
+	        "git config gpg.format ssh && git config user.signingkey %s/theirs && "
+	        "git commit -q --allow-empty -m unsigned && git rev-parse HEAD && "
+	        "git commit -q --allow-empty -S -m 'signed by git' && git rev-parse HEAD && "
+	        "git cat-file commit HEAD | sed 's/signed by git/forged/' | git hash-object -t commit -w --stdin && "
+	        "git cat-file commit HEAD | sed '/^gpgsig /,/END SSH SIGNATURE/p' | "
+	        "git hash-object -t commit -w --literally --stdin",
+	        dir, dir);
+	assert_int_equal(rc, 0);
+	char unsigned_hex[41], signed_hex[41], forged_hex[41], twice_hex[41];
+	assert_int_equal(sscanf(out, "%40s %40s %40s %40s", unsigned_hex, signed_hex, forged_hex, twice_hex), 4);
+	free(out);
+	char path[600];
+	snprintf(path, sizeof(path), "%s/repo/.git", dir);
+	git_repository *repo = NULL;
+	assert_int_equal(ps_repo_open(&repo, path), 0);
+	ps_key *k = NULL;
+	snprintf(path, sizeof(path), "%s/theirs", dir);
+	assert_int_equal(ps_key_load(&k, path), 0);
+	uint8_t signer[32];
+	assert_int_equal(signer_of(signer, repo, signed_hex), 0);
+	assert_memory_equal(signer, ps_key_public(k), 32);
+	assert_int_equal(signer_of(signer, repo, unsigned_hex), PS_ENOTFOUND);
+	assert_int_equal(signer_of(signer, repo, forged_hex), PS_EINVALID);
+	assert_non_null(strstr(ps_error_last(), "bad signature"));
+	assert_int_equal(signer_of(signer, repo, twice_hex), PS_EINVALID);
+	assert_non_null(strstr(ps_error_last(), "2 signature headers"));
+
+	/* ours: the unsigned commit's bytes signed by ps_commit_sign are what
+	 * git verify-commit accepts, and the bytes without the header are the
+	 * commit's own */
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	git_oid oid;
+	assert_int_equal(git_oid_fromstr(&oid, unsigned_hex), 0);
+	assert_int_equal(git_repository_odb(&odb, repo), 0);
+	assert_int_equal(git_odb_read(&obj, odb, &oid), 0);
+	ps_buf b = PS_BUF_INIT;
+	assert_int_equal(ps_commit_sign(&b, k, git_odb_object_data(obj), git_odb_object_size(obj)), 0);
+	git_oid soid;
+	assert_int_equal(git_odb_write(&soid, odb, b.ptr, b.len, GIT_OBJECT_COMMIT), 0);
+	char shex[41];
+	git_oid_tostr(shex, sizeof(shex), &soid);
+	assert_int_equal(signer_of(signer, repo, shex), 0);
+	assert_memory_equal(signer, ps_key_public(k), 32);
+	char *pt = NULL;
+	assert_int_equal(ps_allowed_signer_line(&pt, "tinh-hq", ps_key_public(k)), 0);
+	snprintf(path, sizeof(path), "%s/allowed.commit", dir);
+	spit(path, pt, strlen(pt));
+	out = run(&rc,
+	          "cd %s/repo && git -c gpg.ssh.allowedSignersFile=%s verify-commit %s 2>&1 && "
+	          "git cat-file commit %s | sed '/^gpgsig /,/END SSH SIGNATURE/d' | git hash-object -t commit --stdin",
+	          dir, path, shex, shex);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "Good \"git\" signature for tinh-hq@plansync.invalid"));
+	assert_non_null(strstr(out, unsigned_hex));
+	free(out);
+	free(pt);
+	ps_buf_release(&b);
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	ps_key_free(k);
+	git_repository_free(repo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_read_theirs_sign_same),
-	    cmocka_unit_test(test_ours_read_by_ssh_keygen),
-	    cmocka_unit_test(test_tampered_refused),
-	    cmocka_unit_test(test_bad_keys_refused),
+	    cmocka_unit_test(test_read_theirs_sign_same), cmocka_unit_test(test_ours_read_by_ssh_keygen),
+	    cmocka_unit_test(test_tampered_refused),      cmocka_unit_test(test_bad_keys_refused),
+	    cmocka_unit_test(test_commit_signatures),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	git_libgit2_init();
+	int rc = cmocka_run_group_tests(tests, setup, teardown);
+	git_libgit2_shutdown();
+	return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <git2.h>
 #include "util.h"
+#include "plansync/keys.h"
 #include "plansync/change.h"
 #include "plansync/error.h"
 #include "plansync/ops.h"
@@ -367,6 +368,7 @@ static void two_replicas(void **state)
 	git_repository_free(bare);
 
 	ps_replica *a = sync_replica_new(top, "hq", "tinh", remote);
+	trust_root(a);
 	ps_plan_stats st;
 	assert_int_equal(ps_plan_import(a, (const char *)ps_embedded_plan, ps_embedded_plan_len, &st), 0);
 	long long local = 0;
@@ -395,6 +397,9 @@ static void two_replicas(void **state)
 
 	/* another office imports every change of the branch */
 	ps_replica *b = sync_replica_new(top, "a1", "tx-kinh-mon", remote);
+	char pin[72];
+	assert_int_equal(ps_keys_pin_get(a, pin), 0);
+	assert_int_equal(ps_keys_pin_set(b, pin), 0);
 	if (ps_sync_run(b, &rb, NULL, NULL))
 		fail_msg("sync b: %s", rb.message);
 	assert_int_equal(rb.imported, local);
@@ -415,8 +420,9 @@ static void two_replicas(void **state)
 	assert_int_equal(rb.imported, 0);
 	assert_int_equal(rb.branches, 0);
 
-	/* a branch with a file outside its office's path: quarantined, said
-	 * once, the branch's head recorded so it is not read again */
+	/* a branch with an unsigned commit (a file outside its office's path
+	 * too): quarantined, said once, the branch's head recorded so it is
+	 * not read again */
 	char junk[41];
 	push_junk(remote, "replicas/tinh/tinh-zz9zz9", "junk.txt", junk);
 	assert_int_equal(ps_sync_run(b, &rb, NULL, NULL), 0);
@@ -424,8 +430,10 @@ static void two_replicas(void **state)
 	assert_int_equal(rb.branches, 1);
 	assert_int_equal(rb.problems, 1);
 	bool added = true; /* the same problem again is not new: recorded at the junk commit */
-	assert_int_equal(ps_store_problem_add(ps_replica_store(b), "replicas/tinh/tinh-zz9zz9", junk, "junk.txt",
-	                                      "file outside changes/<this branch's office>/", NULL, &added),
+	assert_int_equal(ps_store_problem_add(ps_replica_store(b), "replicas/tinh/tinh-zz9zz9", junk, "",
+	                                      "commit is not signed: every plansync commit carries the SSH signature "
+	                                      "of its replica's enrolled key; its changes are refused",
+	                                      NULL, &added),
 	                 0);
 	assert_false(added);
 	assert_int_equal(ps_sync_run(b, &rb, NULL, NULL), 0);

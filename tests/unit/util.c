@@ -4,6 +4,8 @@
 #include <string.h>
 #include "util.h"
 #include "plansync/ops.h"
+#include "plansync/keys.h"
+#include "plansync/error.h"
 
 char *tmpdir_new(void)
 {
@@ -64,6 +66,27 @@ ps_replica *replica_new(const char *dir, const char *name, const char *office, c
 		assert_int_equal(ps_plan_import(r, test_plan, strlen(test_plan), &st), 0);
 	}
 	return r;
+}
+
+void trust_root(ps_replica *p)
+{
+	if (ps_keys_enrol_root(p))
+		fail_msg("enrol root: %s", ps_error_last());
+}
+
+void trust_enrol(ps_replica *p, ps_replica *d)
+{
+	char fpr[72], path[800], pub[400] = "";
+	assert_int_equal(ps_keys_pin_get(p, fpr), 0);
+	assert_int_equal(ps_keys_pin_set(d, fpr), 0);
+	snprintf(path, sizeof(path), "%s/key.pub", ps_replica_dir(d));
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(pub, sizeof(pub), f));
+	fclose(f);
+	ps_keydone done;
+	if (ps_keys_approve(&done, p, ps_replica_id(d), NULL, pub))
+		fail_msg("enrol %s: %s", ps_replica_id(d), ps_error_last());
 }
 
 char *replica_dump(ps_replica *r)

@@ -21,6 +21,11 @@ extern const char test_plan[];
 /* A new replica in dir/name of office (replica id office-suffix, author
  * "Cán bộ <office>"), remote may be NULL. The province's gets test_plan. */
 ps_replica *replica_new(const char *dir, const char *name, const char *office, const char *suffix, const char *remote);
+/* The key registry (issue 11), as init and 'keys approve --key' set it up:
+ * province p becomes the root of trust (its own key record, enrolled); d
+ * pins p's key and p enrols d's key (d/key.pub). */
+void trust_root(ps_replica *p);
+void trust_enrol(ps_replica *p, ps_replica *d);
 /* The replica's whole state (ps_dump); free(). */
 char *replica_dump(ps_replica *r);
 /* Deterministic PRNG for shuffles. */
