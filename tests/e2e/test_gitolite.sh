@@ -155,6 +155,11 @@ refused_push "a new replica id of its own office" "$forged:refs/heads/replicas/b
 refused_push "a branch named like its own plus a suffix" "$forged:${BG}x"
 refused_push "main" "$forged:refs/heads/main"
 refused_push "a tag" "$forged:refs/tags/v1"
+# the province's key is held to its own branch too
+before=$(snap)
+gitas "$T/tinh/key" -C work push -f "$URL" "$forged:$BG" >push.out 2>&1 && bad "the province's key wrote a district's branch" \
+  || { grep -q "DENIED" push.out && [ "$(snap)" = "$before" ] && ok "the province's key may not write a district's branch" \
+  || bad "province push: $(cat push.out)"; }
 # rewinding and deleting its own branch
 parent=$(git --git-dir="$SRV" rev-parse "$BG~1")
 refused_push "rewinding its own branch" "$parent:$BG" -f
