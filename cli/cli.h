@@ -199,6 +199,7 @@ DECL(cmd_keys_approve);
 DECL(cmd_keys_refuse);
 DECL(cmd_keys_revoke);
 DECL(cmd_keys_rotate);
+DECL(cmd_server_gitolite);
 #undef DECL
 
 extern const opt_table opts_init, opts_plan_import, opts_plan_tasks, opts_plan_targets, opts_progress_set,
@@ -208,6 +209,7 @@ extern const opt_table opts_review, opts_inbox, opts_period;
 extern const opt_table opts_report_coverage, opts_report_programs, opts_report_targets, opts_report_office,
     opts_report_sync, opts_report_html;
 extern const opt_table opts_keys_approve;
+extern const opt_table opts_server_gitolite;
 /* config --help's list of settings (cmd_config.c). */
 extern const char config_help[];
 

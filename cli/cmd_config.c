@@ -18,7 +18,9 @@ const char config_help[] =
     "  ssh.key                 the SSH private key file\n"
     "  ssh.known_hosts         the known_hosts file that vouches for the server\n"
     "  ssh.fingerprint         the server's pinned host key: SHA256: and 43 characters\n"
-    "  http.credential_helper  a command that answers 'get' with username= and password= lines";
+    "  http.credential_helper  a command that answers 'get' with username= and password= lines\n"
+    "  http.ca_file            the certificate authorities (PEM file) trusted for an https://\n"
+    "                          remote instead of the system's, such as an office's own CA";
 
 int cmd_config(ctx *x, const args *a)
 {

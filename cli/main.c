@@ -142,6 +142,13 @@ static const cmd commands[] = {
     {"keys revoke", cmd_keys_revoke,
      "Revoke an enrolled key (province only): its commits after the last one accepted here are refused.",
      "REPLICA-OR-FINGERPRINT", NULL, 1, 1, CMD_REPLICA | CMD_JSON | CMD_WRITES, NULL},
+    {"server gitolite", cmd_server_gitolite,
+     "Write gitolite's access rules from the key registry: each key may push only its own branch.", NULL,
+     &opts_server_gitolite, 0, 0, CMD_REPLICA | CMD_JSON,
+     "Writes DIR/conf/gitolite.conf and DIR/keydir/plansync/<replica>.pub for every enrolled,\nnot revoked key: "
+     "each may create and fast-forward only refs/heads/replicas/<office>/<replica>;\nnobody may delete or rewind "
+     "a branch. Run it again after every approve or revoke, copy\nDIR into the gitolite-admin repository and push "
+     "it (README: For the person who runs the\nGit server)."},
 };
 #define NCMDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -3,12 +3,16 @@
  * Exports ps_auth_*. known_hosts is checked with libssh2's knownhost API,
  * which understands hashed host names and [host]:port entries; libgit2
  * gives the raw host key. All state is in the ps_auth_conn the callbacks
- * get as their payload; this file has no variable of its own. Never
- * stores or logs a secret. */
+ * get as their payload; this file's one variable says whether libgit2's
+ * process-wide store of TLS authorities holds an http.ca_file (libgit2
+ * has one store per process, so it is set before each https connection).
+ * Never stores or logs a secret. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <libssh2.h>
 #include <assert.h>
@@ -29,10 +33,17 @@ void ps_auth_init(ps_auth *a, const char *ssh_key, const char *ssh_fingerprint, 
                   const char *http_helper)
 {
 	assert(a);
+	memset(a, 0, sizeof(*a)); /* the settings with setters of their own start unset */
 	copy(a->ssh_key, sizeof(a->ssh_key), ssh_key);
 	copy(a->ssh_fingerprint, sizeof(a->ssh_fingerprint), ssh_fingerprint);
 	copy(a->known_hosts, sizeof(a->known_hosts), known_hosts);
 	copy(a->http_helper, sizeof(a->http_helper), http_helper);
+}
+
+void ps_auth_set_ca_file(ps_auth *a, const char *file)
+{
+	assert(a);
+	copy(a->http_ca_file, sizeof(a->http_ca_file), file);
 }
 
 void ps_auth_set_replica_key(ps_auth *a, const char *path)
@@ -145,11 +156,17 @@ int ps_auth_on_certificate(git_cert *cert, int valid, const char *host, void *pa
 {
 	ps_auth_conn *conn = payload;
 	assert(conn);
-	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2)
-		return valid ? 0
-		             : refuse(conn, PS_EAUTH,
-		                      "the TLS certificate of %s is not valid for it; refusing to connect%s%s", host,
-		                      "", "");
+	if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2) {
+		if (valid)
+			return 0;
+		if (conn->code)
+			return -1; /* http.ca_file could not be loaded: that refusal stands */
+		if (host && host[0])
+			copy(conn->host, sizeof(conn->host), host);
+		/* refused either way; libgit2 then keeps the TLS library's words
+		 * for the reason, which ps_auth_tls_refusal words for a person */
+		return GIT_PASSTHROUGH;
+	}
 	const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
 	if (host && host[0])
 		copy(conn->host, sizeof(conn->host), host);
@@ -261,6 +278,97 @@ int ps_auth_on_credentials(git_credential **out, const char *url, const char *us
 	}
 	return refuse(conn, PS_EAUTH, "%s asks for a kind of credential plansync does not offer%s%s", conn->host, "",
 	              "");
+}
+
+/* Where Debian's libgit2 finds the system's authorities (its
+ * GIT_DEFAULT_CERT_LOCATION), put back after a connection that used an
+ * http.ca_file. */
+#define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+#define SYSTEM_CA_DIR  "/etc/ssl/certs"
+
+/* Whether libgit2's store holds an http.ca_file rather than the system's
+ * authorities: process-wide like the store itself. */
+static bool ca_file_installed;
+
+int ps_auth_tls_trust(ps_auth_conn *c)
+{
+	assert(c);
+	if (strncmp(c->url, "https://", 8) != 0)
+		return 0;
+	const char *file = c->cfg.http_ca_file;
+	if (!file[0]) {
+		if (!ca_file_installed)
+			return 0;
+		struct stat sb;
+		bool bundle = stat(SYSTEM_CA_FILE, &sb) == 0;
+		if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, bundle ? SYSTEM_CA_FILE : NULL,
+		                     bundle ? NULL : SYSTEM_CA_DIR) < 0)
+			return refuse(c, PS_EAUTH,
+			              "cannot load the system's certificate authorities (%s); check the "
+			              "ca-certificates package",
+			              git_error_last() ? git_error_last()->message : "unknown error");
+		ca_file_installed = false;
+		return 0;
+	}
+	ca_file_installed = true; /* a failed load leaves the store empty, not the system's */
+	if (git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL) < 0)
+		return refuse(c, PS_EAUTH,
+		              "http.ca_file %s cannot be used (%s): it must hold the certificate of the authority that "
+		              "issued the server's certificate, in PEM form; set another with 'plansync config "
+		              "http.ca_file FILE' or go back to the system's authorities with 'plansync config "
+		              "http.ca_file \"\"'",
+		              file, git_error_last() ? git_error_last()->message : "unknown error");
+	return 0;
+}
+
+/* What to do about each fault the TLS library names (mbedTLS's words,
+ * as libgit2 relays them), appended to out. */
+static void tls_advice(char *out, size_t n, const ps_auth_conn *c, const char *reason)
+{
+	size_t len = 0;
+#define ADVISE(...)                                                                                                    \
+	do {                                                                                                           \
+		if (len < n)                                                                                           \
+			len += (size_t)snprintf(out + len, n - len, "%s", len ? "; " : "");                            \
+		if (len < n)                                                                                           \
+			len += (size_t)snprintf(out + len, n - len, __VA_ARGS__);                                      \
+	} while (0)
+	out[0] = '\0';
+	if (strstr(reason, "expired"))
+		ADVISE("the certificate has expired: the server's administrator must renew it (if it was renewed, "
+		       "check this computer's date and time)");
+	if (strstr(reason, "in the future"))
+		ADVISE("the certificate is not valid yet: check this computer's date and time");
+	if (strstr(reason, "Common Name"))
+		ADVISE("the certificate was not issued for the host name %s: use the name it was issued for in the "
+		       "remote URL ('plansync config remote URL'), or ask the server's administrator for a "
+		       "certificate that names %s",
+		       c->host, c->host);
+	if (strstr(reason, "not correctly signed") || strstr(reason, "trusted CA") || strstr(reason, "not trusted")) {
+		if (c->cfg.http_ca_file[0])
+			ADVISE("the certificate was not issued by the authority in http.ca_file (%s): check that "
+			       "file with the server's administrator",
+			       c->cfg.http_ca_file);
+		else
+			ADVISE("the certificate was not issued by an authority this computer trusts: if your office "
+			       "runs its own certificate authority, trust it with 'plansync config http.ca_file "
+			       "FILE' (its certificate, PEM); otherwise ask the server's administrator");
+	}
+	if (strstr(reason, "revoked"))
+		ADVISE("the certificate has been revoked: ask the server's administrator for a new one");
+	if (!len)
+		ADVISE("ask the server's administrator; if your office runs its own certificate authority, "
+		       "trust it with 'plansync config http.ca_file FILE'");
+#undef ADVISE
+}
+
+int ps_auth_tls_refusal(const ps_auth_conn *c, const char *what, const char *reason)
+{
+	assert(c && what && reason);
+	char advice[1200];
+	tls_advice(advice, sizeof(advice), c, reason);
+	return ps_error_set(PS_EAUTH, "%s: the TLS certificate of %s is not valid for it (%s); refusing to connect: %s",
+	                    what, c->host[0] ? c->host : c->url, reason, advice);
 }
 
 void ps_auth_conn_init(ps_auth_conn *c, const ps_auth *a, const char *url)

@@ -9,7 +9,11 @@
  * HTTPS: username and password from PLANSYNC_HTTP_USERNAME and
  * PLANSYNC_HTTP_PASSWORD, else from the command in `http.credential_helper`
  * (git's credential protocol: "<helper> get"). Secrets are passed to
- * libgit2 and dropped; never stored, never logged.
+ * libgit2 and dropped; never stored, never logged. The server's TLS
+ * certificate is checked by libgit2 (mbedTLS) against the system's
+ * authorities, or only those of `http.ca_file` when it is set (as git's
+ * http.sslCAInfo); a refusal keeps the TLS library's words for the reason
+ * and adds what to do.
  *
  * No state outside the caller's structs: the settings are a value the
  * caller passes down, and everything a connection learns (its host, the
@@ -25,7 +29,8 @@ typedef struct ps_auth {
 	char ssh_fingerprint[128];
 	char known_hosts[1024];
 	char http_helper[1024];
-	char replica_key[1024]; /* the replica's own key (DIR/key): used when ssh.key is unset */
+	char http_ca_file[1024]; /* http.ca_file: the authorities trusted for https (PEM) */
+	char replica_key[1024];  /* the replica's own key (DIR/key): used when ssh.key is unset */
 } ps_auth;
 
 /* One connection: the settings it uses and what its callbacks learnt. */
@@ -43,6 +48,18 @@ typedef struct ps_auth_conn {
 /* Fill a from the four settings (NULL: unset); too long values are cut. */
 void ps_auth_init(ps_auth *a, const char *ssh_key, const char *ssh_fingerprint, const char *known_hosts,
                   const char *http_helper);
+/* Set a's http.ca_file (NULL or "": the system's authorities). */
+void ps_auth_set_ca_file(ps_auth *a, const char *file);
+/* Before each connection of c: for an https URL, make libgit2's
+ * process-wide store of trusted authorities the one c's settings ask for
+ * (http.ca_file, else the system's). 0, or -1 with the refusal recorded
+ * in c (a file that cannot be loaded; the store is then empty, so the
+ * connection fails and ps_auth_failure reports it). */
+int ps_auth_tls_trust(ps_auth_conn *c);
+/* A transfer failed on the server's certificate: the message for what
+ * (such as "fetch failed"), with reason (the TLS library's words) and
+ * what to do about each fault it names; returns PS_EAUTH. */
+int ps_auth_tls_refusal(const ps_auth_conn *c, const char *what, const char *reason);
 /* The replica's own key file, offered when ssh.key is unset (NULL: none). */
 void ps_auth_set_replica_key(ps_auth *a, const char *path);
 /* Start a connection to url with settings a (NULL: none). */

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include "plansync/replica.h"
 #include "plansync/change.h"
 #include "plansync/error.h"
@@ -15,9 +17,9 @@
 #include "plansync/text.h"
 #include "repo.h"
 
-const char *const ps_config_keys[] = {"user.name", "remote",          "sync.max_drift",  "sync.interval",
-                                      "ssh.key",   "ssh.fingerprint", "ssh.known_hosts", "http.credential_helper",
-                                      NULL};
+const char *const ps_config_keys[] = {
+    "user.name",       "remote",          "sync.max_drift",         "sync.interval", "ssh.key",
+    "ssh.fingerprint", "ssh.known_hosts", "http.credential_helper", "http.ca_file",  NULL};
 
 static int key_known(const char *key)
 {
@@ -33,7 +35,7 @@ int ps_config_get(ps_replica *r, const char *key, char **out)
 	if (!key_known(key))
 		return ps_error_set(PS_EINVALID,
 		                    "unknown setting \"%s\" (known: user.name, remote, sync.max_drift, sync.interval, "
-		                    "ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper)",
+		                    "ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper, http.ca_file)",
 		                    key);
 	return ps_store_meta_get(ps_replica_store(r), key, out);
 }
@@ -46,6 +48,48 @@ static const struct {
 	long max;
 } numeric[] = {{"sync.max_drift", 86400L * 365}, {"sync.interval", 86400}};
 
+/* http.ca_file: a readable file holding at least one PEM certificate;
+ * *path becomes its absolute name (the setting is used from any working
+ * directory). Whether the certificates parse is for the TLS library to
+ * say at the first connection. */
+static int check_ca_file(char **path)
+{
+	char *abs = realpath(*path, NULL);
+	struct stat sb;
+	if (!abs || stat(abs, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		free(abs);
+		return ps_error_set(PS_EINVALID,
+		                    "http.ca_file %s is not a file: name the certificate (PEM) of the authority that "
+		                    "issued the server's certificate",
+		                    *path);
+	}
+	FILE *f = fopen(abs, "r");
+	char line[256];
+	bool pem = false;
+	while (f && !pem && fgets(line, sizeof(line), f))
+		pem = strncmp(line, "-----BEGIN CERTIFICATE-----", 27) == 0;
+	int err = errno;
+	if (f)
+		fclose(f);
+	int rc = 0;
+	if (!f)
+		rc = ps_error_set(PS_EINVALID, "http.ca_file %s cannot be read (%s)", *path, strerror(err));
+	else if (!pem)
+		rc =
+		    ps_error_set(PS_EINVALID,
+		                 "http.ca_file %s holds no certificate in PEM form (-----BEGIN CERTIFICATE-----); name "
+		                 "the authority's certificate (convert a DER file with 'openssl x509 -inform der -in "
+		                 "FILE -out FILE.pem')",
+		                 *path);
+	if (rc) {
+		free(abs);
+		return rc;
+	}
+	free(*path);
+	*path = abs;
+	return 0;
+}
+
 /* The value checks that need no replica: on success *clean is the value
  * to store (the caller frees it). The remote is checked when it is set. */
 static int check_value(char **clean, const char *key, const char *value)
@@ -54,7 +98,7 @@ static int check_value(char **clean, const char *key, const char *value)
 	if (!key_known(key))
 		return ps_error_set(PS_EINVALID,
 		                    "unknown setting \"%s\" (known: user.name, remote, sync.max_drift, sync.interval, "
-		                    "ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper)",
+		                    "ssh.key, ssh.fingerprint, ssh.known_hosts, http.credential_helper, http.ca_file)",
 		                    key);
 	bool author = strcmp(key, "user.name") == 0;
 	int rc = ps_text_clean(clean, value, author ? PS_CHANGE_AUTHOR_MAX : 1000, false, key);
@@ -78,6 +122,8 @@ static int check_value(char **clean, const char *key, const char *value)
 		rc = ps_error_set(
 		    PS_EINVALID,
 		    "ssh.fingerprint is the key's SHA-256 fingerprint as ssh shows it: SHA256: and 43 characters");
+	if (!rc && strcmp(key, "http.ca_file") == 0 && (*clean)[0])
+		rc = check_ca_file(clean);
 	if (rc) {
 		free(*clean);
 		*clean = NULL;

@@ -138,6 +138,7 @@ static void conn_callbacks(struct conn *c, git_remote_callbacks *cb, const char 
 	assert(c && cb && url);
 	ps_auth cfg = c->auth.cfg;
 	ps_auth_conn_init(&c->auth, &cfg, url);
+	ps_auth_tls_trust(&c->auth); /* a refusal is recorded in c->auth */
 	c->msg[0] = '\0';
 	c->rejected = 0;
 	ps_auth_callbacks(cb);
@@ -178,9 +179,8 @@ static int net_error(const struct conn *c, const char *what, int gitrc, const ch
 			*p = ' ';
 	for (size_t n = strlen(m); n && m[n - 1] == ' '; n--)
 		m[n - 1] = '\0';
-	if (gitrc == GIT_ECERTIFICATE)
-		return ps_error_set(PS_EAUTH, "%s: the certificate of %s is not trusted (%s); refusing to connect",
-		                    what, url, m);
+	if (gitrc == GIT_ECERTIFICATE || (klass == GIT_ERROR_SSL && strstr(m, "certificate")))
+		return ps_auth_tls_refusal(&c->auth, what, m);
 	if (gitrc == GIT_EAUTH)
 		return ps_error_set(PS_EAUTH, "%s: authentication refused by %s (%s); check the key or the credentials",
 		                    what, url, m);

@@ -61,6 +61,10 @@ void ps_sync_load_auth(ps_replica *r, ps_auth *out)
 	ps_auth_init(out, v[0], v[1], v[2], v[3]);
 	for (int i = 0; i < 4; i++)
 		free(v[i]);
+	char *ca = NULL;
+	ps_store_meta_get(s, "http.ca_file", &ca); /* absent: NULL */
+	ps_auth_set_ca_file(out, ca);
+	free(ca);
 	/* Without ssh.key, the replica's own key authenticates SSH (the
 	 * server's access rules know it), then ssh-agent as before. */
 	char key[4200];

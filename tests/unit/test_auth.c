@@ -214,12 +214,60 @@ static void http_helper_per_connection(void **st)
 	git_libgit2_shutdown();
 }
 
+/* A TLS certificate: libgit2's verdict stands (an invalid one is handed
+ * back with GIT_PASSTHROUGH so its reason survives); each reason mbedTLS
+ * gives gets its own advice, naming the replica's http.ca_file when set. */
+static void tls_refusals(void **st)
+{
+	git_cert_x509 x = {{GIT_CERT_X509}, NULL, 0};
+	ps_auth none, office;
+	ps_auth_init(&none, NULL, NULL, NULL, NULL);
+	ps_auth_init(&office, NULL, NULL, NULL, NULL);
+	ps_auth_set_ca_file(&office, "/etc/office/ca.crt");
+	ps_auth_conn a, b;
+	ps_auth_conn_init(&a, &none, "https://git.example/x.git");
+	ps_auth_conn_init(&b, &office, "https://git.example/x.git");
+	assert_int_equal(ps_auth_on_certificate(&x.parent, 1, "git.example", &a), 0);
+	assert_int_equal(ps_auth_on_certificate(&x.parent, 0, "git.example", &a), GIT_PASSTHROUGH);
+	assert_int_equal(ps_auth_failure(&a), 0);
+	static const char *const cases[][3] = {
+	    {"0x01 - The certificate validity has expired", "must renew it", "date and time"},
+	    {"0x04 - The certificate Common Name (CN) does not match with the expected CN",
+	     "not issued for the host name git.example", "plansync config remote URL"},
+	    {"0x08 - The certificate is not correctly signed by the trusted CA", "authority this computer trusts",
+	     "plansync config http.ca_file FILE"},
+	    {"0x20 - The certificate validity starts in the future", "not valid yet", "date and time"},
+	    {"something new", "ask the server's administrator", "http.ca_file FILE"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		assert_int_equal(ps_auth_tls_refusal(&a, "fetch failed", cases[i][0]), PS_EAUTH);
+		const char *m = ps_error_last();
+		if (!strstr(m, cases[i][0]) || !strstr(m, cases[i][1]) || !strstr(m, cases[i][2]) ||
+		    !strstr(m, "fetch failed: the TLS certificate of git.example is not valid for it"))
+			fail_msg("%s: %s", cases[i][0], m);
+	}
+	/* two faults, two pieces of advice */
+	ps_auth_tls_refusal(&a, "push failed",
+	                    "0x09 - The certificate validity has expired  The certificate is not "
+	                    "correctly signed by the trusted CA");
+	assert_non_null(strstr(ps_error_last(), "must renew it"));
+	assert_non_null(strstr(ps_error_last(), "plansync config http.ca_file FILE"));
+	/* with http.ca_file set, an unknown authority names that file */
+	ps_auth_tls_refusal(&b, "fetch failed", cases[2][0]);
+	assert_non_null(strstr(ps_error_last(), "not issued by the authority in http.ca_file (/etc/office/ca.crt)"));
+	/* ssh URLs leave libgit2's store alone, whatever the setting */
+	ps_auth_conn_init(&b, &office, "ssh://git@git.example/x.git");
+	assert_int_equal(ps_auth_tls_trust(&b), 0);
+	assert_int_equal(ps_auth_failure(&b), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(url_host_and_port),   cmocka_unit_test(fingerprint_format),
 	    cmocka_unit_test(pinned_side_by_side), cmocka_unit_test(known_hosts_decides),
 	    cmocka_unit_test(credential_choice),   cmocka_unit_test(http_helper_per_connection),
+	    cmocka_unit_test(tls_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,11 +43,22 @@ static void every_key(void **st)
 	git_repository_free(bare);
 	const char *fp = "SHA256:abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
 	assert_int_equal(strlen(fp), 50);
+	char ca[700];
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	FILE *caf = fopen(ca, "w");
+	assert_non_null(caf);
+	fputs("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", caf);
+	fclose(caf);
 	const char *const kv[][2] = {
-	    {"user.name", "Nguyễn Văn A"},   {"remote", remote},
-	    {"sync.max_drift", "600"},       {"sync.interval", "60"},
-	    {"ssh.key", "/k/id_ed25519"},    {"ssh.fingerprint", fp},
-	    {"ssh.known_hosts", "/k/known"}, {"http.credential_helper", "store"},
+	    {"user.name", "Nguyễn Văn A"},
+	    {"remote", remote},
+	    {"sync.max_drift", "600"},
+	    {"sync.interval", "60"},
+	    {"ssh.key", "/k/id_ed25519"},
+	    {"ssh.fingerprint", fp},
+	    {"ssh.known_hosts", "/k/known"},
+	    {"http.credential_helper", "store"},
+	    {"http.ca_file", ca},
 	};
 	size_t n = sizeof(kv) / sizeof(*kv), keys = 0;
 	for (const char *const *k = ps_config_keys; *k; k++)
@@ -121,6 +132,16 @@ static void bad_values(void **st)
 	snprintf(path, sizeof(path), "%s/nothing-here", dir);
 	refused(r, "remote", path, PS_ENOREMOTEPATH, NULL);
 	refused(r, "remote", "ftp://example.invalid/x.git", PS_EINVALID, NULL);
+	/* http.ca_file: a file with a PEM certificate; nothing else is kept */
+	refused(r, "http.ca_file", path, PS_EINVALID, "is not a file");
+	refused(r, "http.ca_file", dir, PS_EINVALID, "is not a file");
+	snprintf(path, sizeof(path), "%s/not-pem.der", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("0\x82\x01 binary", f);
+	fclose(f);
+	refused(r, "http.ca_file", path, PS_EINVALID, "no certificate in PEM form");
+	assert_int_equal(ps_config_get(r, "http.ca_file", &v), PS_ENOTFOUND);
 	ps_replica_free(r);
 	tmpdir_remove(dir);
 }
