@@ -271,6 +271,8 @@ int ps_view_log(ps_log_view **out, ps_replica *r, const char *record, long limit
 		rc = check_unlogged(r, &rid, record);
 	for (size_t i = 0; !rc && i < v->n; i++)
 		rc = log_fields(v, s, &v->v[i]);
+	for (size_t i = 0; !rc && i < v->n; i++)
+		rc = log_signer(v, r, &v->v[i], i ? &v->v[i - 1] : NULL);
 	return ps_view_done(rc, v, out);
 }
 
