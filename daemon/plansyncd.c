@@ -228,10 +228,10 @@ static int daemonize(int *ready_w)
 		close(p[1]);
 		char msg[600];
 		ssize_t n = read(p[0], msg, sizeof(msg) - 1);
-		if (n > 1) { /* the child's error */
+		if (n > 2) { /* the child's error: 'E', its exit status, the text */
 			msg[n] = '\0';
-			fprintf(stderr, "plansyncd: %s\n", msg + 1);
-			_exit(EXIT_FAIL);
+			fprintf(stderr, "plansyncd: %s\n", msg + 2);
+			_exit(msg[1] ? (unsigned char)msg[1] : EXIT_FAIL);
 		}
 		_exit(n == 1 ? 0 : EXIT_FAIL);
 	}
@@ -241,13 +241,13 @@ static int daemonize(int *ready_w)
 	return 0;
 }
 
-static void ready(int *ready_w, const char *err)
+static void ready(int *ready_w, int code, const char *err)
 {
 	if (*ready_w < 0)
 		return;
 	char msg[600];
-	int n = snprintf(msg, sizeof(msg), "%c%s", err ? 'E' : 'K', err ? err : "");
-	ssize_t k = write(*ready_w, msg, (size_t)(err ? n : 1));
+	int n = snprintf(msg, sizeof(msg), "%c%c%s", err ? 'E' : 'K', err ? code : 0, err ? err : "");
+	ssize_t k = write(*ready_w, msg, (size_t)(err ? (n < (int)sizeof(msg) ? n : (int)sizeof(msg) - 1) : 1));
 	(void)k;
 	close(*ready_w);
 	*ready_w = -1;
@@ -264,13 +264,15 @@ static void ready(int *ready_w, const char *err)
 }
 
 /* A refusal before the loop: said once, by the parent that waits on
- * ready_w when there is one (it prints it), else here. */
-static void refuse(int *ready_w, const char *err)
+ * ready_w when there is one (it prints it and exits with code), else
+ * here. Returns code. */
+static int refuse(int *ready_w, int code, const char *err)
 {
 	if (*ready_w >= 0)
-		ready(ready_w, err);
+		ready(ready_w, code, err);
 	else
 		fprintf(stderr, PROG ": %s\n", err);
+	return code;
 }
 
 int main(int argc, char **argv)
@@ -295,26 +297,29 @@ int main(int argc, char **argv)
 	ps_log_set_level((enum ps_log_level)o.log_level);
 	int foreground = o.foreground;
 	ps_log_set_style(o.syslog || !foreground ? PS_LOG_SYSLOG : PS_LOG_JOURNAL);
-	if (ps_repo_global_init())
-		return die(EXIT_FAIL, "%s", ps_error_last());
-	ps_replica *r = NULL;
-	if ((rc = ps_replica_open(&r, dir))) {
-		return die(exit_code(rc), "%s", ps_error_last());
-	}
+	/* Into the background before anything is opened: SQLite's locks are
+	 * the process's, so a database opened by the parent that exits would
+	 * be written by the child without them (a CLI write beside it lost).
+	 * The parent waits for the child's first word and exits with it. */
 	int ready_w = -1;
 	if (!foreground && daemonize(&ready_w) != 0)
 		return die(EXIT_FAIL, "cannot start in the background: %s", strerror(errno));
+	if (ps_repo_global_init())
+		return refuse(&ready_w, EXIT_FAIL, ps_error_last());
+	ps_replica *r = NULL;
+	if ((rc = ps_replica_open(&r, dir)))
+		return refuse(&ready_w, exit_code(rc), ps_error_last());
 	pid_t holder;
 	int lockfd = ps_daemon_lock(dir, &holder);
 	if (lockfd < 0) {
-		refuse(&ready_w, ps_error_last());
+		refuse(&ready_w, EXIT_FAIL, ps_error_last());
 		ps_replica_free(r);
 		return EXIT_FAIL;
 	}
 	int lfd = ps_daemon_listen(dir);
 	int sp[2];
 	if (lfd < 0 || pipe2(sp, O_CLOEXEC | O_NONBLOCK) != 0) {
-		refuse(&ready_w, lfd < 0 ? ps_error_last() : strerror(errno));
+		refuse(&ready_w, EXIT_FAIL, lfd < 0 ? ps_error_last() : strerror(errno));
 		ps_replica_free(r);
 		return EXIT_FAIL;
 	}
@@ -329,7 +334,7 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	ps_repo_set_cancel(&got_term);
-	ready(&ready_w, NULL);
+	ready(&ready_w, 0, NULL);
 
 	long interval = config_interval(r, cli_interval);
 	ps_log(PS_LOG_INFO, "started for replica %s of %s in %s, every %ld s (pid %ld)", ps_replica_id(r),

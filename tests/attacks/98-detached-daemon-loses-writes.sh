@@ -41,8 +41,9 @@ kill -TERM "$pid"
 for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$pid" 2>/dev/null && exit 2
 "$P" -C d1 progress show --json >show.json 2>&1
+git -C remote.git log --all --format=%B > remote-log.txt 2>/dev/null
 "$P" -C d1 check >check.txt 2>&1; crc=$?
-n_remote=$(git -C remote.git log --all --format=%s 2>/dev/null | grep -c 'tx-kinh-mon: progress p1-t[2-5] 2024')
+n_remote=$(grep -c 'tx-kinh-mon: progress p1-t[2-5] 2024' remote-log.txt)
 python3 - "$crc" "$n_remote" <<'PY' || fail "four acknowledged reports written while the detached daemon ran are lost (and the database damaged)"
 import json, sys
 crc, n_remote = int(sys.argv[1]), int(sys.argv[2])
