@@ -54,8 +54,16 @@ row() { # row CASE SIZE OURS BASE TARGET_KIND TARGET_VALUE NOTE
 git init -q --bare plan.git
 "$P" init province --office tinh --replica hq --remote "$W/plan.git" >/dev/null
 "$P" -C province plan import >/dev/null && "$P" -C province sync >/dev/null
-fresh_replica() { # fresh_replica DIR OFFICE [REMOTE]: a replica holding the plan
-  "$P" init "$1" --office "$2" --replica bench --remote "${3:-$W/plan.git}" --trust-first-use >/dev/null 2>&1
+fresh_replica() { # fresh_replica DIR OFFICE [REMOTE] [SUFFIX]: a replica holding the plan
+  "$P" init "$1" --office "$2" --replica "${4:-bench}" --remote "${3:-$W/plan.git}" --trust-first-use >/dev/null 2>&1
+}
+# enrol DIR [PROVINCE]: the province enrols DIR's key (its key.pub, ahead of
+# its first push) and publishes the record, so readers apply DIR's changes
+# instead of holding them as an enrolment request.
+enrol() {
+  local pv=${2:-province} id
+  id=$(sqlite3 "$1/plansync.db" "SELECT value FROM meta WHERE key = 'replica'")
+  "$P" -C "$pv" keys approve "$id" --key "$1/key.pub" >/dev/null && "$P" -C "$pv" sync >/dev/null
 }
 # The branch format the code under test writes (plansync.json of the plan's branch).
 FORMAT=$(git -C plan.git show refs/heads/replicas/tinh/tinh-hq:plansync.json | sed -n 's/.*"format": *\([0-9]*\).*/\1/p')
@@ -67,6 +75,7 @@ gen() { # gen DIR N: N progress changes, not exported
 if [[ " $CASES " == *" bulk "* || " $CASES " == *" import "* ]]; then
   say "generating $N changes"
   fresh_replica big binh-giang
+  enrol big
   gen big "$N"
   copy_replica big big.pristine
 fi
@@ -91,8 +100,10 @@ if [[ " $CASES " == *" import "* ]]; then
   say "import: an empty replica importing a fetched branch of $N changes vs sqlite3 .import of the same rows"
   [ -d big.exported ] || { rm -rf big.exported && copy_replica big.pristine big.exported && "$B" export big.exported >/dev/null 2>&1; }
   git init -q --bare imp.remote.git
-  git -C big.exported/repo.git push -q "$W/imp.remote.git" 'refs/heads/replicas/*:refs/heads/replicas/*'
-  "$P" init imp --office nam-sach --replica bench >/dev/null
+  git -C big.exported/repo.git push -q "$W/imp.remote.git" 'refs/heads/replicas/binh-giang/*:refs/heads/replicas/binh-giang/*'
+  # the province's branch as it is now: the plan and big's enrolment
+  git -C plan.git push -q "$W/imp.remote.git" 'refs/heads/replicas/tinh/*:refs/heads/replicas/tinh/*'
+  "$P" init imp --office nam-sach --replica bench --trust "$("$P" -C province keys show --json | sed -n 's/.*"fingerprint": "\([^"]*\)".*/\1/p')" >/dev/null
   "$P" -C imp config remote "$W/imp.remote.git"
   "$B" fetch imp
   "$B" csv big.exported rows.csv
@@ -216,7 +227,10 @@ if [[ " $CASES " == *" converge "* ]]; then
   "$P" init conv/tinh --office tinh --replica hq --remote "$W/conv/remote.git" >/dev/null
   "$P" -C conv/tinh plan import >/dev/null && "$P" -C conv/tinh sync >/dev/null
   offices="tp-hai-duong tp-chi-linh tx-kinh-mon binh-giang cam-giang gia-loc kim-thanh nam-sach ninh-giang thanh-ha thanh-mien tu-ky"
-  for o in $offices; do "$P" init "conv/$o" --office "$o" --replica pc --remote "$W/conv/remote.git" >/dev/null; done
+  for o in $offices; do
+    "$P" init "conv/$o" --office "$o" --replica pc --remote "$W/conv/remote.git" --trust-first-use >/dev/null 2>&1
+    enrol "conv/$o" conv/tinh
+  done
   pids=()
   for r in tinh $offices; do "$D" -C "$W/conv/$r" --interval 1 --foreground 2>/dev/null & pids+=($!); done
   sleep 3
@@ -424,7 +438,10 @@ join_remote() {
   [ -d "join$1.git" ] && return 0
   say "a remote of $1 changes (setup)"
   git clone -q --bare plan.git "join$1.git"
-  fresh_replica "jsrc$1" binh-giang "file://$W/join$1.git"
+  fresh_replica "jsrc$1" binh-giang "file://$W/join$1.git" "j$1"
+  # enrolled by the province, whose branch (with the record) the join remote then takes
+  enrol "jsrc$1"
+  git -C "join$1.git" fetch -q "$W/plan.git" '+refs/heads/replicas/tinh/*:refs/heads/replicas/tinh/*'
   gen "jsrc$1" "$1"
   "$P" -C "jsrc$1" sync >/dev/null
 }
@@ -433,7 +450,7 @@ join_once() {
   local t0 t1
   rm -rf "$2"
   t0=$(now)
-  /usr/bin/time -f '%M' -o "$W/join.time" "$P" init "$2" --office nam-sach --remote "file://$W/join$1.git" >/dev/null 2>"$W/join.err" ||
+  /usr/bin/time -f '%M' -o "$W/join.time" "$P" init "$2" --office nam-sach --remote "file://$W/join$1.git" --trust-first-use >/dev/null 2>"$W/join.err" ||
     { echo "bench: init --remote failed: $(cat "$W/join.err")" >&2; exit 1; }
   t1=$(now)
   [ "$(sqlite3 "$2/plansync.db" "select count(*) from changes where office = 'binh-giang'")" = "$1" ] || { echo "bench: the join imported too little" >&2; exit 1; }
