@@ -367,12 +367,6 @@ out:
 	return rc;
 }
 
-typedef struct refent {
-	char *name;
-	git_oid oid;
-	bool current; /* imported up to oid already (its stored head) */
-} refent;
-
 /* A fetched branch whose new commits cannot be read: its tracking ref goes
  * back to the last head imported (or away), so no ref here names a commit
  * libgit2 cannot parse (its fetch negotiation walks every ref and would
@@ -392,66 +386,6 @@ void ps_sync_forget_bad_tip(imp *m, const char *ref)
 	else if (git_reference_lookup(&gr, m->repo, ref) == 0)
 		git_reference_delete(gr);
 	git_reference_free(gr);
-}
-
-static int cmp_refent(const void *a, const void *b)
-{
-	return strcmp(((const refent *)a)->name, ((const refent *)b)->name);
-}
-
-/* Branches imported before that the remote no longer has (the fetch
- * pruned their tracking refs): reported once, their changes kept. The
- * same walk of the stored heads marks the branches with nothing new, so
- * a cycle beside thousands of quiet branches reads no head twice. */
-typedef struct deleted_walk {
-	ps_store *s;
-	git_repository *repo;
-	refent *refs;
-	size_t nrefs;
-	ps_sync_result *res;
-} deleted_walk;
-
-static int deleted_one(void *ctx, const char *ref, const char *hexhead)
-{
-	deleted_walk *dw = ctx;
-	ps_store *s = dw->s;
-	git_repository *repo = dw->repo;
-	refent key = {(char *)ref, {{0}}, false};
-	refent *have = dw->nrefs ? bsearch(&key, dw->refs, dw->nrefs, sizeof(*dw->refs), cmp_refent) : NULL;
-	if (have) {
-		char hex[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(hex, sizeof(hex), &have->oid);
-		have->current = strcmp(hex, hexhead) == 0;
-		return 0;
-	}
-	char bname[300], kept[400];
-	snprintf(bname, sizeof(bname), "replicas/%s", ref + strlen(PS_TRACK_REF_PREFIX));
-	/* its history stays named here, so 'remote seed' sends it again */
-	snprintf(kept, sizeof(kept), "refs/plansync/kept/%s", bname);
-	git_oid head, had;
-	git_reference *kr = NULL;
-	/* a kept ref already at or past the head (commits in a newer format,
-	 * kept while they could not be read) stays */
-	bool ahead = repo && git_oid_fromstr(&head, hexhead) == 0 && git_reference_name_to_id(&had, repo, kept) == 0 &&
-	             (git_oid_equal(&had, &head) || git_graph_descendant_of(repo, &had, &head) == 1);
-	if (!ahead && git_oid_fromstr(&head, hexhead) == 0 && repo &&
-	    git_reference_create(&kr, repo, kept, &head, 1, "plansync: branch deleted on the remote") < 0)
-		ps_log(PS_LOG_WARN, "cannot keep %s: %s", bname,
-		       git_error_last() ? git_error_last()->message : "unknown error");
-	git_reference_free(kr);
-	int rc = ps_store_begin(s);
-	if (!rc) {
-		rc = ps_sync_problem(s, bname, hexhead, "", "branch deleted on the remote; its changes are kept here",
-		                     dw->res);
-		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
-	}
-	return rc;
-}
-
-static int report_deleted(ps_replica *r, git_repository *repo, refent *refs, size_t nrefs, ps_sync_result *res)
-{
-	deleted_walk dw = {ps_replica_store(r), repo, refs, nrefs, res};
-	return ps_store_branches_each(dw.s, deleted_one, &dw);
 }
 
 int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, void *ctx)
@@ -481,7 +415,7 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 	}
 	if (rc)
 		goto out;
-	refent *refs = NULL;
+	ps_refent *refs = NULL;
 	size_t nrefs = 0, caprefs = 0;
 	git_reference_iterator *it = NULL;
 	if (git_reference_iterator_glob_new(&it, m.repo, PS_TRACK_REF_PREFIX "*") < 0) {
@@ -491,7 +425,7 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 	git_reference *ref;
 	while (git_reference_next(&ref, it) == 0) {
 		const git_oid *t = git_reference_target(ref);
-		refent *nr = refs;
+		ps_refent *nr = refs;
 		if (t && nrefs == caprefs) {
 			caprefs = caprefs ? caprefs * 2 : 64;
 			nr = realloc(refs, caprefs * sizeof(*refs));
@@ -515,12 +449,12 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 	}
 	git_reference_iterator_free(it);
 	if (nrefs)
-		qsort(refs, nrefs, sizeof(*refs), cmp_refent);
+		qsort(refs, nrefs, sizeof(*refs), ps_sync_refent_cmp);
 	/* Deleted branches first: kept before any change is judged, so a
 	 * deleted writer's branch still says which version of its change
 	 * counts (sync_apply.c). */
 	if (!rc)
-		rc = report_deleted(r, m.repo, refs, nrefs, res);
+		rc = ps_sync_report_deleted(r, m.repo, refs, nrefs, res);
 	char ownname[300];
 	snprintf(ownname, sizeof(ownname), PS_TRACK_REF_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
 	/* province branches first: they carry the key registry (sync_verify.c) */

@@ -19,6 +19,19 @@ void ps_sync_own_ref(ps_replica *r, char *out, size_t n);
 /* PS_ENOTFOUND when the ref does not exist. */
 int ps_sync_ref_oid(git_repository *repo, const char *name, git_oid *out);
 
+/* ---- the fetched branches (sync_import.c, sync_deleted.c) ------------ */
+
+typedef struct ps_refent {
+	char *name; /* its tracking ref */
+	git_oid oid;
+	bool current; /* imported up to oid already (its stored head) */
+} ps_refent;
+/* By name, for qsort and bsearch. */
+int ps_sync_refent_cmp(const void *a, const void *b);
+/* Branches imported before that refs (sorted) no longer has: each reported
+ * once, its head kept; marks ->current on the others. */
+int ps_sync_report_deleted(ps_replica *r, git_repository *repo, ps_refent *refs, size_t nrefs, ps_sync_result *res);
+
 /* ---- an import in progress (sync_import.c, sync_apply.c, sync_own.c) - */
 
 typedef struct imp {
