@@ -17,6 +17,7 @@
 #include "report_out.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
+#include "plansync/review.h"
 
 typedef struct report_opts {
 	const char *period, *date, *sep, *out;
@@ -82,7 +83,8 @@ static const char *lower(char *buf, size_t n, const char *s)
 	return buf;
 }
 
-/* Today (local time) as YYYY-MM-DD, or --date checked. */
+/* Today in the plan's time zone (UTC+7, as receipts) as YYYY-MM-DD, or
+ * --date checked. */
 static int today_of(const report_opts *o, char out[11])
 {
 	if (o->date) {
@@ -94,10 +96,7 @@ static int today_of(const report_opts *o, char out[11])
 		memcpy(out, o->date, 11);
 		return 0;
 	}
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
+	ps_plan_day((int64_t)time(NULL) * 1000, out);
 	return 0;
 }
 

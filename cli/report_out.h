@@ -61,9 +61,11 @@ void html_sync(FILE *to, const ps_sync_report *s);
 const char *html_label(const char *name);
 
 /* ---- the dashboard (report_site.c) ---- */
-/* Write the site into dir (created; must not exist as a file): index.html
- * and one page per office, written into a temporary directory beside dir
- * and renamed into place. A library error code, the message set. */
+/* Write the site into dir (created when absent; else an empty directory
+ * or an earlier dashboard, a link followed): index.html and one page per
+ * office, written into a temporary directory inside dir and renamed into
+ * place; only the pages an earlier dashboard wrote are replaced. A library
+ * error code, the message set; on an error dir is as it was. */
 int report_site_write(ps_replica *r, ps_report *d, const char *dir, const char *period, const char *today);
 
 #endif

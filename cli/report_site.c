@@ -5,10 +5,12 @@
  * and one page per office with its sheet and the history of each of its
  * records, review decisions included.
  *
- * Exports report_site_write (report_out.h). Writes everything into a new
- * temporary directory beside DIR and renames it into place at the end, so
- * a failure leaves nothing half-written; an existing DIR is replaced only
- * when it is empty or an earlier dashboard (it holds the marker file). */
+ * Exports report_site_write (report_out.h). Writes every page into a
+ * temporary directory inside DIR and renames each into place when all are
+ * written, so a failure leaves DIR as it was; writes only into a DIR that
+ * is new, empty or an earlier dashboard (it holds the marker file), and
+ * there replaces only the pages the marker lists. Never moves or removes
+ * DIR itself nor anything in it the dashboard did not write. */
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
@@ -22,7 +24,8 @@
 #include "plansync/error.h"
 #include "plansync/views.h"
 
-/* A file in every dashboard: its presence lets a later run replace it. */
+/* A file in every dashboard: its presence lets a later run write there,
+ * its lines after the first name the pages it may replace. */
 #define MARKER ".plansync-dashboard"
 
 /* ---- the pages ---- */
@@ -167,14 +170,33 @@ static void page_office(FILE *to, ps_report *d, const ps_rep_office *o, const ch
 
 /* ---- writing ---- */
 
+/* The pages go into a temporary directory inside DIR (never beside it: DIR
+ * may be a link, or a path through "..", and renaming DIR itself would
+ * move what it holds) and are renamed one by one into DIR once all are
+ * written. The marker, renamed last, lists the pages written (one name a
+ * line after its first line), so a later run replaces those and removes
+ * those it no longer writes, and nothing else in DIR: an office's own
+ * files beside the dashboard stay. */
 typedef struct site {
-	char tmp[4096];
-	char path[4352];
+	char tmp[4096];  /* DIR/.plansync-tmp-XXXXXX */
+	char path[4352]; /* the file being written, for messages */
+	char **pages;    /* names written into tmp, the marker last */
+	size_t npages;
+	bool created; /* DIR made by this run: removed on failure */
 } site;
 
 static FILE *open_page(site *s, const char *name)
 {
 	snprintf(s->path, sizeof(s->path), "%s/%s", s->tmp, name);
+	char *copy = strdup(name), **grown = realloc(s->pages, (s->npages + 1) * sizeof(*grown));
+	if (grown)
+		s->pages = grown;
+	if (!copy || !grown) {
+		free(copy);
+		ps_error_set(PS_ENOMEM, "out of memory");
+		return NULL;
+	}
+	s->pages[s->npages++] = copy;
 	FILE *f = fopen(s->path, "w");
 	if (!f)
 		ps_error_set(PS_ERROR, "cannot write %s: %s", s->path, strerror(errno));
@@ -206,13 +228,27 @@ static void remove_tree(const char *dir)
 	rmdir(dir);
 }
 
-/* 0 when dir may be replaced (absent, empty, or an earlier dashboard). */
+/* True for a name a dashboard writes: index.html or office-<id>.html,
+ * nothing hidden, no path. A marker's list names nothing else we remove. */
+static bool page_name(const char *n)
+{
+	size_t len = strlen(n);
+	if (strchr(n, '/') || n[0] == '.')
+		return false;
+	return !strcmp(n, "index.html") || (!strncmp(n, "office-", 7) && len > 12 && !strcmp(n + len - 5, ".html"));
+}
+
+/* 0 when dir may be written (absent, empty, or an earlier dashboard). */
 static int check_target(const char *dir, bool *exists)
 {
 	struct stat st;
 	*exists = false;
-	if (stat(dir, &st) != 0)
+	if (stat(dir, &st) != 0) {
+		if (errno == ENOENT && lstat(dir, &st) == 0)
+			return ps_error_set(
+			    PS_EINVALID, "%s is a link to a directory that does not exist; give -o a directory", dir);
 		return errno == ENOENT ? 0 : ps_error_set(PS_EINVALID, "cannot use %s: %s", dir, strerror(errno));
+	}
 	if (!S_ISDIR(st.st_mode))
 		return ps_error_set(PS_EINVALID, "%s is a file, not a directory; give -o a new directory name", dir);
 	*exists = true;
@@ -233,56 +269,105 @@ static int check_target(const char *dir, bool *exists)
 	                          "%s holds other files and is not a dashboard; give -o a new or empty directory", dir);
 }
 
-/* Move the finished site into place: an earlier one aside, then removed. */
-static int install(site *s, const char *dir, bool exists)
+/* Make dir when absent, then the temporary directory inside it. */
+static int start(site *s, const char *dir, bool exists)
 {
-	char old[4352];
-	if (exists) {
-		snprintf(old, sizeof(old), "%s.old-%ld", s->tmp, (long)getpid());
-		if (rename(dir, old) != 0)
-			return ps_error_set(PS_EINVALID, "cannot replace %s: %s", dir, strerror(errno));
+	if (!exists) {
+		char copy[4096];
+		snprintf(copy, sizeof(copy), "%s", dir);
+		if (mkdir(dir, 0777) != 0)
+			return ps_error_set(PS_EINVALID, "cannot write in %s: %s; give -o a directory you can write",
+			                    dirname(copy), strerror(errno));
+		s->created = true;
 	}
-	if (rename(s->tmp, dir) != 0) {
-		int e = errno;
-		if (exists)
-			rename(old, dir);
-		return ps_error_set(PS_ERROR, "cannot move the dashboard to %s: %s", dir, strerror(e));
+	snprintf(s->tmp, sizeof(s->tmp), "%s/.plansync-tmp-XXXXXX", dir);
+	if (mkdtemp(s->tmp))
+		return 0;
+	int e = errno;
+	s->tmp[0] = '\0';
+	if (s->created)
+		rmdir(dir);
+	return ps_error_set(PS_EINVALID, "cannot write in %s: %s; give -o a directory you can write", dir, strerror(e));
+}
+
+/* The pages an earlier dashboard's marker lists that this one did not
+ * write: removed (an office the plan dropped). */
+static void remove_stale(const site *s, const char *dir, const char *marker_text)
+{
+	char line[512], p[4352];
+	const char *at = marker_text ? strchr(marker_text, '\n') : NULL;
+	while (at && *at) {
+		const char *end = strchr(++at, '\n');
+		size_t n = end ? (size_t)(end - at) : strlen(at);
+		if (n && n < sizeof(line)) {
+			memcpy(line, at, n);
+			line[n] = '\0';
+			bool kept = !page_name(line);
+			for (size_t i = 0; i < s->npages && !kept; i++)
+				kept = !strcmp(s->pages[i], line);
+			snprintf(p, sizeof(p), "%s/%s", dir, line);
+			if (!kept)
+				unlink(p);
+		}
+		at = end;
 	}
-	if (exists)
-		remove_tree(old);
-	return 0;
+}
+
+/* The earlier marker's text (malloc()ed), NULL when none or unreadable. */
+static char *read_marker(const char *dir)
+{
+	char p[4352];
+	snprintf(p, sizeof(p), "%s/%s", dir, MARKER);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return NULL;
+	char *text = calloc(1, 65536);
+	if (text)
+		text[fread(text, 1, 65535, f)] = '\0';
+	fclose(f);
+	return text;
+}
+
+/* Rename each page into dir, the marker last. On a failure the pages
+ * already renamed stay only when dir was there before. */
+static int install(site *s, const char *dir)
+{
+	char from[4352], to[4352];
+	char *old = read_marker(dir);
+	size_t i = 0;
+	for (; i < s->npages; i++) {
+		snprintf(from, sizeof(from), "%s/%s", s->tmp, s->pages[i]);
+		snprintf(to, sizeof(to), "%s/%s", dir, s->pages[i]);
+		if (rename(from, to) != 0)
+			break;
+	}
+	int rc = 0;
+	if (i < s->npages) {
+		rc = ps_error_set(PS_ERROR, "cannot move the dashboard into %s: %s", dir, strerror(errno));
+		while (s->created && i-- > 0) {
+			snprintf(to, sizeof(to), "%s/%s", dir, s->pages[i]);
+			unlink(to);
+		}
+	} else {
+		remove_stale(s, dir, old);
+	}
+	free(old);
+	return rc;
 }
 
 int report_site_write(ps_replica *r, ps_report *d, const char *dir, const char *period, const char *today)
 {
-	site s;
+	site s = {0};
 	bool exists;
-	int rc = check_target(dir, &exists);
-	if (rc)
-		return rc;
-	char copy[4096], base[4096];
-	snprintf(copy, sizeof(copy), "%s", dir);
-	snprintf(base, sizeof(base), "%s", dir);
-	const char *parent = dirname(copy), *name = basename(base);
-	snprintf(s.tmp, sizeof(s.tmp), "%s/.%s.tmp-XXXXXX", parent, name);
-	if (!mkdtemp(s.tmp))
-		return ps_error_set(PS_EINVALID, "cannot write in %s: %s; give -o a directory you can write", parent,
-		                    strerror(errno));
-	/* mkdtemp makes it private (0700); a dashboard is for others to open */
-	mode_t mask = umask(0);
-	umask(mask);
-	chmod(s.tmp, 0777 & ~mask);
 	ps_log_view *log = NULL;
 	FILE *f = NULL;
+	int rc = check_target(dir, &exists);
+	if (rc || (rc = start(&s, dir, exists)))
+		return rc;
 	if ((rc = ps_view_log(&log, r, NULL, 0)))
 		goto done;
-	if (!(f = open_page(&s, MARKER))) {
+	if (!(f = open_page(&s, "index.html"))) {
 		rc = PS_ERROR;
-		goto done;
-	}
-	fputs("plansync report html\n", f);
-	if ((rc = close_page(&s, f, 0)) || !(f = open_page(&s, "index.html"))) {
-		rc = rc ? rc : PS_ERROR;
 		goto done;
 	}
 	page_index(f, d, period, today, r, &rc);
@@ -299,10 +384,24 @@ int report_site_write(ps_replica *r, ps_report *d, const char *dir, const char *
 		if ((rc = close_page(&s, f, rc)))
 			goto done;
 	}
-	rc = install(&s, dir, exists);
+	size_t npages = s.npages;
+	if (!(f = open_page(&s, MARKER))) {
+		rc = PS_ERROR;
+		goto done;
+	}
+	fputs("plansync report html\n", f);
+	for (size_t i = 0; i < npages; i++)
+		fprintf(f, "%s\n", s.pages[i]);
+	if ((rc = close_page(&s, f, 0)))
+		goto done;
+	rc = install(&s, dir);
 done:
-	if (rc)
-		remove_tree(s.tmp);
+	remove_tree(s.tmp);
+	if (rc && s.created)
+		rmdir(dir);
+	for (size_t i = 0; i < s.npages; i++)
+		free(s.pages[i]);
+	free(s.pages);
 	ps_log_view_free(log);
 	return rc;
 }

@@ -2,7 +2,8 @@
  * the local check a report for a closed period makes, and the receipts
  * that date each report by the province's clock (issue 12).
  *
- * Exports the period and receipt functions of plansync/review.h. A close
+ * Exports the period and receipt functions of plansync/review.h and
+ * ps_plan_day (a day in the plan's time zone, UTC+7). A close
  * is a plan change of period/<id>'s "closed"; the check runs in the
  * writer only, never in a reader. A receipt is written by the province's
  * replica after an import, once per report, with this replica's wall clock
@@ -135,6 +136,14 @@ bool ps_receipt_late(int64_t ms, const char *due)
 	 * 00:00 there is 17:00 UTC on the due day */
 	int64_t end = (days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 + 17 * 3600) * 1000;
 	return ms >= end;
+}
+
+void ps_plan_day(int64_t ms, char out[11])
+{
+	time_t t = (time_t)(ms / 1000 + 7 * 3600);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
 int ps_receipt_get(ps_receipt *out, ps_replica *r, const char *office, const char *task, const char *period)

@@ -163,14 +163,16 @@ static bool is(const char *s, const char *v)
 	return s && !strcmp(s, v);
 }
 
-/* The verdict on a target from its office's latest report on the task. */
+/* The verdict on a target from its office's latest report on the task:
+ * a deadline passed and not met is late, with or without a report. */
 static int verdict(const ps_target_row *t, const ps_rep_entry *e, const char *today)
 {
+	bool passed = t->deadline && strcmp(t->deadline, today) < 0;
 	if (!e)
-		return V_NO_REPORT;
+		return passed ? V_LATE : V_NO_REPORT;
 	if (is(e->status, "done") || e->percent == 100)
 		return V_MET;
-	if ((t->deadline && strcmp(t->deadline, today) < 0) || is(e->status, "delayed"))
+	if (passed || is(e->status, "delayed"))
 		return V_LATE;
 	if (is(e->status, "at_risk") || is(e->status, "not_started") || is(e->status, "cancelled"))
 		return V_AT_RISK;

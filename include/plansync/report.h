@@ -142,7 +142,8 @@ int ps_report_programs(ps_programs_report **out, ps_report *d, const char *perio
 
 /* ---- report targets ---- */
 /* verdict: "late", "at_risk", "no_report", "on_track", "met"; rows in that
- * order, then by deadline, office and task. today: YYYY-MM-DD. */
+ * order, then by deadline, office and task. today: YYYY-MM-DD. A target
+ * whose deadline is before today and not met is late, reported or not. */
 typedef struct ps_target_verdict {
 	const char *target, *office, *name, *task, *deadline, *deadline_text, *text;
 	const char *period, *status; /* of the latest report, NULL when none */

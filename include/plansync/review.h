@@ -121,5 +121,9 @@ int ps_receipts_write(ps_replica *r, long *written);
  * ("YYYY-MM-DD"; NULL or malformed: never late): after the end of that
  * day in Asia/Ho_Chi_Minh (UTC+7, no daylight saving). */
 bool ps_receipt_late(int64_t ms, const char *due);
+/* The day ms falls on in the plan's time zone, Asia/Ho_Chi_Minh (UTC+7, no
+ * daylight saving), as "YYYY-MM-DD": "today" for deadlines, whatever the
+ * time zone of this machine. */
+void ps_plan_day(int64_t ms, char out[11]);
 
 #endif

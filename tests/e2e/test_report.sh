@@ -145,8 +145,9 @@ def targets(today):
         if f["office"] not in offices:
             continue
         p, e = latest(f["office"], f["task"])
+        passed = bool(f.get("deadline")) and f["deadline"] < today
         if not e:
-            v = "no_report"
+            v = "late" if passed else "no_report"
         elif e.get("status") == "done" or e.get("percent") == 100:
             v = "met"
         elif (f.get("deadline") and f["deadline"] < today) or e.get("status") == "delayed":
@@ -221,6 +222,29 @@ assert ranks == sorted(ranks), ranks
 assert got["counts"]["late"] == sum(v == "late" for v in exp.values()) >= 1, got["counts"]
 assert exp["p2-t7-binh-giang"] == "late" and exp["p2-t7-nam-sach"] == "met", exp
 '
+# A target never reported: late once its deadline has passed, no_report
+# before (README); the deadlines read from dump, not from the report.
+"$P" -C tinh report targets --date 2000-01-01 --json >tg2000.json
+"$P" -C tinh report targets --date 2030-01-01 --json >tg2030.json
+check "targets: never reported is no_report before the deadline, late after" '
+tg = live("target")
+never = [t for t, f in tg.items() if f["office"] in offices and f.get("deadline") and not latest(f["office"], f["task"])[1]]
+assert never and all("2000-01-01" <= tg[t]["deadline"] < "2030-01-01" for t in never), [tg[t] for t in never]
+for f, day, want in (("tg2000.json", "2000-01-01", "no_report"), ("tg2030.json", "2030-01-01", "late")):
+    got = json.load(open(f))
+    v = {r["target"]: r["verdict"] for r in got["targets"]}
+    assert all(v[t] == want for t in never), (day, {t: v[t] for t in never})
+    assert v == targets(day), (day, v)
+    assert got["counts"][want] >= len(never), got["counts"]
+'
+# No --date: today in Asia/Ho_Chi_Minh (UTC+7), whatever TZ says. At any
+# hour one of UTC-12 and UTC+14 is on another day than UTC+7.
+today_vn=$(TZ=Asia/Ho_Chi_Minh date +%F)
+for tz in UTC Etc/GMT+12 Pacific/Kiritimati; do
+	got=$(TZ=$tz "$P" -C tinh report targets --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["today"])')
+	[ "$got" = "$today_vn" ] && ok "targets today in TZ=$tz is the plan's day $got" ||
+		bad "targets today in TZ=$tz: $got, the plan's day is $today_vn"
+done
 
 "$P" -C tinh report office TX-Kinh-Mon --period 2026 --json >office.json
 check "office sheet equals the count from dump (id matched in any case)" '

@@ -5,7 +5,8 @@
 # present, the numbers on the page equal to --json, each office's sheet
 # and each record's history with the review decisions; a screenshot is
 # kept in the build directory (test-artifacts/). Bad -o targets write
-# nothing.
+# nothing; a rewrite keeps what the dashboard did not write; a link is
+# followed and kept.
 source "$(dirname "$0")/lib.sh"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || { echo "skip: $CHROMIUM not installed (scripts/deps.sh installs it)"; exit 0; }
@@ -178,4 +179,42 @@ expect_fail 3 "unknown period" "$P" -C tinh report html -o "$T/s2" --period 1999
 "$P" -C tinh report html -o "$T/site" >/dev/null && [ -f site/index.html ] && ok "a dashboard is replaced by a new one" ||
 	bad "rewrite over the dashboard"
 ls -a . | grep -q '\.tmp-' && bad "temporary directories left: $(ls -a)" || ok "no temporary directory left"
+
+# Writing over an earlier dashboard replaces only the pages its marker
+# lists: an office's own files and folders beside it stay, a page it no
+# longer writes goes, a name in the marker that is no page of ours stays.
+# A failure leaves the directory byte for byte as it was, nothing hidden.
+echo scan >site/bao-cao-da-ky.pdf && mkdir site/anh && echo photo >site/anh/1.jpg
+echo old >site/office-gone.html && echo "office-gone.html" >>site/.plansync-dashboard
+echo "bao-cao-da-ky.pdf" >>site/.plansync-dashboard
+"$P" -C tinh report html -o "$T/site" >/dev/null || bad "rewrite beside an office's files"
+[ "$(cat site/bao-cao-da-ky.pdf site/anh/1.jpg)" = "$(printf 'scan\nphoto')" ] &&
+	ok "the office's file and folder beside the dashboard are kept" || bad "site/ now: $(ls -A site)"
+[ ! -e site/office-gone.html ] && ok "a page the dashboard no longer writes is removed" || bad "office-gone.html kept"
+diff <(sed 1d site/.plansync-dashboard | sort) <(cd site && ls index.html office-*.html | sort) >/dev/null &&
+	ok "the marker lists exactly the pages written" || bad "marker: $(cat site/.plansync-dashboard)"
+sums() { (cd "$1" && find . -type f | sort | xargs sha256sum); }
+before=$(sums site)
+expect_fail 3 "unknown period" "$P" -C tinh report html -o "$T/site" --period 1999
+[ "$(sums site)" = "$before" ] && ok "a failed rewrite leaves the dashboard as it was" || bad "site/ changed on failure"
+ls -A site . | grep -q '^\.plansync-tmp\|\.tmp-\|\.old-' && bad "hidden leftovers: $(ls -A site .)" ||
+	ok "no hidden leftovers after a failure"
+
+# -o through a symbolic link: the pages go where it points, the link stays;
+# a link to nothing is refused. A path through "..": written there, and on
+# an error (its parent missing) nothing is left anywhere.
+mkdir -p media && ln -s media/usb2 baocao && "$P" -C tinh report html -o "$T/media/usb2" >/dev/null
+echo scan >media/usb2/own.pdf
+"$P" -C tinh report html -o "$T/baocao" >/dev/null && [ -L baocao ] && [ -f media/usb2/index.html ] &&
+	[ -f media/usb2/own.pdf ] && ok "-o a link writes into the directory it names, link and files kept" ||
+	bad "through a link: $(ls -lA . media/usb2)"
+ln -s nowhere dangling
+expect_fail 3 "link to a directory that does not exist" "$P" -C tinh report html -o "$T/dangling"
+[ -L dangling ] && [ ! -e nowhere ] && ok "a link to nothing is left alone" || bad "dangling link changed"
+mkdir rw
+expect_fail 3 "cannot write in" "$P" -C tinh report html -o "$T/rw/sub/../sub"
+[ -z "$(ls -A rw)" ] && ok "rw/sub/../sub with no rw/sub: nothing left in rw" || bad "rw/ now: $(ls -A rw)"
+mkdir rw/sub && "$P" -C tinh report html -o "$T/rw/sub/../sub" >/dev/null &&
+	"$P" -C tinh report html -o "$T/rw/sub/../sub" >/dev/null && [ "$(ls -A rw)" = sub ] &&
+	[ -f rw/sub/index.html ] && ok "rw/sub/../sub written twice, nothing beside it" || bad "rw/ now: $(ls -A rw)"
 finish
