@@ -228,7 +228,7 @@ receipt_ok tinh tx-kinh-mon p2-t6 2024 true
 receipt_ok tinh binh-giang p3-t1 2025-q4 false
 
 # ---- two province machines: one receipt per report ----
-"$P" init tinh2 --office tinh --replica pc2 --remote "$T/remote.git" --user "Cán bộ Tỉnh 2" >/dev/null
+district tinh2 tinh pc2 # a second province machine, pinned and enrolled like any replica
 "$P" -C km progress set p4-t1 2021 --status done >/dev/null
 sync_ok km
 # tinh writes its receipt, and a sync sends it at once: here it dies
