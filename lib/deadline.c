@@ -6,9 +6,11 @@
  * ps_plan_day (a day in the plan's time zone, UTC+7). A close
  * is a plan change of period/<id>'s "closed"; the check runs in the
  * writer only, never in a reader. A receipt is written by the province's
- * replica after an import, once per report, with this replica's wall clock
- * and the period's due day; the district's clock never enters. Never
- * writes SQL (lib/store_review.c), never prints. */
+ * replica at every sync for each report in force that has none (or one of
+ * a withdrawn report), dated when this replica first had the report (its
+ * changes' arrival, a held change's included) and judged by the period's
+ * due day; the district's clock never enters. Never writes SQL
+ * (lib/store_review.c), never prints. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,35 +169,53 @@ int ps_receipt_get(ps_receipt *out, ps_replica *r, const char *office, const cha
 	return 0;
 }
 
-static int first_change(void *ctx, const char *id, bool set, const char *fields)
+/* The reports ps_receipts_write dates, read before it writes. */
+typedef struct due_list {
+	struct due_receipt {
+		char *report, first[PS_CHANGE_ID_MAX + 1];
+		int64_t arrived;
+	} * v;
+	size_t n, cap;
+} due_list;
+
+static int due_add(void *ctx, const char *report, const char *first, int64_t arrived)
 {
-	(void)set;
-	(void)fields;
-	snprintf(ctx, PS_CHANGE_ID_MAX + 1, "%s", id);
-	return 1; /* the first in id order: stop */
+	due_list *l = ctx;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct due_receipt *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		l->v = v;
+		l->cap = cap;
+	}
+	struct due_receipt *d = &l->v[l->n];
+	if (!(d->report = strdup(report)))
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	snprintf(d->first, sizeof(d->first), "%s", first);
+	d->arrived = arrived;
+	l->n++;
+	return 0;
 }
 
-/* The receipt of the report prec ("progress/o/t/p"), received at now. */
-static int write_receipt(ps_replica *r, const char *prec, int64_t now)
+/* The receipt of the report prec ("progress/o/t/p") whose report in force
+ * begins with change first, received at ms. */
+static int write_receipt(ps_replica *r, const char *prec, const char *first, int64_t ms)
 {
 	ps_record_id rid;
 	int rc = ps_record_parse(&rid, prec);
 	if (rc)
 		return rc;
-	char first[PS_CHANGE_ID_MAX + 1] = "", when[32], prd[PS_RECORD_ID_MAX + 1], rec[PS_RECORD_ID_MAX + 1];
-	if ((rc = ps_store_record_changes(ps_replica_store(r), prec, first_change, first)) < 0)
-		return rc;
-	if (!first[0])
-		return 0;
+	char when[32], prd[PS_RECORD_ID_MAX + 1], rec[PS_RECORD_ID_MAX + 1];
 	char *due = NULL;
 	snprintf(prd, sizeof(prd), "period/%s", rid.period);
 	if ((rc = field_text(r, prd, "due", &due)))
 		return rc;
-	utc_time(now, when);
+	utc_time(ms, when);
 	snprintf(rec, sizeof(rec), "receipt/%s/%s/%s", rid.office, rid.task, rid.period);
 	cJSON *f = cJSON_CreateObject();
 	if (!f || !cJSON_AddStringToObject(f, "change", first) || !cJSON_AddStringToObject(f, "received", when) ||
-	    !cJSON_AddBoolToObject(f, "late", ps_receipt_late(now, due))) {
+	    !cJSON_AddBoolToObject(f, "late", ps_receipt_late(ms, due))) {
 		cJSON_Delete(f);
 		free(due);
 		return ps_error_set(PS_ENOMEM, "out of memory");
@@ -212,18 +232,24 @@ int ps_receipts_write(ps_replica *r, long *written)
 		return 0;
 	ps_store *s = ps_replica_store(r);
 	/* the list first: the writes below add records the walk reads */
-	ps_idlist l = {NULL, 0, 0, NULL};
+	due_list l = {NULL, 0, 0};
 	int rc = ps_store_begin(s);
 	if (rc)
 		return rc;
-	rc = ps_store_receipts_missing(s, ps_replica_province(r), "progress", ps_kind_name(PS_KIND_RECEIPT),
-	                               ps_idlist_add, &l);
+	rc = ps_store_receipts_missing(s, ps_replica_province(r), "progress", ps_kind_name(PS_KIND_RECEIPT), due_add,
+	                               &l);
+	/* received when the province first had the report, not now: a sync
+	 * killed before its receipts, or a change held for a clock ahead of
+	 * ours, is dated by its arrival; now only for a change stored before
+	 * arrival times were kept */
 	int64_t now = (int64_t)ps_now_ms();
 	for (size_t i = 0; i < l.n && !rc; i++)
-		rc = write_receipt(r, l.v[i], now);
+		rc = write_receipt(r, l.v[i].report, l.v[i].first, l.v[i].arrived > 0 ? l.v[i].arrived : now);
 	rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 	if (!rc && written)
 		*written = (long)l.n;
-	ps_strv_free(l.v, l.n);
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i].report);
+	free(l.v);
 	return rc;
 }

@@ -16,7 +16,10 @@
  * they give the same result: the new changes descend from everything known,
  * sort after it, and the record has no base naming a larger id (store
  * backrefs). A kind written once (first_wins in the kind table: receipts)
- * takes every field from its smallest id and lists no conflict. */
+ * takes every field from one change and lists no conflict: the smallest id
+ * among those naming the largest "change" (a receipt of a report withdrawn
+ * and filed again names the new report's first change, which sorts after
+ * the old one's). */
 #include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -141,7 +144,26 @@ static bool first_wins(const char *record)
 	return ps_record_parse(&rid, record) == 0 && ps_kind_get(rid.kind)->first_wins;
 }
 
-static int write_field(ps_store *s, const char *record, fold *f, const char *name, int *retired, bool first)
+/* The change a record written once takes every field from: the smallest
+ * id among those whose "change" is the largest (docs/design.md, receipts);
+ * 0 when none names one. */
+static size_t first_pick(const fold *f)
+{
+	size_t pick = 0;
+	const char *best = NULL;
+	for (size_t i = 0; i < f->n; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(f->c[i].fields, "change");
+		if (cJSON_IsString(v) && (!best || strcmp(v->valuestring, best) > 0)) {
+			best = v->valuestring;
+			pick = i;
+		}
+	}
+	return pick;
+}
+
+/* first: the record is written once, and pick gives every field it writes. */
+static int write_field(ps_store *s, const char *record, fold *f, const char *name, int *retired, bool first,
+                       size_t pick)
 {
 	/* Writers of this field, in id order. */
 	size_t *w = malloc(f->n * sizeof(size_t));
@@ -196,8 +218,12 @@ static int write_field(ps_store *s, const char *record, fold *f, const char *nam
 			win = a;
 			break;
 		}
-	if (first) /* a kind written once: the smallest id counts, later writers are no conflict */
+	if (first) { /* a kind written once: pick counts, other writers are no conflict */
 		win = 0;
+		for (size_t a = 0; a < nw; a++)
+			if (w[a] == pick)
+				win = a;
+	}
 	if (strcmp(name, EXISTS_FIELD) == 0) {
 		*retired = strcmp(vals[win], "false") == 0;
 	} else {
@@ -306,8 +332,9 @@ int ps_fold_record(ps_store *s, const char *record)
 				rc = ps_error_set(PS_ENOMEM, "out of memory");
 	int retired = 0;
 	bool first = first_wins(record);
+	size_t pick = first ? first_pick(&f) : 0;
 	for (const cJSON *v = names->child; v && !rc; v = v->next)
-		rc = write_field(s, record, &f, v->string, &retired, first);
+		rc = write_field(s, record, &f, v->string, &retired, first, pick);
 	cJSON_Delete(names);
 	if (rc)
 		goto out;

@@ -16,6 +16,7 @@
 #include "plansync/hlc.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
+#include "plansync/suggest.h"
 #include "plansync/text.h"
 #include "store_review.h"
 #include "store_views.h"
@@ -221,9 +222,9 @@ static int plan_live(ps_replica *r, const char *kind, const char *id)
 int ps_review_check_ids(ps_replica *r, const char *office, const char *task, const char *period)
 {
 	static const struct {
-		const char *kind, *list;
-	} k[] = {
-	    {"office", "plansync plan offices"}, {"task", "plansync plan tasks"}, {"period", "plansync plan periods"}};
+		const char *kind;
+		ps_kind k;
+	} k[] = {{"office", PS_KIND_OFFICE}, {"task", PS_KIND_TASK}, {"period", PS_KIND_PERIOD}};
 	char bufs[3][64];
 	const char *ids[3] = {ps_review_canon(bufs[0], office), ps_review_canon(bufs[1], task),
 	                      ps_review_canon(bufs[2], period)};
@@ -233,9 +234,8 @@ int ps_review_check_ids(ps_replica *r, const char *office, const char *task, con
 		int live = plan_live(r, k[i].kind, ids[i]);
 		if (live < 0)
 			return live;
-		if (!live)
-			return ps_error_set(PS_ENOTFOUND, "unknown %s \"%.60s\" (the list: %s)", k[i].kind, ids[i],
-			                    k[i].list);
+		if (!live) /* the closest id, as every other command names it */
+			return ps_suggest_unknown(r, k[i].k, ids[i], NULL);
 	}
 	return 0;
 }

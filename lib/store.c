@@ -32,6 +32,8 @@ extern const unsigned char ps_embedded_schema_2[];
 extern const size_t ps_embedded_schema_2_len;
 extern const unsigned char ps_embedded_schema_3[];
 extern const size_t ps_embedded_schema_3_len;
+extern const unsigned char ps_embedded_schema_4[];
+extern const size_t ps_embedded_schema_4_len;
 
 /* Migrations in order: migration i takes the schema from version i to i+1. */
 static const struct {
@@ -41,9 +43,10 @@ static const struct {
     {ps_embedded_schema, &ps_embedded_schema_len},
     {ps_embedded_schema_2, &ps_embedded_schema_2_len},
     {ps_embedded_schema_3, &ps_embedded_schema_3_len},
+    {ps_embedded_schema_4, &ps_embedded_schema_4_len},
 };
 
-#define SCHEMA_VERSION  3
+#define SCHEMA_VERSION  4
 #define BUSY_TIMEOUT_MS 5000
 #define TRIM_PAGES      1024 /* free pages (4 MiB) given back to the file system at a time */
 #define BEGIN_RETRIES   20

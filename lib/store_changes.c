@@ -21,6 +21,7 @@
 #include "store_int.h"
 #include "store_sync.h"
 #include "plansync/error.h"
+#include "plansync/hlc.h"
 #include "plansync/json.h"
 
 int ps_store_change_known(ps_store *s, const char *id)
@@ -105,9 +106,10 @@ static int keep_unexported(ps_store *s, const char *bytes, size_t len, const cha
 int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
                                 const char *summary, bool heads, const char blob[41])
 {
-	static ps_site insert_q = {"INSERT INTO changes(id, record, office, replica, author, hlc, op, fields, "
-	                           "reason, bytes, local, blob) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
-	                           "ON CONFLICT(id) DO NOTHING"};
+	static ps_site insert_q = {
+	    "INSERT INTO changes(id, record, office, replica, author, hlc, op, fields, "
+	    "reason, bytes, local, blob, arrived) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
+	    "ON CONFLICT(id) DO NOTHING"};
 	static ps_site edge_q = {"INSERT OR IGNORE INTO edges(child, parent) VALUES (?1, ?2)"};
 	static ps_site unhead_q = {"DELETE FROM heads WHERE record = ?1 AND id = ?2"};
 	static ps_site head_q = {
@@ -142,6 +144,8 @@ int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *byt
 	sqlite3_bind_zeroblob(st, 10, 0);
 	sqlite3_bind_int(st, 11, local ? 1 : 0);
 	sqlite3_bind_text(st, 12, blob, -1, SQLITE_STATIC);
+	/* when this replica first had it: a receipt's time (lib/deadline.c) */
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)ps_now_ms());
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(fields);

@@ -14,6 +14,7 @@
 #include "store_int.h"
 #include "store_sync.h"
 #include "plansync/error.h"
+#include "plansync/hlc.h"
 
 int ps_store_branch_head(ps_store *s, const char *ref, char hex[41], bool *found)
 {
@@ -95,10 +96,12 @@ int ps_store_held_blob(ps_store *s, const char *id, char blob[41])
 int ps_store_held_add(ps_store *s, const ps_change *c, const void *bytes, size_t len, const char *branch,
                       const char *commit, const char *path, bool replace)
 {
-	static ps_site keep = {"INSERT OR IGNORE INTO held(id, hlc, bytes, branch, commit_id, path) "
-	                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"};
-	static ps_site repl = {"INSERT OR REPLACE INTO held(id, hlc, bytes, branch, commit_id, path) "
-	                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"};
+	/* arrived: the first import that saw it, kept by a replacement */
+	static ps_site keep = {"INSERT OR IGNORE INTO held(id, hlc, bytes, branch, commit_id, path, arrived) "
+	                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"};
+	static ps_site repl = {
+	    "INSERT OR REPLACE INTO held(id, hlc, bytes, branch, commit_id, path, arrived) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce((SELECT arrived FROM held WHERE id = ?1), ?7))"};
 	assert(c && bytes && branch && commit && path);
 	sqlite3_stmt *st = ps_store_site(s, replace ? &repl : &keep);
 	if (!st)
@@ -109,6 +112,7 @@ int ps_store_held_add(ps_store *s, const ps_change *c, const void *bytes, size_t
 	sqlite3_bind_text(st, 4, branch, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, commit, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)ps_now_ms());
 	int e = sqlite3_step(st);
 	sqlite3_reset(st);
 	return e == SQLITE_DONE ? 0 : ps_store_error(s, "holding a change back");
@@ -117,6 +121,9 @@ int ps_store_held_add(ps_store *s, const ps_change *c, const void *bytes, size_t
 int ps_store_held_release(ps_store *s, ps_hlc upto, int (*fn)(void *ctx, const ps_held_change *h), void *ctx)
 {
 	static ps_site del = {"DELETE FROM held WHERE hlc <= ?1"};
+	/* A released change arrived when it was first held, not now. */
+	static ps_site dated = {"UPDATE changes SET arrived = (SELECT h.arrived FROM held h WHERE h.id = changes.id) "
+	                        "WHERE id IN (SELECT id FROM held WHERE hlc <= ?1 AND arrived IS NOT NULL)"};
 	/* Not a site: the callback applies the change, running other store
 	 * functions while this statement is being stepped. */
 	sqlite3_stmt *st;
@@ -138,10 +145,17 @@ int ps_store_held_release(ps_store *s, ps_hlc upto, int (*fn)(void *ctx, const p
 	sqlite3_finalize(st);
 	if (rc)
 		return rc;
-	if (!(st = ps_store_site(s, &del)))
+	if (!(st = ps_store_site(s, &dated)))
 		return PS_ERROR;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)upto);
 	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (e != SQLITE_DONE)
+		return ps_store_error(s, "dating released changes");
+	if (!(st = ps_store_site(s, &del)))
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)upto);
+	e = sqlite3_step(st);
 	sqlite3_reset(st);
 	return e == SQLITE_DONE ? 0 : ps_store_error(s, "releasing held changes");
 }

@@ -313,11 +313,12 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	 * have brought branches, and held changes may be due. */
 	long t4 = mono_ms();
 	rc = ps_sync_import(r, res, progress, ctx);
-	/* The province dates what it just received by its own clock: a
-	 * receipt per new report (lib/deadline.c), sent by one more cycle
-	 * of this sync, so the province leaves none of its own unsent. */
+	/* The province dates what it holds by its own clock: a receipt per
+	 * report without one (lib/deadline.c), at every sync, so one killed
+	 * after its import leaves none for later; sent by one more cycle of
+	 * this sync, so the province leaves none of its own unsent. */
 	long receipts = 0;
-	if (!rc && res->imported > 0 && !(rc = ps_receipts_write(r, &receipts)) && receipts > 0 && !f)
+	if (!rc && !(rc = ps_receipts_write(r, &receipts)) && receipts > 0 && !f)
 		*again = true;
 	res->import_ms += mono_ms() - t4;
 	if (!rc && res->own_bad && !res->identity) {

@@ -110,7 +110,10 @@ typedef struct ps_kind_info {
 	/* Written once per record: the change with the smallest id gives every
 	 * field and later writers are ignored, concurrent or not, with no
 	 * conflict (a receipt: two replicas of the province that both imported
-	 * a report first each write one; the earlier counts everywhere). */
+	 * a report first each write one; the earlier counts everywhere). Once
+	 * per value of "change": among the changes naming the largest, the
+	 * smallest id counts (a report withdrawn and filed again gets a new
+	 * receipt, lib/fold.c). */
 	bool first_wins;
 } ps_kind_info;
 

@@ -104,18 +104,20 @@ int ps_period_write_check(ps_replica *r, const char *period, const char *reason)
 
 typedef struct ps_receipt {
 	bool found;
-	char change[PS_CHANGE_ID_MAX + 1]; /* the first report change the province imported */
-	char received[32];                 /* "2026-11-29T02:10:00Z": the province replica's clock */
-	bool late;                         /* received after the period's due date (end of day, UTC+7) */
+	char change[PS_CHANGE_ID_MAX + 1]; /* the first change of the report in force (after a withdrawal) */
+	char received[32]; /* "2026-11-29T02:10:00Z": when the province replica first had it, by its clock */
+	bool late;         /* received after the period's due date (end of day, UTC+7) */
 } ps_receipt;
 /* The receipt of office's report on task for period; found false when
  * none (yet): reports count it as not late. */
 int ps_receipt_get(ps_receipt *out, ps_replica *r, const char *office, const char *task, const char *period);
 /* On the province's replica (nothing elsewhere): a receipt for every
- * report in force of another office that has none, dated now by this
- * replica's clock; *written counts them (may be NULL). The sync calls it
- * after an import and, when it wrote some, runs one more cycle to send
- * them. */
+ * report in force of another office that has none, or whose receipt names
+ * a report since withdrawn, dated when this replica first had a change of
+ * the report in force (held ones: when first held; this replica's clock;
+ * now for a change stored before schema 4); *written counts them (may be
+ * NULL). The sync calls it at every cycle after the import and, when it
+ * wrote some, runs one more cycle to send them. */
 int ps_receipts_write(ps_replica *r, long *written);
 /* True when a report received at ms is late for a period due on due
  * ("YYYY-MM-DD"; NULL or malformed: never late): after the end of that

@@ -1,6 +1,7 @@
 /* test_review.c - the review state's definition, lateness by the due day in
  * UTC+7, the province-only writes and their refusals, closed periods, and
- * receipts written once (the first change counts, whatever comes after). */
+ * receipts written once per report in force (the first change naming the
+ * newest report counts, whatever comes after). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,24 +84,33 @@ static void closed_periods(void **st)
 }
 
 /* A second receipt of the same report, even one that descends from the
- * first (the incremental path), changes nothing: the smallest id counts. */
+ * first (the incremental path), changes nothing: the smallest id counts.
+ * A receipt of the report filed again after a withdrawal names a later
+ * change: it counts, and a late receipt of the old report does not undo it. */
 static void receipt_written_once(void **st)
 {
 	char *dir = tmpdir_new();
 	ps_replica *p = replica_new(dir, "p", "tinh", "hq", NULL);
 	const char *rec = "receipt/binh-giang/p1-t1/2021";
-	cJSON *f = cJSON_Parse("{\"change\":\"0000018c2f4b1a2b-binh-giang-pc1\",\"received\":\"2021-12-01T00:00:00Z\","
-	                       "\"late\":false}");
-	assert_int_equal(ps_replica_write(p, rec, PS_OP_SET, f, NULL, false, NULL), 0);
-	f = cJSON_Parse("{\"change\":\"0000018c2f4b1a2c-binh-giang-pc1\",\"received\":\"2022-01-01T00:00:00Z\","
-	                "\"late\":true}");
-	assert_int_equal(ps_replica_write(p, rec, PS_OP_SET, f, NULL, false, NULL), 0);
+	const char *writes[] = {
+	    "{\"change\":\"0000018c2f4b1a2b-binh-giang-pc1\",\"received\":\"2021-12-01T00:00:00Z\",\"late\":false}",
+	    "{\"change\":\"0000018c2f4b1a2b-binh-giang-pc1\",\"received\":\"2022-01-01T00:00:00Z\",\"late\":true}",
+	    "{\"change\":\"0000018c2f4b1a2c-binh-giang-pc1\",\"received\":\"2022-02-01T00:00:00Z\",\"late\":true}",
+	    "{\"change\":\"0000018c2f4b1a2b-binh-giang-pc1\",\"received\":\"2022-03-01T00:00:00Z\",\"late\":false}",
+	};
+	const char *want[][2] = {{"0000018c2f4b1a2b-binh-giang-pc1", "2021-12-01T00:00:00Z"},
+	                         {"0000018c2f4b1a2b-binh-giang-pc1", "2021-12-01T00:00:00Z"},
+	                         {"0000018c2f4b1a2c-binh-giang-pc1", "2022-02-01T00:00:00Z"},
+	                         {"0000018c2f4b1a2c-binh-giang-pc1", "2022-02-01T00:00:00Z"}};
 	ps_receipt r;
-	assert_int_equal(ps_receipt_get(&r, p, "binh-giang", "p1-t1", "2021"), 0);
-	assert_true(r.found);
-	assert_string_equal(r.received, "2021-12-01T00:00:00Z");
-	assert_string_equal(r.change, "0000018c2f4b1a2b-binh-giang-pc1");
-	assert_false(r.late);
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		assert_int_equal(ps_replica_write(p, rec, PS_OP_SET, cJSON_Parse(writes[i]), NULL, false, NULL), 0);
+		assert_int_equal(ps_receipt_get(&r, p, "binh-giang", "p1-t1", "2021"), 0);
+		assert_true(r.found);
+		assert_string_equal(r.change, want[i][0]);
+		assert_string_equal(r.received, want[i][1]);
+		assert_int_equal(r.late, i >= 2);
+	}
 	assert_int_equal(ps_receipt_get(&r, p, "binh-giang", "p1-t1", "2022"), 0);
 	assert_false(r.found);
 	ps_replica_free(p);
