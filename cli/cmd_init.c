@@ -211,6 +211,10 @@ int cmd_init(ctx *x, const args *a)
 		       a->pos[0]);
 		if (o.remote)
 			printf("remote %s: %s\n", o.remote, res.message);
+		else if (!opt->trust && !opt->trust_first_use && !ps_replica_is_province(x->r))
+			printf("no province key is pinned yet: run 'plansync -C %s keys trust SHA256:...' with the "
+			       "fingerprint the province officer reads out (its first sync refuses until then)\n",
+			       a->pos[0]);
 	}
 	return 0;
 }
