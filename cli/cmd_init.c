@@ -185,6 +185,9 @@ int cmd_init(ctx *x, const args *a)
 		src = ps_sync_run(x->r, &res, progress_tty, NULL);
 	if (o.remote && !src) /* a plan on the remote that lacks this office */
 		src = ps_suggest_check_office(x->r);
+	char seen[72] = "";
+	if (src == PS_EINVALID && opt->trust && !ps_keys_seen_get(x->r, seen) && seen[0] && strcmp(seen, opt->trust))
+		return settle_trust(x, opt, made_dir, a->pos[0]); /* the pin matched nothing: says both */
 	/* The first sync failed (no repository there, not reached, refused us,
 	 * a full disk): what init made goes, since nobody has written in it
 	 * yet and it would block init run again; the exit code is the

@@ -97,7 +97,7 @@ int ps_keys_first_use_set(ps_replica *r, bool on)
 	return meta_put(r, META_FIRST_USE, on ? "1" : "0");
 }
 
-/* Whether the province has a key in the registry here (prov_row). */
+/* How many province keys the registry here holds (prov_row). */
 static int province_keys(ps_replica *r, int *n);
 
 int ps_keys_trust(ps_replica *r, const char *fpr)
@@ -115,7 +115,12 @@ int ps_keys_trust(ps_replica *r, const char *fpr)
 		return ps_keys_pin_set(r, fpr); /* its error says what a fingerprint is */
 	if (pin[0] && strcmp(pin, fpr) == 0)
 		return 0;
-	if (n || (pin[0] && !ps_replica_is_province(r) && strcmp(pin, seen) == 0))
+	if (pin[0] && !n && seen[0] && strcmp(pin, seen) != 0)
+		return ps_error_set(PS_EEXISTS,
+		                    "keys trust: this replica is pinned to %s and refused the remote's province key "
+		                    "%s already; move %s away and run init again with the right --trust",
+		                    pin, seen, ps_replica_dir(r));
+	if (n || pin[0])
 		return ps_error_set(PS_EEXISTS,
 		                    "keys trust: this replica trusts the province key %s already; a replica keeps "
 		                    "its root of trust: create a new replica (init --trust %s) to follow another",
@@ -139,6 +144,16 @@ int ps_keys_trust_check(ps_replica *r)
 		rc = ps_keys_seen_get(r, seen);
 	if (!rc)
 		rc = ps_store_meta_get_int(ps_replica_store(r), META_FIRST_USE, &first_use, -1);
+	int n = 0;
+	if (!rc && pin[0] && seen[0] && strcmp(pin, seen) != 0)
+		rc = province_keys(r, &n);
+	if (!rc && pin[0] && seen[0] && strcmp(pin, seen) != 0 && n == 0)
+		return ps_error_set(PS_EINVALID,
+		                    "sync: the remote's province key is %s, not %s pinned here: this is not the "
+		                    "province this replica trusts, or the fingerprint was misread; check it with the "
+		                    "province officer by phone, then move %s away and run init again with the right "
+		                    "--trust",
+		                    seen, pin, ps_replica_dir(r));
 	if (rc || pin[0] || !seen[0] || first_use != 0)
 		return rc;
 	return ps_error_set(PS_EREPAIR,
