@@ -182,6 +182,7 @@ DECL(cmd_problems);
 DECL(cmd_check);
 DECL(cmd_keys_show);
 DECL(cmd_keys_allowed_signers);
+DECL(cmd_keys_trust);
 DECL(cmd_review_accept);
 DECL(cmd_review_return);
 DECL(cmd_inbox);

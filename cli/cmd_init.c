@@ -68,9 +68,7 @@ static int settle_trust(ctx *x, const init_opts *opt, bool made_dir, const char 
 		 * the root; anyone else finds the province at a later sync */
 		if (ps_replica_is_province(x->r) && !opt->trust && (rc = ps_keys_enrol_root(x->r)) && rc != PS_EEXISTS)
 			return undo(x, made_dir, exit_code(rc), dir);
-		if (opt->trust && (rc = ps_keys_pin_set(x->r, opt->trust)))
-			return undo(x, made_dir, exit_code(rc), dir);
-		return 0;
+		return 0; /* --trust: pinned before the first sync */
 	}
 	/* --trust names the root key, or the key the root rotated to (the
 	 * registry the first sync verified from the root says so) */
@@ -173,13 +171,23 @@ int cmd_init(ctx *x, const args *a)
 		}
 	ps_sync_result res;
 	int src = 0;
-	/* the first sync trusts the province key it meets; settle_trust decides */
-	if ((src = ps_keys_first_use_set(x->r, true)))
+	/* --trust: the pin is recorded before the first import, so a replica
+	 * init leaves half-made (killed) trusts that key and no other; without
+	 * it the first sync trusts the province key it meets and settle_trust
+	 * decides */
+	if (opt->trust)
+		src = ps_keys_pin_set(x->r, opt->trust);
+	if (!src)
+		src = ps_keys_first_use_set(x->r, !opt->trust);
+	if (src)
 		return undo(x, made_dir, exit_code(src), a->pos[0]);
 	if (o.remote)
 		src = ps_sync_run(x->r, &res, progress_tty, NULL);
 	if (o.remote && !src) /* a plan on the remote that lacks this office */
 		src = ps_suggest_check_office(x->r);
+	char seen[72] = "";
+	if (src == PS_EINVALID && opt->trust && !ps_keys_seen_get(x->r, seen) && seen[0] && strcmp(seen, opt->trust))
+		return settle_trust(x, opt, made_dir, a->pos[0]); /* the pin matched nothing: says both */
 	/* The first sync failed (no repository there, not reached, refused us,
 	 * a full disk): what init made goes, since nobody has written in it
 	 * yet and it would block init run again; the exit code is the
@@ -206,6 +214,10 @@ int cmd_init(ctx *x, const args *a)
 		       a->pos[0]);
 		if (o.remote)
 			printf("remote %s: %s\n", o.remote, res.message);
+		else if (!opt->trust && !opt->trust_first_use && !ps_replica_is_province(x->r))
+			printf("no province key is pinned yet: run 'plansync -C %s keys trust SHA256:...' with the "
+			       "fingerprint the province officer reads out (its first sync refuses until then)\n",
+			       a->pos[0]);
 	}
 	return 0;
 }

@@ -2,7 +2,9 @@
  * allowed-signers [-o FILE]: this replica's public key and fingerprint,
  * and a git allowed-signers file for verifying commits with stock git
  * (git -c gpg.ssh.allowedSignersFile=FILE verify-commit / log
- * --show-signature). The registry's commands (pending, approve, ...) are
+ * --show-signature), and plansync keys trust SHA256:... [--json]: pin the
+ * province key on a replica that trusts none yet (made without --trust and
+ * without a remote). The registry's commands (pending, approve, ...) are
  * in cmd_keys_admin.c. */
 #include <errno.h>
 #include <stdio.h>
@@ -110,4 +112,21 @@ int cmd_keys_allowed_signers(ctx *x, const args *a)
 		ret = fail_msg(EXIT_FAIL, "keys allowed-signers: cannot write to stdout");
 	ps_buf_release(&b);
 	return ret;
+}
+
+int cmd_keys_trust(ctx *x, const args *a)
+{
+	int rc = ps_keys_trust(x->r, a->pos[0]);
+	if (rc)
+		return fail(rc);
+	if (a->json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "trusted", a->pos[0]);
+		print_json(j);
+		cJSON_Delete(j);
+	} else {
+		printf("this replica trusts the province key %s; run 'plansync -C %s sync'\n", a->pos[0],
+		       ps_replica_dir(x->r));
+	}
+	return 0;
 }

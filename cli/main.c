@@ -128,6 +128,11 @@ static const cmd commands[] = {
      0, CMD_REPLICA | CMD_JSON,
      "Signatures, enrolment at the time, ownership, history that only grows, and the state it\nimplies against "
      "this replica's dump; per office: commits, changes, signers, anything refused.\nExits 1 when anything fails."},
+    {"keys trust", cmd_keys_trust, "Pin the province key on a replica that trusts none yet.", "SHA256:...", NULL, 1, 1,
+     CMD_REPLICA | CMD_JSON | CMD_WRITES,
+     "For a replica made without --trust and without a remote: its sync refuses until the\nprovince key is pinned. "
+     "Confirm the fingerprint with the province officer by phone\n(plansync keys show on the province). Refused once "
+     "a province key is trusted here."},
     {"keys pending", cmd_keys_pending, "List enrolment requests: replicas whose changes wait for the province.", NULL,
      NULL, 0, 0, CMD_REPLICA | CMD_JSON | CMD_ROWS,
      "Confirm each fingerprint with the office by phone before approving it."},

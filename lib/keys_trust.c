@@ -97,6 +97,72 @@ int ps_keys_first_use_set(ps_replica *r, bool on)
 	return meta_put(r, META_FIRST_USE, on ? "1" : "0");
 }
 
+/* How many province keys the registry here holds (prov_row). */
+static int province_keys(ps_replica *r, int *n);
+
+int ps_keys_trust(ps_replica *r, const char *fpr)
+{
+	char pin[72], seen[72];
+	int n = 0;
+	int rc = ps_keys_pin_get(r, pin);
+	if (!rc)
+		rc = ps_keys_seen_get(r, seen);
+	if (!rc)
+		rc = province_keys(r, &n);
+	if (rc)
+		return rc;
+	if (!ps_keys_fpr_valid(fpr))
+		return ps_keys_pin_set(r, fpr); /* its error says what a fingerprint is */
+	if (pin[0] && strcmp(pin, fpr) == 0)
+		return 0;
+	if (pin[0] && !n && seen[0] && strcmp(pin, seen) != 0)
+		return ps_error_set(PS_EEXISTS,
+		                    "keys trust: this replica is pinned to %s and refused the remote's province key "
+		                    "%s already; move %s away and run init again with the right --trust",
+		                    pin, seen, ps_replica_dir(r));
+	if (n || pin[0])
+		return ps_error_set(PS_EEXISTS,
+		                    "keys trust: this replica trusts the province key %s already; a replica keeps "
+		                    "its root of trust: create a new replica (init --trust %s) to follow another",
+		                    pin[0] ? pin : seen, fpr);
+	if (n == 0 && ps_replica_is_province(r) && !pin[0] && !seen[0])
+		return ps_error_set(PS_EINVALID,
+		                    "keys trust: this is a province replica and the remote holds no province key "
+		                    "yet; it becomes the root of trust at its next sync, nothing to pin");
+	rc = ps_keys_pin_set(r, fpr);
+	if (!rc)
+		rc = ps_keys_first_use_set(r, false);
+	return rc;
+}
+
+int ps_keys_trust_check(ps_replica *r)
+{
+	char pin[72], seen[72];
+	long long first_use = 0;
+	int rc = ps_keys_pin_get(r, pin);
+	if (!rc)
+		rc = ps_keys_seen_get(r, seen);
+	if (!rc)
+		rc = ps_store_meta_get_int(ps_replica_store(r), META_FIRST_USE, &first_use, -1);
+	int n = 0;
+	if (!rc && pin[0] && seen[0] && strcmp(pin, seen) != 0)
+		rc = province_keys(r, &n);
+	if (!rc && pin[0] && seen[0] && strcmp(pin, seen) != 0 && n == 0)
+		return ps_error_set(PS_EINVALID,
+		                    "sync: the remote's province key is %s, not %s pinned here: this is not the "
+		                    "province this replica trusts, or the fingerprint was misread; check it with the "
+		                    "province officer by phone, then move %s away and run init again with the right "
+		                    "--trust",
+		                    seen, pin, ps_replica_dir(r));
+	if (rc || pin[0] || !seen[0] || first_use != 0)
+		return rc;
+	return ps_error_set(PS_EREPAIR,
+	                    "sync: this replica trusts no province key yet, so nothing the province wrote applies "
+	                    "here; the remote's province key is %s: confirm it with the province officer by phone, "
+	                    "then run 'plansync -C %s keys trust %s' and sync again",
+	                    seen, ps_replica_dir(r), seen);
+}
+
 typedef struct cur_walk {
 	const char *province, *fpr;
 	int found;
@@ -137,6 +203,14 @@ static int prov_row(void *ctx, const ps_keyinfo *k)
 	prov_walk *w = ctx;
 	w->n += strcmp(k->office, w->province) == 0;
 	return 0;
+}
+
+static int province_keys(ps_replica *r, int *n)
+{
+	prov_walk w = {ps_replica_province(r), 0};
+	int rc = ps_keys_each(r, prov_row, &w);
+	*n = w.n;
+	return rc;
 }
 
 int ps_keys_enrol_root(ps_replica *r)

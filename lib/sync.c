@@ -425,6 +425,8 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 		res->identity = 0;
 		rc = cycle(r, res, &again, progress, ctx);
 	}
+	if (!rc) /* the province's branch waits for a pin nobody gave */
+		rc = ps_keys_trust_check(r);
 done:
 	git_repository_free(repo);
 	{

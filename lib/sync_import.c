@@ -212,7 +212,7 @@ static int read_signed(imp *m, const git_oid *oid, const git_tree *t, ps_oidset 
 	for (size_t i = n0; !rc && vc.boot && i < m->nent; i++)
 		rc = ps_sync_verify_file(m, &vc, false, m->ent[i].path, &m->ent[i].oid, &own);
 	if (!rc && vc.boot)
-		rc = ps_sync_verify_boot(m, &vc, own, &verdict);
+		rc = ps_sync_verify_boot(m, &vc, own, tip, &verdict);
 	for (size_t i = n0; !rc && verdict == PS_VERIFY_OK && i < m->nent; i++)
 		rc = ps_sync_verify_file(m, &vc, true, m->ent[i].path, &m->ent[i].oid, NULL);
 	for (size_t i = n0; verdict != PS_VERIFY_OK && i < m->nent; i++)

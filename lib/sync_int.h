@@ -130,9 +130,10 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
  * it writes its own replica's key record, enrolled, with the signer's key. */
 int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *path, const git_oid *oid, bool *own);
 /* A boot commit: good when it writes its replica's own key record and the
- * signer is the pinned province key (or, trusting on first use, becomes
- * it); refused when another key is pinned; held otherwise. */
-int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, int *verdict);
+ * signer is the pinned province key, or the branch's head tip is signed by
+ * the pin (the root rotated to it), or, trusting on first use, becomes it;
+ * refused when another key is pinned; held otherwise. */
+int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, const git_oid *tip, int *verdict);
 /* The branch stops at first (held): note or update its enrolment request. */
 int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, const git_oid *tip);
 /* The branch was read to its tip: no request of it is open any more. */

@@ -293,15 +293,30 @@ int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *pat
 	return rc;
 }
 
-int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, int *verdict)
+/* Whether the pinned key pin signed tip, the head of the branch whose
+ * first key record the boot commit's key signed: the root rotated to the
+ * pin on this very branch (only the pinned key can sign that tip). */
+static bool pin_signed_tip(imp *m, const char *pin, const git_oid *tip)
+{
+	uint8_t who[32];
+	char fpr[72];
+	if (!tip || ps_commit_signer(who, m->repo, tip) != 0)
+		return false;
+	ps_pubkey_fingerprint(fpr, who);
+	return strcmp(fpr, pin) == 0;
+}
+
+int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, const git_oid *tip, int *verdict)
 {
 	ps_store *s = ps_replica_store(m->r);
 	*verdict = PS_VERIFY_HELD;
 	char pin[72] = "", seen[72] = "", why[400];
 	int rc = ps_keys_pin_get(m->r, pin);
-	if (!rc && pin[0] && strcmp(pin, vc->fpr) == 0) {
-		*verdict = PS_VERIFY_OK; /* the pinned key itself (the root under a new id, say) */
-		return 0;
+	if (!rc && pin[0] && (strcmp(pin, vc->fpr) == 0 || (own && pin_signed_tip(m, pin, tip)))) {
+		/* the pinned key itself (the root under a new id, say), or the
+		 * root that rotated to it: seen names the root actually met */
+		*verdict = PS_VERIFY_OK;
+		return own ? ps_store_meta_set(s, PS_META_TRUST_SEEN, vc->fpr) : 0;
 	}
 	if (rc || !own)
 		return rc; /* a province replica that waits for the root to enrol it */
@@ -311,11 +326,9 @@ int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, int *verdict)
 		rc = ps_store_meta_set(s, PS_META_TRUST_SEEN, vc->fpr);
 	if (rc)
 		return rc;
-	if (pin[0] && strcmp(pin, vc->fpr) == 0) {
-		*verdict = PS_VERIFY_OK;
-		return 0;
-	}
 	if (pin[0]) {
+		/* never "the first province key met": a branch that sorts before
+		 * the province's own cannot choose the root */
 		snprintf(why, sizeof(why),
 		         "signed by %s, not by the pinned province key %s: this is not the province this replica "
 		         "trusts; the commit's changes are refused",

@@ -95,6 +95,16 @@ int ps_keys_enrol_root(ps_replica *r);
  * finds no province key: it becomes the root as its first init would have
  * made it (the sync runs this before its import). 0 when nothing to do. */
 int ps_keys_upgrade_root(ps_replica *r);
+/* keys trust: pin fpr on a replica that trusts no province key yet (made
+ * without --trust and without a remote); PS_EEXISTS once a province key is
+ * pinned or trusted here. */
+int ps_keys_trust(ps_replica *r, const char *fpr);
+/* After a sync: PS_EREPAIR, saying how to pin, when the import met the
+ * province's key but this replica has no pin and may not trust on first
+ * use (its province branch waits); PS_EINVALID, with both fingerprints,
+ * when the province key met is not the pin and the pin matched nothing
+ * (a killed init --trust, say); 0 otherwise. */
+int ps_keys_trust_check(ps_replica *r);
 /* 1 when fpr is an enrolled, unrevoked province key in the registry here
  * (the root, or a province key it rotated to or enrolled), 0 when not. */
 int ps_keys_is_province_key(ps_replica *r, const char *fpr);

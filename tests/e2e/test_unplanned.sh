@@ -18,10 +18,10 @@ sqlite3 bg/plansync.db "INSERT INTO records(id, kind, retired, changes, last) VA
 "$P" -C bg progress set p1-t1 2021 --status at_risk >/dev/null
 "$P" -C bg sync >/dev/null
 # init --remote refuses an office the plan on the remote lacks (issue 11):
-# the replica is made offline and pointed at the remote afterwards.
+# the replica is made offline (pinned with --trust, enrolled) and pointed
+# at the remote afterwards.
 "$P" init xm --office an-moi --replica xm --user "Cán bộ an-moi" --trust "$(province_pin)" >/dev/null
-"$P" -C xm config remote "$T/remote.git" >/dev/null
-enrol xm
+"$P" -C xm config remote "$T/remote.git" >/dev/null; enrol xm
 "$P" -C xm sync >/dev/null
 # the writer refuses a report for its own office when the plan lacks it;
 # one that lies (the office added to its database by hand) still writes
