@@ -21,16 +21,22 @@
 #include "keys_int.h"
 #include "store_keys.h"
 #include "store_sync.h"
+#include "store_views.h"
 #include "plansync/error.h"
 #include "plansync/hlc.h"
 #include "plansync/key.h"
 #include "plansync/log.h"
 #include "plansync/record.h"
 
+#define KEYOV_FIELDS 16 /* a key record has 7 fields; more are not the registry's */
+
 struct keyov {
 	char record[PS_RECORD_ID_MAX + 1];
-	ps_hlc hlc; /* the newest change applied to k */
 	ps_keyrec k;
+	size_t nwin;
+	struct {
+		char field[64], change[PS_CHANGE_ID_MAX + 1]; /* the change k's field comes from */
+	} win[KEYOV_FIELDS];
 };
 
 void ps_sync_verify_free(imp *m)
@@ -50,10 +56,37 @@ static struct keyov *overlay_find(imp *m, const char *record)
 	return NULL;
 }
 
-/* A key record change met on a good province commit in this import. */
+/* The slot of field in o's winners (a new one, empty, when first met);
+ * NULL when o has too many fields. */
+static char *overlay_win(struct keyov *o, const char *field)
+{
+	for (size_t i = 0; i < o->nwin; i++)
+		if (strcmp(o->win[i].field, field) == 0)
+			return o->win[i].change;
+	if (o->nwin == KEYOV_FIELDS || strlen(field) >= sizeof(o->win[0].field))
+		return NULL;
+	snprintf(o->win[o->nwin].field, sizeof(o->win[0].field), "%s", field);
+	o->win[o->nwin].change[0] = '\0';
+	return o->win[o->nwin++].change;
+}
+
+static int stored_win(void *ctx, const ps_sv_field *row)
+{
+	char *w = row->field ? overlay_win(ctx, row->field) : NULL;
+	if (w && row->change)
+		snprintf(w, PS_CHANGE_ID_MAX + 1, "%s", row->change);
+	return 0;
+}
+
+/* A key record change met on a good province commit in this import. The
+ * overlay starts from the stored record with, per field, the change that
+ * won it there; a change applies to a field only when the fold would let
+ * it win (a larger id), so a change older than what the store holds never
+ * overrides the stored registry, whatever order the branches come in. */
 static int overlay_note(imp *m, const ps_change *c)
 {
 	struct keyov *o = overlay_find(m, c->record);
+	int rc = 0;
 	if (!o) {
 		struct keyov *n = realloc(m->keyov, (m->nkeyov + 1) * sizeof(*n));
 		if (!n)
@@ -64,16 +97,18 @@ static int overlay_note(imp *m, const ps_change *c)
 		snprintf(o->record, sizeof(o->record), "%s", c->record);
 		ps_record_id rid;
 		ps_record_parse(&rid, c->record);
-		int rc = ps_keys_lookup(&o->k, m->r, rid.office, rid.replica);
-		if (rc)
+		if ((rc = ps_keys_lookup(&o->k, m->r, rid.office, rid.replica)))
+			return rc;
+		if (o->k.found && (rc = ps_store_record_fields(ps_replica_store(m->r), c->record, stored_win, o)))
 			return rc;
 	}
-	if (c->hlc < o->hlc)
-		return 0;
-	o->hlc = c->hlc;
-	int rc = 0;
-	for (const cJSON *f = c->fields ? c->fields->child : NULL; f && !rc; f = f->next)
+	for (const cJSON *f = c->fields ? c->fields->child : NULL; f && !rc; f = f->next) {
+		char *w = f->string ? overlay_win(o, f->string) : NULL;
+		if (!w || strcmp(c->id, w) <= 0)
+			continue; /* the stored or an already met change wins this field */
+		snprintf(w, PS_CHANGE_ID_MAX + 1, "%s", c->id);
 		rc = ps_keyrec_set(&o->k, f->string, f);
+	}
 	return rc;
 }
 
