@@ -379,8 +379,10 @@ static int count_blob(const char *root, const git_tree_entry *e, void *ctx)
 }
 
 /* Change files in first and the commits after it up to tip (the held part
- * of the branch). */
-static void count_files(git_repository *repo, const git_oid *first, const git_oid *tip, long *n)
+ * of the branch) that are validly signed by signer: what the request would
+ * bring, and nothing anyone else hung after it. */
+static void count_files(git_repository *repo, const git_oid *first, const git_oid *tip, const uint8_t signer[32],
+                        long *n)
 {
 	*n = 0;
 	git_revwalk *w = NULL;
@@ -393,7 +395,10 @@ static void count_files(git_repository *repo, const git_oid *first, const git_oi
 		git_revwalk_hide(w, git_commit_parent_id(fc, i));
 	git_commit_free(fc);
 	git_oid oid;
+	uint8_t who[32];
 	while (git_revwalk_next(&oid, w) == 0) {
+		if (ps_commit_signer(who, repo, &oid) != 0 || memcmp(who, signer, 32) != 0)
+			continue;
 		git_commit *c = NULL;
 		git_tree *t = NULL, *ch = NULL;
 		git_tree_entry *e = NULL;
@@ -420,7 +425,7 @@ static void now_iso(char out[32])
 int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, const git_oid *tip)
 {
 	ps_store *s = ps_replica_store(m->r);
-	char *old = NULL, seen[32], hex[GIT_OID_HEXSZ + 1], *pub = NULL;
+	char *old = NULL, seen[32], hex[GIT_OID_HEXSZ + 1], tiphex[GIT_OID_HEXSZ + 1], *pub = NULL;
 	int rc = ps_store_keyreq_get(s, m->office, m->replica, &old);
 	if (rc && rc != PS_ENOTFOUND)
 		return rc;
@@ -432,15 +437,17 @@ int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, c
 	else
 		now_iso(seen);
 	long n = 0;
-	count_files(m->repo, first, tip, &n);
+	count_files(m->repo, first, tip, vc->signer, &n);
 	git_oid_tostr(hex, sizeof(hex), first);
+	git_oid_tostr(tiphex, sizeof(tiphex), tip);
 	cJSON *o = cJSON_CreateObject();
 	char *text = NULL;
 	rc = ps_pubkey_text(&pub, vc->signer, NULL);
 	if (!rc && o && cJSON_AddStringToObject(o, "office", m->office) &&
 	    cJSON_AddStringToObject(o, "replica", m->replica) && cJSON_AddStringToObject(o, "public_key", pub) &&
 	    cJSON_AddStringToObject(o, "fingerprint", vc->fpr) && cJSON_AddStringToObject(o, "first_seen", seen) &&
-	    cJSON_AddStringToObject(o, "commit", hex) && cJSON_AddNumberToObject(o, "changes", (double)n))
+	    cJSON_AddStringToObject(o, "commit", hex) && cJSON_AddStringToObject(o, "tip", tiphex) &&
+	    cJSON_AddNumberToObject(o, "changes", (double)n))
 		text = cJSON_PrintUnformatted(o);
 	if (!rc && !text)
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
@@ -454,6 +461,39 @@ int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, c
 	cJSON_Delete(was);
 	free(pub);
 	free(old);
+	return rc;
+}
+
+int ps_sync_verify_unchanged(imp *m, const git_oid *last, const git_oid *tip, bool *same)
+{
+	*same = false;
+	char *old = NULL;
+	int rc = ps_store_keyreq_get(ps_replica_store(m->r), m->office, m->replica, &old);
+	if (rc)
+		return rc == PS_ENOTFOUND ? 0 : rc;
+	cJSON *was = cJSON_Parse(old);
+	free(old);
+	const cJSON *fc = cJSON_GetObjectItemCaseSensitive(was, "commit");
+	const cJSON *tc = cJSON_GetObjectItemCaseSensitive(was, "tip");
+	const cJSON *fp = cJSON_GetObjectItemCaseSensitive(was, "fingerprint");
+	git_oid first, t;
+	git_commit *c = NULL;
+	bool after_last = false;
+	if (cJSON_IsString(fc) && cJSON_IsString(tc) && cJSON_IsString(fp) &&
+	    git_oid_fromstr(&first, fc->valuestring) == 0 && git_oid_fromstr(&t, tc->valuestring) == 0 &&
+	    git_oid_equal(&t, tip) && git_commit_lookup(&c, m->repo, &first) == 0)
+		after_last = last ? git_commit_parentcount(c) == 1 && git_oid_equal(git_commit_parent_id(c, 0), last)
+		                  : git_commit_parentcount(c) == 0;
+	git_commit_free(c);
+	if (after_last) {
+		/* the same request: still one if the registry still holds it */
+		ps_vcommit vc;
+		int verdict = PS_VERIFY_BAD;
+		git_oid_tostr(m->commit, sizeof(m->commit), &first);
+		rc = ps_sync_verify_commit(m, &first, &vc, &verdict);
+		*same = !rc && verdict == PS_VERIFY_HELD && !vc.boot && strcmp(vc.fpr, fp->valuestring) == 0;
+	}
+	cJSON_Delete(was);
 	return rc;
 }
 
