@@ -5,8 +5,9 @@
  * stored as the "gpgsig" header after the other headers, one line of the
  * armored text per header line, continuation lines starting with a space:
  * the bytes `git commit -S` writes, so `git verify-commit` checks them with
- * an allowed-signers file. Reading is strict: the header part of the
- * commit only, one gpgsig header, bounded size. Never decides whether a
+ * an allowed-signers file. Reading is strict: exactly the headers plansync
+ * writes (anything else is refused, so readers and git agree on the signed
+ * bytes), one gpgsig header, bounded size. Never decides whether a
  * signer may write a branch (that is the key registry's job). */
 #include <assert.h>
 #include <stdio.h>
@@ -49,37 +50,91 @@ int ps_commit_sign(ps_buf *out, const ps_key *k, const char *commit, size_t len)
 	return ps_buf_error(out) ? ps_error_set(PS_ENOMEM, "out of memory") : 0;
 }
 
-/* Split raw commit bytes into the signature (its lines rejoined) and the
- * bytes it signs (everything else), as git does: headers "gpgsig" and
- * "gpgsig-sha256" with their continuation lines leave the payload. */
-static int split(ps_buf *sig, ps_buf *payload, const char *raw, size_t len, int *nsig)
+/* Whether the header line p (n bytes with its newline) starts with name
+ * and a space. */
+static bool is_header(const char *p, size_t n, const char *name)
 {
+	size_t k = strlen(name);
+	return n > k + 1 && memcmp(p, name, k) == 0 && p[k] == ' ';
+}
+
+/* Whether header line p (n bytes, newline included) is "name <40 hex>". */
+static bool is_oid_header(const char *p, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+	if (n != k + 1 + GIT_OID_HEXSZ + 1 || !is_header(p, n, name))
+		return false;
+	for (size_t i = k + 1; i < k + 1 + GIT_OID_HEXSZ; i++)
+		if (!strchr("0123456789abcdef", p[i]) || !p[i])
+			return false;
+	return true;
+}
+
+/* Split raw commit bytes into the signature (its lines rejoined) and the
+ * bytes it signs (everything else). The headers must be exactly those
+ * plansync writes, in its order: tree, parents, author, committer, at most
+ * one gpgsig with its continuation lines, then the blank line. Anything
+ * else (another header, one git also leaves out of the payload such as
+ * "gpgsig-sha256" or "gpgsigx", a NUL) is refused with its reason, so no
+ * reader and no `git verify-commit` can see different signed bytes. */
+static int split(ps_buf *sig, ps_buf *payload, const char *raw, size_t len, int *nsig, const char *hex)
+{
+	enum { TREE, PARENT, AUTHOR, COMMITTER, SIG, DONE } at = TREE;
 	const char *p = raw, *end = raw + len;
-	bool in_headers = true, in_sig = false, in_other = false;
 	*nsig = 0;
-	while (p < end) {
+	while (p < end && at != DONE) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *next = nl ? nl + 1 : end;
-		size_t n = (size_t)(next - p);
-		if (in_headers && n == 1 && *p == '\n')
-			in_headers = false;
-		if (in_headers && (in_sig || in_other) && *p == ' ') {
-			if (in_sig)
+		if (!nl)
+			return ps_error_set(PS_EINVALID, "commit %s has no blank line after its headers", hex);
+		size_t n = (size_t)(nl + 1 - p);
+		if (memchr(p, '\0', n))
+			return ps_error_set(PS_EINVALID, "commit %s has a NUL byte in its headers", hex);
+		bool ok = true;
+		if (n == 1) {
+			ok = at == COMMITTER || at == SIG;
+			at = DONE;
+			ps_buf_put(payload, p, n);
+		} else if (*p == ' ') {
+			ok = at == SIG;
+			if (ok)
 				ps_buf_put(sig, p + 1, n - 1);
-		} else if (in_headers && n > sizeof(SIG_HEADER) && memcmp(p, SIG_HEADER " ", sizeof(SIG_HEADER)) == 0) {
-			in_sig = true;
-			in_other = false;
+		} else if (at == TREE) {
+			ok = is_oid_header(p, n, "tree");
+			at = PARENT;
+			ps_buf_put(payload, p, n);
+		} else if (at == PARENT && is_oid_header(p, n, "parent")) {
+			ps_buf_put(payload, p, n);
+		} else if (at == PARENT) {
+			ok = is_header(p, n, "author");
+			at = AUTHOR;
+			ps_buf_put(payload, p, n);
+		} else if (at == AUTHOR) {
+			ok = is_header(p, n, "committer");
+			at = COMMITTER;
+			ps_buf_put(payload, p, n);
+		} else if (at == COMMITTER && is_header(p, n, SIG_HEADER)) {
+			at = SIG;
 			(*nsig)++;
 			ps_buf_put(sig, p + sizeof(SIG_HEADER), n - sizeof(SIG_HEADER));
-		} else if (in_headers && n > 14 && memcmp(p, SIG_HEADER "-sha256 ", 14) == 0) {
-			in_sig = false;
-			in_other = true;
+		} else if (at == SIG && is_header(p, n, SIG_HEADER)) {
+			(*nsig)++; /* refused below, counted in the message */
+			ps_buf_put(sig, p + sizeof(SIG_HEADER), n - sizeof(SIG_HEADER));
 		} else {
-			in_sig = in_other = false;
-			ps_buf_put(payload, p, n);
+			ok = false;
 		}
-		p = next;
+		if (!ok) {
+			size_t w = strcspn(p, " \n");
+			return ps_error_set(
+			    PS_EINVALID,
+			    "commit %s has a header \"%.*s\" where plansync writes tree, parent, author, "
+			    "committer and one gpgsig; such a commit is refused",
+			    hex, (int)(w > 40 ? 40 : w), p);
+		}
+		p = nl + 1;
 	}
+	if (at != DONE)
+		return ps_error_set(PS_EINVALID, "commit %s has no blank line after its headers", hex);
+	ps_buf_put(payload, p, (size_t)(end - p));
 	return ps_buf_error(sig) || ps_buf_error(payload) ? ps_error_set(PS_ENOMEM, "out of memory") : 0;
 }
 
@@ -106,7 +161,7 @@ int ps_commit_signer(uint8_t signer[32], git_repository *repo, const git_oid *co
 		rc = ps_error_set(PS_EINVALID, "commit %s is larger than 1 MiB", hex);
 		goto done;
 	}
-	if ((rc = split(&sig, &payload, git_odb_object_data(obj), len, &nsig)))
+	if ((rc = split(&sig, &payload, git_odb_object_data(obj), len, &nsig, hex)))
 		goto done;
 	if (nsig == 0) {
 		rc = ps_error_set(PS_ENOTFOUND, "commit %s is not signed", hex);

@@ -41,13 +41,14 @@ static int each_field(sqlite3_stmt *st, void *wp)
 {
 	field_walk *w = wp;
 	int c = w->record ? 0 : 1;
-	ps_sv_field row = {w->record ? w->record : text(st, 0), text(st, c), text(st, c + 1)};
+	ps_sv_field row = {w->record ? w->record : text(st, 0), text(st, c), text(st, c + 1),
+	                   sqlite3_column_count(st) > c + 2 ? text(st, c + 2) : NULL};
 	return w->fn(w->ctx, &row);
 }
 
 int ps_store_record_fields(ps_store *s, const char *record, ps_sv_field_fn fn, void *ctx)
 {
-	static ps_site q = {"SELECT field, value FROM state WHERE record = ?1 ORDER BY field"};
+	static ps_site q = {"SELECT field, value, change FROM state WHERE record = ?1 ORDER BY field"};
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)
 		return PS_ERROR;

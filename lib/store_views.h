@@ -13,9 +13,11 @@
 
 /* A field of a record's current state; value is JSON text. For
  * ps_store_kind_fields a live record without fields comes once with field
- * and value NULL. */
+ * and value NULL. change: the winning change's id (ps_store_record_fields
+ * only, else NULL). */
 typedef struct ps_sv_field {
 	const char *record, *field, *value;
+	const char *change;
 } ps_sv_field;
 typedef int (*ps_sv_field_fn)(void *ctx, const ps_sv_field *row);
 /* The fields of one record, by field name. */

@@ -282,6 +282,12 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 			return rc;
 		}
 	}
+	bool same = false; /* held at an enrolment request, and nothing new since */
+	if ((rc = ps_sync_verify_unchanged(m, has_last ? &last : NULL, tip, &same)) || same) {
+		ps_store_rollback(s);
+		return rc;
+	}
+	git_oid_tostr(m->commit, sizeof(m->commit), tip);
 	git_revwalk *walk = NULL;
 	if (git_revwalk_new(&walk, m->repo) < 0 ||
 	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 || git_revwalk_push(walk, tip) < 0 ||

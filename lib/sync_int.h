@@ -136,6 +136,10 @@ int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *pat
 int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, const git_oid *tip, int *verdict);
 /* The branch stops at first (held): note or update its enrolment request. */
 int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, const git_oid *tip);
+/* Whether the branch (read up to last, NULL: nothing) still stops at the
+ * enrolment request noted when its tip was tip, as it did then: nothing new
+ * to walk. May quarantine its first commit (then *same is false). */
+int ps_sync_verify_unchanged(imp *m, const git_oid *last, const git_oid *tip, bool *same);
 /* The branch was read to its tip: no request of it is open any more. */
 int ps_sync_verify_settled(imp *m);
 void ps_sync_verify_free(imp *m);

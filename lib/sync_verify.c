@@ -21,16 +21,22 @@
 #include "keys_int.h"
 #include "store_keys.h"
 #include "store_sync.h"
+#include "store_views.h"
 #include "plansync/error.h"
 #include "plansync/hlc.h"
 #include "plansync/key.h"
 #include "plansync/log.h"
 #include "plansync/record.h"
 
+#define KEYOV_FIELDS 16 /* a key record has 7 fields; more are not the registry's */
+
 struct keyov {
 	char record[PS_RECORD_ID_MAX + 1];
-	ps_hlc hlc; /* the newest change applied to k */
 	ps_keyrec k;
+	size_t nwin;
+	struct {
+		char field[64], change[PS_CHANGE_ID_MAX + 1]; /* the change k's field comes from */
+	} win[KEYOV_FIELDS];
 };
 
 void ps_sync_verify_free(imp *m)
@@ -50,10 +56,37 @@ static struct keyov *overlay_find(imp *m, const char *record)
 	return NULL;
 }
 
-/* A key record change met on a good province commit in this import. */
+/* The slot of field in o's winners (a new one, empty, when first met);
+ * NULL when o has too many fields. */
+static char *overlay_win(struct keyov *o, const char *field)
+{
+	for (size_t i = 0; i < o->nwin; i++)
+		if (strcmp(o->win[i].field, field) == 0)
+			return o->win[i].change;
+	if (o->nwin == KEYOV_FIELDS || strlen(field) >= sizeof(o->win[0].field))
+		return NULL;
+	snprintf(o->win[o->nwin].field, sizeof(o->win[0].field), "%s", field);
+	o->win[o->nwin].change[0] = '\0';
+	return o->win[o->nwin++].change;
+}
+
+static int stored_win(void *ctx, const ps_sv_field *row)
+{
+	char *w = row->field ? overlay_win(ctx, row->field) : NULL;
+	if (w && row->change)
+		snprintf(w, PS_CHANGE_ID_MAX + 1, "%s", row->change);
+	return 0;
+}
+
+/* A key record change met on a good province commit in this import. The
+ * overlay starts from the stored record with, per field, the change that
+ * won it there; a change applies to a field only when the fold would let
+ * it win (a larger id), so a change older than what the store holds never
+ * overrides the stored registry, whatever order the branches come in. */
 static int overlay_note(imp *m, const ps_change *c)
 {
 	struct keyov *o = overlay_find(m, c->record);
+	int rc = 0;
 	if (!o) {
 		struct keyov *n = realloc(m->keyov, (m->nkeyov + 1) * sizeof(*n));
 		if (!n)
@@ -64,16 +97,18 @@ static int overlay_note(imp *m, const ps_change *c)
 		snprintf(o->record, sizeof(o->record), "%s", c->record);
 		ps_record_id rid;
 		ps_record_parse(&rid, c->record);
-		int rc = ps_keys_lookup(&o->k, m->r, rid.office, rid.replica);
-		if (rc)
+		if ((rc = ps_keys_lookup(&o->k, m->r, rid.office, rid.replica)))
+			return rc;
+		if (o->k.found && (rc = ps_store_record_fields(ps_replica_store(m->r), c->record, stored_win, o)))
 			return rc;
 	}
-	if (c->hlc < o->hlc)
-		return 0;
-	o->hlc = c->hlc;
-	int rc = 0;
-	for (const cJSON *f = c->fields ? c->fields->child : NULL; f && !rc; f = f->next)
+	for (const cJSON *f = c->fields ? c->fields->child : NULL; f && !rc; f = f->next) {
+		char *w = f->string ? overlay_win(o, f->string) : NULL;
+		if (!w || strcmp(c->id, w) <= 0)
+			continue; /* the stored or an already met change wins this field */
+		snprintf(w, PS_CHANGE_ID_MAX + 1, "%s", c->id);
 		rc = ps_keyrec_set(&o->k, f->string, f);
+	}
 	return rc;
 }
 
@@ -357,8 +392,10 @@ static int count_blob(const char *root, const git_tree_entry *e, void *ctx)
 }
 
 /* Change files in first and the commits after it up to tip (the held part
- * of the branch). */
-static void count_files(git_repository *repo, const git_oid *first, const git_oid *tip, long *n)
+ * of the branch) that are validly signed by signer: what the request would
+ * bring, and nothing anyone else hung after it. */
+static void count_files(git_repository *repo, const git_oid *first, const git_oid *tip, const uint8_t signer[32],
+                        long *n)
 {
 	*n = 0;
 	git_revwalk *w = NULL;
@@ -371,7 +408,10 @@ static void count_files(git_repository *repo, const git_oid *first, const git_oi
 		git_revwalk_hide(w, git_commit_parent_id(fc, i));
 	git_commit_free(fc);
 	git_oid oid;
+	uint8_t who[32];
 	while (git_revwalk_next(&oid, w) == 0) {
+		if (ps_commit_signer(who, repo, &oid) != 0 || memcmp(who, signer, 32) != 0)
+			continue;
 		git_commit *c = NULL;
 		git_tree *t = NULL, *ch = NULL;
 		git_tree_entry *e = NULL;
@@ -398,7 +438,7 @@ static void now_iso(char out[32])
 int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, const git_oid *tip)
 {
 	ps_store *s = ps_replica_store(m->r);
-	char *old = NULL, seen[32], hex[GIT_OID_HEXSZ + 1], *pub = NULL;
+	char *old = NULL, seen[32], hex[GIT_OID_HEXSZ + 1], tiphex[GIT_OID_HEXSZ + 1], *pub = NULL;
 	int rc = ps_store_keyreq_get(s, m->office, m->replica, &old);
 	if (rc && rc != PS_ENOTFOUND)
 		return rc;
@@ -410,15 +450,17 @@ int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, c
 	else
 		now_iso(seen);
 	long n = 0;
-	count_files(m->repo, first, tip, &n);
+	count_files(m->repo, first, tip, vc->signer, &n);
 	git_oid_tostr(hex, sizeof(hex), first);
+	git_oid_tostr(tiphex, sizeof(tiphex), tip);
 	cJSON *o = cJSON_CreateObject();
 	char *text = NULL;
 	rc = ps_pubkey_text(&pub, vc->signer, NULL);
 	if (!rc && o && cJSON_AddStringToObject(o, "office", m->office) &&
 	    cJSON_AddStringToObject(o, "replica", m->replica) && cJSON_AddStringToObject(o, "public_key", pub) &&
 	    cJSON_AddStringToObject(o, "fingerprint", vc->fpr) && cJSON_AddStringToObject(o, "first_seen", seen) &&
-	    cJSON_AddStringToObject(o, "commit", hex) && cJSON_AddNumberToObject(o, "changes", (double)n))
+	    cJSON_AddStringToObject(o, "commit", hex) && cJSON_AddStringToObject(o, "tip", tiphex) &&
+	    cJSON_AddNumberToObject(o, "changes", (double)n))
 		text = cJSON_PrintUnformatted(o);
 	if (!rc && !text)
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
@@ -432,6 +474,39 @@ int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, c
 	cJSON_Delete(was);
 	free(pub);
 	free(old);
+	return rc;
+}
+
+int ps_sync_verify_unchanged(imp *m, const git_oid *last, const git_oid *tip, bool *same)
+{
+	*same = false;
+	char *old = NULL;
+	int rc = ps_store_keyreq_get(ps_replica_store(m->r), m->office, m->replica, &old);
+	if (rc)
+		return rc == PS_ENOTFOUND ? 0 : rc;
+	cJSON *was = cJSON_Parse(old);
+	free(old);
+	const cJSON *fc = cJSON_GetObjectItemCaseSensitive(was, "commit");
+	const cJSON *tc = cJSON_GetObjectItemCaseSensitive(was, "tip");
+	const cJSON *fp = cJSON_GetObjectItemCaseSensitive(was, "fingerprint");
+	git_oid first, t;
+	git_commit *c = NULL;
+	bool after_last = false;
+	if (cJSON_IsString(fc) && cJSON_IsString(tc) && cJSON_IsString(fp) &&
+	    git_oid_fromstr(&first, fc->valuestring) == 0 && git_oid_fromstr(&t, tc->valuestring) == 0 &&
+	    git_oid_equal(&t, tip) && git_commit_lookup(&c, m->repo, &first) == 0)
+		after_last = last ? git_commit_parentcount(c) == 1 && git_oid_equal(git_commit_parent_id(c, 0), last)
+		                  : git_commit_parentcount(c) == 0;
+	git_commit_free(c);
+	if (after_last) {
+		/* the same request: still one if the registry still holds it */
+		ps_vcommit vc;
+		int verdict = PS_VERIFY_BAD;
+		git_oid_tostr(m->commit, sizeof(m->commit), &first);
+		rc = ps_sync_verify_commit(m, &first, &vc, &verdict);
+		*same = !rc && verdict == PS_VERIFY_HELD && !vc.boot && strcmp(vc.fpr, fp->valuestring) == 0;
+	}
+	cJSON_Delete(was);
 	return rc;
 }
 

@@ -318,11 +318,17 @@ static void test_commit_signatures(void **state)
 	        "git commit -q --allow-empty -S -m 'signed by git' && git rev-parse HEAD && "
 	        "git cat-file commit HEAD | sed 's/signed by git/forged/' | git hash-object -t commit -w --stdin && "
 	        "git cat-file commit HEAD | sed '/^gpgsig /,/END SSH SIGNATURE/p' | "
+	        "git hash-object -t commit -w --literally --stdin && "
+	        "git cat-file commit HEAD | sed '/END SSH SIGNATURE/a gpgsig-sha256 x' | "
+	        "git hash-object -t commit -w --literally --stdin && "
+	        "git cat-file commit HEAD | sed '/^committer /a encoding UTF-8' | "
 	        "git hash-object -t commit -w --literally --stdin",
 	        dir, dir);
 	assert_int_equal(rc, 0);
-	char unsigned_hex[41], signed_hex[41], forged_hex[41], twice_hex[41];
-	assert_int_equal(sscanf(out, "%40s %40s %40s %40s", unsigned_hex, signed_hex, forged_hex, twice_hex), 4);
+	char unsigned_hex[41], signed_hex[41], forged_hex[41], twice_hex[41], sha256_hex[41], enc_hex[41];
+	assert_int_equal(sscanf(out, "%40s %40s %40s %40s %40s %40s", unsigned_hex, signed_hex, forged_hex, twice_hex,
+	                        sha256_hex, enc_hex),
+	                 6);
 	free(out);
 	char path[600];
 	snprintf(path, sizeof(path), "%s/repo/.git", dir);
@@ -339,6 +345,12 @@ static void test_commit_signatures(void **state)
 	assert_non_null(strstr(ps_error_last(), "bad signature"));
 	assert_int_equal(signer_of(signer, repo, twice_hex), PS_EINVALID);
 	assert_non_null(strstr(ps_error_last(), "2 signature headers"));
+	/* headers plansync never writes: refused, even those git leaves out of
+	 * the signed bytes (git verify-commit still accepts this one) */
+	assert_int_equal(signer_of(signer, repo, sha256_hex), PS_EINVALID);
+	assert_non_null(strstr(ps_error_last(), "header \"gpgsig-sha256\""));
+	assert_int_equal(signer_of(signer, repo, enc_hex), PS_EINVALID);
+	assert_non_null(strstr(ps_error_last(), "header \"encoding\""));
 
 	/* ours: the unsigned commit's bytes signed by ps_commit_sign are what
 	 * git verify-commit accepts, and the bytes without the header are the
