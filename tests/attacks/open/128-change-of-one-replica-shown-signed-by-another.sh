@@ -11,7 +11,7 @@
 # after the province revokes binh-giang-b, new "binh-giang-b" changes keep
 # arriving this way, shown as signed by b's (revoked) key.
 # Expected: the signer shown is the key that signed the change's commit.
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 cat > mk.py <<'PY'
 import json, subprocess, sys
 repo, rep, task, pct, ms = sys.argv[1:6]
