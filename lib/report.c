@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <cjson/cJSON.h>
+#include "plansync/suggest.h"
 #include "plansync/report.h"
 #include "plansync/error.h"
 #include "plansync/hlc.h"
@@ -494,17 +495,7 @@ const ps_rep_period *ps_report_default_period(const ps_report *d)
 	return d->nperiods ? &d->periods[0] : NULL;
 }
 
-/* The one text for an id the plan lacks, with the closest id, is
- * ps_suggest_unknown (lib/suggest.c, issue 12 item 1), which lands with
- * another branch: used when its header is there, else the same words
- * without the suggestion. */
-#if __has_include("plansync/suggest.h")
-#include "plansync/suggest.h"
-#define UNKNOWN(d, kind, name, list, id) ps_suggest_unknown((d)->replica, kind, id, NULL)
-#else
-#define UNKNOWN(d, kind, name, list, id) ps_error_set(PS_ENOTFOUND, "unknown " name " \"%s\" (the list: " list ")", id)
-#endif
-
+/* An id the plan lacks: the one text, with the closest id (suggest.c). */
 int ps_report_check_office(const ps_report *d, const char *id)
 {
 	if (ps_report_office_get(d, id))
@@ -514,10 +505,10 @@ int ps_report_check_office(const ps_report *d, const char *id)
 		                    "office \"%s\" is the province, which reviews and does not report; "
 		                    "the reporting offices: plansync plan offices",
 		                    id);
-	return UNKNOWN(d, PS_KIND_OFFICE, "office", "plansync plan offices", id);
+	return ps_suggest_unknown(d->replica, PS_KIND_OFFICE, id, NULL);
 }
 
 int ps_report_check_period(const ps_report *d, const char *id)
 {
-	return ps_report_period_get(d, id) ? 0 : UNKNOWN(d, PS_KIND_PERIOD, "period", "plansync plan periods", id);
+	return ps_report_period_get(d, id) ? 0 : ps_suggest_unknown(d->replica, PS_KIND_PERIOD, id, NULL);
 }

@@ -2,7 +2,7 @@
 # Issue 12 item 4: the province's reports. A province and four districts
 # over a season (reports on time and late, a return with a comment, a
 # correction, acceptances, a change after acceptance, a late report after
-# the period closed, a withdrawal when this build has it); every report's
+# the period closed, a withdrawal); every report's
 # numbers are checked against an independent count from 'dump', the heads
 # table (sqlite3) and 'log', done here in Python, never against the
 # reports' own code; tables fit 80 columns; the CSV variants (BOM, --sep).
@@ -50,17 +50,12 @@ sync_ok tinh # imports the reports and writes their receipts
 sync_ok tinh
 for d in km bg ns tk; do sync_ok "$d"; done
 # The district answers the return, changes an accepted report, reports late
-# for the closed period, and withdraws one report (when this build can).
+# for the closed period, and withdraws one report.
 set_p km p1-t1 2026 --percent 45 --note "Đã bổ sung"
 set_p km p1-t2 2026 --note "sửa sau khi duyệt"
 set_p tk p1-t2 2021 --status not_started --percent 0 --reason "báo cáo muộn"
-if "$P" progress withdraw --help >/dev/null 2>&1; then
-	"$P" -C km progress withdraw p1-t4 2026 --reason "nhập nhầm" >/dev/null || bad "progress withdraw"
-	withdrew=1
-else
-	echo "note: this build has no 'progress withdraw'; the withdrawal is not exercised"
-	withdrew=0
-fi
+"$P" -C km progress withdraw p1-t4 2026 --reason "nhập nhầm" >/dev/null || bad "progress withdraw"
+withdrew=1
 for d in km bg ns tk; do sync_ok "$d"; done
 sync_ok tinh
 sync_ok tinh # sends the receipts the last import wrote
