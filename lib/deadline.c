@@ -23,6 +23,7 @@
 #include "plansync/text.h"
 #include "review_int.h"
 #include "store_review.h"
+#include "store_sync.h"
 #include "store_views.h"
 
 /* ---- periods ---- */
@@ -224,6 +225,9 @@ static int write_receipt(ps_replica *r, const char *prec, const char *first, int
 	return ps_replica_write(r, rec, PS_OP_SET, f, NULL, true, NULL);
 }
 
+/* meta: the newest change seq the last finished receipt walk saw */
+#define RECEIPTS_SEEN "receipts.seen_seq"
+
 int ps_receipts_write(ps_replica *r, long *written)
 {
 	if (written)
@@ -231,10 +235,18 @@ int ps_receipts_write(ps_replica *r, long *written)
 	if (!ps_replica_is_province(r))
 		return 0;
 	ps_store *s = ps_replica_store(r);
+	/* The walk reads every report: run it only when a change was stored
+	 * since the last one finished (a sync with nothing new costs one
+	 * lookup; one killed before its receipts left the mark behind). */
+	long long top = 0, done = 0;
+	int rc = ps_store_changes_top(s, &top);
+	if (!rc)
+		rc = ps_store_meta_get_int(s, RECEIPTS_SEEN, &done, 0);
+	if (rc || top == done)
+		return rc;
 	/* the list first: the writes below add records the walk reads */
 	due_list l = {NULL, 0, 0};
-	int rc = ps_store_begin(s);
-	if (rc)
+	if ((rc = ps_store_begin(s)))
 		return rc;
 	rc = ps_store_receipts_missing(s, ps_replica_province(r), "progress", ps_kind_name(PS_KIND_RECEIPT), due_add,
 	                               &l);
@@ -245,6 +257,9 @@ int ps_receipts_write(ps_replica *r, long *written)
 	int64_t now = (int64_t)ps_now_ms();
 	for (size_t i = 0; i < l.n && !rc; i++)
 		rc = write_receipt(r, l.v[i].report, l.v[i].first, l.v[i].arrived > 0 ? l.v[i].arrived : now);
+	/* the receipts just written are changes too: the mark is past them */
+	if (!rc && !(rc = ps_store_changes_top(s, &top)))
+		rc = ps_store_meta_set_int(s, RECEIPTS_SEEN, top);
 	rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 	if (!rc && written)
 		*written = (long)l.n;

@@ -106,6 +106,14 @@ int ps_store_exports_maxseq(ps_store *s, long long *maxseq)
 	return st ? one_int(s, st, maxseq, "reading the exports") : PS_ERROR;
 }
 
+int ps_store_changes_top(ps_store *s, long long *seq)
+{
+	static ps_site q = {"SELECT coalesce(max(seq), 0) FROM changes"};
+	*seq = 0;
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	return st ? one_int(s, st, seq, "reading the change log") : PS_ERROR;
+}
+
 int ps_store_export_append(ps_store *s, const char *hex, long long changes, long long maxseq, long long *batch)
 {
 	static ps_site next = {"SELECT coalesce(max(batch), 0) + 1 FROM exports"};

@@ -34,6 +34,9 @@ int ps_store_export_batch_of(ps_store *s, const char *hex, long long *batch);
 int ps_store_export_commit(ps_store *s, long long batch, char hex[41], bool *found);
 /* The largest change seq already in an export (0 when none). */
 int ps_store_exports_maxseq(ps_store *s, long long *maxseq);
+/* The seq of the newest change stored (0: none): grows with every change
+ * stored, so an equal value says nothing was stored since. */
+int ps_store_changes_top(ps_store *s, long long *seq);
 /* Record a new export after the last one: commit hex holding changes
  * changes up to seq maxseq. *batch gets its number (1 after none). */
 int ps_store_export_append(ps_store *s, const char *hex, long long changes, long long maxseq, long long *batch);
