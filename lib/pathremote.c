@@ -74,11 +74,20 @@ typedef struct copier {
  * copied (write_all leaves it out if it is no small blob): listed so, it
  * does not stand for a commit or a tree a branch names (a hostile entry
  * naming another branch's tip would hide that tip). */
+/* Whether the destination has an object, without libgit2's rescan of the
+ * pack directory on a miss (most objects of a fetch are misses: the rescan
+ * cost six system calls each). A pack another process added meanwhile is
+ * not seen: its objects are copied again, which is harmless. */
+static int dst_has(copier *c, const git_oid *id)
+{
+	return git_odb_exists_ext(c->dodb, id, GIT_ODB_LOOKUP_NO_REFRESH);
+}
+
 static int have_as(copier *c, const git_oid *id, bool file)
 {
 	int st = ps_oidset_get(&c->seen, id);
 	if (st == PS_OIDSET_ABSENT)
-		return !c->deep && git_odb_exists(c->dodb, id);
+		return !c->deep && dst_has(c, id);
 	return file || st == TENTATIVE || st == DONE;
 }
 
@@ -106,7 +115,7 @@ static uint64_t name_key(const char *name)
 
 static int list_add(copier *c, const git_oid *id, git_object_t type, uint64_t key)
 {
-	if (c->deep && git_odb_exists(c->dodb, id))
+	if (c->deep && dst_has(c, id))
 		return ps_oidset_put(&c->seen, id, DONE); /* walked, nothing to copy */
 	if (c->n == c->cap) {
 		size_t nc = c->cap ? c->cap * 2 : 1024;
@@ -304,8 +313,8 @@ static int write_all(copier *c, ps_progress_fn progress, void *pctx)
 			continue; /* left out: the import quarantines the entry that names it */
 		} else if (git_odb_read(&o, c->sodb, &c->list[i].id) < 0)
 			rc = ps_repo_error(PS_ERROR, "reading an object to copy");
-		else if (!(rc = ps_objw_add(w, &got, git_odb_object_type(o), git_odb_object_data(o),
-		                            git_odb_object_size(o))) &&
+		else if (!(rc = ps_objw_add_hashed(w, &got, &c->list[i].id, git_odb_object_type(o),
+		                                   git_odb_object_data(o), git_odb_object_size(o))) &&
 		         !git_oid_equal(&got, &c->list[i].id))
 			rc = ps_error_set(PS_ERROR, "an object's content does not match its id (corrupt repository)");
 		git_odb_object_free(o);

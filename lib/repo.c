@@ -57,6 +57,11 @@ int ps_repo_global_init(void)
 	return 0;
 }
 
+void ps_repo_hash_reads(bool on)
+{
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, on ? 1 : 0);
+}
+
 int ps_repo_error(int code, const char *what)
 {
 	const git_error *e = git_error_last();

@@ -33,6 +33,14 @@
 #define PS_OWN_REF_PREFIX   "refs/heads/replicas/"
 #define PS_TRACK_REF_PREFIX "refs/remotes/origin/replicas/"
 
+/* Whether libgit2 hashes each object it reads back to check its id (its
+ * collision-detecting SHA-1; on by default). The import turns it off for
+ * its own reads: every object it reads was hashed when it entered the
+ * replica's repository (pathremote.c compares each copied object's id,
+ * libgit2's indexer hashes what it indexes, and plansync's own writes are
+ * named by their hash), and the check was 40% of reading a change file.
+ * Process-wide, like every libgit2 option: the caller turns it back on. */
+void ps_repo_hash_reads(bool on);
 int ps_repo_init(git_repository **out, const char *path);
 int ps_repo_open(git_repository **out, const char *path);
 /* DIR/repo.git, the replica's repository: as ps_repo_open, but one that is
@@ -54,6 +62,10 @@ typedef struct ps_tree_add {
 typedef struct ps_objw ps_objw;
 int ps_objw_new(ps_objw **out, git_repository *repo, bool pack);
 int ps_objw_add(ps_objw *w, git_oid *out, git_object_t type, const void *data, size_t len);
+/* As ps_objw_add, for data just read by id with libgit2's hash check on
+ * (git_odb_read, ps_repo_hash_reads): a pack entry takes that id instead of
+ * hashing the data a second time. A loose object is hashed as it is written. */
+int ps_objw_add_hashed(ps_objw *w, git_oid *out, const git_oid *id, git_object_t type, const void *data, size_t len);
 /* Pack mode: write the pack and its index into objects/pack (fsynced,
  * renamed into place). No-op for loose mode. */
 int ps_objw_finish(ps_objw *w);

@@ -137,7 +137,7 @@ void ps_objw_free(ps_objw *w)
 	free(w);
 }
 
-int ps_objw_add(ps_objw *w, git_oid *out, git_object_t type, const void *data, size_t len)
+static int add(ps_objw *w, git_oid *out, const git_oid *known, git_object_t type, const void *data, size_t len)
 {
 	assert(w && out && (data || !len));
 	if (!w->pack) {
@@ -145,9 +145,13 @@ int ps_objw_add(ps_objw *w, git_oid *out, git_object_t type, const void *data, s
 			return ps_repo_error(PS_ERROR, "writing an object");
 		return 0;
 	}
-	unsigned char id[20];
-	ps_sha1_object(id, git_object_type2string(type), data, len);
-	git_oid_fromraw(out, id);
+	if (known) {
+		git_oid_cpy(out, known);
+	} else {
+		unsigned char id[20];
+		ps_sha1_object(id, git_object_type2string(type), data, len);
+		git_oid_fromraw(out, id);
+	}
 	/* pack entry: type and size in a varint, then the zlib stream */
 	unsigned char hdr[16];
 	size_t h = 0, sz = len;
@@ -201,6 +205,17 @@ int ps_objw_add(ps_objw *w, git_oid *out, git_object_t type, const void *data, s
 		return ps_error_set(PS_ERROR, "cannot write a pack in %s: %s", w->packdir, strerror(w->werr));
 	w->count++;
 	return 0;
+}
+
+int ps_objw_add(ps_objw *w, git_oid *out, git_object_t type, const void *data, size_t len)
+{
+	return add(w, out, NULL, type, data, len);
+}
+
+int ps_objw_add_hashed(ps_objw *w, git_oid *out, const git_oid *id, git_object_t type, const void *data, size_t len)
+{
+	assert(id);
+	return add(w, out, id, type, data, len);
 }
 
 static int cmp_packed(const void *a, const void *b)

@@ -408,6 +408,7 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 	m.max_ms = ps_now_ms() + max_drift_ms(r);
 	if ((rc = ps_sync_open_repo(r, &m.repo)))
 		return rc;
+	ps_repo_hash_reads(false);
 	if (git_repository_odb(&m.odb, m.repo) < 0) {
 		rc = ps_repo_error(PS_ERROR, "opening the object database");
 		goto out;
@@ -539,6 +540,7 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 	if (!rc && progress && m.applied)
 		progress(ctx, "changes applied", m.applied, m.applied);
 out:
+	ps_repo_hash_reads(true);
 	ps_sync_origins_free(&m);
 	ps_sync_verify_free(&m);
 	free(m.batch);
