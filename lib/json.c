@@ -276,7 +276,8 @@ char *ps_json_compact(const cJSON *v)
 	return s;
 }
 
-static int check_tree(const cJSON *v, int depth, const char *what)
+/* Duplicate keys, depth, and (when utf8) each decoded string's UTF-8. */
+static int check_tree(const cJSON *v, int depth, bool utf8, const char *what)
 {
 	if (depth > PS_JSON_MAX_DEPTH)
 		return ps_error_set(PS_EINVALID, "%s: nested more than %d levels deep", what, PS_JSON_MAX_DEPTH);
@@ -289,11 +290,11 @@ static int check_tree(const cJSON *v, int depth, const char *what)
 	}
 	if (cJSON_IsArray(v) || cJSON_IsObject(v))
 		for (const cJSON *c = v->child; c; c = c->next) {
-			int rc = check_tree(c, depth + 1, what);
+			int rc = check_tree(c, depth + 1, utf8, what);
 			if (rc)
 				return rc;
 		}
-	if (cJSON_IsString(v) && !ps_text_valid_utf8(v->valuestring, strlen(v->valuestring)))
+	if (utf8 && cJSON_IsString(v) && !ps_text_valid_utf8(v->valuestring, strlen(v->valuestring)))
 		return ps_error_set(PS_EINVALID, "%s: a string is not valid UTF-8 (or holds \\u0000)", what);
 	return 0;
 }
@@ -321,13 +322,16 @@ int ps_json_parse_strict(cJSON **out, const char *data, size_t len, const char *
 		return ps_error_set(PS_EINVALID, "%s: not valid UTF-8", what);
 	/* Cheap depth bound before cJSON recurses. */
 	int depth = 0, in_str = 0;
+	/* A string decoded from valid UTF-8 is valid UTF-8 unless a \u escape
+	 * made it (a lone surrogate): only then is each string checked again. */
+	bool escapes = false;
 	for (size_t i = 0; i < len; i++) {
 		char c = data[i];
 		if (in_str) {
 			if (c == '\\' && i + 5 < len && !memcmp(data + i + 1, "u0000", 5))
 				return ps_error_set(PS_EINVALID, "%s: a string holds \\u0000", what);
 			if (c == '\\')
-				i++;
+				escapes |= i + 1 < len && data[++i] == 'u';
 			else if (c == '"')
 				in_str = 0;
 		} else if (c == '"') {
@@ -368,7 +372,7 @@ int ps_json_parse_strict(cJSON **out, const char *data, size_t len, const char *
 		return ps_error_set(PS_EINVALID, "%s: unexpected bytes after the JSON value at line %d, column %d",
 		                    what, line, col);
 	}
-	int rc = check_tree(v, 0, what);
+	int rc = check_tree(v, 0, escapes, what);
 	if (rc) {
 		cJSON_Delete(v);
 		return rc;

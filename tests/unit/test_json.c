@@ -46,6 +46,16 @@ static void strict(void **st)
 	assert_int_equal(ps_json_parse_strict(&v, bad8, sizeof(bad8) - 1, "t"), PS_EINVALID);
 	static const char trail[] = "{\"a\": 1} x";
 	assert_int_equal(ps_json_parse_strict(&v, trail, sizeof(trail) - 1, "t"), PS_EINVALID);
+	/* a lone surrogate made by an escape, after text without one passed
+	 * (each decoded string is checked only when an escape could make it bad) */
+	static const char plain[] = "{\"a\": \"\xe1\xba\xa1\"}", lone[] = "{\"a\": \"x\\ud800\"}",
+	                  pair[] = "{\"a\": \"\\u1ea1\\ud83d\\ude00\"}";
+	assert_int_equal(ps_json_parse_strict(&v, plain, sizeof(plain) - 1, "t"), 0);
+	cJSON_Delete(v);
+	assert_int_equal(ps_json_parse_strict(&v, lone, sizeof(lone) - 1, "t"), PS_EINVALID);
+	assert_int_equal(ps_json_parse_strict(&v, pair, sizeof(pair) - 1, "t"), 0);
+	cJSON_Delete(v);
+	v = NULL;
 	static const char esc0[] = "{\"a\": \"x\\u0000y\"}";
 	assert_int_equal(ps_json_parse_strict(&v, esc0, sizeof(esc0) - 1, "t"), PS_EINVALID);
 	char deep[200];
