@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include "pathremote.h"
 #include "oidset.h"
+#include "refread.h"
 #include "plansync/change.h"
 #include "plansync/error.h"
 #include "plansync/log.h"
@@ -400,11 +401,6 @@ static rref *rrefs_add(rrefs *l, const char *name)
 	return r;
 }
 
-static int cmp_rref(const void *a, const void *b)
-{
-	return strcmp(((const rref *)a)->name, ((const rref *)b)->name);
-}
-
 /* The branch part of a name (after refs/heads/replicas/ or the tracking
  * prefix), for finding a branch in the other list. */
 static const rref *rrefs_find(const rrefs *l, const char *branch, size_t skip)
@@ -423,27 +419,20 @@ static const rref *rrefs_find(const rrefs *l, const char *branch, size_t skip)
 	return NULL;
 }
 
-/* The tracking refs here, sorted: one read of the ref store instead of one
+/* The tracking refs here, sorted: one read of the ref files instead of one
  * lookup per remote branch. */
 static int read_tracking(git_repository *local, rrefs *out)
 {
-	git_reference_iterator *it = NULL;
-	if (git_reference_iterator_glob_new(&it, local, PS_TRACK_REF_PREFIX "*") < 0)
-		return ps_repo_error(PS_ERROR, "listing fetched branches");
-	git_reference *ref;
-	int rc = 0;
-	while (!rc && git_reference_next(&ref, it) == 0) {
-		const git_oid *t = git_reference_target(ref);
-		rref *r = rrefs_add(out, git_reference_name(ref) + strlen(PS_TRACK_REF_PREFIX));
+	ps_reflist l;
+	int rc = ps_refs_read(&l, git_repository_path(local), PS_TRACK_REF_PREFIX);
+	for (size_t i = 0; !rc && i < l.n; i++) {
+		rref *r = rrefs_add(out, l.v[i].name + strlen(PS_TRACK_REF_PREFIX));
 		if (!r)
 			rc = ps_error_set(PS_ENOMEM, "out of memory");
-		else if (t)
-			r->id = *t, r->ok = 1;
-		git_reference_free(ref);
+		else if (l.v[i].ok)
+			r->id = l.v[i].id, r->ok = 1;
 	}
-	git_reference_iterator_free(it);
-	if (!rc && out->n)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_rref);
+	ps_reflist_free(&l);
 	return rc;
 }
 
@@ -465,44 +454,29 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 		return rc;
 	copier c;
 	rrefs refs = {0}, have = {0};
-	git_reference_iterator *it = NULL;
 	size_t moved = 0;
 	if ((rc = copier_open(&c, remote, local, true, cancel)))
 		goto out;
 	c.deep = deep;
 	if ((rc = read_tracking(local, &have)))
 		goto out;
-	if (git_reference_iterator_glob_new(&it, remote, PS_OWN_REF_PREFIX "*") < 0) {
-		rc = ps_repo_error(PS_EOFFLINE, "listing the remote's branches");
+	/* the remote's branches, read from its ref files (refread.c): one that
+	 * is not a branch is reported, the rest go on */
+	ps_reflist rl;
+	if ((rc = ps_refs_read(&rl, git_repository_path(remote), PS_OWN_REF_PREFIX)))
 		goto out;
-	}
-	for (;;) {
-		git_reference *ref = NULL;
-		int e = git_reference_next(&ref, it);
-		if (e == GIT_ITEROVER)
-			break;
-		if (e < 0) {
-			rc = ps_repo_error(PS_EOFFLINE, "listing the remote's branches");
-			goto out;
-		}
-		rref *r = rrefs_add(&refs, git_reference_name(ref));
-		if (!r) {
-			git_reference_free(ref);
+	for (size_t i = 0; i < rl.n && !rc; i++) {
+		rref *r = rrefs_add(&refs, rl.v[i].name);
+		if (!r)
 			rc = ps_error_set(PS_ENOMEM, "out of memory");
-			goto out;
-		}
-		if (git_reference_type(ref) != GIT_REFERENCE_DIRECT) {
-			if (badfn)
-				badfn(ctx, r->name + strlen("refs/heads/"), "",
-				      "a symbolic ref where a branch should be");
-		} else {
-			r->id = *git_reference_target(ref);
-			r->ok = 1;
-		}
-		git_reference_free(ref);
+		else if (rl.v[i].ok)
+			r->id = rl.v[i].id, r->ok = 1;
+		else if (badfn)
+			rc = badfn(ctx, r->name + strlen("refs/heads/"), "", rl.v[i].why);
 	}
-	if (refs.n)
-		qsort(refs.v, refs.n, sizeof(*refs.v), cmp_rref);
+	ps_reflist_free(&rl);
+	if (rc)
+		goto out;
 	/* Walk each branch on its own: one that fails is reported and left.
 	 * A branch whose tracking ref names its tip already costs nothing. */
 	for (size_t i = 0; i < refs.n; i++) {
@@ -581,7 +555,6 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 		git_refdb_free(db);
 	}
 out:
-	git_reference_iterator_free(it);
 	rrefs_free(&refs);
 	rrefs_free(&have);
 	copier_close(&c);

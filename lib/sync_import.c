@@ -15,6 +15,7 @@
 #include "sync_int.h"
 #include "store_sync.h"
 #include "oidset.h"
+#include "refread.h"
 #include "plansync/error.h"
 #include "plansync/fault.h"
 #include "plansync/json.h"
@@ -424,39 +425,24 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 		goto out;
 	ps_refent *refs = NULL;
 	size_t nrefs = 0, caprefs = 0;
-	git_reference_iterator *it = NULL;
-	if (git_reference_iterator_glob_new(&it, m.repo, PS_TRACK_REF_PREFIX "*") < 0) {
-		rc = ps_repo_error(PS_ERROR, "listing fetched branches");
+	ps_reflist rl;
+	if ((rc = ps_refs_read(&rl, git_repository_path(m.repo), PS_TRACK_REF_PREFIX)))
 		goto out;
-	}
-	git_reference *ref;
-	while (git_reference_next(&ref, it) == 0) {
-		const git_oid *t = git_reference_target(ref);
-		ps_refent *nr = refs;
-		if (t && nrefs == caprefs) {
-			caprefs = caprefs ? caprefs * 2 : 64;
-			nr = realloc(refs, caprefs * sizeof(*refs));
-		}
-		bool lost = t && !nr; /* a branch left out would look deleted */
-		if (t && nr) {
-			refs = nr;
-			refs[nrefs].name = strdup(git_reference_name(ref));
+	/* a tracking ref that is no commit id (a damaged file) is left out,
+	 * as libgit2's iterator left it out */
+	for (size_t i = 0; i < rl.n; i++)
+		caprefs += rl.v[i].ok;
+	if (caprefs && !(refs = malloc(caprefs * sizeof(*refs))))
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < rl.n; i++)
+		if (rl.v[i].ok) {
+			refs[nrefs].name = rl.v[i].name; /* taken over */
+			rl.v[i].name = NULL;
 			refs[nrefs].current = false;
-			git_oid_cpy(&refs[nrefs].oid, t);
-			if (refs[nrefs].name)
-				nrefs++;
-			else
-				lost = true;
+			git_oid_cpy(&refs[nrefs].oid, &rl.v[i].id);
+			nrefs++;
 		}
-		git_reference_free(ref);
-		if (lost) {
-			rc = ps_error_set(PS_ENOMEM, "out of memory");
-			break;
-		}
-	}
-	git_reference_iterator_free(it);
-	if (nrefs)
-		qsort(refs, nrefs, sizeof(*refs), ps_sync_refent_cmp);
+	ps_reflist_free(&rl);
 	/* Deleted branches first: kept before any change is judged, so a
 	 * deleted writer's branch still says which version of its change
 	 * counts (sync_apply.c). */

@@ -1,0 +1,303 @@
+/* refread.c - the refs under one prefix of a repository (the branches of
+ * a remote, this replica's tracking refs), read straight from its files.
+ *
+ * Why not libgit2's reference iterator: each repository object parses and
+ * sorts the whole packed-refs file, the glob is matched against every ref,
+ * and each loose ref costs five system calls; with 3,000 offices' branches
+ * that was most of a one-change sync's fetch and import. And a ref file it
+ * cannot parse ends its iteration, where here it is one entry marked bad.
+ *
+ * Loose ref files are read first, then packed-refs, as git reads them:
+ * pack-refs writes packed-refs before it deletes a loose file, so a ref
+ * being packed meanwhile is seen in one or the other; a loose file wins
+ * over a packed line of the same name. Lock files (*.lock) are skipped, a
+ * symbolic link, a symbolic ref, an unreadable file and a name Git would
+ * not accept are entries with ok false and the reason. Exports ps_refs_*.
+ * Never writes a ref. */
+#include <assert.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "refread.h"
+#include "plansync/error.h"
+
+#define MAX_DEPTH        16
+#define MAX_PACKED_BYTES (256u << 20)
+
+static ps_refrd *add(ps_reflist *l, const char *name, size_t len)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		ps_refrd *nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		l->v = nv;
+		l->cap = cap;
+	}
+	ps_refrd *r = &l->v[l->n];
+	memset(r, 0, sizeof(*r));
+	if (!(r->name = strndup(name, len)))
+		return NULL;
+	l->n++;
+	return r;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* 40 lower-case hex digits, then the end of the text or a line break */
+static bool parse_id(git_oid *out, const char *s, size_t n)
+{
+	if (n < GIT_OID_HEXSZ || (n > GIT_OID_HEXSZ && s[GIT_OID_HEXSZ] != '\n'))
+		return false;
+	for (size_t i = 0; i < GIT_OID_RAWSZ; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out->id[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return true;
+}
+
+/* Names as plansync writes them (lower-case letters, digits, '-', and
+ * non-empty components) are valid Git ref names; anything else is asked of
+ * libgit2, whose check costs about 4,000 instructions a name. */
+static bool plain_name(const char *n)
+{
+	/* 1: a letter, digit or '-'; 2: '/' */
+	static const unsigned char cls[256] = {
+	    ['-'] = 1, ['/'] = 2, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
+	    ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+	    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1};
+	unsigned prev = 2; /* no empty component: not at the start, not after '/' */
+	const unsigned char *p = (const unsigned char *)n;
+	for (; *p; p++) {
+		unsigned c = cls[*p];
+		if (!c || (c == 2 && prev == 2))
+			return false;
+		prev = c;
+	}
+	return prev == 1;
+}
+
+static void judge_name(ps_refrd *r)
+{
+	int valid = 0;
+	if (plain_name(r->name))
+		return;
+	if (git_reference_name_is_valid(&valid, r->name) < 0 || !valid) {
+		r->ok = false;
+		r->why = "a branch name Git does not accept";
+	}
+}
+
+static int read_loose(ps_reflist *l, int dir, const char *name, size_t len)
+{
+	ps_refrd *r = add(l, name, len);
+	if (!r)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	r->loose = true;
+	char buf[128];
+	ssize_t got = -1;
+	const char *base = strrchr(r->name, '/') + 1;
+	int fd = openat(dir, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		got = read(fd, buf, sizeof(buf));
+		close(fd);
+	}
+	if (got >= 5 && !memcmp(buf, "ref: ", 5))
+		r->why = "a symbolic ref where a branch should be";
+	else if (got < 0 || !parse_id(&r->id, buf, (size_t)got))
+		r->why = "its ref file cannot be read as a commit id";
+	else
+		r->ok = true;
+	judge_name(r);
+	return 0;
+}
+
+/* path: the ref name so far (the directory's, ending in '/'), with room */
+static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int depth)
+{
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 0; /* gone meanwhile: no refs there */
+	}
+	int rc = 0;
+	struct dirent *e;
+	while (!rc && (e = readdir(d))) {
+		const char *n = e->d_name;
+		size_t nl = strlen(n);
+		if (!strcmp(n, ".") || !strcmp(n, "..") || (nl > 5 && !strcmp(n + nl - 5, ".lock")))
+			continue;
+		if (len + nl + 2 > cap)
+			continue; /* longer than any ref Git writes */
+		memcpy(path + len, n, nl + 1);
+		unsigned char t = e->d_type;
+		if (t == DT_UNKNOWN) {
+			struct stat st;
+			t = fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) < 0 ? DT_UNKNOWN
+			    : S_ISDIR(st.st_mode)                              ? DT_DIR
+			    : S_ISREG(st.st_mode)                              ? DT_REG
+			    : S_ISLNK(st.st_mode)                              ? DT_LNK
+			                                                       : DT_UNKNOWN;
+		}
+		if (t == DT_DIR && depth < MAX_DEPTH) {
+			int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0) {
+				path[len + nl] = '/';
+				path[len + nl + 1] = '\0';
+				rc = walk(l, sub, path, len + nl + 1, cap, depth + 1);
+			}
+		} else if (t == DT_REG) {
+			rc = read_loose(l, dirfd(d), path, len + nl);
+		} else if (t == DT_LNK) {
+			ps_refrd *r = add(l, path, len + nl);
+			if (!r)
+				rc = ps_error_set(PS_ENOMEM, "out of memory");
+			else
+				r->loose = true, r->why = "a symbolic link where a branch should be";
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/packed-refs", gitdir); /* gitdir: under 4096 */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* no packed refs */
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0;
+	int rc = 0;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size <= MAX_PACKED_BYTES &&
+	    (buf = malloc((size_t)st.st_size + 1))) {
+		ssize_t got;
+		while (n < (size_t)st.st_size && (got = read(fd, buf + n, (size_t)st.st_size - n)) > 0)
+			n += (size_t)got;
+	} else if (st.st_size > 0 && (uint64_t)st.st_size <= MAX_PACKED_BYTES) {
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	close(fd);
+	size_t pl = strlen(prefix);
+	/* "<40 hex> <name>" lines; '#' starts the header, '^' a peeled id */
+	for (char *p = buf, *end = buf + n; !rc && p && p < end;) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *eol = nl ? nl : end;
+		git_oid id;
+		if (eol - p > GIT_OID_HEXSZ + 1 && p[GIT_OID_HEXSZ] == ' ' && parse_id(&id, p, GIT_OID_HEXSZ) &&
+		    (size_t)(eol - p) - GIT_OID_HEXSZ - 1 > pl && !memcmp(p + GIT_OID_HEXSZ + 1, prefix, pl)) {
+			ps_refrd *r = add(l, p + GIT_OID_HEXSZ + 1, (size_t)(eol - p) - GIT_OID_HEXSZ - 1);
+			if (!r) {
+				rc = ps_error_set(PS_ENOMEM, "out of memory");
+				break;
+			}
+			r->id = id;
+			r->ok = true;
+			judge_name(r);
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	free(buf);
+	return rc;
+}
+
+/* by name, a loose file before a packed line of the same name */
+static int cmp(const void *a, const void *b)
+{
+	const ps_refrd *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (int)y->loose - (int)x->loose;
+}
+
+static bool sorted(const ps_refrd *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(v[i - 1].name, v[i].name) > 0)
+			return false;
+	return true;
+}
+
+/* The loose entries (the first nloose) in directory order, the packed ones
+ * after them in the file's (sorted, as git writes it; sorted here if not):
+ * one list by name, a loose file replacing the packed line it shadows. */
+static int sort_merge(ps_reflist *l, size_t nloose)
+{
+	ps_refrd *a = l->v, *b = l->v + nloose;
+	size_t na = nloose, nb = l->n - nloose;
+	if (!sorted(a, na))
+		qsort(a, na, sizeof(*a), cmp);
+	if (!sorted(b, nb))
+		qsort(b, nb, sizeof(*b), cmp);
+	ps_refrd *m = malloc(l->n * sizeof(*m));
+	if (!m)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	size_t i = 0, j = 0, k = 0;
+	while (i < na || j < nb) {
+		int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i].name, b[j].name);
+		if (c == 0)
+			free(b[j++].name); /* a packed line under a loose file */
+		ps_refrd *next = c <= 0 ? &a[i++] : &b[j++];
+		if (k && !strcmp(m[k - 1].name, next->name))
+			free(next->name); /* a repeated line of packed-refs */
+		else
+			m[k++] = *next;
+	}
+	free(l->v);
+	l->v = m;
+	l->n = l->cap = k;
+	return 0;
+}
+
+int ps_refs_read(ps_reflist *out, const char *gitdir, const char *prefix)
+{
+	memset(out, 0, sizeof(*out));
+	size_t gl = strlen(gitdir), pl = strlen(prefix);
+	while (gl > 1 && gitdir[gl - 1] == '/')
+		gl--;
+	assert(pl > 0 && prefix[pl - 1] == '/');
+	char path[4096];
+	if (gl + 1 + pl >= sizeof(path))
+		return ps_error_set(PS_EINVALID, "the path of the repository is too long: %s", gitdir);
+	memcpy(path, gitdir, gl);
+	path[gl] = '/';
+	memcpy(path + gl + 1, prefix, pl + 1);
+	int rc = 0, fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char name[1024];
+	if (fd >= 0 && pl < sizeof(name)) {
+		memcpy(name, prefix, pl + 1);
+		rc = walk(out, fd, name, pl, sizeof(name), 0);
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	path[gl] = '\0'; /* the repository's directory */
+	size_t nloose = out->n;
+	if (!rc)
+		rc = read_packed(out, path, prefix);
+	if (!rc && out->n)
+		rc = sort_merge(out, nloose);
+	if (rc)
+		ps_reflist_free(out);
+	return rc;
+}
+
+void ps_reflist_free(ps_reflist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,114 @@
+/* test_refread.c - the refs under a prefix, read from a repository's files
+ * (lib/refread.c), against stock git: refs packed by `git pack-refs`, a
+ * loose file written by `git update-ref` over a packed line, a new loose
+ * ref, and what a hostile pusher can leave in refs/: a file that holds no
+ * id, a symbolic ref, a symbolic link, a lock file, a name Git refuses, a
+ * packed-refs line with a bad id. Every entry read as a branch has the id
+ * `git rev-parse` gives; refs outside the prefix are not read. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <git2.h>
+#include "util.h"
+#include "refread.h"
+#include "repo.h"
+
+static char cmd[4096];
+/* run a shell command built with a literal format */
+#define RUN(...) (snprintf(cmd, sizeof(cmd), __VA_ARGS__), assert_int_equal(system(cmd), 0))
+
+/* the first line a shell command prints */
+static void out1(char *buf, size_t n)
+{
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(buf, (int)n, p));
+	buf[strcspn(buf, "\n")] = '\0';
+	assert_int_equal(pclose(p), 0);
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static const ps_refrd *find(const ps_reflist *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].name, name))
+			return &l->v[i];
+	return NULL;
+}
+
+static void read_as_git_does(void **st)
+{
+	(void)st;
+	char *t = tmpdir_new(), d[600], c[3][64], line[256];
+	assert_true(strlen(t) < 500);
+	assert_int_equal(ps_repo_global_init(), 0);
+	snprintf(d, sizeof(d), "%s/r.git", t);
+	RUN("git init -q --bare %s", d);
+	for (int i = 0; i < 3; i++) {
+		snprintf(cmd, sizeof(cmd),
+		         "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@x "
+		         "git -C %s commit-tree $(git -C %s hash-object -w -t tree /dev/null) -m %d",
+		         d, d, i);
+		out1(c[i], sizeof(c[i]));
+	}
+#define REF(x) "refs/heads/replicas/tinh/" x
+	RUN("git -C %s update-ref " REF("a") " %s", d, c[0]);
+	RUN("git -C %s update-ref " REF("b") " %s", d, c[1]);
+	RUN("git -C %s update-ref refs/heads/other %s", d, c[0]);
+	RUN("git -C %s pack-refs --all", d);
+	RUN("git -C %s update-ref " REF("a") " %s", d, c[2]); /* loose, over the packed line */
+	RUN("git -C %s update-ref " REF("c") " %s", d, c[1]);
+	/* what a hostile push can leave */
+	put(d, REF("junk"), "not an id\n");
+	put(d, REF("sym"), "ref: refs/heads/other\n");
+	put(d, REF("d.lock"), "0000000000000000000000000000000000000000\n");
+	snprintf(line, sizeof(line), "%s\n", c[0]);
+	put(d, REF("has space"), line);
+	RUN("ln -s a %s/" REF("ln"), d);
+	RUN("echo 'zz00000000000000000000000000000000000000 " REF("zbad") "' >> %s/packed-refs", d);
+
+	ps_reflist l;
+	assert_int_equal(ps_refs_read(&l, d, "refs/heads/replicas/"), 0);
+	const char *want[] = {REF("a"), REF("b"), REF("c"), REF("has space"), REF("junk"), REF("ln"), REF("sym")};
+	assert_int_equal(l.n, sizeof(want) / sizeof(*want));
+	for (size_t i = 0; i < l.n; i++)
+		assert_string_equal(l.v[i].name, want[i]); /* sorted, one entry per name */
+	for (size_t i = 0; i < 3; i++) {
+		assert_true(l.v[i].ok);
+		char hex[GIT_OID_HEXSZ + 1], got[64];
+		git_oid_tostr(hex, sizeof(hex), &l.v[i].id);
+		snprintf(cmd, sizeof(cmd), "git -C %s rev-parse %s", d, l.v[i].name);
+		out1(got, sizeof(got));
+		assert_string_equal(hex, got);
+	}
+	assert_true(find(&l, REF("a"))->loose);
+	assert_false(find(&l, REF("b"))->loose);
+	assert_false(find(&l, REF("has space"))->ok);
+	assert_non_null(strstr(find(&l, REF("has space"))->why, "name"));
+	assert_false(find(&l, REF("junk"))->ok);
+	assert_false(find(&l, REF("ln"))->ok);
+	assert_non_null(strstr(find(&l, REF("sym"))->why, "symbolic"));
+	ps_reflist_free(&l);
+
+	/* a prefix with nothing under it, a repository with no packed-refs */
+	assert_int_equal(ps_refs_read(&l, d, "refs/remotes/"), 0);
+	assert_int_equal(l.n, 0);
+	ps_reflist_free(&l);
+	tmpdir_remove(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {cmocka_unit_test(read_as_git_does)};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
