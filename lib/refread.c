@@ -109,7 +109,7 @@ static int read_loose(ps_reflist *l, int dir, const char *name, size_t len)
 	char buf[128];
 	ssize_t got = -1;
 	const char *base = strrchr(r->name, '/') + 1;
-	int fd = openat(dir, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dir, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK); /* a FIFO does not block */
 	if (fd >= 0) {
 		got = read(fd, buf, sizeof(buf));
 		close(fd);
@@ -176,7 +176,7 @@ static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix)
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/packed-refs", gitdir); /* gitdir: under 4096 */
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return 0; /* no packed refs */
 	struct stat st;
