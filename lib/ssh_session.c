@@ -31,6 +31,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -178,6 +180,11 @@ static int tcp_connect(int *out, const char *host, const char *port)
 		}
 	}
 	freeaddrinfo(info);
+	/* the git protocol is small packets answered at once: Nagle's wait
+	 * for an ACK the server delays costs ~40 ms a round (as OpenSSH) */
+	int one = 1;
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (fd < 0) {
 		git_error_set(GIT_ERROR_OS, "failed to connect to %s", host);
 		return -1;
