@@ -27,7 +27,12 @@
  * given to the callback, the authentication loop, the error words) follows
  * libgit2's src/libgit2/transports/ssh.c so every error reads as before.
  * Never decides whether a host key or a credential is acceptable; never
- * keeps a secret (a passphrase or a password is used and dropped). */
+ * keeps a secret (a passphrase or a password is used and dropped).
+ *
+ * Over 600 lines: making a session (connect, host key, the authentication
+ * loop) and keeping it (the cache, a dead one replaced, fork) share the
+ * session struct, its lock and the reuse rule; apart, each half would
+ * export the other's internals. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
