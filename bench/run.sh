@@ -351,7 +351,7 @@ if [[ " $CASES " == *" cycle "* ]]; then
   sess=()
   for r in $(seq 1 "$K"); do sess+=("$(timed_ok $GIT_SSH_COMMAND -p "$SSH_PORT" "$SSH_LOGIN" true)"); done
   sess_m=$(printf '%s\n' "${sess[@]}" | median)
-  printf 'ssh_session\t-\t%s\t-\t-\treported\t-\tone ssh session running true on the bench sshd: a cycle opens two (push, fetch), git push one\n' "$sess_m" >> "$out"
+  printf 'ssh_session\t-\t%s\t-\t-\treported\t-\tone ssh session running true on the bench sshd: a plansync sync opens one for its push and fetch, plansyncd keeps one across cycles, git push opens one\n' "$sess_m" >> "$out"
   say "one ssh session: $sess_m s"
   largest=
   for size in ${BENCH_CYCLE_SIZES:-1000 10000 100000 1000000}; do

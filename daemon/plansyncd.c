@@ -443,6 +443,9 @@ int main(int argc, char **argv)
 			delay = ps_backoff_delay(failures, (double)(rand_r(&seed) % 1000) / 1000.0);
 		}
 		next_at = now_mono() + delay;
+		/* the next cycle is far off: hold no idle ssh:// connection till then */
+		if (delay >= 600)
+			ps_repo_net_idle(0);
 		record_schedule(r, delay, failures);
 	}
 	ps_log(PS_LOG_INFO, "stopping");

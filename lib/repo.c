@@ -22,6 +22,7 @@
 #include "plansync/repo_global.h"
 #include "repo.h"
 #include "oidset.h"
+#include "ssh_transport.h"
 #include <stdint.h>
 
 int ps_repo_global_init(void)
@@ -33,6 +34,9 @@ int ps_repo_global_init(void)
 		return 0;
 	if (git_libgit2_init() < 0)
 		return ps_error_set(PS_ERROR, "cannot initialise libgit2");
+	/* ssh:// over one kept connection per server (ssh_transport.c) */
+	if (ps_ssh_transport_register() < 0)
+		return ps_error_set(PS_ERROR, "cannot register the ssh transport");
 	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
 	/* A shared bare repository on a USB stick or a network share is often
 	 * owned by another user; plansync reads it as data, never runs hooks. */

@@ -14,5 +14,9 @@ int ps_repo_global_init(void);
  * on SIGTERM). NULL disables. The pointer is process-wide: one signal
  * flag per process. */
 void ps_repo_set_cancel(volatile sig_atomic_t *flag);
+/* Close the kept ssh:// connections (lib/ssh_transport.c) idle for
+ * max_idle_s seconds or more; 0: every one not in use. The server is told.
+ * plansyncd calls it before a long wait, so no idle connection is held. */
+void ps_repo_net_idle(long max_idle_s);
 
 #endif
