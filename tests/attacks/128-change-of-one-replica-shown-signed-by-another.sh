@@ -17,7 +17,7 @@
 # branch, and nothing good may be lost, so the change applies on every
 # reader, shown as signed by binh-giang-c's key, as binh-giang-c.
 # (Each lookup names the record: the plain log lists the newest 50 only.)
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 cat > mk.py <<'PY'
 import json, subprocess, sys
 repo, rep, task, pct, ms = sys.argv[1:6]
