@@ -41,6 +41,7 @@ static const column log_cols[] = {
     COL_R(ps_log_entry, fields, nfields, "fields", &field_view),
     COL_S(ps_log_entry, signer, "signer", "signer"),
     COL_S(ps_log_entry, signer_status, "signer_status", "signer status"),
+    COL_S(ps_log_entry, signer_replica, "signer_replica", "signer replica"),
 };
 static const view log_view = VIEW(ps_log_entry, log_cols);
 
@@ -94,8 +95,11 @@ int cmd_log(ctx *x, const args *a)
 			text_put(stdout, e->reason);
 			fputc('\n', stdout);
 		}
-		if (e->signer && *e->signer)
-			printf("    signed: %s (%s)\n", e->signer, e->signer_status);
+		if (e->signer && *e->signer) {
+			printf("    signed: %s (%s) by replica ", e->signer, e->signer_status);
+			text_put(stdout, e->signer_replica);
+			fputc('\n', stdout);
+		}
 	}
 	ps_log_view_free(v);
 	return 0;

@@ -4,19 +4,23 @@
  *
  * The log gives, for each change, every field it sets with the value the
  * writer saw: the state folded from the change's own base chain, not
- * whatever happened to sort before it. Rows come from lib/store_views.c;
+ * whatever happened to sort before it, and who signed it: the key this
+ * replica verified on the commit that brought it (stored at import or
+ * export, schema 5), never the registry's key of today, with that key's
+ * standing in the registry now. Rows come from lib/store_views.c;
  * never writes, never writes SQL, knows nothing of how a view is shown. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "plansync/views.h"
-#include "plansync/keys.h"
+#include "plansync/key.h"
 #include "plansync/error.h"
 #include "plansync/json.h"
 #include "plansync/record.h"
 #include "plansync/suggest.h"
 #include "plansync/text.h"
+#include "keys_int.h"
 #include "store_views.h"
 #include "view_mem.h"
 
@@ -141,30 +145,77 @@ static int log_fields(ps_log_view *v, ps_store *s, ps_log_entry *e)
 	return rc;
 }
 
-/* The signer of e's writer (its id ends with the replica id); the entry
- * before it answers when it has the same writer. */
-static int log_signer(ps_log_view *v, ps_replica *r, ps_log_entry *e, const ps_log_entry *prev)
+/* The registry's word now on the key with fingerprint fpr that signed as
+ * replica of office (keys.h statuses; see ps_log_entry). */
+static int signer_status(ps_replica *r, const char *office, const char *replica, const char *fpr, const char **out)
 {
-	const char *replica = strchr(e->id, '-');
-	replica = replica ? replica + 1 : "";
-	const char *pr = prev ? strchr(prev->id, '-') : NULL;
-	if (pr && strcmp(pr + 1, replica) == 0 && strcmp(prev->office, e->office) == 0) {
+	*out = "unknown";
+	ps_keyrec k;
+	int rc = ps_keys_lookup(&k, r, office, replica);
+	if (rc)
+		return rc;
+	char line[400], f[PS_KEY_FPR_MAX];
+	uint8_t pub[32];
+	bool before = false;
+	for (const char *p = k.previous, *nl; p && !before && (nl = strchr(p, '\n')); p = nl + 1) {
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		if (ps_pubkey_parse(pub, line) == 0) {
+			ps_pubkey_fingerprint(f, pub);
+			before = strcmp(f, fpr) == 0;
+		}
+	}
+	if (k.found && k.fingerprint && strcmp(k.fingerprint, fpr) == 0)
+		*out = k.revoked ? (k.enrolled ? "revoked" : "refused") : k.enrolled ? "enrolled" : "pending";
+	else if (before)
+		*out = "rotated";
+	else if (k.found && k.fingerprint)
+		*out = "replaced";
+	else if (strcmp(replica, ps_replica_id(r)) == 0 && strcmp(office, ps_replica_office(r)) == 0)
+		*out = "pending"; /* our own key, not enrolled yet */
+	ps_keyrec_release(&k);
+	return 0;
+}
+
+/* Who signed e (row's stored signer; our own change not exported yet: the
+ * key that will sign it); the entry before it answers when it names the
+ * same signer. */
+static int log_signer(ps_log_view *v, ps_replica *r, ps_log_entry *e, const ps_sv_change *row, const ps_log_entry *prev)
+{
+	char own[PS_KEY_FPR_MAX];
+	const char *fpr = row->signer, *rep = row->signer_replica;
+	if ((!fpr || !rep) && row->local) {
+		const ps_key *key = NULL;
+		if (ps_replica_key(r, &key) == 0) { /* a key that cannot be read: not known */
+			ps_pubkey_fingerprint(own, ps_key_public(key));
+			fpr = own;
+			rep = ps_replica_id(r);
+		}
+	}
+	if (!fpr || !rep) {
+		e->signer = e->signer_replica = "";
+		e->signer_status = "unknown";
+		return 0;
+	}
+	if (prev && !strcmp(prev->signer, fpr) && !strcmp(prev->signer_replica, rep) &&
+	    !strcmp(prev->office, e->office)) {
 		e->signer = prev->signer;
+		e->signer_replica = prev->signer_replica;
 		e->signer_status = prev->signer_status;
 		return 0;
 	}
-	char fpr[72];
 	const char *status = NULL;
-	int rc = ps_keys_signer_of(r, e->office, replica, fpr, &status);
+	int rc = signer_status(r, e->office, rep, fpr, &status);
 	if (rc)
 		return rc;
 	e->signer = ps_view_mem_str(v->mem, fpr);
-	e->signer_status = ps_view_mem_str(v->mem, status);
-	return e->signer && e->signer_status ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
+	e->signer_replica = ps_view_mem_str(v->mem, rep);
+	e->signer_status = status;
+	return e->signer && e->signer_replica ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
 }
 
 typedef struct log_walk {
 	ps_log_view *v;
+	ps_replica *r;
 	/* ps_view_log_of: the reports to keep (NULL: any), and how many */
 	const char *office, *task, *period;
 	long limit;
@@ -196,7 +247,7 @@ static int add_log(void *ctx, const ps_sv_change *row)
 	e->op = ps_view_mem_str(v->mem, row->op);
 	e->reason = ps_view_mem_str(v->mem, row->reason);
 	e->time = MS(row->hlc);
-	return 0;
+	return log_signer(v, w->r, e, row, v->n > 1 ? &v->v[v->n - 2] : NULL);
 }
 
 static int count_change(void *ctx, const ps_sv_change *row)
@@ -265,14 +316,12 @@ int ps_view_log(ps_log_view **out, ps_replica *r, const char *record, long limit
 	if (!v)
 		return PS_ENOMEM;
 	ps_store *s = ps_replica_store(r);
-	log_walk w = {v};
+	log_walk w = {v, r};
 	rc = ps_store_log(s, record, limit, add_log, &w);
 	if (!rc && record && v->n == 0)
 		rc = check_unlogged(r, &rid, record);
 	for (size_t i = 0; !rc && i < v->n; i++)
 		rc = log_fields(v, s, &v->v[i]);
-	for (size_t i = 0; !rc && i < v->n; i++)
-		rc = log_signer(v, r, &v->v[i], i ? &v->v[i - 1] : NULL);
 	return ps_view_done(rc, v, out);
 }
 
@@ -310,14 +359,12 @@ int ps_view_log_of(ps_log_view **out, ps_replica *r, const char *office, const c
 	if (!v)
 		return PS_ENOMEM;
 	ps_store *s = ps_replica_store(r);
-	log_walk w = {v, office, task, period, limit};
+	log_walk w = {v, r, office, task, period, limit};
 	rc = ps_store_log(s, NULL, 0, add_log, &w);
 	if (rc == LOG_FULL)
 		rc = 0;
 	for (size_t i = 0; !rc && i < v->n; i++)
 		rc = log_fields(v, s, &v->v[i]);
-	for (size_t i = 0; !rc && i < v->n; i++)
-		rc = log_signer(v, r, &v->v[i], i ? &v->v[i - 1] : NULL);
 	return ps_view_done(rc, v, out);
 }
 

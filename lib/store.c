@@ -34,6 +34,8 @@ extern const unsigned char ps_embedded_schema_3[];
 extern const size_t ps_embedded_schema_3_len;
 extern const unsigned char ps_embedded_schema_4[];
 extern const size_t ps_embedded_schema_4_len;
+extern const unsigned char ps_embedded_schema_5[];
+extern const size_t ps_embedded_schema_5_len;
 
 /* Migrations in order: migration i takes the schema from version i to i+1. */
 static const struct {
@@ -43,10 +45,11 @@ static const struct {
     {ps_embedded_schema, &ps_embedded_schema_len},
     {ps_embedded_schema_2, &ps_embedded_schema_2_len},
     {ps_embedded_schema_3, &ps_embedded_schema_3_len},
-    {ps_embedded_schema_4, &ps_embedded_schema_4_len},
+    {ps_embedded_schema_4, &ps_embedded_schema_4_len}, /* schema/migrations/004-arrived.sql */
+    {ps_embedded_schema_5, &ps_embedded_schema_5_len}, /* 005-signer.sql */
 };
 
-#define SCHEMA_VERSION  4
+#define SCHEMA_VERSION  5
 #define BUSY_TIMEOUT_MS 5000
 #define TRIM_PAGES      1024 /* free pages (4 MiB) given back to the file system at a time */
 #define BEGIN_RETRIES   20

@@ -1,8 +1,9 @@
 /* store_import.c - the import side of sync in SQLite: fetched branches,
  * held changes, records to fold again and quarantined problems.
  *
- * Exports the ps_store_branch*, ps_store_held*, ps_store_refold* and
- * ps_store_problem_add functions of store_sync.h, each running its own
+ * Exports the ps_store_branch*, ps_store_held*, ps_store_refold*,
+ * ps_store_change_signed, ps_store_enrol_seen and ps_store_problem_add
+ * functions of store_sync.h, each running its own
  * statement, prepared once per call site. Walks whose callback writes (it
  * may run any store function, this one's sites included) step a statement
  * of their own instead, said where it is done. Never opens a transaction
@@ -94,15 +95,20 @@ int ps_store_held_blob(ps_store *s, const char *id, char blob[41])
 }
 
 int ps_store_held_add(ps_store *s, const ps_change *c, const void *bytes, size_t len, const char *branch,
-                      const char *commit, const char *path, bool replace)
+                      const char *commit, const char *path, const char *signer, const char *signer_replica,
+                      bool replace)
 {
-	/* arrived: the first import that saw it, kept by a replacement */
-	static ps_site keep = {"INSERT OR IGNORE INTO held(id, hlc, bytes, branch, commit_id, path, arrived) "
-	                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"};
+	/* arrived: the first import that saw it (or the enrolment request that
+	 * held its commit before), kept by a replacement */
+	static ps_site keep = {
+	    "INSERT OR IGNORE INTO held(id, hlc, bytes, branch, commit_id, path, arrived, signer, signer_replica) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce((SELECT arrived FROM enrol_seen WHERE commit_id = ?5), ?7), "
+	    "?8, ?9)"};
 	static ps_site repl = {
-	    "INSERT OR REPLACE INTO held(id, hlc, bytes, branch, commit_id, path, arrived) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce((SELECT arrived FROM held WHERE id = ?1), ?7))"};
-	assert(c && bytes && branch && commit && path);
+	    "INSERT OR REPLACE INTO held(id, hlc, bytes, branch, commit_id, path, arrived, signer, signer_replica) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce((SELECT arrived FROM held WHERE id = ?1), "
+	    "(SELECT arrived FROM enrol_seen WHERE commit_id = ?5), ?7), ?8, ?9)"};
+	assert(c && bytes && branch && commit && path && signer && signer_replica);
 	sqlite3_stmt *st = ps_store_site(s, replace ? &repl : &keep);
 	if (!st)
 		return PS_ERROR;
@@ -113,9 +119,50 @@ int ps_store_held_add(ps_store *s, const ps_change *c, const void *bytes, size_t
 	sqlite3_bind_text(st, 5, commit, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, path, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)ps_now_ms());
+	sqlite3_bind_text(st, 8, signer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, signer_replica, -1, SQLITE_STATIC);
 	int e = sqlite3_step(st);
 	sqlite3_reset(st);
 	return e == SQLITE_DONE ? 0 : ps_store_error(s, "holding a change back");
+}
+
+int ps_store_change_signed(ps_store *s, const char *id, const char *commit, const char *signer,
+                           const char *signer_replica)
+{
+	/* The signature that counts: the first one met, unless this one is on
+	 * the writer's own branch, or neither is and this branch's replica id
+	 * is smaller (the same on every reader whatever it read first). */
+#define BETTER "(signer IS NULL OR (signer_replica <> replica AND (?4 = replica OR ?4 < signer_replica)))"
+	static ps_site q = {"UPDATE changes SET signer = CASE WHEN " BETTER " THEN ?3 ELSE signer END, "
+	                    "signer_replica = CASE WHEN " BETTER " THEN ?4 ELSE signer_replica END, "
+	                    "arrived = coalesce(min(arrived, (SELECT e.arrived FROM enrol_seen e "
+	                    "WHERE e.commit_id = ?2)), arrived) WHERE id = ?1"};
+#undef BETTER
+	assert(id && commit && signer && signer_replica);
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, signer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, signer_replica, -1, SQLITE_STATIC);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "recording who signed a change");
+}
+
+int ps_store_enrol_seen(ps_store *s, const char *commit)
+{
+	static ps_site q = {"INSERT OR IGNORE INTO enrol_seen(commit_id, arrived) VALUES (?1, ?2)"};
+	assert(commit && strlen(commit) == 40);
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, commit, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)ps_now_ms());
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "noting a commit held for enrolment");
 }
 
 int ps_store_held_release(ps_store *s, ps_hlc upto, int (*fn)(void *ctx, const ps_held_change *h), void *ctx)
@@ -127,7 +174,9 @@ int ps_store_held_release(ps_store *s, ps_hlc upto, int (*fn)(void *ctx, const p
 	/* Not a site: the callback applies the change, running other store
 	 * functions while this statement is being stepped. */
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT id, bytes, branch, commit_id, path FROM held WHERE hlc <= ?1",
+	if (sqlite3_prepare_v2(ps_store_db(s),
+	                       "SELECT id, bytes, branch, commit_id, path, signer, signer_replica FROM held "
+	                       "WHERE hlc <= ?1",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return ps_store_error(s, "reading held changes");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)upto);
@@ -139,6 +188,8 @@ int ps_store_held_release(ps_store *s, ps_hlc upto, int (*fn)(void *ctx, const p
 		    .branch = (const char *)sqlite3_column_text(st, 2),
 		    .commit = (const char *)sqlite3_column_text(st, 3),
 		    .path = (const char *)sqlite3_column_text(st, 4),
+		    .signer = (const char *)sqlite3_column_text(st, 5),
+		    .signer_replica = (const char *)sqlite3_column_text(st, 6),
 		};
 		rc = h.branch && h.commit && h.path ? fn(ctx, &h) : ps_error_set(PS_ENOMEM, "out of memory");
 	}

@@ -150,6 +150,25 @@ int ps_store_export_append(ps_store *s, const char *hex, long long changes, long
 	return 0;
 }
 
+int ps_store_export_signed(ps_store *s, long long after, long long upto, const char *signer, const char *signer_replica)
+{
+	/* a signer met first on another branch gives way as ps_store_change_signed says */
+	static ps_site q = {"UPDATE changes SET signer = ?3, signer_replica = ?4 "
+	                    "WHERE local = 1 AND seq > ?1 AND seq <= ?2 AND (signer IS NULL OR "
+	                    "(signer_replica <> replica AND (?4 = replica OR ?4 < signer_replica)))"};
+	assert(after >= 0 && upto >= after && signer && signer_replica);
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, upto);
+	sqlite3_bind_text(st, 3, signer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, signer_replica, -1, SQLITE_STATIC);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "recording who signed the export");
+}
+
 int ps_store_exports_drop_after(ps_store *s, long long batch)
 {
 	static ps_site q = {"DELETE FROM exports WHERE batch > ?1"};

@@ -23,6 +23,18 @@
  * since such a row keeps none (store_changes.c). */
 int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
                                 const char *summary, bool heads, const char blob[41]);
+/* The stored change id was read from commit, which the key with
+ * fingerprint signer signed as replica signer_replica: recorded as its
+ * signer unless the signer it has counts (one met on its writer's own
+ * branch, or on a branch with a smaller replica id); and when commit was
+ * held for an enrolment request, the change arrived when it was first
+ * seen (ps_store_enrol_seen), if that is earlier. Nothing when no change
+ * has that id. */
+int ps_store_change_signed(ps_store *s, const char *id, const char *commit, const char *signer,
+                           const char *signer_replica);
+/* The fetched commit (40 hex digits) is held for an enrolment request:
+ * its first sighting is now, unless noted before. */
+int ps_store_enrol_seen(ps_store *s, const char *commit);
 
 /* ---- exports: the commits this replica made of its changes ----------- */
 
@@ -40,6 +52,11 @@ int ps_store_changes_top(ps_store *s, long long *seq);
 /* Record a new export after the last one: commit hex holding changes
  * changes up to seq maxseq. *batch gets its number (1 after none). */
 int ps_store_export_append(ps_store *s, const char *hex, long long changes, long long maxseq, long long *batch);
+/* The local changes after < seq <= upto were signed by the key with
+ * fingerprint signer, as replica signer_replica: recorded unless the
+ * signer one has counts, by the rule of ps_store_change_signed. */
+int ps_store_export_signed(ps_store *s, long long after, long long upto, const char *signer,
+                           const char *signer_replica);
 /* Forget the exports after batch (0: all of them); their changes are
  * exported again. */
 int ps_store_exports_drop_after(ps_store *s, long long batch);
@@ -87,10 +104,12 @@ int ps_store_branches_each(ps_store *s, int (*fn)(void *ctx, const char *ref, co
 
 /* ---- held changes: a clock too far in this machine's future ---------- */
 
-/* Keep a change to apply later; when its id is held already, nothing, or
- * with replace this version instead. */
+/* Keep a change to apply later, with the signer its commit was verified
+ * to have (ps_store_change_signed); when its id is held already, nothing,
+ * or with replace this version instead. */
 int ps_store_held_add(ps_store *s, const ps_change *c, const void *bytes, size_t len, const char *branch,
-                      const char *commit, const char *path, bool replace);
+                      const char *commit, const char *path, const char *signer, const char *signer_replica,
+                      bool replace);
 /* The blob id of the held version of change id; PS_ENOTFOUND (no message)
  * when none is held. */
 int ps_store_held_blob(ps_store *s, const char *id, char blob[41]);
@@ -98,6 +117,7 @@ typedef struct ps_held_change {
 	const void *bytes;
 	size_t len;
 	const char *branch, *commit, *path;
+	const char *signer, *signer_replica; /* NULL for one held before schema 5 */
 } ps_held_change;
 /* Hand each held change with a clock <= upto to fn, then forget them all
  * (not when fn stopped the walk). */

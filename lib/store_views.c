@@ -100,21 +100,33 @@ typedef struct change_walk {
 	const char *record; /* the record asked for, or NULL */
 } change_walk;
 
-/* id, office, author, hlc, record, op, reason */
+/* id, office, author, hlc, record, op, reason, signer, signer_replica, local */
 static int each_logged(sqlite3_stmt *st, void *wp)
 {
 	change_walk *w = wp;
-	ps_sv_change row = {
-	    text(st, 0), text(st, 1), text(st, 2), text(st, 4), text(st, 5), text(st, 6), sqlite3_column_int64(st, 3),
-	    NULL};
+	ps_sv_change row = {text(st, 0),
+	                    text(st, 1),
+	                    text(st, 2),
+	                    text(st, 4),
+	                    text(st, 5),
+	                    text(st, 6),
+	                    sqlite3_column_int64(st, 3),
+	                    NULL,
+	                    text(st, 7),
+	                    text(st, 8),
+	                    sqlite3_column_int(st, 9) != 0};
 	return w->fn(w->ctx, &row);
 }
 
+/* A replica before schema 5 (read-only, not migrated) has no signer columns. */
+#define LOG_COLS    "SELECT id, office, author, hlc, record, op, reason, signer, signer_replica, local FROM changes "
+#define LOG_COLS_V4 "SELECT id, office, author, hlc, record, op, reason, NULL, NULL, local FROM changes "
+
 static int log_all(ps_store *s, long limit, change_walk *w)
 {
-	static ps_site q = {
-	    "SELECT id, office, author, hlc, record, op, reason FROM changes ORDER BY id DESC LIMIT ?1"};
-	sqlite3_stmt *st = ps_store_site(s, &q);
+	static ps_site q = {LOG_COLS "ORDER BY id DESC LIMIT ?1"};
+	static ps_site q4 = {LOG_COLS_V4 "ORDER BY id DESC LIMIT ?1"};
+	sqlite3_stmt *st = ps_store_site(s, ps_store_version(s) >= 5 ? &q : &q4);
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_int64(st, 1, limit > 0 ? limit : -1);
@@ -123,9 +135,9 @@ static int log_all(ps_store *s, long limit, change_walk *w)
 
 static int log_record(ps_store *s, const char *record, long limit, change_walk *w)
 {
-	static ps_site q = {"SELECT id, office, author, hlc, record, op, reason FROM changes WHERE record = ?1 "
-	                    "ORDER BY id DESC LIMIT ?2"};
-	sqlite3_stmt *st = ps_store_site(s, &q);
+	static ps_site q = {LOG_COLS "WHERE record = ?1 ORDER BY id DESC LIMIT ?2"};
+	static ps_site q4 = {LOG_COLS_V4 "WHERE record = ?1 ORDER BY id DESC LIMIT ?2"};
+	sqlite3_stmt *st = ps_store_site(s, ps_store_version(s) >= 5 ? &q : &q4);
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, record, -1, SQLITE_STATIC);

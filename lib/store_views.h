@@ -38,6 +38,10 @@ typedef struct ps_sv_change {
 	const char *id, *office, *author, *record, *op, *reason; /* reason may be NULL */
 	int64_t hlc;
 	const char *fields; /* JSON object text */
+	/* ps_store_log only: who signed it (schema 5; NULL when not known) and
+	 * whether this replica wrote it */
+	const char *signer, *signer_replica;
+	bool local;
 } ps_sv_change;
 typedef int (*ps_sv_change_fn)(void *ctx, const ps_sv_change *row);
 /* Newest first, at most limit (<= 0: all); record NULL for every record.

@@ -167,6 +167,22 @@ static int two_versions(imp *m, ps_change *c, const char *blob, const char *comm
 	return rc;
 }
 
+/* Who signed the version of c with blob id blob, met in commit on m's
+ * branch: recorded when that version is the one stored (ps_store_change_signed
+ * decides between signatures of the same bytes); a version that did not
+ * count signs nothing. */
+static int note_signer(imp *m, const ps_change *c, const char *blob, const char *commit, const char *signer)
+{
+	ps_store *s = ps_replica_store(m->r);
+	char have[41];
+	int rc = ps_store_change_blob(s, c->id, have);
+	if (rc == PS_ENOTFOUND)
+		return 0;
+	if (rc || strcmp(have, blob) != 0)
+		return rc;
+	return ps_store_change_signed(s, c->id, commit, signer, m->replica);
+}
+
 /* Apply one decoded change (ownership checked by the caller). 1 applied,
  * 0 already known, <0 error; an integrity alarm is a problem, not an error. */
 static int apply_change(imp *m, ps_change *c, const char *bytes, size_t len, const char *path)
@@ -211,7 +227,7 @@ int ps_sync_hold(imp *m, ps_change *c, const char *bytes, size_t len, const char
 		rc = 0;
 	}
 	if (!rc)
-		rc = ps_store_held_add(s, c, bytes, len, m->branch, m->commit, path, replace);
+		rc = ps_store_held_add(s, c, bytes, len, m->branch, m->commit, path, m->signer, m->replica, replace);
 	if (rc)
 		return rc;
 	if (m->res)
@@ -285,6 +301,10 @@ int ps_sync_flush(imp *m)
 			} else if (e != PS_EEXISTS) {
 				rc = e;
 			}
+			if (!rc && e == PS_ECONFLICT)
+				rc = note_signer(m, p->c, p->blob, p->commit, p->signer);
+			else if (!rc) /* these bytes are stored: who signed them */
+				rc = ps_store_change_signed(s, p->c->id, p->commit, p->signer, m->replica);
 		}
 		if (!rc && linear && inserted != k) {
 			/* part of the run was known already: heads by the slow way */
@@ -328,6 +348,7 @@ int ps_sync_enqueue(imp *m, ps_change *c, const git_oid *blob)
 	struct pend *p = &m->batch[m->nbatch];
 	git_oid_tostr(p->blob, sizeof(p->blob), blob);
 	memcpy(p->commit, m->commit, sizeof(p->commit));
+	memcpy(p->signer, m->signer, sizeof(p->signer));
 	p->c = c;
 	m->nbatch++;
 	return m->nbatch >= BATCH_MAX ? ps_sync_flush(m) : 0;
@@ -339,13 +360,19 @@ static int release_one(void *ctx, const ps_held_change *h)
 	ps_change *c = NULL;
 	int rc = 0;
 	m->branch = h->branch; /* borrowed for this call only */
+	m->replica = h->signer_replica;
 	snprintf(m->commit, sizeof(m->commit), "%s", h->commit);
 	if (ps_change_decode(&c, h->bytes, h->len) == 0) {
 		rc = apply_change(m, c, h->bytes, h->len, h->path);
 		rc = rc > 0 ? 0 : rc;
+		char blob[41];
+		ps_store_blob_id(blob, h->bytes, h->len);
+		if (!rc && h->signer && h->signer_replica) /* held before schema 5: not known */
+			rc = note_signer(m, c, blob, h->commit, h->signer);
 	}
 	ps_change_free(c);
 	m->branch = NULL;
+	m->replica = NULL;
 	return rc;
 }
 

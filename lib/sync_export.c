@@ -306,7 +306,11 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 		if (p[i].seq > maxseq)
 			maxseq = p[i].seq;
 	long long batch = 0;
-	if ((rc = ps_store_export_append(s, hex, (long long)n, maxseq, &batch))) {
+	/* what readers will verify: this key signed these changes (schema 5) */
+	char fpr[PS_KEY_FPR_MAX];
+	ps_pubkey_fingerprint(fpr, ps_key_public(key));
+	if ((rc = ps_store_export_append(s, hex, (long long)n, maxseq, &batch)) ||
+	    (rc = ps_store_export_signed(s, done_seq, maxseq, fpr, ps_replica_id(r)))) {
 		ps_store_rollback(s);
 		goto out;
 	}

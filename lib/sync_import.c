@@ -44,6 +44,7 @@ static int on_bad(void *ctx, const char *path, const char *reason)
 struct entry {
 	git_oid oid;
 	char commit[GIT_OID_HEXSZ + 1];
+	char signer[72]; /* who signed commit (sync_verify.c) */
 	char *path;
 	size_t order; /* collected in history order: a path written twice is read oldest first */
 };
@@ -72,6 +73,7 @@ static int add_entry(imp *m, const char *path, const git_oid *oid)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	git_oid_cpy(&e->oid, oid);
 	snprintf(e->commit, sizeof(e->commit), "%s", m->commit);
+	snprintf(e->signer, sizeof(e->signer), "%s", m->signer);
 	e->order = m->nent;
 	m->nent++;
 	return 0;
@@ -174,6 +176,7 @@ static int process_entries(imp *m)
 	for (size_t i = 0; i < m->nent && !rc; i++) {
 		const struct entry *e = &m->ent[i], *prev = i ? &m->ent[i - 1] : NULL;
 		snprintf(m->commit, sizeof(m->commit), "%s", e->commit);
+		snprintf(m->signer, sizeof(m->signer), "%s", e->signer);
 		/* A path listed again by a later commit: an identical copy costs
 		 * nothing; another version is read and judged like any change met
 		 * twice (sync_apply.c: the same on every replica whatever it read
@@ -200,6 +203,31 @@ static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_
 	return add_entry(m, path, oid);
 }
 
+/* The commits from first (held for an enrolment request) up to tip were
+ * seen now, unless seen before: their changes arrived then, however late
+ * the province approves (a receipt's time, lib/deadline.c). */
+static int note_held(imp *m, const git_oid *first, const git_oid *tip)
+{
+	git_revwalk *w = NULL;
+	git_commit *fc = NULL;
+	int rc = 0;
+	if (git_revwalk_new(&w, m->repo) < 0 || git_revwalk_push(w, tip) < 0 ||
+	    git_commit_lookup(&fc, m->repo, first) < 0)
+		rc = ps_repo_error(PS_EINVALID, "walking the commits held for enrolment");
+	for (unsigned i = 0; !rc && i < git_commit_parentcount(fc); i++)
+		if (git_revwalk_hide(w, git_commit_parent_id(fc, i)) < 0)
+			rc = ps_repo_error(PS_EINVALID, "walking the commits held for enrolment");
+	git_oid oid;
+	char hex[GIT_OID_HEXSZ + 1];
+	while (!rc && git_revwalk_next(&oid, w) == 0) {
+		git_oid_tostr(hex, sizeof(hex), &oid);
+		rc = ps_store_enrol_seen(ps_replica_store(m->r), hex);
+	}
+	git_commit_free(fc);
+	git_revwalk_free(w);
+	return rc;
+}
+
 /* A readable commit: its signature first (sync_verify.c); *held: stop before it. */
 static int read_signed(imp *m, const git_oid *oid, const git_tree *t, ps_oidset *seen, const git_oid *tip, bool *held)
 {
@@ -208,6 +236,7 @@ static int read_signed(imp *m, const git_oid *oid, const git_tree *t, ps_oidset 
 	size_t n0 = m->nent;
 	bool own = false;
 	int rc = ps_sync_verify_commit(m, oid, &vc, &verdict);
+	snprintf(m->signer, sizeof(m->signer), "%s", vc.fpr); /* each file listed keeps it */
 	if (!rc && verdict == PS_VERIFY_OK)
 		rc = ps_repo_diff_added(m->repo, NULL, t, seen, on_added, on_bad, m);
 	for (size_t i = n0; !rc && vc.boot && i < m->nent; i++)
@@ -222,6 +251,8 @@ static int read_signed(imp *m, const git_oid *oid, const git_tree *t, ps_oidset 
 		m->nent = n0;
 	if ((*held = !rc && verdict == PS_VERIFY_HELD))
 		rc = ps_sync_verify_request(m, &vc, oid, tip);
+	if (!rc && *held)
+		rc = note_held(m, oid, tip);
 	return rc;
 }
 

@@ -41,6 +41,7 @@ typedef struct imp {
 	ps_sync_result *res;
 	const char *branch, *office, *replica;
 	char commit[GIT_OID_HEXSZ + 1];
+	char signer[72]; /* the fingerprint that signed commit, as verified; the key of replica */
 	uint64_t max_ms;
 	ps_progress_fn progress;
 	void *pctx;
@@ -50,6 +51,7 @@ typedef struct imp {
 		ps_change *c;
 		char blob[GIT_OID_HEXSZ + 1];
 		char commit[GIT_OID_HEXSZ + 1];
+		char signer[72];
 	} * batch;
 	size_t nbatch, capbatch;
 	struct entry *ent;

@@ -147,9 +147,15 @@ typedef struct ps_log_entry {
 	const char *reason; /* NULL when none */
 	ps_log_field *fields;
 	size_t nfields;
-	/* the key that signs its writer's commits (plansync/keys.h): fingerprint
-	 * ("" when the registry has none) and "enrolled", "pending", ... */
+	/* the key that signed the commit that brought it, as this replica
+	 * verified it (for its own changes: the key that signs its export):
+	 * fingerprint ("" when not known: a change stored before schema 5,
+	 * until 'plansync rebuild'), and that key's standing in the registry
+	 * now: "enrolled", "pending", "revoked", "refused", "rotated" (a key
+	 * its replica had before its current one), "replaced" (its replica has
+	 * another key now) or "unknown" */
 	const char *signer, *signer_status;
+	const char *signer_replica; /* the replica the key was enrolled as ("" when not known) */
 } ps_log_entry;
 typedef struct ps_log_view {
 	ps_view_mem *mem; /* first: every view's strings */

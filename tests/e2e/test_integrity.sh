@@ -129,6 +129,10 @@ db.execute("UPDATE changes SET bytes = (SELECT u.bytes FROM unexported u WHERE u
 db.execute("DROP TABLE unexported")
 db.execute("ALTER TABLE changes DROP COLUMN arrived")  # schema 4
 db.execute("ALTER TABLE held DROP COLUMN arrived")
+for t in ("changes", "held"):  # schema 5
+    db.execute("ALTER TABLE %s DROP COLUMN signer" % t)
+    db.execute("ALTER TABLE %s DROP COLUMN signer_replica" % t)
+db.execute("DROP TABLE enrol_seen")
 db.execute("PRAGMA user_version = 2")
 db.commit()
 PY
@@ -154,8 +158,8 @@ for src in ro ro2; do
   fi
 done
 # the schema-2 copy, writable again, migrates and exports what waited
-"$P" -C ro2 sync >/dev/null && [ "$(sqlite3 ro2/plansync.db 'PRAGMA user_version')" = 4 ] \
-  && "$P" -C ro2 check >/dev/null && ok "schema 2 migrated to 4, its waiting change exported" || bad "schema 2 copy did not migrate"
+"$P" -C ro2 sync >/dev/null && [ "$(sqlite3 ro2/plansync.db 'PRAGMA user_version')" = 5 ] \
+  && "$P" -C ro2 check >/dev/null && ok "schema 2 migrated to 5, its waiting change exported" || bad "schema 2 copy did not migrate"
 git -C ro2/repo.git log -1 -p "refs/heads/replicas/tx-kinh-mon/$(sqlite3 ro2/plansync.db "SELECT value FROM meta WHERE key='replica'")" | grep -q '"record": "progress/tx-kinh-mon/p1-t2/2023"' \
   && ok "the change that waited in schema 2 is in its commit" || bad "waiting change not exported"
 # 9. A replica of schema 1 (no blob ids): migrated on open; its old rows
@@ -174,9 +178,9 @@ for cid, blob, copy in rows:
     db.execute("UPDATE changes SET bytes = ? WHERE id = ?", (b, cid))
 db.commit()
 PY
-sqlite3 old/plansync.db "ALTER TABLE changes DROP COLUMN blob; DROP TABLE backrefs; DROP TABLE unplanned; DROP TABLE refold; DROP TABLE unexported; ALTER TABLE changes DROP COLUMN arrived; ALTER TABLE held DROP COLUMN arrived; PRAGMA user_version = 1"
-"$P" -C old status >/dev/null && [ "$(sqlite3 old/plansync.db 'PRAGMA user_version')" = 4 ] \
-  && ok "schema 1 migrated to 4" || bad "schema 1 not migrated"
+sqlite3 old/plansync.db "ALTER TABLE changes DROP COLUMN blob; DROP TABLE backrefs; DROP TABLE unplanned; DROP TABLE refold; DROP TABLE unexported; ALTER TABLE changes DROP COLUMN arrived; ALTER TABLE held DROP COLUMN arrived; ALTER TABLE changes DROP COLUMN signer; ALTER TABLE changes DROP COLUMN signer_replica; ALTER TABLE held DROP COLUMN signer; ALTER TABLE held DROP COLUMN signer_replica; DROP TABLE enrol_seen; PRAGMA user_version = 1"
+"$P" -C old status >/dev/null && [ "$(sqlite3 old/plansync.db 'PRAGMA user_version')" = 5 ] \
+  && ok "schema 1 migrated to 5" || bad "schema 1 not migrated"
 "$P" -C old check >/dev/null && ok "old rows without blob ids check ok" || bad "old rows fail the check"
 sqlite3 old/plansync.db "UPDATE changes SET bytes = CAST(replace(CAST(bytes AS TEXT), '\"percent\": 44', '\"percent\": 47') AS BLOB) WHERE blob IS NULL AND CAST(bytes AS TEXT) LIKE '%\"percent\": 44%'"
 rc=0; "$P" -C old check >/dev/null 2>&1 || rc=$?

@@ -14,6 +14,7 @@
 #include "repo.h"
 #include "plansync/sync.h"
 #include "store_sync.h"
+#include "store_int.h" /* raw SQL to look inside */
 
 #define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define HEX_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -182,7 +183,7 @@ static void local_changes(void **state)
 struct released {
 	int n;
 	size_t len;
-	char branch[64], path[128];
+	char branch[64], path[128], signer[64];
 };
 
 static int on_release(void *ctx, const ps_held_change *h)
@@ -192,6 +193,7 @@ static int on_release(void *ctx, const ps_held_change *h)
 	rl->len = h->len;
 	snprintf(rl->branch, sizeof(rl->branch), "%s", h->branch);
 	snprintf(rl->path, sizeof(rl->path), "%s", h->path);
+	snprintf(rl->signer, sizeof(rl->signer), "%s %s", h->signer, h->signer_replica);
 	return 0;
 }
 
@@ -203,8 +205,12 @@ static void held(void **state)
 	char *bytes;
 	size_t len;
 	assert_int_equal(ps_change_encode(&bytes, &len, c), 0);
-	assert_int_equal(ps_store_held_add(s, c, bytes, len, "replicas/x/x-a", HEX_A, "changes/x/p.json", false), 0);
-	assert_int_equal(ps_store_held_add(s, c, bytes, len, "replicas/x/x-a", HEX_A, "changes/x/p.json", false), 0);
+	assert_int_equal(
+	    ps_store_held_add(s, c, bytes, len, "replicas/x/x-a", HEX_A, "changes/x/p.json", "SHA256:k", "x-a", false),
+	    0);
+	assert_int_equal(
+	    ps_store_held_add(s, c, bytes, len, "replicas/x/x-a", HEX_A, "changes/x/p.json", "SHA256:j", "x-b", false),
+	    0);
 	struct released rl = {0};
 	assert_int_equal(ps_store_held_release(s, PS_HLC_MAKE(4999, 0xffff), on_release, &rl), 0);
 	assert_int_equal(rl.n, 0);
@@ -213,10 +219,93 @@ static void held(void **state)
 	assert_int_equal(rl.len, len);
 	assert_string_equal(rl.branch, "replicas/x/x-a");
 	assert_string_equal(rl.path, "changes/x/p.json");
+	assert_string_equal(rl.signer, "SHA256:k x-a"); /* the first holding's signer */
 	assert_int_equal(ps_store_held_release(s, PS_HLC_MAKE(9999, 0), on_release, &rl), 0);
 	assert_int_equal(rl.n, 1); /* released once */
 	free(bytes);
 	ps_change_free(c);
+	ps_store_free(s);
+	tmpdir_remove(dir);
+}
+
+/* Column col ("signer || ' ' || signer_replica", "arrived") of change
+ * id, read with SQL of our own. */
+static void column_of(ps_store *s, const char *id, const char *col, char *out, size_t n)
+{
+	char sql[200];
+	sqlite3_stmt *st = NULL;
+	snprintf(sql, sizeof(sql), "SELECT %s FROM changes WHERE id = ?1", col);
+	assert_int_equal(sqlite3_prepare_v2(ps_store_db(s), sql, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(out, n, "%s", sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "(null)");
+	sqlite3_finalize(st);
+}
+
+/* Who signed a change: the first signature met, unless a later one is on
+ * the writer's own branch (x-a wrote it), or neither is and the later
+ * branch's replica id is smaller; so the order branches are read in never
+ * changes the answer. A commit held for enrolment dates its changes. */
+static void signers(void **state)
+{
+	char *dir = tmpdir_new();
+	ps_store *s = store_new(dir, "s.db");
+	ps_change *c = mk(5000, "progress/x/p1-t1/2021", "one");
+	put(s, c, false);
+	char got[128];
+	const struct {
+		const char *fpr, *replica, *want;
+	} steps[] = {
+	    {"SHA256:c", "x-c", "SHA256:c x-c"}, /* first met */
+	    {"SHA256:d", "x-d", "SHA256:c x-c"}, /* a larger id: no */
+	    {"SHA256:b", "x-b", "SHA256:b x-b"}, /* a smaller id */
+	    {"SHA256:a", "x-a", "SHA256:a x-a"}, /* its writer's branch */
+	    {"SHA256:0", "x-0", "SHA256:a x-a"}, /* the writer's stays */
+	    {"SHA256:A", "x-a", "SHA256:a x-a"}, /* the first on the writer's branch stays */
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		assert_int_equal(ps_store_change_signed(s, c->id, HEX_A, steps[i].fpr, steps[i].replica), 0);
+		column_of(s, c->id, "signer || ' ' || signer_replica", got, sizeof(got));
+		assert_string_equal(got, steps[i].want);
+	}
+	/* the branches read in the other order (one branch's commits always
+	 * come oldest first): the same answer */
+	ps_change *d = mk(6000, "progress/x/p1-t2/2021", "two");
+	put(s, d, false);
+	for (size_t i = sizeof(steps) / sizeof(steps[0]) - 1; i-- > 0;)
+		assert_int_equal(ps_store_change_signed(s, d->id, HEX_A, steps[i].fpr, steps[i].replica), 0);
+	column_of(s, d->id, "signer || ' ' || signer_replica", got, sizeof(got));
+	assert_string_equal(got, "SHA256:a x-a");
+	/* HEX_B was held for enrolment at 1000 ms; its change arrives later */
+	setenv("PLANSYNC_FAKE_NOW_MS", "1000", 1);
+	assert_int_equal(ps_store_enrol_seen(s, HEX_B), 0);
+	setenv("PLANSYNC_FAKE_NOW_MS", "9000", 1);
+	assert_int_equal(ps_store_enrol_seen(s, HEX_B), 0); /* the first sighting stays */
+	ps_change *e = mk(7000, "progress/x/p1-t3/2021", "three");
+	put(s, e, false);
+	column_of(s, e->id, "arrived", got, sizeof(got));
+	assert_string_equal(got, "9000");
+	assert_int_equal(ps_store_change_signed(s, e->id, HEX_C, "SHA256:a", "x-a"), 0);
+	column_of(s, e->id, "arrived", got, sizeof(got));
+	assert_string_equal(got, "9000"); /* another commit: not held */
+	assert_int_equal(ps_store_change_signed(s, e->id, HEX_B, "SHA256:a", "x-a"), 0);
+	column_of(s, e->id, "arrived", got, sizeof(got));
+	assert_string_equal(got, "1000");
+	unsetenv("PLANSYNC_FAKE_NOW_MS");
+	/* our own changes: signed at export, those of the batch only */
+	ps_change *f = mk(8000, "progress/x/p1-t4/2021", "four");
+	put(s, f, true);
+	long long top = 0;
+	assert_int_equal(ps_store_changes_top(s, &top), 0);
+	assert_int_equal(ps_store_export_signed(s, top - 1, top, "SHA256:me", "x-a"), 0);
+	column_of(s, f->id, "signer || ' ' || signer_replica", got, sizeof(got));
+	assert_string_equal(got, "SHA256:me x-a");
+	column_of(s, e->id, "signer || ' ' || signer_replica", got, sizeof(got));
+	assert_string_equal(got, "SHA256:a x-a");
+	ps_change_free(c);
+	ps_change_free(d);
+	ps_change_free(e);
+	ps_change_free(f);
 	ps_store_free(s);
 	tmpdir_remove(dir);
 }
@@ -448,8 +537,9 @@ static void two_replicas(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(exports), cmocka_unit_test(local_changes),         cmocka_unit_test(held),
-	    cmocka_unit_test(refold),  cmocka_unit_test(branches_and_problems), cmocka_unit_test(two_replicas),
+	    cmocka_unit_test(exports),      cmocka_unit_test(local_changes), cmocka_unit_test(held),
+	    cmocka_unit_test(signers),      cmocka_unit_test(refold),        cmocka_unit_test(branches_and_problems),
+	    cmocka_unit_test(two_replicas),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,7 @@
 # change written under a replica id the registry lacks shows no signer at
 # all. git verify-commit on the same commits names the old key.
 # Expected: the signer shown for a change is the key that signed its commit.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 OLD=$(province_pin)
 dist d1 binh-giang a

@@ -9,7 +9,7 @@
 # the province's own, yet the report counts as late.
 # Expected: a report the province held for enrolment and received before
 # the due date is not late.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 at() { echo $(( $(date -d "$1" +%s) * 1000 )); }
 export PLANSYNC_FAKE_NOW_MS=$(at 2021-12-01T00:00:00Z)
 prov
