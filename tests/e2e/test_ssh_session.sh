@@ -132,4 +132,18 @@ kill -0 "$DPID" 2>/dev/null && ok "daemon alive" || bad "daemon died"
 kill -TERM "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=
 refp=$(printf '%s' "$newfp" | sed 's/[+/.]/\\&/g')
 expect_fail 5 "host key of 127.0.0.1 has CHANGED \(now $refp\).*ssh.fingerprint $refp" "$P" -C tinh sync
+
+# plansyncd detached (it forks): its cycles still share one connection
+"$P" -C tinh config ssh.fingerprint "$newfp" >/dev/null
+"$P" -C tinh sync >/dev/null || bad "sync with the new key pinned"
+a5=$(accepted)
+"$D" -C tinh --interval 1 >/dev/null 2>&1 || bad "plansyncd did not start detached"
+for i in 1 2 3; do
+  "$P" -C tinh progress set p2-t6 2023 --percent $((i * 10)) --note "fork-$i" >/dev/null
+  wait_for 15 sh -c "git --git-dir=remote.git log --all -p --format= | grep -q fork-$i" || bad "fork-$i not delivered"
+done
+DPID=$(cat tinh/plansyncd.lock 2>/dev/null || true)
+[ $(($(accepted) - a5)) = 1 ] && ok "detached plansyncd: 3 changes over one ssh connection" ||
+  bad "detached plansyncd opened $(($(accepted) - a5)) ssh connections"
+[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null; DPID=
 finish
