@@ -266,7 +266,18 @@ start_sshd() { # a throwaway OpenSSH server on 127.0.0.1: its own host key, user
   local sshd port me
   sshd=$(command -v sshd || echo /usr/sbin/sshd)
   [ -x "$sshd" ] || { echo "bench: no sshd (apt-get install openssh-server)" >&2; exit 1; }
-  me=$(id -un)
+  me=$(id -un) SSH_OWNER=
+  # As the README sets a Git server up: a Git account whose shell is
+  # git-shell, so a command on it starts git and nothing else (an account
+  # with a login shell runs its rc files first: on this machine root's
+  # ~/.bashrc costs 0.2 s per command, paid by every transfer of git and
+  # plansync alike). As root, such an account is made once; otherwise the
+  # bench logs in as the current user.
+  if [ "$(id -u)" = 0 ] && command -v git-shell >/dev/null && command -v useradd >/dev/null; then
+    id plansync-bench >/dev/null 2>&1 || useradd -M -d / -s "$(command -v git-shell)" -p '*' plansync-bench
+    me=plansync-bench SSH_OWNER=plansync-bench
+    chmod 755 "$W"
+  fi
   mkdir -p ssh
   ssh-keygen -q -t ed25519 -N '' -f ssh/hostkey
   ssh-keygen -q -t ed25519 -N '' -f ssh/userkey
@@ -291,10 +302,19 @@ CFG
   SSHD_PID=$!
   for _ in $(seq 1 50); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
   echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 ssh/hostkey.pub)" > ssh/known_hosts
+  chmod 755 ssh && chmod 644 ssh/authorized_keys
+  git init -q --bare ssh/empty.git && own_ssh ssh/empty.git
   SSH_BASE="ssh://$me@127.0.0.1:$port" SSH_PORT=$port SSH_LOGIN="$me@127.0.0.1"
   export GIT_SSH_COMMAND="ssh -i $W/ssh/userkey -o IdentitiesOnly=yes -o BatchMode=yes -o UserKnownHostsFile=$W/ssh/known_hosts -o StrictHostKeyChecking=yes"
 }
+ssh_git_session() { # one ssh session that runs git-upload-pack of an empty repository
+  $GIT_SSH_COMMAND -p "$SSH_PORT" "$SSH_LOGIN" "git-upload-pack '$W/ssh/empty.git'" <<<0000
+}
+own_ssh() { # own_ssh REPO: the Git account owns REPO (git refuses a repository of another owner)
+  [ -z "$SSH_OWNER" ] || chown -R "$SSH_OWNER" "$1"
+}
 use_ssh() { # use_ssh DIR REPO: the replica syncs with REPO over ssh://
+  own_ssh "$2"
   "$P" -C "$1" config remote "$SSH_BASE$2" >/dev/null
   "$P" -C "$1" config ssh.key "$W/ssh/userkey" >/dev/null
   "$P" -C "$1" config ssh.known_hosts "$W/ssh/known_hosts" >/dev/null
@@ -349,9 +369,9 @@ if [[ " $CASES " == *" cycle "* ]]; then
   # the floor of any transfer over ssh://: one session that runs nothing (key exchange,
   # authentication, a process on the server)
   sess=()
-  for r in $(seq 1 "$K"); do sess+=("$(timed_ok $GIT_SSH_COMMAND -p "$SSH_PORT" "$SSH_LOGIN" true)"); done
+  for r in $(seq 1 "$K"); do sess+=("$(timed_ok ssh_git_session)"); done
   sess_m=$(printf '%s\n' "${sess[@]}" | median)
-  printf 'ssh_session\t-\t%s\t-\t-\treported\t-\tone ssh session running true on the bench sshd: a plansync sync opens one for its push and fetch, plansyncd keeps one across cycles, git push opens one\n' "$sess_m" >> "$out"
+  printf 'ssh_session\t-\t%s\t-\t-\treported\t-\tone ssh session running git-upload-pack of an empty repository on the bench sshd (a Git account, git-shell; "*" as its password: no password, not a locked account, which sshd refuses): a plansync sync opens one for its push and fetch, plansyncd keeps one across cycles, git push opens one\n' "$sess_m" >> "$out"
   say "one ssh session: $sess_m s"
   largest=
   for size in ${BENCH_CYCLE_SIZES:-1000 10000 100000 1000000}; do
@@ -371,6 +391,7 @@ if [[ " $CASES " == *" cycle "* ]]; then
     bf=-; bs=-; tk=none; tv=-
     if [ "$size" -le 100000 ]; then
       bf=$(base_cycles cwt "file://$W/cwt.remote.git" "$K")
+      own_ssh cwt.remote.git
       bs=$(base_cycles cwt "$SSH_BASE$W/cwt.remote.git" "$K")
       rm -rf cwt cwt.remote.git
     fi
