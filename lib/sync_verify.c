@@ -141,41 +141,6 @@ static bool key_is(const char *text, const uint8_t pub[32])
 	return text && ps_pubkey_parse(k, text) == 0 && memcmp(k, pub, 32) == 0;
 }
 
-/* Another replica whose record names the key pub: its record id in out. */
-typedef struct other_walk {
-	imp *m;
-	const uint8_t *pub;
-	char *out;
-	size_t n;
-} other_walk;
-
-static int other_row(void *ctx, const ps_keyinfo *k)
-{
-	other_walk *w = ctx;
-	if (strcmp(k->office, w->m->office) == 0 && strcmp(k->replica, w->m->replica) == 0)
-		return 0;
-	if (!key_is(k->public_key, w->pub))
-		return 0;
-	snprintf(w->out, w->n, "%s (office %s)", k->replica, k->office);
-	return 1;
-}
-
-static int other_holder(imp *m, const uint8_t pub[32], char *out, size_t n)
-{
-	out[0] = '\0';
-	for (size_t i = 0; i < m->nkeyov; i++) {
-		ps_record_id rid;
-		if (ps_record_parse(&rid, m->keyov[i].record) == 0 && key_is(m->keyov[i].k.public_key, pub) &&
-		    !(strcmp(rid.office, m->office) == 0 && strcmp(rid.replica, m->replica) == 0)) {
-			snprintf(out, n, "%s (office %s)", rid.replica, rid.office);
-			return 0;
-		}
-	}
-	other_walk w = {m, pub, out, n};
-	int rc = ps_keys_each(m->r, other_row, &w);
-	return rc == 1 ? 0 : rc;
-}
-
 /* One of the keys in list (previous_keys, one per line). */
 static bool in_list(const char *list, const uint8_t pub[32])
 {
@@ -186,6 +151,48 @@ static bool in_list(const char *list, const uint8_t pub[32])
 			return true;
 	}
 	return false;
+}
+
+/* Another replica whose record names the key pub, as its key or (*retired)
+ * as one it replaced: its record id in out. */
+typedef struct other_walk {
+	imp *m;
+	const uint8_t *pub;
+	char *out;
+	size_t n;
+	bool *retired;
+} other_walk;
+
+static int other_row(void *ctx, const ps_keyinfo *k)
+{
+	other_walk *w = ctx;
+	if (strcmp(k->office, w->m->office) == 0 && strcmp(k->replica, w->m->replica) == 0)
+		return 0;
+	if (!key_is(k->public_key, w->pub) && !in_list(k->previous_keys, w->pub))
+		return 0;
+	*w->retired = !key_is(k->public_key, w->pub);
+	snprintf(w->out, w->n, "%s (office %s)", k->replica, k->office);
+	return 1;
+}
+
+static int other_holder(imp *m, const uint8_t pub[32], char *out, size_t n, bool *retired)
+{
+	out[0] = '\0';
+	*retired = false;
+	for (size_t i = 0; i < m->nkeyov; i++) {
+		ps_record_id rid;
+		const ps_keyrec *k = &m->keyov[i].k;
+		if (ps_record_parse(&rid, m->keyov[i].record) == 0 &&
+		    (key_is(k->public_key, pub) || in_list(k->previous, pub)) &&
+		    !(strcmp(rid.office, m->office) == 0 && strcmp(rid.replica, m->replica) == 0)) {
+			*retired = !key_is(k->public_key, pub);
+			snprintf(out, n, "%s (office %s)", rid.replica, rid.office);
+			return 0;
+		}
+	}
+	other_walk w = {m, pub, out, n, retired};
+	int rc = ps_keys_each(m->r, other_row, &w);
+	return rc == 1 ? 0 : rc;
 }
 
 /* Whether m's branch has a commit signed by its current key cur, up to the
@@ -234,6 +241,7 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 	if ((rc = lookup(m, m->office, m->replica, &k)))
 		return rc;
 	char other[200];
+	bool retired = false;
 	if (k.found && k.public_key && key_is(k.public_key, vc->signer)) {
 		if (k.enrolled && !k.revoked) {
 			*verdict = PS_VERIFY_OK;
@@ -274,8 +282,16 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 			    vc->fpr, m->replica, k.fingerprint ? k.fingerprint : "");
 			rc = quarantine(m, verdict, why);
 		}
-	} else if ((rc = other_holder(m, vc->signer, other, sizeof(other)))) {
+	} else if ((rc = other_holder(m, vc->signer, other, sizeof(other), &retired))) {
 		/* error */
+	} else if (other[0] && retired) {
+		/* a replaced key (a rotated province key, a re-keyed replica)
+		 * signs nothing new, whatever branch it uses and whoever is pinned */
+		snprintf(why, sizeof(why),
+		         "signed by key %s, which replica %s replaced: a replaced key signs nothing new; the commit's "
+		         "changes are refused",
+		         vc->fpr, other);
+		rc = quarantine(m, verdict, why);
 	} else if (other[0]) {
 		snprintf(
 		    why, sizeof(why),
