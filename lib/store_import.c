@@ -160,6 +160,28 @@ int ps_store_held_release(ps_store *s, ps_hlc upto, int (*fn)(void *ctx, const p
 	return e == SQLITE_DONE ? 0 : ps_store_error(s, "releasing held changes");
 }
 
+int ps_store_held_each(ps_store *s, int (*fn)(void *ctx, const ps_held_change *h), void *ctx)
+{
+	/* Not a site: the callback may run other store functions. */
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(ps_store_db(s), "SELECT bytes, branch, commit_id, path FROM held ORDER BY id", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return ps_store_error(s, "reading held changes");
+	int rc = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		ps_held_change h = {
+		    .bytes = sqlite3_column_blob(st, 0),
+		    .len = (size_t)sqlite3_column_bytes(st, 0),
+		    .branch = (const char *)sqlite3_column_text(st, 1),
+		    .commit = (const char *)sqlite3_column_text(st, 2),
+		    .path = (const char *)sqlite3_column_text(st, 3),
+		};
+		rc = h.branch && h.commit && h.path ? fn(ctx, &h) : ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int ps_store_refold_note(ps_store *s, const char *record)
 {
 	static ps_site q = {"INSERT OR IGNORE INTO refold(record) VALUES (?1)"};

@@ -66,6 +66,7 @@ typedef struct imp {
 	 * (sync_verify.c) */
 	struct keyov *keyov;
 	size_t nkeyov;
+	bool held_keys; /* the key records held for their clock are in the overlay */
 	/* the branch whose commits signed by its current key are counted, and
 	 * whether one was accepted: a previous key verifies only before that */
 	char cur_branch[300];
