@@ -6,7 +6,9 @@
  * ps_repo_push, ps_repo_push_to. URLs are checked by repo_url.c. A remote that is a
  * directory goes through pathremote.c, a network one through libgit2 with
  * auth.c's callbacks; all per-connection state lives in the callback
- * payload (struct conn). Never reads or writes SQLite. */
+ * payload (struct conn). Never reads or writes SQLite. Over 600 lines on
+ * purpose: every network transfer (fetch, staging, push with its lease, seed)
+ * shares struct conn and the one classification of libgit2's failures. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>

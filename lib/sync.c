@@ -266,12 +266,12 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	long t1 = mono_ms();
 	res->export_ms += t1 - t0;
 	if (has_mine && (!has_theirs || !git_oid_equal(&mine, &theirs))) {
-		/* The remote's tip does not build on ours and none of what it adds
-		 * is signed by our key: junk someone else pushed (sync_own.c), which
-		 * every reader refuses; our push replaces it, only if still there. */
+		/* The remote's tip does not build on ours and nothing it adds is
+		 * validly signed: junk someone else pushed (sync_own.c), which every
+		 * reader refuses; our push replaces it, only if still there. */
 		long junk = 0;
 		if (has_theirs && git_graph_descendant_of(repo, &mine, &theirs) != 1 &&
-		    (rc = ps_sync_own_junk(r, repo, &theirs, &mine, &junk))) {
+		    (rc = ps_sync_own_junk(repo, &theirs, &mine, &junk))) {
 			git_repository_free(repo);
 			return rc;
 		}
@@ -279,8 +279,8 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 		net = ps_repo_push(repo, &auth, ref, junk > 0 ? &theirs : NULL);
 		if (!net && junk > 0)
 			ps_log(PS_LOG_WARN,
-			       "this replica's branch in the shared repository held %ld commit%s not signed "
-			       "by its key; replaced by this replica's own history",
+			       "this replica's branch in the shared repository held %ld commit%s not validly "
+			       "signed; replaced by this replica's own history",
 			       junk, junk == 1 ? "" : "s");
 		ps_fault_point("push:after");
 		res->pushed = net ? net : 1;

@@ -2,9 +2,9 @@
  *
  * Exports to the other sync files (sync_int.h): bringing the own ref in line
  * with the exports SQLite recorded, reading our branch as the remote has it
- * (delivered, adopted after a re-created replica, junk our key did not sign
- * kept out and replaced by our next push, or written by a copy of this
- * replica: continue as a new id), writing again our changes that were altered
+ * (delivered, adopted after a re-created replica, unsigned junk kept out and
+ * replaced by our next push, or written by another writer of our id: continue
+ * as a new id), writing again our changes that were altered
  * on the old branch or stamped in the future, and repairing unsent commits
  * damaged in repo.git. Never pushes or fetches (sync.c), never writes SQL
  * (lib/store_sync.c does). */
@@ -19,7 +19,6 @@
 #include "plansync/error.h"
 #include "plansync/fold.h"
 #include "plansync/identity.h"
-#include "plansync/key.h"
 #include "plansync/ops.h"
 
 /* Bring the own ref in line with the last export recorded in SQLite:
@@ -299,10 +298,11 @@ int ps_sync_reissue_against(ps_replica *r, git_repository *repo, const git_oid *
 /* Our own branch as the remote has it. Ours (a commit we exported): note
  * what is delivered. Not ours: if nothing of ours was ever delivered and
  * the remote's history does not build on ours, we are that replica created
- * again, and adopt it; otherwise, when nothing it adds is signed by our key,
- * it is junk (reported; the next push replaces it), else a copy of this
- * replica writes our branch and we continue as a new replica id, and read
- * the old branch like any other. */
+ * again, and adopt it; otherwise, when nothing it adds is validly signed, it
+ * is junk (reported; the next push replaces it), else another writer of our
+ * id (a copy of this replica, one re-created with a new key) writes our
+ * branch and we continue as a new replica id, and read the old branch like
+ * any other. */
 /* Whether any commit of the branch names a branch format newer than this
  * plansync reads: such a branch is not ours to continue (our commits on
  * top would go where this version's readers stop). O(branch): only asked
@@ -329,13 +329,9 @@ static bool holds_newer_format(git_repository *repo, const git_oid *tip)
 	return newer;
 }
 
-int ps_sync_own_junk(ps_replica *r, git_repository *repo, const git_oid *tip, const git_oid *mine, long *junk)
+int ps_sync_own_junk(git_repository *repo, const git_oid *tip, const git_oid *mine, long *junk)
 {
 	*junk = 0;
-	const ps_key *k = NULL;
-	int rc = ps_replica_key(r, &k);
-	if (rc)
-		return rc;
 	git_revwalk *w = NULL;
 	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, tip) < 0 || (mine && git_revwalk_hide(w, mine) < 0)) {
 		git_revwalk_free(w);
@@ -344,13 +340,13 @@ int ps_sync_own_junk(ps_replica *r, git_repository *repo, const git_oid *tip, co
 	git_oid id;
 	uint8_t who[32];
 	long n = 0;
-	bool ours = false;
-	while (!ours && git_revwalk_next(&id, w) == 0) {
-		ours = ps_commit_signer(who, repo, &id) == 0 && memcmp(who, ps_key_public(k), 32) == 0;
+	bool signed_ = false;
+	while (!signed_ && git_revwalk_next(&id, w) == 0) {
+		signed_ = ps_commit_signer(who, repo, &id) == 0;
 		n++;
 	}
 	git_revwalk_free(w);
-	*junk = ours ? 0 : n;
+	*junk = signed_ ? 0 : n;
 	return 0;
 }
 
@@ -361,9 +357,8 @@ static int own_junk(imp *m, const char *bname, const char *hex, long n)
 	ps_store *s = ps_replica_store(m->r);
 	char reason[600];
 	snprintf(reason, sizeof(reason),
-	         "%ld commit%s on this replica's own branch %s not signed by this replica's key (someone else "
-	         "pushed %s): refused, as every reader refuses %s; this replica keeps its id and its next push "
-	         "replaces %s",
+	         "%ld commit%s on this replica's own branch %s not validly signed (someone else pushed %s): "
+	         "refused, as every reader refuses %s; this replica keeps its id and its next push replaces %s",
 	         n, n == 1 ? "" : "s", n == 1 ? "is" : "are", n == 1 ? "it" : "them", n == 1 ? "it" : "them",
 	         n == 1 ? "it" : "them");
 	int rc = ps_store_begin(s);
@@ -413,7 +408,7 @@ int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *
 	ps_sync_own_ref(r, own, sizeof(own));
 	bool has_mine = ps_sync_ref_oid(m->repo, own, &mine) == 0;
 	if (!newer && (dl > 0 || builds_on_ours) &&
-	    (rc = ps_sync_own_junk(r, m->repo, tip, has_mine ? &mine : NULL, &junk)))
+	    (rc = ps_sync_own_junk(m->repo, tip, has_mine ? &mine : NULL, &junk)))
 		return rc;
 	if (junk > 0) {
 		rc = own_junk(m, bname, hex, junk);
