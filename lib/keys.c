@@ -32,6 +32,7 @@ void ps_keyrec_release(ps_keyrec *k)
 	free(k->revoked);
 	free(k->revoked_after);
 	free(k->previous);
+	free(k->previous_until);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -45,7 +46,7 @@ static char **member(ps_keyrec *k, const char *field)
 	    {"public_key", offsetof(ps_keyrec, public_key)},  {"fingerprint", offsetof(ps_keyrec, fingerprint)},
 	    {"person", offsetof(ps_keyrec, person)},          {"enrolled", offsetof(ps_keyrec, enrolled)},
 	    {"revoked", offsetof(ps_keyrec, revoked)},        {"revoked_after", offsetof(ps_keyrec, revoked_after)},
-	    {"previous_keys", offsetof(ps_keyrec, previous)},
+	    {"previous_keys", offsetof(ps_keyrec, previous)}, {"previous_until", offsetof(ps_keyrec, previous_until)},
 	};
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (strcmp(f[i].name, field) == 0)
@@ -280,7 +281,9 @@ static int find_req_row(void *ctx, const ps_keyreq *q)
 }
 
 /* A new key for a replica whose enrolled key is another: the old one goes
- * to previous_keys, so the branch's older commits still verify. */
+ * to previous_keys, so the branch's older commits still verify, up to
+ * previous_until, the branch's last commit read here (our own: our last
+ * export), the same limit for every reader (sync_verify.c). */
 static int keep_previous(ps_replica *r, const ps_keydone *d, cJSON *fields)
 {
 	const cJSON *pk = cJSON_GetObjectItemCaseSensitive(fields, "public_key");
@@ -300,6 +303,17 @@ static int keep_previous(ps_replica *r, const ps_keydone *d, cJSON *fields)
 	if (!list || !cJSON_AddItemToArray(list, cJSON_CreateString(k.public_key)))
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
 	ps_keyrec_release(&k);
+	char ref[300], head[GIT_OID_HEXSZ + 1] = "";
+	bool found = false;
+	long long batch = 0;
+	snprintf(ref, sizeof(ref), PS_TRACK_REF_PREFIX "%s/%s", d->office, d->replica);
+	if (!rc)
+		rc = strcmp(d->replica, ps_replica_id(r)) == 0
+		         ? ps_store_export_last(ps_replica_store(r), head, &batch, &found)
+		         : ps_store_branch_head(ps_replica_store(r), ref, head, &found);
+	if (!rc && !(found ? cJSON_AddStringToObject(fields, "previous_until", head)
+	                   : cJSON_AddNullToObject(fields, "previous_until")))
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
 	return rc;
 }
 

@@ -15,7 +15,8 @@
 typedef struct ps_keyrec {
 	bool found;
 	char *public_key, *fingerprint, *person, *enrolled, *revoked, *revoked_after;
-	char *previous; /* previous_keys, one per line; NULL when none */
+	char *previous;       /* previous_keys, one per line; NULL when none */
+	char *previous_until; /* the last commit a previous key signed that counts; NULL: not said */
 } ps_keyrec;
 void ps_keyrec_release(ps_keyrec *k);
 /* Set one field from its JSON value (a string, or null); other fields are

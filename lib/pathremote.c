@@ -565,7 +565,7 @@ out:
 /* ---- push ------------------------------------------------------------------ */
 
 int ps_pathremote_push(git_repository *local, const char *path, const char *srcref, const char *refname,
-                       volatile sig_atomic_t *cancel)
+                       const git_oid *over, volatile sig_atomic_t *cancel)
 {
 	git_repository *remote = NULL;
 	int rc = open_remote(&remote, path);
@@ -598,11 +598,13 @@ int ps_pathremote_push(git_repository *local, const char *path, const char *srcr
 		rc = ps_repo_error(PS_EOFFLINE, "reading the branch in the shared repository");
 		goto out;
 	}
+	bool leased = has_old && over && git_oid_equal(&old, over); /* replace what the caller judged */
 	/* Already there: the remote's branch is ours or builds on it. */
-	if (has_old && (git_oid_equal(&old, &tip) ||
-	                (git_odb_exists(c.dodb, &tip) && git_graph_descendant_of(remote, &old, &tip) == 1)))
+	if (has_old && !leased &&
+	    (git_oid_equal(&old, &tip) ||
+	     (git_odb_exists(c.dodb, &tip) && git_graph_descendant_of(remote, &old, &tip) == 1)))
 		goto out;
-	if (has_old && (!git_odb_exists(c.sodb, &old) || git_graph_descendant_of(local, &tip, &old) != 1)) {
+	if (has_old && !leased && (!git_odb_exists(c.sodb, &old) || git_graph_descendant_of(local, &tip, &old) != 1)) {
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &old);
 		rc = ps_error_set(PS_EREJECTED,

@@ -15,8 +15,9 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
                         volatile sig_atomic_t *cancel, ps_progress_fn progress, void *pctx);
 /* Copy local's srcref to refname in the remote, fast-forward only, by
  * compare-and-swap. PS_EREJECTED when the remote branch holds commits
- * srcref does not descend from. */
+ * srcref does not descend from, unless over (NULL: none) names the
+ * remote's tip: then it is replaced (a lease: force only over that). */
 int ps_pathremote_push(git_repository *local, const char *path, const char *srcref, const char *refname,
-                       volatile sig_atomic_t *cancel);
+                       const git_oid *over, volatile sig_atomic_t *cancel);
 
 #endif

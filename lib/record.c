@@ -75,14 +75,16 @@ static const ps_field_info key_fields[] = {
     {.name = "revoked_after", .type = PS_FIELD_TEXT, .nullable = true, .max = 64},
     {.name = "revoked", .type = PS_FIELD_TEXT, .nullable = true, .max = 40},
     /* keys the replica had before (a re-created replica, a rotation): each
-     * still verifies that branch's commits older than the first one the
-     * current key signed */
+     * still verifies that branch's commits up to previous_until (without
+     * it: older than the first one the current key signed) */
     {.name = "previous_keys",
      .type = PS_FIELD_TEXT_LIST,
      .nullable = true,
      .max = 300,
      .max_items = 20,
      .message = "previous_keys must be a list of at most 20 public keys"},
+    /* the last commit of the branch a previous key signed that counts */
+    {.name = "previous_until", .type = PS_FIELD_TEXT, .nullable = true, .max = 64},
     {.name = NULL},
 };
 
@@ -128,7 +130,7 @@ static const ps_kind_info kinds[] = {
                      .owner = PS_OWNER_PROVINCE,
                      .fields = key_fields,
                      .field_names = "public_key, fingerprint, person, enrolled, revoked_after, revoked, "
-                                    "previous_keys"},
+                                    "previous_keys, previous_until"},
 };
 _Static_assert(sizeof(kinds) / sizeof(kinds[0]) == PS_KIND__COUNT, "one row of kinds[] per ps_kind");
 

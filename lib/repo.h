@@ -106,8 +106,10 @@ bool ps_repo_url_path(const char *url, char *out, size_t n);
  * not mounted, cancelled); PS_EAUTH credentials or host key refused;
  * PS_ENOREMOTEPATH reached, but no repository at its path; PS_EREJECTED
  * (push) the server refused the update. auth: settings for network remotes
- * (NULL: none). */
-int ps_repo_push(git_repository *repo, const ps_auth *auth, const char *refname);
+ * (NULL: none). over (NULL: none): a lease, the remote's tip this push
+ * may replace although it does not build on it (junk someone else hung on
+ * our branch). */
+int ps_repo_push(git_repository *repo, const ps_auth *auth, const char *refname, const git_oid *over);
 
 /* Push src[i] to dst[i] on the repository at url (not origin): seeding a
  * new shared repository. Path remotes: a branch that holds commits we do

@@ -6,7 +6,9 @@
  * ps_repo_push, ps_repo_push_to. URLs are checked by repo_url.c. A remote that is a
  * directory goes through pathremote.c, a network one through libgit2 with
  * auth.c's callbacks; all per-connection state lives in the callback
- * payload (struct conn). Never reads or writes SQLite. */
+ * payload (struct conn). Never reads or writes SQLite. Over 600 lines on
+ * purpose: every network transfer (fetch, staging, push with its lease, seed)
+ * shares struct conn and the one classification of libgit2's failures. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -475,7 +477,33 @@ int ps_repo_fetch(git_repository *repo, const ps_auth *auth, bool deep, ps_refba
 	return rc;
 }
 
-int ps_repo_push(git_repository *repo, const ps_auth *auth, const char *refname)
+/* A push with a lease: the remote's refname must still be over, else
+ * PS_EREJECTED. libgit2 has no compare-and-swap for a network push, so the
+ * remote is listed just before; a move in between is the server's to
+ * refuse (gitolite refuses every rewind anyway). */
+static int lease_holds(git_remote *remote, struct conn *c, const char *refname, const git_oid *over)
+{
+	git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
+	conn_callbacks(c, &cb, git_remote_url(remote));
+	int g = git_remote_connect(remote, GIT_DIRECTION_PUSH, &cb, NULL, NULL);
+	const git_remote_head **heads = NULL;
+	size_t nh = 0;
+	if (g < 0 || (g = git_remote_ls(&heads, &nh, remote)) < 0) {
+		git_remote_disconnect(remote);
+		return net_error(c, "push failed", g, git_remote_url(remote));
+	}
+	bool holds = false;
+	for (size_t i = 0; i < nh; i++)
+		holds |= strcmp(heads[i]->name, refname) == 0 && git_oid_equal(&heads[i]->oid, over);
+	git_remote_disconnect(remote);
+	return holds ? 0
+	             : ps_error_set(PS_EREJECTED,
+	                            "the shared repository's %s moved since this replica read it; changes stay "
+	                            "queued and the next sync looks again",
+	                            refname + strlen("refs/heads/"));
+}
+
+int ps_repo_push(git_repository *repo, const ps_auth *auth, const char *refname, const git_oid *over)
 {
 	assert(repo && refname);
 	git_remote *remote = NULL;
@@ -484,22 +512,24 @@ int ps_repo_push(git_repository *repo, const ps_auth *auth, const char *refname)
 		return orc;
 	char path[4096];
 	if (ps_repo_url_path(git_remote_url(remote), path, sizeof(path))) {
-		orc = ps_pathremote_push(repo, path, refname, refname, cancel_flag);
+		orc = ps_pathremote_push(repo, path, refname, refname, over, cancel_flag);
 		if (orc == PS_EINVALID) /* our own branch not whole here: not the input's fault */
 			orc = ps_error_set(PS_ERROR, "%s", ps_error_last());
 		git_remote_free(remote);
 		return orc;
 	}
 	char spec[512];
-	snprintf(spec, sizeof(spec), "%s:%s", refname, refname);
+	snprintf(spec, sizeof(spec), "%s%s:%s", over ? "+" : "", refname, refname);
 	char *sp[] = {spec};
 	git_strarray specs = {sp, 1};
 	struct conn c;
 	conn_init(&c, auth, NULL, NULL);
 	git_push_options po = GIT_PUSH_OPTIONS_INIT;
+	int rc = over ? lease_holds(remote, &c, refname, over) : 0, g;
 	conn_callbacks(&c, &po.callbacks, git_remote_url(remote));
-	int rc = 0, g;
-	if ((g = git_remote_push(remote, &specs, &po)) < 0) {
+	if (rc) {
+		/* the lease is broken, or the remote was not reached */
+	} else if ((g = git_remote_push(remote, &specs, &po)) < 0) {
 		const git_error *e = git_error_last();
 		/* A refusal has no class of its own: GIT_ENONFASTFORWARD when
 		 * libgit2 sees it, else the server's words in the message. */
@@ -547,7 +577,7 @@ int ps_repo_push_to(git_repository *repo, const ps_auth *auth, const char *url, 
 		return rc;
 	if (ps_repo_url_path(url, path, sizeof(path))) {
 		for (size_t i = 0; i < n && !rc; i++) {
-			int e = ps_pathremote_push(repo, path, src[i], dst[i], cancel_flag);
+			int e = ps_pathremote_push(repo, path, src[i], dst[i], NULL, cancel_flag);
 			if (e)
 				seed_error(e);
 			/* refused there, or not whole here (a file the fetch left

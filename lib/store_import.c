@@ -10,6 +10,7 @@
  * (the caller's), never reads Git, never judges a change: lib/sync_import.c
  * and lib/sync_apply.c do. */
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "store_int.h"
@@ -165,17 +166,14 @@ int ps_store_enrol_seen(ps_store *s, const char *commit)
 	return e == SQLITE_DONE ? 0 : ps_store_error(s, "noting a commit held for enrolment");
 }
 
-int ps_store_held_release(ps_store *s, ps_hlc upto, int (*fn)(void *ctx, const ps_held_change *h), void *ctx)
+/* Hand each held change with a clock <= upto to fn. Not a site: the
+ * callback may run other store functions (apply the change) while this
+ * statement is being stepped. */
+static int held_walk(ps_store *s, ps_hlc upto, int (*fn)(void *ctx, const ps_held_change *h), void *ctx)
 {
-	static ps_site del = {"DELETE FROM held WHERE hlc <= ?1"};
-	/* A released change arrived when it was first held, not now. */
-	static ps_site dated = {"UPDATE changes SET arrived = (SELECT h.arrived FROM held h WHERE h.id = changes.id) "
-	                        "WHERE id IN (SELECT id FROM held WHERE hlc <= ?1 AND arrived IS NOT NULL)"};
-	/* Not a site: the callback applies the change, running other store
-	 * functions while this statement is being stepped. */
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(ps_store_db(s),
-	                       "SELECT id, bytes, branch, commit_id, path, signer, signer_replica FROM held "
+	                       "SELECT bytes, branch, commit_id, path, signer, signer_replica FROM held "
 	                       "WHERE hlc <= ?1",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return ps_store_error(s, "reading held changes");
@@ -183,20 +181,36 @@ int ps_store_held_release(ps_store *s, ps_hlc upto, int (*fn)(void *ctx, const p
 	int rc = 0;
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
 		ps_held_change h = {
-		    .bytes = sqlite3_column_blob(st, 1),
-		    .len = (size_t)sqlite3_column_bytes(st, 1),
-		    .branch = (const char *)sqlite3_column_text(st, 2),
-		    .commit = (const char *)sqlite3_column_text(st, 3),
-		    .path = (const char *)sqlite3_column_text(st, 4),
-		    .signer = (const char *)sqlite3_column_text(st, 5),
-		    .signer_replica = (const char *)sqlite3_column_text(st, 6),
+		    .bytes = sqlite3_column_blob(st, 0),
+		    .len = (size_t)sqlite3_column_bytes(st, 0),
+		    .branch = (const char *)sqlite3_column_text(st, 1),
+		    .commit = (const char *)sqlite3_column_text(st, 2),
+		    .path = (const char *)sqlite3_column_text(st, 3),
+		    .signer = (const char *)sqlite3_column_text(st, 4),
+		    .signer_replica = (const char *)sqlite3_column_text(st, 5),
 		};
 		rc = h.branch && h.commit && h.path ? fn(ctx, &h) : ps_error_set(PS_ENOMEM, "out of memory");
 	}
 	sqlite3_finalize(st);
+	return rc;
+}
+
+int ps_store_held_each(ps_store *s, int (*fn)(void *ctx, const ps_held_change *h), void *ctx)
+{
+	return held_walk(s, (ps_hlc)INT64_MAX, fn, ctx);
+}
+
+int ps_store_held_release(ps_store *s, ps_hlc upto, int (*fn)(void *ctx, const ps_held_change *h), void *ctx)
+{
+	static ps_site del = {"DELETE FROM held WHERE hlc <= ?1"};
+	/* A released change arrived when it was first held, not now. */
+	static ps_site dated = {"UPDATE changes SET arrived = (SELECT h.arrived FROM held h WHERE h.id = changes.id) "
+	                        "WHERE id IN (SELECT id FROM held WHERE hlc <= ?1 AND arrived IS NOT NULL)"};
+	int rc = held_walk(s, upto, fn, ctx);
 	if (rc)
 		return rc;
-	if (!(st = ps_store_site(s, &dated)))
+	sqlite3_stmt *st = ps_store_site(s, &dated);
+	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)upto);
 	int e = sqlite3_step(st);

@@ -122,6 +122,8 @@ typedef struct ps_held_change {
 /* Hand each held change with a clock <= upto to fn, then forget them all
  * (not when fn stopped the walk). */
 int ps_store_held_release(ps_store *s, ps_hlc upto, int (*fn)(void *ctx, const ps_held_change *h), void *ctx);
+/* Hand each held change to fn, keeping them all. */
+int ps_store_held_each(ps_store *s, int (*fn)(void *ctx, const ps_held_change *h), void *ctx);
 
 /* ---- records to fold again at the end of an import ------------------- */
 

@@ -266,8 +266,22 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	long t1 = mono_ms();
 	res->export_ms += t1 - t0;
 	if (has_mine && (!has_theirs || !git_oid_equal(&mine, &theirs))) {
+		/* The remote's tip does not build on ours and nothing it adds is
+		 * validly signed: junk someone else pushed (sync_own.c), which every
+		 * reader refuses; our push replaces it, only if still there. */
+		long junk = 0;
+		if (has_theirs && git_graph_descendant_of(repo, &mine, &theirs) != 1 &&
+		    (rc = ps_sync_own_junk(repo, &theirs, &mine, &junk))) {
+			git_repository_free(repo);
+			return rc;
+		}
 		ps_fault_point("push:before");
-		net = ps_repo_push(repo, &auth, ref);
+		net = ps_repo_push(repo, &auth, ref, junk > 0 ? &theirs : NULL);
+		if (!net && junk > 0)
+			ps_log(PS_LOG_WARN,
+			       "this replica's branch in the shared repository held %ld commit%s not validly "
+			       "signed; replaced by this replica's own history",
+			       junk, junk == 1 ? "" : "s");
 		ps_fault_point("push:after");
 		res->pushed = net ? net : 1;
 		if (net)
@@ -421,8 +435,9 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 	/* The replica took up its branch's history or a new id, or its export
 	 * waited for its own branch (repo.git made again): send what is now
 	 * ours at once rather than a cycle later. */
-	if ((res->identity || again) && (rc == 0 || rc == PS_EREJECTED || rc == PS_EREPAIR)) {
+	if ((res->identity || again || res->own_junk) && (rc == 0 || rc == PS_EREJECTED || rc == PS_EREPAIR)) {
 		res->identity = 0;
+		res->own_junk = 0;
 		rc = cycle(r, res, &again, progress, ctx);
 	}
 	if (!rc) /* the province's branch waits for a pin nobody gave */

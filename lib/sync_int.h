@@ -68,6 +68,7 @@ typedef struct imp {
 	 * (sync_verify.c) */
 	struct keyov *keyov;
 	size_t nkeyov;
+	bool held_keys; /* the key records held for their clock are in the overlay */
 	/* the branch whose commits signed by its current key are counted, and
 	 * whether one was accepted: a previous key verifies only before that */
 	char cur_branch[300];
@@ -166,7 +167,14 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 /* What the own branch in repo.git says against plansync.db's exports. */
 enum { OWN_OK = 0, OWN_DEFER = 1, OWN_DB_BEHIND = 2 };
 int ps_sync_recover_own_ref(ps_replica *r, git_repository *repo, const char *ref, git_oid *head, int *has_head);
-/* Our own branch as fetched: delivered, adopted, or a new id. */
+/* Junk on our own branch: *junk is the number of commits from tip back to
+ * mine (NULL: to the root) when none of them is validly signed (someone
+ * else pushed them, every reader refuses them: the branch is ours to
+ * replace), else 0 (another writer of our id signs there, a copy of this
+ * replica or one re-created with a new key, which readers judge by its key:
+ * we take a new id, never a push war). */
+int ps_sync_own_junk(git_repository *repo, const git_oid *tip, const git_oid *mine, long *junk);
+/* Our own branch as fetched: delivered, adopted, junk kept out, or a new id. */
 int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *office, const char *replica);
 /* After a fork: write again our changes the old branch at tip altered. */
 int ps_sync_reissue_against(ps_replica *r, git_repository *repo, const git_oid *tip);

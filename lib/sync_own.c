@@ -2,8 +2,9 @@
  *
  * Exports to the other sync files (sync_int.h): bringing the own ref in line
  * with the exports SQLite recorded, reading our branch as the remote has it
- * (delivered, adopted after a re-created replica, or written by someone
- * else: continue as a new id), writing again our changes that were altered
+ * (delivered, adopted after a re-created replica, unsigned junk kept out and
+ * replaced by our next push, or written by another writer of our id: continue
+ * as a new id), writing again our changes that were altered
  * on the old branch or stamped in the future, and repairing unsent commits
  * damaged in repo.git. Never pushes or fetches (sync.c), never writes SQL
  * (lib/store_sync.c does). */
@@ -297,9 +298,11 @@ int ps_sync_reissue_against(ps_replica *r, git_repository *repo, const git_oid *
 /* Our own branch as the remote has it. Ours (a commit we exported): note
  * what is delivered. Not ours: if nothing of ours was ever delivered and
  * the remote's history does not build on ours, we are that replica created
- * again, and adopt it; otherwise someone else writes our branch (a copy of
- * this replica, or a stray push) and we continue as a new replica id, and
- * read the old branch like any other. */
+ * again, and adopt it; otherwise, when nothing it adds is validly signed, it
+ * is junk (reported; the next push replaces it), else another writer of our
+ * id (a copy of this replica, one re-created with a new key) writes our
+ * branch and we continue as a new replica id, and read the old branch like
+ * any other. */
 /* Whether any commit of the branch names a branch format newer than this
  * plansync reads: such a branch is not ours to continue (our commits on
  * top would go where this version's readers stop). O(branch): only asked
@@ -324,6 +327,48 @@ static bool holds_newer_format(git_repository *repo, const git_oid *tip)
 	}
 	git_revwalk_free(w);
 	return newer;
+}
+
+int ps_sync_own_junk(git_repository *repo, const git_oid *tip, const git_oid *mine, long *junk)
+{
+	*junk = 0;
+	git_revwalk *w = NULL;
+	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, tip) < 0 || (mine && git_revwalk_hide(w, mine) < 0)) {
+		git_revwalk_free(w);
+		return 0; /* unreadable: the import says so */
+	}
+	git_oid id;
+	uint8_t who[32];
+	long n = 0;
+	bool signed_ = false;
+	while (!signed_ && git_revwalk_next(&id, w) == 0) {
+		signed_ = ps_commit_signer(who, repo, &id) == 0;
+		n++;
+	}
+	git_revwalk_free(w);
+	*junk = signed_ ? 0 : n;
+	return 0;
+}
+
+/* Junk on our branch (ps_sync_own_junk): reported at its tip, refused like
+ * every reader refuses it; the id stays, and the next push replaces it. */
+static int own_junk(imp *m, const char *bname, const char *hex, long n)
+{
+	ps_store *s = ps_replica_store(m->r);
+	char reason[600];
+	snprintf(reason, sizeof(reason),
+	         "%ld commit%s on this replica's own branch %s not validly signed (someone else pushed %s): "
+	         "refused, as every reader refuses %s; this replica keeps its id and its next push replaces %s",
+	         n, n == 1 ? "" : "s", n == 1 ? "is" : "are", n == 1 ? "it" : "them", n == 1 ? "it" : "them",
+	         n == 1 ? "it" : "them");
+	int rc = ps_store_begin(s);
+	if (!rc) {
+		rc = ps_sync_problem(s, bname, hex, "", reason, m->res);
+		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+	}
+	if (!rc && m->res)
+		m->res->own_junk = 1;
+	return rc;
 }
 
 int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *office, const char *replica)
@@ -357,7 +402,17 @@ int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *
 	m->office = office;
 	m->replica = replica;
 	bool newer = dl == 0 && !builds_on_ours && holds_newer_format(m->repo, tip);
-	if (dl == 0 && !builds_on_ours && !newer) {
+	long junk = 0;
+	char own[300];
+	git_oid mine;
+	ps_sync_own_ref(r, own, sizeof(own));
+	bool has_mine = ps_sync_ref_oid(m->repo, own, &mine) == 0;
+	if (!newer && (dl > 0 || builds_on_ours) &&
+	    (rc = ps_sync_own_junk(m->repo, tip, has_mine ? &mine : NULL, &junk)))
+		return rc;
+	if (junk > 0) {
+		rc = own_junk(m, bname, hex, junk);
+	} else if (dl == 0 && !builds_on_ours && !newer) {
 		rc = adopt(m, ref, tip);
 	} else {
 		if ((rc = ps_identity_fork(r,

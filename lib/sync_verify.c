@@ -46,6 +46,7 @@ void ps_sync_verify_free(imp *m)
 	free(m->keyov);
 	m->keyov = NULL;
 	m->nkeyov = 0;
+	m->held_keys = false;
 }
 
 static struct keyov *overlay_find(imp *m, const char *record)
@@ -112,10 +113,31 @@ static int overlay_note(imp *m, const ps_change *c)
 	return rc;
 }
 
+/* A key record change held for its clock (a province clock ahead of ours)
+ * was on a good province commit: the registry counts it at once, as a
+ * reader that reads that commit and the branch it judges in one import
+ * does, so a revocation (by commit) waits for no clock. */
+static int held_key(void *ctx, const ps_held_change *h)
+{
+	ps_change *c = NULL;
+	ps_record_id rid;
+	if (ps_change_decode(&c, h->bytes, h->len))
+		return 0; /* read again and judged when released */
+	int rc = ps_record_parse(&rid, c->record) == 0 && rid.kind == PS_KIND_KEY ? overlay_note(ctx, c) : 0;
+	ps_change_free(c);
+	return rc;
+}
+
 /* The key record of office/replica as this import knows it: out is a
  * copy the caller releases. */
 static int lookup(imp *m, const char *office, const char *replica, ps_keyrec *out)
 {
+	if (!m->held_keys) {
+		m->held_keys = true;
+		int rc = ps_store_held_each(ps_replica_store(m->r), held_key, m);
+		if (rc)
+			return rc;
+	}
 	char rec[PS_RECORD_ID_MAX + 1];
 	snprintf(rec, sizeof(rec), "key/%s/%s", office, replica);
 	const struct keyov *o = overlay_find(m, rec);
@@ -123,10 +145,10 @@ static int lookup(imp *m, const char *office, const char *replica, ps_keyrec *ou
 		return ps_keys_lookup(out, m->r, office, replica);
 	memset(out, 0, sizeof(*out));
 	out->found = o->k.found;
-	const char *const src[] = {o->k.public_key, o->k.fingerprint,   o->k.person,  o->k.enrolled,
-	                           o->k.revoked,    o->k.revoked_after, o->k.previous};
-	char **dst[] = {&out->public_key, &out->fingerprint,   &out->person,  &out->enrolled,
-	                &out->revoked,    &out->revoked_after, &out->previous};
+	const char *const src[] = {o->k.public_key, o->k.fingerprint,   o->k.person,   o->k.enrolled,
+	                           o->k.revoked,    o->k.revoked_after, o->k.previous, o->k.previous_until};
+	char **dst[] = {&out->public_key, &out->fingerprint,   &out->person,   &out->enrolled,
+	                &out->revoked,    &out->revoked_after, &out->previous, &out->previous_until};
 	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++)
 		if (src[i] && !(*dst[i] = strdup(src[i]))) {
 			ps_keyrec_release(out);
@@ -141,41 +163,6 @@ static bool key_is(const char *text, const uint8_t pub[32])
 	return text && ps_pubkey_parse(k, text) == 0 && memcmp(k, pub, 32) == 0;
 }
 
-/* Another replica whose record names the key pub: its record id in out. */
-typedef struct other_walk {
-	imp *m;
-	const uint8_t *pub;
-	char *out;
-	size_t n;
-} other_walk;
-
-static int other_row(void *ctx, const ps_keyinfo *k)
-{
-	other_walk *w = ctx;
-	if (strcmp(k->office, w->m->office) == 0 && strcmp(k->replica, w->m->replica) == 0)
-		return 0;
-	if (!key_is(k->public_key, w->pub))
-		return 0;
-	snprintf(w->out, w->n, "%s (office %s)", k->replica, k->office);
-	return 1;
-}
-
-static int other_holder(imp *m, const uint8_t pub[32], char *out, size_t n)
-{
-	out[0] = '\0';
-	for (size_t i = 0; i < m->nkeyov; i++) {
-		ps_record_id rid;
-		if (ps_record_parse(&rid, m->keyov[i].record) == 0 && key_is(m->keyov[i].k.public_key, pub) &&
-		    !(strcmp(rid.office, m->office) == 0 && strcmp(rid.replica, m->replica) == 0)) {
-			snprintf(out, n, "%s (office %s)", rid.replica, rid.office);
-			return 0;
-		}
-	}
-	other_walk w = {m, pub, out, n};
-	int rc = ps_keys_each(m->r, other_row, &w);
-	return rc == 1 ? 0 : rc;
-}
-
 /* One of the keys in list (previous_keys, one per line). */
 static bool in_list(const char *list, const uint8_t pub[32])
 {
@@ -186,6 +173,52 @@ static bool in_list(const char *list, const uint8_t pub[32])
 			return true;
 	}
 	return false;
+}
+
+/* Another replica whose record names the key pub, as its key or (*retired)
+ * as one a province replica replaced (rotated): its record id in out. A
+ * district's replaced key on another branch is a request as before (a seed
+ * sends a copy of an old branch under a new name, signed by it). */
+typedef struct other_walk {
+	imp *m;
+	const uint8_t *pub;
+	char *out;
+	size_t n;
+	bool *retired;
+} other_walk;
+
+static int other_row(void *ctx, const ps_keyinfo *k)
+{
+	other_walk *w = ctx;
+	if (strcmp(k->office, w->m->office) == 0 && strcmp(k->replica, w->m->replica) == 0)
+		return 0;
+	bool rotated = strcmp(k->office, ps_replica_province(w->m->r)) == 0 && in_list(k->previous_keys, w->pub);
+	if (!key_is(k->public_key, w->pub) && !rotated)
+		return 0;
+	*w->retired = !key_is(k->public_key, w->pub);
+	snprintf(w->out, w->n, "%s (office %s)", k->replica, k->office);
+	return 1;
+}
+
+static int other_holder(imp *m, const uint8_t pub[32], char *out, size_t n, bool *retired)
+{
+	out[0] = '\0';
+	*retired = false;
+	for (size_t i = 0; i < m->nkeyov; i++) {
+		ps_record_id rid;
+		const ps_keyrec *k = &m->keyov[i].k;
+		if (ps_record_parse(&rid, m->keyov[i].record) == 0 &&
+		    (key_is(k->public_key, pub) ||
+		     (strcmp(rid.office, ps_replica_province(m->r)) == 0 && in_list(k->previous, pub))) &&
+		    !(strcmp(rid.office, m->office) == 0 && strcmp(rid.replica, m->replica) == 0)) {
+			*retired = !key_is(k->public_key, pub);
+			snprintf(out, n, "%s (office %s)", rid.replica, rid.office);
+			return 0;
+		}
+	}
+	other_walk w = {m, pub, out, n, retired};
+	int rc = ps_keys_each(m->r, other_row, &w);
+	return rc == 1 ? 0 : rc;
 }
 
 /* Whether m's branch has a commit signed by its current key cur, up to the
@@ -234,6 +267,7 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 	if ((rc = lookup(m, m->office, m->replica, &k)))
 		return rc;
 	char other[200];
+	bool retired = false;
 	if (k.found && k.public_key && key_is(k.public_key, vc->signer)) {
 		if (k.enrolled && !k.revoked) {
 			*verdict = PS_VERIFY_OK;
@@ -264,8 +298,21 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 			*verdict = PS_VERIFY_HELD;
 		}
 	} else if (k.found && k.public_key && in_list(k.previous, vc->signer) && k.enrolled) {
-		if (!current_seen(m, k.public_key)) {
+		/* up to the commit the record names, the same on every reader;
+		 * a record that names none: before the current key signed */
+		git_oid u;
+		bool older = k.previous_until
+		                 ? git_oid_fromstr(&u, k.previous_until) == 0 &&
+		                       (git_oid_equal(&u, oid) || git_graph_descendant_of(m->repo, &u, oid) == 1)
+		                 : !current_seen(m, k.public_key);
+		if (older) {
 			*verdict = PS_VERIFY_OK; /* older than the first commit of the current key */
+		} else if (k.previous_until) {
+			snprintf(why, sizeof(why),
+			         "signed by key %s, which replica %s had before its current key %s; the province "
+			         "counts that key's commits up to %s only; the commit's changes are refused",
+			         vc->fpr, m->replica, k.fingerprint ? k.fingerprint : "", k.previous_until);
+			rc = quarantine(m, verdict, why);
 		} else {
 			snprintf(
 			    why, sizeof(why),
@@ -274,8 +321,16 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 			    vc->fpr, m->replica, k.fingerprint ? k.fingerprint : "");
 			rc = quarantine(m, verdict, why);
 		}
-	} else if ((rc = other_holder(m, vc->signer, other, sizeof(other)))) {
+	} else if ((rc = other_holder(m, vc->signer, other, sizeof(other), &retired))) {
 		/* error */
+	} else if (other[0] && retired) {
+		/* a rotated province key signs nothing new, whatever branch it
+		 * uses and whoever is pinned */
+		snprintf(why, sizeof(why),
+		         "signed by key %s, which province replica %s rotated away: a replaced province key signs "
+		         "nothing new; the commit's changes are refused",
+		         vc->fpr, other);
+		rc = quarantine(m, verdict, why);
 	} else if (other[0]) {
 		snprintf(
 		    why, sizeof(why),

@@ -20,6 +20,7 @@ typedef struct ps_sync_result {
 	long delivered; /* own changes seen on the remote */
 	int identity;   /* 1: adopted our branch's history (re-created); 2: continued as a new id */
 	int own_bad;    /* our own branch on the remote could not be fetched (someone put junk on it) */
+	int own_junk;   /* our own branch on the remote holds commits our key did not sign: replaced */
 	long conflicts; /* open conflicts on this office's records after the cycle: a person here resolves them */
 	/* Wall time of each stage of the cycle (milliseconds, monotonic clock):
 	 * export (with repair of unsent work), push, fetch, import. */

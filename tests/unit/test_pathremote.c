@@ -228,7 +228,7 @@ static void push(void **st)
 	git_repository *remote = bare(dir, "shared.git", rp, sizeof(rp)),
 	               *local = bare(dir, "local.git", lp, sizeof(lp));
 	git_oid a1 = commit1(local, BR("tinh-a1"), "a.json", "{}", 2);
-	assert_int_equal(ps_pathremote_push(local, rp, BR("tinh-a1"), BR("tinh-a1"), NULL), 0);
+	assert_int_equal(ps_pathremote_push(local, rp, BR("tinh-a1"), BR("tinh-a1"), NULL, NULL), 0);
 	assert_true(ref_at(remote, BR("tinh-a1"), &a1));
 	/* a lock left by a killed push of our branch does not block the next */
 	git_oid a2 = commit1(local, BR("tinh-a1"), "a.json", "{\"n\":2}", 7);
@@ -236,14 +236,19 @@ static void push(void **st)
 	FILE *f = fopen(lock, "w");
 	assert_non_null(f);
 	fclose(f);
-	assert_int_equal(ps_pathremote_push(local, rp, BR("tinh-a1"), BR("tinh-a1"), NULL), 0);
+	assert_int_equal(ps_pathremote_push(local, rp, BR("tinh-a1"), BR("tinh-a1"), NULL, NULL), 0);
 	assert_true(ref_at(remote, BR("tinh-a1"), &a2));
 	assert_int_not_equal(access(lock, F_OK), 0);
 	/* someone else's history on the branch: refused, the remote unchanged */
 	git_oid other = commit1(remote, BR("tinh-a1"), "z.json", "{}", 2);
-	commit1(local, BR("tinh-a1"), "a.json", "{\"n\":3}", 7);
-	assert_int_equal(ps_pathremote_push(local, rp, BR("tinh-a1"), BR("tinh-a1"), NULL), PS_EREJECTED);
+	git_oid a3 = commit1(local, BR("tinh-a1"), "a.json", "{\"n\":3}", 7);
+	assert_int_equal(ps_pathremote_push(local, rp, BR("tinh-a1"), BR("tinh-a1"), NULL, NULL), PS_EREJECTED);
 	assert_true(ref_at(remote, BR("tinh-a1"), &other));
+	/* a lease replaces only the tip it names */
+	assert_int_equal(ps_pathremote_push(local, rp, BR("tinh-a1"), BR("tinh-a1"), &a2, NULL), PS_EREJECTED);
+	assert_true(ref_at(remote, BR("tinh-a1"), &other));
+	assert_int_equal(ps_pathremote_push(local, rp, BR("tinh-a1"), BR("tinh-a1"), &other, NULL), 0);
+	assert_true(ref_at(remote, BR("tinh-a1"), &a3));
 	git_repository_free(remote);
 	git_repository_free(local);
 	tmpdir_remove(dir);

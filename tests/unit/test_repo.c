@@ -219,7 +219,7 @@ static void path_remote_push_fetch(void **st)
 	const char *t1[] = {"{\"format\":1}"};
 	git_oid c1, c2, other;
 	commit_files(a, REF, p1, t1, 1, &c1);
-	assert_int_equal(ps_repo_push(a, NULL, REF), 0);
+	assert_int_equal(ps_repo_push(a, NULL, REF, NULL), 0);
 	assert_true(ref_is(shared, REF, &c1));
 	int bad = 0;
 	assert_int_equal(ps_repo_fetch(b, NULL, false, refbad_cb, &bad, NULL, NULL), 0);
@@ -232,14 +232,14 @@ static void path_remote_push_fetch(void **st)
 	const char *p2[] = {"changes/tinh/aa/bb/x.json"};
 	const char *t2[] = {"{}"};
 	commit_files(a, REF, p2, t2, 1, &c2);
-	assert_int_equal(ps_repo_push(a, NULL, REF), 0);
+	assert_int_equal(ps_repo_push(a, NULL, REF, NULL), 0);
 	assert_true(ref_is(shared, REF, &c2));
 	assert_int_equal(ps_repo_fetch(b, NULL, true, refbad_cb, &bad, NULL, NULL), 0);
 	assert_true(ref_is(b, TRACK, &c2));
 	/* B writes the same branch from its own history: refused */
 	const char *t3[] = {"{\"format\":2}"};
 	commit_files(b, REF, p1, t3, 1, &other);
-	assert_int_equal(ps_repo_push(b, NULL, REF), PS_EREJECTED);
+	assert_int_equal(ps_repo_push(b, NULL, REF, NULL), PS_EREJECTED);
 	assert_true(ref_is(shared, REF, &c2));
 	git_repository_free(a);
 	git_repository_free(b);
@@ -256,7 +256,7 @@ static void remote_error_codes(void **st)
 	git_oid c1;
 	commit_files(a, REF, p1, t1, 1, &c1);
 	/* no remote configured */
-	assert_int_equal(ps_repo_push(a, NULL, REF), PS_ENOREMOTE);
+	assert_int_equal(ps_repo_push(a, NULL, REF, NULL), PS_ENOREMOTE);
 	assert_int_equal(ps_repo_fetch(a, NULL, false, NULL, NULL, NULL, NULL), PS_ENOREMOTE);
 	/* a path that holds nothing, a work tree, a plain directory */
 	char url[700];
@@ -273,7 +273,7 @@ static void remote_error_codes(void **st)
 	char moved[800];
 	snprintf(moved, sizeof(moved), "%s/away.git", dir);
 	assert_int_equal(rename(url, moved), 0);
-	assert_int_equal(ps_repo_push(a, NULL, REF), PS_EOFFLINE);
+	assert_int_equal(ps_repo_push(a, NULL, REF, NULL), PS_EOFFLINE);
 	assert_int_equal(ps_repo_fetch(a, NULL, false, NULL, NULL, NULL, NULL), PS_EOFFLINE);
 	assert_non_null(strstr(ps_error_last(), "is not there"));
 	/* seeding a path that holds nothing: its own code */
@@ -284,7 +284,7 @@ static void remote_error_codes(void **st)
 	assert_int_equal(ps_repo_set_remote(a, "ssh://git@127.0.0.1:1/srv/plan.git"), 0);
 	assert_int_equal(ps_repo_fetch(a, NULL, false, NULL, NULL, NULL, NULL), PS_EOFFLINE);
 	assert_non_null(strstr(ps_error_last(), "host unreachable"));
-	assert_int_equal(ps_repo_push(a, NULL, REF), PS_EOFFLINE);
+	assert_int_equal(ps_repo_push(a, NULL, REF, NULL), PS_EOFFLINE);
 	assert_int_equal(ps_repo_set_remote(a, "http://127.0.0.1:1/plan.git"), 0);
 	assert_int_equal(ps_repo_fetch(a, NULL, false, NULL, NULL, NULL, NULL), PS_EOFFLINE);
 	assert_non_null(strstr(ps_error_last(), "host unreachable"));

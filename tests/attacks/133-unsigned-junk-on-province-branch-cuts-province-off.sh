@@ -14,7 +14,7 @@
 # key and holds the new office's branch as a request.
 # Expected: the province keeps its enrolled id (it ignores a commit its
 # key did not sign) and what it writes next reaches the districts.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 PIN=$(province_pin)

@@ -12,7 +12,7 @@
 # the office and approves again, and the attacker can repeat it at will.
 # Expected: the writer ignores (reports) a commit on its branch that its
 # key did not sign, keeps its enrolled id, and its report applies.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 "$P" -C d1 progress set p1-t1 2021 --percent 10 >/dev/null && "$P" -C d1 sync >/dev/null 2>&1

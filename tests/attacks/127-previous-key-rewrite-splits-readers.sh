@@ -14,7 +14,7 @@
 # signed and applies the forged report, with no problem and a passing
 # audit. The readers differ for good.
 # Expected: every reader refuses the old key's new commit.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 cat > mk.py <<'PY'
 import json, subprocess, sys
 repo, rep, task, pct, ms = sys.argv[1:6]

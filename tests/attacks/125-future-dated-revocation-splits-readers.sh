@@ -14,7 +14,7 @@
 # the two districts differ for good (audit on the first one does fail,
 # since its from-scratch import reads both in one go).
 # Expected: every reader refuses the commit after the revocation.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 dist d2 tu-ky b

@@ -12,7 +12,7 @@
 # departed officer) writes key records as the province on every reader:
 # here it enrols its own key for binh-giang and files binh-giang's progress.
 # Expected: the retired key's commits are refused by every reader.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 PIN=$(province_pin)
 cp tinh/key old.key; chmod 600 old.key
