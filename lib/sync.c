@@ -271,7 +271,7 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 		 * reader refuses; our push replaces it, only if still there. */
 		long junk = 0;
 		if (has_theirs && git_graph_descendant_of(repo, &mine, &theirs) != 1 &&
-		    (rc = ps_sync_own_junk(repo, &theirs, &mine, &junk))) {
+		    (rc = ps_sync_own_junk(r, repo, &theirs, &mine, &junk))) {
 			git_repository_free(repo);
 			return rc;
 		}

@@ -168,12 +168,14 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 enum { OWN_OK = 0, OWN_DEFER = 1, OWN_DB_BEHIND = 2 };
 int ps_sync_recover_own_ref(ps_replica *r, git_repository *repo, const char *ref, git_oid *head, int *has_head);
 /* Junk on our own branch: *junk is the number of commits from tip back to
- * mine (NULL: to the root) when none of them is validly signed (someone
- * else pushed them, every reader refuses them: the branch is ours to
- * replace), else 0 (another writer of our id signs there, a copy of this
- * replica or one re-created with a new key, which readers judge by its key:
- * we take a new id, never a push war). */
-int ps_sync_own_junk(git_repository *repo, const git_oid *tip, const git_oid *mine, long *junk);
+ * mine (NULL: to the root) when none of them is validly signed by a key
+ * that writes our id (someone else pushed them, unsigned or signed by a
+ * stranger's or another replica's key; every reader refuses them: the
+ * branch is ours to replace), else 0 (another writer of our id signs there,
+ * a copy of this replica with our key or one re-created with a key the
+ * registry names for our id, which readers judge by its key: we take a new
+ * id, never a push war). */
+int ps_sync_own_junk(ps_replica *r, git_repository *repo, const git_oid *tip, const git_oid *mine, long *junk);
 /* Our own branch as fetched: delivered, adopted, junk kept out, or a new id. */
 int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *office, const char *replica);
 /* After a fork: write again our changes the old branch at tip altered. */

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include "sync_int.h"
 #include "plansync/json.h"
+#include "plansync/key.h"
+#include "keys_int.h"
 #include "store_sync.h"
 #include "plansync/error.h"
 #include "plansync/fold.h"
@@ -329,7 +331,34 @@ static bool holds_newer_format(git_repository *repo, const git_oid *tip)
 	return newer;
 }
 
-int ps_sync_own_junk(git_repository *repo, const git_oid *tip, const git_oid *mine, long *junk)
+/* Whether the key writes this replica id: its own key (a copy of this
+ * replica), or one the registry names for key/<office>/<id> now or before
+ * (this replica made again, a re-keyed one). Any other key, an enrolled
+ * key of another replica included, signs junk here. */
+static bool writes_our_id(ps_replica *r, const uint8_t who[32])
+{
+	const ps_key *own = NULL;
+	if (ps_replica_key(r, &own) == 0 && own && !memcmp(ps_key_public(own), who, 32))
+		return true;
+	ps_keyrec k;
+	bool yes = false;
+	uint8_t pub[32];
+	if (ps_keys_lookup(&k, r, ps_replica_office(r), ps_replica_id(r)) == 0 && k.found) {
+		yes = k.public_key && ps_pubkey_parse(pub, k.public_key) == 0 && !memcmp(pub, who, 32);
+		for (char *p = k.previous; !yes && p && *p;) {
+			char *nl = strchr(p, '\n');
+			char line[200];
+			snprintf(line, sizeof(line), "%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
+			yes = ps_pubkey_parse(pub, line) == 0 && !memcmp(pub, who, 32);
+			p = nl ? nl + 1 : NULL;
+		}
+	}
+	ps_keyrec_release(&k);
+	git_error_clear();
+	return yes;
+}
+
+int ps_sync_own_junk(ps_replica *r, git_repository *repo, const git_oid *tip, const git_oid *mine, long *junk)
 {
 	*junk = 0;
 	git_revwalk *w = NULL;
@@ -340,13 +369,13 @@ int ps_sync_own_junk(git_repository *repo, const git_oid *tip, const git_oid *mi
 	git_oid id;
 	uint8_t who[32];
 	long n = 0;
-	bool signed_ = false;
-	while (!signed_ && git_revwalk_next(&id, w) == 0) {
-		signed_ = ps_commit_signer(who, repo, &id) == 0;
+	bool ours = false;
+	while (!ours && git_revwalk_next(&id, w) == 0) {
+		ours = ps_commit_signer(who, repo, &id) == 0 && writes_our_id(r, who);
 		n++;
 	}
 	git_revwalk_free(w);
-	*junk = signed_ ? 0 : n;
+	*junk = ours ? 0 : n;
 	return 0;
 }
 
@@ -408,7 +437,7 @@ int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *
 	ps_sync_own_ref(r, own, sizeof(own));
 	bool has_mine = ps_sync_ref_oid(m->repo, own, &mine) == 0;
 	if (!newer && (dl > 0 || builds_on_ours) &&
-	    (rc = ps_sync_own_junk(m->repo, tip, has_mine ? &mine : NULL, &junk)))
+	    (rc = ps_sync_own_junk(r, m->repo, tip, has_mine ? &mine : NULL, &junk)))
 		return rc;
 	if (junk > 0) {
 		rc = own_junk(m, bname, hex, junk);
