@@ -44,5 +44,22 @@ echo "first approval with the office's key.pub: rc=$a1: $(head -1 a1.out)"
 echo "after refusing the stranger and approving the office's key (rc=$a2): its report at the province: $n"
 [ "$parent" = "$X" ] && echo "the office's branch is built on the stranger's commit"
 echo "problems: $(echo "$probs" | grep -vc '^no problems$\|^time ')"
-[ "$n" = 1 ] || fail "a stranger's commit pushed onto a new replica's branch before its first push cuts that office off for good (its report never applies, no problem is listed)"
+[ "$n" = 1 ] || bad1=1
+# The same when the office was enrolled ahead, as the README advises (keys
+# approve REPLICA --key key.pub before its first push): the replica says "the
+# shared repository already had this replica's branch (re-created replica?):
+# its history is adopted", adopting a history no key of its id signed.
+"$P" init d4 --office tu-ky --replica e --remote "$T/remote.git" --trust "$(province_pin)" >/dev/null 2>&1 || exit 2
+enrol d4
+sign_as "$T/stranger.key"
+Y=$(git -C remote.git commit-tree $GIT_SIGN "$PT^{tree}" -m junk2) || exit 2
+unsign
+git -C remote.git update-ref refs/heads/replicas/tu-ky/tu-ky-e "$Y"
+"$P" -C d4 progress set p1-t4 2021 --percent 40 >/dev/null || exit 2
+for i in 1 2; do "$P" -C d4 sync >/dev/null 2>&1; done
+"$P" -C tinh sync >/dev/null 2>&1
+n=$("$P" -C tinh progress show -o tu-ky -t p1-t4 --json 2>/dev/null | grep -c '"percent": 40')
+echo "enrolled ahead, then squatted: its report at the province: $n"
+[ -z "${bad1:-}" ] || fail "a stranger's commit pushed onto a new replica's branch before its first push cuts that office off for good (its report never applies, no problem is listed)"
+[ "$n" = 1 ] || fail "an office enrolled ahead adopts a stranger's commit found on its branch before its first push: its reports never apply"
 exit 0
