@@ -12,7 +12,7 @@
 # same key is refused.
 # Expected: a key removed from authorized_keys pushes nothing more (the kept
 # connection is not used beyond a bound, or the login is redone).
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../common.sh"
 export HOME=$T
 D=$(dirname "$P")/plansyncd
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
