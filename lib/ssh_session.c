@@ -58,17 +58,31 @@
 #define IO_TIMEOUT_MS      120000 /* any one wait for the server (git sends keepalives every 5 s) */
 #define PROBE_TIMEOUT_MS   10000  /* a channel on a kept session: a dead one is found this fast */
 #define IDLE_MAX_S         600    /* a kept session unused this long is closed, not reused */
-#define KEEPALIVE_S        30
-#define MAX_KEPT           8
+/* A kept session logged in this long ago is closed, not reused: sshd checks
+ * authorized_keys only at login, so a key the server stopped accepting
+ * pushes through a kept session for at most this long (attack 138).
+ * PLANSYNC_SSH_RELOGIN_S sets another bound (0: a login per transfer). */
+#define LOGIN_MAX_S 600
+
+static long login_max_s(void)
+{
+	const char *v = getenv("PLANSYNC_SSH_RELOGIN_S");
+	char *end = NULL;
+	long n = v && *v ? strtol(v, &end, 10) : -1;
+	return n >= 0 && end && !*end ? n : LOGIN_MAX_S;
+}
+#define KEEPALIVE_S 30
+#define MAX_KEPT    8
 
 struct ps_ssh_sess {
 	struct ps_ssh_sess *next;
 	LIBSSH2_SESSION *s;
 	int fd;
 	bool busy;
-	int valid;   /* the host key matched ~/.ssh/known_hosts at connect (libgit2's "valid") */
-	int methods; /* what the server offered for user: GIT_CREDENTIAL_* */
-	time_t used; /* CLOCK_MONOTONIC seconds */
+	int valid;     /* the host key matched ~/.ssh/known_hosts at connect (libgit2's "valid") */
+	int methods;   /* what the server offered for user: GIT_CREDENTIAL_* */
+	time_t used;   /* CLOCK_MONOTONIC seconds */
+	time_t logged; /* when it logged in, the same clock */
 	int port;
 	char host[256];
 	char user[256];
@@ -442,6 +456,7 @@ static int sess_connect(sess **out, git_transport *owner, const ps_ssh_target *u
 	}
 	se->fd = -1;
 	se->busy = true;
+	se->logged = mono();
 	se->port = atoi(u->port) > 0 ? atoi(u->port) : -1;
 	snprintf(se->host, sizeof(se->host), "%s", u->host);
 	snprintf(se->user, sizeof(se->user), "%s", u->user);
@@ -535,11 +550,12 @@ static sess *take_kept(const ps_ssh_target *u)
 {
 	forget_parents();
 	time_t now = mono();
+	long login_max = login_max_s();
 	int port = atoi(u->port) > 0 ? atoi(u->port) : -1;
 	sess *found = NULL;
 	for (sess **p = &kept; *p;) {
 		sess *se = *p;
-		if (!se->busy && now - se->used >= IDLE_MAX_S) {
+		if (!se->busy && (now - se->used >= IDLE_MAX_S || now - se->logged >= login_max)) {
 			*p = se->next;
 			sess_free(se, true);
 			continue;
