@@ -146,6 +146,11 @@ int ps_sync_verify_unchanged(imp *m, const git_oid *last, const git_oid *tip, bo
 /* The branch was read to its tip: no request of it is open any more. */
 int ps_sync_verify_settled(imp *m);
 void ps_sync_verify_free(imp *m);
+/* The key record of office/replica as this import knows it (the stored
+ * registry and the key records met on province branches so far); out is a
+ * copy the caller releases. */
+struct ps_keyrec;
+int ps_sync_verify_lookup(imp *m, const char *office, const char *replica, struct ps_keyrec *out);
 
 /* ---- sync_import.c --------------------------------------------------- */
 

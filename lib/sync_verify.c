@@ -130,7 +130,7 @@ static int held_key(void *ctx, const ps_held_change *h)
 
 /* The key record of office/replica as this import knows it: out is a
  * copy the caller releases. */
-static int lookup(imp *m, const char *office, const char *replica, ps_keyrec *out)
+int ps_sync_verify_lookup(imp *m, const char *office, const char *replica, ps_keyrec *out)
 {
 	if (!m->held_keys) {
 		m->held_keys = true;
@@ -264,7 +264,7 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		return rc;
 	ps_pubkey_fingerprint(vc->fpr, vc->signer);
 	ps_keyrec k;
-	if ((rc = lookup(m, m->office, m->replica, &k)))
+	if ((rc = ps_sync_verify_lookup(m, m->office, m->replica, &k)))
 		return rc;
 	char other[200];
 	bool retired = false;
