@@ -7,7 +7,9 @@
  * as a new id), writing again our changes that were altered
  * on the old branch or stamped in the future, and repairing unsent commits
  * damaged in repo.git. Never pushes or fetches (sync.c), never writes SQL
- * (lib/store_sync.c does). */
+ * (lib/store_sync.c does). Over 600 lines: every case of the own branch
+ * rests on the same judgement of who wrote it (writes_our_id), kept here
+ * in one place. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
