@@ -346,6 +346,7 @@ static bool writes_our_id(ps_replica *r, imp *m, const uint8_t who[32])
 	if (ps_replica_key(r, &own) == 0 && own && !memcmp(ps_key_public(own), who, 32))
 		return true;
 	ps_keyrec k;
+	memset(&k, 0, sizeof(k)); /* an error may leave it untouched */
 	bool yes = false;
 	uint8_t pub[32];
 	int e = m ? ps_sync_verify_lookup(m, ps_replica_office(r), ps_replica_id(r), &k)
