@@ -367,6 +367,28 @@ static int ahead(find_req *f, const char *who, const char *public_key)
 	return 0;
 }
 
+/* A request for a replica enrolled with another key (listed before the
+ * import stopped offering those, sync_verify.c): approving it by id or
+ * fingerprint would hand the office's id to whoever signed it, so only
+ * the office's key.pub given with --key (a new key it sent) replaces the
+ * enrolled one. */
+static int replaces_enrolled(ps_replica *r, const find_req *f)
+{
+	ps_keyrec k;
+	int rc = ps_keys_lookup(&k, r, f->out->office, f->out->replica);
+	if (!rc && k.found && k.public_key && k.enrolled && !k.revoked &&
+	    !ps_keys_same_key(k.public_key, f->public_key))
+		rc = ps_error_set(
+		    PS_EINVALID,
+		    "keys approve: replica %s is enrolled with key %s; approving the request's key %s would "
+		    "replace the enrolled key. If the office made a new key, approve the key.pub it sends: "
+		    "'plansync keys approve %s --key key.pub'; otherwise nothing is needed: every reader "
+		    "refuses that key's commits",
+		    f->out->replica, k.fingerprint ? k.fingerprint : "(unknown)", f->out->fingerprint, f->out->replica);
+	ps_keyrec_release(&k);
+	return rc;
+}
+
 int ps_keys_approve(ps_keydone *out, ps_replica *r, const char *who, const char *person, const char *public_key)
 {
 	memset(out, 0, sizeof(*out));
@@ -381,8 +403,8 @@ int ps_keys_approve(ps_keydone *out, ps_replica *r, const char *who, const char 
 		                  who, out->fingerprint);
 	else if (!rc && public_key && !f.found)
 		rc = ahead(&f, who, public_key);
-	else if (!rc)
-		rc = open_request(&f, "approve");
+	else if (!rc && !(rc = open_request(&f, "approve")) && !public_key)
+		rc = replaces_enrolled(r, &f);
 	if (rc)
 		return rc;
 	char now[32];

@@ -121,7 +121,8 @@ enum { PS_VERIFY_OK = 0, PS_VERIFY_HELD = 1, PS_VERIFY_BAD = 2 };
 typedef struct ps_vcommit {
 	uint8_t signer[32];
 	char fpr[72];
-	bool boot; /* a province branch with no key record yet: the root of trust, or a request */
+	bool boot;      /* a province branch with no key record yet: the root of trust, or a request */
+	bool other_key; /* held, signed by a key that is not its replica's enrolled one: never a request */
 } ps_vcommit;
 /* Judge commit oid of m's branch by its signature and the registry:
  * PS_VERIFY_OK (read it; when vc->boot, ps_sync_verify_boot decides after
@@ -137,7 +138,8 @@ int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *pat
  * the pin (the root rotated to it), or, trusting on first use, becomes it;
  * refused when another key is pinned; held otherwise. */
 int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, const git_oid *tip, int *verdict);
-/* The branch stops at first (held): note or update its enrolment request. */
+/* The branch stops at first (held): note or update its enrolment request
+ * (none when vc->other_key: an open one is dropped). */
 int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, const git_oid *tip);
 /* Whether the branch (read up to last, NULL: nothing) still stops at the
  * enrolment request noted when its tip was tip, as it did then: nothing new
@@ -146,6 +148,11 @@ int ps_sync_verify_unchanged(imp *m, const git_oid *last, const git_oid *tip, bo
 /* The branch was read to its tip: no request of it is open any more. */
 int ps_sync_verify_settled(imp *m);
 void ps_sync_verify_free(imp *m);
+/* The key record of office/replica as this import knows it (the stored
+ * registry and the key records met on province branches so far); out is a
+ * copy the caller releases. */
+struct ps_keyrec;
+int ps_sync_verify_lookup(imp *m, const char *office, const char *replica, struct ps_keyrec *out);
 
 /* ---- sync_import.c --------------------------------------------------- */
 

@@ -7,7 +7,9 @@
  * as a new id), writing again our changes that were altered
  * on the old branch or stamped in the future, and repairing unsent commits
  * damaged in repo.git. Never pushes or fetches (sync.c), never writes SQL
- * (lib/store_sync.c does). */
+ * (lib/store_sync.c does). Over 600 lines: every case of the own branch
+ * rests on the same judgement of who wrote it (writes_our_id), kept here
+ * in one place. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,7 +302,9 @@ int ps_sync_reissue_against(ps_replica *r, git_repository *repo, const git_oid *
 /* Our own branch as the remote has it. Ours (a commit we exported): note
  * what is delivered. Not ours: if nothing of ours was ever delivered and
  * the remote's history does not build on ours, we are that replica created
- * again, and adopt it; otherwise, when nothing it adds is validly signed, it
+ * again, and adopt it up to its newest commit a key of our id signed (what
+ * anyone else hung after it, or the whole branch when no such commit, is
+ * junk: reported, pushed over); otherwise, when nothing it adds is validly signed, it
  * is junk (reported; the next push replaces it), else another writer of our
  * id (a copy of this replica, one re-created with a new key) writes our
  * branch and we continue as a new replica id, and read the old branch like
@@ -333,17 +337,21 @@ static bool holds_newer_format(git_repository *repo, const git_oid *tip)
 
 /* Whether the key writes this replica id: its own key (a copy of this
  * replica), or one the registry names for key/<office>/<id> now or before
- * (this replica made again, a re-keyed one). Any other key, an enrolled
- * key of another replica included, signs junk here. */
-static bool writes_our_id(ps_replica *r, const uint8_t who[32])
+ * (this replica made again, a re-keyed one); m, when given, is the import
+ * under way, whose registry counts the key records it met already. Any
+ * other key, an enrolled key of another replica included, signs junk here. */
+static bool writes_our_id(ps_replica *r, imp *m, const uint8_t who[32])
 {
 	const ps_key *own = NULL;
 	if (ps_replica_key(r, &own) == 0 && own && !memcmp(ps_key_public(own), who, 32))
 		return true;
 	ps_keyrec k;
+	memset(&k, 0, sizeof(k)); /* an error may leave it untouched */
 	bool yes = false;
 	uint8_t pub[32];
-	if (ps_keys_lookup(&k, r, ps_replica_office(r), ps_replica_id(r)) == 0 && k.found) {
+	int e = m ? ps_sync_verify_lookup(m, ps_replica_office(r), ps_replica_id(r), &k)
+	          : ps_keys_lookup(&k, r, ps_replica_office(r), ps_replica_id(r));
+	if (e == 0 && k.found) {
 		yes = k.public_key && ps_pubkey_parse(pub, k.public_key) == 0 && !memcmp(pub, who, 32);
 		for (char *p = k.previous; !yes && p && *p;) {
 			char *nl = strchr(p, '\n');
@@ -371,12 +379,42 @@ int ps_sync_own_junk(ps_replica *r, git_repository *repo, const git_oid *tip, co
 	long n = 0;
 	bool ours = false;
 	while (!ours && git_revwalk_next(&id, w) == 0) {
-		ours = ps_commit_signer(who, repo, &id) == 0 && writes_our_id(r, who);
+		ours = ps_commit_signer(who, repo, &id) == 0 && writes_our_id(r, NULL, who);
 		n++;
 	}
 	git_revwalk_free(w);
 	*junk = ours ? 0 : n;
 	return 0;
+}
+
+/* The commit of our branch (tip back along first parents) a replica that
+ * never delivered may adopt: the newest one a key of our id signed (*at,
+ * *found); the *above commits after it are junk (a stranger's push before
+ * our first one): never adopted nor built upon, our push replaces them.
+ * Without one, all *above commits walked are junk. O(junk). */
+static void adopt_point(imp *m, const git_oid *tip, git_oid *at, long *above, bool *found)
+{
+	*at = *tip;
+	*above = 0;
+	*found = false;
+	git_oid id = *tip;
+	uint8_t who[32];
+	for (;;) {
+		if (ps_commit_signer(who, m->repo, &id) == 0 && writes_our_id(m->r, m, who)) {
+			*at = id;
+			*found = true;
+			break;
+		}
+		git_commit *c = NULL;
+		bool more = git_commit_lookup(&c, m->repo, &id) == 0 && git_commit_parentcount(c) > 0;
+		if (more)
+			id = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
+		(*above)++;
+		if (!more)
+			break;
+	}
+	git_error_clear();
 }
 
 /* Junk on our branch (ps_sync_own_junk): reported at its tip, refused like
@@ -430,8 +468,13 @@ int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *
 	m->branch = bname;
 	m->office = office;
 	m->replica = replica;
-	bool newer = dl == 0 && !builds_on_ours && holds_newer_format(m->repo, tip);
+	/* A history to adopt: only from a commit a key of our id signed. */
+	git_oid at = *tip;
 	long junk = 0;
+	bool signed_ours = true;
+	if (dl == 0 && !builds_on_ours)
+		adopt_point(m, tip, &at, &junk, &signed_ours);
+	bool newer = dl == 0 && !builds_on_ours && signed_ours && holds_newer_format(m->repo, &at);
 	char own[300];
 	git_oid mine;
 	ps_sync_own_ref(r, own, sizeof(own));
@@ -439,10 +482,13 @@ int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *
 	if (!newer && (dl > 0 || builds_on_ours) &&
 	    (rc = ps_sync_own_junk(r, m->repo, tip, has_mine ? &mine : NULL, &junk)))
 		return rc;
-	if (junk > 0) {
+	if (dl == 0 && !builds_on_ours && !newer) {
+		if (signed_ours)
+			rc = adopt(m, ref, &at);
+		if (!rc && junk > 0)
+			rc = own_junk(m, bname, hex, junk);
+	} else if (!newer && junk > 0) {
 		rc = own_junk(m, bname, hex, junk);
-	} else if (dl == 0 && !builds_on_ours && !newer) {
-		rc = adopt(m, ref, tip);
 	} else {
 		if ((rc = ps_identity_fork(r,
 		                           newer ? "the shared repository's branch of this replica id holds commits in "

@@ -4,7 +4,8 @@
  * Exports to sync_import.c the judgement of one commit of the branch being
  * imported: good (its files are read), held (validly signed by a key the
  * registry does not enrol yet: an enrolment request, the branch stops before
- * it and nothing of it is applied or lost), or bad (unsigned, a signature
+ * it and nothing of it is applied or lost; on a replica enrolled with another
+ * key, held the same way but reported, never a request), or bad (unsigned, a signature
  * that does not verify, a key refused, revoked before it, or another
  * replica's: quarantined as a problem whose reason names it; the commits
  * beside it go on). The registry is the key records here plus those met on
@@ -130,7 +131,7 @@ static int held_key(void *ctx, const ps_held_change *h)
 
 /* The key record of office/replica as this import knows it: out is a
  * copy the caller releases. */
-static int lookup(imp *m, const char *office, const char *replica, ps_keyrec *out)
+int ps_sync_verify_lookup(imp *m, const char *office, const char *replica, ps_keyrec *out)
 {
 	if (!m->held_keys) {
 		m->held_keys = true;
@@ -264,7 +265,7 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		return rc;
 	ps_pubkey_fingerprint(vc->fpr, vc->signer);
 	ps_keyrec k;
-	if ((rc = lookup(m, m->office, m->replica, &k)))
+	if ((rc = ps_sync_verify_lookup(m, m->office, m->replica, &k)))
 		return rc;
 	char other[200];
 	bool retired = false;
@@ -343,6 +344,24 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		    "signed by key %s, but the key of replica %s is %s and revoked; the commit's changes are refused",
 		    vc->fpr, m->replica, k.fingerprint ? k.fingerprint : "another");
 		rc = quarantine(m, verdict, why);
+	} else if (k.found && k.public_key && k.enrolled) {
+		/* A key nobody has on an enrolled replica's branch: the replica
+		 * made again, or a key file replaced, or anyone with write access.
+		 * Never an enrolment request (approving it by id would hand the
+		 * office's id to whoever pushed it): reported, and held like one,
+		 * so nothing of it applies, the office's next push replaces junk,
+		 * and after 'keys approve ID --key' every reader reads on from
+		 * the same commit. */
+		snprintf(why, sizeof(why),
+		         "signed by a key that is not the enrolled key of %s (signed by %s, enrolled %s): not an "
+		         "enrolment request; this commit and those after it wait. If the office made a new key, "
+		         "approve the key.pub it sends: 'plansync keys approve %s --key key.pub'; otherwise someone "
+		         "else pushed it, and the office's next push replaces it",
+		         m->replica, vc->fpr, k.fingerprint ? k.fingerprint : "another", m->replica);
+		if (!(rc = quarantine(m, verdict, why))) {
+			*verdict = PS_VERIFY_HELD;
+			vc->other_key = true;
+		}
 	} else if (k.found && k.public_key) {
 		/* a key nobody has, on a replica that had another: re-created with
 		 * the same id, a new key and a new request (the province decides) */
@@ -493,6 +512,8 @@ static void now_iso(char out[32])
 int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, const git_oid *tip)
 {
 	ps_store *s = ps_replica_store(m->r);
+	if (vc->other_key)
+		return ps_store_keyreq_put(s, m->office, m->replica, NULL);
 	char *old = NULL, seen[32], hex[GIT_OID_HEXSZ + 1], tiphex[GIT_OID_HEXSZ + 1], *pub = NULL;
 	int rc = ps_store_keyreq_get(s, m->office, m->replica, &old);
 	if (rc && rc != PS_ENOTFOUND)
@@ -559,7 +580,8 @@ int ps_sync_verify_unchanged(imp *m, const git_oid *last, const git_oid *tip, bo
 		int verdict = PS_VERIFY_BAD;
 		git_oid_tostr(m->commit, sizeof(m->commit), &first);
 		rc = ps_sync_verify_commit(m, &first, &vc, &verdict);
-		*same = !rc && verdict == PS_VERIFY_HELD && !vc.boot && strcmp(vc.fpr, fp->valuestring) == 0;
+		*same = !rc && verdict == PS_VERIFY_HELD && !vc.boot && !vc.other_key &&
+		        strcmp(vc.fpr, fp->valuestring) == 0;
 	}
 	cJSON_Delete(was);
 	return rc;

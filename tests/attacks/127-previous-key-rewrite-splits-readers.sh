@@ -47,9 +47,10 @@ B=refs/heads/replicas/binh-giang/binh-giang-a
 C1=$(git -C remote.git rev-parse $B)
 cp d1/key oldkey; cp d1/key.pub oldkey.pub; chmod 600 oldkey
 # the key is replaced: moved aside, a new one made, the province approves it
+# (with the key.pub the office sends: a new key for an enrolled id, attack 144)
 mkdir aside; mv d1/key d1/key.pub aside/
 "$P" -C d1 progress set p1-t2 2021 --percent 20 >/dev/null && "$P" -C d1 sync >/dev/null 2>&1
-"$P" -C tinh sync >/dev/null 2>&1; "$P" -C tinh keys approve binh-giang-a >/dev/null 2>&1 || exit 2
+"$P" -C tinh sync >/dev/null 2>&1; "$P" -C tinh keys approve binh-giang-a --key d1/key.pub >/dev/null 2>&1 || exit 2
 "$P" -C tinh sync >/dev/null 2>&1
 for d in d1 d2; do "$P" -C $d sync >/dev/null 2>&1; done
 "$P" -C d2 progress show -o binh-giang -t p1-t2 --json 2>/dev/null | grep -q '"percent": 20' || { echo "setup: the new key's report not applied"; exit 2; }

@@ -18,7 +18,7 @@
 # are junk whether or not the replica has pushed before: reported, never
 # built upon, pushed over; the office's report reaches the province once
 # its own key is approved.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 PT=$(git -C remote.git rev-parse refs/heads/replicas/tinh/tinh-hq) || exit 2
 ssh-keygen -q -t ed25519 -N '' -C stranger -f "$T/stranger.key"

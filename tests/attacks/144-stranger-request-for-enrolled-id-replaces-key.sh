@@ -16,7 +16,7 @@
 # replica id is refused (or shown as "not the enrolled key of binh-giang-a"),
 # never offered as a request; approving it by id is refused or at least
 # says that it replaces the enrolled key; the office keeps its id.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 "$P" -C d1 progress set p1-t1 2021 --percent 10 >/dev/null && "$P" -C d1 sync >/dev/null 2>&1 || exit 2
