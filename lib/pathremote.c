@@ -319,13 +319,24 @@ static int write_all(copier *c, ps_progress_fn progress, void *pctx)
 		           (git_odb_read_header(&bs, &bt, c->sodb, &c->list[i].id) < 0 || bt != GIT_OBJECT_BLOB ||
 		            bs > PS_CHANGE_MAX_BYTES)) {
 			continue; /* left out: the import quarantines the entry that names it */
-		} else if (git_odb_read(&o, c->sodb, &c->list[i].id) < 0)
+		} else if (git_odb_read(&o, c->sodb, &c->list[i].id) < 0) {
+			/* Another replica's change file that cannot be read (damaged
+			 * on the remote, its content not matching its id) is left out
+			 * like an over-cap one: the import quarantines that entry, and
+			 * every other object and branch of this fetch goes on. */
+			if (c->cap_blobs && (c->list[i].key & FILE_KEY)) {
+				char hex[GIT_OID_HEXSZ + 1];
+				git_oid_tostr(hex, sizeof(hex), &c->list[i].id);
+				ps_log(PS_LOG_WARN, "a change file %s on the remote cannot be read, not fetched: %s",
+				       hex, git_error_last() ? git_error_last()->message : "unknown error");
+				continue;
+			}
 			rc = ps_repo_error(PS_ERROR, "reading an object to copy");
-		else if (!(rc = c->own_src ? ps_objw_add(w, &got, git_odb_object_type(o), git_odb_object_data(o),
-		                                         git_odb_object_size(o))
-		                           : ps_objw_add_hashed(w, &got, &c->list[i].id, git_odb_object_type(o),
-		                                                git_odb_object_data(o), git_odb_object_size(o))) &&
-		         !git_oid_equal(&got, &c->list[i].id))
+		} else if (!(rc = c->own_src ? ps_objw_add(w, &got, git_odb_object_type(o), git_odb_object_data(o),
+		                                           git_odb_object_size(o))
+		                             : ps_objw_add_hashed(w, &got, &c->list[i].id, git_odb_object_type(o),
+		                                                  git_odb_object_data(o), git_odb_object_size(o))) &&
+		           !git_oid_equal(&got, &c->list[i].id))
 			rc = ps_error_set(PS_ERROR, "an object's content does not match its id (corrupt repository)");
 		git_odb_object_free(o);
 		if (progress && (i + 1) % 1000 == 0)
