@@ -32,6 +32,7 @@
 #include "pathremote.h"
 #include "oidset.h"
 #include "refread.h"
+#include "refwrite.h"
 #include "plansync/change.h"
 #include "plansync/error.h"
 #include "plansync/log.h"
@@ -477,6 +478,18 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 	if ((rc = ps_refs_read(&rl, git_repository_path(remote), PS_OWN_REF_PREFIX)))
 		goto out;
 	for (size_t i = 0; i < rl.n && !rc; i++) {
+		/* Only replicas/<office>/<replica> is a branch. Any other name is
+		 * reported and left out of the list: stored as a tracking ref, a
+		 * file named replicas/<office> would stand where the office's
+		 * branches go, and left out, a tracking ref stored so before is
+		 * pruned below. */
+		const char *rest = rl.v[i].name + strlen(PS_OWN_REF_PREFIX), *sl = strchr(rest, '/');
+		if (!sl || sl == rest || !sl[1] || strchr(sl + 1, '/')) {
+			if (badfn)
+				rc = badfn(ctx, rl.v[i].name + strlen("refs/heads/"), "",
+				           "branch name is not replicas/<office>/<replica>, left out");
+			continue;
+		}
 		rref *r = rrefs_add(&refs, rl.v[i].name);
 		if (!r)
 			rc = ps_error_set(PS_ENOMEM, "out of memory");
@@ -602,13 +615,25 @@ int ps_pathremote_push(git_repository *local, const char *path, const char *srcr
 		ps_log(PS_LOG_INFO, "removed a stale lock on this replica's branch in the shared repository: %s", lock);
 		unlink(lock);
 	}
-	int e = git_reference_name_to_id(&old, remote, refname);
-	if (e == 0)
-		has_old = 1;
-	else if (e != GIT_ENOTFOUND) {
-		rc = ps_repo_error(PS_EOFFLINE, "reading the branch in the shared repository");
+	/* Our branch is read and moved through its own file (refwrite.c), not
+	 * libgit2's refdb: a damaged packed-refs or a junk ref whose name is a
+	 * prefix of ours stops no push. A ref file of ours that cannot be read
+	 * (a power cut mid-write) is a damaged ref, not another writer's
+	 * commits: it is replaced, if still the same, as if absent. */
+	char gitdir[4100];
+	snprintf(gitdir, sizeof(gitdir), "%s", git_repository_path(remote));
+	for (size_t gl = strlen(gitdir); gl > 1 && gitdir[gl - 1] == '/';)
+		gitdir[--gl] = '\0';
+	int found = 0;
+	bool found_ok = false;
+	if ((rc = ps_ref_read(&found, &found_ok, &old, gitdir, refname)))
 		goto out;
-	}
+	has_old = found && found_ok;
+	if (found && !found_ok)
+		ps_log(PS_LOG_WARN,
+		       "this replica's branch in the shared repository cannot be read (a damaged ref file); "
+		       "pushed again");
+	int e;
 	bool leased = has_old && over && git_oid_equal(&old, over); /* replace what the caller judged */
 	/* Already there: the remote's branch is ours or builds on it. */
 	if (has_old && !leased &&
@@ -641,20 +666,7 @@ int ps_pathremote_push(git_repository *local, const char *path, const char *srcr
 		                  path, why);
 		goto out;
 	}
-	git_reference *nr = NULL;
-	git_error_clear();
-	e = has_old ? git_reference_create_matching(&nr, remote, refname, &tip, 1, &old, "plansync: push")
-	            : git_reference_create(&nr, remote, refname, &tip, 0, "plansync: push");
-	git_reference_free(nr);
-	if (e == GIT_EMODIFIED || e == GIT_EEXISTS)
-		rc = ps_error_set(PS_EREJECTED,
-		                  "the shared repository's %s moved while this replica pushed; changes stay queued",
-		                  refname + strlen("refs/heads/"));
-	else if (e < 0) {
-		char what[600];
-		snprintf(what, sizeof(what), "moving the branch in the shared repository %s", path);
-		rc = ps_repo_error(PS_EOFFLINE, what);
-	}
+	rc = ps_ref_cas(gitdir, refname, found, found_ok, &old, &tip);
 out:
 	copier_close(&c);
 	git_repository_free(remote);

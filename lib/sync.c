@@ -207,7 +207,11 @@ static int on_fetch_bad(void *ctx, const char *branch, const char *hex, const ch
 	ps_sync_result *res = pc[1];
 	char why[800], own[300];
 	snprintf(own, sizeof(own), "replicas/%s/%s", ps_replica_office(r), ps_replica_id(r));
-	if (res && strcmp(branch, own) == 0)
+	/* Only commits that cannot be read (hex names the tip) are someone
+	 * else's writing; a ref file of ours that cannot be read (no hex: a
+	 * power cut mid-write) is a damaged ref, which our next push replaces:
+	 * no new id for it. */
+	if (res && hex[0] && strcmp(branch, own) == 0)
 		res->own_bad = 1;
 	snprintf(why, sizeof(why), "branch could not be fetched: %s; the other branches go on", reason);
 	int rc = ps_store_begin(s);

@@ -17,7 +17,7 @@
 # another writer: the replica keeps its id and enrolment and pushes its
 # branch again (with a lease on what it read, as for junk commits), and the
 # province shows its report.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 "$P" -C d1 progress set p1-t1 2021 --percent 10 >/dev/null; "$P" -C d1 sync >/dev/null 2>&1 || exit 2
