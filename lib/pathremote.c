@@ -23,7 +23,7 @@
  * Push: our own lock on our own branch in the remote is cleared (we hold
  * the replica's sync lock and only this replica writes its branch), objects
  * are copied the same way, and the ref moves by compare-and-swap from the
- * value we checked descends into ours. */
+ * value we checked descends into ours, through its own file (refwrite.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,16 +8,20 @@
  * Here only our own file is touched: a lock file is created exclusively,
  * the branch is read again under it (refread.c) and must be what the caller
  * read, the new id is written, made durable and renamed over the ref.
- * Exports ps_ref_read, ps_ref_cas. Never writes packed-refs or another ref's file. */
+ * A junk ref file in the way of our branch's directories is moved to
+ * refs/junk/ (set_aside). Exports ps_ref_read, ps_ref_cas. Never writes
+ * packed-refs, never changes another branch's ref. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "refwrite.h"
 #include "refread.h"
 #include "plansync/error.h"
+#include "plansync/log.h"
 
 int ps_ref_read(int *found, bool *ok, git_oid *id, const char *gitdir, const char *refname)
 {
@@ -39,9 +43,40 @@ int ps_ref_read(int *found, bool *ok, git_oid *id, const char *gitdir, const cha
 	return rc;
 }
 
+/* A ref file under refs/heads/replicas/ where a directory of our branch
+ * should be: its name (replicas/<office>, a prefix of ours) is no
+ * replica's branch, which every reader ignores, yet as a file it stops the
+ * office's branches for good (anyone with write access can push one).
+ * Moved under its lock to refs/junk/ (the commit it names stays named,
+ * nothing is lost); 0 when moved. */
+static int set_aside(const char *gitdir, const char *path, const char *name)
+{
+	char lock[4410], dest[4400];
+	if (strncmp(name, "refs/heads/replicas/", 20) || !name[20])
+		return -1;
+	snprintf(dest, sizeof(dest), "%s/refs/junk", gitdir);
+	if (mkdir(dest, 0777) < 0 && errno != EEXIST)
+		return -1;
+	snprintf(dest, sizeof(dest), "%s/refs/junk/%s-%ld", gitdir, name + 20, (long)time(NULL));
+	for (char *q = dest + strlen(gitdir) + strlen("/refs/junk/"); *q; q++)
+		if (*q == '/')
+			*q = '-';
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	int rc = rename(path, dest);
+	unlink(lock);
+	if (!rc)
+		ps_log(PS_LOG_WARN, "moved %s, in the way of this replica's branch in the shared repository, to %s",
+		       name, dest + strlen(gitdir) + 1);
+	return rc;
+}
+
 /* Make the directories of refname under gitdir. A file where a directory
- * should be is another ref in the way: named, with the command that
- * removes it. */
+ * should be is another ref in the way: set aside if it is junk, else
+ * named, with the command that removes it. */
 static int make_dirs(const char *gitdir, const char *refname)
 {
 	char path[4400];
@@ -55,7 +90,8 @@ static int make_dirs(const char *gitdir, const char *refname)
 		if (mkdir(path, 0777) < 0 && errno != EEXIST)
 			return ps_error_set(PS_EOFFLINE, "cannot create %s in the shared repository: %s", path,
 			                    strerror(errno));
-		if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		if ((lstat(path, &st) < 0 || !S_ISDIR(st.st_mode)) &&
+		    (set_aside(gitdir, path, path + base) || mkdir(path, 0777) < 0))
 			return ps_error_set(PS_EREJECTED,
 			                    "the shared repository's ref %s is in the way of this replica's branch %s "
 			                    "(it is no replica's branch); remove it with 'git --git-dir=%s update-ref "
