@@ -23,7 +23,7 @@
  * Push: our own lock on our own branch in the remote is cleared (we hold
  * the replica's sync lock and only this replica writes its branch), objects
  * are copied the same way, and the ref moves by compare-and-swap from the
- * value we checked descends into ours. */
+ * value we checked descends into ours, through its own file (refwrite.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +32,7 @@
 #include "pathremote.h"
 #include "oidset.h"
 #include "refread.h"
+#include "refwrite.h"
 #include "plansync/change.h"
 #include "plansync/error.h"
 #include "plansync/log.h"
@@ -319,13 +320,24 @@ static int write_all(copier *c, ps_progress_fn progress, void *pctx)
 		           (git_odb_read_header(&bs, &bt, c->sodb, &c->list[i].id) < 0 || bt != GIT_OBJECT_BLOB ||
 		            bs > PS_CHANGE_MAX_BYTES)) {
 			continue; /* left out: the import quarantines the entry that names it */
-		} else if (git_odb_read(&o, c->sodb, &c->list[i].id) < 0)
+		} else if (git_odb_read(&o, c->sodb, &c->list[i].id) < 0) {
+			/* Another replica's change file that cannot be read (damaged
+			 * on the remote, its content not matching its id) is left out
+			 * like an over-cap one: the import quarantines that entry, and
+			 * every other object and branch of this fetch goes on. */
+			if (c->cap_blobs && (c->list[i].key & FILE_KEY)) {
+				char hex[GIT_OID_HEXSZ + 1];
+				git_oid_tostr(hex, sizeof(hex), &c->list[i].id);
+				ps_log(PS_LOG_WARN, "a change file %s on the remote cannot be read, not fetched: %s",
+				       hex, git_error_last() ? git_error_last()->message : "unknown error");
+				continue;
+			}
 			rc = ps_repo_error(PS_ERROR, "reading an object to copy");
-		else if (!(rc = c->own_src ? ps_objw_add(w, &got, git_odb_object_type(o), git_odb_object_data(o),
-		                                         git_odb_object_size(o))
-		                           : ps_objw_add_hashed(w, &got, &c->list[i].id, git_odb_object_type(o),
-		                                                git_odb_object_data(o), git_odb_object_size(o))) &&
-		         !git_oid_equal(&got, &c->list[i].id))
+		} else if (!(rc = c->own_src ? ps_objw_add(w, &got, git_odb_object_type(o), git_odb_object_data(o),
+		                                           git_odb_object_size(o))
+		                             : ps_objw_add_hashed(w, &got, &c->list[i].id, git_odb_object_type(o),
+		                                                  git_odb_object_data(o), git_odb_object_size(o))) &&
+		           !git_oid_equal(&got, &c->list[i].id))
 			rc = ps_error_set(PS_ERROR, "an object's content does not match its id (corrupt repository)");
 		git_odb_object_free(o);
 		if (progress && (i + 1) % 1000 == 0)
@@ -466,6 +478,18 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 	if ((rc = ps_refs_read(&rl, git_repository_path(remote), PS_OWN_REF_PREFIX)))
 		goto out;
 	for (size_t i = 0; i < rl.n && !rc; i++) {
+		/* Only replicas/<office>/<replica> is a branch. Any other name is
+		 * reported and left out of the list: stored as a tracking ref, a
+		 * file named replicas/<office> would stand where the office's
+		 * branches go, and left out, a tracking ref stored so before is
+		 * pruned below. */
+		const char *rest = rl.v[i].name + strlen(PS_OWN_REF_PREFIX), *sl = strchr(rest, '/');
+		if (!sl || sl == rest || !sl[1] || strchr(sl + 1, '/')) {
+			if (badfn)
+				rc = badfn(ctx, rl.v[i].name + strlen("refs/heads/"), "",
+				           "branch name is not replicas/<office>/<replica>, left out");
+			continue;
+		}
 		rref *r = rrefs_add(&refs, rl.v[i].name);
 		if (!r)
 			rc = ps_error_set(PS_ENOMEM, "out of memory");
@@ -591,13 +615,25 @@ int ps_pathremote_push(git_repository *local, const char *path, const char *srcr
 		ps_log(PS_LOG_INFO, "removed a stale lock on this replica's branch in the shared repository: %s", lock);
 		unlink(lock);
 	}
-	int e = git_reference_name_to_id(&old, remote, refname);
-	if (e == 0)
-		has_old = 1;
-	else if (e != GIT_ENOTFOUND) {
-		rc = ps_repo_error(PS_EOFFLINE, "reading the branch in the shared repository");
+	/* Our branch is read and moved through its own file (refwrite.c), not
+	 * libgit2's refdb: a damaged packed-refs or a junk ref whose name is a
+	 * prefix of ours stops no push. A ref file of ours that cannot be read
+	 * (a power cut mid-write) is a damaged ref, not another writer's
+	 * commits: it is replaced, if still the same, as if absent. */
+	char gitdir[4100];
+	snprintf(gitdir, sizeof(gitdir), "%s", git_repository_path(remote));
+	for (size_t gl = strlen(gitdir); gl > 1 && gitdir[gl - 1] == '/';)
+		gitdir[--gl] = '\0';
+	int found = 0;
+	bool found_ok = false;
+	if ((rc = ps_ref_read(&found, &found_ok, &old, gitdir, refname)))
 		goto out;
-	}
+	has_old = found && found_ok;
+	if (found && !found_ok)
+		ps_log(PS_LOG_WARN,
+		       "this replica's branch in the shared repository cannot be read (a damaged ref file); "
+		       "pushed again");
+	int e;
 	bool leased = has_old && over && git_oid_equal(&old, over); /* replace what the caller judged */
 	/* Already there: the remote's branch is ours or builds on it. */
 	if (has_old && !leased &&
@@ -630,20 +666,7 @@ int ps_pathremote_push(git_repository *local, const char *path, const char *srcr
 		                  path, why);
 		goto out;
 	}
-	git_reference *nr = NULL;
-	git_error_clear();
-	e = has_old ? git_reference_create_matching(&nr, remote, refname, &tip, 1, &old, "plansync: push")
-	            : git_reference_create(&nr, remote, refname, &tip, 0, "plansync: push");
-	git_reference_free(nr);
-	if (e == GIT_EMODIFIED || e == GIT_EEXISTS)
-		rc = ps_error_set(PS_EREJECTED,
-		                  "the shared repository's %s moved while this replica pushed; changes stay queued",
-		                  refname + strlen("refs/heads/"));
-	else if (e < 0) {
-		char what[600];
-		snprintf(what, sizeof(what), "moving the branch in the shared repository %s", path);
-		rc = ps_repo_error(PS_EOFFLINE, what);
-	}
+	rc = ps_ref_cas(gitdir, refname, found, found_ok, &old, &tip);
 out:
 	copier_close(&c);
 	git_repository_free(remote);

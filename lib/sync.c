@@ -207,8 +207,18 @@ static int on_fetch_bad(void *ctx, const char *branch, const char *hex, const ch
 	ps_sync_result *res = pc[1];
 	char why[800], own[300];
 	snprintf(own, sizeof(own), "replicas/%s/%s", ps_replica_office(r), ps_replica_id(r));
-	if (res && strcmp(branch, own) == 0)
+	/* Only commits that cannot be read (hex names the tip) are someone
+	 * else's writing; a ref file of ours that cannot be read (no hex: a
+	 * power cut mid-write) is a damaged ref: no new id for it. Our
+	 * tracking ref goes, so the next sync pushes the branch over it even
+	 * with nothing new to send. */
+	if (res && hex[0] && strcmp(branch, own) == 0)
 		res->own_bad = 1;
+	else if (!hex[0] && strcmp(branch, own) == 0) {
+		char track[300];
+		snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
+		git_reference_remove(pc[2], track); /* absent already: nothing to do */
+	}
 	snprintf(why, sizeof(why), "branch could not be fetched: %s; the other branches go on", reason);
 	int rc = ps_store_begin(s);
 	if (!rc) {
@@ -290,7 +300,7 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	char pushmsg[600] = "";
 	if (net)
 		snprintf(pushmsg, sizeof(pushmsg), "%s", ps_error_last());
-	void *bc[2] = {r, res};
+	void *bc[3] = {r, res, repo};
 	long long deep = 0;
 	if ((rc = ps_store_meta_get_int(ps_replica_store(r), "repo.verify", &deep, 0))) {
 		git_repository_free(repo);

@@ -5,10 +5,13 @@
  * objects cannot be read is reported and keeps its old tracking ref while
  * the others go on, and a walk stops at objects the replica has (a deep
  * one does not). Push: a stale lock on our branch is cleared; a push that
- * is no fast-forward is refused. */
+ * is no fast-forward is refused; a damaged packed-refs, a damaged ref file
+ * of ours and a junk ref in the way of our branch stop no push. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <git2.h>
 #include "util.h"
@@ -254,6 +257,81 @@ static void push(void **st)
 	tmpdir_remove(dir);
 }
 
+/* The ref file at rp/name holds id (read as bytes, not through libgit2). */
+static bool file_ref_is(const char *rp, const char *name, const git_oid *id)
+{
+	char path[1000], buf[64] = "", hex[GIT_OID_HEXSZ + 1];
+	snprintf(path, sizeof(path), "%s/%s", rp, name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	git_oid_tostr(hex, sizeof(hex), id);
+	return n == GIT_OID_HEXSZ + 1 && !strncmp(buf, hex, GIT_OID_HEXSZ) && buf[GIT_OID_HEXSZ] == '\n';
+}
+
+static void write_file(const char *path, const char *mode, const char *text)
+{
+	FILE *f = fopen(path, mode);
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Our branch is read and moved through its own file: a damaged
+ * packed-refs, an empty ref file of ours (a power cut) and a junk ref file
+ * named after the office (in the way of the branch's directory) stop no
+ * push; the junk's commit stays named under refs/junk/. A fetch sets aside
+ * a name that is not replicas/<office>/<replica>. */
+static void push_own_ref_file(void **st)
+{
+	char *dir = tmpdir_new(), rp[700], lp[700], path[900], line[200], hex[GIT_OID_HEXSZ + 1];
+	git_repository *remote = bare(dir, "shared.git", rp, sizeof(rp)),
+	               *local = bare(dir, "local.git", lp, sizeof(lp));
+	git_oid j = commit1(remote, "refs/heads/other", "j.json", "{}", 2);
+	git_oid_tostr(hex, sizeof(hex), &j);
+	snprintf(path, sizeof(path), "%s/refs/heads/replicas", rp);
+	assert_int_equal(mkdir(path, 0777), 0);
+	snprintf(path, sizeof(path), "%s/%s", rp, PS_OWN_REF_PREFIX "tinh");
+	snprintf(line, sizeof(line), "%s\n", hex);
+	write_file(path, "w", line); /* junk where the office's directory goes */
+	snprintf(path, sizeof(path), "%s/packed-refs", rp);
+	snprintf(line, sizeof(line), "%s " PS_OWN_REF_PREFIX "junk\n^0000000000000000000000000000000000000001\n", hex);
+	write_file(path, "a", line); /* a packed line that parses, then one that does not */
+	git_oid a1 = commit1(local, BR("tinh-a1"), "a.json", "{}", 2);
+	assert_int_equal(ps_pathremote_push(local, rp, BR("tinh-a1"), BR("tinh-a1"), NULL, NULL), 0);
+	assert_true(file_ref_is(rp, BR("tinh-a1"), &a1));
+	snprintf(path, sizeof(path), "%s/refs/junk", rp);
+	DIR *d = opendir(path);
+	assert_non_null(d);
+	struct dirent *e;
+	int moved = 0;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "tinh-", 5)) {
+			char name[300];
+			snprintf(name, sizeof(name), "refs/junk/%s", e->d_name);
+			moved += file_ref_is(rp, name, &j);
+		}
+	closedir(d);
+	assert_int_equal(moved, 1);
+	/* our ref file emptied: pushed over */
+	snprintf(path, sizeof(path), "%s/%s", rp, BR("tinh-a1"));
+	write_file(path, "w", "");
+	git_oid a2 = commit1(local, BR("tinh-a1"), "a.json", "{\"n\":2}", 7);
+	assert_int_equal(ps_pathremote_push(local, rp, BR("tinh-a1"), BR("tinh-a1"), NULL, NULL), 0);
+	assert_true(file_ref_is(rp, BR("tinh-a1"), &a2));
+	/* the fetch: the office-level name reported, no tracking ref for it */
+	bads b = {0};
+	assert_int_equal(ps_pathremote_fetch(local, rp, false, on_bad, &b, NULL, NULL, NULL), 0);
+	assert_int_equal(b.n, 1);
+	assert_string_equal(b.branch, "replicas/junk");
+	assert_true(ref_absent(local, PS_TRACK_REF_PREFIX "junk"));
+	git_repository_free(remote);
+	git_repository_free(local);
+	tmpdir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +339,7 @@ int main(void)
 	    cmocka_unit_test(blob_cap),
 	    cmocka_unit_test(bad_branch_and_present_objects),
 	    cmocka_unit_test(push),
+	    cmocka_unit_test(push_own_ref_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

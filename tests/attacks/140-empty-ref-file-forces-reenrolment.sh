@@ -17,7 +17,7 @@
 # another writer: the replica keeps its id and enrolment and pushes its
 # branch again (with a lease on what it read, as for junk commits), and the
 # province shows its report.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 "$P" -C d1 progress set p1-t1 2021 --percent 10 >/dev/null; "$P" -C d1 sync >/dev/null 2>&1 || exit 2
@@ -34,4 +34,9 @@ pend=$("$P" -C tinh keys pending --json 2>/dev/null | grep -c '"replica"')
 echo "d1 is now $id; enrolment requests at the province: $pend; d1's new report at the province: $n"
 [ "$id" = binh-giang-a ] || fail "an empty ref file of an office's own branch in the shared repository (a power cut) makes it take a new id and key: a new enrolment request"
 [ "$n" = 1 ] || fail "the office's report is held at the province until it is enrolled again"
+# the same with nothing new to send: the next sync pushes the branch over it
+: > remote.git/$B
+for i in 1 2; do "$P" -C d1 sync >/dev/null 2>&1; done
+[ "$(git -C remote.git rev-parse -q --verify $B)" = "$(git --git-dir=d1/repo.git rev-parse $B)" ] ||
+  fail "an emptied ref file of an office's own branch stays damaged while the office has nothing new to send"
 exit 0

@@ -13,7 +13,7 @@
 # Expected: a branch name that is no replicas/<office>/<replica> is set
 # aside before it takes a tracking ref; the office's branch reaches every
 # replica; the office still pushes.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 "$P" -C d1 progress set p1-t1 2021 --percent 10 >/dev/null; "$P" -C d1 sync >/dev/null 2>&1 || exit 2

@@ -11,7 +11,7 @@
 # the province no longer receives any office's reports.
 # Expected: that branch is reported (problems) and left where it was, as a
 # branch whose commit or tree cannot be read is; every other branch goes on.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 dist d2 tx-kinh-mon b

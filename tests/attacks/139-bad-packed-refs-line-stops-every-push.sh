@@ -13,7 +13,7 @@
 # Expected: the push reads and moves its own branch's file (compare-and-
 # swap) as the fetch reads the others; or at least the sync says the shared
 # repository's packed-refs is damaged, not that the remote was not reached.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 "$P" -C d1 progress set p1-t1 2021 --percent 10 >/dev/null; "$P" -C d1 sync >/dev/null 2>&1 || exit 2

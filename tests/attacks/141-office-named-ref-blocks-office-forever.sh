@@ -12,7 +12,7 @@
 # Expected: the office's changes reach the province (the blocking ref is
 # junk no replica owns), or at the least the sync names the ref in the way
 # and the command that removes it, with exit 7 (the remote refused).
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 PT=$(git -C remote.git rev-parse refs/heads/replicas/tinh/tinh-hq)
