@@ -73,6 +73,7 @@ typedef struct imp {
 	 * whether one was accepted: a previous key verifies only before that */
 	char cur_branch[300];
 	bool cur_seen;
+	bool refetch; /* a damaged copy of an object was removed from repo.git: the next fetch walks every branch */
 } imp;
 
 /* ---- sync_apply.c ---------------------------------------------------- */
