@@ -101,18 +101,12 @@ static int damaged_copy(imp *m, const char *path, const git_oid *oid)
 	char hex[GIT_OID_HEXSZ + 1], loose[4400];
 	git_oid_tostr(hex, sizeof(hex), oid);
 	snprintf(loose, sizeof(loose), "%sobjects/%.2s/%s", git_repository_path(m->repo), hex, hex + 2);
-	if (unlink(loose) == 0) {
-		m->refetch = true;
-		return ps_error_set(PS_EINVALID,
-		                    "file %s: this replica's copy of object %s in repo.git was damaged (its content "
-		                    "does not match its id; not the remote's fault): removed, the next sync fetches it "
-		                    "again",
-		                    path, hex);
-	}
+	bool gone = unlink(loose) == 0;
+	m->refetch |= gone;
 	return ps_error_set(PS_EINVALID,
 	                    "file %s: this replica's copy of object %s in repo.git is damaged (its content does not "
-	                    "match its id; not the remote's fault); run 'plansync check' for how to recover",
-	                    path, hex);
+	                    "match its id; not the remote's fault): %s",
+	                    path, hex, gone ? "removed, the next sync fetches it again" : "run 'plansync check'");
 }
 
 /* One file of the branch, in change-id order (entries are sorted by file
