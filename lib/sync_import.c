@@ -131,8 +131,7 @@ int ps_sync_read_change(imp *m, const char *path, const git_oid *oid, const char
 		snprintf(why, whyn, "%s", bad);
 		return 1;
 	}
-	/* repo.git is read without libgit2's hash check (ps_repo_hash_reads):
-	 * the bytes are hashed once here, by libcrypto, against their id */
+	/* read without libgit2's hash check (ps_repo_hash_reads): hashed here once, by libcrypto */
 	unsigned char h[20];
 	git_oid got;
 	ps_sha1_object(h, "blob", git_odb_object_data(*obj), git_odb_object_size(*obj));
