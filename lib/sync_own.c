@@ -466,6 +466,8 @@ int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *
 		ps_sync_forget_bad_tip(m, ref);
 		if (!(rc = ps_store_begin(s))) {
 			rc = ps_sync_problem(s, bname, hex, "", reason, m->res);
+			if (!rc && m->refetch) /* a damaged copy removed (sync_import.c): the next fetch brings it */
+				rc = ps_store_meta_set_int(s, "repo.verify", 1);
 			rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 		}
 	}
