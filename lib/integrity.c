@@ -363,7 +363,13 @@ static void object_fault(walkctx *w, const git_oid *oid, const char *kind)
 	struct stat sb;
 	snprintf(loose, sizeof(loose), "%s/repo.git/objects/%.2s/%s", ps_replica_dir(w->r), hex, hex + 2);
 	const char *d = ps_replica_dir(w->r);
-	if (stat(loose, &sb) == 0)
+	if (!w->fetched) /* our own branch: the remote may never have had it */
+		snprintf(f->fix, sizeof(f->fix),
+		         "a copy of this replica's own: if not pushed yet, the next sync writes it again from "
+		         "plansync.db:\n  plansync -C %s sync\nif pushed, remove the damaged copy and fetch it "
+		         "again:\n  rm -f %.900s\n  git -C %s/repo.git fetch --refetch origin && plansync -C %s check",
+		         d, loose, d, d);
+	else if (stat(loose, &sb) == 0)
 		snprintf(
 		    f->fix, sizeof(f->fix),
 		    "remove the damaged copy and fetch every object again from the remote:\n  rm -f %.900s\n  git -C "

@@ -338,7 +338,8 @@ static int write_all(copier *c, ps_progress_fn progress, void *pctx)
 		                             : ps_objw_add_hashed(w, &got, &c->list[i].id, git_odb_object_type(o),
 		                                                  git_odb_object_data(o), git_odb_object_size(o))) &&
 		           !git_oid_equal(&got, &c->list[i].id))
-			rc = ps_error_set(PS_ERROR, "an object's content does not match its id (corrupt repository)");
+			rc = ps_error_set(c->own_src ? PS_EINVALID : PS_ERROR, /* EINVALID: ours, damaged here */
+			                  "an object's content does not match its id (corrupt repository)");
 		git_odb_object_free(o);
 		if (progress && (i + 1) % 1000 == 0)
 			progress(pctx, "objects copied", (long)(i + 1), (long)c->n);
@@ -656,7 +657,9 @@ int ps_pathremote_push(git_repository *local, const char *path, const char *srcr
 		rc = e;
 		goto out;
 	}
-	if ((rc = write_all(&c, NULL, NULL))) {
+	if ((rc = write_all(&c, NULL, NULL)) == PS_EINVALID)
+		goto out; /* a copy of ours damaged here */
+	if (rc) {
 		/* the shared repository's fault (often its disk is full), not ours */
 		char why[600];
 		snprintf(why, sizeof(why), "%s", ps_error_last());

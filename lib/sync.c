@@ -264,7 +264,8 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	int has_mine = ps_sync_ref_oid(repo, ref, &mine) == 0;
 	int has_theirs = ps_sync_ref_oid(repo, track, &theirs) == 0;
 	if (has_mine && (!has_theirs || !git_oid_equal(&mine, &theirs))) {
-		if ((rc = ps_sync_repair_unsent(r, repo, ref, &mine, has_theirs ? &theirs : NULL, &res->exported))) {
+		if ((rc = ps_sync_repair_unsent(r, repo, ref, &mine, has_theirs ? &theirs : NULL, false,
+		                                &res->exported))) {
 			git_repository_free(repo);
 			return rc;
 		}
@@ -287,6 +288,35 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 		}
 		ps_fault_point("push:before");
 		net = ps_repo_push(repo, &auth, ref, junk > 0 ? &theirs : NULL);
+		if (net == PS_ERROR) {
+			/* An object of ours in repo.git may be damaged (the push hashes
+			 * each as it sends it; a path push says PS_ERROR for what it cannot
+			 * read or hash here): only a copy of what plansync.db holds. The
+			 * unsent commits are read to every file, what is damaged is
+			 * exported again, and pushed through a fresh repository (the
+			 * old one's cache may hold the damaged copy). */
+			char why[600];
+			snprintf(why, sizeof(why), "%s", ps_error_last());
+			git_oid now;
+			if ((rc = ps_sync_repair_unsent(r, repo, ref, &mine, has_theirs ? &theirs : NULL, true,
+			                                &res->exported))) {
+				git_repository_free(repo);
+				return rc;
+			}
+			git_repository_free(repo);
+			if ((rc = ps_sync_open_repo(r, &repo)))
+				return rc;
+			if (ps_sync_ref_oid(repo, ref, &now) == 0 && !git_oid_equal(&now, &mine))
+				net = ps_repo_push(repo, &auth, ref, junk > 0 ? &theirs : NULL);
+			else if (strstr(why, "plansync check"))
+				ps_error_set(PS_EINVALID, "%s", why);
+			else
+				ps_error_set(
+				    PS_EINVALID,
+				    "this replica's repo.git holds a damaged copy of an object it pushes (%s), not "
+				    "the shared repository; run 'plansync check' for how to recover",
+				    why);
+		}
 		if (!net && junk > 0)
 			ps_log(PS_LOG_WARN,
 			       "this replica's branch in the shared repository held %ld commit%s not validly "

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "sync_int.h"
+#include "sha1.h"
 #include "store_sync.h"
 #include "oidset.h"
 #include "refread.h"
@@ -89,6 +91,24 @@ static int cmp_entry(const void *a, const void *b)
 	return r ? r : (ea->order > eb->order) - (ea->order < eb->order);
 }
 
+/* A change file whose copy in repo.git does not hash to the id its tree
+ * names: damaged on this disk (what a fetch brings is hashed as it comes),
+ * so never applied. A loose copy is removed and the branch waits at its
+ * last good state: the next sync's fetch walks every branch (repo.verify)
+ * and brings the object again. */
+static int damaged_copy(imp *m, const char *path, const git_oid *oid)
+{
+	char hex[GIT_OID_HEXSZ + 1], loose[4400];
+	git_oid_tostr(hex, sizeof(hex), oid);
+	snprintf(loose, sizeof(loose), "%sobjects/%.2s/%s", git_repository_path(m->repo), hex, hex + 2);
+	bool gone = unlink(loose) == 0;
+	m->refetch |= gone;
+	return ps_error_set(PS_EINVALID,
+	                    "file %s: this replica's copy of object %s in repo.git is damaged (its content does not "
+	                    "match its id; not the remote's fault): %s",
+	                    path, hex, gone ? "removed, the next sync fetches it again" : "run 'plansync check'");
+}
+
 /* One file of the branch, in change-id order (entries are sorted by file
  * name, which is the id): read, decode, check, queue. */
 int ps_sync_read_change(imp *m, const char *path, const git_oid *oid, const char *office, ps_change **out,
@@ -110,6 +130,16 @@ int ps_sync_read_change(imp *m, const char *path, const git_oid *oid, const char
 	if (bad) {
 		snprintf(why, whyn, "%s", bad);
 		return 1;
+	}
+	/* read without libgit2's hash check (ps_repo_hash_reads): hashed here once, by libcrypto */
+	unsigned char h[20];
+	git_oid got;
+	ps_sha1_object(h, "blob", git_odb_object_data(*obj), git_odb_object_size(*obj));
+	git_oid_fromraw(&got, h);
+	if (!git_oid_equal(&got, oid)) {
+		git_odb_object_free(*obj);
+		*obj = NULL;
+		return damaged_copy(m, path, oid);
 	}
 	ps_change *c = NULL;
 	int rc = ps_change_decode(&c, git_odb_object_data(*obj), git_odb_object_size(*obj));
@@ -160,7 +190,7 @@ static int process_entry(imp *m, const char *path, const git_oid *oid)
 	if (PS_HLC_MS(c->hlc) > m->max_ms) {
 		rc = ps_sync_hold(m, c, git_odb_object_data(o), git_odb_object_size(o), path);
 	} else {
-		rc = ps_sync_enqueue(m, c, oid); /* the id libgit2 checked the bytes against */
+		rc = ps_sync_enqueue(m, c, oid); /* the id ps_sync_read_change checked the bytes against */
 		c = NULL;
 	}
 	ps_change_free(c);
@@ -527,13 +557,15 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 			ps_sync_forget_bad_tip(&m, name);
 			/* An object missing here (not on the remote: the fetch checked
 			 * that) means repo.git is incomplete: the next fetch walks every
-			 * branch to its roots and fetches what lacks. */
-			if (strstr(why, "not found") && !ps_store_begin(s)) {
+			 * branch to its roots and fetches what lacks; so is a damaged
+			 * copy removed here (damaged_copy). */
+			if ((strstr(why, "not found") || m.refetch) && !ps_store_begin(s)) {
 				if (ps_store_meta_set_int(s, "repo.verify", 1))
 					ps_store_rollback(s);
 				else
 					ps_store_commit(s);
 			}
+			m.refetch = false;
 			ps_error_set(PS_EINVALID, "%s", why);
 			/* This branch's content is bad: quarantined at its tip, the
 			 * others go on; a new tip is tried again. */

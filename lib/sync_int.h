@@ -73,6 +73,7 @@ typedef struct imp {
 	 * whether one was accepted: a previous key verifies only before that */
 	char cur_branch[300];
 	bool cur_seen;
+	bool refetch; /* a damaged copy of an object was removed from repo.git: the next fetch walks every branch */
 } imp;
 
 /* ---- sync_apply.c ---------------------------------------------------- */
@@ -189,9 +190,10 @@ int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *
 int ps_sync_reissue_against(ps_replica *r, git_repository *repo, const git_oid *tip);
 /* Write again the values our changes stamped in the future give. */
 int ps_sync_restamp_future(ps_replica *r);
-/* Our unsent commits must be readable; a damaged one is exported again. */
+/* Our unsent commits must be readable (with files: to every tree and file,
+ * each hashed); a damaged one is exported again. */
 int ps_sync_repair_unsent(ps_replica *r, git_repository *repo, const char *ref, const git_oid *mine,
-                          const git_oid *theirs, long *exported);
+                          const git_oid *theirs, bool files, long *exported);
 
 /* ---- sync.c ---------------------------------------------------------- */
 

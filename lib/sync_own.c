@@ -8,14 +8,15 @@
  * on the old branch or stamped in the future, and repairing unsent commits
  * damaged in repo.git. Never pushes or fetches (sync.c), never writes SQL
  * (lib/store_sync.c does). Over 600 lines: every case of the own branch
- * rests on the same judgement of who wrote it (writes_our_id), kept here
- * in one place. */
+ * rests on the same judgement of who wrote it (writes_our_id) and shares
+ * its ref, exports and registry helpers; apart they would be copies. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "sync_int.h"
+#include "sha1.h"
 #include "plansync/json.h"
 #include "plansync/key.h"
 #include "keys_int.h"
@@ -510,6 +511,8 @@ int ps_sync_own_branch(imp *m, const char *ref, const git_oid *tip, const char *
 		ps_sync_forget_bad_tip(m, ref);
 		if (!(rc = ps_store_begin(s))) {
 			rc = ps_sync_problem(s, bname, hex, "", reason, m->res);
+			if (!rc && m->refetch) /* a damaged copy removed (sync_import.c): the next fetch brings it */
+				rc = ps_store_meta_set_int(s, "repo.verify", 1);
 			rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 		}
 	}
@@ -551,12 +554,45 @@ int ps_sync_restamp_future(ps_replica *r)
 	return rc;
 }
 
+/* A tree entry whose object does not hash to its id (hashed here by
+ * libcrypto: libgit2's cache may hold a copy read unchecked, by the push):
+ * its loose copy is removed, so the export writes it again. */
+static int object_ok(const char *root, const git_tree_entry *e, void *payload)
+{
+	git_repository *repo = payload;
+	git_odb *odb = NULL;
+	git_odb_object *o = NULL;
+	unsigned char h[20];
+	git_oid got;
+	(void)root;
+	int ok = git_repository_odb(&odb, repo) == 0 && git_odb_read(&o, odb, git_tree_entry_id(e)) == 0;
+	if (ok) {
+		ps_sha1_object(h, git_object_type2string(git_odb_object_type(o)), git_odb_object_data(o),
+		               git_odb_object_size(o));
+		git_oid_fromraw(&got, h);
+		ok = git_oid_equal(&got, git_tree_entry_id(e));
+	}
+	git_odb_object_free(o);
+	git_odb_free(odb);
+	if (ok)
+		return 0;
+	char hex[GIT_OID_HEXSZ + 1], loose[4400];
+	git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
+	snprintf(loose, sizeof(loose), "%sobjects/%.2s/%s", git_repository_path(repo), hex, hex + 2);
+	unlink(loose);
+	ps_log(PS_LOG_WARN, "this replica's object %s in repo.git is damaged; written again from plansync.db", hex);
+	return -1;
+}
+
 /* Our commits not yet on the remote must be readable before they are
  * pushed. One that is damaged in repo.git (bit rot, a bad disk) is only a
  * copy of what plansync.db holds: the branch goes back to the last commit
- * the remote confirmed, and the changes are exported again. */
+ * the remote confirmed, and the changes are exported again. With files,
+ * every tree and file of those commits is read and hashed too (after a
+ * push found one of ours damaged: not on every sync, the push hashes them
+ * anyway). */
 int ps_sync_repair_unsent(ps_replica *r, git_repository *repo, const char *ref, const git_oid *mine,
-                          const git_oid *theirs, long *exported)
+                          const git_oid *theirs, bool files, long *exported)
 {
 	assert(repo && ref && mine && exported);
 	ps_store *s = ps_replica_store(r);
@@ -567,9 +603,11 @@ int ps_sync_repair_unsent(ps_replica *r, git_repository *repo, const char *ref, 
 			break;
 		git_commit *c = NULL;
 		git_tree *t = NULL;
-		if (git_commit_lookup(&c, repo, &at) < 0 || git_commit_tree(&t, c) < 0) {
+		if (git_commit_lookup(&c, repo, &at) < 0 || git_commit_tree(&t, c) < 0 ||
+		    (files && git_tree_walk(t, GIT_TREEWALK_PRE, object_ok, repo) != 0)) {
 			damaged = 1;
 			bad = at;
+			git_tree_free(t);
 			git_commit_free(c);
 			break;
 		}
@@ -602,9 +640,9 @@ int ps_sync_repair_unsent(ps_replica *r, git_repository *repo, const char *ref, 
 	int e = ps_store_exports_drop_after(s, has_back ? dl : 0);
 	char reason[300];
 	snprintf(reason, sizeof(reason),
-	         "this replica's unsent commit %s in repo.git cannot be read (damaged); its changes were exported "
+	         "this replica's unsent commit %s in repo.git%s cannot be read (damaged); its changes were exported "
 	         "again from plansync.db",
-	         hex);
+	         hex, files ? ", or a file of it," : "");
 	char branch[300];
 	snprintf(branch, sizeof(branch), "replicas/%s/%s", ps_replica_office(r), ps_replica_id(r));
 	if (e || (rc = ps_sync_problem(s, branch, hex, "", reason, NULL))) {

@@ -14,7 +14,7 @@
 # Expected: the blob is written again from plansync.db (sync, or check
 # --repair), the write reaches the province; meanwhile the message names the
 # local copy, not the server.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov; dist d1 binh-giang a
 "$P" -C d1 progress set p1-t1 2021 --percent 10 >/dev/null; "$P" -C d1 sync >/dev/null 2>&1 || exit 2
 mv remote.git remote.off

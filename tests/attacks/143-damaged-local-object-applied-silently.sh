@@ -11,7 +11,7 @@
 # later 'plansync check' finds "stored bytes do not match the blob id".
 # Expected: a file whose bytes do not hash to the id its tree names is never
 # applied (fetched again from the remote, or quarantined with its reason).
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 "$P" -C tinh sync >/dev/null 2>&1
