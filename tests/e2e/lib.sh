@@ -81,3 +81,40 @@ run_attacks() {
     esac
   done
 }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A throwaway OpenSSH server on 127.0.0.1 for the ssh:// tests, in $T: its
+# own host key, a user key (userkey) in its authorized_keys, $PORT, $me.
+# sshd_setup once, then start_sshd (again after a stop); it logs VERBOSE
+# ("Accepted publickey" per login) to $T/sshd.log.
+sshd_setup() {
+  SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+  [ -x "$SSHD" ] || { echo "SKIP: no sshd (apt-get install openssh-server)"; bad "sshd missing"; finish; }
+  me=$(id -un)
+  ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey"
+  ssh-keygen -q -t ed25519 -N '' -f "$T/userkey"
+  cp "$T/userkey.pub" "$T/authorized_keys"
+  PORT=$(free_port)
+  mkdir -p /run/sshd 2>/dev/null || true
+}
+start_sshd() {
+  cat > "$T/sshd_config" <<CFG
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $T/hostkey
+AuthorizedKeysFile $T/authorized_keys
+PidFile $T/sshd.pid
+StrictModes no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+UsePAM no
+PermitRootLogin prohibit-password
+AllowUsers $me
+LogLevel VERBOSE
+CFG
+  "$SSHD" -f "$T/sshd_config" -D -E "$T/sshd.log" &
+  SSHD_PID=$!
+  for _ in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return; sleep 0.1; done
+  bad "sshd did not start: $(cat "$T/sshd.log")"
+}

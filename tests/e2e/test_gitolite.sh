@@ -18,7 +18,6 @@ SSHD=$(command -v sshd || echo /usr/sbin/sshd)
 [ -x "$SSHD" ] || { echo "SKIP: no sshd (apt-get install openssh-server)"; exit 77; }
 command -v gitolite >/dev/null || { echo "SKIP: no gitolite (apt-get install gitolite3)"; exit 77; }
 command -v ssh >/dev/null || { echo "SKIP: no ssh client"; exit 77; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 me=$(id -un)
 GL=$T/gitolite # the gitolite account's HOME
 mkdir -p "$GL"

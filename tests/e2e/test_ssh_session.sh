@@ -9,37 +9,8 @@
 source "$(dirname "$0")/lib.sh"
 export HOME=$T
 D=${PLANSYNCD:?set PLANSYNCD}
-SSHD=$(command -v sshd || echo /usr/sbin/sshd)
-[ -x "$SSHD" ] || { echo "SKIP: no sshd (apt-get install openssh-server)"; bad "sshd missing"; finish; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-me=$(id -un)
+sshd_setup
 git init -q --bare remote.git
-ssh-keygen -q -t ed25519 -N '' -f hostkey
-ssh-keygen -q -t ed25519 -N '' -f userkey
-cp userkey.pub authorized_keys
-PORT=$(free_port)
-mkdir -p /run/sshd 2>/dev/null || true
-start_sshd() {
-  cat > sshd_config <<CFG
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $T/hostkey
-AuthorizedKeysFile $T/authorized_keys
-PidFile $T/sshd.pid
-StrictModes no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-UsePAM no
-PermitRootLogin prohibit-password
-AllowUsers $me
-LogLevel VERBOSE
-CFG
-  "$SSHD" -f "$T/sshd_config" -D -E "$T/sshd.log" &
-  SSHD_PID=$!
-  for _ in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return; sleep 0.1; done
-  bad "sshd did not start: $(cat sshd.log)"
-}
 # the listener and its per-connection children (a kept connection lives in
 # one: killing only the listener leaves it served, as a real sshd restart does)
 stop_sshd() {

@@ -19,7 +19,6 @@ BACKEND=$(git --exec-path)/git-http-backend
 [ -x "$BACKEND" ] || { echo "SKIP: git http-backend missing"; exit 77; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 FCGIWRAP=$(command -v fcgiwrap || echo /usr/sbin/fcgiwrap)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # --- the certificate authorities and the server certificates -------------
 mkdir -p ca/new other/new
