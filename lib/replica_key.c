@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include "plansync/error.h"
 #include "plansync/key.h"
@@ -73,6 +74,8 @@ int ps_replica_key_rotate(ps_replica *r, const char *old_id)
 	return rc;
 }
 
+static int read_pub(uint8_t pub[32], const char *path);
+
 int ps_replica_key(ps_replica *r, const ps_key **out)
 {
 	*out = NULL;
@@ -120,6 +123,17 @@ int ps_replica_key(ps_replica *r, const ps_key **out)
 		k = NULL;
 		if ((rc = ps_replica_key_rotate(r, rid)) || (rc = ps_key_load(&k, path)))
 			return rc;
+	}
+	/* The private key must be the one key.pub shows (and the province
+	 * enrolled): another key swapped in would sign exports every reader
+	 * holds back while this replica counts them delivered (attack 149). */
+	uint8_t want[32];
+	if (access(pub, F_OK) == 0 && read_pub(want, pub) == 0 && memcmp(want, ps_key_public(k), 32) != 0) {
+		ps_key_free(k);
+		return ps_error_set(PS_EREPAIR,
+		                    "%s is not the private half of %s (a key file swapped or restored from another "
+		                    "replica); put this replica's own key back (nothing was signed with it)",
+		                    path, pub);
 	}
 	*slot = k;
 	*out = k;

@@ -338,9 +338,25 @@ static bool holds_newer_format(git_repository *repo, const git_oid *tip)
 
 /* Whether the key writes this replica id: its own key (a copy of this
  * replica), or one the registry names for key/<office>/<id> now or before
- * (this replica made again, a re-keyed one); m, when given, is the import
+ * (this replica made again, a re-keyed one), except a key this replica
+ * itself held and retired: it signs nothing new for any reader, so its
+ * commits here are junk, never a reason to take a new id (attack 147: the
+ * retired province key would strand the province); m, when given, is the import
  * under way, whose registry counts the key records it met already. Any
  * other key, an enrolled key of another replica included, signs junk here. */
+struct held_ctx {
+	const uint8_t *who;
+	bool *found;
+};
+
+static int held_before(void *ctx, const char *replica, const uint8_t pub[32])
+{
+	(void)replica;
+	struct held_ctx *h = ctx;
+	*h->found = *h->found || !memcmp(pub, h->who, 32);
+	return 0;
+}
+
 static bool writes_our_id(ps_replica *r, imp *m, const uint8_t who[32])
 {
 	const ps_key *own = NULL;
@@ -354,7 +370,10 @@ static bool writes_our_id(ps_replica *r, imp *m, const uint8_t who[32])
 	          : ps_keys_lookup(&k, r, ps_replica_office(r), ps_replica_id(r));
 	if (e == 0 && k.found) {
 		yes = k.public_key && ps_pubkey_parse(pub, k.public_key) == 0 && !memcmp(pub, who, 32);
-		for (char *p = k.previous; !yes && p && *p;) {
+		bool retired = false; /* a key this replica itself held before (kept as key.<id>.pub) */
+		if (!yes && k.previous)
+			ps_replica_keys_each(r, held_before, &(struct held_ctx){who, &retired});
+		for (char *p = k.previous; !yes && !retired && p && *p;) {
 			char *nl = strchr(p, '\n');
 			char line[200];
 			snprintf(line, sizeof(line), "%.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
