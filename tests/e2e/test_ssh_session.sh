@@ -13,9 +13,18 @@ sshd_setup
 git init -q --bare remote.git
 # the listener and its per-connection children (a kept connection lives in
 # one: killing only the listener leaves it served, as a real sshd restart does)
+# (and theirs: a connection's privilege-separated child is a grandchild,
+# which left alive kept the daemon's connection served under load)
 stop_sshd() {
-  local kids; kids=$(ps -o pid= --ppid "$SSHD_PID" 2>/dev/null || true)
-  kill "$SSHD_PID" $kids 2>/dev/null || true; wait "$SSHD_PID" 2>/dev/null || true
+  local all="$SSHD_PID" next="$SSHD_PID" kids p
+  while [ -n "$next" ]; do
+    kids=
+    for p in $next; do kids="$kids $(ps -o pid= --ppid "$p" 2>/dev/null || true)"; done
+    next=$(echo $kids)
+    all="$all $next"
+  done
+  kill $all 2>/dev/null || true; wait "$SSHD_PID" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 $all 2>/dev/null || break; sleep 0.1; done
 }
 accepted() { grep -c 'Accepted publickey' sshd.log || true; }
 DPID=
