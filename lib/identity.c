@@ -18,6 +18,7 @@
 #include "plansync/error.h"
 #include "plansync/hlc.h"
 #include "plansync/log.h"
+#include "keys_int.h"
 #include "repo.h"
 #include "replica_int.h"
 
@@ -117,7 +118,10 @@ int ps_identity_fork(ps_replica *r, const char *why)
 	/* Own changes go out again, under their own ids, on the new branch. */
 	if ((rc = ps_store_exports_drop_after(s, 0)) || (rc = ps_store_meta_set(s, "delivered_batch", NULL)) ||
 	    (rc = ps_store_meta_set(s, "replica", nid)) || (rc = ps_store_meta_set(s, "replica.previous", prevs)) ||
-	    (rc = ps_store_meta_set(s, "instance", mark)))
+	    (rc = ps_store_meta_set(s, "instance", mark)) ||
+	    /* a province replica hands over to its new id with its old key
+	     * (keys_trust.c): nobody else can enrol the province */
+	    (ps_replica_is_province(r) && (rc = ps_store_meta_set(s, PS_META_HANDOVER, old))))
 		goto rollback;
 	if ((rc = ps_store_commit(s)))
 		return rc;

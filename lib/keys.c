@@ -409,16 +409,22 @@ int ps_keys_approve(ps_keydone *out, ps_replica *r, const char *who, const char 
 		return rc;
 	char now[32];
 	ps_keys_now(now);
+	cJSON *o = ps_keys_enrolled_fields(f.public_key, out->fingerprint, person, now);
+	return ps_keys_write(out, r, o, "enrolment approved by the province");
+}
+
+cJSON *ps_keys_enrolled_fields(const char *public_key, const char *fpr, const char *person, const char *now)
+{
 	cJSON *o = cJSON_CreateObject();
-	if (o && (!cJSON_AddStringToObject(o, "public_key", f.public_key) ||
-	          !cJSON_AddStringToObject(o, "fingerprint", out->fingerprint) ||
-	          !(person ? cJSON_AddStringToObject(o, "person", person) : cJSON_AddNullToObject(o, "person")) ||
-	          !cJSON_AddStringToObject(o, "enrolled", now) || !cJSON_AddNullToObject(o, "revoked_after") ||
-	          !cJSON_AddNullToObject(o, "revoked"))) {
+	if (o &&
+	    (!cJSON_AddStringToObject(o, "public_key", public_key) || !cJSON_AddStringToObject(o, "fingerprint", fpr) ||
+	     !(person ? cJSON_AddStringToObject(o, "person", person) : cJSON_AddNullToObject(o, "person")) ||
+	     !cJSON_AddStringToObject(o, "enrolled", now) || !cJSON_AddNullToObject(o, "revoked_after") ||
+	     !cJSON_AddNullToObject(o, "revoked"))) {
 		cJSON_Delete(o);
 		o = NULL;
 	}
-	return ps_keys_write(out, r, o, "enrolment approved by the province");
+	return o;
 }
 
 int ps_keys_refuse(ps_keydone *out, ps_replica *r, const char *who)

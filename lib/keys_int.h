@@ -4,12 +4,15 @@
 #define PLANSYNC_KEYS_INT_H
 #include <stdbool.h>
 #include <cjson/cJSON.h>
+#include "plansync/key.h"
 #include "plansync/keys.h"
 
 /* The meta rows of the root of trust (keys.h). */
 #define PS_META_TRUST_PIN       "trust.province"
 #define PS_META_TRUST_FIRST_USE "trust.first_use"
 #define PS_META_TRUST_SEEN      "trust.seen"
+/* The old id a province replica that took a new id hands over from. */
+#define PS_META_HANDOVER "handover.from"
 
 /* One key record's fields (malloc'd, NULL when null or absent). */
 typedef struct ps_keyrec {
@@ -32,5 +35,14 @@ void ps_keys_now(char out[32]);
 /* Write fields (taken over) to key/<out->office>/<out->replica> as the
  * province; the key it replaces goes to previous_keys. Sets out->record. */
 int ps_keys_write(ps_keydone *out, ps_replica *r, cJSON *fields, const char *reason);
+/* The fields of a key record enrolling public_key now (person may be NULL);
+ * NULL when out of memory (ps_keys_write then says so). */
+cJSON *ps_keys_enrolled_fields(const char *public_key, const char *fpr, const char *person, const char *now);
+/* A province replica that took a new id (meta handover.from, set by
+ * ps_identity_fork) and still holds the old id's enrolled key: the record
+ * enrolling its new key is written (once) and *signer is the old key,
+ * which signs the new branch's first commit (the caller frees it; NULL:
+ * nothing to hand over; the meta row is dropped when the old key cannot). */
+int ps_keys_hand_over(ps_replica *r, ps_key **signer);
 
 #endif

@@ -4,8 +4,9 @@
  * allowed-signers file and plansync log).
  *
  * Exports the pin, seen, first-use and root functions of keys.h and
- * ps_keys_signers_each, ps_keys_signer_of; ps_keys_fpr_valid and
- * ps_keys_same_key to keys_int.h. Never verifies a signature
+ * ps_keys_signers_each, ps_keys_signer_of; ps_keys_fpr_valid,
+ * ps_keys_same_key and ps_keys_hand_over (a province replica that took a
+ * new id enrols it with its old key) to keys_int.h. Never verifies a signature
  * (sync_verify.c) and never writes SQL (the meta table's functions). */
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +17,9 @@
 #include "plansync/sync.h"
 #include "plansync/error.h"
 #include "plansync/key.h"
+#include "plansync/log.h"
 #include "plansync/record.h"
+#include "plansync/store.h"
 
 #define META_PIN       PS_META_TRUST_PIN
 #define META_FIRST_USE PS_META_TRUST_FIRST_USE
@@ -213,6 +216,26 @@ static int province_keys(ps_replica *r, int *n)
 	return rc;
 }
 
+/* This replica's key record, enrolled now, as the province writes it; its
+ * fingerprint in fpr. */
+static int enrol_self(ps_replica *r, const char *reason, char fpr[PS_KEY_FPR_MAX])
+{
+	const ps_key *k = NULL;
+	char *pub = NULL, now[32];
+	int rc = ps_replica_key(r, &k);
+	if (rc || (rc = ps_pubkey_text(&pub, ps_key_public(k), ps_key_comment(k))))
+		return rc;
+	ps_pubkey_fingerprint(fpr, ps_key_public(k));
+	ps_keys_now(now);
+	ps_keydone d;
+	memset(&d, 0, sizeof(d));
+	snprintf(d.office, sizeof(d.office), "%s", ps_replica_office(r));
+	snprintf(d.replica, sizeof(d.replica), "%s", ps_replica_id(r));
+	cJSON *o = ps_keys_enrolled_fields(pub, fpr, NULL, now);
+	free(pub);
+	return ps_keys_write(&d, r, o, reason);
+}
+
 int ps_keys_enrol_root(ps_replica *r)
 {
 	char seen[72];
@@ -225,25 +248,8 @@ int ps_keys_enrol_root(ps_replica *r)
 	if (!ps_replica_is_province(r) || seen[0] || w.n)
 		return ps_error_set(PS_EEXISTS, "the province has a root key already (%s)",
 		                    seen[0] ? seen : "enrolled");
-	const ps_key *k = NULL;
-	char *pub = NULL, fpr[PS_KEY_FPR_MAX], now[32];
-	if ((rc = ps_replica_key(r, &k)) || (rc = ps_pubkey_text(&pub, ps_key_public(k), ps_key_comment(k))))
-		return rc;
-	ps_pubkey_fingerprint(fpr, ps_key_public(k));
-	ps_keys_now(now);
-	ps_keydone d;
-	memset(&d, 0, sizeof(d));
-	snprintf(d.office, sizeof(d.office), "%s", ps_replica_office(r));
-	snprintf(d.replica, sizeof(d.replica), "%s", ps_replica_id(r));
-	cJSON *o = cJSON_CreateObject();
-	if (o && (!cJSON_AddStringToObject(o, "public_key", pub) || !cJSON_AddStringToObject(o, "fingerprint", fpr) ||
-	          !cJSON_AddNullToObject(o, "person") || !cJSON_AddStringToObject(o, "enrolled", now) ||
-	          !cJSON_AddNullToObject(o, "revoked_after") || !cJSON_AddNullToObject(o, "revoked"))) {
-		cJSON_Delete(o);
-		o = NULL;
-	}
-	free(pub);
-	rc = ps_keys_write(&d, r, o, "the province's first replica: the root of trust");
+	char fpr[PS_KEY_FPR_MAX];
+	rc = enrol_self(r, "the province's first replica: the root of trust", fpr);
 	if (!rc)
 		rc = ps_keys_pin_set(r, fpr);
 	return rc;
@@ -363,5 +369,63 @@ int ps_keys_rotate(ps_keydone *out, ps_replica *r)
 out:
 	ps_key_free(nk);
 	free(text);
+	return rc;
+}
+
+/* ---- a province replica's hand-over to its new id ----------------------------- */
+
+int ps_keys_hand_over(ps_replica *r, ps_key **signer)
+{
+	*signer = NULL;
+	ps_store *s = ps_replica_store(r);
+	char *from = NULL, path[4300], why[5000] = "";
+	int rc = ps_store_meta_get(s, PS_META_HANDOVER, &from);
+	if (rc == PS_ENOTFOUND || (!rc && !from[0])) {
+		ps_error_clear();
+		free(from);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	ps_keyrec old, cur;
+	memset(&old, 0, sizeof(old));
+	memset(&cur, 0, sizeof(cur));
+	ps_key *k = NULL;
+	const ps_key *nk = NULL;
+	char *pub = NULL, *oldpub = NULL, fpr[PS_KEY_FPR_MAX];
+	snprintf(path, sizeof(path), "%s/key.%s", ps_replica_dir(r), from);
+	if ((rc = ps_keys_lookup(&old, r, ps_replica_office(r), from)) ||
+	    (rc = ps_keys_lookup(&cur, r, ps_replica_office(r), ps_replica_id(r))) || (rc = ps_replica_key(r, &nk)) ||
+	    (rc = ps_pubkey_text(&pub, ps_key_public(nk), ps_key_comment(nk))))
+		goto out;
+	if (ps_key_load(&k, path) != 0 || ps_pubkey_text(&oldpub, ps_key_public(k), "") != 0) {
+		snprintf(why, sizeof(why), "the old key %s cannot be read (%s)", path, ps_error_last());
+		ps_error_clear();
+	} else if (!old.found || !old.enrolled || old.revoked || !ps_keys_same_key(old.public_key, oldpub)) {
+		snprintf(why, sizeof(why), "the old key %s is not the enrolled key of %s", path, from);
+	}
+	if (why[0]) {
+		/* nothing to hand over from: the new id waits to be enrolled */
+		ps_log(PS_LOG_WARN, "%s: no hand-over from %s to %s: %s", ps_replica_dir(r), from, ps_replica_id(r),
+		       why);
+		rc = ps_store_meta_set(s, PS_META_HANDOVER, NULL);
+		goto out;
+	}
+	if (!(cur.found && cur.enrolled && !cur.revoked && ps_keys_same_key(cur.public_key, pub))) {
+		char reason[300];
+		snprintf(reason, sizeof(reason), "province replica %s continues as %s: handed over by its enrolled key",
+		         from, ps_replica_id(r));
+		if ((rc = enrol_self(r, reason, fpr)))
+			goto out;
+	}
+	*signer = k;
+	k = NULL;
+out:
+	ps_key_free(k);
+	free(pub);
+	free(oldpub);
+	free(from);
+	ps_keyrec_release(&old);
+	ps_keyrec_release(&cur);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sync_int.h"
+#include "keys_int.h"
 #include "store_sync.h"
 #include "plansync/error.h"
 #include "plansync/fault.h"
@@ -182,6 +183,7 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 	ps_tree_add *adds = NULL;
 	char *msg = NULL;
 	ps_buf cb = PS_BUF_INIT, signed_cb = PS_BUF_INIT;
+	ps_key *handover = NULL; /* the old key of a province replica's new id (keys_trust.c) */
 	size_t n = 0;
 	char ref[300];
 	git_oid head, toid, coid;
@@ -219,6 +221,8 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 		goto out;
 	}
 	if (has_head && (rc = leave_format1(r, repo, ref, sizeof(ref), &head, &has_head)))
+		goto out;
+	if ((rc = ps_keys_hand_over(r, &handover))) /* its record goes into this batch */
 		goto out;
 	long long done_seq = 0;
 	if ((rc = ps_store_exports_maxseq(s, &done_seq)))
@@ -287,8 +291,8 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 	}
 	/* Signed as git commit -S signs (gpg.format=ssh): the same bytes with
 	 * a gpgsig header, so stock git verifies what readers verify. */
-	const ps_key *key = NULL;
-	if ((rc = ps_replica_key(r, &key)) || (rc = ps_commit_sign(&signed_cb, key, cb.ptr, cb.len)))
+	const ps_key *key = handover;
+	if ((!key && (rc = ps_replica_key(r, &key))) || (rc = ps_commit_sign(&signed_cb, key, cb.ptr, cb.len)))
 		goto out;
 	if ((rc = ps_objw_add(w, &coid, GIT_OBJECT_COMMIT, signed_cb.ptr, signed_cb.len)))
 		goto out;
@@ -310,7 +314,8 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 	char fpr[PS_KEY_FPR_MAX];
 	ps_pubkey_fingerprint(fpr, ps_key_public(key));
 	if ((rc = ps_store_export_append(s, hex, (long long)n, maxseq, &batch)) ||
-	    (rc = ps_store_export_signed(s, done_seq, maxseq, fpr, ps_replica_id(r)))) {
+	    (rc = ps_store_export_signed(s, done_seq, maxseq, fpr, ps_replica_id(r))) ||
+	    (handover && (rc = ps_store_meta_set(s, PS_META_HANDOVER, NULL)))) {
 		ps_store_rollback(s);
 		goto out;
 	}
@@ -333,6 +338,7 @@ out:
 	free(adds);
 	pending_free(p, n);
 	ps_objw_free(w);
+	ps_key_free(handover);
 	git_repository_free(repo);
 	return rc;
 }

@@ -122,8 +122,10 @@ enum { PS_VERIFY_OK = 0, PS_VERIFY_HELD = 1, PS_VERIFY_BAD = 2 };
 typedef struct ps_vcommit {
 	uint8_t signer[32];
 	char fpr[72];
-	bool boot;      /* a province branch with no key record yet: the root of trust, or a request */
-	bool other_key; /* held, signed by a key that is not its replica's enrolled one: never a request */
+	bool boot;        /* a province branch with no key record yet: the root of trust, or a request */
+	bool other_key;   /* held, signed by a key that is not its replica's enrolled one: never a request */
+	bool handover;    /* a province branch's first commit, signed by another province replica's enrolled key */
+	char holder[200]; /* with handover: that replica */
 } ps_vcommit;
 /* Judge commit oid of m's branch by its signature and the registry:
  * PS_VERIFY_OK (read it; when vc->boot, ps_sync_verify_boot decides after
@@ -132,7 +134,8 @@ typedef struct ps_vcommit {
 int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdict);
 /* One change file of a commit on a province branch: with note, a key
  * record it writes joins this import's registry; without, *own is set when
- * it writes its own replica's key record, enrolled, with the signer's key. */
+ * it writes its own replica's key record, enrolled, with the signer's key
+ * (with vc->handover: with any key, the one the province hands over to). */
 int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *path, const git_oid *oid, bool *own);
 /* A boot commit: good when it writes its replica's own key record and the
  * signer is the pinned province key, or the branch's head tip is signed by

@@ -185,7 +185,7 @@ typedef struct other_walk {
 	const uint8_t *pub;
 	char *out;
 	size_t n;
-	bool *retired;
+	bool *retired, *province;
 } other_walk;
 
 static int other_row(void *ctx, const ps_keyinfo *k)
@@ -197,14 +197,18 @@ static int other_row(void *ctx, const ps_keyinfo *k)
 	if (!key_is(k->public_key, w->pub) && !rotated)
 		return 0;
 	*w->retired = !key_is(k->public_key, w->pub);
+	*w->province =
+	    !*w->retired && strcmp(k->office, ps_replica_province(w->m->r)) == 0 && k->enrolled && !k->revoked;
 	snprintf(w->out, w->n, "%s (office %s)", k->replica, k->office);
 	return 1;
 }
 
-static int other_holder(imp *m, const uint8_t pub[32], char *out, size_t n, bool *retired)
+/* *province: the holder is a province replica and pub its enrolled key,
+ * neither revoked nor rotated away. */
+static int other_holder(imp *m, const uint8_t pub[32], char *out, size_t n, bool *retired, bool *province)
 {
 	out[0] = '\0';
-	*retired = false;
+	*retired = *province = false;
 	for (size_t i = 0; i < m->nkeyov; i++) {
 		ps_record_id rid;
 		const ps_keyrec *k = &m->keyov[i].k;
@@ -213,11 +217,13 @@ static int other_holder(imp *m, const uint8_t pub[32], char *out, size_t n, bool
 		     (strcmp(rid.office, ps_replica_province(m->r)) == 0 && in_list(k->previous, pub))) &&
 		    !(strcmp(rid.office, m->office) == 0 && strcmp(rid.replica, m->replica) == 0)) {
 			*retired = !key_is(k->public_key, pub);
+			*province = !*retired && strcmp(rid.office, ps_replica_province(m->r)) == 0 && k->enrolled &&
+			            !k->revoked;
 			snprintf(out, n, "%s (office %s)", rid.replica, rid.office);
 			return 0;
 		}
 	}
-	other_walk w = {m, pub, out, n, retired};
+	other_walk w = {m, pub, out, n, retired, province};
 	int rc = ps_keys_each(m->r, other_row, &w);
 	return rc == 1 ? 0 : rc;
 }
@@ -268,7 +274,7 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 	if ((rc = ps_sync_verify_lookup(m, m->office, m->replica, &k)))
 		return rc;
 	char other[200];
-	bool retired = false;
+	bool retired = false, province = false;
 	if (k.found && k.public_key && key_is(k.public_key, vc->signer)) {
 		if (k.enrolled && !k.revoked) {
 			*verdict = PS_VERIFY_OK;
@@ -322,7 +328,7 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 			    vc->fpr, m->replica, k.fingerprint ? k.fingerprint : "");
 			rc = quarantine(m, verdict, why);
 		}
-	} else if ((rc = other_holder(m, vc->signer, other, sizeof(other), &retired))) {
+	} else if ((rc = other_holder(m, vc->signer, other, sizeof(other), &retired, &province))) {
 		/* error */
 	} else if (other[0] && retired) {
 		/* a rotated province key signs nothing new, whatever branch it
@@ -332,6 +338,14 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		         "nothing new; the commit's changes are refused",
 		         vc->fpr, other);
 		rc = quarantine(m, verdict, why);
+	} else if (other[0] && province && !k.found && strcmp(m->office, ps_replica_province(m->r)) == 0) {
+		/* A province replica that took a new id (restored from a backup,
+		 * say) hands over to it: the first commit of the new branch, signed
+		 * by the old id's enrolled key, enrols the new key (attack 148);
+		 * ps_sync_verify_boot decides once its files are listed. */
+		vc->boot = vc->handover = true;
+		snprintf(vc->holder, sizeof(vc->holder), "%s", other);
+		*verdict = PS_VERIFY_OK;
 	} else if (other[0]) {
 		snprintf(
 		    why, sizeof(why),
@@ -395,7 +409,9 @@ int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *pat
 		         strcmp(rid.replica, m->replica) == 0 && strcmp(c->replica, m->replica) == 0) {
 			const cJSON *pk = cJSON_GetObjectItemCaseSensitive(c->fields, "public_key");
 			const cJSON *en = cJSON_GetObjectItemCaseSensitive(c->fields, "enrolled");
-			*own |= cJSON_IsString(pk) && key_is(pk->valuestring, vc->signer) && cJSON_IsString(en);
+			*own |= cJSON_IsString(pk) && cJSON_IsString(en) &&
+			        (vc->handover ? ps_pubkey_parse((uint8_t[32]){0}, pk->valuestring) == 0
+			                      : key_is(pk->valuestring, vc->signer));
 		}
 	}
 	ps_change_free(c);
@@ -420,6 +436,19 @@ int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, const git_oid *t
 	ps_store *s = ps_replica_store(m->r);
 	*verdict = PS_VERIFY_HELD;
 	char pin[72] = "", seen[72] = "", why[400];
+	if (vc->handover) {
+		/* the signer's office rights are the province's own: good when it
+		 * enrols this branch's replica, as no other commit of it can */
+		if (own) {
+			*verdict = PS_VERIFY_OK;
+			return 0;
+		}
+		snprintf(
+		    why, sizeof(why),
+		    "signed by the key of replica %s, not by a key of replica %s; the commit's changes are refused",
+		    vc->holder, m->replica);
+		return quarantine(m, verdict, why);
+	}
 	int rc = ps_keys_pin_get(m->r, pin);
 	if (!rc && pin[0] && (strcmp(pin, vc->fpr) == 0 || (own && pin_signed_tip(m, pin, tip)))) {
 		/* the pinned key itself (the root under a new id, say), or the
