@@ -14,6 +14,7 @@
 #include <string.h>
 #include "keys_int.h"
 #include "replica_int.h"
+#include "repo.h"
 #include "plansync/sync.h"
 #include "plansync/error.h"
 #include "plansync/key.h"
@@ -374,6 +375,22 @@ out:
 
 /* ---- a province replica's hand-over to its new id ----------------------------- */
 
+/* Whether the head of replica id's branch, as last fetched, is signed by k. */
+static bool spoke(ps_replica *r, const char *id, const ps_key *k)
+{
+	git_repository *repo = NULL;
+	char ref[300];
+	git_oid tip;
+	uint8_t who[32];
+	snprintf(ref, sizeof(ref), PS_TRACK_REF_PREFIX "%s/%s", ps_replica_office(r), id);
+	bool yes = ps_repo_open_replica(&repo, ps_replica_dir(r)) == 0 &&
+	           git_reference_name_to_id(&tip, repo, ref) == 0 && ps_commit_signer(who, repo, &tip) == 0 &&
+	           memcmp(who, ps_key_public(k), 32) == 0;
+	git_repository_free(repo);
+	ps_error_clear();
+	return yes;
+}
+
 int ps_keys_hand_over(ps_replica *r, ps_key **signer)
 {
 	*signer = NULL;
@@ -403,6 +420,10 @@ int ps_keys_hand_over(ps_replica *r, ps_key **signer)
 		ps_error_clear();
 	} else if (!old.found || !old.enrolled || old.revoked || !ps_keys_same_key(old.public_key, oldpub)) {
 		snprintf(why, sizeof(why), "the old key %s is not the enrolled key of %s", path, from);
+	} else if (!spoke(r, from, k)) {
+		/* readers never met the old key (a branch written before keys):
+		 * the new one is the root they pin, as before */
+		snprintf(why, sizeof(why), "the shared repository holds no commit of %s that %s signed", from, path);
 	}
 	if (why[0]) {
 		/* nothing to hand over from: the new id waits to be enrolled */

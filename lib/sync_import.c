@@ -5,9 +5,8 @@
  * as hostile: branch names, history that only grows, tree entries, sizes,
  * strict decoding, ownership, clock drift, ids seen before. Each branch's
  * new commits apply in one transaction together with its new head, so a
- * kill leaves all of it or none; only new commits are walked and only
- * changed subtrees read. Never writes Git objects or SQL (the queue and
- * store are sync_apply.c's and lib/store_import.c's). */
+ * kill leaves all of it or none; only new commits are walked. Never writes
+ * Git objects or SQL (sync_apply.c's and lib/store_import.c's). */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,7 +338,8 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 		         "history rewritten: the branch no longer contains %s; its new commits are read, and a "
 		         "change it rewrote is judged like any change met in two versions",
 		         lh);
-		if ((rc = ps_sync_problem(s, m->branch, m->commit, "", reason, m->res))) {
+		if ((rc = ps_sync_problem(s, m->branch, m->commit, "", reason, m->res)) ||
+		    (rc = ps_sync_redecide_dropped(m, &last, tip))) {
 			ps_store_rollback(s);
 			return rc;
 		}

@@ -132,6 +132,11 @@ typedef struct ps_vcommit {
  * its files are listed), PS_VERIFY_HELD (an enrolment request: stop before
  * it), PS_VERIFY_BAD (quarantined here, with the reason). */
 int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdict);
+/* m's branch was rewritten from last to tip: each change of its writer that
+ * the dropped commits listed and the branch no longer does, stored here in
+ * a version another branch of the office does not list as the smallest, is
+ * replaced by that one (sync_redecide.c). */
+int ps_sync_redecide_dropped(imp *m, const git_oid *last, const git_oid *tip);
 /* One change file of a commit on a province branch: with note, a key
  * record it writes joins this import's registry; without, *own is set when
  * it writes its own replica's key record, enrolled, with the signer's key

@@ -1,7 +1,7 @@
 #!/bin/bash
-# OPEN (not run by the suite): when a writer's branch is rewritten without a change after a
-# replica chose the writer's version of it, nothing decides again; a new replica takes the
-# other version. `plansync rebuild` brings the old replica to the same one. See the issue 10 note.
+# 82: a writer's branch rewritten without a change after a replica chose the writer's version of
+# it (the branch listed it then): that replica must decide again, as a new replica that reads the
+# branches only as they are now does (it once kept the writer's version for good; `rebuild` changed it).
 # "every replica keeps the same version whatever order it read them in: the
 # oldest listing on the branch of the replica that wrote it, as that branch
 # is now; when that branch does not hold it, the version with the smaller
@@ -16,9 +16,9 @@
 # at the province then turns it to Y: the outcome depends on when it was
 # decided.
 # Expected: every replica ends with the same data.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 cat > mk.py <<'PY'
-import json, subprocess, sys
+import json, os, subprocess, sys
 repo, parent, pct, ms = sys.argv[1:5]
 def git(*a, data=None):
     return subprocess.run(["git", "-C", repo] + list(a), input=data, capture_output=True, check=True).stdout.strip().decode()
@@ -42,9 +42,11 @@ t = tree([("100644", cid + ".json", blob(body))])
 t = tree([("40000", "%02x" % ((h >> 16) & 0xff), t)]); t = tree([("40000", "%02x" % (h >> 24), t)])
 t = tree([("40000", "binh-giang", t)])
 root = tree([("40000", "changes", t), ("100644", "plansync.json", blob(FMT))])
-print(git("commit-tree", root, "-m", "batch", *(["-p", parent] if parent != "-" else [])))
+sign = [os.environ["GIT_SIGN"]] if os.environ.get("GIT_SIGN") else []
+print(git("commit-tree", *sign, root, "-m", "batch", *(["-p", parent] if parent != "-" else [])))
 PY
 prov
+crafter binh-giang-c binh-giang-z
 W=refs/heads/replicas/binh-giang/binh-giang-c; S=refs/heads/replicas/binh-giang/binh-giang-z
 M=1700000000000
 # X and Y: Y the version with the smaller blob id

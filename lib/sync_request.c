@@ -1,0 +1,155 @@
+/* sync_request.c - enrolment requests as the import meets them (DESIGN
+ * "Identity: keys").
+ *
+ * Exports to sync_import.c (sync_int.h) ps_sync_verify_request (a branch
+ * held at a commit validly signed by a key the registry does not enrol yet:
+ * the request is noted in meta keys.pending.<office>/<replica> with its
+ * key, first seen and the change files it would bring),
+ * ps_sync_verify_unchanged (nothing new on a branch held at the same
+ * request) and ps_sync_verify_settled. Judges nothing itself
+ * (sync_verify.c does); its SQL is store_keys.c's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "sync_int.h"
+#include "keys_int.h"
+#include "store_keys.h"
+#include "plansync/error.h"
+#include "plansync/hlc.h"
+#include "plansync/key.h"
+#include "plansync/log.h"
+static int count_blob(const char *root, const git_tree_entry *e, void *ctx)
+{
+	(void)root;
+	if (git_tree_entry_type(e) == GIT_OBJECT_BLOB)
+		(*(long *)ctx)++;
+	return 0;
+}
+
+/* Change files in first and the commits after it up to tip (the held part
+ * of the branch) that are validly signed by signer: what the request would
+ * bring, and nothing anyone else hung after it. */
+static void count_files(git_repository *repo, const git_oid *first, const git_oid *tip, const uint8_t signer[32],
+                        long *n)
+{
+	*n = 0;
+	git_revwalk *w = NULL;
+	git_commit *fc = NULL;
+	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, tip) < 0 || git_commit_lookup(&fc, repo, first) < 0) {
+		git_revwalk_free(w);
+		return;
+	}
+	for (unsigned i = 0; i < git_commit_parentcount(fc); i++)
+		git_revwalk_hide(w, git_commit_parent_id(fc, i));
+	git_commit_free(fc);
+	git_oid oid;
+	uint8_t who[32];
+	while (git_revwalk_next(&oid, w) == 0) {
+		if (ps_commit_signer(who, repo, &oid) != 0 || memcmp(who, signer, 32) != 0)
+			continue;
+		git_commit *c = NULL;
+		git_tree *t = NULL, *ch = NULL;
+		git_tree_entry *e = NULL;
+		if (git_commit_lookup(&c, repo, &oid) == 0 && git_commit_tree(&t, c) == 0 &&
+		    git_tree_entry_bypath(&e, t, "changes") == 0 &&
+		    git_tree_lookup(&ch, repo, git_tree_entry_id(e)) == 0)
+			git_tree_walk(ch, GIT_TREEWALK_PRE, count_blob, n);
+		git_tree_entry_free(e);
+		git_tree_free(ch);
+		git_tree_free(t);
+		git_commit_free(c);
+	}
+	git_revwalk_free(w);
+}
+
+static void now_iso(char out[32])
+{
+	time_t t = (time_t)(ps_now_ms() / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, const git_oid *tip)
+{
+	ps_store *s = ps_replica_store(m->r);
+	if (vc->other_key)
+		return ps_store_keyreq_put(s, m->office, m->replica, NULL);
+	char *old = NULL, seen[32], hex[GIT_OID_HEXSZ + 1], tiphex[GIT_OID_HEXSZ + 1], *pub = NULL;
+	int rc = ps_store_keyreq_get(s, m->office, m->replica, &old);
+	if (rc && rc != PS_ENOTFOUND)
+		return rc;
+	cJSON *was = old ? cJSON_Parse(old) : NULL;
+	const cJSON *fs = cJSON_GetObjectItemCaseSensitive(was, "first_seen");
+	const cJSON *wk = cJSON_GetObjectItemCaseSensitive(was, "fingerprint");
+	if (cJSON_IsString(fs) && cJSON_IsString(wk) && strcmp(wk->valuestring, vc->fpr) == 0)
+		snprintf(seen, sizeof(seen), "%s", fs->valuestring);
+	else
+		now_iso(seen);
+	long n = 0;
+	count_files(m->repo, first, tip, vc->signer, &n);
+	git_oid_tostr(hex, sizeof(hex), first);
+	git_oid_tostr(tiphex, sizeof(tiphex), tip);
+	cJSON *o = cJSON_CreateObject();
+	char *text = NULL;
+	rc = ps_pubkey_text(&pub, vc->signer, NULL);
+	if (!rc && o && cJSON_AddStringToObject(o, "office", m->office) &&
+	    cJSON_AddStringToObject(o, "replica", m->replica) && cJSON_AddStringToObject(o, "public_key", pub) &&
+	    cJSON_AddStringToObject(o, "fingerprint", vc->fpr) && cJSON_AddStringToObject(o, "first_seen", seen) &&
+	    cJSON_AddStringToObject(o, "commit", hex) && cJSON_AddStringToObject(o, "tip", tiphex) &&
+	    cJSON_AddNumberToObject(o, "changes", (double)n))
+		text = cJSON_PrintUnformatted(o);
+	if (!rc && !text)
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	if (!rc)
+		rc = ps_store_keyreq_put(s, m->office, m->replica, text);
+	if (!rc && !old)
+		ps_log(PS_LOG_INFO, "enrolment request from replica %s (office %s), key %s: %ld changes held",
+		       m->replica, m->office, vc->fpr, n);
+	cJSON_free(text);
+	cJSON_Delete(o);
+	cJSON_Delete(was);
+	free(pub);
+	free(old);
+	return rc;
+}
+
+int ps_sync_verify_unchanged(imp *m, const git_oid *last, const git_oid *tip, bool *same)
+{
+	*same = false;
+	char *old = NULL;
+	int rc = ps_store_keyreq_get(ps_replica_store(m->r), m->office, m->replica, &old);
+	if (rc)
+		return rc == PS_ENOTFOUND ? 0 : rc;
+	cJSON *was = cJSON_Parse(old);
+	free(old);
+	const cJSON *fc = cJSON_GetObjectItemCaseSensitive(was, "commit");
+	const cJSON *tc = cJSON_GetObjectItemCaseSensitive(was, "tip");
+	const cJSON *fp = cJSON_GetObjectItemCaseSensitive(was, "fingerprint");
+	git_oid first, t;
+	git_commit *c = NULL;
+	bool after_last = false;
+	if (cJSON_IsString(fc) && cJSON_IsString(tc) && cJSON_IsString(fp) &&
+	    git_oid_fromstr(&first, fc->valuestring) == 0 && git_oid_fromstr(&t, tc->valuestring) == 0 &&
+	    git_oid_equal(&t, tip) && git_commit_lookup(&c, m->repo, &first) == 0)
+		after_last = last ? git_commit_parentcount(c) == 1 && git_oid_equal(git_commit_parent_id(c, 0), last)
+		                  : git_commit_parentcount(c) == 0;
+	git_commit_free(c);
+	if (after_last) {
+		/* the same request: still one if the registry still holds it */
+		ps_vcommit vc;
+		int verdict = PS_VERIFY_BAD;
+		git_oid_tostr(m->commit, sizeof(m->commit), &first);
+		rc = ps_sync_verify_commit(m, &first, &vc, &verdict);
+		*same = !rc && verdict == PS_VERIFY_HELD && !vc.boot && !vc.other_key &&
+		        strcmp(vc.fpr, fp->valuestring) == 0;
+	}
+	cJSON_Delete(was);
+	return rc;
+}
+
+int ps_sync_verify_settled(imp *m)
+{
+	return ps_store_keyreq_put(ps_replica_store(m->r), m->office, m->replica, NULL);
+}
