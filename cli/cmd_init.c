@@ -185,6 +185,8 @@ int cmd_init(ctx *x, const args *a)
 		src = ps_sync_run(x->r, &res, progress_tty, NULL);
 	if (o.remote && !src) /* a plan on the remote that lacks this office */
 		src = ps_suggest_check_office(x->r);
+	if (o.remote && !src) /* a --key another replica is enrolled with (attack 154) */
+		src = ps_keys_signing_check(x->r);
 	char seen[72] = "";
 	if (src == PS_EINVALID && opt->trust && !ps_keys_seen_get(x->r, seen) && seen[0] && strcmp(seen, opt->trust))
 		return settle_trust(x, opt, made_dir, a->pos[0]); /* the pin matched nothing: says both */

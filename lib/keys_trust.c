@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "keys_int.h"
 #include "replica_int.h"
 #include "repo.h"
@@ -306,11 +307,39 @@ int ps_keys_signer_of(ps_replica *r, const char *office, const char *replica, ch
 	return rc;
 }
 
+/* The rotation's last step: key and key.pub kept as
+ * key.<id>-rotated-<time>, key.next and its .pub become key and key.pub.
+ * A step that is done already (a run cut short) is skipped. */
+static int swap_in_next(ps_replica *r)
+{
+	const char *dir = ps_replica_dir(r);
+	char now[32], next[4200], nextpub[4300], path[4200], pub[4200], keep[4300], keeppub[4400];
+	ps_keys_now(now);
+	for (char *p = now; *p; p++)
+		if (*p == ':')
+			*p = '-';
+	snprintf(next, sizeof(next), "%s/key.next", dir);
+	snprintf(nextpub, sizeof(nextpub), "%s.pub", next);
+	snprintf(path, sizeof(path), "%s/key", dir);
+	snprintf(pub, sizeof(pub), "%s/key.pub", dir);
+	snprintf(keep, sizeof(keep), "%s/key.%s-rotated-%s", dir, ps_replica_id(r), now);
+	snprintf(keeppub, sizeof(keeppub), "%s.pub", keep);
+	if ((access(path, F_OK) == 0 && rename(path, keep) != 0) ||
+	    (access(pub, F_OK) == 0 && rename(pub, keeppub) != 0) || rename(next, path) != 0 ||
+	    rename(nextpub, pub) != 0)
+		return ps_error_set(PS_ERROR, "keys rotate: cannot move the key files in %s: %s; the new key is %s",
+		                    dir, strerror(errno), next);
+	ps_key **slot = ps_replica_key_slot(r);
+	ps_key_free(*slot);
+	*slot = NULL;
+	return 0;
+}
+
 int ps_keys_rotate(ps_keydone *out, ps_replica *r)
 {
 	memset(out, 0, sizeof(*out));
 	const char *dir = ps_replica_dir(r);
-	char next[4200], nextpub[4300], path[4200], pub[4200], keep[4300], keeppub[4400], comment[300];
+	char next[4200], comment[300];
 	ps_keyrec k;
 	int rc = ps_keys_lookup(&k, r, ps_replica_office(r), ps_replica_id(r));
 	bool enrolled = !rc && k.found && k.enrolled && !k.revoked;
@@ -324,7 +353,6 @@ int ps_keys_rotate(ps_keydone *out, ps_replica *r)
 		    "office %s); another replica that needs a new key is re-created and enrolled again",
 		    ps_replica_id(r), ps_replica_office(r));
 	snprintf(next, sizeof(next), "%s/key.next", dir);
-	snprintf(nextpub, sizeof(nextpub), "%s.pub", next);
 	snprintf(comment, sizeof(comment), PS_KEY_COMMENT_PREFIX "%s/%s", ps_replica_office(r), ps_replica_id(r));
 	ps_key *nk = NULL;
 	char *text = NULL, now[32];
@@ -348,25 +376,7 @@ int ps_keys_rotate(ps_keydone *out, ps_replica *r)
 	if ((rc = ps_keys_write(out, r, o, "the province's key rotated, signed by the old key")) ||
 	    (rc = ps_sync_export(r, &exported)))
 		goto out;
-	snprintf(path, sizeof(path), "%s/key", dir);
-	snprintf(pub, sizeof(pub), "%s/key.pub", dir);
-	snprintf(keep, sizeof(keep), "%s/key.%s-rotated-%s", dir, ps_replica_id(r), now);
-	snprintf(keeppub, sizeof(keeppub), "%s.pub", keep);
-	for (char *p = strrchr(keep, '/'); p && *p; p++)
-		if (*p == ':')
-			*p = '-';
-	for (char *p = strrchr(keeppub, '/'); p && *p; p++)
-		if (*p == ':')
-			*p = '-';
-	if (rename(path, keep) != 0 || rename(pub, keeppub) != 0 || rename(next, path) != 0 ||
-	    rename(nextpub, pub) != 0) {
-		rc = ps_error_set(PS_ERROR, "keys rotate: cannot move the key files in %s: %s; the new key is %s", dir,
-		                  strerror(errno), next);
-		goto out;
-	}
-	ps_key **slot = ps_replica_key_slot(r);
-	ps_key_free(*slot);
-	*slot = NULL;
+	rc = swap_in_next(r);
 out:
 	ps_key_free(nk);
 	free(text);
@@ -448,5 +458,103 @@ out:
 	free(from);
 	ps_keyrec_release(&old);
 	ps_keyrec_release(&cur);
+	return rc;
+}
+
+/* ---- the key an export signs with ------------------------------------------ */
+
+typedef struct holder_walk {
+	const char *office, *replica, *pub;
+	char who[200];
+} holder_walk;
+
+static int holder_row(void *ctx, const ps_keyinfo *k)
+{
+	holder_walk *w = ctx;
+	if (k->enrolled && !k->revoked && ps_keys_same_key(k->public_key, w->pub) &&
+	    !(strcmp(k->office, w->office) == 0 && strcmp(k->replica, w->replica) == 0)) {
+		snprintf(w->who, sizeof(w->who), "%s (office %s)", k->replica, k->office);
+		return 1;
+	}
+	return 0;
+}
+
+/* pub is one of the keys rec replaced (previous_keys) */
+static bool was_replaced(const ps_keyrec *rec, const char *pub)
+{
+	char line[400];
+	for (const char *p = rec->previous, *nl; p && (nl = strchr(p, '\n')); p = nl + 1) {
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+		if (ps_keys_same_key(line, pub))
+			return true;
+	}
+	return false;
+}
+
+int ps_keys_signing_check(ps_replica *r)
+{
+	ps_keyrec rec;
+	const ps_key *k = NULL;
+	char *pub = NULL, next[4300], fpr[PS_KEY_FPR_MAX];
+	int rc = ps_keys_lookup(&rec, r, ps_replica_office(r), ps_replica_id(r));
+	for (int pass = 0; !rc && pass < 3; pass++) {
+		free(pub);
+		pub = NULL;
+		if ((rc = ps_replica_key(r, &k)) || (rc = ps_pubkey_text(&pub, ps_key_public(k), "")))
+			break;
+		if (!rec.found || !rec.enrolled || rec.revoked || ps_keys_same_key(rec.public_key, pub))
+			break; /* the registry has no other key for us */
+		ps_key **slot = ps_replica_key_slot(r);
+		ps_key *nk = NULL;
+		uint8_t want[32];
+		snprintf(next, sizeof(next), "%s/key.next", ps_replica_dir(r));
+		if (pass == 0) {
+			/* loaded before a rotation beside us (the CLI, while the
+			 * daemon runs): the files may hold the new key (attack 152) */
+			ps_key_free(*slot);
+			*slot = NULL;
+		} else if (pass == 1 && ps_pubkey_parse(want, rec.public_key) == 0 && ps_key_load(&nk, next) == 0 &&
+		           memcmp(want, ps_key_public(nk), 32) == 0) {
+			/* a rotation whose record went out but whose files were not
+			 * swapped (killed, attack 151): finish it */
+			ps_log(PS_LOG_WARN, "%s: finishing the key rotation cut short: the registry names %s",
+			       ps_replica_dir(r), rec.fingerprint ? rec.fingerprint : "key.next");
+			rc = swap_in_next(r);
+		} else if (!was_replaced(&rec, pub)) {
+			break; /* a key the registry never had for us (a replica made again):
+			        * readers hold its commits, reported, until the province
+			        * approves its key.pub */
+		} else {
+			ps_pubkey_fingerprint(fpr, ps_key_public(k));
+			rc = ps_error_set(
+			    PS_EREPAIR,
+			    "%s/key (%s) is a key the province replaced for %s (by %s): every reader would "
+			    "refuse what it signs, so nothing is exported. Put that key back as %s/key, or ask "
+			    "the province to enrol this one ('plansync keys approve %s --key key.pub')",
+			    ps_replica_dir(r), fpr, ps_replica_id(r), rec.fingerprint ? rec.fingerprint : "",
+			    ps_replica_dir(r), ps_replica_id(r));
+		}
+		ps_key_free(nk);
+	}
+	if (!rc && !(rec.found && rec.enrolled && !rec.revoked)) {
+		/* our key enrolled as another replica's: readers refuse it here
+		 * (attack 154) */
+		holder_walk w = {ps_replica_office(r), ps_replica_id(r), pub, ""};
+		if ((rc = ps_keys_each(r, holder_row, &w)) == 1) {
+			ps_pubkey_fingerprint(fpr, ps_key_public(k));
+			rc = ps_error_set(
+			    PS_EREPAIR,
+			    "%s/key (%s) is enrolled for replica %s: every reader would refuse what this "
+			    "replica signs with it, so nothing is exported. Each replica needs its own key (init "
+			    "without --key makes one): move %s/key and %s/key.pub aside (plansync makes a new pair at "
+			    "the next run) and "
+			    "ask the province to enrol it, or ask it to enrol this key for %s too ('plansync "
+			    "keys approve %s --key key.pub')",
+			    ps_replica_dir(r), fpr, w.who, ps_replica_dir(r), ps_replica_dir(r), ps_replica_id(r),
+			    ps_replica_id(r));
+		}
+	}
+	free(pub);
+	ps_keyrec_release(&rec);
 	return rc;
 }

@@ -76,6 +76,30 @@ int ps_replica_key_rotate(ps_replica *r, const char *old_id)
 
 static int read_pub(uint8_t pub[32], const char *path);
 
+/* key.pub (pub) was made for another id of this replica, whose private key
+ * is kept as key.<that id> already: that id in was. */
+static bool pub_kept_for(char *was, size_t n, ps_replica *r, const char *pub)
+{
+	char line[1200], kept[4300];
+	FILE *f = fopen(pub, "r");
+	bool got = f && fgets(line, sizeof(line), f);
+	if (f)
+		fclose(f);
+	const char *c = got ? strstr(line, " " PS_KEY_COMMENT_PREFIX) : NULL, *slash = c ? strchr(c, '/') : NULL;
+	if (!slash)
+		return false;
+	snprintf(was, n, "%.*s", (int)strcspn(slash + 1, " \r\n"), slash + 1);
+	if (!was[0] || strcmp(was, ps_replica_id(r)) == 0)
+		return false;
+	snprintf(kept, sizeof(kept), "%s/key.%s", ps_replica_dir(r), was);
+	ps_key *k = NULL;
+	uint8_t want[32];
+	bool same = ps_key_load(&k, kept) == 0 && read_pub(want, pub) == 0 && memcmp(want, ps_key_public(k), 32) == 0;
+	ps_key_free(k);
+	ps_error_clear();
+	return same;
+}
+
 int ps_replica_key(ps_replica *r, const ps_key **out)
 {
 	*out = NULL;
@@ -92,6 +116,14 @@ int ps_replica_key(ps_replica *r, const ps_key **out)
 	if (rc == PS_ENOTFOUND) {
 		/* A replica made before keys existed. */
 		struct stat st;
+		char was[200];
+		if (lstat(pub, &st) == 0 && pub_kept_for(was, sizeof(was), r, pub)) {
+			/* a change of id cut short between its renames of key and
+			 * key.pub (attack 156): finish it */
+			if ((rc = ps_replica_key_rotate(r, was)))
+				return rc;
+			return ps_replica_key(r, out);
+		}
 		if (lstat(pub, &st) == 0)
 			return ps_error_set(PS_EREPAIR,
 			                    "%s is missing but %s is there; put the private key back, or move %s away "

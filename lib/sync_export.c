@@ -246,8 +246,22 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 	n = cl.n;
 	if (rc || n == 0)
 		goto out;
-	for (size_t i = 0; i < n; i++) /* p moved while it grew: point at it now */
+	char ownrec[PS_RECORD_ID_MAX + 1];
+	bool rekey = false; /* this batch changes our own key record: the key it had signs it */
+	snprintf(ownrec, sizeof(ownrec), "key/%s/%s", ps_replica_office(r), ps_replica_id(r));
+	for (size_t i = 0; i < n; i++) { /* p moved while it grew: point at it now */
 		adds[i].path = p[i].path;
+		rekey |= strcmp(p[i].record, ownrec) == 0;
+	}
+	if (!handover && !rekey && (rc = ps_keys_signing_check(r)) == PS_EREPAIR && held && heldn) {
+		/* nothing is exported; the cycle reads on and ends saying why */
+		snprintf(held, heldn, "%s", ps_error_last());
+		ps_error_clear();
+		rc = 0;
+		goto out;
+	}
+	if (rc)
+		goto out;
 	ps_fault_point("export:blobs");
 	size_t nadd = n;
 	if (has_head && git_commit_lookup(&parent, repo, &head) < 0) {

@@ -111,4 +111,11 @@ int ps_keys_is_province_key(ps_replica *r, const char *fpr);
 /* True when fpr has the form "SHA256:" + 43 base64 characters. */
 bool ps_keys_fpr_valid(const char *fpr);
 
+/* Before an export signs with this replica's key: when the registry
+ * enrols another key for it, the key is loaded again (rotated beside a
+ * running daemon) or a rotation cut short is finished; PS_EREPAIR when it
+ * still differs, or when the key is enrolled for another replica, saying
+ * what to do (every reader would refuse what it signs). */
+int ps_keys_signing_check(ps_replica *r);
+
 #endif

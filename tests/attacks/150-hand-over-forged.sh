@@ -9,13 +9,19 @@ prov
 dist d2 tu-ky b
 pin=$(province_pin)
 # (a) a district's key on a province branch, enrolling itself
-cp d2/key evilkey; cp d2/key.pub evilkey.pub
-"$P" init evil --office tinh --replica evil --remote "$T/remote.git" --key "$T/evilkey" --trust "$pin" >/dev/null 2>&1 || fail "setup: evil init"
-"$P" -C evil sync >/dev/null 2>&1
+# (plansync itself refuses to sign with a key enrolled for another replica: attack 154; so the
+# branch plansync wrote is signed again with d2's key by stock git)
+"$P" init evil --office tinh --replica evil --trust "$pin" >/dev/null 2>&1 || fail "setup: evil init"
 "$P" -C evil keys approve tinh-evil --key evil/key.pub >/dev/null 2>&1
 "$P" -C evil plan set program/p9 --field name='Chương trình giả' >/dev/null 2>&1
+"$P" -C evil config remote "$T/remote.git" >/dev/null
 "$P" -C evil sync >/dev/null 2>&1
-git -C remote.git rev-parse -q --verify refs/heads/replicas/tinh/tinh-evil >/dev/null || exit 2
+tip=$(git -C remote.git rev-parse -q --verify refs/heads/replicas/tinh/tinh-evil) || exit 2
+sign_as d2
+forged=$(git -C remote.git commit-tree $GIT_SIGN "$tip^{tree}" -m "hand-over by a district's key") || exit 2
+unsign
+git -C remote.git update-ref refs/heads/replicas/tinh/tinh-evil "$forged"
+git -C remote.git ls-tree -r --name-only "$forged" | grep -q . || exit 2
 # (b) a second province replica, enrolled, copied, then revoked before the copy syncs
 "$P" init p2 --office tinh --replica two --remote "$T/remote.git" --trust "$pin" >/dev/null || fail "setup: p2 init"
 "$P" -C p2 sync >/dev/null 2>&1

@@ -10,7 +10,7 @@
 # Expected: the next run finishes the rotation (or undoes it) so the province signs with the key
 # the registry names, or refuses to sign saying what to do; a province change made after the
 # crash reaches the districts.
-source "$(dirname "$0")/../common.sh"
+source "$(dirname "$0")/common.sh"
 command -v strace >/dev/null || { echo "skip: no strace"; exit 2; }
 prov
 dist d1 binh-giang a

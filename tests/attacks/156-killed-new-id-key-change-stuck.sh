@@ -8,7 +8,7 @@
 # directory by hand, and its changes stay undelivered.
 # Expected: the next run finishes the change (key.pub is the old id's, kept as key.<old id>.pub,
 # and a new pair is made) and the sync goes through.
-source "$(dirname "$0")/../common.sh"
+source "$(dirname "$0")/common.sh"
 command -v strace >/dev/null || { echo "skip: no strace"; exit 2; }
 prov
 dist d1 binh-giang a

@@ -10,7 +10,7 @@
 # history, counted delivered; only later changes, signed by the new key, apply).
 # Expected: a province change made after the rotation, synced by the running daemon, applies at
 # the districts (the daemon signs with the key the registry names, or refuses to sign and says so).
-source "$(dirname "$0")/../common.sh"
+source "$(dirname "$0")/common.sh"
 D=${PLANSYNCD:-$(dirname "$P")/plansyncd}
 [ -x "$D" ] || { echo "skip: no plansyncd"; exit 2; }
 prov
