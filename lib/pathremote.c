@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include "pathremote.h"
 #include "oidset.h"
+#include "packcopy.h"
 #include "refread.h"
 #include "refwrite.h"
 #include "plansync/change.h"
@@ -589,6 +590,37 @@ out:
 
 /* ---- push ------------------------------------------------------------------ */
 
+static int has_cb(void *ctx, const git_oid *id)
+{
+	return dst_has(ctx, id);
+}
+
+static int cmp_oid(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* A bulk push whose objects are exactly packs of ours: those packs are
+ * copied (packcopy.c) instead of each object read and written again. */
+static int push_packs(bool *copied, copier *c)
+{
+	*copied = false;
+	if (c->n < BULK_OBJECTS || c->deep)
+		return 0;
+	git_oid *ids = malloc(c->n * sizeof(*ids));
+	if (!ids)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->n; i++)
+		ids[i] = c->list[i].id;
+	qsort(ids, c->n, sizeof(*ids), cmp_oid);
+	int rc = ps_packcopy_push(copied, git_repository_path(c->src), git_repository_path(c->dst), ids, c->n, has_cb,
+	                          c, c->cancel);
+	free(ids);
+	if (*copied)
+		git_odb_refresh(c->dodb);
+	return rc;
+}
+
 int ps_pathremote_push(git_repository *local, const char *path, const char *srcref, const char *refname,
                        const git_oid *over, volatile sig_atomic_t *cancel)
 {
@@ -657,7 +689,10 @@ int ps_pathremote_push(git_repository *local, const char *path, const char *srcr
 		rc = e;
 		goto out;
 	}
-	if ((rc = write_all(&c, NULL, NULL)) == PS_EINVALID)
+	bool copied = false;
+	if ((rc = push_packs(&copied, &c)) == 0 && !copied)
+		rc = write_all(&c, NULL, NULL);
+	if (rc == PS_EINVALID)
 		goto out; /* a copy of ours damaged here */
 	if (rc) {
 		/* the shared repository's fault (often its disk is full), not ours */
