@@ -34,67 +34,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "packcopy.h"
+#include "packidx.h"
 #include "sha1.h"
 #include "plansync/error.h"
 #include "plansync/fault.h"
 
 #define COPY_BUF (256u * 1024u)
 
-/* A version-2 pack index, mapped read-only. */
-typedef struct idx {
-	const unsigned char *p;
-	size_t size;
-	uint32_t n; /* objects */
-} idx;
-
 static uint32_t get32(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void idx_close(idx *x)
-{
-	if (x->p)
-		munmap((void *)x->p, x->size);
-	memset(x, 0, sizeof(*x));
-}
-
-/* 0 and x mapped, or -1 when the file is not a whole version-2 index. */
-static int idx_open(idx *x, const char *path)
-{
-	memset(x, 0, sizeof(*x));
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) != 0 || st.st_size < 8 + 1024 + 40) {
-		close(fd);
-		return -1;
-	}
-	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return -1;
-	x->p = m;
-	x->size = (size_t)st.st_size;
-	static const unsigned char magic[8] = {0xff, 't', 'O', 'c', 0, 0, 0, 2};
-	x->n = get32(x->p + 8 + 255 * 4);
-	/* header, fan-out, ids, CRCs, offsets, then 8 bytes per large offset */
-	size_t base = 8 + 1024 + (size_t)x->n * 28 + 40;
-	if (memcmp(x->p, magic, 8) != 0 || x->size < base || (x->size - base) % 8 != 0) {
-		idx_close(x);
-		return -1;
-	}
-	return 0;
-}
-
-static const unsigned char *idx_id(const idx *x, uint32_t i)
-{
-	return x->p + 8 + 1024 + (size_t)i * 20;
 }
 
 /* The packs to copy, by the name of their index in objects/pack. */
@@ -112,14 +64,14 @@ static void choice_free(choice *ch)
 
 /* Whether this index holds listed objects (*hits) and, if so, whether all
  * its others are in the destination (*extra_ok); marks what it covers. */
-static void match(const idx *x, const git_oid *want, size_t n, bool *covered, size_t *ncov, size_t *hits,
+static void match(const ps_packidx *x, const git_oid *want, size_t n, bool *covered, size_t *ncov, size_t *hits,
                   bool *extra_ok, ps_packcopy_has_fn has, void *ctx)
 {
 	*hits = 0;
 	*extra_ok = true;
 	size_t w = 0;
 	for (uint32_t j = 0; j < x->n; j++) {
-		const unsigned char *id = idx_id(x, j);
+		const unsigned char *id = ps_packidx_id(x, j);
 		while (w < n && memcmp(want[w].id, id, 20) < 0)
 			w++;
 		if (w < n && memcmp(want[w].id, id, 20) == 0) {
@@ -132,7 +84,7 @@ static void match(const idx *x, const git_oid *want, size_t n, bool *covered, si
 		return;
 	w = 0;
 	for (uint32_t j = 0; j < x->n && *extra_ok; j++) {
-		const unsigned char *id = idx_id(x, j);
+		const unsigned char *id = ps_packidx_id(x, j);
 		while (w < n && memcmp(want[w].id, id, 20) < 0)
 			w++;
 		if (w < n && memcmp(want[w].id, id, 20) == 0)
@@ -163,14 +115,14 @@ static int choose(choice *ch, const char *packdir, const git_oid *want, size_t n
 		if (len < 9 || strncmp(e->d_name, "pack-", 5) != 0 || strcmp(e->d_name + len - 4, ".idx") != 0)
 			continue;
 		char path[4400];
-		idx x;
+		ps_packidx x;
 		size_t hits;
 		bool extra_ok;
 		snprintf(path, sizeof(path), "%.4096s/%.255s", packdir, e->d_name);
-		if (idx_open(&x, path) != 0)
+		if (ps_packidx_open(&x, path) != 0)
 			continue; /* what it holds, if needed, leaves something uncovered */
 		match(&x, want, n, covered, &ncov, &hits, &extra_ok, has, ctx);
-		idx_close(&x);
+		ps_packidx_close(&x);
 		if (!hits)
 			continue;
 		if (!extra_ok)
@@ -277,7 +229,7 @@ done:
 }
 
 /* Write the index bytes to the new file dst, fsynced. */
-static int write_idx(const char *dst, const idx *x)
+static int write_idx(const char *dst, const ps_packidx *x)
 {
 	int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
 	if (fd < 0)
@@ -299,13 +251,13 @@ static int copy_one(const char *srcdir, const char *dstdir, const char *name, un
 {
 	static unsigned seq;
 	char sp[4400], si[4400], tp[4400], ti[4400], fp[4400], fi[4400], hex[41];
-	idx x;
+	ps_packidx x;
 	unsigned char sum[20], isum[20];
 	uint32_t count = 0;
 	bool sum_ok;
 	snprintf(sp, sizeof(sp), "%.4096s/%.255s.pack", srcdir, name);
 	snprintf(si, sizeof(si), "%.4096s/%.255s.idx", srcdir, name);
-	if (idx_open(&x, si) != 0)
+	if (ps_packidx_open(&x, si) != 0)
 		return 1;
 	/* the index's own trailer, then the pack's checksum it records */
 	ps_sha1 sha;
@@ -313,7 +265,7 @@ static int copy_one(const char *srcdir, const char *dstdir, const char *name, un
 	ps_sha1_update(&sha, x.p, x.size - 20);
 	ps_sha1_final(&sha, isum);
 	if (memcmp(isum, x.p + x.size - 20, 20) != 0) {
-		idx_close(&x);
+		ps_packidx_close(&x);
 		return 1;
 	}
 	snprintf(tp, sizeof(tp), "%.4096s/tmp_plansync_%ld_%u.pack", dstdir, (long)getpid(), seq);
@@ -352,7 +304,7 @@ static int copy_one(const char *srcdir, const char *dstdir, const char *name, un
 		unlink(ti);
 	}
 out:
-	idx_close(&x);
+	ps_packidx_close(&x);
 	return rc;
 }
 

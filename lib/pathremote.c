@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "pathremote.h"
+#include "odbhas.h"
 #include "oidset.h"
 #include "packcopy.h"
 #include "refread.h"
@@ -59,7 +60,8 @@ typedef struct obj {
 typedef struct copier {
 	git_repository *src, *dst;
 	git_odb *sodb, *dodb;
-	ps_oidset seen; /* TENTATIVE: listed for the branch being walked; DONE: listed for a good one */
+	ps_odbhas *dhas; /* what the destination has, without a system call per object */
+	ps_oidset seen;  /* TENTATIVE: listed for the branch being walked; DONE: listed for a good one */
 	obj *list;
 	size_t n, cap;
 	bool cap_blobs; /* leave out blobs over the change cap (fetch) */
@@ -80,11 +82,12 @@ typedef struct copier {
  * naming another branch's tip would hide that tip). */
 /* Whether the destination has an object, without libgit2's rescan of the
  * pack directory on a miss (most objects of a fetch are misses: the rescan
- * cost six system calls each). A pack another process added meanwhile is
- * not seen: its objects are copied again, which is harmless. */
+ * cost six system calls each) or its access() of a loose file (odbhas.c).
+ * An object another process added meanwhile is not seen: it is copied
+ * again, which is harmless. */
 static int dst_has(copier *c, const git_oid *id)
 {
-	return git_odb_exists_ext(c->dodb, id, GIT_ODB_LOOKUP_NO_REFRESH);
+	return ps_odbhas_has(c->dhas, id);
 }
 
 static int have_as(copier *c, const git_oid *id, bool file)
@@ -363,13 +366,14 @@ static int copier_open(copier *c, git_repository *src, git_repository *dst, bool
 	c->cancel = cancel;
 	if (git_repository_odb(&c->sodb, src) < 0 || git_repository_odb(&c->dodb, dst) < 0)
 		return ps_repo_error(PS_ERROR, "opening an object database");
-	return 0;
+	return ps_odbhas_new(&c->dhas, dst);
 }
 
 static void copier_close(copier *c)
 {
 	git_odb_free(c->sodb);
 	git_odb_free(c->dodb);
+	ps_odbhas_free(c->dhas);
 	ps_oidset_free(&c->seen);
 	free(c->list);
 }
@@ -682,7 +686,13 @@ int ps_pathremote_push(git_repository *local, const char *path, const char *srcr
 		                  refname + strlen("refs/heads/"), hex);
 		goto out;
 	}
-	if ((e = collect(&c, &tip)) == PS_EINVALID) {
+	/* Our own trees are parsed unhashed: what goes out is hashed anyway,
+	 * by the copy of a pack (its checksum) or by write_all (each id), and
+	 * a damaged tree read here fails the same way there. */
+	ps_repo_hash_reads(false);
+	e = collect(&c, &tip);
+	ps_repo_hash_reads(true);
+	if (e == PS_EINVALID) {
 		rc = ps_error_set(PS_EINVALID, "%s cannot be read here: %s; run 'plansync check'", srcref, c.why);
 		goto out;
 	} else if (e) {
