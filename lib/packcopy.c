@@ -172,7 +172,8 @@ static int write_all_fd(int fd, const unsigned char *p, size_t len)
 /* Copy the pack src to the new file dst (fsynced), hashing it: *sum_ok
  * when its trailer is the SHA-1 of what precedes it; sum its trailer,
  * *count the object count of its header. -1 with errno on a write
- * failure of dst; -2 when src cannot be read (then it is not copied). */
+ * failure of dst; -2 when src cannot be read (then it is not copied); -3
+ * when cancelled. */
 static int copy_pack(const char *src, const char *dst, unsigned char sum[20], uint32_t *count, bool *sum_ok,
                      unsigned char *buf, volatile sig_atomic_t *cancel)
 {
