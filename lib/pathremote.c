@@ -30,7 +30,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "pathremote.h"
+#include "odbhas.h"
 #include "oidset.h"
+#include "packcopy.h"
 #include "refread.h"
 #include "refwrite.h"
 #include "plansync/change.h"
@@ -58,7 +60,8 @@ typedef struct obj {
 typedef struct copier {
 	git_repository *src, *dst;
 	git_odb *sodb, *dodb;
-	ps_oidset seen; /* TENTATIVE: listed for the branch being walked; DONE: listed for a good one */
+	ps_odbhas *dhas; /* what the destination has, without a system call per object */
+	ps_oidset seen;  /* TENTATIVE: listed for the branch being walked; DONE: listed for a good one */
 	obj *list;
 	size_t n, cap;
 	bool cap_blobs; /* leave out blobs over the change cap (fetch) */
@@ -79,11 +82,12 @@ typedef struct copier {
  * naming another branch's tip would hide that tip). */
 /* Whether the destination has an object, without libgit2's rescan of the
  * pack directory on a miss (most objects of a fetch are misses: the rescan
- * cost six system calls each). A pack another process added meanwhile is
- * not seen: its objects are copied again, which is harmless. */
+ * cost six system calls each) or its access() of a loose file (odbhas.c).
+ * An object another process added meanwhile is not seen: it is copied
+ * again, which is harmless. */
 static int dst_has(copier *c, const git_oid *id)
 {
-	return git_odb_exists_ext(c->dodb, id, GIT_ODB_LOOKUP_NO_REFRESH);
+	return ps_odbhas_has(c->dhas, id);
 }
 
 static int have_as(copier *c, const git_oid *id, bool file)
@@ -362,13 +366,14 @@ static int copier_open(copier *c, git_repository *src, git_repository *dst, bool
 	c->cancel = cancel;
 	if (git_repository_odb(&c->sodb, src) < 0 || git_repository_odb(&c->dodb, dst) < 0)
 		return ps_repo_error(PS_ERROR, "opening an object database");
-	return 0;
+	return ps_odbhas_new(&c->dhas, dst);
 }
 
 static void copier_close(copier *c)
 {
 	git_odb_free(c->sodb);
 	git_odb_free(c->dodb);
+	ps_odbhas_free(c->dhas);
 	ps_oidset_free(&c->seen);
 	free(c->list);
 }
@@ -589,6 +594,37 @@ out:
 
 /* ---- push ------------------------------------------------------------------ */
 
+static int has_cb(void *ctx, const git_oid *id)
+{
+	return dst_has(ctx, id);
+}
+
+static int cmp_oid(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* A bulk push whose objects are exactly packs of ours: those packs are
+ * copied (packcopy.c) instead of each object read and written again. */
+static int push_packs(bool *copied, copier *c)
+{
+	*copied = false;
+	if (c->n < BULK_OBJECTS || c->deep)
+		return 0;
+	git_oid *ids = malloc(c->n * sizeof(*ids));
+	if (!ids)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->n; i++)
+		ids[i] = c->list[i].id;
+	qsort(ids, c->n, sizeof(*ids), cmp_oid);
+	int rc = ps_packcopy_push(copied, git_repository_path(c->src), git_repository_path(c->dst), ids, c->n, has_cb,
+	                          c, c->cancel);
+	free(ids);
+	if (*copied)
+		git_odb_refresh(c->dodb);
+	return rc;
+}
+
 int ps_pathremote_push(git_repository *local, const char *path, const char *srcref, const char *refname,
                        const git_oid *over, volatile sig_atomic_t *cancel)
 {
@@ -650,14 +686,23 @@ int ps_pathremote_push(git_repository *local, const char *path, const char *srcr
 		                  refname + strlen("refs/heads/"), hex);
 		goto out;
 	}
-	if ((e = collect(&c, &tip)) == PS_EINVALID) {
+	/* Our own trees are parsed unhashed: what goes out is hashed anyway,
+	 * by the copy of a pack (its checksum) or by write_all (each id), and
+	 * a damaged tree read here fails the same way there. */
+	ps_repo_hash_reads(false);
+	e = collect(&c, &tip);
+	ps_repo_hash_reads(true);
+	if (e == PS_EINVALID) {
 		rc = ps_error_set(PS_EINVALID, "%s cannot be read here: %s; run 'plansync check'", srcref, c.why);
 		goto out;
 	} else if (e) {
 		rc = e;
 		goto out;
 	}
-	if ((rc = write_all(&c, NULL, NULL)) == PS_EINVALID)
+	bool copied = false;
+	if ((rc = push_packs(&copied, &c)) == 0 && !copied)
+		rc = write_all(&c, NULL, NULL);
+	if (rc == PS_EINVALID)
 		goto out; /* a copy of ours damaged here */
 	if (rc) {
 		/* the shared repository's fault (often its disk is full), not ours */

@@ -113,12 +113,38 @@ static void objects_loose_and_packed(void **st)
 		snprintf(text[i], sizeof(text[i]), "object number %d\n", i);
 		assert_int_equal(ps_objw_add(w, &ids[i], GIT_OBJECT_BLOB, text[i], strlen(text[i])), 0);
 	}
+	/* an empty object and one over a stored block's 65,535 bytes */
+	size_t bign = 200000;
+	char *big = malloc(bign);
+	assert_non_null(big);
+	for (size_t i = 0; i < bign; i++)
+		big[i] = (char)('a' + i % 23);
+	git_oid bigid, emptyid;
+	assert_int_equal(ps_objw_add(w, &bigid, GIT_OBJECT_BLOB, big, bign), 0);
+	assert_int_equal(ps_objw_add(w, &emptyid, GIT_OBJECT_BLOB, "", 0), 0);
 	assert_int_equal(ps_objw_finish(w), 0);
 	ps_objw_free(w);
 	git_repository_free(r);
 	char path[700];
 	snprintf(path, sizeof(path), "%s/a.git", dir);
+	{ /* stock git reads the pack whole: every entry's zlib stream, CRC and id */
+		char cmd[2200];
+		snprintf(cmd, sizeof(cmd), "git --git-dir=%s fsck --full --strict --no-dangling 2>&1", path);
+		assert_int_equal(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "git --git-dir=%s verify-pack %s/objects/pack/pack-*.idx >/dev/null", path,
+		         path);
+		assert_int_equal(system(cmd), 0);
+	}
 	assert_int_equal(ps_repo_open(&r, path), 0);
+	git_blob *bb = NULL;
+	assert_int_equal(git_blob_lookup(&bb, r, &bigid), 0);
+	assert_int_equal((size_t)git_blob_rawsize(bb), bign);
+	assert_memory_equal(git_blob_rawcontent(bb), big, bign);
+	git_blob_free(bb);
+	assert_int_equal(git_blob_lookup(&bb, r, &emptyid), 0);
+	assert_int_equal((size_t)git_blob_rawsize(bb), 0);
+	git_blob_free(bb);
+	free(big);
 	for (int i = 0; i < 50; i++) {
 		git_blob *b = NULL;
 		assert_int_equal(git_blob_lookup(&b, r, &ids[i]), 0);

@@ -1,0 +1,24 @@
+/* packcopy.h - internal: a push to a directory remote that sends whole
+ * pack files of this replica's repository (see packcopy.c). */
+#ifndef PLANSYNC_PACKCOPY_H
+#define PLANSYNC_PACKCOPY_H
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <git2.h>
+
+/* Whether the destination already has an object (the caller's lookup). */
+typedef int (*ps_packcopy_has_fn)(void *ctx, const git_oid *id);
+
+/* Copy into dst_gitdir/objects/pack the packs of src_gitdir whose objects
+ * (each a git_repository_path: it ends in a slash)
+ * are exactly want[0..n) (sorted by git_oid_cmp), plus objects the
+ * destination already has. *copied is true when they were copied, durable;
+ * false (and 0 returned) when no set of packs is provably that set, or a
+ * pack fails its checksums: the caller then copies object by object.
+ * Non-zero only for a failure to write the destination (PS_ERROR, often a
+ * full disk) or a cancel (PS_EOFFLINE). */
+int ps_packcopy_push(bool *copied, const char *src_gitdir, const char *dst_gitdir, const git_oid *want, size_t n,
+                     ps_packcopy_has_fn has, void *ctx, volatile sig_atomic_t *cancel);
+
+#endif
