@@ -3,7 +3,10 @@
  * The encoder is the definition of the canonical bytes; the decoder accepts
  * a file only when re-encoding what it read reproduces the input exactly,
  * which rejects every alternative spelling (key order, spacing, escapes,
- * non-NFC text, duplicate keys) with one rule. */
+ * non-NFC text, duplicate keys) with one rule. That decoder, over a cJSON
+ * tree, is the reference: ps_change_decode (change_decode.c) reads the
+ * canonical layout in one pass and hands it every file it does not accept,
+ * so every refusal is worded here. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,7 +260,7 @@ static const char *get_str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-int ps_change_decode(ps_change **out, const char *data, size_t len)
+int ps_change_decode_tree(ps_change **out, const char *data, size_t len)
 {
 	*out = NULL;
 	if (len > PS_CHANGE_MAX_BYTES)
