@@ -7,7 +7,7 @@
  * the encoder puts it, each string with exactly the escapes the encoder
  * writes and already in NFC, object keys strictly sorted, whole numbers as
  * "%lld" prints them; then the checks the reference decoder runs (ids, op,
- * base, ps_change_validate). The fast path only ever accepts: a byte that
+ * base, ps_change_validate), and the change built as ps_change_new would. The fast path only ever accepts: a byte that
  * does not fit the layout, or a failed check, hands the file to the
  * reference decoder (ps_change_decode_tree in change.c), which refuses it
  * with its own words (or accepts the rare canonical file this reader does
@@ -243,6 +243,33 @@ static cJSON *value(rd *r, int indent, int depth)
 	return v;
 }
 
+/* The change of what fast() read: what ps_change_new would build from the
+ * same values, without its work (the text is NFC and valid UTF-8, the base
+ * sorted without repeats, the id made of hlc and replica: all checked on
+ * the way in). fields is taken over on success only. */
+static int build(ps_change **out, const char *id, const char *office, const char *replica, const char *author,
+                 ps_hlc hlc, const char *record, ps_op op, const char *const *base, size_t nbase, cJSON *fields,
+                 const char *reason)
+{
+	ps_change *c = calloc(1, sizeof(*c));
+	if (!c)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	bool ok = (c->id = strdup(id)) && (c->office = strdup(office)) && (c->replica = strdup(replica)) &&
+	          (c->author = strdup(author)) && (c->record = strdup(record)) &&
+	          (!reason || (c->reason = strdup(reason))) && (!nbase || (c->base = calloc(nbase, sizeof(char *))));
+	for (size_t i = 0; ok && i < nbase; i++, c->nbase++)
+		ok = (c->base[i] = strdup(base[i])) != NULL;
+	if (!ok) {
+		ps_change_free(c);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	c->hlc = hlc;
+	c->op = op;
+	c->fields = fields;
+	*out = c;
+	return 0;
+}
+
 /* 0 and *out: the file is canonical and valid; 1: not followed here (the
  * reference decoder decides); PS_ENOMEM. */
 static int fast(ps_change **out, const char *data, size_t len)
@@ -281,20 +308,21 @@ static int fast(ps_change **out, const char *data, size_t len)
 		goto done;
 	if (!LIT(R, "\n}\n") || R->p != R->end)
 		goto done;
+	/* ps_hlc_parse takes 16 lowercase hex digits only, which is what
+	 * ps_hlc_format writes: the id must be those, '-', the replica */
 	ps_hlc hlc;
-	char want[PS_CHANGE_ID_MAX + 1];
-	if (!ps_hlc_parse(&hlc, hlcs) || !ps_slug_valid(office) || !ps_replica_id_valid(replica, office))
+	size_t rl = strlen(replica);
+	if (!ps_hlc_parse(&hlc, hlcs) || !ps_slug_valid(office) || !ps_replica_id_valid(replica, office) ||
+	    strlen(id) != 17 + rl || memcmp(id, hlcs, 16) != 0 || id[16] != '-' || memcmp(id + 17, replica, rl) != 0)
 		goto done;
-	ps_change_make_id(want, sizeof(want), hlc, replica);
 	bool set = strcmp(op, "set") == 0;
-	if (strcmp(want, id) != 0 || (!set && strcmp(op, "retire") != 0))
+	if (!set && strcmp(op, "retire") != 0)
 		goto done;
-	rc = ps_change_new(out, office, replica, author, hlc, record, set ? PS_OP_SET : PS_OP_RETIRE, base, nbase,
-	                   fields, reason);
+	if ((rc = build(out, id, office, replica, author, hlc, record, set ? PS_OP_SET : PS_OP_RETIRE, base, nbase,
+	                fields, reason)))
+		goto done;
 	fields = NULL; /* taken over */
-	if (rc == PS_ENOMEM)
-		goto done;
-	if (rc || ps_change_validate(*out)) {
+	if (ps_change_validate(*out)) {
 		ps_change_free(*out);
 		*out = NULL;
 		rc = 1;
