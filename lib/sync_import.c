@@ -74,8 +74,10 @@ static int add_entry(imp *m, const char *path, const git_oid *oid)
 	if (!(e->path = strdup(path)))
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	git_oid_cpy(&e->oid, oid);
-	snprintf(e->commit, sizeof(e->commit), "%s", m->commit);
-	snprintf(e->signer, sizeof(e->signer), "%s", m->signer);
+	_Static_assert(sizeof(e->commit) == sizeof(m->commit) && sizeof(e->signer) == sizeof(m->signer),
+	               "an entry keeps the import's commit and signer whole");
+	memcpy(e->commit, m->commit, sizeof(e->commit));
+	memcpy(e->signer, m->signer, sizeof(e->signer));
 	e->order = m->nent;
 	m->nent++;
 	return 0;
@@ -205,8 +207,8 @@ static int process_entries(imp *m)
 		qsort(m->ent, m->nent, sizeof(struct entry), cmp_entry);
 	for (size_t i = 0; i < m->nent && !rc; i++) {
 		const struct entry *e = &m->ent[i], *prev = i ? &m->ent[i - 1] : NULL;
-		snprintf(m->commit, sizeof(m->commit), "%s", e->commit);
-		snprintf(m->signer, sizeof(m->signer), "%s", e->signer);
+		memcpy(m->commit, e->commit, sizeof(m->commit));
+		memcpy(m->signer, e->signer, sizeof(m->signer));
 		/* A path listed again by a later commit: an identical copy costs
 		 * nothing; another version is read and judged like any change met
 		 * twice (sync_apply.c: the same on every replica whatever it read
@@ -226,9 +228,8 @@ static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_
 	if (strcmp(path, PS_REPO_FORMAT_FILE) == 0)
 		return 0; /* read before the walk of the commit's tree: commit_format */
 	/* changes/<office>/<h1>/<h2>/<id>.json */
-	char prefix[128];
-	snprintf(prefix, sizeof(prefix), "changes/%s/", m->office);
-	if (strncmp(path, prefix, strlen(prefix)) != 0)
+	size_t ol = strlen(m->office);
+	if (strncmp(path, "changes/", 8) != 0 || strncmp(path + 8, m->office, ol) != 0 || path[8 + ol] != '/')
 		return on_bad(ctx, path, "file outside changes/<this branch's office>/");
 	return add_entry(m, path, oid);
 }
