@@ -36,6 +36,7 @@ void ps_change_free(ps_change *c)
 		free(c->base[i]);
 	free(c->base);
 	cJSON_Delete(c->fields);
+	free(c->fields_compact);
 	free(c);
 }
 

@@ -243,6 +243,33 @@ static cJSON *value(rd *r, int indent, int depth)
 	return v;
 }
 
+/* The compact text of the canonical value from..to (what ps_json_compact
+ * writes of it): the same bytes without the line breaks and indents and
+ * the space after each ':', which are all the whitespace outside strings;
+ * strings are written alike by both (ps_json_write_string of NFC text). */
+static char *compact(const char *from, const char *to)
+{
+	char *out = malloc((size_t)(to - from) + 1), *o = out;
+	if (!out)
+		return NULL;
+	bool in = false;
+	for (const char *p = from; p < to; p++) {
+		if (in) {
+			if (*p == '\\')
+				*o++ = *p++;
+			else if (*p == '"')
+				in = false;
+		} else if (*p == ' ' || *p == '\n') {
+			continue;
+		} else {
+			in = *p == '"';
+		}
+		*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
 /* The change of what fast() read: what ps_change_new would build from the
  * same values, without its work (the text is NFC and valid UTF-8, the base
  * sorted without repeats, the id made of hlc and replica: all checked on
@@ -302,8 +329,12 @@ static int fast(ps_change **out, const char *data, size_t len)
 		if (!LIT(R, "\n  ]"))
 			goto done;
 	}
-	if (!LIT(R, ",\n  \"fields\": {") || !(fields = container(R, true, 1, 2)))
+	if (!LIT(R, ",\n  \"fields\": {"))
 		goto done;
+	const char *fstart = R->p - 1;
+	if (!(fields = container(R, true, 1, 2)))
+		goto done;
+	const char *fend = R->p;
 	if (LIT(R, ",\n  \"reason\": ") && !(reason = str(R)))
 		goto done;
 	if (!LIT(R, "\n}\n") || R->p != R->end)
@@ -322,6 +353,11 @@ static int fast(ps_change **out, const char *data, size_t len)
 	                fields, reason)))
 		goto done;
 	fields = NULL; /* taken over */
+	if (!((*out)->fields_compact = compact(fstart, fend))) {
+		R->oom = true;
+		rc = 1;
+		goto done;
+	}
 	if (ps_change_validate(*out)) {
 		ps_change_free(*out);
 		*out = NULL;
@@ -334,6 +370,9 @@ static int fast(ps_change **out, const char *data, size_t len)
 	if (ps_change_encode(&again, &alen, *out) == 0)
 		assert(alen == len && memcmp(again, data, len) == 0);
 	free(again);
+	char *cf = ps_json_compact((*out)->fields);
+	assert(!cf || strcmp(cf, (*out)->fields_compact) == 0);
+	free(cf);
 #endif
 	rc = 0;
 done:

@@ -146,8 +146,8 @@ static int insert_change(ps_store *s, const ps_change *c, const char *bytes, siz
 	for (size_t i = 1; i < c->nbase; i++)
 		assert(strcmp(c->base[i - 1], c->base[i]) < 0);
 	int rc;
-	char *fields = ps_json_compact(c->fields);
-	if (!fields)
+	char *fields = c->fields_compact ? NULL : ps_json_compact(c->fields);
+	if (!fields && !c->fields_compact)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	assert(blob && strlen(blob) == 40);
 	sqlite3_stmt *st = ps_store_site(s, &insert_q);
@@ -162,7 +162,7 @@ static int insert_change(ps_store *s, const ps_change *c, const char *bytes, siz
 	sqlite3_bind_text(st, 5, c->author, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)c->hlc);
 	sqlite3_bind_text(st, 7, c->op == PS_OP_SET ? "set" : "retire", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, fields, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, fields ? fields : c->fields_compact, -1, SQLITE_STATIC);
 	if (c->reason)
 		sqlite3_bind_text(st, 9, c->reason, -1, SQLITE_STATIC);
 	/* Its bytes are its columns' encoding (above); our own change keeps

@@ -40,6 +40,9 @@ typedef struct ps_change {
 	char **base;
 	size_t nbase;
 	cJSON *fields; /* object; never NULL after decode or build */
+	/* fields as ps_json_compact writes them, when the decoder had them at
+	 * hand (else NULL): whoever changes fields frees it and sets NULL */
+	char *fields_compact;
 } ps_change;
 
 /* Build a new change; strings are copied, fields is taken over (even on

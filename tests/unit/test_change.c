@@ -6,6 +6,7 @@
 #include "util.h"
 #include "plansync/change.h"
 #include "plansync/error.h"
+#include "plansync/json.h"
 
 static ps_change *sample(const char *author, const char *note)
 {
@@ -166,6 +167,11 @@ static int decode_both(const char *m, size_t n, ps_change **out)
 		assert_memory_equal(b, m, n);
 		free(a);
 		free(b);
+		/* the compact text the decoder may keep is the writer's */
+		char *cf = ps_json_compact((*out)->fields);
+		if ((*out)->fields_compact)
+			assert_string_equal((*out)->fields_compact, cf);
+		free(cf);
 	}
 	ps_change_free(t);
 	return rc;
