@@ -62,33 +62,27 @@ static int hexval(char c)
  * bytes; text outside ASCII must be NFC as it is. NULL: not in that form. */
 static const char *str(rd *r)
 {
-	if (r->p >= r->end || *r->p != '"')
+	/* locals, not r's fields: a store through o may alias them */
+	const char *p = r->p, *end = r->end;
+	if (p >= end || *p != '"')
 		return NULL;
-	r->p++;
+	p++;
 	char *out = r->w, *o = out;
-	bool high = false;
-	while (r->p < r->end) {
-		unsigned char ch = (unsigned char)*r->p;
-		if (ch == '"') {
-			r->p++;
-			*o = '\0';
-			if (high && !ps_text_nfc_stable(out, (size_t)(o - out)))
-				return NULL;
-			r->w = o + 1;
-			return out;
-		}
-		if (ch < 0x20)
+	unsigned high = 0;
+	for (;;) {
+		const char *run = p;
+		while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+			high |= (unsigned char)*p++;
+		memcpy(o, run, (size_t)(p - run));
+		o += p - run;
+		if (p >= end || (unsigned char)*p < 0x20)
 			return NULL;
-		if (ch != '\\') {
-			high |= ch >= 0x80;
-			*o++ = (char)ch;
-			r->p++;
-			continue;
-		}
-		if (r->end - r->p < 2)
+		if (*p == '"')
+			break;
+		if (end - p < 2)
 			return NULL;
 		char v;
-		switch (r->p[1]) {
+		switch (p[1]) {
 		case '"':
 			v = '"';
 			break;
@@ -111,24 +105,29 @@ static const char *str(rd *r)
 			v = '\f';
 			break;
 		case 'u': {
-			if (r->end - r->p < 6 || r->p[2] != '0' || r->p[3] != '0')
+			if (end - p < 6 || p[2] != '0' || p[3] != '0')
 				return NULL;
-			int hi = hexval(r->p[4]), lo = hexval(r->p[5]);
+			int hi = hexval(p[4]), lo = hexval(p[5]);
 			int c = hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 			/* \u0000 never; the short escapes are written short */
 			if (c < 1 || c >= 0x20 || c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f')
 				return NULL;
 			*o++ = (char)c;
-			r->p += 6;
+			p += 6;
 			continue;
 		}
 		default:
 			return NULL;
 		}
 		*o++ = v;
-		r->p += 2;
+		p += 2;
 	}
-	return NULL;
+	*o = '\0';
+	if ((high & 0x80) && !ps_text_nfc_stable(out, (size_t)(o - out)))
+		return NULL;
+	r->p = p + 1;
+	r->w = o + 1;
+	return out;
 }
 
 /* A whole number as "%lld" prints it, |n| <= 2^53: no '+', no leading
