@@ -42,12 +42,20 @@ static int on_bad(void *ctx, const char *path, const char *reason)
 }
 
 /* Added files are collected first and read in id order, so each record's
- * changes arrive in history order and extend it in a straight line. */
-struct entry {
-	git_oid oid;
+ * changes arrive in history order and extend it in a straight line. An
+ * entry names the commit and signer it was listed under by their index in
+ * m->from (one row per commit, not a copy per file: a join lists every
+ * file of a branch at once). */
+struct from {
 	char commit[GIT_OID_HEXSZ + 1];
 	char signer[72]; /* who signed commit (sync_verify.c) */
+};
+
+struct entry {
+	git_oid oid;
+	size_t from; /* index in m->from */
 	char *path;
+	size_t name;  /* offset of the file name (the id) in path */
 	size_t order; /* collected in history order: a path written twice is read oldest first */
 };
 
@@ -56,6 +64,7 @@ static void drop_entries(imp *m)
 	for (size_t i = 0; i < m->nent; i++)
 		free(m->ent[i].path);
 	m->nent = 0;
+	m->nfrom = 0;
 }
 
 static int add_entry(imp *m, const char *path, const git_oid *oid)
@@ -70,14 +79,30 @@ static int add_entry(imp *m, const char *path, const git_oid *oid)
 		m->ent = ne;
 		m->capent = nc;
 	}
+	_Static_assert(sizeof(m->from->commit) == sizeof(m->commit) && sizeof(m->from->signer) == sizeof(m->signer),
+	               "an entry keeps the import's commit and signer whole");
+	struct from *f = m->nfrom ? &m->from[m->nfrom - 1] : NULL;
+	if (!f || memcmp(f->commit, m->commit, sizeof(f->commit)) != 0 ||
+	    memcmp(f->signer, m->signer, sizeof(f->signer)) != 0) {
+		if (m->nfrom == m->capfrom) {
+			size_t nc = m->capfrom ? m->capfrom * 2 : 16;
+			struct from *nf = realloc(m->from, nc * sizeof(*nf));
+			if (!nf)
+				return ps_error_set(PS_ENOMEM, "out of memory");
+			m->from = nf;
+			m->capfrom = nc;
+		}
+		f = &m->from[m->nfrom++];
+		memcpy(f->commit, m->commit, sizeof(f->commit));
+		memcpy(f->signer, m->signer, sizeof(f->signer));
+	}
 	struct entry *e = &m->ent[m->nent];
 	if (!(e->path = strdup(path)))
 		return ps_error_set(PS_ENOMEM, "out of memory");
+	const char *slash = strrchr(path, '/');
+	e->name = slash ? (size_t)(slash - path) : strlen(path); /* no slash: sorts as "" */
 	git_oid_cpy(&e->oid, oid);
-	_Static_assert(sizeof(e->commit) == sizeof(m->commit) && sizeof(e->signer) == sizeof(m->signer),
-	               "an entry keeps the import's commit and signer whole");
-	memcpy(e->commit, m->commit, sizeof(e->commit));
-	memcpy(e->signer, m->signer, sizeof(e->signer));
+	e->from = m->nfrom - 1;
 	e->order = m->nent;
 	m->nent++;
 	return 0;
@@ -86,8 +111,7 @@ static int add_entry(imp *m, const char *path, const git_oid *oid)
 static int cmp_entry(const void *a, const void *b)
 {
 	const struct entry *ea = a, *eb = b;
-	const char *x = strrchr(ea->path, '/'), *y = strrchr(eb->path, '/');
-	int r = strcmp(x ? x : "", y ? y : "");
+	int r = strcmp(ea->path + ea->name, eb->path + eb->name);
 	if (!r)
 		r = strcmp(ea->path, eb->path);
 	return r ? r : (ea->order > eb->order) - (ea->order < eb->order);
@@ -207,8 +231,8 @@ static int process_entries(imp *m)
 		qsort(m->ent, m->nent, sizeof(struct entry), cmp_entry);
 	for (size_t i = 0; i < m->nent && !rc; i++) {
 		const struct entry *e = &m->ent[i], *prev = i ? &m->ent[i - 1] : NULL;
-		memcpy(m->commit, e->commit, sizeof(m->commit));
-		memcpy(m->signer, e->signer, sizeof(m->signer));
+		memcpy(m->commit, m->from[e->from].commit, sizeof(m->commit));
+		memcpy(m->signer, m->from[e->from].signer, sizeof(m->signer));
 		/* A path listed again by a later commit: an identical copy costs
 		 * nothing; another version is read and judged like any change met
 		 * twice (sync_apply.c: the same on every replica whatever it read
@@ -595,6 +619,7 @@ out:
 	ps_sync_verify_free(&m);
 	free(m.batch);
 	free(m.ent);
+	free(m.from);
 	git_odb_free(m.odb);
 	git_repository_free(m.repo);
 	return rc;
