@@ -103,12 +103,38 @@ static int keep_unexported(ps_store *s, const char *bytes, size_t len, const cha
 	return e == SQLITE_DONE ? 0 : ps_store_error(s, "storing a change");
 }
 
+/* Who signed an imported change, stored with its row. */
+struct signed_by {
+	const char *commit, *signer, *signer_replica;
+};
+
+static int insert_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
+                         const char *summary, bool heads, const char blob[41], const struct signed_by *sig);
+
 int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
                                 const char *summary, bool heads, const char blob[41])
 {
+	return insert_change(s, c, bytes, len, local, summary, heads, blob, NULL);
+}
+
+int ps_store_insert_change_signed(ps_store *s, const ps_change *c, bool heads, const char blob[41], const char *commit,
+                                  const char *signer, const char *signer_replica)
+{
+	assert(commit && signer && signer_replica);
+	struct signed_by sig = {commit, signer, signer_replica};
+	return insert_change(s, c, NULL, 0, false, NULL, heads, blob, &sig);
+}
+
+static int insert_change(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
+                         const char *summary, bool heads, const char blob[41], const struct signed_by *sig)
+{
+	/* arrived: now, or when the commit was first seen held for an
+	 * enrolment request, if earlier (ps_store_change_signed's rule) */
 	static ps_site insert_q = {
 	    "INSERT INTO changes(id, record, office, replica, author, hlc, op, fields, "
-	    "reason, bytes, local, blob, arrived) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
+	    "reason, bytes, local, blob, arrived, signer, signer_replica) VALUES "
+	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
+	    "coalesce(min(?13, (SELECT e.arrived FROM enrol_seen e WHERE e.commit_id = ?16)), ?13), ?14, ?15) "
 	    "ON CONFLICT(id) DO NOTHING"};
 	static ps_site edge_q = {"INSERT OR IGNORE INTO edges(child, parent) VALUES (?1, ?2)"};
 	static ps_site unhead_q = {"DELETE FROM heads WHERE record = ?1 AND id = ?2"};
@@ -120,8 +146,8 @@ int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *byt
 	for (size_t i = 1; i < c->nbase; i++)
 		assert(strcmp(c->base[i - 1], c->base[i]) < 0);
 	int rc;
-	char *fields = ps_json_compact(c->fields);
-	if (!fields)
+	char *fields = c->fields_compact ? NULL : ps_json_compact(c->fields);
+	if (!fields && !c->fields_compact)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	assert(blob && strlen(blob) == 40);
 	sqlite3_stmt *st = ps_store_site(s, &insert_q);
@@ -136,7 +162,7 @@ int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *byt
 	sqlite3_bind_text(st, 5, c->author, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)c->hlc);
 	sqlite3_bind_text(st, 7, c->op == PS_OP_SET ? "set" : "retire", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, fields, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, fields ? fields : c->fields_compact, -1, SQLITE_STATIC);
 	if (c->reason)
 		sqlite3_bind_text(st, 9, c->reason, -1, SQLITE_STATIC);
 	/* Its bytes are its columns' encoding (above); our own change keeps
@@ -146,6 +172,11 @@ int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *byt
 	sqlite3_bind_text(st, 12, blob, -1, SQLITE_STATIC);
 	/* when this replica first had it: a receipt's time (lib/deadline.c) */
 	sqlite3_bind_int64(st, 13, (sqlite3_int64)ps_now_ms());
+	if (sig) {
+		sqlite3_bind_text(st, 14, sig->signer, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 15, sig->signer_replica, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 16, sig->commit, -1, SQLITE_STATIC);
+	}
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(fields);

@@ -23,6 +23,14 @@
  * since such a row keeps none (store_changes.c). */
 int ps_store_insert_change_blob(ps_store *s, const ps_change *c, const char *bytes, size_t len, bool local,
                                 const char *summary, bool heads, const char blob[41]);
+/* An imported change (not local, no bytes) with blob id blob, read from
+ * commit, which the key with fingerprint signer signed as replica
+ * signer_replica: the signer is stored in the row itself, as
+ * ps_store_change_signed would record it on a row just inserted (arrived
+ * included). A row that was there already is left as it is: the caller
+ * decides with ps_store_change_signed. */
+int ps_store_insert_change_signed(ps_store *s, const ps_change *c, bool heads, const char blob[41], const char *commit,
+                                  const char *signer, const char *signer_replica);
 /* The stored change id was read from commit, which the key with
  * fingerprint signer signed as replica signer_replica: recorded as its
  * signer unless the signer it has counts (one met on its writer's own

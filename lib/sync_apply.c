@@ -282,7 +282,9 @@ int ps_sync_flush(imp *m)
 		for (size_t x = i; x < j && !rc; x++) {
 			struct pend *p = &m->batch[x];
 			/* a straight run sets its record's head once, below */
-			int e = ps_store_insert_change_blob(s, p->c, NULL, 0, false, NULL, !linear, p->blob);
+			/* who signed it goes into a new row; a known one decides below */
+			int e =
+			    ps_store_insert_change_signed(s, p->c, !linear, p->blob, p->commit, p->signer, m->replica);
 			char path[PS_CHANGE_PATH_MAX];
 			if (e == PS_ECONFLICT)
 				ps_change_path(path, p->c->office, p->c->id);
@@ -303,7 +305,7 @@ int ps_sync_flush(imp *m)
 			}
 			if (!rc && e == PS_ECONFLICT)
 				rc = note_signer(m, p->c, p->blob, p->commit, p->signer);
-			else if (!rc) /* these bytes are stored: who signed them */
+			else if (!rc && e == PS_EEXISTS) /* these bytes are stored: who signed them */
 				rc = ps_store_change_signed(s, p->c->id, p->commit, p->signer, m->replica);
 		}
 		if (!rc && linear && inserted != k) {

@@ -5,15 +5,15 @@
  * as hostile: branch names, history that only grows, tree entries, sizes,
  * strict decoding, ownership, clock drift, ids seen before. Each branch's
  * new commits apply in one transaction together with its new head, so a
- * kill leaves all of it or none; only new commits are walked. Never writes
- * Git objects or SQL (sync_apply.c's and lib/store_import.c's). */
+ * kill leaves all of it or none; only new commits are walked and only
+ * changed subtrees read. Reading and judging one file is sync_read.c's.
+ * Never writes Git objects or SQL (the queue and store are sync_apply.c's
+ * and lib/store_import.c's). */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "sync_int.h"
-#include "sha1.h"
 #include "store_sync.h"
 #include "oidset.h"
 #include "refread.h"
@@ -41,12 +41,20 @@ static int on_bad(void *ctx, const char *path, const char *reason)
 }
 
 /* Added files are collected first and read in id order, so each record's
- * changes arrive in history order and extend it in a straight line. */
-struct entry {
-	git_oid oid;
+ * changes arrive in history order and extend it in a straight line. An
+ * entry names the commit and signer it was listed under by their index in
+ * m->from (one row per commit, not a copy per file: a join lists every
+ * file of a branch at once). */
+struct from {
 	char commit[GIT_OID_HEXSZ + 1];
 	char signer[72]; /* who signed commit (sync_verify.c) */
+};
+
+struct entry {
+	git_oid oid;
+	size_t from; /* index in m->from */
 	char *path;
+	size_t name;  /* offset of the file name (the id) in path */
 	size_t order; /* collected in history order: a path written twice is read oldest first */
 };
 
@@ -55,6 +63,7 @@ static void drop_entries(imp *m)
 	for (size_t i = 0; i < m->nent; i++)
 		free(m->ent[i].path);
 	m->nent = 0;
+	m->nfrom = 0;
 }
 
 static int add_entry(imp *m, const char *path, const git_oid *oid)
@@ -69,12 +78,30 @@ static int add_entry(imp *m, const char *path, const git_oid *oid)
 		m->ent = ne;
 		m->capent = nc;
 	}
+	_Static_assert(sizeof(m->from->commit) == sizeof(m->commit) && sizeof(m->from->signer) == sizeof(m->signer),
+	               "an entry keeps the import's commit and signer whole");
+	struct from *f = m->nfrom ? &m->from[m->nfrom - 1] : NULL;
+	if (!f || memcmp(f->commit, m->commit, sizeof(f->commit)) != 0 ||
+	    memcmp(f->signer, m->signer, sizeof(f->signer)) != 0) {
+		if (m->nfrom == m->capfrom) {
+			size_t nc = m->capfrom ? m->capfrom * 2 : 16;
+			struct from *nf = realloc(m->from, nc * sizeof(*nf));
+			if (!nf)
+				return ps_error_set(PS_ENOMEM, "out of memory");
+			m->from = nf;
+			m->capfrom = nc;
+		}
+		f = &m->from[m->nfrom++];
+		memcpy(f->commit, m->commit, sizeof(f->commit));
+		memcpy(f->signer, m->signer, sizeof(f->signer));
+	}
 	struct entry *e = &m->ent[m->nent];
 	if (!(e->path = strdup(path)))
 		return ps_error_set(PS_ENOMEM, "out of memory");
+	const char *slash = strrchr(path, '/');
+	e->name = slash ? (size_t)(slash - path) : strlen(path); /* no slash: sorts as "" */
 	git_oid_cpy(&e->oid, oid);
-	snprintf(e->commit, sizeof(e->commit), "%s", m->commit);
-	snprintf(e->signer, sizeof(e->signer), "%s", m->signer);
+	e->from = m->nfrom - 1;
 	e->order = m->nent;
 	m->nent++;
 	return 0;
@@ -83,97 +110,10 @@ static int add_entry(imp *m, const char *path, const git_oid *oid)
 static int cmp_entry(const void *a, const void *b)
 {
 	const struct entry *ea = a, *eb = b;
-	const char *x = strrchr(ea->path, '/'), *y = strrchr(eb->path, '/');
-	int r = strcmp(x ? x : "", y ? y : "");
+	int r = strcmp(ea->path + ea->name, eb->path + eb->name);
 	if (!r)
 		r = strcmp(ea->path, eb->path);
 	return r ? r : (ea->order > eb->order) - (ea->order < eb->order);
-}
-
-/* A change file whose copy in repo.git does not hash to the id its tree
- * names: damaged on this disk (what a fetch brings is hashed as it comes),
- * so never applied. A loose copy is removed and the branch waits at its
- * last good state: the next sync's fetch walks every branch (repo.verify)
- * and brings the object again. */
-static int damaged_copy(imp *m, const char *path, const git_oid *oid)
-{
-	char hex[GIT_OID_HEXSZ + 1], loose[4400];
-	git_oid_tostr(hex, sizeof(hex), oid);
-	snprintf(loose, sizeof(loose), "%sobjects/%.2s/%s", git_repository_path(m->repo), hex, hex + 2);
-	bool gone = unlink(loose) == 0;
-	m->refetch |= gone;
-	return ps_error_set(PS_EINVALID,
-	                    "file %s: this replica's copy of object %s in repo.git is damaged (its content does not "
-	                    "match its id; not the remote's fault): %s",
-	                    path, hex, gone ? "removed, the next sync fetches it again" : "run 'plansync check'");
-}
-
-/* One file of the branch, in change-id order (entries are sorted by file
- * name, which is the id): read, decode, check, queue. */
-int ps_sync_read_change(imp *m, const char *path, const git_oid *oid, const char *office, ps_change **out,
-                        git_odb_object **obj, char *why, size_t whyn)
-{
-	*out = NULL;
-	*obj = NULL;
-	size_t size = 0;
-	git_object_t type;
-	const char *bad = NULL;
-	if (git_odb_read_header(&size, &type, m->odb, oid) < 0)
-		bad = "file larger than the 64 KiB limit for a change (not fetched), or missing from the remote";
-	else if (type != GIT_OBJECT_BLOB)
-		bad = "not a file";
-	else if (size > PS_CHANGE_MAX_BYTES)
-		bad = "file larger than the 64 KiB limit for a change";
-	else if (git_odb_read(obj, m->odb, oid) < 0)
-		bad = "file cannot be read from the fetched objects";
-	if (bad) {
-		snprintf(why, whyn, "%s", bad);
-		return 1;
-	}
-	/* read without libgit2's hash check (ps_repo_hash_reads): hashed here once, by libcrypto */
-	unsigned char h[20];
-	git_oid got;
-	ps_sha1_object(h, "blob", git_odb_object_data(*obj), git_odb_object_size(*obj));
-	git_oid_fromraw(&got, h);
-	if (!git_oid_equal(&got, oid)) {
-		git_odb_object_free(*obj);
-		*obj = NULL;
-		return damaged_copy(m, path, oid);
-	}
-	ps_change *c = NULL;
-	int rc = ps_change_decode(&c, git_odb_object_data(*obj), git_odb_object_size(*obj));
-	if (rc == PS_ENOMEM)
-		goto fail; /* not the file's fault */
-	if (rc) {
-		snprintf(why, whyn, "%s", ps_error_last());
-		rc = 1;
-		goto fail;
-	}
-	char want[PS_CHANGE_PATH_MAX];
-	ps_change_path(want, c->office, c->id);
-	ps_record_id rid;
-	ps_record_parse(&rid, c->record);
-	const char *owner = ps_record_owner(&rid, ps_replica_province(m->r));
-	/* A branch may carry changes of another replica of its office: a
-	 * replica that continued under a new id sends its history again. */
-	rc = 1;
-	if (strcmp(c->office, office) != 0)
-		snprintf(why, whyn, "change written by another office than the branch's");
-	else if (strcmp(want, path) != 0)
-		snprintf(why, whyn, "change id does not match its path");
-	else if (strcmp(owner, c->office) != 0)
-		snprintf(why, whyn, "office %s may not write %s (owner: %s)", c->office, c->record, owner);
-	else
-		rc = 0;
-	if (rc)
-		goto fail;
-	*out = c;
-	return 0;
-fail:
-	ps_change_free(c);
-	git_odb_object_free(*obj);
-	*obj = NULL;
-	return rc;
 }
 
 static int process_entry(imp *m, const char *path, const git_oid *oid)
@@ -204,8 +144,8 @@ static int process_entries(imp *m)
 		qsort(m->ent, m->nent, sizeof(struct entry), cmp_entry);
 	for (size_t i = 0; i < m->nent && !rc; i++) {
 		const struct entry *e = &m->ent[i], *prev = i ? &m->ent[i - 1] : NULL;
-		snprintf(m->commit, sizeof(m->commit), "%s", e->commit);
-		snprintf(m->signer, sizeof(m->signer), "%s", e->signer);
+		memcpy(m->commit, m->from[e->from].commit, sizeof(m->commit));
+		memcpy(m->signer, m->from[e->from].signer, sizeof(m->signer));
 		/* A path listed again by a later commit: an identical copy costs
 		 * nothing; another version is read and judged like any change met
 		 * twice (sync_apply.c: the same on every replica whatever it read
@@ -225,9 +165,8 @@ static int on_added(void *ctx, const char *path, git_filemode_t mode, const git_
 	if (strcmp(path, PS_REPO_FORMAT_FILE) == 0)
 		return 0; /* read before the walk of the commit's tree: commit_format */
 	/* changes/<office>/<h1>/<h2>/<id>.json */
-	char prefix[128];
-	snprintf(prefix, sizeof(prefix), "changes/%s/", m->office);
-	if (strncmp(path, prefix, strlen(prefix)) != 0)
+	size_t ol = strlen(m->office);
+	if (strncmp(path, "changes/", 8) != 0 || strncmp(path + 8, m->office, ol) != 0 || path[8 + ol] != '/')
 		return on_bad(ctx, path, "file outside changes/<this branch's office>/");
 	return add_entry(m, path, oid);
 }
@@ -594,6 +533,7 @@ out:
 	ps_sync_verify_free(&m);
 	free(m.batch);
 	free(m.ent);
+	free(m.from);
 	git_odb_free(m.odb);
 	git_repository_free(m.repo);
 	return rc;

@@ -56,6 +56,8 @@ typedef struct imp {
 	size_t nbatch, capbatch;
 	struct entry *ent;
 	size_t nent, capent;
+	struct from *from; /* the commits and signers entries were listed under */
+	size_t nfrom, capfrom;
 	ps_hlc max_hlc;
 	/* the branches of the writers of changes met in two versions, read
 	 * once per import (sync_apply.c) */

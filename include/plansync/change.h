@@ -40,6 +40,9 @@ typedef struct ps_change {
 	char **base;
 	size_t nbase;
 	cJSON *fields; /* object; never NULL after decode or build */
+	/* fields as ps_json_compact writes them, when the decoder had them at
+	 * hand (else NULL): whoever changes fields frees it and sets NULL */
+	char *fields_compact;
 } ps_change;
 
 /* Build a new change; strings are copied, fields is taken over (even on
@@ -67,6 +70,11 @@ int ps_change_encode(char **out, size_t *len, const ps_change *c);
  * types, id/hlc/replica agreement, record id, fields for the kind.
  * Ownership and clock drift are the caller's (they need context). */
 int ps_change_decode(ps_change **out, const char *data, size_t len);
+/* The reference decoder: a cJSON tree of the file, checked, encoded again
+ * and compared with the input. ps_change_decode gives the same answer (it
+ * hands this one every file it does not accept itself); the tests compare
+ * the two. */
+int ps_change_decode_tree(ps_change **out, const char *data, size_t len);
 /* Path of the change file inside a branch tree:
  * changes/<office>/<h1>/<h2>/<id>.json, h1 h2 two hex bytes of a hash of
  * the id. out must hold PS_CHANGE_PATH_MAX bytes. */

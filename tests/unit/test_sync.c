@@ -325,6 +325,52 @@ static int fold_fails(ps_store *s, const char *record)
 	return ps_error_set(PS_EBUSY, "busy");
 }
 
+/* An imported change's signer written by its INSERT
+ * (ps_store_insert_change_signed) is what an insert and then
+ * ps_store_change_signed record: signer, replica, arrival (dated by a
+ * commit held for enrolment, or now); a second insert of the same id
+ * changes nothing and says so. Compared column by column, in two stores. */
+static void signed_insert(void **state)
+{
+	char *dir = tmpdir_new();
+	ps_store *one = store_new(dir, "one.db"), *two = store_new(dir, "two.db");
+	setenv("PLANSYNC_FAKE_NOW_MS", "1000", 1);
+	assert_int_equal(ps_store_enrol_seen(one, HEX_B), 0);
+	assert_int_equal(ps_store_enrol_seen(two, HEX_B), 0);
+	setenv("PLANSYNC_FAKE_NOW_MS", "9000", 1);
+	const char *commits[] = {HEX_A, HEX_B};
+	for (int i = 0; i < 2; i++) {
+		ps_change *c = mk(5000 + (unsigned)i, "progress/x/p1-t1/2021", i ? "two" : "one");
+		char *b, blob[41], got1[128], got2[128];
+		size_t n;
+		assert_int_equal(ps_change_encode(&b, &n, c), 0);
+		ps_store_blob_id(blob, b, n);
+		assert_int_equal(ps_store_insert_change_blob(one, c, NULL, 0, false, NULL, true, blob), 0);
+		assert_int_equal(ps_store_change_signed(one, c->id, commits[i], "SHA256:c", "x-c"), 0);
+		assert_int_equal(ps_store_insert_change_signed(two, c, true, blob, commits[i], "SHA256:c", "x-c"), 0);
+		const char *cols[] = {"signer", "signer_replica", "arrived", "blob",
+		                      "fields", "length(bytes)",  "local"};
+		for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++) {
+			column_of(one, c->id, cols[k], got1, sizeof(got1));
+			column_of(two, c->id, cols[k], got2, sizeof(got2));
+			assert_string_equal(got1, got2);
+		}
+		column_of(two, c->id, "arrived || ' ' || signer", got2, sizeof(got2));
+		assert_string_equal(got2, i ? "1000 SHA256:c" : "9000 SHA256:c");
+		/* met again, signed by another: the row stays, the caller decides */
+		assert_int_equal(ps_store_insert_change_signed(two, c, true, blob, HEX_C, "SHA256:b", "x-b"),
+		                 PS_EEXISTS);
+		column_of(two, c->id, "signer", got2, sizeof(got2));
+		assert_string_equal(got2, "SHA256:c");
+		free(b);
+		ps_change_free(c);
+	}
+	unsetenv("PLANSYNC_FAKE_NOW_MS");
+	ps_store_free(one);
+	ps_store_free(two);
+	tmpdir_remove(dir);
+}
+
 static void refold(void **state)
 {
 	char *dir = tmpdir_new();
@@ -539,7 +585,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(exports),      cmocka_unit_test(local_changes), cmocka_unit_test(held),
 	    cmocka_unit_test(signers),      cmocka_unit_test(refold),        cmocka_unit_test(branches_and_problems),
-	    cmocka_unit_test(two_replicas),
+	    cmocka_unit_test(two_replicas), cmocka_unit_test(signed_insert),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
