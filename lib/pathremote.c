@@ -543,19 +543,15 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 			continue;
 		char track[600];
 		snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s", r->name + strlen(PS_OWN_REF_PREFIX));
-		git_reference *nr = NULL;
-		git_error_clear();
-		if (git_reference_create(&nr, local, track, &r->id, 1, "plansync: fetch") < 0) {
+		if (ps_ref_set(git_repository_path(local), track, NULL, false, &r->id)) { /* refwrite.c */
 			char hex[GIT_OID_HEXSZ + 1], why[400];
 			git_oid_tostr(hex, sizeof(hex), &r->id);
-			snprintf(why, sizeof(why), "branch name cannot be stored here (%s)",
-			         git_error_last() ? git_error_last()->message : "invalid name");
+			snprintf(why, sizeof(why), "branch name cannot be stored here (%s)", ps_error_last());
 			if (badfn && (rc = badfn(ctx, r->name + strlen("refs/heads/"), hex, why)))
 				goto out;
 		} else {
 			moved++;
 		}
-		git_reference_free(nr);
 	}
 	/* Prune: tracking refs whose branch the remote no longer has. A branch
 	 * that is there but could not be fetched keeps its tracking ref. */

@@ -12,7 +12,9 @@
  * being packed meanwhile is seen in one or the other; a loose file wins
  * over a packed line of the same name. Lock files (*.lock) are skipped, a
  * symbolic link, a symbolic ref, an unreadable file and a name Git would
- * not accept are entries with ok false and the reason. Exports ps_refs_*.
+ * not accept are entries with ok false and the reason. Exports
+ * ps_refs_read, ps_ref_read_one (one ref, without its neighbours) and
+ * ps_reflist_free.
  * Never writes a ref. */
 #include <assert.h>
 #include <dirent.h>
@@ -172,7 +174,8 @@ static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int d
 	return rc;
 }
 
-static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix)
+/* exact: the one ref named prefix (ps_ref_read_one), else those under it */
+static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bool exact)
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/packed-refs", gitdir); /* gitdir: under 4096 */
@@ -198,9 +201,10 @@ static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix)
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		char *eol = nl ? nl : end;
 		git_oid id;
-		if (eol - p > GIT_OID_HEXSZ + 1 && p[GIT_OID_HEXSZ] == ' ' && parse_id(&id, p, GIT_OID_HEXSZ) &&
-		    (size_t)(eol - p) - GIT_OID_HEXSZ - 1 > pl && !memcmp(p + GIT_OID_HEXSZ + 1, prefix, pl)) {
-			ps_refrd *r = add(l, p + GIT_OID_HEXSZ + 1, (size_t)(eol - p) - GIT_OID_HEXSZ - 1);
+		size_t nl_len = eol - p > GIT_OID_HEXSZ + 1 ? (size_t)(eol - p) - GIT_OID_HEXSZ - 1 : 0;
+		if (nl_len && p[GIT_OID_HEXSZ] == ' ' && (exact ? nl_len == pl : nl_len > pl) &&
+		    !memcmp(p + GIT_OID_HEXSZ + 1, prefix, pl) && parse_id(&id, p, GIT_OID_HEXSZ)) {
+			ps_refrd *r = add(l, p + GIT_OID_HEXSZ + 1, nl_len);
 			if (!r) {
 				rc = ps_error_set(PS_ENOMEM, "out of memory");
 				break;
@@ -286,11 +290,58 @@ int ps_refs_read(ps_reflist *out, const char *gitdir, const char *prefix)
 	path[gl] = '\0'; /* the repository's directory */
 	size_t nloose = out->n;
 	if (!rc)
-		rc = read_packed(out, path, prefix);
+		rc = read_packed(out, path, prefix, false);
 	if (!rc && out->n)
 		rc = sort_merge(out, nloose);
 	if (rc)
 		ps_reflist_free(out);
+	return rc;
+}
+
+int ps_ref_read_one(ps_refrd *out, const char *gitdir, const char *refname)
+{
+	memset(out, 0, sizeof(*out));
+	size_t gl = strlen(gitdir), nl = strlen(refname);
+	while (gl > 1 && gitdir[gl - 1] == '/')
+		gl--;
+	const char *base = strrchr(refname, '/');
+	assert(base && base[1] && !strncmp(refname, "refs/", 5));
+	char path[4096];
+	if (gl + 1 + nl >= sizeof(path))
+		return ps_error_set(PS_EINVALID, "the path of the repository is too long: %s", gitdir);
+	/* Its directory as ps_refs_read opens a prefix (the last component not
+	 * followed if a link), then the one entry, classified as walk() does:
+	 * a file is read, a link is a bad entry, anything else is no ref. */
+	memcpy(path, gitdir, gl);
+	path[gl] = '/';
+	memcpy(path + gl + 1, refname, (size_t)(base - refname) + 1);
+	path[gl + 1 + (size_t)(base - refname) + 1] = '\0';
+	ps_reflist l = {0};
+	int rc = 0, fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	bool lockname = nl > 5 && !strcmp(refname + nl - 5, ".lock"); /* skipped, as walk() skips it */
+	if (fd >= 0 && !lockname && fstatat(fd, base + 1, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISREG(st.st_mode)) {
+			rc = read_loose(&l, fd, refname, nl);
+		} else if (S_ISLNK(st.st_mode)) {
+			ps_refrd *r = add(&l, refname, nl);
+			if (!r)
+				rc = ps_error_set(PS_ENOMEM, "out of memory");
+			else
+				r->loose = true, r->why = "a symbolic link where a branch should be";
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	path[gl] = '\0'; /* the repository's directory */
+	if (!rc && !l.n)
+		rc = read_packed(&l, path, refname, true); /* the first line of that name */
+	if (!rc && l.n) {
+		*out = l.v[0];
+		l.v[0].name = NULL;
+		rc = 1;
+	}
+	ps_reflist_free(&l);
 	return rc;
 }
 

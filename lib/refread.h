@@ -25,4 +25,10 @@ typedef struct ps_reflist {
 int ps_refs_read(ps_reflist *out, const char *gitdir, const char *prefix);
 void ps_reflist_free(ps_reflist *l);
 
+/* The one ref refname (refs/.../name) of the repository at gitdir, judged
+ * as ps_refs_read judges it (its loose file, else its first line in
+ * packed-refs), without reading its neighbours: 1 when there (out->name is
+ * then the caller's to free), 0 when absent, <0 when out of memory. */
+int ps_ref_read_one(ps_refrd *out, const char *gitdir, const char *refname);
+
 #endif

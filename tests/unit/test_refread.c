@@ -4,7 +4,9 @@
  * ref, and what a hostile pusher can leave in refs/: a file that holds no
  * id, a symbolic ref, a symbolic link, a lock file, a name Git refuses, a
  * packed-refs line with a bad id. Every entry read as a branch has the id
- * `git rev-parse` gives; refs outside the prefix are not read. */
+ * `git rev-parse` gives; refs outside the prefix are not read; one ref
+ * read alone is what the whole read says of it. And a ref set through its
+ * file (refwrite.c's ps_ref_set) reads back so with stock git. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,8 @@
 #include <git2.h>
 #include "util.h"
 #include "refread.h"
+#include "refwrite.h"
+#include "plansync/error.h"
 #include "repo.h"
 
 static char cmd[4096];
@@ -100,6 +104,36 @@ static void read_as_git_does(void **st)
 	assert_non_null(strstr(find(&l, REF("sym"))->why, "symbolic"));
 	ps_reflist_free(&l);
 
+	/* one ref by name (ps_ref_read_one): what the whole read says of it,
+	 * without its neighbours; a directory, a lock file and a missing name
+	 * are no ref; a packed line under a bad id, neither */
+	const char *one[] = {
+	    REF("a"),    REF("b"),      REF("c"),    REF("has space"),           REF("junk"), REF("ln"), REF("sym"),
+	    REF("zbad"), REF("d.lock"), REF("none"), "refs/heads/replicas/tinh", REF("a/x")};
+	ps_reflist all;
+	assert_int_equal(ps_refs_read(&all, d, "refs/heads/replicas/"), 0);
+	for (size_t i = 0; i < sizeof(one) / sizeof(*one); i++) {
+		ps_refrd r;
+		const ps_refrd *w = find(&all, one[i]);
+		int got = ps_ref_read_one(&r, d, one[i]);
+		assert_int_equal(got, w ? 1 : 0);
+		if (!w)
+			continue;
+		assert_string_equal(r.name, w->name);
+		assert_int_equal(r.ok, w->ok);
+		assert_int_equal(r.loose, w->loose);
+		if (r.ok)
+			assert_true(git_oid_equal(&r.id, &w->id));
+		free(r.name);
+	}
+	ps_reflist_free(&all);
+	ps_refrd other;
+	assert_int_equal(ps_ref_read_one(&other, d, "refs/heads/other"), 1); /* packed, outside any prefix read */
+	char ohex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(ohex, sizeof(ohex), &other.id);
+	assert_string_equal(ohex, c[0]);
+	free(other.name);
+
 	/* a prefix with nothing under it, a repository with no packed-refs */
 	assert_int_equal(ps_refs_read(&l, d, "refs/remotes/"), 0);
 	assert_int_equal(l.n, 0);
@@ -107,8 +141,61 @@ static void read_as_git_does(void **st)
 	tmpdir_remove(t);
 }
 
+/* the id `git rev-parse` gives for name in d, into hex */
+static void rev_parse(char *hex, size_t n, const char *d, const char *name)
+{
+	snprintf(cmd, sizeof(cmd), "git -C %s rev-parse --verify -q %s || echo none", d, name);
+	out1(hex, n);
+}
+
+/* ps_ref_set (refwrite.c), as stock git reads the result: over a packed
+ * line, a new ref, each refusal leaving the ref and packed-refs as they
+ * were, a lock file of someone else's left alone. */
+static void set_as_git_reads(void **st)
+{
+	(void)st;
+	char *t = tmpdir_new(), d[600], c[2][64], got[64], lock[700];
+	git_oid id[2];
+	assert_true(strlen(t) < 500);
+	assert_int_equal(ps_repo_global_init(), 0);
+	snprintf(d, sizeof(d), "%s/r.git", t);
+	RUN("git init -q --bare %s", d);
+	for (int i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof(cmd),
+		         "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@x "
+		         "git -C %s commit-tree $(git -C %s hash-object -w -t tree /dev/null) -m %d",
+		         d, d, i);
+		out1(c[i], sizeof(c[i]));
+		assert_int_equal(git_oid_fromstr(&id[i], c[i]), 0);
+	}
+	RUN("git -C %s update-ref " REF("a") " %s && git -C %s pack-refs --all && cp %s/packed-refs %s/before", d, c[0],
+	    d, d, t);
+	assert_int_not_equal(ps_ref_set(d, REF("a"), &id[1], false, &id[1]), 0); /* not what it names */
+	assert_int_not_equal(ps_ref_set(d, REF("a"), NULL, true, &id[1]), 0);    /* not new */
+	rev_parse(got, sizeof(got), d, REF("a"));
+	assert_string_equal(got, c[0]);
+	assert_int_equal(ps_ref_set(d, REF("a"), &id[0], false, &id[1]), 0); /* the packed line was read */
+	rev_parse(got, sizeof(got), d, REF("a"));
+	assert_string_equal(got, c[1]);
+	RUN("cmp -s %s/packed-refs %s/before", d, t); /* packed-refs untouched */
+	assert_int_equal(ps_ref_set(d, "refs/remotes/origin/replicas/x/y", NULL, true, &id[0]), 0);
+	rev_parse(got, sizeof(got), d, "refs/remotes/origin/replicas/x/y");
+	assert_string_equal(got, c[0]);
+	snprintf(lock, sizeof(lock), "%s/" REF("a") ".lock", d);
+	put(d, REF("a") ".lock", "");
+	assert_int_not_equal(ps_ref_set(d, REF("a"), NULL, false, &id[0]), 0);
+	assert_non_null(strstr(ps_error_last(), "locked"));
+	assert_int_equal(access(lock, F_OK), 0); /* not ours to remove */
+	unlink(lock);
+	assert_int_equal(ps_ref_set(d, REF("a"), NULL, false, &id[0]), 0); /* any value replaced */
+	rev_parse(got, sizeof(got), d, REF("a"));
+	assert_string_equal(got, c[0]);
+	RUN("git -C %s fsck --no-progress --no-dangling", d);
+	tmpdir_remove(t);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(read_as_git_does)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(read_as_git_does), cmocka_unit_test(set_as_git_reads)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
