@@ -49,21 +49,22 @@ static ps_refrd *add(ps_reflist *l, const char *name, size_t len)
 	return r;
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* 40 lower-case hex digits, then the end of the text or a line break */
+/* 40 lower-case hex digits, then the end of the text or a line break; a
+ * table lookup per digit (a digit's value + 1, 0 for anything else, upper
+ * case too: git writes lower case): thousands of ids are read per cycle */
 static bool parse_id(git_oid *out, const char *s, size_t n)
 {
+	static const unsigned char hexv[256] = {
+	    ['0'] = 1, ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+	    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
 	if (n < GIT_OID_HEXSZ || (n > GIT_OID_HEXSZ && s[GIT_OID_HEXSZ] != '\n'))
 		return false;
+	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < GIT_OID_RAWSZ; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
+		unsigned hi = hexv[p[2 * i]], lo = hexv[p[2 * i + 1]];
+		if (!hi || !lo)
 			return false;
-		out->id[i] = (unsigned char)(hi << 4 | lo);
+		out->id[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
 	}
 	return true;
 }
@@ -91,10 +92,12 @@ static bool plain_name(const char *n)
 	return prev == 1;
 }
 
-static void judge_name(ps_refrd *r)
+/* skip: the length of a prefix of r->name known to be plain and to end
+ * in '/' (0 for none): only the rest is looked at */
+static void judge_name(ps_refrd *r, size_t skip)
 {
 	int valid = 0;
-	if (plain_name(r->name))
+	if (plain_name(r->name + skip))
 		return;
 	if (git_reference_name_is_valid(&valid, r->name) < 0 || !valid) {
 		r->ok = false;
@@ -102,7 +105,7 @@ static void judge_name(ps_refrd *r)
 	}
 }
 
-static int read_loose(ps_reflist *l, int dir, const char *name, size_t len)
+static int read_loose(ps_reflist *l, int dir, const char *name, size_t len, size_t skip)
 {
 	ps_refrd *r = add(l, name, len);
 	if (!r)
@@ -122,12 +125,12 @@ static int read_loose(ps_reflist *l, int dir, const char *name, size_t len)
 		r->why = "its ref file cannot be read as a commit id";
 	else
 		r->ok = true;
-	judge_name(r);
+	judge_name(r, skip);
 	return 0;
 }
 
 /* path: the ref name so far (the directory's, ending in '/'), with room */
-static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int depth)
+static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int depth, size_t skip)
 {
 	DIR *d = fdopendir(fd);
 	if (!d) {
@@ -158,10 +161,10 @@ static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int d
 			if (sub >= 0) {
 				path[len + nl] = '/';
 				path[len + nl + 1] = '\0';
-				rc = walk(l, sub, path, len + nl + 1, cap, depth + 1);
+				rc = walk(l, sub, path, len + nl + 1, cap, depth + 1, skip);
 			}
 		} else if (t == DT_REG) {
-			rc = read_loose(l, dirfd(d), path, len + nl);
+			rc = read_loose(l, dirfd(d), path, len + nl, skip);
 		} else if (t == DT_LNK) {
 			ps_refrd *r = add(l, path, len + nl);
 			if (!r)
@@ -175,7 +178,7 @@ static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int d
 }
 
 /* exact: the one ref named prefix (ps_ref_read_one), else those under it */
-static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bool exact)
+static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bool exact, size_t skip)
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/packed-refs", gitdir); /* gitdir: under 4096 */
@@ -211,7 +214,7 @@ static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bo
 			}
 			r->id = id;
 			r->ok = true;
-			judge_name(r);
+			judge_name(r, skip);
 		}
 		p = nl ? nl + 1 : NULL;
 	}
@@ -281,16 +284,22 @@ int ps_refs_read(ps_reflist *out, const char *gitdir, const char *prefix)
 	memcpy(path + gl + 1, prefix, pl + 1);
 	int rc = 0, fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	char name[1024];
+	size_t skip = 0; /* a plain prefix is judged once, not with every name */
+	if (pl < sizeof(name)) {
+		memcpy(name, prefix, pl - 1);
+		name[pl - 1] = '\0';
+		skip = plain_name(name) ? pl : 0;
+	}
 	if (fd >= 0 && pl < sizeof(name)) {
 		memcpy(name, prefix, pl + 1);
-		rc = walk(out, fd, name, pl, sizeof(name), 0);
+		rc = walk(out, fd, name, pl, sizeof(name), 0, skip);
 	} else if (fd >= 0) {
 		close(fd);
 	}
 	path[gl] = '\0'; /* the repository's directory */
 	size_t nloose = out->n;
 	if (!rc)
-		rc = read_packed(out, path, prefix, false);
+		rc = read_packed(out, path, prefix, false, skip);
 	if (!rc && out->n)
 		rc = sort_merge(out, nloose);
 	if (rc)
@@ -322,7 +331,7 @@ int ps_ref_read_one(ps_refrd *out, const char *gitdir, const char *refname)
 	bool lockname = nl > 5 && !strcmp(refname + nl - 5, ".lock"); /* skipped, as walk() skips it */
 	if (fd >= 0 && !lockname && fstatat(fd, base + 1, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISREG(st.st_mode)) {
-			rc = read_loose(&l, fd, refname, nl);
+			rc = read_loose(&l, fd, refname, nl, 0);
 		} else if (S_ISLNK(st.st_mode)) {
 			ps_refrd *r = add(&l, refname, nl);
 			if (!r)
@@ -335,7 +344,7 @@ int ps_ref_read_one(ps_refrd *out, const char *gitdir, const char *refname)
 		close(fd);
 	path[gl] = '\0'; /* the repository's directory */
 	if (!rc && !l.n)
-		rc = read_packed(&l, path, refname, true); /* the first line of that name */
+		rc = read_packed(&l, path, refname, true, 0); /* the first line of that name */
 	if (!rc && l.n) {
 		*out = l.v[0];
 		l.v[0].name = NULL;
