@@ -461,10 +461,21 @@ static int open_remote(git_repository **out, const char *path)
 int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_refbad_fn badfn, void *ctx,
                         volatile sig_atomic_t *cancel, ps_progress_fn progress, void *pctx)
 {
+	return ps_pathremote_fetch_refs(local, path, NULL, deep, badfn, ctx, cancel, progress, pctx);
+}
+
+int ps_pathremote_fetch_refs(git_repository *local, const char *path, ps_reflist *read, bool deep, ps_refbad_fn badfn,
+                             void *ctx, volatile sig_atomic_t *cancel, ps_progress_fn progress, void *pctx)
+{
+	ps_reflist rl = {0};
+	if (read) /* taken over */
+		rl = *read, memset(read, 0, sizeof(*read));
 	git_repository *remote = NULL;
 	int rc = open_remote(&remote, path);
-	if (rc)
+	if (rc) {
+		ps_reflist_free(&rl);
 		return rc;
+	}
 	copier c;
 	rrefs refs = {0}, have = {0};
 	size_t moved = 0;
@@ -475,8 +486,7 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 		goto out;
 	/* the remote's branches, read from its ref files (refread.c): one that
 	 * is not a branch is reported, the rest go on */
-	ps_reflist rl;
-	if ((rc = ps_refs_read(&rl, git_repository_path(remote), PS_OWN_REF_PREFIX)))
+	if (!read && (rc = ps_refs_read(&rl, git_repository_path(remote), PS_OWN_REF_PREFIX)))
 		goto out;
 	for (size_t i = 0; i < rl.n && !rc; i++) {
 		/* Only replicas/<office>/<replica> is a branch. Any other name is
@@ -576,6 +586,7 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 		git_refdb_free(db);
 	}
 out:
+	ps_reflist_free(&rl); /* emptied when used; a list taken over and not reached */
 	rrefs_free(&refs);
 	rrefs_free(&have);
 	copier_close(&c);

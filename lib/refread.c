@@ -13,12 +13,16 @@
  * over a packed line of the same name. Lock files (*.lock) are skipped, a
  * symbolic link, a symbolic ref, an unreadable file and a name Git would
  * not accept are entries with ok false and the reason. Exports
- * ps_refs_read, ps_ref_read_one (one ref, without its neighbours) and
- * ps_reflist_free.
- * Never writes a ref. */
+ * ps_refs_read, ps_ref_read_one (one ref, without its neighbours),
+ * ps_reflist_refresh, ps_reflist_free, and ps_refs_prefetch_* (the same
+ * read on a thread of its own, so a remote's thousands of loose ref files
+ * are read while the cycle waits on its disk writes). Never writes a ref;
+ * the thread touches nothing but the files it reads and its own list. */
 #include <assert.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -360,4 +364,130 @@ void ps_reflist_free(ps_reflist *l)
 		free(l->v[i].name);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
+}
+
+int ps_reflist_refresh(ps_reflist *l, const char *gitdir, const char *refname)
+{
+	ps_refrd one;
+	int rc = ps_ref_read_one(&one, gitdir, refname);
+	if (rc < 0)
+		return rc;
+	size_t lo = 0, hi = l->n; /* where refname is, or goes */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(l->v[mid].name, refname) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	bool there = lo < l->n && !strcmp(l->v[lo].name, refname);
+	if (there) {
+		free(l->v[lo].name);
+		if (rc) {
+			l->v[lo] = one;
+		} else {
+			memmove(&l->v[lo], &l->v[lo + 1], (l->n - lo - 1) * sizeof(*l->v));
+			l->n--;
+		}
+		return 0;
+	}
+	if (!rc)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		ps_refrd *nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv) {
+			free(one.name);
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	memmove(&l->v[lo + 1], &l->v[lo], (l->n - lo) * sizeof(*l->v));
+	l->v[lo] = one;
+	l->n++;
+	return 0;
+}
+
+/* ---- reading ahead ------------------------------------------------------ */
+
+struct ps_refs_prefetch {
+	pthread_t thread;
+	bool started, joined;
+	char *gitdir, *prefix;
+	ps_reflist list;
+	int rc;
+	char msg[512]; /* the thread's error, for the caller's thread */
+};
+
+static void *prefetch_main(void *arg)
+{
+	ps_refs_prefetch *p = arg;
+	p->rc = ps_refs_read(&p->list, p->gitdir, p->prefix);
+	if (p->rc)
+		snprintf(p->msg, sizeof(p->msg), "%s", ps_error_last());
+	return NULL;
+}
+
+int ps_refs_prefetch_start(ps_refs_prefetch **out, const char *gitdir, const char *prefix)
+{
+	*out = NULL;
+	ps_refs_prefetch *p = calloc(1, sizeof(*p));
+	if (!p || !(p->gitdir = strdup(gitdir)) || !(p->prefix = strdup(prefix))) {
+		if (p)
+			free(p->gitdir);
+		free(p);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	/* The thread takes no signal: the process's handlers (the daemon's
+	 * SIGTERM) run on the threads that were there before. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	p->started = pthread_create(&p->thread, NULL, prefetch_main, p) == 0; /* else read in _take */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	*out = p;
+	return 0;
+}
+
+const char *ps_refs_prefetch_gitdir(const ps_refs_prefetch *p)
+{
+	return p->gitdir;
+}
+
+static void prefetch_join(ps_refs_prefetch *p)
+{
+	if (p->started && !p->joined) {
+		pthread_join(p->thread, NULL);
+		p->joined = true;
+	}
+}
+
+int ps_refs_prefetch_take(ps_reflist *out, ps_refs_prefetch *p)
+{
+	memset(out, 0, sizeof(*out));
+	if (!p->started && !p->joined) {
+		p->joined = true;
+		p->rc = ps_refs_read(&p->list, p->gitdir, p->prefix);
+	} else if (!p->joined) {
+		prefetch_join(p);
+		if (p->rc) /* the thread's words, on this thread */
+			return ps_error_set(p->rc, "%s", p->msg);
+	}
+	if (p->rc)
+		return p->rc;
+	*out = p->list;
+	memset(&p->list, 0, sizeof(p->list));
+	return 0;
+}
+
+void ps_refs_prefetch_free(ps_refs_prefetch *p)
+{
+	if (!p)
+		return;
+	prefetch_join(p);
+	ps_reflist_free(&p->list);
+	free(p->gitdir);
+	free(p->prefix);
+	free(p);
 }

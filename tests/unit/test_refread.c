@@ -6,7 +6,9 @@
  * packed-refs line with a bad id. Every entry read as a branch has the id
  * `git rev-parse` gives; refs outside the prefix are not read; one ref
  * read alone is what the whole read says of it. And a ref set through its
- * file (refwrite.c's ps_ref_set) reads back so with stock git. */
+ * file (refwrite.c's ps_ref_set) reads back so with stock git; refs read
+ * ahead on a thread, then refreshed one by one after stock git moved them,
+ * are what a read done then gives. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,8 +196,88 @@ static void set_as_git_reads(void **st)
 	tmpdir_remove(t);
 }
 
+/* the same list: names, kinds, ids */
+static void same_list(const ps_reflist *a, const ps_reflist *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		assert_string_equal(a->v[i].name, b->v[i].name);
+		assert_int_equal(a->v[i].ok, b->v[i].ok);
+		assert_int_equal(a->v[i].loose, b->v[i].loose);
+		if (a->v[i].ok)
+			assert_true(git_oid_equal(&a->v[i].id, &b->v[i].id));
+	}
+}
+
+/* Read ahead on a thread (ps_refs_prefetch_*): what is taken is the read
+ * done here; refs moved, deleted and added after it, each read again
+ * with ps_reflist_refresh, make the list a read done now gives, and each
+ * id is the one stock git gives. */
+static void ahead_then_refreshed(void **st)
+{
+	(void)st;
+	char *t = tmpdir_new(), d[600], c[3][64], got[64];
+	assert_true(strlen(t) < 500);
+	assert_int_equal(ps_repo_global_init(), 0);
+	snprintf(d, sizeof(d), "%s/r.git", t);
+	RUN("git init -q --bare %s", d);
+	for (int i = 0; i < 3; i++) {
+		snprintf(cmd, sizeof(cmd),
+		         "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@x "
+		         "git -C %s commit-tree $(git -C %s hash-object -w -t tree /dev/null) -m %d",
+		         d, d, i);
+		out1(c[i], sizeof(c[i]));
+	}
+	for (int i = 0; i < 40; i++)
+		RUN("git -C %s update-ref refs/heads/replicas/o%d/o%d-r %s", d, i % 4, i, c[i % 3]);
+	RUN("git -C %s pack-refs --all && git -C %s update-ref " REF("b") " %s", d, d, c[1]);
+	ps_refs_prefetch *p = NULL;
+	ps_reflist ahead, now;
+	assert_int_equal(ps_refs_prefetch_start(&p, d, "refs/heads/replicas/"), 0);
+	assert_string_equal(ps_refs_prefetch_gitdir(p), d);
+	assert_int_equal(ps_refs_prefetch_take(&ahead, p), 0);
+	ps_refs_prefetch_free(p);
+	assert_int_equal(ps_refs_read(&now, d, "refs/heads/replicas/"), 0);
+	same_list(&ahead, &now);
+	ps_reflist_free(&now);
+	assert_int_equal(ahead.n, 41);
+
+	const char *moved[] = {REF("b"),
+	                       "refs/heads/replicas/o1/o5-r",
+	                       REF("a"),
+	                       "refs/heads/replicas/o0/o0-r",
+	                       "refs/heads/replicas/zz/zz-r",
+	                       REF("none")};
+	RUN("git -C %s update-ref " REF("b") " %s", d, c[2]);                /* loose, moved */
+	RUN("git -C %s update-ref refs/heads/replicas/o1/o5-r %s", d, c[0]); /* packed -> loose */
+	RUN("git -C %s update-ref " REF("a") " %s", d, c[0]);                /* new, in the middle */
+	RUN("git -C %s update-ref -d refs/heads/replicas/o0/o0-r", d);       /* deleted, the first */
+	RUN("git -C %s update-ref refs/heads/replicas/zz/zz-r %s", d, c[1]); /* new, the last */
+	for (size_t i = 0; i < sizeof(moved) / sizeof(*moved); i++)
+		assert_int_equal(ps_reflist_refresh(&ahead, d, moved[i]), 0);
+	assert_int_equal(ps_refs_read(&now, d, "refs/heads/replicas/"), 0);
+	same_list(&ahead, &now);
+	ps_reflist_free(&now);
+	for (size_t i = 0; i < ahead.n; i++) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &ahead.v[i].id);
+		rev_parse(got, sizeof(got), d, ahead.v[i].name);
+		assert_string_equal(hex, got);
+	}
+	rev_parse(got, sizeof(got), d, "refs/heads/replicas/o0/o0-r");
+	assert_string_equal(got, "none");
+	ps_reflist_free(&ahead);
+
+	/* freed without being taken: the thread is waited for */
+	assert_int_equal(ps_refs_prefetch_start(&p, d, "refs/heads/replicas/"), 0);
+	ps_refs_prefetch_free(p);
+	ps_refs_prefetch_free(NULL);
+	tmpdir_remove(t);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(read_as_git_does), cmocka_unit_test(set_as_git_reads)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(read_as_git_does), cmocka_unit_test(set_as_git_reads),
+	                                   cmocka_unit_test(ahead_then_refreshed)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
