@@ -311,7 +311,10 @@ int ps_refs_read(ps_reflist *out, const char *gitdir, const char *prefix)
 	return rc;
 }
 
-int ps_ref_read_one(ps_refrd *out, const char *gitdir, const char *refname)
+/* ps_ref_read_one, its first `under` characters (ending in '/') opened as
+ * ps_refs_read opens its prefix, the directories below them one by one
+ * without following a link, as walk() descends */
+static int read_one(ps_refrd *out, const char *gitdir, const char *refname, size_t under)
 {
 	memset(out, 0, sizeof(*out));
 	size_t gl = strlen(gitdir), nl = strlen(refname);
@@ -319,18 +322,32 @@ int ps_ref_read_one(ps_refrd *out, const char *gitdir, const char *refname)
 		gl--;
 	const char *base = strrchr(refname, '/');
 	assert(base && base[1] && !strncmp(refname, "refs/", 5));
+	assert(under > 0 && under <= (size_t)(base - refname) + 1 && refname[under - 1] == '/');
 	char path[4096];
 	if (gl + 1 + nl >= sizeof(path))
 		return ps_error_set(PS_EINVALID, "the path of the repository is too long: %s", gitdir);
-	/* Its directory as ps_refs_read opens a prefix (the last component not
-	 * followed if a link), then the one entry, classified as walk() does:
-	 * a file is read, a link is a bad entry, anything else is no ref. */
+	/* then the one entry, classified as walk() does: a file is read, a
+	 * link is a bad entry, anything else is no ref */
 	memcpy(path, gitdir, gl);
 	path[gl] = '/';
-	memcpy(path + gl + 1, refname, (size_t)(base - refname) + 1);
-	path[gl + 1 + (size_t)(base - refname) + 1] = '\0';
+	memcpy(path + gl + 1, refname, under);
+	path[gl + 1 + under] = '\0';
 	ps_reflist l = {0};
 	int rc = 0, fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	for (const char *c = refname + under, *sl; fd >= 0 && c < base + 1; c = sl + 1) {
+		char comp[256];
+		sl = strchr(c, '/');
+		if ((size_t)(sl - c) >= sizeof(comp)) {
+			close(fd);
+			fd = -1;
+			break;
+		}
+		memcpy(comp, c, (size_t)(sl - c));
+		comp[sl - c] = '\0';
+		int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = sub;
+	}
 	struct stat st;
 	bool lockname = nl > 5 && !strcmp(refname + nl - 5, ".lock"); /* skipped, as walk() skips it */
 	if (fd >= 0 && !lockname && fstatat(fd, base + 1, &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -366,10 +383,18 @@ void ps_reflist_free(ps_reflist *l)
 	memset(l, 0, sizeof(*l));
 }
 
-int ps_reflist_refresh(ps_reflist *l, const char *gitdir, const char *refname)
+int ps_ref_read_one(ps_refrd *out, const char *gitdir, const char *refname)
+{
+	const char *base = strrchr(refname, '/');
+	assert(base);
+	return read_one(out, gitdir, refname, (size_t)(base - refname) + 1);
+}
+
+int ps_reflist_refresh(ps_reflist *l, const char *gitdir, const char *prefix, const char *refname)
 {
 	ps_refrd one;
-	int rc = ps_ref_read_one(&one, gitdir, refname);
+	assert(!strncmp(refname, prefix, strlen(prefix)));
+	int rc = read_one(&one, gitdir, refname, strlen(prefix));
 	if (rc < 0)
 		return rc;
 	size_t lo = 0, hi = l->n; /* where refname is, or goes */

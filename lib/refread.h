@@ -31,9 +31,11 @@ void ps_reflist_free(ps_reflist *l);
  * then the caller's to free), 0 when absent, <0 when out of memory. */
 int ps_ref_read_one(ps_refrd *out, const char *gitdir, const char *refname);
 
-/* Read refname again into l (sorted, as ps_refs_read gives it): its entry
- * replaced, added or removed. 0, or <0 when out of memory (l unchanged). */
-int ps_reflist_refresh(ps_reflist *l, const char *gitdir, const char *refname);
+/* Read refname again into l, read by ps_refs_read(gitdir, prefix): its
+ * entry replaced, added or removed as that read would find it now (a link
+ * among its directories under prefix is not followed). 0, or <0 when out
+ * of memory (l unchanged). */
+int ps_reflist_refresh(ps_reflist *l, const char *gitdir, const char *prefix, const char *refname);
 
 /* ps_refs_read on a thread of its own, started now and taken later: the
  * refs of a remote read while the cycle waits on its own disk writes. What

@@ -513,7 +513,7 @@ int ps_repo_fetch_ahead(git_repository *repo, const ps_auth *auth, bool deep, ps
 		if (ahead && !strcmp(ps_refs_prefetch_gitdir(ahead), path) && is_gitdir(path)) {
 			read = &rl;
 			if (!(rc = ps_refs_prefetch_take(&rl, ahead)) && own)
-				rc = ps_reflist_refresh(&rl, path, own);
+				rc = ps_reflist_refresh(&rl, path, PS_OWN_REF_PREFIX, own);
 		}
 		if (!rc)
 			rc = ps_pathremote_fetch_refs(repo, path, read, deep, bad, badctx, cancel_flag, progress, ctx);

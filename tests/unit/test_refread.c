@@ -247,18 +247,27 @@ static void ahead_then_refreshed(void **st)
 	                       REF("a"),
 	                       "refs/heads/replicas/o0/o0-r",
 	                       "refs/heads/replicas/zz/zz-r",
-	                       REF("none")};
+	                       REF("none"),
+	                       "refs/heads/replicas/o3/o3-x",
+	                       "refs/heads/replicas/lnk",
+	                       "refs/heads/replicas/lnk/o3-x"};
 	RUN("git -C %s update-ref " REF("b") " %s", d, c[2]);                /* loose, moved */
 	RUN("git -C %s update-ref refs/heads/replicas/o1/o5-r %s", d, c[0]); /* packed -> loose */
 	RUN("git -C %s update-ref " REF("a") " %s", d, c[0]);                /* new, in the middle */
 	RUN("git -C %s update-ref -d refs/heads/replicas/o0/o0-r", d);       /* deleted, the first */
 	RUN("git -C %s update-ref refs/heads/replicas/zz/zz-r %s", d, c[1]); /* new, the last */
+	/* a link to a directory: one bad entry, nothing read through it */
+	RUN("git -C %s update-ref refs/heads/replicas/o3/o3-x %s && ln -s o3 %s/refs/heads/replicas/lnk", d, c[0], d);
 	for (size_t i = 0; i < sizeof(moved) / sizeof(*moved); i++)
-		assert_int_equal(ps_reflist_refresh(&ahead, d, moved[i]), 0);
+		assert_int_equal(ps_reflist_refresh(&ahead, d, "refs/heads/replicas/", moved[i]), 0);
 	assert_int_equal(ps_refs_read(&now, d, "refs/heads/replicas/"), 0);
 	same_list(&ahead, &now);
 	ps_reflist_free(&now);
 	for (size_t i = 0; i < ahead.n; i++) {
+		if (!ahead.v[i].ok) {
+			assert_string_equal(ahead.v[i].name, "refs/heads/replicas/lnk"); /* the link, and only it */
+			continue;
+		}
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &ahead.v[i].id);
 		rev_parse(got, sizeof(got), d, ahead.v[i].name);
