@@ -445,9 +445,28 @@ struct ps_refs_prefetch {
 	char msg[512]; /* the thread's error, for the caller's thread */
 };
 
+bool ps_refs_is_gitdir(const char *gitdir)
+{
+	static const char *const need[] = {"HEAD", "objects", "refs"};
+	char p[4200];
+	struct stat sb;
+	for (size_t i = 0; i < sizeof(need) / sizeof(*need); i++) {
+		snprintf(p, sizeof(p), "%s/%s", gitdir, need[i]);
+		if (stat(p, &sb) != 0 || S_ISDIR(sb.st_mode) != (i > 0))
+			return false;
+	}
+	return true;
+}
+
 static void *prefetch_main(void *arg)
 {
 	ps_refs_prefetch *p = arg;
+	/* no repository: an empty read would mean nothing (a USB stick not
+	 * plugged in yet), and a fetch using it would prune every branch */
+	if (!ps_refs_is_gitdir(p->gitdir)) {
+		p->rc = PS_ENOTFOUND;
+		return NULL;
+	}
 	p->rc = ps_refs_read(&p->list, p->gitdir, p->prefix);
 	if (p->rc)
 		snprintf(p->msg, sizeof(p->msg), "%s", ps_error_last());
@@ -493,10 +512,10 @@ int ps_refs_prefetch_take(ps_reflist *out, ps_refs_prefetch *p)
 	memset(out, 0, sizeof(*out));
 	if (!p->started && !p->joined) {
 		p->joined = true;
-		p->rc = ps_refs_read(&p->list, p->gitdir, p->prefix);
+		prefetch_main(p);
 	} else if (!p->joined) {
 		prefetch_join(p);
-		if (p->rc) /* the thread's words, on this thread */
+		if (p->rc && p->rc != PS_ENOTFOUND) /* the thread's words, on this thread */
 			return ps_error_set(p->rc, "%s", p->msg);
 	}
 	if (p->rc)

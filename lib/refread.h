@@ -47,9 +47,13 @@ typedef struct ps_refs_prefetch ps_refs_prefetch;
 int ps_refs_prefetch_start(ps_refs_prefetch **out, const char *gitdir, const char *prefix);
 /* the gitdir given to _start (borrowed) */
 const char *ps_refs_prefetch_gitdir(const ps_refs_prefetch *p);
-/* The refs read (out then the caller's, to ps_reflist_free), or the
- * read's error; once. */
+/* The refs read (out then the caller's, to ps_reflist_free); PS_ENOTFOUND
+ * when gitdir was no repository's directory then (read it now, if it is
+ * one now); or the read's error. Once. */
 int ps_refs_prefetch_take(ps_reflist *out, ps_refs_prefetch *p);
+/* gitdir is itself a repository's directory (HEAD, objects/ and refs/
+ * there), the one libgit2 opens for that path. */
+bool ps_refs_is_gitdir(const char *gitdir);
 /* Waits for the thread; NULL-safe. */
 void ps_refs_prefetch_free(ps_refs_prefetch *p);
 

@@ -475,21 +475,6 @@ int ps_repo_refs_ahead(git_repository *repo, ps_refs_prefetch **out)
 	return rc;
 }
 
-/* path is itself a repository's directory, the one libgit2 opens for it
- * (else it would open path/.git, whose refs were not the ones read) */
-static bool is_gitdir(const char *path)
-{
-	static const char *const need[] = {"HEAD", "objects", "refs"};
-	char p[4200];
-	struct stat sb;
-	for (size_t i = 0; i < sizeof(need) / sizeof(*need); i++) {
-		snprintf(p, sizeof(p), "%s/%s", path, need[i]);
-		if (stat(p, &sb) != 0 || S_ISDIR(sb.st_mode) != (i > 0))
-			return false;
-	}
-	return true;
-}
-
 int ps_repo_fetch(git_repository *repo, const ps_auth *auth, bool deep, ps_refbad_fn bad, void *badctx,
                   ps_progress_fn progress, void *ctx)
 {
@@ -510,9 +495,13 @@ int ps_repo_fetch_ahead(git_repository *repo, const ps_auth *auth, bool deep, ps
 		 * read), with our own branch, moved since by the push, read again:
 		 * as if every ref had been read at one instant before the fetch. */
 		ps_reflist rl = {0}, *read = NULL;
-		if (ahead && !strcmp(ps_refs_prefetch_gitdir(ahead), path) && is_gitdir(path)) {
-			read = &rl;
-			if (!(rc = ps_refs_prefetch_take(&rl, ahead)) && own)
+		if (ahead && !strcmp(ps_refs_prefetch_gitdir(ahead), path) && ps_refs_is_gitdir(path)) {
+			/* path is still the repository libgit2 opens for it (else
+			 * path/.git, whose refs were not the ones read) */
+			rc = ps_refs_prefetch_take(&rl, ahead);
+			if (rc == PS_ENOTFOUND) /* no repository there then (a disk plugged in since) */
+				rc = 0;
+			else if (!rc && (read = &rl) && own)
 				rc = ps_reflist_refresh(&rl, path, PS_OWN_REF_PREFIX, own);
 		}
 		if (!rc)

@@ -277,6 +277,15 @@ static void ahead_then_refreshed(void **st)
 	assert_string_equal(got, "none");
 	ps_reflist_free(&ahead);
 
+	/* no repository there (a disk not plugged in): not an empty list */
+	char none[600];
+	snprintf(none, sizeof(none), "%s/none.git", t);
+	assert_int_equal(ps_refs_prefetch_start(&p, none, "refs/heads/replicas/"), 0);
+	assert_int_equal(ps_refs_prefetch_take(&ahead, p), PS_ENOTFOUND);
+	ps_refs_prefetch_free(p);
+	assert_false(ps_refs_is_gitdir(none));
+	assert_true(ps_refs_is_gitdir(d));
+
 	/* freed without being taken: the thread is waited for */
 	assert_int_equal(ps_refs_prefetch_start(&p, d, "refs/heads/replicas/"), 0);
 	ps_refs_prefetch_free(p);
