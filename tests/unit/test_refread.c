@@ -52,21 +52,27 @@ static const ps_refrd *find(const ps_reflist *l, const char *name)
 	return NULL;
 }
 
-static void read_as_git_does(void **st)
+/* d (600 bytes): a new bare repository in t holding n commits, c[i] their ids */
+static void new_repo(char *d, char (*c)[64], int n, const char *t)
 {
-	(void)st;
-	char *t = tmpdir_new(), d[600], c[3][64], line[256];
 	assert_true(strlen(t) < 500);
 	assert_int_equal(ps_repo_global_init(), 0);
-	snprintf(d, sizeof(d), "%s/r.git", t);
+	snprintf(d, 600, "%s/r.git", t);
 	RUN("git init -q --bare %s", d);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < n; i++) {
 		snprintf(cmd, sizeof(cmd),
 		         "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@x "
 		         "git -C %s commit-tree $(git -C %s hash-object -w -t tree /dev/null) -m %d",
 		         d, d, i);
 		out1(c[i], sizeof(c[i]));
 	}
+}
+
+static void read_as_git_does(void **st)
+{
+	(void)st;
+	char *t = tmpdir_new(), d[600], c[3][64], line[256];
+	new_repo(d, c, 3, t);
 #define REF(x) "refs/heads/replicas/tinh/" x
 	RUN("git -C %s update-ref " REF("a") " %s", d, c[0]);
 	RUN("git -C %s update-ref " REF("b") " %s", d, c[1]);
@@ -158,18 +164,9 @@ static void set_as_git_reads(void **st)
 	(void)st;
 	char *t = tmpdir_new(), d[600], c[2][64], got[64], lock[700];
 	git_oid id[2];
-	assert_true(strlen(t) < 500);
-	assert_int_equal(ps_repo_global_init(), 0);
-	snprintf(d, sizeof(d), "%s/r.git", t);
-	RUN("git init -q --bare %s", d);
-	for (int i = 0; i < 2; i++) {
-		snprintf(cmd, sizeof(cmd),
-		         "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@x "
-		         "git -C %s commit-tree $(git -C %s hash-object -w -t tree /dev/null) -m %d",
-		         d, d, i);
-		out1(c[i], sizeof(c[i]));
+	new_repo(d, c, 2, t);
+	for (int i = 0; i < 2; i++)
 		assert_int_equal(git_oid_fromstr(&id[i], c[i]), 0);
-	}
 	RUN("git -C %s update-ref " REF("a") " %s && git -C %s pack-refs --all && cp %s/packed-refs %s/before", d, c[0],
 	    d, d, t);
 	assert_int_not_equal(ps_ref_set(d, REF("a"), &id[1], false, &id[1]), 0); /* not what it names */
@@ -217,17 +214,7 @@ static void ahead_then_refreshed(void **st)
 {
 	(void)st;
 	char *t = tmpdir_new(), d[600], c[3][64], got[64];
-	assert_true(strlen(t) < 500);
-	assert_int_equal(ps_repo_global_init(), 0);
-	snprintf(d, sizeof(d), "%s/r.git", t);
-	RUN("git init -q --bare %s", d);
-	for (int i = 0; i < 3; i++) {
-		snprintf(cmd, sizeof(cmd),
-		         "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@x "
-		         "git -C %s commit-tree $(git -C %s hash-object -w -t tree /dev/null) -m %d",
-		         d, d, i);
-		out1(c[i], sizeof(c[i]));
-	}
+	new_repo(d, c, 3, t);
 	for (int i = 0; i < 40; i++)
 		RUN("git -C %s update-ref refs/heads/replicas/o%d/o%d-r %s", d, i % 4, i, c[i % 3]);
 	RUN("git -C %s pack-refs --all && git -C %s update-ref " REF("b") " %s", d, d, c[1]);
