@@ -475,6 +475,20 @@ int ps_repo_refs_ahead(git_repository *repo, ps_refs_prefetch **out)
 	return rc;
 }
 
+/* Our branch own, and each name above it under refs/heads/replicas/,
+ * read again into l: the push moved our branch, and may have moved aside
+ * a junk ref file standing where its directory goes (refwrite.c). */
+static int refresh_own(ps_reflist *l, const char *path, const char *own)
+{
+	char up[600];
+	int rc = 0;
+	for (const char *sl = own + strlen(PS_OWN_REF_PREFIX); !rc && (sl = strchr(sl, '/')); sl++) {
+		snprintf(up, sizeof(up), "%.*s", (int)(sl - own), own);
+		rc = ps_reflist_refresh(l, path, PS_OWN_REF_PREFIX, up);
+	}
+	return rc ? rc : ps_reflist_refresh(l, path, PS_OWN_REF_PREFIX, own);
+}
+
 int ps_repo_fetch(git_repository *repo, const ps_auth *auth, bool deep, ps_refbad_fn bad, void *badctx,
                   ps_progress_fn progress, void *ctx)
 {
@@ -502,7 +516,7 @@ int ps_repo_fetch_ahead(git_repository *repo, const ps_auth *auth, bool deep, ps
 			if (rc == PS_ENOTFOUND) /* no repository there then (a disk plugged in since) */
 				rc = 0;
 			else if (!rc && (read = &rl) && own)
-				rc = ps_reflist_refresh(&rl, path, PS_OWN_REF_PREFIX, own);
+				rc = refresh_own(&rl, path, own);
 		}
 		if (!rc)
 			rc = ps_pathremote_fetch_refs(repo, path, read, deep, bad, badctx, cancel_flag, progress, ctx);
