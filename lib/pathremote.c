@@ -466,10 +466,21 @@ static int open_remote(git_repository **out, const char *path)
 int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_refbad_fn badfn, void *ctx,
                         volatile sig_atomic_t *cancel, ps_progress_fn progress, void *pctx)
 {
+	return ps_pathremote_fetch_refs(local, path, NULL, deep, badfn, ctx, cancel, progress, pctx);
+}
+
+int ps_pathremote_fetch_refs(git_repository *local, const char *path, ps_reflist *read, bool deep, ps_refbad_fn badfn,
+                             void *ctx, volatile sig_atomic_t *cancel, ps_progress_fn progress, void *pctx)
+{
+	ps_reflist rl = {0};
+	if (read) /* taken over */
+		rl = *read, memset(read, 0, sizeof(*read));
 	git_repository *remote = NULL;
 	int rc = open_remote(&remote, path);
-	if (rc)
+	if (rc) {
+		ps_reflist_free(&rl);
 		return rc;
+	}
 	copier c;
 	rrefs refs = {0}, have = {0};
 	size_t moved = 0;
@@ -480,8 +491,7 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 		goto out;
 	/* the remote's branches, read from its ref files (refread.c): one that
 	 * is not a branch is reported, the rest go on */
-	ps_reflist rl;
-	if ((rc = ps_refs_read(&rl, git_repository_path(remote), PS_OWN_REF_PREFIX)))
+	if (!read && (rc = ps_refs_read(&rl, git_repository_path(remote), PS_OWN_REF_PREFIX)))
 		goto out;
 	for (size_t i = 0; i < rl.n && !rc; i++) {
 		/* Only replicas/<office>/<replica> is a branch. Any other name is
@@ -548,19 +558,15 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 			continue;
 		char track[600];
 		snprintf(track, sizeof(track), PS_TRACK_REF_PREFIX "%s", r->name + strlen(PS_OWN_REF_PREFIX));
-		git_reference *nr = NULL;
-		git_error_clear();
-		if (git_reference_create(&nr, local, track, &r->id, 1, "plansync: fetch") < 0) {
+		if (ps_ref_set(git_repository_path(local), track, NULL, false, &r->id)) { /* refwrite.c */
 			char hex[GIT_OID_HEXSZ + 1], why[400];
 			git_oid_tostr(hex, sizeof(hex), &r->id);
-			snprintf(why, sizeof(why), "branch name cannot be stored here (%s)",
-			         git_error_last() ? git_error_last()->message : "invalid name");
+			snprintf(why, sizeof(why), "branch name cannot be stored here (%s)", ps_error_last());
 			if (badfn && (rc = badfn(ctx, r->name + strlen("refs/heads/"), hex, why)))
 				goto out;
 		} else {
 			moved++;
 		}
-		git_reference_free(nr);
 	}
 	/* Prune: tracking refs whose branch the remote no longer has. A branch
 	 * that is there but could not be fetched keeps its tracking ref. */
@@ -585,6 +591,7 @@ int ps_pathremote_fetch(git_repository *local, const char *path, bool deep, ps_r
 		git_refdb_free(db);
 	}
 out:
+	ps_reflist_free(&rl); /* emptied when used; a list taken over and not reached */
 	rrefs_free(&refs);
 	rrefs_free(&have);
 	copier_close(&c);

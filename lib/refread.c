@@ -12,11 +12,17 @@
  * being packed meanwhile is seen in one or the other; a loose file wins
  * over a packed line of the same name. Lock files (*.lock) are skipped, a
  * symbolic link, a symbolic ref, an unreadable file and a name Git would
- * not accept are entries with ok false and the reason. Exports ps_refs_*.
- * Never writes a ref. */
+ * not accept are entries with ok false and the reason. Exports
+ * ps_refs_read, ps_ref_read_one (one ref, without its neighbours),
+ * ps_reflist_refresh, ps_reflist_free, and ps_refs_prefetch_* (the same
+ * read on a thread of its own, so a remote's thousands of loose ref files
+ * are read while the cycle waits on its disk writes). Never writes a ref;
+ * the thread touches nothing but the files it reads and its own list. */
 #include <assert.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,21 +53,22 @@ static ps_refrd *add(ps_reflist *l, const char *name, size_t len)
 	return r;
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* 40 lower-case hex digits, then the end of the text or a line break */
+/* 40 lower-case hex digits, then the end of the text or a line break; a
+ * table lookup per digit (a digit's value + 1, 0 for anything else, upper
+ * case too: git writes lower case): thousands of ids are read per cycle */
 static bool parse_id(git_oid *out, const char *s, size_t n)
 {
+	static const unsigned char hexv[256] = {
+	    ['0'] = 1, ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+	    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
 	if (n < GIT_OID_HEXSZ || (n > GIT_OID_HEXSZ && s[GIT_OID_HEXSZ] != '\n'))
 		return false;
+	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < GIT_OID_RAWSZ; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
+		unsigned hi = hexv[p[2 * i]], lo = hexv[p[2 * i + 1]];
+		if (!hi || !lo)
 			return false;
-		out->id[i] = (unsigned char)(hi << 4 | lo);
+		out->id[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
 	}
 	return true;
 }
@@ -89,10 +96,12 @@ static bool plain_name(const char *n)
 	return prev == 1;
 }
 
-static void judge_name(ps_refrd *r)
+/* skip: the length of a prefix of r->name known to be plain and to end
+ * in '/' (0 for none): only the rest is looked at */
+static void judge_name(ps_refrd *r, size_t skip)
 {
 	int valid = 0;
-	if (plain_name(r->name))
+	if (plain_name(r->name + skip))
 		return;
 	if (git_reference_name_is_valid(&valid, r->name) < 0 || !valid) {
 		r->ok = false;
@@ -100,7 +109,7 @@ static void judge_name(ps_refrd *r)
 	}
 }
 
-static int read_loose(ps_reflist *l, int dir, const char *name, size_t len)
+static int read_loose(ps_reflist *l, int dir, const char *name, size_t len, size_t skip)
 {
 	ps_refrd *r = add(l, name, len);
 	if (!r)
@@ -120,12 +129,12 @@ static int read_loose(ps_reflist *l, int dir, const char *name, size_t len)
 		r->why = "its ref file cannot be read as a commit id";
 	else
 		r->ok = true;
-	judge_name(r);
+	judge_name(r, skip);
 	return 0;
 }
 
 /* path: the ref name so far (the directory's, ending in '/'), with room */
-static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int depth)
+static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int depth, size_t skip)
 {
 	DIR *d = fdopendir(fd);
 	if (!d) {
@@ -156,10 +165,10 @@ static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int d
 			if (sub >= 0) {
 				path[len + nl] = '/';
 				path[len + nl + 1] = '\0';
-				rc = walk(l, sub, path, len + nl + 1, cap, depth + 1);
+				rc = walk(l, sub, path, len + nl + 1, cap, depth + 1, skip);
 			}
 		} else if (t == DT_REG) {
-			rc = read_loose(l, dirfd(d), path, len + nl);
+			rc = read_loose(l, dirfd(d), path, len + nl, skip);
 		} else if (t == DT_LNK) {
 			ps_refrd *r = add(l, path, len + nl);
 			if (!r)
@@ -172,7 +181,8 @@ static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int d
 	return rc;
 }
 
-static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix)
+/* exact: the one ref named prefix (ps_ref_read_one), else those under it */
+static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bool exact, size_t skip)
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/packed-refs", gitdir); /* gitdir: under 4096 */
@@ -198,16 +208,17 @@ static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix)
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		char *eol = nl ? nl : end;
 		git_oid id;
-		if (eol - p > GIT_OID_HEXSZ + 1 && p[GIT_OID_HEXSZ] == ' ' && parse_id(&id, p, GIT_OID_HEXSZ) &&
-		    (size_t)(eol - p) - GIT_OID_HEXSZ - 1 > pl && !memcmp(p + GIT_OID_HEXSZ + 1, prefix, pl)) {
-			ps_refrd *r = add(l, p + GIT_OID_HEXSZ + 1, (size_t)(eol - p) - GIT_OID_HEXSZ - 1);
+		size_t nl_len = eol - p > GIT_OID_HEXSZ + 1 ? (size_t)(eol - p) - GIT_OID_HEXSZ - 1 : 0;
+		if (nl_len && p[GIT_OID_HEXSZ] == ' ' && (exact ? nl_len == pl : nl_len > pl) &&
+		    !memcmp(p + GIT_OID_HEXSZ + 1, prefix, pl) && parse_id(&id, p, GIT_OID_HEXSZ)) {
+			ps_refrd *r = add(l, p + GIT_OID_HEXSZ + 1, nl_len);
 			if (!r) {
 				rc = ps_error_set(PS_ENOMEM, "out of memory");
 				break;
 			}
 			r->id = id;
 			r->ok = true;
-			judge_name(r);
+			judge_name(r, skip);
 		}
 		p = nl ? nl + 1 : NULL;
 	}
@@ -277,20 +288,90 @@ int ps_refs_read(ps_reflist *out, const char *gitdir, const char *prefix)
 	memcpy(path + gl + 1, prefix, pl + 1);
 	int rc = 0, fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	char name[1024];
+	size_t skip = 0; /* a plain prefix is judged once, not with every name */
+	if (pl < sizeof(name)) {
+		memcpy(name, prefix, pl - 1);
+		name[pl - 1] = '\0';
+		skip = plain_name(name) ? pl : 0;
+	}
 	if (fd >= 0 && pl < sizeof(name)) {
 		memcpy(name, prefix, pl + 1);
-		rc = walk(out, fd, name, pl, sizeof(name), 0);
+		rc = walk(out, fd, name, pl, sizeof(name), 0, skip);
 	} else if (fd >= 0) {
 		close(fd);
 	}
 	path[gl] = '\0'; /* the repository's directory */
 	size_t nloose = out->n;
 	if (!rc)
-		rc = read_packed(out, path, prefix);
+		rc = read_packed(out, path, prefix, false, skip);
 	if (!rc && out->n)
 		rc = sort_merge(out, nloose);
 	if (rc)
 		ps_reflist_free(out);
+	return rc;
+}
+
+/* ps_ref_read_one, its first `under` characters (ending in '/') opened as
+ * ps_refs_read opens its prefix, the directories below them one by one
+ * without following a link, as walk() descends */
+static int read_one(ps_refrd *out, const char *gitdir, const char *refname, size_t under)
+{
+	memset(out, 0, sizeof(*out));
+	size_t gl = strlen(gitdir), nl = strlen(refname);
+	while (gl > 1 && gitdir[gl - 1] == '/')
+		gl--;
+	const char *base = strrchr(refname, '/');
+	assert(base && base[1] && !strncmp(refname, "refs/", 5));
+	assert(under > 0 && under <= (size_t)(base - refname) + 1 && refname[under - 1] == '/');
+	char path[4096];
+	if (gl + 1 + nl >= sizeof(path))
+		return ps_error_set(PS_EINVALID, "the path of the repository is too long: %s", gitdir);
+	/* then the one entry, classified as walk() does: a file is read, a
+	 * link is a bad entry, anything else is no ref */
+	memcpy(path, gitdir, gl);
+	path[gl] = '/';
+	memcpy(path + gl + 1, refname, under);
+	path[gl + 1 + under] = '\0';
+	ps_reflist l = {0};
+	int rc = 0, fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	for (const char *c = refname + under, *sl; fd >= 0 && c < base + 1; c = sl + 1) {
+		char comp[256];
+		sl = strchr(c, '/');
+		if ((size_t)(sl - c) >= sizeof(comp)) {
+			close(fd);
+			fd = -1;
+			break;
+		}
+		memcpy(comp, c, (size_t)(sl - c));
+		comp[sl - c] = '\0';
+		int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = sub;
+	}
+	struct stat st;
+	bool lockname = nl > 5 && !strcmp(refname + nl - 5, ".lock"); /* skipped, as walk() skips it */
+	if (fd >= 0 && !lockname && fstatat(fd, base + 1, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISREG(st.st_mode)) {
+			rc = read_loose(&l, fd, refname, nl, 0);
+		} else if (S_ISLNK(st.st_mode)) {
+			ps_refrd *r = add(&l, refname, nl);
+			if (!r)
+				rc = ps_error_set(PS_ENOMEM, "out of memory");
+			else
+				r->loose = true, r->why = "a symbolic link where a branch should be";
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	path[gl] = '\0'; /* the repository's directory */
+	if (!rc && !l.n)
+		rc = read_packed(&l, path, refname, true, 0); /* the first line of that name */
+	if (!rc && l.n) {
+		*out = l.v[0];
+		l.v[0].name = NULL;
+		rc = 1;
+	}
+	ps_reflist_free(&l);
 	return rc;
 }
 
@@ -300,4 +381,157 @@ void ps_reflist_free(ps_reflist *l)
 		free(l->v[i].name);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
+}
+
+int ps_ref_read_one(ps_refrd *out, const char *gitdir, const char *refname)
+{
+	const char *base = strrchr(refname, '/');
+	assert(base);
+	return read_one(out, gitdir, refname, (size_t)(base - refname) + 1);
+}
+
+int ps_reflist_refresh(ps_reflist *l, const char *gitdir, const char *prefix, const char *refname)
+{
+	ps_refrd one;
+	assert(!strncmp(refname, prefix, strlen(prefix)));
+	int rc = read_one(&one, gitdir, refname, strlen(prefix));
+	if (rc < 0)
+		return rc;
+	size_t lo = 0, hi = l->n; /* where refname is, or goes */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(l->v[mid].name, refname) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	bool there = lo < l->n && !strcmp(l->v[lo].name, refname);
+	if (there) {
+		free(l->v[lo].name);
+		if (rc) {
+			l->v[lo] = one;
+		} else {
+			memmove(&l->v[lo], &l->v[lo + 1], (l->n - lo - 1) * sizeof(*l->v));
+			l->n--;
+		}
+		return 0;
+	}
+	if (!rc)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		ps_refrd *nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv) {
+			free(one.name);
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	memmove(&l->v[lo + 1], &l->v[lo], (l->n - lo) * sizeof(*l->v));
+	l->v[lo] = one;
+	l->n++;
+	return 0;
+}
+
+/* ---- reading ahead ------------------------------------------------------ */
+
+struct ps_refs_prefetch {
+	pthread_t thread;
+	bool started, joined;
+	char *gitdir, *prefix;
+	ps_reflist list;
+	int rc;
+	char msg[512]; /* the thread's error, for the caller's thread */
+};
+
+bool ps_refs_is_gitdir(const char *gitdir)
+{
+	static const char *const need[] = {"HEAD", "objects", "refs"};
+	char p[4200];
+	struct stat sb;
+	for (size_t i = 0; i < sizeof(need) / sizeof(*need); i++) {
+		snprintf(p, sizeof(p), "%s/%s", gitdir, need[i]);
+		if (stat(p, &sb) != 0 || S_ISDIR(sb.st_mode) != (i > 0))
+			return false;
+	}
+	return true;
+}
+
+static void *prefetch_main(void *arg)
+{
+	ps_refs_prefetch *p = arg;
+	/* no repository: an empty read would mean nothing (a USB stick not
+	 * plugged in yet), and a fetch using it would prune every branch */
+	if (!ps_refs_is_gitdir(p->gitdir)) {
+		p->rc = PS_ENOTFOUND;
+		return NULL;
+	}
+	p->rc = ps_refs_read(&p->list, p->gitdir, p->prefix);
+	if (p->rc)
+		snprintf(p->msg, sizeof(p->msg), "%s", ps_error_last());
+	return NULL;
+}
+
+int ps_refs_prefetch_start(ps_refs_prefetch **out, const char *gitdir, const char *prefix)
+{
+	*out = NULL;
+	ps_refs_prefetch *p = calloc(1, sizeof(*p));
+	if (!p || !(p->gitdir = strdup(gitdir)) || !(p->prefix = strdup(prefix))) {
+		if (p)
+			free(p->gitdir);
+		free(p);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	/* The thread takes no signal: the process's handlers (the daemon's
+	 * SIGTERM) run on the threads that were there before. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	p->started = pthread_create(&p->thread, NULL, prefetch_main, p) == 0; /* else read in _take */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	*out = p;
+	return 0;
+}
+
+const char *ps_refs_prefetch_gitdir(const ps_refs_prefetch *p)
+{
+	return p->gitdir;
+}
+
+static void prefetch_join(ps_refs_prefetch *p)
+{
+	if (p->started && !p->joined) {
+		pthread_join(p->thread, NULL);
+		p->joined = true;
+	}
+}
+
+int ps_refs_prefetch_take(ps_reflist *out, ps_refs_prefetch *p)
+{
+	memset(out, 0, sizeof(*out));
+	if (!p->started && !p->joined) {
+		p->joined = true;
+		prefetch_main(p);
+	} else if (!p->joined) {
+		prefetch_join(p);
+		if (p->rc && p->rc != PS_ENOTFOUND) /* the thread's words, on this thread */
+			return ps_error_set(p->rc, "%s", p->msg);
+	}
+	if (p->rc)
+		return p->rc;
+	*out = p->list;
+	memset(&p->list, 0, sizeof(p->list));
+	return 0;
+}
+
+void ps_refs_prefetch_free(ps_refs_prefetch *p)
+{
+	if (!p)
+		return;
+	prefetch_join(p);
+	ps_reflist_free(&p->list);
+	free(p->gitdir);
+	free(p->prefix);
+	free(p);
 }

@@ -9,11 +9,15 @@
  * the branch is read again under it (refread.c) and must be what the caller
  * read, the new id is written, made durable and renamed over the ref.
  * A junk ref file in the way of our branch's directories is moved to
- * refs/junk/ (set_aside). Exports ps_ref_read, ps_ref_cas. Never writes
- * packed-refs, never changes another branch's ref. */
+ * refs/junk/ (set_aside). The replica's own repository moves its refs the
+ * same way (ps_ref_set): libgit2 would parse and sort the whole packed-refs
+ * file (3,000 tracking refs at commune scale) for every ref it writes.
+ * Exports ps_ref_read, ps_ref_cas, ps_ref_set. Never writes packed-refs,
+ * never changes another branch's ref. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -27,20 +31,16 @@ int ps_ref_read(int *found, bool *ok, git_oid *id, const char *gitdir, const cha
 {
 	*found = 0;
 	*ok = false;
-	char prefix[1024];
-	const char *sl = strrchr(refname, '/');
-	snprintf(prefix, sizeof(prefix), "%.*s", (int)(sl - refname + 1), refname);
-	ps_reflist l;
-	int rc = ps_refs_read(&l, gitdir, prefix);
-	for (size_t i = 0; !rc && i < l.n; i++)
-		if (!strcmp(l.v[i].name, refname)) {
-			*found = 1;
-			*ok = l.v[i].ok;
-			if (l.v[i].ok)
-				*id = l.v[i].id;
-		}
-	ps_reflist_free(&l);
-	return rc;
+	ps_refrd one;
+	int rc = ps_ref_read_one(&one, gitdir, refname);
+	if (rc <= 0)
+		return rc;
+	*found = 1;
+	*ok = one.ok;
+	if (one.ok)
+		*id = one.id;
+	free(one.name);
+	return 0;
 }
 
 /* A ref file under refs/heads/replicas/ where a directory of our branch
@@ -102,47 +102,51 @@ static int make_dirs(const char *gitdir, const char *refname)
 	return 0;
 }
 
-int ps_ref_cas(const char *gitdir, const char *refname, int had, bool had_ok, const git_oid *had_id, const git_oid *to)
+/* What stopped a swap, for the caller's words. */
+enum { SWAP_OK, SWAP_LOCKED, SWAP_MOVED, SWAP_LOCK, SWAP_WRITE, SWAP_RENAME };
+
+/* Under refname's lock file (created exclusively, as git and libgit2
+ * take it): the ref must still be what the caller read (had: absent, or
+ * present with had_ok and had_id; any value when !check), then `to` is
+ * written, made durable and renamed over the ref, its directory synced.
+ * SWAP_* in *why, the OS's errno in *err (lock, write, rename); a failed read under
+ * the lock (out of memory) returns its code. */
+static int swap(int *why, int *err, const char *gitdir, const char *refname, bool check, int had, bool had_ok,
+                const git_oid *had_id, const git_oid *to)
 {
 	char path[4400], lock[4410], dir[4400];
 	snprintf(path, sizeof(path), "%s/%s", gitdir, refname);
 	snprintf(lock, sizeof(lock), "%s.lock", path);
-	int rc = make_dirs(gitdir, refname);
-	if (rc)
-		return rc;
-	int fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0 && errno == EEXIST)
-		return ps_error_set(PS_EREJECTED,
-		                    "the shared repository's %s moved while this replica pushed; changes stay queued",
-		                    refname + strlen("refs/heads/"));
-	if (fd < 0)
-		return ps_error_set(PS_EOFFLINE, "cannot lock %s in the shared repository: %s", refname,
-		                    strerror(errno));
-	/* Under our lock: the branch must be what the caller judged (absent, a
-	 * damaged ref, or that id), else someone else moved it meanwhile. */
+	*why = SWAP_OK;
+	*err = 0;
+	int rc = 0, fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		*err = errno;
+		*why = errno == EEXIST ? SWAP_LOCKED : SWAP_LOCK;
+		return 0;
+	}
 	int found = 0;
 	bool ok = false;
 	git_oid id;
 	char hex[GIT_OID_HEXSZ + 2];
-	if ((rc = ps_ref_read(&found, &ok, &id, gitdir, refname)))
+	if (check && (rc = ps_ref_read(&found, &ok, &id, gitdir, refname)))
 		goto out;
-	if (found != had || (had && (ok != had_ok || (ok && !git_oid_equal(&id, had_id))))) {
-		rc = ps_error_set(PS_EREJECTED,
-		                  "the shared repository's %s moved while this replica pushed; changes stay queued",
-		                  refname + strlen("refs/heads/"));
+	if (check && (found != had || (had && (ok != had_ok || (ok && !git_oid_equal(&id, had_id)))))) {
+		*why = SWAP_MOVED;
 		goto out;
 	}
 	git_oid_tostr(hex, sizeof(hex), to);
 	hex[GIT_OID_HEXSZ] = '\n';
 	if (write(fd, hex, sizeof(hex) - 1) != (ssize_t)sizeof(hex) - 1 || fsync(fd) < 0) {
-		rc = ps_error_set(PS_EOFFLINE, "writing %s in the shared repository: %s", lock, strerror(errno));
+		*err = errno ? errno : EIO;
+		*why = SWAP_WRITE;
 		goto out;
 	}
 	close(fd);
 	fd = -1;
 	if (rename(lock, path) < 0) {
-		rc = ps_error_set(errno == EISDIR || errno == ENOTEMPTY ? PS_EREJECTED : PS_EOFFLINE,
-		                  "moving the branch in the shared repository: %s: %s", path, strerror(errno));
+		*err = errno;
+		*why = SWAP_RENAME;
 		goto out;
 	}
 	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(path, '/') - path), path);
@@ -154,7 +158,67 @@ int ps_ref_cas(const char *gitdir, const char *refname, int had, bool had_ok, co
 out:
 	if (fd >= 0)
 		close(fd);
-	if (rc)
+	if (rc || *why != SWAP_OK)
 		unlink(lock);
 	return rc;
+}
+
+int ps_ref_cas(const char *gitdir, const char *refname, int had, bool had_ok, const git_oid *had_id, const git_oid *to)
+{
+	int why, err, rc = make_dirs(gitdir, refname);
+	if (!rc)
+		rc = swap(&why, &err, gitdir, refname, true, had, had_ok, had_id, to);
+	if (rc || why == SWAP_OK)
+		return rc;
+	if (why == SWAP_LOCKED || why == SWAP_MOVED)
+		return ps_error_set(PS_EREJECTED,
+		                    "the shared repository's %s moved while this replica pushed; changes stay queued",
+		                    refname + strlen("refs/heads/"));
+	if (why == SWAP_LOCK)
+		return ps_error_set(PS_EOFFLINE, "cannot lock %s in the shared repository: %s", refname, strerror(err));
+	if (why == SWAP_WRITE)
+		return ps_error_set(PS_EOFFLINE, "writing %s/%s.lock in the shared repository: %s", gitdir, refname,
+		                    strerror(err));
+	return ps_error_set(err == EISDIR || err == ENOTEMPTY ? PS_EREJECTED : PS_EOFFLINE,
+	                    "moving the branch in the shared repository: %s/%s: %s", gitdir, refname, strerror(err));
+}
+
+int ps_ref_set(const char *gitdir, const char *refname, const git_oid *expect, bool only_new, const git_oid *to)
+{
+	char path[4400], gd[4096];
+	size_t gl = strlen(gitdir);
+	while (gl > 1 && gitdir[gl - 1] == '/')
+		gl--; /* libgit2's git_repository_path ends in '/' */
+	int n = snprintf(path, sizeof(path), "%.*s/%s", (int)gl, gitdir, refname), why = SWAP_OK, err = 0;
+	if (n < 0 || (size_t)n >= sizeof(path) || gl >= sizeof(gd))
+		return ps_error_set(PS_EINVALID, "the path of the repository is too long: %s", gitdir);
+	memcpy(gd, gitdir, gl);
+	gd[gl] = '\0';
+	gitdir = gd;
+	/* its directories; a file where one goes is reported by the rename */
+	for (char *p = path + strlen(gitdir) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(path, 0777) < 0 && errno != EEXIST)
+			return ps_error_set(PS_ERROR, "cannot create %s: %s", path, strerror(errno));
+		*p = '/';
+	}
+	int rc = swap(&why, &err, gitdir, refname, expect || only_new, expect != NULL, true, expect, to);
+	if (rc || why == SWAP_OK)
+		return rc;
+	if (why == SWAP_LOCKED)
+		return ps_error_set(PS_ERROR,
+		                    "%s is locked (%s.lock exists): another program is writing it; try again, or "
+		                    "remove the lock file if no Git or plansync is running",
+		                    refname, path);
+	if (why == SWAP_MOVED)
+		return ps_error_set(PS_ERROR,
+		                    "%s moved while plansync wrote it (another program writes this "
+		                    "repository); try again",
+		                    refname);
+	if (err == ENOSPC || err == EDQUOT)
+		return ps_error_set(PS_ERROR,
+		                    "cannot write %s: the disk is full (%s); free some space and try again (nothing "
+		                    "was lost)",
+		                    path, strerror(err));
+	return ps_error_set(PS_ERROR, "cannot write %s: %s", path, strerror(err));
 }

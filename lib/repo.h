@@ -22,6 +22,7 @@
 #include "plansync/log.h"
 #include "plansync/repo_global.h"
 #include "auth.h"
+#include "refread.h"
 
 #define PS_REPO_FORMAT_FILE "plansync.json"
 #define PS_REPO_FORMAT      2
@@ -88,6 +89,14 @@ typedef int (*ps_refbad_fn)(void *ctx, const char *branch, const char *hex, cons
  * found missing): walk every branch to its roots and fetch what lacks. */
 int ps_repo_fetch(git_repository *repo, const ps_auth *auth, bool deep, ps_refbad_fn bad, void *badctx,
                   ps_progress_fn progress, void *ctx);
+/* When origin is a directory, its branches read ahead on a thread from
+ * now (refread.c), for ps_repo_fetch_ahead; *out NULL for a network
+ * remote or none. The caller frees *out with ps_refs_prefetch_free. */
+int ps_repo_refs_ahead(git_repository *repo, ps_refs_prefetch **out);
+/* ps_repo_fetch with what ps_repo_refs_ahead read (NULL: read now) and
+ * own, the branch this process moved in the remote since, read again. */
+int ps_repo_fetch_ahead(git_repository *repo, const ps_auth *auth, bool deep, ps_refbad_fn bad, void *badctx,
+                        ps_progress_fn progress, void *ctx, ps_refs_prefetch *ahead, const char *own);
 /* Remove path and, if a directory, all it holds (not following links).
  * 0, or -1 with errno. */
 int ps_repo_rm_rf(const char *path);

@@ -3,7 +3,9 @@
  * (seeding), with libgit2's failures classified into our codes.
  *
  * Exports ps_repo_set_cancel, ps_repo_set_remote, ps_repo_fetch,
- * ps_repo_push, ps_repo_push_to. URLs are checked by repo_url.c. A remote that is a
+ * ps_repo_refs_ahead and ps_repo_fetch_ahead (a directory remote's refs
+ * read on a thread while the cycle exports and pushes), ps_repo_push,
+ * ps_repo_push_to. URLs are checked by repo_url.c. A remote that is a
  * directory goes through pathremote.c, a network one through libgit2 with
  * auth.c's callbacks; all per-connection state lives in the callback
  * payload (struct conn). Never reads or writes SQLite. Over 600 lines on
@@ -460,8 +462,41 @@ out:
 	return rc;
 }
 
+int ps_repo_refs_ahead(git_repository *repo, ps_refs_prefetch **out)
+{
+	*out = NULL;
+	git_remote *remote = NULL;
+	char path[4096];
+	int rc = 0;
+	if (git_remote_lookup(&remote, repo, "origin") == 0 &&
+	    ps_repo_url_path(git_remote_url(remote), path, sizeof(path)))
+		rc = ps_refs_prefetch_start(out, path, PS_OWN_REF_PREFIX);
+	git_remote_free(remote);
+	return rc;
+}
+
+/* Our branch own, and each name above it under refs/heads/replicas/,
+ * read again into l: the push moved our branch, and may have moved aside
+ * a junk ref file standing where its directory goes (refwrite.c). */
+static int refresh_own(ps_reflist *l, const char *path, const char *own)
+{
+	char up[600];
+	int rc = 0;
+	for (const char *sl = own + strlen(PS_OWN_REF_PREFIX); !rc && (sl = strchr(sl, '/')); sl++) {
+		snprintf(up, sizeof(up), "%.*s", (int)(sl - own), own);
+		rc = ps_reflist_refresh(l, path, PS_OWN_REF_PREFIX, up);
+	}
+	return rc ? rc : ps_reflist_refresh(l, path, PS_OWN_REF_PREFIX, own);
+}
+
 int ps_repo_fetch(git_repository *repo, const ps_auth *auth, bool deep, ps_refbad_fn bad, void *badctx,
                   ps_progress_fn progress, void *ctx)
+{
+	return ps_repo_fetch_ahead(repo, auth, deep, bad, badctx, progress, ctx, NULL, NULL);
+}
+
+int ps_repo_fetch_ahead(git_repository *repo, const ps_auth *auth, bool deep, ps_refbad_fn bad, void *badctx,
+                        ps_progress_fn progress, void *ctx, ps_refs_prefetch *ahead, const char *own)
 {
 	assert(repo);
 	git_remote *remote = NULL;
@@ -469,9 +504,24 @@ int ps_repo_fetch(git_repository *repo, const ps_auth *auth, bool deep, ps_refba
 	if (rc)
 		return rc;
 	char path[4096];
-	if (ps_repo_url_path(git_remote_url(remote), path, sizeof(path)))
-		rc = ps_pathremote_fetch(repo, path, deep, bad, badctx, cancel_flag, progress, ctx);
-	else
+	if (ps_repo_url_path(git_remote_url(remote), path, sizeof(path))) {
+		/* Read ahead from this very directory (the remote is still the one
+		 * read), with our own branch, moved since by the push, read again:
+		 * as if every ref had been read at one instant before the fetch. */
+		ps_reflist rl = {0}, *read = NULL;
+		if (ahead && !strcmp(ps_refs_prefetch_gitdir(ahead), path) && ps_refs_is_gitdir(path)) {
+			/* path is still the repository libgit2 opens for it (else
+			 * path/.git, whose refs were not the ones read) */
+			rc = ps_refs_prefetch_take(&rl, ahead);
+			if (rc == PS_ENOTFOUND) /* no repository there then (a disk plugged in since) */
+				rc = 0;
+			else if (!rc && (read = &rl) && own)
+				rc = refresh_own(&rl, path, own);
+		}
+		if (!rc)
+			rc = ps_pathremote_fetch_refs(repo, path, read, deep, bad, badctx, cancel_flag, progress, ctx);
+		ps_reflist_free(&rl);
+	} else
 		rc = fetch_network(repo, auth, git_remote_url(remote), deep, bad, badctx, progress, ctx);
 	git_remote_free(remote);
 	return rc;

@@ -2,8 +2,10 @@
  *
  * Takes the replica's sync lock, clears Git lock files a killed sync left,
  * then runs restamp, export, repair of unsent commits, push, fetch and
- * import in that order (each step idempotent, so a kill at any instant loses
- * nothing), and records the result in meta. Exports ps_sync_run,
+ * import in that order (each step idempotent, so a kill at any instant
+ * loses nothing), and records the result in meta. A directory remote's
+ * refs are read ahead on a thread meanwhile (our own branch, moved by the
+ * push, read again before the fetch uses them). Exports ps_sync_run,
  * ps_sync_conflicts_mine and ps_sync_result_json, and to the other sync
  * files (sync_int.h) the network settings and the
  * replica's repository, ref names and lock (sync_int.h). Never writes SQL
@@ -239,7 +241,8 @@ static long mono_ms(void)
 
 /* Export, push, fetch, import. Returns the push's error when it failed
  * (the fetch and import still ran), else the fetch's. */
-static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn progress, void *ctx)
+static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn progress, void *ctx,
+                 ps_refs_prefetch *ahead)
 {
 	git_repository *repo = NULL;
 	long exported = 0;
@@ -338,7 +341,7 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	}
 	long t2 = mono_ms();
 	res->push_ms += t2 - t1;
-	int f = ps_repo_fetch(repo, &auth, deep != 0, on_fetch_bad, bc, progress, ctx);
+	int f = ps_repo_fetch_ahead(repo, &auth, deep != 0, on_fetch_bad, bc, progress, ctx, ahead, ref);
 	long t3 = mono_ms();
 	res->fetch_ms += t3 - t2;
 	if (!f && deep && !(rc = ps_store_begin(ps_replica_store(r)))) {
@@ -437,6 +440,7 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 		return lock;
 	}
 	git_repository *repo = NULL;
+	ps_refs_prefetch *ahead = NULL;
 	int rc = clean_stale_locks(r);
 	if (rc)
 		goto done;
@@ -462,6 +466,11 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 			goto done;
 	}
 	git_remote_free(remote);
+	/* A directory remote's branches (3,000 loose ref files at commune
+	 * scale) are read on a thread while the export and the push wait on
+	 * their disk writes; without it (out of memory), the fetch reads them. */
+	if (ps_repo_refs_ahead(repo, &ahead))
+		ps_error_clear();
 	git_repository_free(repo);
 	repo = NULL;
 	/* A replica copied while in use: its derived tables may be torn;
@@ -471,19 +480,20 @@ int ps_sync_run(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, voi
 		rc = ps_rebuild_state(r);
 	bool again = false;
 	if (!rc)
-		rc = cycle(r, res, &again, progress, ctx);
+		rc = cycle(r, res, &again, progress, ctx, ahead);
 	/* The replica took up its branch's history or a new id, or its export
 	 * waited for its own branch (repo.git made again): send what is now
 	 * ours at once rather than a cycle later. */
 	if ((res->identity || again || res->own_junk) && (rc == 0 || rc == PS_EREJECTED || rc == PS_EREPAIR)) {
 		res->identity = 0;
 		res->own_junk = 0;
-		rc = cycle(r, res, &again, progress, ctx);
+		rc = cycle(r, res, &again, progress, ctx, NULL);
 	}
 	if (!rc) /* the province's branch waits for a pin nobody gave */
 		rc = ps_keys_trust_check(r);
 done:
 	git_repository_free(repo);
+	ps_refs_prefetch_free(ahead);
 	{
 		long long batch = 0;
 		ps_store *s = ps_replica_store(r);

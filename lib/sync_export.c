@@ -15,6 +15,7 @@
 #include "sync_int.h"
 #include "keys_int.h"
 #include "store_sync.h"
+#include "refwrite.h"
 #include "plansync/error.h"
 #include "plansync/fault.h"
 #include "plansync/identity.h"
@@ -336,11 +337,11 @@ int ps_sync_export_held(ps_replica *r, long *exported, char *held, size_t heldn,
 	if ((rc = ps_store_commit(s)))
 		goto out;
 	ps_fault_point("export:recorded");
-	git_reference *nr = NULL;
-	if ((has_head ? git_reference_create_matching(&nr, repo, ref, &coid, 1, &head, "plansync: export")
-	              : git_reference_create(&nr, repo, ref, &coid, 0, "plansync: export")) < 0)
-		rc = ps_repo_error(PS_ERROR, "moving the replica's branch (the next sync finishes it)");
-	git_reference_free(nr);
+	/* its loose file under its lock, as libgit2 would, without libgit2's
+	 * parse of the whole packed-refs (refwrite.c) */
+	if (ps_ref_set(git_repository_path(repo), ref, has_head ? &head : NULL, !has_head, &coid))
+		rc = ps_error_set(PS_ERROR, "moving the replica's branch (the next sync finishes it): %s",
+		                  ps_error_last());
 	ps_fault_point("export:ref");
 	if (!rc)
 		*exported = (long)n;

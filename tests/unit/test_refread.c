@@ -4,7 +4,11 @@
  * ref, and what a hostile pusher can leave in refs/: a file that holds no
  * id, a symbolic ref, a symbolic link, a lock file, a name Git refuses, a
  * packed-refs line with a bad id. Every entry read as a branch has the id
- * `git rev-parse` gives; refs outside the prefix are not read. */
+ * `git rev-parse` gives; refs outside the prefix are not read; one ref
+ * read alone is what the whole read says of it. And a ref set through its
+ * file (refwrite.c's ps_ref_set) reads back so with stock git; refs read
+ * ahead on a thread, then refreshed one by one after stock git moved them,
+ * are what a read done then gives. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +16,8 @@
 #include <git2.h>
 #include "util.h"
 #include "refread.h"
+#include "refwrite.h"
+#include "plansync/error.h"
 #include "repo.h"
 
 static char cmd[4096];
@@ -46,21 +52,27 @@ static const ps_refrd *find(const ps_reflist *l, const char *name)
 	return NULL;
 }
 
-static void read_as_git_does(void **st)
+/* d (600 bytes): a new bare repository in t holding n commits, c[i] their ids */
+static void new_repo(char *d, char (*c)[64], int n, const char *t)
 {
-	(void)st;
-	char *t = tmpdir_new(), d[600], c[3][64], line[256];
 	assert_true(strlen(t) < 500);
 	assert_int_equal(ps_repo_global_init(), 0);
-	snprintf(d, sizeof(d), "%s/r.git", t);
+	snprintf(d, 600, "%s/r.git", t);
 	RUN("git init -q --bare %s", d);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < n; i++) {
 		snprintf(cmd, sizeof(cmd),
 		         "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@x "
 		         "git -C %s commit-tree $(git -C %s hash-object -w -t tree /dev/null) -m %d",
 		         d, d, i);
 		out1(c[i], sizeof(c[i]));
 	}
+}
+
+static void read_as_git_does(void **st)
+{
+	(void)st;
+	char *t = tmpdir_new(), d[600], c[3][64], line[256];
+	new_repo(d, c, 3, t);
 #define REF(x) "refs/heads/replicas/tinh/" x
 	RUN("git -C %s update-ref " REF("a") " %s", d, c[0]);
 	RUN("git -C %s update-ref " REF("b") " %s", d, c[1]);
@@ -100,6 +112,36 @@ static void read_as_git_does(void **st)
 	assert_non_null(strstr(find(&l, REF("sym"))->why, "symbolic"));
 	ps_reflist_free(&l);
 
+	/* one ref by name (ps_ref_read_one): what the whole read says of it,
+	 * without its neighbours; a directory, a lock file and a missing name
+	 * are no ref; a packed line under a bad id, neither */
+	const char *one[] = {
+	    REF("a"),    REF("b"),      REF("c"),    REF("has space"),           REF("junk"), REF("ln"), REF("sym"),
+	    REF("zbad"), REF("d.lock"), REF("none"), "refs/heads/replicas/tinh", REF("a/x")};
+	ps_reflist all;
+	assert_int_equal(ps_refs_read(&all, d, "refs/heads/replicas/"), 0);
+	for (size_t i = 0; i < sizeof(one) / sizeof(*one); i++) {
+		ps_refrd r;
+		const ps_refrd *w = find(&all, one[i]);
+		int got = ps_ref_read_one(&r, d, one[i]);
+		assert_int_equal(got, w ? 1 : 0);
+		if (!w)
+			continue;
+		assert_string_equal(r.name, w->name);
+		assert_int_equal(r.ok, w->ok);
+		assert_int_equal(r.loose, w->loose);
+		if (r.ok)
+			assert_true(git_oid_equal(&r.id, &w->id));
+		free(r.name);
+	}
+	ps_reflist_free(&all);
+	ps_refrd other;
+	assert_int_equal(ps_ref_read_one(&other, d, "refs/heads/other"), 1); /* packed, outside any prefix read */
+	char ohex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(ohex, sizeof(ohex), &other.id);
+	assert_string_equal(ohex, c[0]);
+	free(other.name);
+
 	/* a prefix with nothing under it, a repository with no packed-refs */
 	assert_int_equal(ps_refs_read(&l, d, "refs/remotes/"), 0);
 	assert_int_equal(l.n, 0);
@@ -107,8 +149,140 @@ static void read_as_git_does(void **st)
 	tmpdir_remove(t);
 }
 
+/* the id `git rev-parse` gives for name in d, into hex */
+static void rev_parse(char *hex, size_t n, const char *d, const char *name)
+{
+	snprintf(cmd, sizeof(cmd), "git -C %s rev-parse --verify -q %s || echo none", d, name);
+	out1(hex, n);
+}
+
+/* ps_ref_set (refwrite.c), as stock git reads the result: over a packed
+ * line, a new ref, each refusal leaving the ref and packed-refs as they
+ * were, a lock file of someone else's left alone. */
+static void set_as_git_reads(void **st)
+{
+	(void)st;
+	char *t = tmpdir_new(), d[600], c[2][64], got[64], lock[700];
+	git_oid id[2];
+	new_repo(d, c, 2, t);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(git_oid_fromstr(&id[i], c[i]), 0);
+	RUN("git -C %s update-ref " REF("a") " %s && git -C %s pack-refs --all && cp %s/packed-refs %s/before", d, c[0],
+	    d, d, t);
+	assert_int_not_equal(ps_ref_set(d, REF("a"), &id[1], false, &id[1]), 0); /* not what it names */
+	assert_int_not_equal(ps_ref_set(d, REF("a"), NULL, true, &id[1]), 0);    /* not new */
+	rev_parse(got, sizeof(got), d, REF("a"));
+	assert_string_equal(got, c[0]);
+	assert_int_equal(ps_ref_set(d, REF("a"), &id[0], false, &id[1]), 0); /* the packed line was read */
+	rev_parse(got, sizeof(got), d, REF("a"));
+	assert_string_equal(got, c[1]);
+	RUN("cmp -s %s/packed-refs %s/before", d, t); /* packed-refs untouched */
+	assert_int_equal(ps_ref_set(d, "refs/remotes/origin/replicas/x/y", NULL, true, &id[0]), 0);
+	rev_parse(got, sizeof(got), d, "refs/remotes/origin/replicas/x/y");
+	assert_string_equal(got, c[0]);
+	snprintf(lock, sizeof(lock), "%s/" REF("a") ".lock", d);
+	put(d, REF("a") ".lock", "");
+	assert_int_not_equal(ps_ref_set(d, REF("a"), NULL, false, &id[0]), 0);
+	assert_non_null(strstr(ps_error_last(), "locked"));
+	assert_int_equal(access(lock, F_OK), 0); /* not ours to remove */
+	unlink(lock);
+	assert_int_equal(ps_ref_set(d, REF("a"), NULL, false, &id[0]), 0); /* any value replaced */
+	rev_parse(got, sizeof(got), d, REF("a"));
+	assert_string_equal(got, c[0]);
+	RUN("git -C %s fsck --no-progress --no-dangling", d);
+	tmpdir_remove(t);
+}
+
+/* the same list: names, kinds, ids */
+static void same_list(const ps_reflist *a, const ps_reflist *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		assert_string_equal(a->v[i].name, b->v[i].name);
+		assert_int_equal(a->v[i].ok, b->v[i].ok);
+		assert_int_equal(a->v[i].loose, b->v[i].loose);
+		if (a->v[i].ok)
+			assert_true(git_oid_equal(&a->v[i].id, &b->v[i].id));
+	}
+}
+
+/* Read ahead on a thread (ps_refs_prefetch_*): what is taken is the read
+ * done here; refs moved, deleted and added after it, each read again
+ * with ps_reflist_refresh, make the list a read done now gives, and each
+ * id is the one stock git gives. */
+static void ahead_then_refreshed(void **st)
+{
+	(void)st;
+	char *t = tmpdir_new(), d[600], c[3][64], got[64];
+	new_repo(d, c, 3, t);
+	for (int i = 0; i < 40; i++)
+		RUN("git -C %s update-ref refs/heads/replicas/o%d/o%d-r %s", d, i % 4, i, c[i % 3]);
+	RUN("git -C %s pack-refs --all && git -C %s update-ref " REF("b") " %s", d, d, c[1]);
+	ps_refs_prefetch *p = NULL;
+	ps_reflist ahead, now;
+	assert_int_equal(ps_refs_prefetch_start(&p, d, "refs/heads/replicas/"), 0);
+	assert_string_equal(ps_refs_prefetch_gitdir(p), d);
+	assert_int_equal(ps_refs_prefetch_take(&ahead, p), 0);
+	ps_refs_prefetch_free(p);
+	assert_int_equal(ps_refs_read(&now, d, "refs/heads/replicas/"), 0);
+	same_list(&ahead, &now);
+	ps_reflist_free(&now);
+	assert_int_equal(ahead.n, 41);
+
+	const char *moved[] = {REF("b"),
+	                       "refs/heads/replicas/o1/o5-r",
+	                       REF("a"),
+	                       "refs/heads/replicas/o0/o0-r",
+	                       "refs/heads/replicas/zz/zz-r",
+	                       REF("none"),
+	                       "refs/heads/replicas/o3/o3-x",
+	                       "refs/heads/replicas/lnk",
+	                       "refs/heads/replicas/lnk/o3-x"};
+	RUN("git -C %s update-ref " REF("b") " %s", d, c[2]);                /* loose, moved */
+	RUN("git -C %s update-ref refs/heads/replicas/o1/o5-r %s", d, c[0]); /* packed -> loose */
+	RUN("git -C %s update-ref " REF("a") " %s", d, c[0]);                /* new, in the middle */
+	RUN("git -C %s update-ref -d refs/heads/replicas/o0/o0-r", d);       /* deleted, the first */
+	RUN("git -C %s update-ref refs/heads/replicas/zz/zz-r %s", d, c[1]); /* new, the last */
+	/* a link to a directory: one bad entry, nothing read through it */
+	RUN("git -C %s update-ref refs/heads/replicas/o3/o3-x %s && ln -s o3 %s/refs/heads/replicas/lnk", d, c[0], d);
+	for (size_t i = 0; i < sizeof(moved) / sizeof(*moved); i++)
+		assert_int_equal(ps_reflist_refresh(&ahead, d, "refs/heads/replicas/", moved[i]), 0);
+	assert_int_equal(ps_refs_read(&now, d, "refs/heads/replicas/"), 0);
+	same_list(&ahead, &now);
+	ps_reflist_free(&now);
+	for (size_t i = 0; i < ahead.n; i++) {
+		if (!ahead.v[i].ok) {
+			assert_string_equal(ahead.v[i].name, "refs/heads/replicas/lnk"); /* the link, and only it */
+			continue;
+		}
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &ahead.v[i].id);
+		rev_parse(got, sizeof(got), d, ahead.v[i].name);
+		assert_string_equal(hex, got);
+	}
+	rev_parse(got, sizeof(got), d, "refs/heads/replicas/o0/o0-r");
+	assert_string_equal(got, "none");
+	ps_reflist_free(&ahead);
+
+	/* no repository there (a disk not plugged in): not an empty list */
+	char none[600];
+	snprintf(none, sizeof(none), "%s/none.git", t);
+	assert_int_equal(ps_refs_prefetch_start(&p, none, "refs/heads/replicas/"), 0);
+	assert_int_equal(ps_refs_prefetch_take(&ahead, p), PS_ENOTFOUND);
+	ps_refs_prefetch_free(p);
+	assert_false(ps_refs_is_gitdir(none));
+	assert_true(ps_refs_is_gitdir(d));
+
+	/* freed without being taken: the thread is waited for */
+	assert_int_equal(ps_refs_prefetch_start(&p, d, "refs/heads/replicas/"), 0);
+	ps_refs_prefetch_free(p);
+	ps_refs_prefetch_free(NULL);
+	tmpdir_remove(t);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(read_as_git_does)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(read_as_git_does), cmocka_unit_test(set_as_git_reads),
+	                                   cmocka_unit_test(ahead_then_refreshed)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
