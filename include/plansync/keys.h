@@ -108,6 +108,13 @@ int ps_keys_trust_check(ps_replica *r);
 /* 1 when fpr is an enrolled, unrevoked province key in the registry here
  * (the root, or a province key it rotated to or enrolled), 0 when not. */
 int ps_keys_is_province_key(ps_replica *r, const char *fpr);
+/* Each province root on the remote as last fetched: a province branch whose
+ * first commit, signed by a key, writes that replica's own key record with
+ * it (what a province's first replica on an empty remote makes). fn gets
+ * the branch (replicas/<province>/<id>) and the key's fingerprint; a
+ * non-zero return stops the walk and is returned. More than one root is
+ * for a person to settle (init --trust). */
+int ps_keys_roots_each(ps_replica *r, int (*fn)(void *ctx, const char *branch, const char *fpr), void *ctx);
 /* True when fpr has the form "SHA256:" + 43 base64 characters. */
 bool ps_keys_fpr_valid(const char *fpr);
 
