@@ -93,7 +93,10 @@ int ps_keys_seen_get(ps_replica *r, char out[72]);
 int ps_keys_enrol_root(ps_replica *r);
 /* A province replica made before keys (no trust setting at all) that
  * finds no province key: it becomes the root as its first init would have
- * made it (the sync runs this before its import). 0 when nothing to do. */
+ * made it (the sync runs this before its import). A replica pinned to a
+ * province key whose province root was refused (no province key here) reads
+ * the province's branches again from their roots, once. 0 when nothing to
+ * do. */
 int ps_keys_upgrade_root(ps_replica *r);
 /* keys trust: pin fpr on a replica that trusts no province key yet (made
  * without --trust and without a remote); PS_EEXISTS once a province key is
