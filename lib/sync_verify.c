@@ -461,9 +461,12 @@ static int rot_bad(void *ctx, const char *path, const char *reason)
 
 /* *yes: the rotation chain on this branch leads from the boot commit's key
  * to the pinned key pin (keys rotate: the key current at a commit signs
- * the replica's own record of the next one). A commit signed by any other
- * key, or unsigned, is no step and no stop (junk anyone can push), so the
- * pin holds whatever signed the tip (attacks 155, 157). */
+ * the replica's own record of the next one), and the pinned key signed a
+ * commit after that step. A record can name anyone's public key: without
+ * a signature of its holder, a hostile remote's own root "rotated" to the
+ * province's published key would pass for the province. A commit signed by
+ * any other key, or unsigned, is no step and no stop (junk anyone can
+ * push), so the pin holds whatever signed the tip (attacks 155, 157). */
 static int pin_by_rotation(imp *m, const char *pin, const uint8_t root[32], const git_oid *tip, bool *yes)
 {
 	*yes = false;
@@ -479,6 +482,7 @@ static int pin_by_rotation(imp *m, const char *pin, const uint8_t root[32], cons
 		git_revwalk_free(w);
 		return 0; /* an unreadable branch leads nowhere; its commits are judged one by one */
 	}
+	bool at_pin = false;
 	while (!rc && !*yes && git_revwalk_next(&oid, w) == 0) {
 		git_commit *c = NULL;
 		git_tree *t = NULL;
@@ -487,6 +491,8 @@ static int pin_by_rotation(imp *m, const char *pin, const uint8_t root[32], cons
 			ps_error_clear();
 			continue;
 		}
+		if ((*yes = at_pin))
+			break; /* the pinned key's own signature */
 		if (git_commit_lookup(&c, m->repo, &oid) == 0 && git_commit_parentcount(c) == 1 &&
 		    git_commit_tree(&t, c) == 0)
 			rc = ps_repo_diff_added(m->repo, NULL, t, NULL, rot_file, rot_bad, &rw);
@@ -499,7 +505,7 @@ static int pin_by_rotation(imp *m, const char *pin, const uint8_t root[32], cons
 			char fpr[72];
 			memcpy(cur, rw.next, 32);
 			ps_pubkey_fingerprint(fpr, cur);
-			*yes = strcmp(fpr, pin) == 0;
+			at_pin = strcmp(fpr, pin) == 0;
 		}
 		git_tree_free(t);
 		git_commit_free(c);

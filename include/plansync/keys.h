@@ -95,7 +95,8 @@ int ps_keys_enrol_root(ps_replica *r);
  * finds no province key: it becomes the root as its first init would have
  * made it (the sync runs this before its import). A replica pinned to a
  * province key whose province root was refused (no province key here) reads
- * the province's branches again from their roots, once. 0 when nothing to
+ * the province's branches again from their roots, once per pin and set of
+ * province heads. 0 when nothing to
  * do. */
 int ps_keys_upgrade_root(ps_replica *r);
 /* keys trust: pin fpr on a replica that trusts no province key yet (made
