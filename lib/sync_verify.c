@@ -471,29 +471,45 @@ static int pin_by_rotation(imp *m, const char *pin, const uint8_t root[32], cons
 {
 	*yes = false;
 	uint8_t cur[32], who[32];
-	git_oid boot, oid;
-	git_revwalk *w = NULL;
+	git_oid boot, at, *line = NULL;
+	size_t n = 0;
 	int rc = 0;
 	if (!tip || git_oid_fromstr(&boot, m->commit) != 0)
 		return 0;
 	memcpy(cur, root, 32);
-	if (git_revwalk_new(&w, m->repo) < 0 || git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
-	    git_revwalk_push(w, tip) < 0 || git_revwalk_hide(w, &boot) < 0) {
-		git_revwalk_free(w);
-		return 0; /* an unreadable branch leads nowhere; its commits are judged one by one */
+	/* the straight line from the boot commit up to tip, newest first: a
+	 * merge's other side (say, the real province's commits, copied into a
+	 * hostile branch) is no part of it */
+	bool from_boot = true;
+	for (at = *tip; !rc && from_boot && !git_oid_equal(&at, &boot);) {
+		git_commit *c = NULL;
+		git_oid *more = realloc(line, (n + 1) * sizeof(*line));
+		if (!more) {
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+		} else {
+			line = more;
+			from_boot = git_commit_lookup(&c, m->repo, &at) == 0 && git_commit_parentcount(c) > 0;
+			if (from_boot) {
+				line[n++] = at;
+				at = *git_commit_parent_id(c, 0);
+			}
+		}
+		git_commit_free(c);
 	}
+	if (!from_boot)
+		n = 0; /* not a line from the boot commit: it leads nowhere */
 	bool at_pin = false;
-	while (!rc && !*yes && git_revwalk_next(&oid, w) == 0) {
+	for (size_t i = n; !rc && !*yes && i-- > 0;) {
 		git_commit *c = NULL;
 		git_tree *t = NULL;
 		rot_walk rw = {.m = m};
-		if (ps_commit_signer(who, m->repo, &oid) != 0 || memcmp(who, cur, 32) != 0) {
+		if (ps_commit_signer(who, m->repo, &line[i]) != 0 || memcmp(who, cur, 32) != 0) {
 			ps_error_clear();
 			continue;
 		}
 		if ((*yes = at_pin))
 			break; /* the pinned key's own signature */
-		if (git_commit_lookup(&c, m->repo, &oid) == 0 && git_commit_parentcount(c) == 1 &&
+		if (git_commit_lookup(&c, m->repo, &line[i]) == 0 && git_commit_parentcount(c) == 1 &&
 		    git_commit_tree(&t, c) == 0)
 			rc = ps_repo_diff_added(m->repo, NULL, t, NULL, rot_file, rot_bad, &rw);
 		if (rc && rc != PS_ENOMEM) {
@@ -510,8 +526,11 @@ static int pin_by_rotation(imp *m, const char *pin, const uint8_t root[32], cons
 		git_tree_free(t);
 		git_commit_free(c);
 	}
-	git_revwalk_free(w);
-	return rc;
+	free(line);
+	if (rc == PS_ENOMEM)
+		return rc;
+	ps_error_clear();
+	return 0;
 }
 
 int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, const git_oid *tip, int *verdict)
