@@ -49,6 +49,64 @@ static int undo(ctx *x, bool made_dir, int code, const char *dir)
 	return fail_msg(code, "%s; no replica was kept in %s", why, dir);
 }
 
+/* The province roots the remote holds (ps_keys_roots_each), as a list for
+ * a person: "  N. SHA256:... (branch replicas/<province>/<id>)". */
+typedef struct roots {
+	char fpr[8][72], list[1400];
+	size_t n, distinct, len;
+} roots;
+
+static int root_row(void *arg, const char *branch, const char *fpr)
+{
+	roots *rs = arg;
+	bool again = false;
+	for (size_t i = 0; i < rs->n; i++)
+		again |= strcmp(rs->fpr[i], fpr) == 0;
+	rs->distinct += !again;
+	if (rs->n == sizeof(rs->fpr) / sizeof(rs->fpr[0]))
+		return 0; /* eight are enough to see that something is wrong */
+	snprintf(rs->fpr[rs->n], sizeof(rs->fpr[0]), "%s", fpr);
+	int k =
+	    snprintf(rs->list + rs->len, sizeof(rs->list) - rs->len, "\n  %zu. %s (branch %s)", rs->n + 1, fpr, branch);
+	if (k > 0 && (size_t)k < sizeof(rs->list) - rs->len)
+		rs->len += (size_t)k;
+	rs->n++;
+	return 0;
+}
+
+/* More than one province root on the remote (attack 153: anyone with write
+ * access can push a branch that enrols its own key as the province's):
+ * never trust one of them without a person. On a terminal the person
+ * picks the one the province officer confirmed by phone; the first sync
+ * followed trusted, so another choice means init again with --trust. */
+static int choose_root(ctx *x, const init_opts *opt, const roots *rs, const char *trusted, bool made_dir,
+                       const char *dir)
+{
+	if (!opt->trust_first_use && isatty(0) && isatty(2)) {
+		fprintf(stderr,
+		        "The remote holds %zu different province keys; only one is the province's:%s\nConfirm the "
+		        "right one with the province officer by phone and type its number (Enter refuses): ",
+		        rs->distinct, rs->list);
+		char line[16] = "";
+		long i = fgets(line, sizeof(line), stdin) ? strtol(line, NULL, 10) : 0;
+		if (i >= 1 && (size_t)i <= rs->n && strcmp(rs->fpr[i - 1], trusted) == 0)
+			return 0;
+		if (i >= 1 && (size_t)i <= rs->n)
+			ps_error_set(PS_EINVALID,
+			             "init: run init again with --trust %s to follow the province key you chose",
+			             rs->fpr[i - 1]);
+		else
+			ps_error_set(PS_EINVALID, "init: no province key was trusted");
+		return undo(x, made_dir, EXIT_USAGE, dir);
+	}
+	ps_error_set(PS_EINVALID,
+	             "init: the remote holds %zu different province keys, and only one is the province's:%s\n"
+	             "nothing was trusted; confirm the right fingerprint with the province officer by phone and run "
+	             "init again with --trust SHA256:...",
+	             rs->distinct, rs->list);
+	return undo(x, made_dir, EXIT_USAGE, dir);
+}
+
 /* The root of trust after the first sync: the province's first replica
  * enrols its own key; any other replica keeps the province key it met only
  * when it matches --trust, or --trust-first-use says so, or a person
@@ -70,6 +128,12 @@ static int settle_trust(ctx *x, const init_opts *opt, bool made_dir, const char 
 			return undo(x, made_dir, exit_code(rc), dir);
 		return 0; /* --trust: pinned before the first sync */
 	}
+	roots rs;
+	memset(&rs, 0, sizeof(rs));
+	if (!opt->trust && (rc = ps_keys_roots_each(x->r, root_row, &rs)))
+		return undo(x, made_dir, exit_code(rc), dir);
+	if (rs.distinct > 1)
+		return choose_root(x, opt, &rs, pin[0] ? pin : seen, made_dir, dir);
 	/* --trust names the root key, or the key the root rotated to (the
 	 * registry the first sync verified from the root says so) */
 	int cur = opt->trust && strcmp(opt->trust, seen) ? ps_keys_is_province_key(x->r, opt->trust) : 1;

@@ -3,7 +3,9 @@
  * enrolling its own key, and the registry's keys as signers (for git's
  * allowed-signers file and plansync log).
  *
- * Exports the pin, seen, first-use and root functions of keys.h and
+ * Exports the pin, seen, first-use and root functions of keys.h (a replica
+ * whose province root was refused is read again from the province's roots,
+ * once per pin and province heads) and
  * ps_keys_signers_each, ps_keys_signer_of; ps_keys_fpr_valid,
  * ps_keys_same_key and ps_keys_hand_over (a province replica that took a
  * new id enrols it with its old key) to keys_int.h. Never verifies a signature
@@ -16,6 +18,7 @@
 #include "keys_int.h"
 #include "replica_int.h"
 #include "repo.h"
+#include "store_sync.h"
 #include "plansync/sync.h"
 #include "plansync/error.h"
 #include "plansync/key.h"
@@ -26,6 +29,7 @@
 #define META_PIN       PS_META_TRUST_PIN
 #define META_FIRST_USE PS_META_TRUST_FIRST_USE
 #define META_SEEN      PS_META_TRUST_SEEN
+#define META_RECHAIN   "trust.rechained" /* the pin and heads rechain() last ran for */
 
 /* ---- the root of trust ------------------------------------------------------ */
 
@@ -187,11 +191,74 @@ int ps_keys_is_province_key(ps_replica *r, const char *fpr)
 	return rc ? rc : w.found;
 }
 
+typedef struct prov_refs {
+	char prefix[200];
+	char **v;
+	size_t n;
+	unsigned long long h; /* the heads, in any order (xor of FNV-1a) */
+} prov_refs;
+
+static int prov_ref(void *ctx, const char *ref, const char *head)
+{
+	prov_refs *p = ctx;
+	if (strncmp(ref, p->prefix, strlen(p->prefix)) != 0)
+		return 0;
+	unsigned long long h = 14695981039346656037ULL;
+	for (const char *c = head ? head : ""; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	p->h ^= h;
+	char **v = realloc(p->v, (p->n + 1) * sizeof(*v));
+	if (!v)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	p->v = v;
+	if (!(v[p->n] = strdup(ref)))
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	p->n++;
+	return 0;
+}
+
+/* A replica pinned to the province's current key whose sync met the root
+ * (the key before a rotation) before the pinned key had signed on the
+ * province's branch quarantined the root's commit, and nothing read later
+ * undoes that (attacks 155, 157; before the rotation chain counted, for
+ * good): the province's branches are read again from their roots, once
+ * per pin and set of province heads, so the chain is judged as it is now. */
+static int rechain(ps_replica *r)
+{
+	ps_store *s = ps_replica_store(r);
+	char pin[72], seen[72], done[72], mark[96];
+	int n = 0;
+	int rc = ps_keys_pin_get(r, pin);
+	if (!rc)
+		rc = ps_keys_seen_get(r, seen);
+	if (rc || !pin[0] || !seen[0] || strcmp(pin, seen) == 0)
+		return rc;
+	if ((rc = meta_text(r, META_RECHAIN, done)) || (rc = province_keys(r, &n)) || n)
+		return rc;
+	prov_refs p = {.v = NULL, .h = 0};
+	snprintf(p.prefix, sizeof(p.prefix), PS_TRACK_REF_PREFIX "%s/", ps_replica_province(r));
+	rc = ps_store_branches_each(s, prov_ref, &p);
+	snprintf(mark, sizeof(mark), "%s %016llx", pin, p.h);
+	if (!rc && p.n && strcmp(done, mark) != 0 && !(rc = ps_store_begin(s))) {
+		for (size_t i = 0; !rc && i < p.n; i++)
+			rc = ps_store_branch_forget(s, p.v[i]);
+		if (!rc)
+			rc = ps_store_meta_set(s, META_RECHAIN, mark);
+		rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+	}
+	for (size_t i = 0; i < p.n; i++)
+		free(p.v[i]);
+	free(p.v);
+	return rc;
+}
+
 int ps_keys_upgrade_root(ps_replica *r)
 {
 	long long first_use = 0;
 	char pin[72];
-	int rc = ps_store_meta_get_int(ps_replica_store(r), META_FIRST_USE, &first_use, -1);
+	int rc = rechain(r);
+	if (!rc)
+		rc = ps_store_meta_get_int(ps_replica_store(r), META_FIRST_USE, &first_use, -1);
 	if (rc || first_use != -1 || !ps_replica_is_province(r) || (rc = ps_keys_pin_get(r, pin)) || pin[0])
 		return rc;
 	rc = ps_keys_enrol_root(r);

@@ -61,6 +61,18 @@ int ps_store_branch_set_head(ps_store *s, const char *ref, const char *office, c
 	return e == SQLITE_DONE ? 0 : ps_store_error(s, "recording the branch head");
 }
 
+int ps_store_branch_forget(ps_store *s, const char *ref)
+{
+	static ps_site q = {"DELETE FROM branches WHERE ref = ?1"};
+	sqlite3_stmt *st = ps_store_site(s, &q);
+	if (!st)
+		return PS_ERROR;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	int e = sqlite3_step(st);
+	sqlite3_reset(st);
+	return e == SQLITE_DONE ? 0 : ps_store_error(s, "forgetting a branch head");
+}
+
 int ps_store_branches_each(ps_store *s, int (*fn)(void *ctx, const char *ref, const char *head), void *ctx)
 {
 	/* Not a site: the callback opens transactions and records problems

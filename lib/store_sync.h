@@ -106,6 +106,8 @@ int ps_store_state_fields_from(ps_store *s, const char *record, const char *from
 int ps_store_branch_head(ps_store *s, const char *ref, char hex[41], bool *found);
 /* The branch's imported head is now hex (a new row, or its head moved). */
 int ps_store_branch_set_head(ps_store *s, const char *ref, const char *office, const char *replica, const char *hex);
+/* The branch is read again from its root at the next import (no head). */
+int ps_store_branch_forget(ps_store *s, const char *ref);
 /* Each branch imported before: its tracking ref and last head. The
  * callback may write (it runs on a statement of its own). */
 int ps_store_branches_each(ps_store *s, int (*fn)(void *ctx, const char *ref, const char *head), void *ctx);

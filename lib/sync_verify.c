@@ -12,7 +12,8 @@
  * the province's branches earlier in the same import (read first), so a key
  * enrolled and used in one fetch is known in time. The root of trust is the
  * pinned province key (keys.h), met as the signer of the commit that writes
- * the province replica's own key record. Never writes Git objects; its SQL
+ * the province replica's own key record, or as the key its rotations on that
+ * branch lead to. Never writes Git objects; its SQL
  * is store_keys.c's and store_meta.c's. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -418,17 +419,118 @@ int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *pat
 	return rc;
 }
 
-/* Whether the pinned key pin signed tip, the head of the branch whose
- * first key record the boot commit's key signed: the root rotated to the
- * pin on this very branch (only the pinned key can sign that tip). */
-static bool pin_signed_tip(imp *m, const char *pin, const git_oid *tip)
+/* One commit's own key record: the key it sets in *next (the change with
+ * the largest id when a commit holds more than one). */
+typedef struct rot_walk {
+	imp *m;
+	uint8_t next[32];
+	char id[PS_CHANGE_ID_MAX + 1];
+} rot_walk;
+
+static int rot_file(void *ctx, const char *path, git_filemode_t mode, const git_oid *oid)
 {
-	uint8_t who[32];
-	char fpr[72];
-	if (!tip || ps_commit_signer(who, m->repo, tip) != 0)
-		return false;
-	ps_pubkey_fingerprint(fpr, who);
-	return strcmp(fpr, pin) == 0;
+	rot_walk *w = ctx;
+	ps_change *c = NULL;
+	git_odb_object *o = NULL;
+	char why[300], rec[PS_RECORD_ID_MAX + 1];
+	(void)mode;
+	snprintf(rec, sizeof(rec), "changes/%s/", w->m->office);
+	if (strncmp(path, rec, strlen(rec)) != 0)
+		return 0;
+	int rc = ps_sync_read_change(w->m, path, oid, w->m->office, &c, &o, why, sizeof(why));
+	git_odb_object_free(o);
+	if (rc)
+		return rc == 1 ? 0 : rc; /* a refused file is no step */
+	snprintf(rec, sizeof(rec), "key/%s/%s", w->m->office, w->m->replica);
+	const cJSON *pk = cJSON_GetObjectItemCaseSensitive(c->fields, "public_key");
+	uint8_t k[32];
+	if (c->op == PS_OP_SET && strcmp(c->record, rec) == 0 && strcmp(c->id, w->id) > 0 && cJSON_IsString(pk) &&
+	    ps_pubkey_parse(k, pk->valuestring) == 0) {
+		memcpy(w->next, k, 32);
+		snprintf(w->id, sizeof(w->id), "%s", c->id);
+	}
+	ps_change_free(c);
+	return 0;
+}
+
+static int rot_bad(void *ctx, const char *path, const char *reason)
+{
+	(void)ctx, (void)path, (void)reason;
+	return 0; /* the import judges it; here it is no step */
+}
+
+/* *yes: the rotation chain on this branch leads from the boot commit's key
+ * to the pinned key pin (keys rotate: the key current at a commit signs
+ * the replica's own record of the next one), and the pinned key signed a
+ * commit after that step. A record can name anyone's public key: without
+ * a signature of its holder, a hostile remote's own root "rotated" to the
+ * province's published key would pass for the province. A commit signed by
+ * any other key, or unsigned, is no step and no stop (junk anyone can
+ * push), so the pin holds whatever signed the tip (attacks 155, 157). */
+static int pin_by_rotation(imp *m, const char *pin, const uint8_t root[32], const git_oid *tip, bool *yes)
+{
+	*yes = false;
+	uint8_t cur[32], who[32];
+	git_oid boot, at, *line = NULL;
+	size_t n = 0;
+	int rc = 0;
+	if (!tip || git_oid_fromstr(&boot, m->commit) != 0)
+		return 0;
+	memcpy(cur, root, 32);
+	/* the straight line from the boot commit up to tip, newest first: a
+	 * merge's other side (say, the real province's commits, copied into a
+	 * hostile branch) is no part of it */
+	bool from_boot = true;
+	for (at = *tip; !rc && from_boot && !git_oid_equal(&at, &boot);) {
+		git_commit *c = NULL;
+		git_oid *more = realloc(line, (n + 1) * sizeof(*line));
+		if (!more) {
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+		} else {
+			line = more;
+			from_boot = git_commit_lookup(&c, m->repo, &at) == 0 && git_commit_parentcount(c) > 0;
+			if (from_boot) {
+				line[n++] = at;
+				at = *git_commit_parent_id(c, 0);
+			}
+		}
+		git_commit_free(c);
+	}
+	if (!from_boot)
+		n = 0; /* not a line from the boot commit: it leads nowhere */
+	bool at_pin = false;
+	for (size_t i = n; !rc && !*yes && i-- > 0;) {
+		git_commit *c = NULL;
+		git_tree *t = NULL;
+		rot_walk rw = {.m = m};
+		if (ps_commit_signer(who, m->repo, &line[i]) != 0 || memcmp(who, cur, 32) != 0) {
+			ps_error_clear();
+			continue;
+		}
+		if ((*yes = at_pin))
+			break; /* the pinned key's own signature */
+		if (git_commit_lookup(&c, m->repo, &line[i]) == 0 && git_commit_parentcount(c) == 1 &&
+		    git_commit_tree(&t, c) == 0)
+			rc = ps_repo_diff_added(m->repo, NULL, t, NULL, rot_file, rot_bad, &rw);
+		if (rc && rc != PS_ENOMEM) {
+			rc = 0; /* a malformed tree is no step */
+			rw.id[0] = '\0';
+			ps_error_clear();
+		}
+		if (!rc && rw.id[0]) {
+			char fpr[72];
+			memcpy(cur, rw.next, 32);
+			ps_pubkey_fingerprint(fpr, cur);
+			at_pin = strcmp(fpr, pin) == 0;
+		}
+		git_tree_free(t);
+		git_commit_free(c);
+	}
+	free(line);
+	if (rc == PS_ENOMEM)
+		return rc;
+	ps_error_clear();
+	return 0;
 }
 
 int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, const git_oid *tip, int *verdict)
@@ -449,8 +551,11 @@ int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, const git_oid *t
 		    vc->holder, m->replica);
 		return quarantine(m, verdict, why);
 	}
+	bool rotated = false;
 	int rc = ps_keys_pin_get(m->r, pin);
-	if (!rc && pin[0] && (strcmp(pin, vc->fpr) == 0 || (own && pin_signed_tip(m, pin, tip)))) {
+	if (!rc && pin[0] && strcmp(pin, vc->fpr) != 0 && own)
+		rc = pin_by_rotation(m, pin, vc->signer, tip, &rotated);
+	if (!rc && pin[0] && (strcmp(pin, vc->fpr) == 0 || rotated)) {
 		/* the pinned key itself (the root under a new id, say), or the
 		 * root that rotated to it: seen names the root actually met */
 		*verdict = PS_VERIFY_OK;

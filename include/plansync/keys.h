@@ -93,7 +93,11 @@ int ps_keys_seen_get(ps_replica *r, char out[72]);
 int ps_keys_enrol_root(ps_replica *r);
 /* A province replica made before keys (no trust setting at all) that
  * finds no province key: it becomes the root as its first init would have
- * made it (the sync runs this before its import). 0 when nothing to do. */
+ * made it (the sync runs this before its import). A replica pinned to a
+ * province key whose province root was refused (no province key here) reads
+ * the province's branches again from their roots, once per pin and set of
+ * province heads. 0 when nothing to
+ * do. */
 int ps_keys_upgrade_root(ps_replica *r);
 /* keys trust: pin fpr on a replica that trusts no province key yet (made
  * without --trust and without a remote); PS_EEXISTS once a province key is
@@ -108,6 +112,13 @@ int ps_keys_trust_check(ps_replica *r);
 /* 1 when fpr is an enrolled, unrevoked province key in the registry here
  * (the root, or a province key it rotated to or enrolled), 0 when not. */
 int ps_keys_is_province_key(ps_replica *r, const char *fpr);
+/* Each province root on the remote as last fetched: a province branch whose
+ * first commit, signed by a key, writes that replica's own key record with
+ * it (what a province's first replica on an empty remote makes). fn gets
+ * the branch (replicas/<province>/<id>) and the key's fingerprint; a
+ * non-zero return stops the walk and is returned. More than one root is
+ * for a person to settle (init --trust). */
+int ps_keys_roots_each(ps_replica *r, int (*fn)(void *ctx, const char *branch, const char *fpr), void *ctx);
 /* True when fpr has the form "SHA256:" + 43 base64 characters. */
 bool ps_keys_fpr_valid(const char *fpr);
 

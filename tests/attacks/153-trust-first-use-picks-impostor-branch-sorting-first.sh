@@ -10,7 +10,7 @@
 # Expected: with two province roots on the remote, --trust-first-use refuses (naming both
 # fingerprints, asking for --trust) or trusts the real root; it never trusts a key the province's
 # root did not enrol.
-source "$(dirname "$0")/../common.sh"
+source "$(dirname "$0")/common.sh"
 prov
 REAL=$(province_pin)
 dist d1 binh-giang a

@@ -9,7 +9,7 @@
 # plan never arrives. Every reader is meant to refuse junk and read on.
 # Expected: unsigned junk on the province's branch changes nothing for a replica pinned to the
 # province's current key: it reads the province (at the latest once the junk is replaced).
-source "$(dirname "$0")/../common.sh"
+source "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 "$P" -C tinh keys rotate >/dev/null || fail "setup: rotate"
