@@ -37,6 +37,9 @@ void ps_keys_now(char out[32]);
 int ps_keys_write(ps_keydone *out, ps_replica *r, cJSON *fields, const char *reason);
 /* The fields of a key record enrolling public_key now (person may be NULL);
  * NULL when out of memory (ps_keys_write then says so). */
+/* This replica's key record, enrolled now, as the province writes it; its
+ * fingerprint in fpr. */
+int ps_keys_enrol_self(ps_replica *r, const char *reason, char fpr[PS_KEY_FPR_MAX]);
 cJSON *ps_keys_enrolled_fields(const char *public_key, const char *fpr, const char *person, const char *now);
 /* A province replica that took a new id (meta handover.from, set by
  * ps_identity_fork) and still holds the old id's enrolled key: the record

@@ -11,7 +11,7 @@
 # Expected: a pin to the province's current key, reached by a rotation the old root signed, is
 # accepted whatever the branch's tip; at the least, once the pinned key signs the tip, the replica
 # reads the province.
-source "$(dirname "$0")/../common.sh"
+source "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 "$P" -C tinh keys rotate >/dev/null || fail "setup: rotate"
