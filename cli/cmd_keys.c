@@ -57,23 +57,33 @@ int cmd_keys_show(ctx *x, const args *a)
 	return 0;
 }
 
-static int add_line(void *buf, const char *replica, const uint8_t pub[32])
+static int add_line(void *buf, const char *replica, const uint8_t pub[32], long long valid_before)
 {
-	char *line = NULL;
-	int rc = ps_allowed_signer_line(&line, replica, pub);
+	char *line = NULL, *key = NULL;
+	int rc = ps_allowed_signer_line(&line, replica, pub, valid_before);
+	if (!rc)
+		rc = ps_pubkey_text(&key, pub, NULL);
 	ps_buf *b = buf;
-	if (!rc && !(b->ptr && strstr(b->ptr, line))) /* each once */
+	/* each key once: the registry's line (with its limit) first */
+	if (!rc && !(b->ptr && strstr(b->ptr, key)))
 		ps_buf_puts(buf, line);
 	free(line);
+	free(key);
 	return rc;
 }
 
-/* Every key the file lists: this replica's own keys, and every key the
- * registry enrolled (plansync/keys.h). */
+static int add_own(void *buf, const char *replica, const uint8_t pub[32])
+{
+	return add_line(buf, replica, pub, 0);
+}
+
+/* Every key the file lists: every key the registry enrolled, a revoked or
+ * replaced one limited to the commits before (plansync/keys.h), then this
+ * replica's own keys the registry does not name. */
 static int collect_signers(ps_replica *r, ps_buf *b)
 {
-	int rc = ps_replica_keys_each(r, add_line, b);
-	return rc ? rc : ps_keys_signers_each(r, add_line, b);
+	int rc = ps_keys_signers_each(r, add_line, b);
+	return rc ? rc : ps_replica_keys_each(r, add_own, b);
 }
 
 /* Write text to path through a temporary file renamed into place. */

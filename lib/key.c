@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -220,15 +221,19 @@ int ps_pubkey_parse(uint8_t pub[32], const char *text)
 	return ps_key_blob_parse(pub, blob, n, what);
 }
 
-int ps_allowed_signer_line(char **out, const char *replica, const uint8_t pub[32])
+int ps_allowed_signer_line(char **out, const char *replica, const uint8_t pub[32], long long valid_before)
 {
 	*out = NULL;
-	char *key = NULL;
+	char *key = NULL, until[64] = "";
 	int rc = ps_pubkey_text(&key, pub, NULL);
 	if (rc)
 		return rc;
+	time_t t = (time_t)valid_before;
+	struct tm tm;
+	if (valid_before > 0 && gmtime_r(&t, &tm))
+		strftime(until, sizeof(until), ",valid-before=\"%Y%m%d%H%M%SZ\"", &tm);
 	ps_buf b = PS_BUF_INIT;
-	ps_buf_printf(&b, "%s@%s namespaces=\"git\" %s\n", replica, PS_SIGNER_DOMAIN, key);
+	ps_buf_printf(&b, "%s@%s namespaces=\"git\"%s %s\n", replica, PS_SIGNER_DOMAIN, until, key);
 	free(key);
 	*out = ps_buf_detach(&b);
 	return *out ? 0 : ps_error_set(PS_ENOMEM, "out of memory");

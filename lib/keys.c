@@ -126,6 +126,7 @@ static void keyinfo_of(ps_keyinfo *ki, const ps_record_id *rid, const ps_keyrec 
 	ki->enrolled_at = k->enrolled;
 	ki->revoked_at = k->revoked;
 	ki->previous_keys = k->previous;
+	ki->previous_until = k->previous_until;
 }
 
 typedef struct each_walk {

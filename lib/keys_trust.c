@@ -324,30 +324,56 @@ int ps_keys_enrol_root(ps_replica *r)
 }
 
 typedef struct signer_walk {
-	int (*fn)(void *ctx, const char *replica, const uint8_t pub[32]);
+	int (*fn)(void *ctx, const char *replica, const uint8_t pub[32], long long valid_before);
 	void *ctx;
+	git_repository *repo;
 } signer_walk;
+
+/* The committer time of commit hex (ssh-keygen's valid-before includes
+ * it); 0 when not here. */
+static long long after_commit(git_repository *repo, const char *hex)
+{
+	git_oid id;
+	git_commit *c = NULL;
+	long long t = 0;
+	if (repo && hex && git_oid_fromstr(&id, hex) == 0 && git_commit_lookup(&c, repo, &id) == 0)
+		t = (long long)git_commit_time(c);
+	git_commit_free(c);
+	return t;
+}
 
 static int signer_row(void *ctx, const ps_keyinfo *k)
 {
 	signer_walk *w = ctx;
 	uint8_t pub[32];
 	int rc = 0;
-	if (k->enrolled && ps_pubkey_parse(pub, k->public_key) == 0)
-		rc = w->fn(w->ctx, k->replica, pub);
+	/* git cannot say "an ancestor of commit X": the committer time of the
+	 * last commit a key counts for is the nearest it checks (attack 161) */
+	long long vb = k->revoked ? after_commit(w->repo, k->revoked_after) : 0;
+	if (k->enrolled && (!k->revoked || vb) && ps_pubkey_parse(pub, k->public_key) == 0)
+		rc = w->fn(w->ctx, k->replica, pub, vb);
+	/* a replaced key stays unlimited: the commit that replaces it (the
+	 * rotation record) is signed by it after previous_until */
 	char line[400];
+	vb = 0;
 	for (const char *p = k->previous_keys, *nl; !rc && p && (nl = strchr(p, '\n')); p = nl + 1) {
 		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
 		if (ps_pubkey_parse(pub, line) == 0)
-			rc = w->fn(w->ctx, k->replica, pub);
+			rc = w->fn(w->ctx, k->replica, pub, vb);
 	}
 	return rc;
 }
 
-int ps_keys_signers_each(ps_replica *r, int (*fn)(void *ctx, const char *replica, const uint8_t pub[32]), void *ctx)
+int ps_keys_signers_each(ps_replica *r,
+                         int (*fn)(void *ctx, const char *replica, const uint8_t pub[32], long long valid_before),
+                         void *ctx)
 {
-	signer_walk w = {fn, ctx};
-	return ps_keys_each(r, signer_row, &w);
+	signer_walk w = {fn, ctx, NULL};
+	if (ps_repo_open_replica(&w.repo, ps_replica_dir(r)) != 0)
+		ps_error_clear(); /* no repository: no commit times, no limits */
+	int rc = ps_keys_each(r, signer_row, &w);
+	git_repository_free(w.repo);
+	return rc;
 }
 
 int ps_keys_signer_of(ps_replica *r, const char *office, const char *replica, char fpr[72], const char **status)

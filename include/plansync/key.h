@@ -67,8 +67,9 @@ int ps_replica_keys_each(ps_replica *r, int (*fn)(void *ctx, const char *replica
 /* One line of a git allowed-signers file (gpg.ssh.allowedSignersFile) for
  * a replica's key: "<replica>@plansync.invalid namespaces=\"git\"
  * ssh-ed25519 AAAA..." and a newline; the principal is the e-mail of the
- * replica's commits. free(). */
-int ps_allowed_signer_line(char **out, const char *replica, const uint8_t pub[32]);
+ * replica's commits; with valid_before (Unix time, >0) the key verifies
+ * only commits made before it (valid-before="YYYYMMDDhhmmssZ"). free(). */
+int ps_allowed_signer_line(char **out, const char *replica, const uint8_t pub[32], long long valid_before);
 #define PS_SIGNER_DOMAIN "plansync.invalid"
 /* The comment written with a replica's key: "plansync <office>/<replica>". */
 #define PS_KEY_COMMENT_PREFIX "plansync "

@@ -19,6 +19,7 @@ typedef struct ps_keyinfo {
 	const char *revoked_after;            /* NULL unless revoked */
 	const char *enrolled_at, *revoked_at; /* the times, NULL when not */
 	const char *previous_keys;            /* keys it had before, one per line; NULL when none */
+	const char *previous_until;           /* the last commit they count for; NULL when not said */
 } ps_keyinfo;
 /* Every key record, by office then replica; fn returning non-zero stops
  * with that value. */
@@ -26,8 +27,13 @@ int ps_keys_each(ps_replica *r, int (*fn)(void *ctx, const ps_keyinfo *k), void 
 
 /* Every key that signs, or signed, commits the registry accepts: each
  * enrolled key (revoked ones too: they signed the commits before their
- * revocation) and the keys replicas had before (previous_keys). */
-int ps_keys_signers_each(ps_replica *r, int (*fn)(void *ctx, const char *replica, const uint8_t pub[32]), void *ctx);
+ * revocation) and the keys replicas had before (previous_keys). A revoked
+ * key comes with valid_before, the committer time of the last
+ * commit it counts for (0: no limit; a revoked key that
+ * counts for no commit, or whose commit is not here, is left out). */
+int ps_keys_signers_each(ps_replica *r,
+                         int (*fn)(void *ctx, const char *replica, const uint8_t pub[32], long long valid_before),
+                         void *ctx);
 
 /* The key the registry names for replica (of office) and its state:
  * "enrolled", "pending" (not enrolled yet: held by readers), "revoked",

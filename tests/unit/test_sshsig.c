@@ -370,7 +370,7 @@ static void test_commit_signatures(void **state)
 	assert_int_equal(signer_of(signer, repo, shex), 0);
 	assert_memory_equal(signer, ps_key_public(k), 32);
 	char *pt = NULL;
-	assert_int_equal(ps_allowed_signer_line(&pt, "tinh-hq", ps_key_public(k)), 0);
+	assert_int_equal(ps_allowed_signer_line(&pt, "tinh-hq", ps_key_public(k), 0), 0);
 	snprintf(path, sizeof(path), "%s/allowed.commit", dir);
 	spit(path, pt, strlen(pt));
 	out = run(&rc,

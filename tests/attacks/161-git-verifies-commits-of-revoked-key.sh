@@ -7,7 +7,7 @@
 # stock git, as the README says, is told the forged change is good.
 # Expected: git verify-commit with the province's allowed-signers (written after the revocation)
 # refuses a commit signed by the revoked key, made after the revocation went out.
-source "$(dirname "$0")/../common.sh"
+source "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 B=refs/heads/replicas/binh-giang/binh-giang-a
