@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sodium.h>
 #include "keys_int.h"
 #include "store_keys.h"
 #include "store_sync.h"
@@ -31,6 +32,7 @@ void ps_keyrec_release(ps_keyrec *k)
 	free(k->enrolled);
 	free(k->revoked);
 	free(k->revoked_after);
+	free(k->revoked_commit);
 	free(k->previous);
 	free(k->previous_until);
 	memset(k, 0, sizeof(*k));
@@ -43,10 +45,15 @@ static char **member(ps_keyrec *k, const char *field)
 		const char *name;
 		size_t off;
 	} f[] = {
-	    {"public_key", offsetof(ps_keyrec, public_key)},  {"fingerprint", offsetof(ps_keyrec, fingerprint)},
-	    {"person", offsetof(ps_keyrec, person)},          {"enrolled", offsetof(ps_keyrec, enrolled)},
-	    {"revoked", offsetof(ps_keyrec, revoked)},        {"revoked_after", offsetof(ps_keyrec, revoked_after)},
-	    {"previous_keys", offsetof(ps_keyrec, previous)}, {"previous_until", offsetof(ps_keyrec, previous_until)},
+	    {"public_key", offsetof(ps_keyrec, public_key)},
+	    {"fingerprint", offsetof(ps_keyrec, fingerprint)},
+	    {"person", offsetof(ps_keyrec, person)},
+	    {"enrolled", offsetof(ps_keyrec, enrolled)},
+	    {"revoked", offsetof(ps_keyrec, revoked)},
+	    {"revoked_after", offsetof(ps_keyrec, revoked_after)},
+	    {"previous_keys", offsetof(ps_keyrec, previous)},
+	    {"previous_until", offsetof(ps_keyrec, previous_until)},
+	    {"revoked_commit", offsetof(ps_keyrec, revoked_commit)},
 	};
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (strcmp(f[i].name, field) == 0)
@@ -470,6 +477,58 @@ static int find_key_row(void *ctx, const ps_keyinfo *k)
 	return 0;
 }
 
+bool ps_keys_before_lost(git_repository *repo, const git_oid *ra, const char *raw, const git_oid *oid)
+{
+	git_odb *odb = NULL;
+	bool here = git_repository_odb(&odb, repo) == 0 && git_odb_exists(odb, ra);
+	git_odb_free(odb);
+	size_t n = raw ? strlen(raw) : 0, len = 0;
+	char *bytes = n && !here ? malloc(n) : NULL;
+	git_oid id, p;
+	bool yes = false;
+	if (bytes &&
+	    sodium_base642bin((unsigned char *)bytes, n, raw, n, NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) ==
+	        0 &&
+	    git_odb_hash(&id, bytes, len, GIT_OBJECT_COMMIT) == 0 && git_oid_equal(&id, ra)) {
+		/* "parent <hex>" lines follow the tree line, before any other header */
+		for (const char *l = memchr(bytes, '\n', len);
+		     !yes && l && (size_t)(l + 1 - bytes) + 48 <= len && memcmp(l + 1, "parent ", 7) == 0;
+		     l = memchr(l + 1, '\n', len - (size_t)(l + 1 - bytes))) {
+			char hex[GIT_OID_HEXSZ + 1];
+			memcpy(hex, l + 8, GIT_OID_HEXSZ);
+			hex[GIT_OID_HEXSZ] = '\0';
+			yes = git_oid_fromstr(&p, hex) == 0 &&
+			      (git_oid_equal(&p, oid) || git_graph_descendant_of(repo, &p, oid) == 1);
+		}
+	}
+	free(bytes);
+	return yes;
+}
+
+/* The raw commit hex in base64 (*out NULL when this repository lacks it
+ * or it is too big for the record). */
+static int commit_b64(char **out, ps_replica *r, const char *hex)
+{
+	*out = NULL;
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	git_odb_object *o = NULL;
+	git_oid id;
+	if (ps_repo_open_replica(&repo, ps_replica_dir(r)) == 0 && git_oid_fromstr(&id, hex) == 0 &&
+	    git_repository_odb(&odb, repo) == 0 && git_odb_read(&o, odb, &id) == 0 &&
+	    git_odb_object_type(o) == GIT_OBJECT_COMMIT && git_odb_object_size(o) <= 24000) {
+		size_t n = sodium_base64_encoded_len(git_odb_object_size(o), sodium_base64_VARIANT_ORIGINAL);
+		if ((*out = malloc(n)))
+			sodium_bin2base64(*out, n, git_odb_object_data(o), git_odb_object_size(o),
+			                  sodium_base64_VARIANT_ORIGINAL);
+	}
+	git_odb_object_free(o);
+	git_odb_free(odb);
+	git_repository_free(repo);
+	ps_error_clear();
+	return 0;
+}
+
 int ps_keys_revoke(ps_keydone *out, ps_replica *r, const char *who)
 {
 	memset(out, 0, sizeof(*out));
@@ -496,14 +555,19 @@ int ps_keys_revoke(ps_keydone *out, ps_replica *r, const char *who)
 		return rc;
 	if (!found)
 		out->revoked_after[0] = '\0';
-	char now[32];
+	char now[32], *raw = NULL;
+	if (found && (rc = commit_b64(&raw, r, out->revoked_after)))
+		return rc;
 	ps_keys_now(now);
 	cJSON *o = cJSON_CreateObject();
-	if (o && (!(found ? cJSON_AddStringToObject(o, "revoked_after", out->revoked_after)
-	                  : cJSON_AddNullToObject(o, "revoked_after")) ||
-	          !cJSON_AddStringToObject(o, "revoked", now))) {
+	if (o &&
+	    (!(found ? cJSON_AddStringToObject(o, "revoked_after", out->revoked_after)
+	             : cJSON_AddNullToObject(o, "revoked_after")) ||
+	     !(raw ? cJSON_AddStringToObject(o, "revoked_commit", raw) : cJSON_AddNullToObject(o, "revoked_commit")) ||
+	     !cJSON_AddStringToObject(o, "revoked", now))) {
 		cJSON_Delete(o);
 		o = NULL;
 	}
+	free(raw);
 	return ps_keys_write(out, r, o, "key revoked by the province");
 }

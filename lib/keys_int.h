@@ -4,6 +4,7 @@
 #define PLANSYNC_KEYS_INT_H
 #include <stdbool.h>
 #include <cjson/cJSON.h>
+#include <git2.h>
 #include "plansync/key.h"
 #include "plansync/keys.h"
 
@@ -20,6 +21,7 @@ typedef struct ps_keyrec {
 	char *public_key, *fingerprint, *person, *enrolled, *revoked, *revoked_after;
 	char *previous;       /* previous_keys, one per line; NULL when none */
 	char *previous_until; /* the last commit a previous key signed that counts; NULL: not said */
+	char *revoked_commit; /* the commit revoked_after names, raw, base64; NULL when not said */
 } ps_keyrec;
 void ps_keyrec_release(ps_keyrec *k);
 /* Set one field from its JSON value (a string, or null); other fields are
@@ -29,6 +31,12 @@ int ps_keyrec_set(ps_keyrec *k, const char *field, const cJSON *v);
 int ps_keys_lookup(ps_keyrec *out, ps_replica *r, const char *office, const char *replica);
 /* The same key in two "ssh-ed25519 BASE64 [comment]" texts. */
 bool ps_keys_same_key(const char *a, const char *b);
+
+/* Commit oid is an ancestor of the commit ra a revocation names, which
+ * repo lacks (the shared repository lost it, attack 160): by ra's raw bytes
+ * the record carries (raw, base64), checked against ra, its parents and
+ * their ancestors are what came before, the same on every reader. */
+bool ps_keys_before_lost(git_repository *repo, const git_oid *ra, const char *raw, const git_oid *oid);
 
 /* Now as ISO-8601 UTC ("2026-01-31T08:00:00Z"). */
 void ps_keys_now(char out[32]);

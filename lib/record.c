@@ -74,6 +74,9 @@ static const ps_field_info key_fields[] = {
     {.name = "enrolled", .type = PS_FIELD_TEXT, .nullable = true, .max = 40},
     {.name = "revoked_after", .type = PS_FIELD_TEXT, .nullable = true, .max = 64},
     {.name = "revoked", .type = PS_FIELD_TEXT, .nullable = true, .max = 40},
+    /* the commit revoked_after names, its raw object in base64: a reader
+     * whose shared repository lost it still knows its parents */
+    {.name = "revoked_commit", .type = PS_FIELD_TEXT, .nullable = true, .max = 32768},
     /* keys the replica had before (a re-created replica, a rotation): each
      * still verifies that branch's commits up to previous_until (without
      * it: older than the first one the current key signed) */
@@ -130,7 +133,7 @@ static const ps_kind_info kinds[] = {
                      .owner = PS_OWNER_PROVINCE,
                      .fields = key_fields,
                      .field_names = "public_key, fingerprint, person, enrolled, revoked_after, revoked, "
-                                    "previous_keys, previous_until"},
+                                    "previous_keys, previous_until, revoked_commit"},
 };
 _Static_assert(sizeof(kinds) / sizeof(kinds[0]) == PS_KIND__COUNT, "one row of kinds[] per ps_kind");
 

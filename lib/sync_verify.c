@@ -147,10 +147,12 @@ int ps_sync_verify_lookup(imp *m, const char *office, const char *replica, ps_ke
 		return ps_keys_lookup(out, m->r, office, replica);
 	memset(out, 0, sizeof(*out));
 	out->found = o->k.found;
-	const char *const src[] = {o->k.public_key, o->k.fingerprint,   o->k.person,   o->k.enrolled,
-	                           o->k.revoked,    o->k.revoked_after, o->k.previous, o->k.previous_until};
-	char **dst[] = {&out->public_key, &out->fingerprint,   &out->person,   &out->enrolled,
-	                &out->revoked,    &out->revoked_after, &out->previous, &out->previous_until};
+	const char *const src[] = {o->k.public_key, o->k.fingerprint,    o->k.person,
+	                           o->k.enrolled,   o->k.revoked,        o->k.revoked_after,
+	                           o->k.previous,   o->k.previous_until, o->k.revoked_commit};
+	char **dst[] = {&out->public_key, &out->fingerprint,    &out->person,
+	                &out->enrolled,   &out->revoked,        &out->revoked_after,
+	                &out->previous,   &out->previous_until, &out->revoked_commit};
 	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++)
 		if (src[i] && !(*dst[i] = strdup(src[i]))) {
 			ps_keyrec_release(out);
@@ -290,7 +292,8 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		} else if (k.revoked) {
 			git_oid ra;
 			bool before = k.revoked_after && git_oid_fromstr(&ra, k.revoked_after) == 0 &&
-			              (git_oid_equal(&ra, oid) || git_graph_descendant_of(m->repo, &ra, oid) == 1);
+			              (git_oid_equal(&ra, oid) || git_graph_descendant_of(m->repo, &ra, oid) == 1 ||
+			               ps_keys_before_lost(m->repo, &ra, k.revoked_commit, oid));
 			if (before) {
 				*verdict = PS_VERIFY_OK;
 			} else {

@@ -6,7 +6,7 @@
 # Expected: a new office replica pinned to the province applies W's change (p1-t1 at 10%), as the
 # province shows it. Actual: it refuses W "revoked after commit X", so the province and every new
 # reader disagree for good, and the province's audit fails (STATE DIFFERS) on an honest history.
-source "$(dirname "$0")/../common.sh"
+source "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a
 B=refs/heads/replicas/binh-giang/binh-giang-a
