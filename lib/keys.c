@@ -297,8 +297,14 @@ static int keep_previous(ps_replica *r, const ps_keydone *d, cJSON *fields)
 	const cJSON *pk = cJSON_GetObjectItemCaseSensitive(fields, "public_key");
 	ps_keyrec k;
 	int rc = ps_keys_lookup(&k, r, d->office, d->replica);
-	if (rc || !cJSON_IsString(pk) || !k.found || !k.public_key || !k.enrolled || k.revoked ||
-	    ps_keys_same_key(k.public_key, pk->valuestring)) {
+	/* a key whose request was refused stays refused for every reader:
+	 * listed, counting for no commit (attack 163) */
+	bool refused = !rc && k.found && k.public_key && !k.enrolled && k.revoked && cJSON_IsString(pk) &&
+	               !ps_keys_same_key(k.public_key, pk->valuestring);
+	if (refused && !k.previous_until && !(k.previous_until = strdup("0000000000000000000000000000000000000000")))
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	if (!refused && (rc || !cJSON_IsString(pk) || !k.found || !k.public_key || !k.enrolled || k.revoked ||
+	                 ps_keys_same_key(k.public_key, pk->valuestring))) {
 		ps_keyrec_release(&k);
 		return rc;
 	}
@@ -310,12 +316,14 @@ static int keep_previous(ps_replica *r, const ps_keydone *d, cJSON *fields)
 	}
 	if (!list || !cJSON_AddItemToArray(list, cJSON_CreateString(k.public_key)))
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
-	ps_keyrec_release(&k);
 	char ref[300], head[GIT_OID_HEXSZ + 1] = "";
-	bool found = false;
+	bool found = refused;
+	if (refused) /* the limit it had, or none at all */
+		snprintf(head, sizeof(head), "%s", k.previous_until);
+	ps_keyrec_release(&k);
 	long long batch = 0;
 	snprintf(ref, sizeof(ref), PS_TRACK_REF_PREFIX "%s/%s", d->office, d->replica);
-	if (!rc)
+	if (!rc && !refused)
 		rc = strcmp(d->replica, ps_replica_id(r)) == 0
 		         ? ps_store_export_last(ps_replica_store(r), head, &batch, &found)
 		         : ps_store_branch_head(ps_replica_store(r), ref, head, &found);

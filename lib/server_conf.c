@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "keys_int.h"
 #include "plansync/change.h"
 #include "plansync/error.h"
 #include "plansync/key.h"
@@ -260,6 +261,21 @@ int ps_server_gitolite(ps_server_result *out, ps_replica *r, const char *dir, co
 			out->written++;
 	}
 	ps_error_clear();
+	/* gitolite maps a key to one user: a key enrolled for two replicas
+	 * would let only one of them push, for good (attack 162) */
+	for (size_t i = 0; i < c.n; i++)
+		for (size_t j = i + 1; j < c.n && !c.v[i].skipped; j++)
+			if (!c.v[j].skipped && ps_keys_same_key(c.pub[i], c.pub[j])) {
+				rc = ps_error_set(
+				    PS_EINVALID,
+				    "key %s is enrolled for replica %s (office %s) and for replica %s (office %s): "
+				    "gitolite lets one key be one user only, so one of them could never push. "
+				    "Give each replica its own key (init without --key makes one; the province "
+				    "approves it with 'plansync keys approve ID --key key.pub'), revoke the shared "
+				    "one where it is no longer used, then run this again; nothing was written",
+				    c.v[i].fingerprint, c.v[i].replica, c.v[i].office, c.v[j].replica, c.v[j].office);
+				goto done;
+			}
 	if (!out->written) {
 		rc = ps_error_set(PS_ENOTFOUND,
 		                  "no key is enrolled in the registry, so the rules would lock every office out: "

@@ -318,6 +318,12 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		                 : !current_seen(m, k.public_key);
 		if (older) {
 			*verdict = PS_VERIFY_OK; /* older than the first commit of the current key */
+		} else if (k.previous_until && strspn(k.previous_until, "0") == GIT_OID_HEXSZ) {
+			snprintf(why, sizeof(why),
+			         "signed by key %s, whose enrolment the province refused (replica %s is enrolled with "
+			         "key %s since); the commit's changes are refused",
+			         vc->fpr, m->replica, k.fingerprint ? k.fingerprint : "");
+			rc = quarantine(m, verdict, why);
 		} else if (k.previous_until) {
 			snprintf(why, sizeof(why),
 			         "signed by key %s, which replica %s had before its current key %s; the province "
@@ -343,10 +349,9 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		         vc->fpr, other);
 		rc = quarantine(m, verdict, why);
 	} else if (other[0] && province && !k.found && strcmp(m->office, ps_replica_province(m->r)) == 0) {
-		/* A province replica that took a new id (restored from a backup,
-		 * say) hands over to it: the first commit of the new branch, signed
-		 * by the old id's enrolled key, enrols the new key (attack 148);
-		 * ps_sync_verify_boot decides once its files are listed. */
+		/* A province replica under a new id (a backup restored) hands over:
+		 * the new branch's first commit, signed by the old id's enrolled key,
+		 * enrols the new key (148); ps_sync_verify_boot decides. */
 		vc->boot = vc->handover = true;
 		snprintf(vc->holder, sizeof(vc->holder), "%s", other);
 		*verdict = PS_VERIFY_OK;
@@ -356,7 +361,7 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		    "signed by the key of replica %s, not by a key of replica %s; the commit's changes are refused",
 		    other, m->replica);
 		rc = quarantine(m, verdict, why);
-	} else if (k.found && k.public_key && k.revoked) {
+	} else if (k.found && k.public_key && k.revoked && k.enrolled) {
 		snprintf(
 		    why, sizeof(why),
 		    "signed by key %s, but the key of replica %s is %s and revoked; the commit's changes are refused",
@@ -381,8 +386,8 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 			vc->other_key = true;
 		}
 	} else if (k.found && k.public_key) {
-		/* a key nobody has, on a replica that had another: re-created with
-		 * the same id, a new key and a new request (the province decides) */
+		/* a key nobody has, on a replica that had another or was refused
+		 * (163): made again, a new key and a new request */
 		*verdict = PS_VERIFY_HELD;
 	} else if (strcmp(m->office, ps_replica_province(m->r)) == 0) {
 		vc->boot = true; /* the root of trust, or a province replica asking */
