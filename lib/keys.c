@@ -488,8 +488,7 @@ static int find_key_row(void *ctx, const ps_keyinfo *k)
 bool ps_keys_before_lost(git_repository *repo, const git_oid *ra, const char *raw, const git_oid *oid)
 {
 	git_odb *odb = NULL;
-	bool here = git_repository_odb(&odb, repo) == 0 && git_odb_exists(odb, ra);
-	git_odb_free(odb);
+	bool here = git_repository_odb(&odb, repo) != 0 || git_odb_exists(odb, ra);
 	size_t n = raw ? strlen(raw) : 0, len = 0;
 	char *bytes = n && !here ? malloc(n) : NULL;
 	git_oid id, p;
@@ -506,10 +505,12 @@ bool ps_keys_before_lost(git_repository *repo, const git_oid *ra, const char *ra
 			memcpy(hex, l + 8, GIT_OID_HEXSZ);
 			hex[GIT_OID_HEXSZ] = '\0';
 			yes = git_oid_fromstr(&p, hex) == 0 &&
-			      (git_oid_equal(&p, oid) || git_graph_descendant_of(repo, &p, oid) == 1);
+			      (git_oid_equal(&p, oid) ||
+			       (git_odb_exists(odb, &p) && git_graph_descendant_of(repo, &p, oid) == 1));
 		}
 	}
 	free(bytes);
+	git_odb_free(odb);
 	return yes;
 }
 

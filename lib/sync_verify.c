@@ -291,9 +291,11 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 			rc = quarantine(m, verdict, why);
 		} else if (k.revoked) {
 			git_oid ra;
-			bool before = k.revoked_after && git_oid_fromstr(&ra, k.revoked_after) == 0 &&
-			              (git_oid_equal(&ra, oid) || git_graph_descendant_of(m->repo, &ra, oid) == 1 ||
-			               ps_keys_before_lost(m->repo, &ra, k.revoked_commit, oid));
+			bool before =
+			    k.revoked_after && git_oid_fromstr(&ra, k.revoked_after) == 0 &&
+			    (git_oid_equal(&ra, oid) ||
+			     (git_odb_exists(m->odb, &ra) ? git_graph_descendant_of(m->repo, &ra, oid) == 1
+			                                  : ps_keys_before_lost(m->repo, &ra, k.revoked_commit, oid)));
 			if (before) {
 				*verdict = PS_VERIFY_OK;
 			} else {
@@ -309,25 +311,23 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 			*verdict = PS_VERIFY_HELD;
 		}
 	} else if (k.found && k.public_key && in_list(k.previous, vc->signer) && k.enrolled) {
-		/* up to the commit the record names, the same on every reader;
-		 * a record that names none: before the current key signed */
+		/* up to the commit the record names (if here), the same on every
+		 * reader; a record that names none: before the current key signed */
 		git_oid u;
 		bool older = k.previous_until
 		                 ? git_oid_fromstr(&u, k.previous_until) == 0 &&
-		                       (git_oid_equal(&u, oid) || git_graph_descendant_of(m->repo, &u, oid) == 1)
+		                       (git_oid_equal(&u, oid) ||
+		                        (git_odb_exists(m->odb, &u) && git_graph_descendant_of(m->repo, &u, oid) == 1))
 		                 : !current_seen(m, k.public_key);
 		if (older) {
 			*verdict = PS_VERIFY_OK; /* older than the first commit of the current key */
-		} else if (k.previous_until && strspn(k.previous_until, "0") == GIT_OID_HEXSZ) {
+		} else if (k.previous_until) {   /* forty zeros: a key whose request was refused (163) */
 			snprintf(why, sizeof(why),
-			         "signed by key %s, whose enrolment the province refused (replica %s is enrolled with "
-			         "key %s since); the commit's changes are refused",
-			         vc->fpr, m->replica, k.fingerprint ? k.fingerprint : "");
-			rc = quarantine(m, verdict, why);
-		} else if (k.previous_until) {
-			snprintf(why, sizeof(why),
-			         "signed by key %s, which replica %s had before its current key %s; the province "
-			         "counts that key's commits up to %s only; the commit's changes are refused",
+			         strspn(k.previous_until, "0") == GIT_OID_HEXSZ
+			             ? "signed by key %s, whose enrolment the province refused (replica %s is enrolled "
+			               "with key %s since)%.0s; the commit's changes are refused"
+			             : "signed by key %s, which replica %s had before its current key %s; the province "
+			               "counts that key's commits up to %s only; the commit's changes are refused",
 			         vc->fpr, m->replica, k.fingerprint ? k.fingerprint : "", k.previous_until);
 			rc = quarantine(m, verdict, why);
 		} else {
