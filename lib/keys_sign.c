@@ -270,9 +270,9 @@ int ps_keys_signing_check(ps_replica *r)
 		}
 		ps_key_free(nk);
 	}
-	if (!rc && !(rec.found && rec.enrolled && !rec.revoked)) {
-		/* our key enrolled as another replica's: readers refuse it here
-		 * (attack 154) */
+	if (!rc && !(rec.found && rec.enrolled && !rec.revoked && ps_keys_same_key(rec.public_key, pub))) {
+		/* our key enrolled as another replica's (and not as ours): readers
+		 * refuse it here (attack 154) */
 		holder_walk w = {ps_replica_office(r), ps_replica_id(r), pub, ""};
 		if ((rc = ps_keys_each(r, holder_row, &w)) == 1) {
 			ps_pubkey_fingerprint(fpr, ps_key_public(k));

@@ -80,9 +80,39 @@ static int dropped_paths(imp *m, const git_oid *last, const git_oid *tip, droppe
 	return rc;
 }
 
+/* The office's branches (tracking, then kept), each file list read once
+ * for all the dropped paths. */
+typedef struct branches {
+	struct br {
+		bool writer;
+		ps_branch_files *files;
+	} * v;
+	size_t n;
+	const char *writer_ref;
+	git_repository *repo;
+} branches;
+
+static int add_branch(const char *name, void *ctx)
+{
+	branches *b = ctx;
+	git_oid tip;
+	ps_branch_files *f = NULL;
+	if (git_reference_name_to_id(&tip, b->repo, name) != 0 || ps_branch_files_read(&f, b->repo, &tip) != 0) {
+		ps_error_clear();
+		return 0; /* an unreadable branch holds nothing we can use */
+	}
+	struct br *nv = realloc(b->v, (b->n + 1) * sizeof(*nv));
+	if (!nv) {
+		ps_branch_files_free(f);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	b->v = nv;
+	b->v[b->n++] = (struct br){strcmp(name, b->writer_ref) == 0, f};
+	return 0;
+}
+
 typedef struct office_walk {
 	imp *m;
-	const char *writer_ref;
 	const char *path; /* the change file */
 	const char *id;
 	bool writer_holds;
@@ -91,19 +121,11 @@ typedef struct office_walk {
 } office_walk;
 
 /* One branch of the office: its acceptable listings of w->path. */
-static int office_ref(const char *name, void *ctx)
+static int office_branch(office_walk *w, const struct br *b)
 {
-	office_walk *w = ctx;
-	git_oid tip;
-	ps_branch_files *f = NULL;
-	if (git_reference_name_to_id(&tip, w->m->repo, name) != 0 || ps_branch_files_read(&f, w->m->repo, &tip) != 0) {
-		ps_error_clear();
-		return 0; /* an unreadable branch holds nothing we can use */
-	}
-	bool writer = strcmp(name, w->writer_ref) == 0;
 	const git_oid *o;
 	int rc = 0;
-	for (size_t k = 0; !rc && (o = ps_branch_files_nth(f, w->path, k)); k++) {
+	for (size_t k = 0; !rc && (o = ps_branch_files_nth(b->files, w->path, k)); k++) {
 		ps_change *v = NULL;
 		git_odb_object *obj = NULL;
 		char why[600], blob[41];
@@ -113,9 +135,9 @@ static int office_ref(const char *name, void *ctx)
 			continue;
 		}
 		if (!rc && strcmp(v->id, w->id) == 0) {
-			w->writer_holds |= writer;
+			w->writer_holds |= b->writer;
 			git_oid_tostr(blob, sizeof(blob), git_odb_object_id(obj));
-			if (!writer && (!w->min[0] || strcmp(blob, w->min) < 0)) {
+			if (!b->writer && (!w->min[0] || strcmp(blob, w->min) < 0)) {
 				snprintf(w->min, sizeof(w->min), "%s", blob);
 				git_odb_object_free(w->best);
 				w->best = obj;
@@ -125,15 +147,14 @@ static int office_ref(const char *name, void *ctx)
 		ps_change_free(v);
 		git_odb_object_free(obj);
 	}
-	ps_branch_files_free(f);
 	return rc;
 }
 
-static int redecide_one(imp *m, const char *path)
+static int redecide_one(imp *m, const branches *b, const char *path)
 {
 	ps_store *s = ps_replica_store(m->r);
 	const char *base = strrchr(path, '/');
-	char id[PS_CHANGE_ID_MAX + 1], have[41], writer_ref[300], glob[300];
+	char id[PS_CHANGE_ID_MAX + 1], have[41];
 	snprintf(id, sizeof(id), "%.*s", (int)strlen(base + 1) - 5, base + 1);
 	int rc = ps_store_change_blob(s, id, have);
 	if (rc == PS_ENOTFOUND) {
@@ -142,15 +163,9 @@ static int redecide_one(imp *m, const char *path)
 	}
 	if (rc)
 		return rc;
-	snprintf(writer_ref, sizeof(writer_ref), PS_TRACK_REF_PREFIX "%s/%s", m->office, m->replica);
-	office_walk w = {.m = m, .writer_ref = writer_ref, .path = path, .id = id};
-	snprintf(glob, sizeof(glob), PS_TRACK_REF_PREFIX "%s/*", m->office);
-	rc = git_reference_foreach_glob(m->repo, glob, office_ref, &w);
-	snprintf(glob, sizeof(glob), "refs/plansync/kept/replicas/%s/*", m->office);
-	if (rc >= 0 && !w.writer_holds)
-		rc = git_reference_foreach_glob(m->repo, glob, office_ref, &w);
-	if (rc < 0 && !ps_error_last()[0])
-		rc = ps_repo_error(PS_ERROR, "reading the office's branches");
+	office_walk w = {.m = m, .path = path, .id = id};
+	for (size_t i = 0; !rc && i < b->n; i++)
+		rc = office_branch(&w, &b->v[i]);
 	/* the writer's branch lists it again: the import reads that listing */
 	if (!rc && !w.writer_holds && w.best && strcmp(w.min, have) != 0) {
 		ps_change *c = NULL;
@@ -182,11 +197,28 @@ int ps_sync_redecide_dropped(imp *m, const git_oid *last, const git_oid *tip)
 	char suffix[200];
 	snprintf(suffix, sizeof(suffix), "-%s.json", m->replica);
 	dropped d = {.suffix = suffix};
+	char writer_ref[300], glob[300];
+	snprintf(writer_ref, sizeof(writer_ref), PS_TRACK_REF_PREFIX "%s/%s", m->office, m->replica);
+	branches b = {.writer_ref = writer_ref, .repo = m->repo};
 	int rc = dropped_paths(m, last, tip, &d);
+	if (!rc && d.n) { /* the office's branches only when something was dropped */
+		snprintf(glob, sizeof(glob), PS_TRACK_REF_PREFIX "%s/*", m->office);
+		rc = git_reference_foreach_glob(m->repo, glob, add_branch, &b);
+		snprintf(glob, sizeof(glob), "refs/plansync/kept/replicas/%s/*", m->office);
+		if (rc >= 0)
+			rc = git_reference_foreach_glob(m->repo, glob, add_branch, &b);
+		if (rc < 0 && !ps_error_last()[0])
+			rc = ps_repo_error(PS_ERROR, "reading the office's branches");
+		if (rc > 0)
+			rc = 0;
+	}
 	for (size_t i = 0; !rc && i < d.n; i++)
-		rc = redecide_one(m, d.path[i]);
+		rc = redecide_one(m, &b, d.path[i]);
 	for (size_t i = 0; i < d.n; i++)
 		free(d.path[i]);
 	free(d.path);
+	for (size_t i = 0; i < b.n; i++)
+		ps_branch_files_free(b.v[i].files);
+	free(b.v);
 	return rc;
 }
