@@ -298,11 +298,19 @@ static int keep_previous(ps_replica *r, const ps_keydone *d, cJSON *fields)
 	ps_keyrec k;
 	int rc = ps_keys_lookup(&k, r, d->office, d->replica);
 	/* a key whose request was refused stays refused for every reader:
-	 * listed, counting for no commit (attack 163) */
-	bool refused = !rc && k.found && k.public_key && !k.enrolled && k.revoked && cJSON_IsString(pk) &&
-	               !ps_keys_same_key(k.public_key, pk->valuestring);
-	if (refused && !k.previous_until && !(k.previous_until = strdup("0000000000000000000000000000000000000000")))
+	 * listed, counting for no commit (attack 163); a revoked key counts
+	 * up to the commit its revocation names, as before (attack 165) */
+	bool other = !rc && k.found && k.public_key && k.revoked && cJSON_IsString(pk) &&
+	             !ps_keys_same_key(k.public_key, pk->valuestring);
+	bool refused = other && !k.enrolled, revoked = other && k.enrolled;
+	if (revoked) {
+		free(k.previous_until);
+		k.previous_until = k.revoked_after;
+		k.revoked_after = NULL;
+	}
+	if (other && !k.previous_until && !(k.previous_until = strdup("0000000000000000000000000000000000000000")))
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	refused |= revoked;
 	if (!refused && (rc || !cJSON_IsString(pk) || !k.found || !k.public_key || !k.enrolled || k.revoked ||
 	                 ps_keys_same_key(k.public_key, pk->valuestring))) {
 		ps_keyrec_release(&k);
@@ -405,6 +413,23 @@ static int replaces_enrolled(ps_replica *r, const find_req *f)
 	return rc;
 }
 
+/* A key the province revoked is never enrolled again, for any replica:
+ * every reader refuses its commits after the revocation, and one that had
+ * read those commits already could not take them back in step with one
+ * that had not (attack 165). */
+static int revoked_key_row(void *ctx, const ps_keyinfo *k)
+{
+	const find_req *f = ctx;
+	if (!k->enrolled || !k->revoked || !k->public_key || !ps_keys_same_key(k->public_key, f->public_key))
+		return 0;
+	return ps_error_set(PS_EINVALID,
+	                    "keys approve: key %s was enrolled for replica %s and revoked%s%s; a revoked key is "
+	                    "never enrolled again. Have the office make a new key: 'plansync init' a new replica "
+	                    "there (it makes a new key and asks), then approve that request",
+	                    k->fingerprint, k->replica, k->revoked_at ? " on " : "",
+	                    k->revoked_at ? k->revoked_at : "");
+}
+
 int ps_keys_approve(ps_keydone *out, ps_replica *r, const char *who, const char *person, const char *public_key)
 {
 	memset(out, 0, sizeof(*out));
@@ -421,6 +446,8 @@ int ps_keys_approve(ps_keydone *out, ps_replica *r, const char *who, const char 
 		rc = ahead(&f, who, public_key);
 	else if (!rc && !(rc = open_request(&f, "approve")) && !public_key)
 		rc = replaces_enrolled(r, &f);
+	if (!rc)
+		rc = ps_keys_each(r, revoked_key_row, &f);
 	if (rc)
 		return rc;
 	char now[32];
@@ -538,6 +565,27 @@ static int commit_b64(char **out, ps_replica *r, const char *hex)
 	return 0;
 }
 
+/* Two province replicas that revoke each other while apart would each
+ * refuse the other's revocation: only the root (the replica whose key the
+ * offices pin) revokes a province replica, here and in every reader
+ * (sync_verify.c), so no order of reading decides (attack 166). */
+static int root_only(ps_replica *r, const char *victim)
+{
+	char pin[72];
+	ps_keyrec k;
+	int rc = ps_keys_pin_get(r, pin);
+	if (!rc && !(rc = ps_keys_lookup(&k, r, ps_replica_province(r), ps_replica_id(r)))) {
+		if (!ps_keys_is_root(&k, pin))
+			rc = ps_error_set(
+			    PS_EINVALID,
+			    "keys revoke: %s is a province replica; only the province's root replica (the one "
+			    "whose key %s the offices pin) revokes a province replica: run this there",
+			    victim, pin[0] ? pin : "(none pinned here)");
+		ps_keyrec_release(&k);
+	}
+	return rc;
+}
+
 int ps_keys_revoke(ps_keydone *out, ps_replica *r, const char *who)
 {
 	memset(out, 0, sizeof(*out));
@@ -557,6 +605,8 @@ int ps_keys_revoke(ps_keydone *out, ps_replica *r, const char *who)
 		return ps_error_set(PS_EINVALID,
 		                    "keys revoke: %s is this replica; a replica does not revoke its own key",
 		                    out->replica);
+	if (strcmp(out->office, ps_replica_province(r)) == 0 && (rc = root_only(r, out->replica)))
+		return rc;
 	char ref[300];
 	bool found = false;
 	snprintf(ref, sizeof(ref), PS_TRACK_REF_PREFIX "%s/%s", out->office, out->replica);

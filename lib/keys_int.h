@@ -29,6 +29,11 @@ void ps_keyrec_release(ps_keyrec *k);
 int ps_keyrec_set(ps_keyrec *k, const char *field, const cJSON *v);
 /* The live record key/<office>/<replica> here; out->found false when none. */
 int ps_keys_lookup(ps_keyrec *out, ps_replica *r, const char *office, const char *replica);
+/* Record k is the province's root replica's as this replica trusts it:
+ * enrolled, not revoked, and its key or a key it rotated away from is the
+ * pinned one (pin, "SHA256:..."). Only the root revokes a province replica
+ * (keys.c, sync_verify.c; attack 166). */
+bool ps_keys_is_root(const ps_keyrec *k, const char *pin);
 /* The same key in two "ssh-ed25519 BASE64 [comment]" texts. */
 bool ps_keys_same_key(const char *a, const char *b);
 

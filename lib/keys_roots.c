@@ -4,8 +4,9 @@
  * empty remote makes). init lists them when there is more than one, so
  * trust on first use never picks one (attack 153).
  *
- * Exports ps_keys_roots_each (keys.h). Never verifies more than the root
- * commit's signature (sync_verify.c judges every commit), never writes. */
+ * Exports ps_keys_roots_each (keys.h) and ps_keys_is_root (keys_int.h).
+ * Never verifies more than the root commit's signature (sync_verify.c
+ * judges every commit), never writes. */
 #include <stdio.h>
 #include <string.h>
 #include "keys_int.h"
@@ -97,4 +98,30 @@ int ps_keys_roots_each(ps_replica *r, int (*fn)(void *ctx, const char *branch, c
 	git_reference_iterator_free(it);
 	git_repository_free(repo);
 	return rc;
+}
+
+/* A fingerprint of one "ssh-ed25519 BASE64" text is pin. */
+static bool key_fp_is(const char *text, size_t len, const char *pin)
+{
+	char line[400], fpr[PS_KEY_FPR_MAX];
+	uint8_t pub[32];
+	snprintf(line, sizeof(line), "%.*s", (int)len, text);
+	if (ps_pubkey_parse(pub, line) != 0) {
+		ps_error_clear();
+		return false;
+	}
+	ps_pubkey_fingerprint(fpr, pub);
+	return strcmp(fpr, pin) == 0;
+}
+
+bool ps_keys_is_root(const ps_keyrec *k, const char *pin)
+{
+	if (!pin || !pin[0] || !k->found || !k->public_key || !k->enrolled || k->revoked)
+		return false;
+	if (key_fp_is(k->public_key, strlen(k->public_key), pin))
+		return true;
+	for (const char *p = k->previous, *nl; p && (nl = strchr(p, '\n')); p = nl + 1)
+		if (key_fp_is(p, (size_t)(nl - p), pin))
+			return true;
+	return false;
 }

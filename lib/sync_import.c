@@ -205,14 +205,24 @@ static int read_signed(imp *m, const git_oid *oid, const git_tree *t, ps_oidset 
 	bool own = false;
 	int rc = ps_sync_verify_commit(m, oid, &vc, &verdict);
 	snprintf(m->signer, sizeof(m->signer), "%s", vc.fpr); /* each file listed keeps it */
+	if (!rc && verdict == PS_VERIFY_BAD && vc.limited)
+		rc = ps_sync_retract_commit(m, oid, vc.fpr); /* read before the limit arrived */
 	if (!rc && verdict == PS_VERIFY_OK)
 		rc = ps_repo_diff_added(m->repo, NULL, t, seen, on_added, on_bad, m);
 	for (size_t i = n0; !rc && vc.boot && i < m->nent; i++)
 		rc = ps_sync_verify_file(m, &vc, false, m->ent[i].path, &m->ent[i].oid, &own);
 	if (!rc && vc.boot)
 		rc = ps_sync_verify_boot(m, &vc, own, tip, &verdict);
-	for (size_t i = n0; !rc && verdict == PS_VERIFY_OK && i < m->nent; i++)
+	for (size_t i = n0; !rc && verdict == PS_VERIFY_OK && i < m->nent;) {
 		rc = ps_sync_verify_file(m, &vc, true, m->ent[i].path, &m->ent[i].oid, NULL);
+		if (rc == 1) { /* refused by the registry's rules: not applied */
+			free(m->ent[i].path);
+			m->ent[i] = m->ent[--m->nent];
+			rc = 0;
+		} else {
+			i++;
+		}
+	}
 	for (size_t i = n0; verdict != PS_VERIFY_OK && i < m->nent; i++)
 		free(m->ent[i].path);
 	if (verdict != PS_VERIFY_OK)
@@ -237,6 +247,9 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 	if (rc)
 		return rc;
 	has_last = has_last && git_oid_fromstr(&last, lhex) == 0;
+	/* a limit on a key of this branch's replica arrived: read from the root */
+	bool reread = ps_sync_retract_due(m);
+	has_last = has_last && !reread;
 	if (has_last && git_oid_equal(&last, tip))
 		return 0;
 	git_oid_tostr(m->commit, sizeof(m->commit), tip);
@@ -357,6 +370,8 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 		rc = ps_store_branch_set_head(s, ref, m->office, m->replica, hex);
 	if (!rc && !held)
 		rc = ps_sync_verify_settled(m);
+	if (!rc && reread)
+		rc = ps_sync_retract_done(m);
 	if (!rc && m->res && !newer && !held)
 		m->res->branches++;
 out:
@@ -410,6 +425,8 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 	if ((rc = ps_sync_open_repo(r, &m.repo)))
 		return rc;
 	ps_repo_hash_reads(false);
+	if ((rc = ps_sync_retract_load(&m)))
+		goto out;
 	if (git_repository_odb(&m.odb, m.repo) < 0) {
 		rc = ps_repo_error(PS_ERROR, "opening the object database");
 		goto out;
@@ -531,6 +548,7 @@ out:
 	ps_repo_hash_reads(true);
 	ps_sync_origins_free(&m);
 	ps_sync_verify_free(&m);
+	free(m.retract);
 	free(m.batch);
 	free(m.ent);
 	free(m.from);

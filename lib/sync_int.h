@@ -76,6 +76,9 @@ typedef struct imp {
 	char cur_branch[300];
 	bool cur_seen;
 	bool refetch; /* a damaged copy of an object was removed from repo.git: the next fetch walks every branch */
+	/* "office/replica\n" lines: branches to read again from their root, a
+	 * limit on a key of theirs having arrived (sync_retract.c); NULL: none */
+	char *retract;
 } imp;
 
 /* ---- sync_apply.c ---------------------------------------------------- */
@@ -128,6 +131,7 @@ typedef struct ps_vcommit {
 	bool other_key;   /* held, signed by a key that is not its replica's enrolled one: never a request */
 	bool handover;    /* a province branch's first commit, signed by another province replica's enrolled key */
 	char holder[200]; /* with handover: that replica */
+	bool limited;     /* bad: a key the registry counts only up to an earlier commit (revoked, replaced) */
 } ps_vcommit;
 /* Judge commit oid of m's branch by its signature and the registry:
  * PS_VERIFY_OK (read it; when vc->boot, ps_sync_verify_boot decides after
@@ -140,7 +144,9 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
  * replaced by that one (sync_redecide.c). */
 int ps_sync_redecide_dropped(imp *m, const git_oid *last, const git_oid *tip);
 /* One change file of a commit on a province branch: with note, a key
- * record it writes joins this import's registry; without, *own is set when
+ * record it writes joins this import's registry (1: refused, quarantined,
+ * not to be applied: a revocation of a province replica by another than
+ * the root); without, *own is set when
  * it writes its own replica's key record, enrolled, with the signer's key
  * (with vc->handover: with any key, the one the province hands over to). */
 int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *path, const git_oid *oid, bool *own);
@@ -164,6 +170,25 @@ void ps_sync_verify_free(imp *m);
  * copy the caller releases. */
 struct ps_keyrec;
 int ps_sync_verify_lookup(imp *m, const char *office, const char *replica, struct ps_keyrec *out);
+
+/* ---- sync_retract.c -------------------------------------------------- */
+
+/* The registry's limits on keys are the same for every reader, whatever it
+ * read before they arrived (attack 164). A key record change that revokes
+ * a key or limits a previous one (c, met on a good province commit) puts
+ * its replica's branch on m->retract, kept in the store with the
+ * province branch's transaction; that branch is then read again from its
+ * root, and each commit the limit refuses takes back the changes it had
+ * brought (ps_sync_retract_commit). */
+int ps_sync_retract_load(imp *m);
+int ps_sync_retract_note(imp *m, const ps_change *c);
+bool ps_sync_retract_due(const imp *m);
+/* m's branch was read again: off the list (in the branch's transaction). */
+int ps_sync_retract_done(imp *m);
+/* Commit oid of m's branch, signed by fpr, is refused by a limit on that
+ * key: the changes it brought here are taken back, each said in problems,
+ * and its held changes dropped. */
+int ps_sync_retract_commit(imp *m, const git_oid *oid, const char *fpr);
 
 /* ---- sync_import.c --------------------------------------------------- */
 

@@ -126,6 +126,8 @@ static int held_key(void *ctx, const ps_held_change *h)
 	if (ps_change_decode(&c, h->bytes, h->len))
 		return 0; /* read again and judged when released */
 	int rc = ps_record_parse(&rid, c->record) == 0 && rid.kind == PS_KIND_KEY ? overlay_note(ctx, c) : 0;
+	if (!rc && rid.kind == PS_KIND_KEY)
+		rc = ps_sync_retract_note(ctx, c);
 	ps_change_free(c);
 	return rc;
 }
@@ -306,6 +308,7 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 				    vc->fpr,
 				    k.revoked_after ? k.revoked_after : "(none: no commit of it was accepted)");
 				rc = quarantine(m, verdict, why);
+				vc->limited = true;
 			}
 		} else {
 			*verdict = PS_VERIFY_HELD;
@@ -330,6 +333,7 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 			               "counts that key's commits up to %s only; the commit's changes are refused",
 			         vc->fpr, m->replica, k.fingerprint ? k.fingerprint : "", k.previous_until);
 			rc = quarantine(m, verdict, why);
+			vc->limited = true;
 		} else {
 			snprintf(
 			    why, sizeof(why),
@@ -399,6 +403,38 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 	return rc;
 }
 
+/* A key record change revoking an enrolled province replica counts only
+ * from the root (keys.c root_only): 1, quarantined here, when another
+ * province replica wrote it (attack 166). */
+static int root_revokes(imp *m, const ps_change *c, const ps_record_id *rid)
+{
+	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(c->fields, "revoked");
+	if (c->op != PS_OP_SET || !cJSON_IsString(rv) || strcmp(rid->office, m->office) != 0 ||
+	    strcmp(rid->replica, m->replica) == 0)
+		return 0;
+	ps_keyrec victim, writer;
+	char pin[72] = "", why[600];
+	int rc = ps_sync_verify_lookup(m, rid->office, rid->replica, &victim);
+	if (rc)
+		return rc;
+	bool enrolled = victim.found && victim.enrolled && !victim.revoked;
+	ps_keyrec_release(&victim);
+	if (!enrolled)
+		return 0; /* a request refused, or a limit set again: any province replica */
+	if ((rc = ps_keys_pin_get(m->r, pin)) || (rc = ps_sync_verify_lookup(m, m->office, m->replica, &writer)))
+		return rc;
+	bool root = ps_keys_is_root(&writer, pin);
+	ps_keyrec_release(&writer);
+	if (root)
+		return 0;
+	snprintf(why, sizeof(why),
+	         "key record %s: province replica %s revokes province replica %s, but only the province's root "
+	         "replica (whose key the offices pin) revokes a province replica; refused",
+	         c->record, m->replica, rid->replica);
+	rc = ps_sync_problem(ps_replica_store(m->r), m->branch, m->commit, "", why, m->res);
+	return rc ? rc : 1;
+}
+
 int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *path, const git_oid *oid, bool *own)
 {
 	if (strcmp(m->office, ps_replica_province(m->r)) != 0)
@@ -412,10 +448,11 @@ int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *pat
 		return rc == 1 ? 0 : rc; /* refused: the import says why */
 	ps_record_id rid;
 	if (ps_record_parse(&rid, c->record) == 0 && rid.kind == PS_KIND_KEY) {
-		if (note)
-			rc = overlay_note(m, c);
-		else if (c->op == PS_OP_SET && strcmp(rid.office, m->office) == 0 &&
-		         strcmp(rid.replica, m->replica) == 0 && strcmp(c->replica, m->replica) == 0) {
+		if (note) {
+			if ((rc = root_revokes(m, c, &rid)) == 0 && !(rc = overlay_note(m, c)))
+				rc = ps_sync_retract_note(m, c);
+		} else if (c->op == PS_OP_SET && strcmp(rid.office, m->office) == 0 &&
+		           strcmp(rid.replica, m->replica) == 0 && strcmp(c->replica, m->replica) == 0) {
 			const cJSON *pk = cJSON_GetObjectItemCaseSensitive(c->fields, "public_key");
 			const cJSON *en = cJSON_GetObjectItemCaseSensitive(c->fields, "enrolled");
 			*own |= cJSON_IsString(pk) && cJSON_IsString(en) &&

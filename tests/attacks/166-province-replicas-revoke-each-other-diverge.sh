@@ -7,7 +7,7 @@
 # same state (whichever revocation wins). Actual: tinh-hq and a new reader keep tinh-hq enrolled and
 # tinh-z revoked, while tinh-z keeps tinh-hq revoked and itself enrolled, refusing every later
 # commit of the root province replica for good: the registry (and the data) diverge.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 "$P" init z --office tinh --replica z --remote "$T/remote.git" --trust "$(province_pin)" >/dev/null 2>&1 || fail "init z"
 "$P" -C z sync >/dev/null 2>&1; "$P" -C tinh sync >/dev/null 2>&1

@@ -8,7 +8,7 @@
 # apply it), and the province's `audit` passes on this honest history (or the re-approval is
 # refused with a reason). Actual: the province keeps C2 refused (p1-t4 applies), a new reader
 # applies C2 (p1-t3 at 50%): their dumps differ for good, and the province's own audit FAILS.
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a || fail "setup d1"
 "$P" -C d1 progress set p1-t1 2021 --percent 10 >/dev/null; "$P" -C d1 sync >/dev/null 2>&1

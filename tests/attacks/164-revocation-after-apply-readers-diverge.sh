@@ -9,7 +9,7 @@
 # latest after `rebuild`. Actual: tu-ky-b keeps showing 50% after sync and after rebuild, its
 # dump differs from the province's for good and its own `audit` fails (STATE DIFFERS) on an honest
 # history. (The README lists this as a known gap; the issue's promise is broken all the same.)
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 dist d1 binh-giang a || fail "setup d1"
 dist d2 tu-ky b || fail "setup d2"

@@ -1,0 +1,143 @@
+/* sync_retract.c - a limit on a key, read after the commits it refuses
+ * (DESIGN "Identity: keys"; attack 164).
+ *
+ * Exports the ps_sync_retract_* functions of sync_int.h. A revocation
+ * names the last commit of its replica's branch that counts. A reader
+ * that read that branch further before the record arrived must come to what a reader that reads both
+ * at once comes to: the commits after the limit refused, their changes
+ * not applied. So a key record change that revokes (or refuses) puts its
+ * replica's branch on a list kept in the store (meta "keys.reread"), in
+ * the transaction of the province branch that brought it; the import then
+ * reads that branch again from its root (sync_import.c), where
+ * sync_verify.c refuses each commit after the limit, and this file takes
+ * back what such a commit had brought: its changes leave the change log
+ * (their bytes stay in Git, on the branch) and their records are folded
+ * again, each said in problems. Our own changes are never taken back.
+ * Never writes Git objects; its SQL is store_retract.c's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sync_int.h"
+#include "store_sync.h"
+#include "repo.h"
+#include "plansync/error.h"
+#include "plansync/record.h"
+#include "plansync/store.h"
+
+#define META_REREAD "keys.reread"
+
+int ps_sync_retract_load(imp *m)
+{
+	free(m->retract);
+	m->retract = NULL;
+	int rc = ps_store_meta_get(ps_replica_store(m->r), META_REREAD, &m->retract);
+	if (rc == PS_ENOTFOUND) {
+		ps_error_clear();
+		rc = 0;
+	}
+	return rc;
+}
+
+/* The line of office/replica in list, or NULL. */
+static char *line_of(const char *list, const char *office, const char *replica)
+{
+	size_t lo = strlen(office), lr = strlen(replica);
+	for (const char *p = list; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
+		if (strncmp(p, office, lo) == 0 && p[lo] == '/' && strncmp(p + lo + 1, replica, lr) == 0 &&
+		    p[lo + 1 + lr] == '\n')
+			return (char *)p;
+	return NULL;
+}
+
+int ps_sync_retract_note(imp *m, const ps_change *c)
+{
+	ps_record_id rid;
+	if (c->op != PS_OP_SET || ps_record_parse(&rid, c->record) != 0 || rid.kind != PS_KIND_KEY)
+		return 0;
+	/* a revocation or a refusal; not a replaced key's previous_until: a
+	 * rotation record is signed by the key it limits, after the limit, and
+	 * counts because it is judged before it is read, as on every reader */
+	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(c->fields, "revoked");
+	if (!cJSON_IsString(rv) || line_of(m->retract, rid.office, rid.replica))
+		return 0;
+	size_t have = m->retract ? strlen(m->retract) : 0;
+	size_t add = strlen(rid.office) + strlen(rid.replica) + 3;
+	char *n = realloc(m->retract, have + add);
+	if (!n)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	snprintf(n + have, add, "%s/%s\n", rid.office, rid.replica);
+	m->retract = n;
+	return ps_store_meta_set(ps_replica_store(m->r), META_REREAD, m->retract);
+}
+
+bool ps_sync_retract_due(const imp *m)
+{
+	return m->retract && line_of(m->retract, m->office, m->replica);
+}
+
+int ps_sync_retract_done(imp *m)
+{
+	char *p = m->retract ? line_of(m->retract, m->office, m->replica) : NULL;
+	if (!p)
+		return 0;
+	char *nl = strchr(p, '\n');
+	memmove(p, nl + 1, strlen(nl + 1) + 1);
+	return ps_store_meta_set(ps_replica_store(m->r), META_REREAD, m->retract[0] ? m->retract : NULL);
+}
+
+typedef struct take {
+	imp *m;
+	const char *fpr;
+} take;
+
+static int take_file(void *ctx, const char *path, git_filemode_t mode, const git_oid *oid)
+{
+	(void)mode;
+	(void)oid;
+	take *t = ctx;
+	ps_store *s = ps_replica_store(t->m->r);
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t n = strlen(base);
+	char id[PS_CHANGE_ID_MAX + 1], *record = NULL, reason[500];
+	if (n <= 5 || n - 5 > PS_CHANGE_ID_MAX || strcmp(base + n - 5, ".json") != 0)
+		return 0; /* no change file: nothing of it was applied */
+	snprintf(id, sizeof(id), "%.*s", (int)(n - 5), base);
+	int rc = ps_store_retract_change(s, id, t->fpr, t->m->replica, &record);
+	if (!rc && record) {
+		snprintf(reason, sizeof(reason),
+		         "change %s taken back: its commit is signed by key %s, which the province's key registry "
+		         "counts only up to an earlier commit of this branch (revoked or replaced); every reader "
+		         "refuses it",
+		         id, t->fpr);
+		rc = ps_store_refold_note(s, record);
+		if (!rc)
+			rc = ps_sync_problem(s, t->m->branch, t->m->commit, path, reason, t->m->res);
+	}
+	free(record);
+	return rc;
+}
+
+static int take_bad(void *ctx, const char *path, const char *reason)
+{
+	(void)ctx, (void)path, (void)reason;
+	return 0; /* a file refused when it was read brought nothing */
+}
+
+int ps_sync_retract_commit(imp *m, const git_oid *oid, const char *fpr)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	take tk = {m, fpr};
+	char hex[GIT_OID_HEXSZ + 1];
+	int rc = 0;
+	if (git_commit_lookup(&c, m->repo, oid) < 0 || git_commit_tree(&t, c) < 0)
+		rc = ps_repo_error(PS_EINVALID, "reading a commit a key's limit refuses");
+	else
+		rc = ps_repo_diff_added(m->repo, NULL, t, NULL, take_file, take_bad, &tk);
+	if (!rc)
+		rc = ps_store_held_drop_commit(ps_replica_store(m->r), m->branch, git_oid_tostr(hex, sizeof(hex), oid));
+	git_tree_free(t);
+	git_commit_free(c);
+	return rc;
+}
