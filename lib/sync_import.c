@@ -248,7 +248,7 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 		return rc;
 	has_last = has_last && git_oid_fromstr(&last, lhex) == 0;
 	/* a limit on a key of this branch's replica arrived: read from the root */
-	bool reread = ps_sync_retract_due(m);
+	bool reread = ps_sync_retract_due(m, m->office, m->replica);
 	has_last = has_last && !reread;
 	if (has_last && git_oid_equal(&last, tip))
 		return 0;

@@ -182,7 +182,7 @@ int ps_sync_verify_lookup(imp *m, const char *office, const char *replica, struc
  * brought (ps_sync_retract_commit). */
 int ps_sync_retract_load(imp *m);
 int ps_sync_retract_note(imp *m, const ps_change *c);
-bool ps_sync_retract_due(const imp *m);
+bool ps_sync_retract_due(const imp *m, const char *office, const char *replica);
 /* m's branch was read again: off the list (in the branch's transaction). */
 int ps_sync_retract_done(imp *m);
 /* Commit oid of m's branch, signed by fpr, is refused by a limit on that

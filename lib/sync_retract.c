@@ -58,8 +58,9 @@ int ps_sync_retract_note(imp *m, const ps_change *c)
 	 * rotation record is signed by the key it limits, after the limit, and
 	 * counts because it is judged before it is read, as on every reader */
 	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(c->fields, "revoked");
-	if (!cJSON_IsString(rv) || line_of(m->retract, rid.office, rid.replica))
-		return 0;
+	if (!cJSON_IsString(rv) || !strcmp(rid.replica, ps_replica_id(m->r)) ||
+	    line_of(m->retract, rid.office, rid.replica))
+		return 0; /* our own branch is never read back */
 	size_t have = m->retract ? strlen(m->retract) : 0;
 	size_t add = strlen(rid.office) + strlen(rid.replica) + 3;
 	char *n = realloc(m->retract, have + add);
@@ -70,9 +71,9 @@ int ps_sync_retract_note(imp *m, const ps_change *c)
 	return ps_store_meta_set(ps_replica_store(m->r), META_REREAD, m->retract);
 }
 
-bool ps_sync_retract_due(const imp *m)
+bool ps_sync_retract_due(const imp *m, const char *office, const char *replica)
 {
-	return m->retract && line_of(m->retract, m->office, m->replica);
+	return m->retract && line_of(m->retract, office, replica);
 }
 
 int ps_sync_retract_done(imp *m)
