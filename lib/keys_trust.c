@@ -327,6 +327,7 @@ typedef struct signer_walk {
 	int (*fn)(void *ctx, const char *replica, const uint8_t pub[32], long long valid_before);
 	void *ctx;
 	git_repository *repo;
+	const char *province;
 } signer_walk;
 
 /* The committer time of commit hex (ssh-keygen's valid-before includes
@@ -342,6 +343,40 @@ static long long after_commit(git_repository *repo, const char *hex)
 	return t;
 }
 
+/* The committer time up to which k's previous keys count: previous_until's
+ * and, on a province replica's branch, that of the commit after it (the
+ * rotation record the old key signs); -1 (left out) when they count for
+ * no commit or that commit is not here; 0 (no limit) for a record that
+ * does not say (previous_until NULL). */
+static long long previous_limit(git_repository *repo, const char *province, const ps_keyinfo *k)
+{
+	if (!k->previous_until)
+		return 0;
+	long long t = after_commit(repo, k->previous_until);
+	git_oid u, tip, next;
+	char ref[300];
+	git_revwalk *w = NULL;
+	if (!t)
+		return -1;
+	if (strcmp(k->office, province) != 0 || git_oid_fromstr(&u, k->previous_until) != 0)
+		return t;
+	snprintf(ref, sizeof(ref), PS_OWN_REF_PREFIX "%s/%s", k->office, k->replica);
+	if (git_reference_name_to_id(&tip, repo, ref) != 0) {
+		snprintf(ref, sizeof(ref), PS_TRACK_REF_PREFIX "%s/%s", k->office, k->replica);
+		if (git_reference_name_to_id(&tip, repo, ref) != 0)
+			return t;
+	}
+	if (git_revwalk_new(&w, repo) == 0 && git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) == 0 &&
+	    git_revwalk_push(w, &tip) == 0 && git_revwalk_hide(w, &u) == 0 && git_revwalk_next(&next, w) == 0) {
+		char hex[GIT_OID_HEXSZ + 1];
+		long long n = after_commit(repo, git_oid_tostr(hex, sizeof(hex), &next));
+		t = n > t ? n : t;
+	}
+	git_revwalk_free(w);
+	git_error_clear();
+	return t;
+}
+
 static int signer_row(void *ctx, const ps_keyinfo *k)
 {
 	signer_walk *w = ctx;
@@ -352,11 +387,12 @@ static int signer_row(void *ctx, const ps_keyinfo *k)
 	long long vb = k->revoked ? after_commit(w->repo, k->revoked_after) : 0;
 	if (k->enrolled && (!k->revoked || vb) && ps_pubkey_parse(pub, k->public_key) == 0)
 		rc = w->fn(w->ctx, k->replica, pub, vb);
-	/* a replaced key stays unlimited: the commit that replaces it (the
-	 * rotation record) is signed by it after previous_until */
+	/* a replaced key counts up to previous_until (forty zeros: for none),
+	 * and on a province replica's branch for the rotation record after it,
+	 * which the old key signs; left out when that commit is not here */
 	char line[400];
-	vb = 0;
-	for (const char *p = k->previous_keys, *nl; !rc && p && (nl = strchr(p, '\n')); p = nl + 1) {
+	vb = previous_limit(w->repo, w->province, k);
+	for (const char *p = k->previous_keys, *nl; !rc && vb >= 0 && p && (nl = strchr(p, '\n')); p = nl + 1) {
 		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
 		if (ps_pubkey_parse(pub, line) == 0)
 			rc = w->fn(w->ctx, k->replica, pub, vb);
@@ -368,7 +404,7 @@ int ps_keys_signers_each(ps_replica *r,
                          int (*fn)(void *ctx, const char *replica, const uint8_t pub[32], long long valid_before),
                          void *ctx)
 {
-	signer_walk w = {fn, ctx, NULL};
+	signer_walk w = {fn, ctx, NULL, ps_replica_province(r)};
 	if (ps_repo_open_replica(&w.repo, ps_replica_dir(r)) != 0)
 		ps_error_clear(); /* no repository: no commit times, no limits */
 	int rc = ps_keys_each(r, signer_row, &w);
