@@ -22,6 +22,7 @@ typedef struct ps_keyrec {
 	char *previous;       /* previous_keys, one per line; NULL when none */
 	char *previous_until; /* the last commit a previous key signed that counts; NULL: not said */
 	char *revoked_commit; /* the commit revoked_after names, raw, base64; NULL when not said */
+	char *handed_from;    /* a hand-over: the province replica id it continues; NULL when none */
 } ps_keyrec;
 void ps_keyrec_release(ps_keyrec *k);
 /* Set one field from its JSON value (a string, or null); other fields are
@@ -34,6 +35,13 @@ int ps_keys_lookup(ps_keyrec *out, ps_replica *r, const char *office, const char
  * pinned one (pin, "SHA256:..."). Only the root revokes a province replica
  * (keys.c, sync_verify.c; attack 166). */
 bool ps_keys_is_root(const ps_keyrec *k, const char *pin);
+/* 0 when this replica may write victim's key record: a district replica's,
+ * its own, or any when it is the root; else what (approve, refuse, revoke)
+ * is refused, saying where to run it (only victims of the province). */
+int ps_keys_root_only(ps_replica *r, const char *what, const char *victim);
+/* 0 on a province replica; else what (a keys subcommand) is refused,
+ * saying where to run it. */
+int ps_keys_province_only(ps_replica *r, const char *what);
 /* The same key in two "ssh-ed25519 BASE64 [comment]" texts. */
 bool ps_keys_same_key(const char *a, const char *b);
 
@@ -52,7 +60,7 @@ int ps_keys_write(ps_keydone *out, ps_replica *r, cJSON *fields, const char *rea
  * NULL when out of memory (ps_keys_write then says so). */
 /* This replica's key record, enrolled now, as the province writes it; its
  * fingerprint in fpr. */
-int ps_keys_enrol_self(ps_replica *r, const char *reason, char fpr[PS_KEY_FPR_MAX]);
+int ps_keys_enrol_self(ps_replica *r, const char *reason, const char *from, char fpr[PS_KEY_FPR_MAX]);
 cJSON *ps_keys_enrolled_fields(const char *public_key, const char *fpr, const char *person, const char *now);
 /* A province replica that took a new id (meta handover.from, set by
  * ps_identity_fork) and still holds the old id's enrolled key: the record

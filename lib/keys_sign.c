@@ -180,7 +180,7 @@ int ps_keys_hand_over(ps_replica *r, ps_key **signer)
 		char reason[300];
 		snprintf(reason, sizeof(reason), "province replica %s continues as %s: handed over by its enrolled key",
 		         from, ps_replica_id(r));
-		if ((rc = ps_keys_enrol_self(r, reason, fpr)))
+		if ((rc = ps_keys_enrol_self(r, reason, from, fpr)))
 			goto out;
 	}
 	*signer = k;

@@ -286,7 +286,7 @@ static int province_keys(ps_replica *r, int *n)
 	return rc;
 }
 
-int ps_keys_enrol_self(ps_replica *r, const char *reason, char fpr[PS_KEY_FPR_MAX])
+int ps_keys_enrol_self(ps_replica *r, const char *reason, const char *from, char fpr[PS_KEY_FPR_MAX])
 {
 	const ps_key *k = NULL;
 	char *pub = NULL, now[32];
@@ -301,6 +301,13 @@ int ps_keys_enrol_self(ps_replica *r, const char *reason, char fpr[PS_KEY_FPR_MA
 	snprintf(d.replica, sizeof(d.replica), "%s", ps_replica_id(r));
 	cJSON *o = ps_keys_enrolled_fields(pub, fpr, NULL, now);
 	free(pub);
+	/* a hand-over names the id it continues, so a reader reading the
+	 * branch again judges its first commit as a hand-over still, and the
+	 * root handed over stays the root (attacks 168, 172) */
+	if (o && from && !cJSON_AddStringToObject(o, "handed_from", from)) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
 	return ps_keys_write(&d, r, o, reason);
 }
 
@@ -317,7 +324,7 @@ int ps_keys_enrol_root(ps_replica *r)
 		return ps_error_set(PS_EEXISTS, "the province has a root key already (%s)",
 		                    seen[0] ? seen : "enrolled");
 	char fpr[PS_KEY_FPR_MAX];
-	rc = ps_keys_enrol_self(r, "the province's first replica: the root of trust", fpr);
+	rc = ps_keys_enrol_self(r, "the province's first replica: the root of trust", NULL, fpr);
 	if (!rc)
 		rc = ps_keys_pin_set(r, fpr);
 	return rc;

@@ -88,6 +88,9 @@ static const ps_field_info key_fields[] = {
      .message = "previous_keys must be a list of at most 20 public keys"},
     /* the last commit of the branch a previous key signed that counts */
     {.name = "previous_until", .type = PS_FIELD_TEXT, .nullable = true, .max = 64},
+    /* a province replica under a new id (a backup restored): the id whose
+     * enrolled key signed this record's commit, handing over (keys_sign.c) */
+    {.name = "handed_from", .type = PS_FIELD_TEXT, .nullable = true, .max = 64},
     {.name = NULL},
 };
 
@@ -133,7 +136,7 @@ static const ps_kind_info kinds[] = {
                      .owner = PS_OWNER_PROVINCE,
                      .fields = key_fields,
                      .field_names = "public_key, fingerprint, person, enrolled, revoked_after, revoked, "
-                                    "previous_keys, previous_until, revoked_commit"},
+                                    "previous_keys, previous_until, revoked_commit, handed_from"},
 };
 _Static_assert(sizeof(kinds) / sizeof(kinds[0]) == PS_KIND__COUNT, "one row of kinds[] per ps_kind");
 

@@ -13,20 +13,17 @@
 #include "store_sync.h"
 #include "plansync/error.h"
 
-int ps_store_retract_change(ps_store *s, const char *id, const char *signer, const char *signer_replica, char **record)
+int ps_store_retract_change(ps_store *s, const char *id, const char *signer, char **record)
 {
-	/* only a row that came with that signature from that replica: our own
-	 * changes, and a change another branch brought with its own signer,
-	 * stay as they are */
-	static ps_site q = {"SELECT record FROM changes WHERE id = ?1 AND local = 0 AND signer = ?2 AND "
-	                    "signer_replica = ?3"};
+	/* only a row that came with that signature: our own changes, and a
+	 * change another branch brought with another signer, stay as they are */
+	static ps_site q = {"SELECT record FROM changes WHERE id = ?1 AND local = 0 AND signer = ?2"};
 	*record = NULL;
 	sqlite3_stmt *st = ps_store_site(s, &q);
 	if (!st)
 		return PS_ERROR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, signer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, signer_replica, -1, SQLITE_STATIC);
 	int e = sqlite3_step(st);
 	if (e == SQLITE_ROW && !(*record = ps_store_text_dup(st, 0)))
 		e = SQLITE_NOMEM;

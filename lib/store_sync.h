@@ -153,9 +153,9 @@ int ps_store_problem_add(ps_store *s, const char *branch, const char *commit, co
 /* ---- taking back a revoked key's changes (store_retract.c) ----------- */
 
 /* Remove change id from the log when this replica read it (not its own)
- * signed by signer as signer_replica; *record (free()) names its record,
- * whose heads are made again, NULL when no such row. */
-int ps_store_retract_change(ps_store *s, const char *id, const char *signer, const char *signer_replica, char **record);
+ * signed by signer; *record (free()) names its record, whose heads are
+ * made again, NULL when no such row. */
+int ps_store_retract_change(ps_store *s, const char *id, const char *signer, char **record);
 /* Drop the changes held (future clock) from commit of branch. */
 int ps_store_held_drop_commit(ps_store *s, const char *branch, const char *commit);
 

@@ -20,6 +20,7 @@
 #include "plansync/error.h"
 #include "plansync/fault.h"
 #include "plansync/json.h"
+#include "plansync/key.h"
 #include "plansync/record.h"
 #include "plansync/ops.h"
 #include "plansync/text.h"
@@ -205,8 +206,8 @@ static int read_signed(imp *m, const git_oid *oid, const git_tree *t, ps_oidset 
 	bool own = false;
 	int rc = ps_sync_verify_commit(m, oid, &vc, &verdict);
 	snprintf(m->signer, sizeof(m->signer), "%s", vc.fpr); /* each file listed keeps it */
-	if (!rc && verdict == PS_VERIFY_BAD && vc.limited)
-		rc = ps_sync_retract_commit(m, oid, vc.fpr); /* read before the limit arrived */
+	if (!rc && verdict != PS_VERIFY_OK && (vc.limited || m->rereading))
+		rc = ps_sync_retract_commit(m, oid, vc.fpr); /* read before the registry said no */
 	if (!rc && verdict == PS_VERIFY_OK)
 		rc = ps_repo_diff_added(m->repo, NULL, t, seen, on_added, on_bad, m);
 	for (size_t i = n0; !rc && vc.boot && i < m->nent; i++)
@@ -215,7 +216,7 @@ static int read_signed(imp *m, const git_oid *oid, const git_tree *t, ps_oidset 
 		rc = ps_sync_verify_boot(m, &vc, own, tip, &verdict);
 	for (size_t i = n0; !rc && verdict == PS_VERIFY_OK && i < m->nent;) {
 		rc = ps_sync_verify_file(m, &vc, true, m->ent[i].path, &m->ent[i].oid, NULL);
-		if (rc == 1) { /* refused by the registry's rules: not applied */
+		if (rc == 1 || rc == 2) { /* refused by the registry's rules, or counted elsewhere: not applied */
 			free(m->ent[i].path);
 			m->ent[i] = m->ent[--m->nent];
 			rc = 0;
@@ -250,6 +251,8 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 	/* a limit on a key of this branch's replica arrived: read from the root */
 	bool reread = ps_sync_retract_due(m, m->office, m->replica);
 	has_last = has_last && !reread;
+	m->rereading = reread;
+	m->again = false;
 	if (has_last && git_oid_equal(&last, tip))
 		return 0;
 	git_oid_tostr(m->commit, sizeof(m->commit), tip);
@@ -344,6 +347,18 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 		}
 		git_tree_free(t);
 		git_commit_free(c);
+	}
+	/* read again: what the rest brought before is taken back, as on a
+	 * reader that never read past the commit it now stops at */
+	while (!rc && held && reread && git_revwalk_next(&oid, walk) == 0) {
+		uint8_t who[32];
+		char fpr[PS_KEY_FPR_MAX];
+		git_oid_tostr(m->commit, sizeof(m->commit), &oid);
+		if (ps_commit_signer(who, m->repo, &oid) == 0) {
+			ps_pubkey_fingerprint(fpr, who);
+			rc = ps_sync_retract_commit(m, &oid, fpr);
+		}
+		ps_error_clear();
 	}
 	if (!rc)
 		rc = process_entries(m);
@@ -470,8 +485,20 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 	/* province branches first: they carry the key registry (sync_verify.c) */
 	char provpre[200];
 	snprintf(provpre, sizeof(provpre), PS_TRACK_REF_PREFIX "%s/", ps_replica_province(r));
-	for (size_t k = 0; k < 2 * nrefs && !rc; k++) {
+	/* Further passes read again the branches a revocation or what it took
+	 * back put on the list after they were read, with the registry folded
+	 * (sync_retract.c); a few at most, each only those branches. */
+	size_t passes = 2;
+	for (size_t k = 0; k < passes * nrefs && !rc; k++) {
 		size_t i = k % nrefs;
+		if (i == 0 && k >= 2 * nrefs && !(rc = ps_store_begin(s))) {
+			rc = ps_sync_retract_office_done(&m);
+			if (!rc)
+				rc = ps_sync_fold_touched(s);
+			rc = rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
+		}
+		if (i == nrefs - 1 && k + 1 == passes * nrefs && passes < 5 && ps_sync_retract_left(&m, refs, nrefs))
+			passes++;
 		if (k < nrefs &&
 		    (strncmp(refs[i].name, provpre, strlen(provpre)) != 0 || !strcmp(refs[i].name, ownname)))
 			continue;
@@ -484,11 +511,14 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 			office[slash - rest] = '\0';
 			snprintf(replica, sizeof(replica), "%s", slash + 1);
 		}
+		bool due = ps_sync_retract_due(&m, office, replica);
+		if (k >= 2 * nrefs && (!due || !strcmp(name, ownname)))
+			continue;
 		if (strcmp(name, ownname) == 0) {
 			rc = ps_sync_own_branch(&m, name, &refs[i].oid, office, replica);
 			continue;
 		}
-		if (refs[i].current)
+		if (refs[i].current && !due)
 			continue; /* what ps_sync_import_branch would find first */
 		char bname[300];
 		snprintf(bname, sizeof(bname), "replicas/%s", rest);
@@ -507,6 +537,7 @@ int ps_sync_import(ps_replica *r, ps_sync_result *res, ps_progress_fn progress, 
 		m.office = office;
 		m.replica = replica;
 		rc = ps_sync_import_branch(&m, name, &refs[i].oid);
+		m.rereading = m.again = false;
 		if (rc == PS_EINVALID) {
 			char why[600];
 			snprintf(why, sizeof(why), "%s", ps_error_last());

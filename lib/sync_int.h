@@ -10,6 +10,7 @@
 #include "repo.h"
 #include "auth.h"
 #include "plansync/store.h"
+#include "plansync/record.h"
 
 /* ---- sync.c: the replica's repository and refs ----------------------- */
 
@@ -79,6 +80,8 @@ typedef struct imp {
 	/* "office/replica\n" lines: branches to read again from their root, a
 	 * limit on a key of theirs having arrived (sync_retract.c); NULL: none */
 	char *retract;
+	bool rereading; /* the branch being read is read again from its root for that */
+	bool again;     /* ... and what it took back puts it on the list again */
 } imp;
 
 /* ---- sync_apply.c ---------------------------------------------------- */
@@ -171,6 +174,22 @@ void ps_sync_verify_free(imp *m);
 struct ps_keyrec;
 int ps_sync_verify_lookup(imp *m, const char *office, const char *replica, struct ps_keyrec *out);
 
+/* ---- sync_rootrule.c ------------------------------------------------- */
+
+/* Key record change c (record rid), met on a good commit of a province
+ * branch: 0 when it may count, 1 (quarantined here) when it writes another
+ * province replica's key record and the branch's replica is not the root,
+ * 2 when another replica wrote it (it counts from that one's branch). */
+int ps_sync_root_writes(imp *m, const ps_change *c, const ps_record_id *rid);
+/* Commit oid is the commit k's revocation names or its ancestor (also when
+ * that commit is lost here: the raw bytes the record carries). */
+struct ps_keyrec;
+bool ps_sync_before_revocation(imp *m, const struct ps_keyrec *k, const git_oid *oid);
+/* The key pub is the revoked key of a replica other than m's branch's, and
+ * commit oid is not among those its revocation accepts: that replica in
+ * out (else out empty). Rare: for commits a previous key signs. */
+int ps_sync_revoked_elsewhere(imp *m, const uint8_t pub[32], const git_oid *oid, char *out, size_t n);
+
 /* ---- sync_retract.c -------------------------------------------------- */
 
 /* The registry's limits on keys are the same for every reader, whatever it
@@ -183,11 +202,18 @@ int ps_sync_verify_lookup(imp *m, const char *office, const char *replica, struc
 int ps_sync_retract_load(imp *m);
 int ps_sync_retract_note(imp *m, const ps_change *c);
 bool ps_sync_retract_due(const imp *m, const char *office, const char *replica);
-/* m's branch was read again: off the list (in the branch's transaction). */
+/* One of the n tracking refs is still on the list. */
+bool ps_sync_retract_left(const imp *m, const ps_refent *refs, size_t n);
+/* m's branch was read again: off the list (in the branch's transaction),
+ * unless what it took back put it there again. */
 int ps_sync_retract_done(imp *m);
-/* Commit oid of m's branch, signed by fpr, is refused by a limit on that
- * key: the changes it brought here are taken back, each said in problems,
- * and its held changes dropped. */
+/* Every branch of a revoked province replica's office was read again
+ * (the second pass): the line for all of them goes. */
+int ps_sync_retract_office_done(imp *m);
+/* Commit oid of m's branch, signed by fpr, is refused (by a limit on that
+ * key, or judged again from the root): the changes it brought here are
+ * taken back, each said in problems, and its held changes dropped; a key
+ * record taken back puts its replica's branch on the list. */
 int ps_sync_retract_commit(imp *m, const git_oid *oid, const char *fpr);
 
 /* ---- sync_import.c --------------------------------------------------- */

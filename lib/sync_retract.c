@@ -20,8 +20,10 @@
 #include "sync_int.h"
 #include "store_sync.h"
 #include "repo.h"
+#include "refread.h"
 #include "plansync/error.h"
 #include "plansync/record.h"
+#include "plansync/replica.h"
 #include "plansync/store.h"
 
 #define META_REREAD "keys.reread"
@@ -49,6 +51,29 @@ static char *line_of(const char *list, const char *office, const char *replica)
 	return NULL;
 }
 
+static int add_line(imp *m, const char *office, const char *replica)
+{
+	if (m->rereading && !strcmp(office, m->office) && !strcmp(replica, m->replica))
+		m->again = true; /* read again once more, with what it took back folded */
+	if (!strcmp(replica, ps_replica_id(m->r)) || line_of(m->retract, office, replica))
+		return 0; /* our own branch is never read back */
+	size_t have = m->retract ? strlen(m->retract) : 0;
+	size_t add = strlen(office) + strlen(replica) + 3;
+	char *n = realloc(m->retract, have + add);
+	if (!n)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	snprintf(n + have, add, "%s/%s\n", office, replica);
+	m->retract = n;
+	return ps_store_meta_set(ps_replica_store(m->r), META_REREAD, m->retract);
+}
+
+static int drop_line(imp *m, char *p)
+{
+	char *nl = strchr(p, '\n');
+	memmove(p, nl + 1, strlen(nl + 1) + 1);
+	return ps_store_meta_set(ps_replica_store(m->r), META_REREAD, m->retract[0] ? m->retract : NULL);
+}
+
 int ps_sync_retract_note(imp *m, const ps_change *c)
 {
 	ps_record_id rid;
@@ -58,32 +83,47 @@ int ps_sync_retract_note(imp *m, const ps_change *c)
 	 * rotation record is signed by the key it limits, after the limit, and
 	 * counts because it is judged before it is read, as on every reader */
 	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(c->fields, "revoked");
-	if (!cJSON_IsString(rv) || !strcmp(rid.replica, ps_replica_id(m->r)) ||
-	    line_of(m->retract, rid.office, rid.replica))
-		return 0; /* our own branch is never read back */
-	size_t have = m->retract ? strlen(m->retract) : 0;
-	size_t add = strlen(rid.office) + strlen(rid.replica) + 3;
-	char *n = realloc(m->retract, have + add);
-	if (!n)
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	snprintf(n + have, add, "%s/%s\n", rid.office, rid.replica);
-	m->retract = n;
-	return ps_store_meta_set(ps_replica_store(m->r), META_REREAD, m->retract);
+	if (!cJSON_IsString(rv))
+		return 0;
+	int rc = add_line(m, rid.office, rid.replica);
+	/* a province replica's key may have handed over to another id, or
+	 * decided on others' keys: every province branch is read again */
+	if (!rc && !strcmp(rid.office, ps_replica_province(m->r)))
+		rc = add_line(m, rid.office, "*");
+	return rc;
 }
 
 bool ps_sync_retract_due(const imp *m, const char *office, const char *replica)
 {
-	return m->retract && line_of(m->retract, office, replica);
+	return m->retract && (line_of(m->retract, office, replica) || line_of(m->retract, office, "*"));
+}
+
+bool ps_sync_retract_left(const imp *m, const ps_refent *refs, size_t n)
+{
+	for (size_t i = 0; m->retract && i < n; i++) {
+		const char *rest = refs[i].name + strlen(PS_TRACK_REF_PREFIX), *slash = strchr(rest, '/');
+		char office[64];
+		if (slash && (size_t)(slash - rest) < sizeof(office)) {
+			snprintf(office, sizeof(office), "%.*s", (int)(slash - rest), rest);
+			if (ps_sync_retract_due(m, office, slash + 1))
+				return true;
+		}
+	}
+	return false;
 }
 
 int ps_sync_retract_done(imp *m)
 {
 	char *p = m->retract ? line_of(m->retract, m->office, m->replica) : NULL;
-	if (!p)
-		return 0;
-	char *nl = strchr(p, '\n');
-	memmove(p, nl + 1, strlen(nl + 1) + 1);
-	return ps_store_meta_set(ps_replica_store(m->r), META_REREAD, m->retract[0] ? m->retract : NULL);
+	bool again = m->again;
+	m->again = m->rereading = false;
+	return p && !again ? drop_line(m, p) : 0;
+}
+
+int ps_sync_retract_office_done(imp *m)
+{
+	char *p = m->retract ? line_of(m->retract, ps_replica_province(m->r), "*") : NULL;
+	return p ? drop_line(m, p) : 0;
 }
 
 typedef struct take {
@@ -104,13 +144,16 @@ static int take_file(void *ctx, const char *path, git_filemode_t mode, const git
 	if (n <= 5 || n - 5 > PS_CHANGE_ID_MAX || strcmp(base + n - 5, ".json") != 0)
 		return 0; /* no change file: nothing of it was applied */
 	snprintf(id, sizeof(id), "%.*s", (int)(n - 5), base);
-	int rc = ps_store_retract_change(s, id, t->fpr, t->m->replica, &record);
+	int rc = ps_store_retract_change(s, id, t->fpr, &record);
+	ps_record_id rid;
+	if (!rc && record && ps_record_parse(&rid, record) == 0 && rid.kind == PS_KIND_KEY)
+		rc = add_line(t->m, rid.office, rid.replica); /* what it let in goes too */
 	if (!rc && record) {
-		snprintf(reason, sizeof(reason),
-		         "change %s taken back: its commit is signed by key %s, which the province's key registry "
-		         "counts only up to an earlier commit of this branch (revoked or replaced); every reader "
-		         "refuses it",
-		         id, t->fpr);
+		snprintf(
+		    reason, sizeof(reason),
+		    "change %s taken back: its commit, signed by key %s, is refused by the province's key "
+		    "registry as it is now (a key revoked or replaced, or what it let in); every reader refuses it",
+		    id, t->fpr);
 		rc = ps_store_refold_note(s, record);
 		if (!rc)
 			rc = ps_sync_problem(s, t->m->branch, t->m->commit, path, reason, t->m->res);

@@ -13,8 +13,10 @@
  * enrolled and used in one fetch is known in time. The root of trust is the
  * pinned province key (keys.h), met as the signer of the commit that writes
  * the province replica's own key record, or as the key its rotations on that
- * branch lead to. Never writes Git objects; its SQL
- * is store_keys.c's and store_meta.c's. */
+ * branch lead to. Over 600 lines on purpose: the judgement of one commit
+ * and the registry it reads are one set of rules that must read as one
+ * piece. Never writes Git objects; its SQL is store_keys.c's and
+ * store_meta.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,12 +151,12 @@ int ps_sync_verify_lookup(imp *m, const char *office, const char *replica, ps_ke
 		return ps_keys_lookup(out, m->r, office, replica);
 	memset(out, 0, sizeof(*out));
 	out->found = o->k.found;
-	const char *const src[] = {o->k.public_key, o->k.fingerprint,    o->k.person,
-	                           o->k.enrolled,   o->k.revoked,        o->k.revoked_after,
-	                           o->k.previous,   o->k.previous_until, o->k.revoked_commit};
-	char **dst[] = {&out->public_key, &out->fingerprint,    &out->person,
-	                &out->enrolled,   &out->revoked,        &out->revoked_after,
-	                &out->previous,   &out->previous_until, &out->revoked_commit};
+	const char *const src[] = {o->k.public_key,     o->k.fingerprint,   o->k.person,   o->k.enrolled,
+	                           o->k.revoked,        o->k.revoked_after, o->k.previous, o->k.previous_until,
+	                           o->k.revoked_commit, o->k.handed_from};
+	char **dst[] = {&out->public_key,     &out->fingerprint,   &out->person,   &out->enrolled,
+	                &out->revoked,        &out->revoked_after, &out->previous, &out->previous_until,
+	                &out->revoked_commit, &out->handed_from};
 	for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++)
 		if (src[i] && !(*dst[i] = strdup(src[i]))) {
 			ps_keyrec_release(out);
@@ -292,13 +294,7 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 			    vc->fpr);
 			rc = quarantine(m, verdict, why);
 		} else if (k.revoked) {
-			git_oid ra;
-			bool before =
-			    k.revoked_after && git_oid_fromstr(&ra, k.revoked_after) == 0 &&
-			    (git_oid_equal(&ra, oid) ||
-			     (git_odb_exists(m->odb, &ra) ? git_graph_descendant_of(m->repo, &ra, oid) == 1
-			                                  : ps_keys_before_lost(m->repo, &ra, k.revoked_commit, oid)));
-			if (before) {
+			if (ps_sync_before_revocation(m, &k, oid)) {
 				*verdict = PS_VERIFY_OK;
 			} else {
 				snprintf(
@@ -322,7 +318,20 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		                       (git_oid_equal(&u, oid) ||
 		                        (git_odb_exists(m->odb, &u) && git_graph_descendant_of(m->repo, &u, oid) == 1))
 		                 : !current_seen(m, k.public_key);
-		if (older) {
+		char holder[200] = "";
+		if (older && (rc = ps_sync_revoked_elsewhere(m, vc->signer, oid, holder, sizeof(holder)))) {
+			/* error */
+		} else if (older && holder[0]) {
+			/* a key revoked as another replica's counts there up to its
+			 * revocation, here for nothing after it (a hand-over, 168) */
+			snprintf(
+			    why, sizeof(why),
+			    "signed by key %s, which the province revoked as the key of replica %s, and this commit "
+			    "is not among those its revocation accepts; the commit's changes are refused",
+			    vc->fpr, holder);
+			rc = quarantine(m, verdict, why);
+			vc->limited = true;
+		} else if (older) {
 			*verdict = PS_VERIFY_OK; /* older than the first commit of the current key */
 		} else if (k.previous_until) {   /* forty zeros: a key whose request was refused (163) */
 			snprintf(why, sizeof(why),
@@ -352,7 +361,9 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		         "nothing new; the commit's changes are refused",
 		         vc->fpr, other);
 		rc = quarantine(m, verdict, why);
-	} else if (other[0] && province && !k.found && strcmp(m->office, ps_replica_province(m->r)) == 0) {
+	} else if (other[0] && province && strcmp(m->office, ps_replica_province(m->r)) == 0 &&
+	           (!k.found || (k.handed_from && !strncmp(other, k.handed_from, strlen(k.handed_from)) &&
+	                         other[strlen(k.handed_from)] == ' '))) {
 		/* A province replica under a new id (a backup restored) hands over:
 		 * the new branch's first commit, signed by the old id's enrolled key,
 		 * enrols the new key (148); ps_sync_verify_boot decides. */
@@ -403,38 +414,6 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 	return rc;
 }
 
-/* A key record change revoking an enrolled province replica counts only
- * from the root (keys.c root_only): 1, quarantined here, when another
- * province replica wrote it (attack 166). */
-static int root_revokes(imp *m, const ps_change *c, const ps_record_id *rid)
-{
-	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(c->fields, "revoked");
-	if (c->op != PS_OP_SET || !cJSON_IsString(rv) || strcmp(rid->office, m->office) != 0 ||
-	    strcmp(rid->replica, m->replica) == 0)
-		return 0;
-	ps_keyrec victim, writer;
-	char pin[72] = "", why[600];
-	int rc = ps_sync_verify_lookup(m, rid->office, rid->replica, &victim);
-	if (rc)
-		return rc;
-	bool enrolled = victim.found && victim.enrolled && !victim.revoked;
-	ps_keyrec_release(&victim);
-	if (!enrolled)
-		return 0; /* a request refused, or a limit set again: any province replica */
-	if ((rc = ps_keys_pin_get(m->r, pin)) || (rc = ps_sync_verify_lookup(m, m->office, m->replica, &writer)))
-		return rc;
-	bool root = ps_keys_is_root(&writer, pin);
-	ps_keyrec_release(&writer);
-	if (root)
-		return 0;
-	snprintf(why, sizeof(why),
-	         "key record %s: province replica %s revokes province replica %s, but only the province's root "
-	         "replica (whose key the offices pin) revokes a province replica; refused",
-	         c->record, m->replica, rid->replica);
-	rc = ps_sync_problem(ps_replica_store(m->r), m->branch, m->commit, "", why, m->res);
-	return rc ? rc : 1;
-}
-
 int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *path, const git_oid *oid, bool *own)
 {
 	if (strcmp(m->office, ps_replica_province(m->r)) != 0)
@@ -449,7 +428,7 @@ int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *pat
 	ps_record_id rid;
 	if (ps_record_parse(&rid, c->record) == 0 && rid.kind == PS_KIND_KEY) {
 		if (note) {
-			if ((rc = root_revokes(m, c, &rid)) == 0 && !(rc = overlay_note(m, c)))
+			if ((rc = ps_sync_root_writes(m, c, &rid)) == 0 && !(rc = overlay_note(m, c)))
 				rc = ps_sync_retract_note(m, c);
 		} else if (c->op == PS_OP_SET && strcmp(rid.office, m->office) == 0 &&
 		           strcmp(rid.replica, m->replica) == 0 && strcmp(c->replica, m->replica) == 0) {

@@ -1,0 +1,93 @@
+/* sync_rootrule.c - only the root writes another province replica's key
+ * record (DESIGN "Identity: keys"; attacks 166, 167, 169).
+ *
+ * Exports ps_sync_root_writes, ps_sync_before_revocation and
+ * ps_sync_revoked_elsewhere to sync_verify.c (sync_int.h). Two province
+ * replicas that revoke, re-key or refuse each other while apart would each
+ * refuse the other's decision, and who won would depend on what a reader
+ * read first; a non-root province replica could also replace the root's
+ * key. So a key record of a province replica other than the writer's own
+ * counts only when the root wrote it: the province replica whose key, or
+ * a key it rotated from, is the pinned one (keys_int.h ps_keys_is_root);
+ * one that another branch carries (a copy sends its old changes again)
+ * counts only from its writer's own branch, whatever order they are read
+ * in. keys.c refuses such a decision elsewhere; every reader
+ * quarantines it here whatever the writer's binary did. Never writes Git
+ * objects; its SQL is store_keys.c's. */
+#include <stdio.h>
+#include <string.h>
+#include "sync_int.h"
+#include "keys_int.h"
+#include "plansync/error.h"
+#include "plansync/key.h"
+#include "plansync/keys.h"
+#include "plansync/record.h"
+#include "plansync/replica.h"
+
+int ps_sync_root_writes(imp *m, const ps_change *c, const ps_record_id *rid)
+{
+	if (strcmp(rid->office, m->office) != 0 || strcmp(rid->replica, m->replica) == 0)
+		return 0; /* a district's record, or the writer's own (a rotation, a hand-over) */
+	if (strcmp(c->replica, m->replica) != 0)
+		return 2; /* written by another (a copy re-sends it): it counts from its writer's branch */
+	ps_keyrec writer;
+	char pin[72] = "", why[600];
+	int rc = ps_keys_pin_get(m->r, pin);
+	if (rc || (rc = ps_sync_verify_lookup(m, m->office, m->replica, &writer)))
+		return rc;
+	bool root = ps_keys_is_root(&writer, pin);
+	ps_keyrec_release(&writer);
+	if (root)
+		return 0;
+	snprintf(why, sizeof(why),
+	         "key record %s: province replica %s writes the key record of province replica %s, but only the "
+	         "province's root replica (whose key the offices pin) decides on a province replica's key; refused",
+	         c->record, m->replica, rid->replica);
+	rc = ps_sync_problem(ps_replica_store(m->r), m->branch, m->commit, "", why, m->res);
+	return rc ? rc : 1;
+}
+
+bool ps_sync_before_revocation(imp *m, const struct ps_keyrec *k, const git_oid *oid)
+{
+	git_oid ra;
+	return k->revoked_after && git_oid_fromstr(&ra, k->revoked_after) == 0 &&
+	       (git_oid_equal(&ra, oid) ||
+	        (git_odb_exists(m->odb, &ra) ? git_graph_descendant_of(m->repo, &ra, oid) == 1
+	                                     : ps_keys_before_lost(m->repo, &ra, k->revoked_commit, oid)));
+}
+
+typedef struct elsewhere {
+	imp *m;
+	const uint8_t *pub;
+	const git_oid *oid;
+	char *out;
+	size_t n;
+} elsewhere;
+
+static int elsewhere_row(void *ctx, const ps_keyinfo *ki)
+{
+	elsewhere *w = ctx;
+	uint8_t pub[32];
+	if (!strcmp(ki->office, w->m->office) && !strcmp(ki->replica, w->m->replica))
+		return 0;
+	if (!ki->public_key || ps_pubkey_parse(pub, ki->public_key) != 0 || memcmp(pub, w->pub, 32) != 0) {
+		ps_error_clear();
+		return 0;
+	}
+	ps_keyrec k; /* as this import knows it: a revocation met on a province branch counts */
+	int rc = ps_sync_verify_lookup(w->m, ki->office, ki->replica, &k);
+	if (!rc && k.enrolled && k.revoked && !ps_sync_before_revocation(w->m, &k, w->oid)) {
+		snprintf(w->out, w->n, "%s", ki->replica);
+		rc = 1;
+	}
+	ps_keyrec_release(&k);
+	return rc;
+}
+
+int ps_sync_revoked_elsewhere(imp *m, const uint8_t pub[32], const git_oid *oid, char *out, size_t n)
+{
+	out[0] = '\0';
+	elsewhere w = {m, pub, oid, out, n};
+	int rc = ps_keys_each(m->r, elsewhere_row, &w);
+	return rc == 1 ? 0 : rc;
+}
