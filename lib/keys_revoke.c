@@ -109,7 +109,13 @@ int ps_keys_root_only(ps_replica *r, const char *what, const char *victim)
 		return 0; /* its own record: a rotation */
 	int rc = ps_keys_pin_get(r, pin);
 	if (!rc && !(rc = ps_keys_lookup(&k, r, ps_replica_province(r), ps_replica_id(r)))) {
-		if (!ps_keys_is_root(&k, pin))
+		bool root = ps_keys_is_root(&k, pin);
+		ps_keyrec h; /* the root restored under a new id hands over and stays the root (172) */
+		if (!root && k.handed_from && !(rc = ps_keys_lookup(&h, r, ps_replica_province(r), k.handed_from))) {
+			root = ps_keys_is_root(&h, pin);
+			ps_keyrec_release(&h);
+		}
+		if (!rc && !root)
 			rc = ps_error_set(
 			    PS_EINVALID,
 			    "keys %s: %s is a province replica; only the province's root replica (the one "

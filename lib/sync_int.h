@@ -135,6 +135,7 @@ typedef struct ps_vcommit {
 	bool handover;    /* a province branch's first commit, signed by another province replica's enrolled key */
 	char holder[200]; /* with handover: that replica */
 	bool limited;     /* bad: a key the registry counts only up to an earlier commit (revoked, replaced) */
+	bool pinned;      /* with boot: signed by the pinned key */
 } ps_vcommit;
 /* Judge commit oid of m's branch by its signature and the registry:
  * PS_VERIFY_OK (read it; when vc->boot, ps_sync_verify_boot decides after
@@ -181,6 +182,9 @@ int ps_sync_verify_lookup(imp *m, const char *office, const char *replica, struc
  * province replica's key record and the branch's replica is not the root,
  * 2 when another replica wrote it (it counts from that one's branch). */
 int ps_sync_root_writes(imp *m, const ps_change *c, const ps_record_id *rid);
+/* m's branch has a good commit writing its own key record signed by fpr:
+ * when that is the pinned key, its replica is a root (meta trust.roots). */
+int ps_sync_root_seen(imp *m, const char *fpr);
 /* Commit oid is the commit k's revocation names or its ancestor (also when
  * that commit is lost here: the raw bytes the record carries). */
 struct ps_keyrec;

@@ -1,20 +1,23 @@
 /* sync_rootrule.c - only the root writes another province replica's key
  * record (DESIGN "Identity: keys"; attacks 166, 167, 169).
  *
- * Exports ps_sync_root_writes, ps_sync_before_revocation and
+ * Exports ps_sync_root_writes, ps_sync_root_seen, ps_sync_before_revocation and
  * ps_sync_revoked_elsewhere to sync_verify.c (sync_int.h). Two province
  * replicas that revoke, re-key or refuse each other while apart would each
  * refuse the other's decision, and who won would depend on what a reader
  * read first; a non-root province replica could also replace the root's
  * key. So a key record of a province replica other than the writer's own
  * counts only when the root wrote it: the province replica whose key, or
- * a key it rotated from, is the pinned one (keys_int.h ps_keys_is_root);
+ * a key it rotated from, is the pinned one (keys_int.h ps_keys_is_root),
+ * or whose branch's commit writing its own key record the pinned key
+ * signed (a root restored under a new id hands over: meta trust.roots);
  * one that another branch carries (a copy sends its old changes again)
  * counts only from its writer's own branch, whatever order they are read
  * in. keys.c refuses such a decision elsewhere; every reader
  * quarantines it here whatever the writer's binary did. Never writes Git
  * objects; its SQL is store_keys.c's. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "sync_int.h"
 #include "keys_int.h"
@@ -23,6 +26,52 @@
 #include "plansync/keys.h"
 #include "plansync/record.h"
 #include "plansync/replica.h"
+
+#define META_ROOTS "trust.roots"
+
+/* Whether replica is listed as one whose own key record the pinned key
+ * signed (a root met, or a root handed over under a new id). */
+static int roots_has(imp *m, const char *replica, bool *yes)
+{
+	char *list = NULL;
+	*yes = false;
+	int rc = ps_store_meta_get(ps_replica_store(m->r), META_ROOTS, &list);
+	if (rc == PS_ENOTFOUND) {
+		ps_error_clear();
+		return 0;
+	}
+	size_t n = strlen(replica);
+	for (const char *p = list; !rc && p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
+		if (!strncmp(p, replica, n) && p[n] == '\n')
+			*yes = true;
+	free(list);
+	return rc;
+}
+
+int ps_sync_root_seen(imp *m, const char *fpr)
+{
+	char pin[72] = "";
+	bool have = false;
+	int rc = ps_keys_pin_get(m->r, pin);
+	if (rc || strcmp(pin, fpr) != 0 || (rc = roots_has(m, m->replica, &have)) || have)
+		return rc;
+	char *list = NULL;
+	if ((rc = ps_store_meta_get(ps_replica_store(m->r), META_ROOTS, &list)) == PS_ENOTFOUND) {
+		ps_error_clear();
+		rc = 0;
+	}
+	size_t len = list ? strlen(list) : 0, add = strlen(m->replica) + 2;
+	char *n = rc ? NULL : realloc(list, len + add);
+	if (!rc && !n)
+		rc = ps_error_set(PS_ENOMEM, "out of memory");
+	if (!rc) {
+		snprintf(n + len, add, "%s\n", m->replica);
+		list = n;
+		rc = ps_store_meta_set(ps_replica_store(m->r), META_ROOTS, list);
+	}
+	free(list);
+	return rc;
+}
 
 int ps_sync_root_writes(imp *m, const ps_change *c, const ps_record_id *rid)
 {
@@ -37,6 +86,8 @@ int ps_sync_root_writes(imp *m, const ps_change *c, const ps_record_id *rid)
 		return rc;
 	bool root = ps_keys_is_root(&writer, pin);
 	ps_keyrec_release(&writer);
+	if (!root && (rc = roots_has(m, m->replica, &root)))
+		return rc;
 	if (root)
 		return 0;
 	snprintf(why, sizeof(why),

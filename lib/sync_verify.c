@@ -407,6 +407,9 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 	} else if (strcmp(m->office, ps_replica_province(m->r)) == 0) {
 		vc->boot = true; /* the root of trust, or a province replica asking */
 		*verdict = PS_VERIFY_OK;
+		char pin[72] = "";
+		if (!(rc = ps_keys_pin_get(m->r, pin)))
+			vc->pinned = strcmp(pin, vc->fpr) == 0; /* its own record with any key: a hand-over */
 	} else {
 		*verdict = PS_VERIFY_HELD;
 	}
@@ -435,8 +438,8 @@ int ps_sync_verify_file(imp *m, const ps_vcommit *vc, bool note, const char *pat
 			const cJSON *pk = cJSON_GetObjectItemCaseSensitive(c->fields, "public_key");
 			const cJSON *en = cJSON_GetObjectItemCaseSensitive(c->fields, "enrolled");
 			*own |= cJSON_IsString(pk) && cJSON_IsString(en) &&
-			        (vc->handover ? ps_pubkey_parse((uint8_t[32]){0}, pk->valuestring) == 0
-			                      : key_is(pk->valuestring, vc->signer));
+			        (vc->handover || vc->pinned ? ps_pubkey_parse((uint8_t[32]){0}, pk->valuestring) == 0
+			                                    : key_is(pk->valuestring, vc->signer));
 		}
 	}
 	ps_change_free(c);
@@ -567,7 +570,7 @@ int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, const git_oid *t
 		 * enrols this branch's replica, as no other commit of it can */
 		if (own) {
 			*verdict = PS_VERIFY_OK;
-			return 0;
+			return ps_sync_root_seen(m, vc->fpr); /* the root handing over: still the root (172) */
 		}
 		snprintf(
 		    why, sizeof(why),
@@ -583,7 +586,9 @@ int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, const git_oid *t
 		/* the pinned key itself (the root under a new id, say), or the
 		 * root that rotated to it: seen names the root actually met */
 		*verdict = PS_VERIFY_OK;
-		return own ? ps_store_meta_set(s, PS_META_TRUST_SEEN, vc->fpr) : 0;
+		if (own && !(rc = ps_store_meta_set(s, PS_META_TRUST_SEEN, vc->fpr)))
+			rc = ps_sync_root_seen(m, vc->fpr);
+		return rc;
 	}
 	if (rc || !own)
 		return rc; /* a province replica that waits for the root to enrol it */
@@ -609,7 +614,7 @@ int ps_sync_verify_boot(imp *m, const ps_vcommit *vc, bool own, const git_oid *t
 		return rc;
 	if (!first_use)
 		return 0; /* no pin: held until one is given */
-	if ((rc = ps_store_meta_set(s, PS_META_TRUST_PIN, vc->fpr)))
+	if ((rc = ps_store_meta_set(s, PS_META_TRUST_PIN, vc->fpr)) || (rc = ps_sync_root_seen(m, vc->fpr)))
 		return rc;
 	*verdict = PS_VERIFY_OK;
 	return 0;

@@ -11,12 +11,14 @@
 # revokes it: `keys revoke tinh-b` on the restored root.
 # Expected: the restored root (the only replica left with the key the offices pin) revokes tinh-b,
 # and every reader refuses what tinh-b signs afterwards.
-# Actual: `keys revoke` refuses ("only the province's root replica ... run this there"), and there
+# (Fixed: a province replica whose branch's commit writing its own key record the pinned key
+# signed, a hand-over from the root, is a root too; a reader made afterwards agrees.)
+# Actual (before): `keys revoke` refuses ("only the province's root replica ... run this there"), and there
 # is no "there" any more; the offices go on applying everything the lost laptop signs. (An
 # undocumented way out exists: `init NEW --office tinh --replica hq --key tinh2/key.tinh-hq`, the
 # old root id made again with the kept key, can revoke; neither the README nor the message says
 # so, and the README's own advice for a new key is the opposite, a new replica with a new key.)
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/common.sh"
 prov
 "$P" init pb --office tinh --replica b --remote "$T/remote.git" --user PB --trust "$(province_pin)" >/dev/null || fail "setup pb"
 enrol pb; "$P" -C pb sync >/dev/null 2>&1
@@ -38,4 +40,9 @@ if [ $rc -ne 0 ] || "$P" -C d1 progress show | grep -q '^tinh.*p1-t2.*66'; then
   cat out.txt >&2
   fail "after the root is restored from a backup, no replica can revoke a province replica (keys revoke exit $rc); the offices apply what the lost laptop signs"
 fi
+# a reader made afterwards reads the restored root's branch in whichever order its id sorts
+"$P" init d3 --office tu-ky --replica c --remote "$T/remote.git" --trust "$(ssh-keygen -lf tinh2/key.tinh-hq | cut -d" " -f2)" >/dev/null 2>&1 || fail "init d3: $("$P" init d3b --office tu-ky --replica c --remote "$T/remote.git" --trust "$(ssh-keygen -lf tinh2/key.tinh-hq | cut -d" " -f2)" 2>&1 | tail -2)"
+"$P" -C d3 progress show | grep -q '^tinh.*p1-t2.*66' && fail "a new reader applies what the lost laptop signed after the revocation"
+strip() { "$P" -C "$1" dump | sed 's/"revoked_commit": "[^"]*"//'; }
+cmp -s <(strip d1) <(strip d3) || fail "a district and a new reader disagree"
 echo "held: the restored root revokes a province replica"
