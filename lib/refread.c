@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "refread.h"
 #include "plansync/error.h"
@@ -53,16 +54,38 @@ static ps_refrd *add(ps_reflist *l, const char *name, size_t len)
 	return r;
 }
 
-/* 40 lower-case hex digits, then the end of the text or a line break; a
- * table lookup per digit (a digit's value + 1, 0 for anything else, upper
- * case too: git writes lower case): thousands of ids are read per cycle */
+/* 40 lower-case hex digits, then the end of the text or a line break.
+ * Thousands of ids are read per cycle: eight digits at a time (SWAR: each
+ * byte checked to be 0-9 or a-f and turned into its value by arithmetic on
+ * one 64-bit word), a table lookup per digit on a big-endian machine. */
 static bool parse_id(git_oid *out, const char *s, size_t n)
 {
+	if (n < GIT_OID_HEXSZ || (n > GIT_OID_HEXSZ && s[GIT_OID_HEXSZ] != '\n'))
+		return false;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	for (size_t i = 0; i < GIT_OID_HEXSZ; i += 8) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		/* with no byte >= 0x80, each test leaves a byte's high bit set
+		 * when it holds, without a carry into the next byte */
+		uint64_t ge0 = x + ones * (0x80 - '0'), le9 = ones * (0x80 + '9') - x;
+		uint64_t gea = x + ones * (0x80 - 'a'), lef = ones * (0x80 + 'f') - x;
+		uint64_t digit = ge0 & le9 & high, letter = gea & lef & high;
+		if ((x & high) || (digit | letter) != high)
+			return false;
+		uint64_t v = (x & ones * 0x0f) + (letter >> 7) * 9; /* one value 0-15 a byte */
+		v = ((v << 4) | (v >> 8)) & 0x00ff00ff00ff00ffu;    /* two digits a byte, every other byte */
+		v = (v | (v >> 8)) & 0x0000ffff0000ffffu;
+		v = (v | (v >> 16)) & 0x00000000ffffffffu;
+		uint32_t b = (uint32_t)v;
+		memcpy(out->id + i / 2, &b, 4);
+	}
+	return true;
+#else
 	static const unsigned char hexv[256] = {
 	    ['0'] = 1, ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
 	    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
-	if (n < GIT_OID_HEXSZ || (n > GIT_OID_HEXSZ && s[GIT_OID_HEXSZ] != '\n'))
-		return false;
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < GIT_OID_RAWSZ; i++) {
 		unsigned hi = hexv[p[2 * i]], lo = hexv[p[2 * i + 1]];
@@ -71,6 +94,7 @@ static bool parse_id(git_oid *out, const char *s, size_t n)
 		out->id[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
 	}
 	return true;
+#endif
 }
 
 /* Names as plansync writes them (lower-case letters, digits, '-', and
@@ -181,7 +205,135 @@ static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int d
 	return rc;
 }
 
-/* exact: the one ref named prefix (ps_ref_read_one), else those under it */
+/* ---- packed-refs read before ------------------------------------------- */
+
+/* A cycle reads the same packed-refs more than once (the tracking refs: by
+ * the fetch, then by the import; every cycle of plansyncd), and with 3,000
+ * offices' branches packed each read parsed 3,000 lines. What a read under
+ * a prefix found is kept and used again while packed-refs is still the
+ * same file: same device, inode, size, modification and change time, as
+ * git keeps its packed-refs (stat_validity_check). Git and libgit2 replace
+ * the file (a new inode) and never write it in place; a file changed less
+ * than two seconds before it was read is not kept (an in-place edit within
+ * the same clock tick would keep its times). The thread of
+ * ps_refs_prefetch_* reads too: one lock. */
+#define PCACHE_SLOTS  4
+#define PCACHE_RACY_S 2
+
+typedef struct pent {
+	git_oid id;
+	bool ok;
+	const char *why;
+	size_t off, len; /* the name in names */
+} pent;
+
+typedef struct pcache {
+	char *gitdir, *prefix; /* NULL: a free slot */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	pent *v;
+	size_t n;
+	char *names;
+	unsigned long used; /* the least recently used slot is replaced */
+} pcache;
+
+static pthread_mutex_t pc_lock = PTHREAD_MUTEX_INITIALIZER;
+static pcache pc[PCACHE_SLOTS];
+static unsigned long pc_clock;
+
+static bool pc_same(const pcache *c, const char *gitdir, const char *prefix, const struct stat *st)
+{
+	return c->gitdir && !strcmp(c->gitdir, gitdir) && !strcmp(c->prefix, prefix) && c->dev == st->st_dev &&
+	       c->ino == st->st_ino && c->size == st->st_size && c->mtime.tv_sec == st->st_mtim.tv_sec &&
+	       c->mtime.tv_nsec == st->st_mtim.tv_nsec && c->ctime.tv_sec == st->st_ctim.tv_sec &&
+	       c->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+static void pc_clear(pcache *c)
+{
+	free(c->gitdir);
+	free(c->prefix);
+	free(c->v);
+	free(c->names);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The entries kept for this file added to l: 1, or 0 when none are kept
+ * (read it), or <0 when out of memory. */
+static int pc_take(ps_reflist *l, const char *gitdir, const char *prefix, const struct stat *st)
+{
+	int rc = 0;
+	pthread_mutex_lock(&pc_lock);
+	for (size_t i = 0; i < PCACHE_SLOTS && !rc; i++) {
+		pcache *c = &pc[i];
+		if (!pc_same(c, gitdir, prefix, st))
+			continue;
+		c->used = ++pc_clock;
+		rc = 1;
+		for (size_t j = 0; j < c->n; j++) {
+			ps_refrd *r = add(l, c->names + c->v[j].off, c->v[j].len);
+			if (!r) {
+				rc = ps_error_set(PS_ENOMEM, "out of memory");
+				break;
+			}
+			r->id = c->v[j].id;
+			r->ok = c->v[j].ok;
+			r->why = c->v[j].why;
+		}
+	}
+	pthread_mutex_unlock(&pc_lock);
+	return rc;
+}
+
+/* Keep l->v[from..) as what packed-refs (st) holds under prefix; nothing
+ * when it changed lately or memory is short. */
+static void pc_keep(const ps_reflist *l, size_t from, const char *gitdir, const char *prefix, const struct stat *st)
+{
+	struct timespec now;
+	if (clock_gettime(CLOCK_REALTIME, &now) != 0 || now.tv_sec - st->st_mtim.tv_sec < PCACHE_RACY_S ||
+	    now.tv_sec - st->st_ctim.tv_sec < PCACHE_RACY_S)
+		return;
+	pcache c = {
+	    .dev = st->st_dev, .ino = st->st_ino, .size = st->st_size, .mtime = st->st_mtim, .ctime = st->st_ctim};
+	size_t bytes = 0;
+	for (size_t i = from; i < l->n; i++)
+		bytes += strlen(l->v[i].name) + 1;
+	c.n = l->n - from;
+	c.gitdir = strdup(gitdir);
+	c.prefix = strdup(prefix);
+	c.v = malloc((c.n ? c.n : 1) * sizeof(*c.v));
+	c.names = malloc(bytes ? bytes : 1);
+	if (!c.gitdir || !c.prefix || !c.v || !c.names) {
+		pc_clear(&c);
+		return;
+	}
+	for (size_t i = from, off = 0; i < l->n; i++) {
+		const ps_refrd *r = &l->v[i];
+		size_t len = strlen(r->name);
+		memcpy(c.names + off, r->name, len + 1);
+		c.v[i - from] = (pent){.id = r->id, .ok = r->ok, .why = r->why, .off = off, .len = len};
+		off += len + 1;
+	}
+	pthread_mutex_lock(&pc_lock);
+	pcache *slot = &pc[0];
+	for (size_t i = 0; i < PCACHE_SLOTS; i++) {
+		if (pc[i].gitdir && !strcmp(pc[i].gitdir, gitdir) && !strcmp(pc[i].prefix, prefix)) {
+			slot = &pc[i]; /* the same file's older contents */
+			break;
+		}
+		if (!pc[i].gitdir || pc[i].used < slot->used)
+			slot = &pc[i];
+	}
+	pc_clear(slot);
+	*slot = c;
+	slot->used = ++pc_clock;
+	pthread_mutex_unlock(&pc_lock);
+}
+
+/* exact: the one ref named prefix (ps_ref_read_one), else those under it
+ * (kept for the next read of the same file, above) */
 static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bool exact, size_t skip)
 {
 	char path[4200];
@@ -191,14 +343,19 @@ static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bo
 		return 0; /* no packed refs */
 	struct stat st;
 	char *buf = NULL;
-	size_t n = 0;
+	size_t n = 0, from = l->n;
 	int rc = 0;
-	if (fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size <= MAX_PACKED_BYTES &&
+	bool stated = fstat(fd, &st) == 0, keep = stated && !exact && S_ISREG(st.st_mode);
+	if (keep && (rc = pc_take(l, gitdir, prefix, &st)) != 0) {
+		close(fd);
+		return rc < 0 ? rc : 0;
+	}
+	if (stated && st.st_size > 0 && (uint64_t)st.st_size <= MAX_PACKED_BYTES &&
 	    (buf = malloc((size_t)st.st_size + 1))) {
 		ssize_t got;
 		while (n < (size_t)st.st_size && (got = read(fd, buf + n, (size_t)st.st_size - n)) > 0)
 			n += (size_t)got;
-	} else if (st.st_size > 0 && (uint64_t)st.st_size <= MAX_PACKED_BYTES) {
+	} else if (stated && st.st_size > 0 && (uint64_t)st.st_size <= MAX_PACKED_BYTES) {
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
 	}
 	close(fd);
@@ -223,6 +380,8 @@ static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bo
 		p = nl ? nl + 1 : NULL;
 	}
 	free(buf);
+	if (!rc && keep && n == (size_t)st.st_size)
+		pc_keep(l, from, gitdir, prefix, &st);
 	return rc;
 }
 
