@@ -16,8 +16,11 @@
  * ps_refs_read, ps_ref_read_one (one ref, without its neighbours),
  * ps_reflist_refresh, ps_reflist_free, and ps_refs_prefetch_* (the same
  * read on a thread of its own, so a remote's thousands of loose ref files
- * are read while the cycle waits on its disk writes). Never writes a ref;
- * the thread touches nothing but the files it reads and its own list. */
+ * are read while the cycle waits on its disk writes). With a stamp file
+ * (ps_refs_read_stamped, refcache.c), a loose file that is still the file
+ * read before is only stat'ed: one system call instead of three. Never
+ * writes a ref; the thread touches nothing but the files it reads, its
+ * stamp file and its own list. */
 #include <assert.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -31,12 +34,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "refread.h"
+#include "refcache.h"
 #include "plansync/error.h"
 
 #define MAX_DEPTH        16
 #define MAX_PACKED_BYTES (256u << 20)
 
-static ps_refrd *add(ps_reflist *l, const char *name, size_t len)
+ps_refrd *ps_reflist_add(ps_reflist *l, const char *name, size_t len)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
@@ -133,18 +137,28 @@ static void judge_name(ps_refrd *r, size_t skip)
 	}
 }
 
-static int read_loose(ps_reflist *l, int dir, const char *name, size_t len, size_t skip)
+/* c: the stamps of files read before (NULL: none), used and updated */
+static int read_loose(ps_reflist *l, int dir, const char *name, size_t len, size_t skip, ps_refstamps *c)
 {
-	ps_refrd *r = add(l, name, len);
+	ps_refrd *r = ps_reflist_add(l, name, len);
 	if (!r)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	r->loose = true;
 	char buf[128];
 	ssize_t got = -1;
 	const char *base = strrchr(r->name, '/') + 1;
+	struct stat st;
+	bool stated = false;
+	if (c && fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    ps_refstamps_get(c, r->name, &st, &r->id)) {
+		r->ok = true; /* the same file as when it was read: the same id */
+		judge_name(r, skip);
+		return 0;
+	}
 	int fd = openat(dir, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK); /* a FIFO does not block */
 	if (fd >= 0) {
 		got = read(fd, buf, sizeof(buf));
+		stated = c && got >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode); /* after the read */
 		close(fd);
 	}
 	if (got >= 5 && !memcmp(buf, "ref: ", 5))
@@ -153,12 +167,14 @@ static int read_loose(ps_reflist *l, int dir, const char *name, size_t len, size
 		r->why = "its ref file cannot be read as a commit id";
 	else
 		r->ok = true;
+	if (r->ok && stated)
+		ps_refstamps_put(c, r->name, &st, &r->id);
 	judge_name(r, skip);
 	return 0;
 }
 
 /* path: the ref name so far (the directory's, ending in '/'), with room */
-static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int depth, size_t skip)
+static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int depth, size_t skip, ps_refstamps *c)
 {
 	DIR *d = fdopendir(fd);
 	if (!d) {
@@ -189,12 +205,12 @@ static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int d
 			if (sub >= 0) {
 				path[len + nl] = '/';
 				path[len + nl + 1] = '\0';
-				rc = walk(l, sub, path, len + nl + 1, cap, depth + 1, skip);
+				rc = walk(l, sub, path, len + nl + 1, cap, depth + 1, skip, c);
 			}
 		} else if (t == DT_REG) {
-			rc = read_loose(l, dirfd(d), path, len + nl, skip);
+			rc = read_loose(l, dirfd(d), path, len + nl, skip, c);
 		} else if (t == DT_LNK) {
-			ps_refrd *r = add(l, path, len + nl);
+			ps_refrd *r = ps_reflist_add(l, path, len + nl);
 			if (!r)
 				rc = ps_error_set(PS_ENOMEM, "out of memory");
 			else
@@ -205,135 +221,8 @@ static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int d
 	return rc;
 }
 
-/* ---- packed-refs read before ------------------------------------------- */
-
-/* A cycle reads the same packed-refs more than once (the tracking refs: by
- * the fetch, then by the import; every cycle of plansyncd), and with 3,000
- * offices' branches packed each read parsed 3,000 lines. What a read under
- * a prefix found is kept and used again while packed-refs is still the
- * same file: same device, inode, size, modification and change time, as
- * git keeps its packed-refs (stat_validity_check). Git and libgit2 replace
- * the file (a new inode) and never write it in place; a file changed less
- * than two seconds before it was read is not kept (an in-place edit within
- * the same clock tick would keep its times). The thread of
- * ps_refs_prefetch_* reads too: one lock. */
-#define PCACHE_SLOTS  4
-#define PCACHE_RACY_S 2
-
-typedef struct pent {
-	git_oid id;
-	bool ok;
-	const char *why;
-	size_t off, len; /* the name in names */
-} pent;
-
-typedef struct pcache {
-	char *gitdir, *prefix; /* NULL: a free slot */
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime, ctime;
-	pent *v;
-	size_t n;
-	char *names;
-	unsigned long used; /* the least recently used slot is replaced */
-} pcache;
-
-static pthread_mutex_t pc_lock = PTHREAD_MUTEX_INITIALIZER;
-static pcache pc[PCACHE_SLOTS];
-static unsigned long pc_clock;
-
-static bool pc_same(const pcache *c, const char *gitdir, const char *prefix, const struct stat *st)
-{
-	return c->gitdir && !strcmp(c->gitdir, gitdir) && !strcmp(c->prefix, prefix) && c->dev == st->st_dev &&
-	       c->ino == st->st_ino && c->size == st->st_size && c->mtime.tv_sec == st->st_mtim.tv_sec &&
-	       c->mtime.tv_nsec == st->st_mtim.tv_nsec && c->ctime.tv_sec == st->st_ctim.tv_sec &&
-	       c->ctime.tv_nsec == st->st_ctim.tv_nsec;
-}
-
-static void pc_clear(pcache *c)
-{
-	free(c->gitdir);
-	free(c->prefix);
-	free(c->v);
-	free(c->names);
-	memset(c, 0, sizeof(*c));
-}
-
-/* The entries kept for this file added to l: 1, or 0 when none are kept
- * (read it), or <0 when out of memory. */
-static int pc_take(ps_reflist *l, const char *gitdir, const char *prefix, const struct stat *st)
-{
-	int rc = 0;
-	pthread_mutex_lock(&pc_lock);
-	for (size_t i = 0; i < PCACHE_SLOTS && !rc; i++) {
-		pcache *c = &pc[i];
-		if (!pc_same(c, gitdir, prefix, st))
-			continue;
-		c->used = ++pc_clock;
-		rc = 1;
-		for (size_t j = 0; j < c->n; j++) {
-			ps_refrd *r = add(l, c->names + c->v[j].off, c->v[j].len);
-			if (!r) {
-				rc = ps_error_set(PS_ENOMEM, "out of memory");
-				break;
-			}
-			r->id = c->v[j].id;
-			r->ok = c->v[j].ok;
-			r->why = c->v[j].why;
-		}
-	}
-	pthread_mutex_unlock(&pc_lock);
-	return rc;
-}
-
-/* Keep l->v[from..) as what packed-refs (st) holds under prefix; nothing
- * when it changed lately or memory is short. */
-static void pc_keep(const ps_reflist *l, size_t from, const char *gitdir, const char *prefix, const struct stat *st)
-{
-	struct timespec now;
-	if (clock_gettime(CLOCK_REALTIME, &now) != 0 || now.tv_sec - st->st_mtim.tv_sec < PCACHE_RACY_S ||
-	    now.tv_sec - st->st_ctim.tv_sec < PCACHE_RACY_S)
-		return;
-	pcache c = {
-	    .dev = st->st_dev, .ino = st->st_ino, .size = st->st_size, .mtime = st->st_mtim, .ctime = st->st_ctim};
-	size_t bytes = 0;
-	for (size_t i = from; i < l->n; i++)
-		bytes += strlen(l->v[i].name) + 1;
-	c.n = l->n - from;
-	c.gitdir = strdup(gitdir);
-	c.prefix = strdup(prefix);
-	c.v = malloc((c.n ? c.n : 1) * sizeof(*c.v));
-	c.names = malloc(bytes ? bytes : 1);
-	if (!c.gitdir || !c.prefix || !c.v || !c.names) {
-		pc_clear(&c);
-		return;
-	}
-	for (size_t i = from, off = 0; i < l->n; i++) {
-		const ps_refrd *r = &l->v[i];
-		size_t len = strlen(r->name);
-		memcpy(c.names + off, r->name, len + 1);
-		c.v[i - from] = (pent){.id = r->id, .ok = r->ok, .why = r->why, .off = off, .len = len};
-		off += len + 1;
-	}
-	pthread_mutex_lock(&pc_lock);
-	pcache *slot = &pc[0];
-	for (size_t i = 0; i < PCACHE_SLOTS; i++) {
-		if (pc[i].gitdir && !strcmp(pc[i].gitdir, gitdir) && !strcmp(pc[i].prefix, prefix)) {
-			slot = &pc[i]; /* the same file's older contents */
-			break;
-		}
-		if (!pc[i].gitdir || pc[i].used < slot->used)
-			slot = &pc[i];
-	}
-	pc_clear(slot);
-	*slot = c;
-	slot->used = ++pc_clock;
-	pthread_mutex_unlock(&pc_lock);
-}
-
 /* exact: the one ref named prefix (ps_ref_read_one), else those under it
- * (kept for the next read of the same file, above) */
+ * (kept for the next read of the same file: refcache.c) */
 static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bool exact, size_t skip)
 {
 	char path[4200];
@@ -346,7 +235,7 @@ static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bo
 	size_t n = 0, from = l->n;
 	int rc = 0;
 	bool stated = fstat(fd, &st) == 0, keep = stated && !exact && S_ISREG(st.st_mode);
-	if (keep && (rc = pc_take(l, gitdir, prefix, &st)) != 0) {
+	if (keep && (rc = ps_refcache_packed_take(l, gitdir, prefix, &st)) != 0) {
 		close(fd);
 		return rc < 0 ? rc : 0;
 	}
@@ -368,7 +257,7 @@ static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bo
 		size_t nl_len = eol - p > GIT_OID_HEXSZ + 1 ? (size_t)(eol - p) - GIT_OID_HEXSZ - 1 : 0;
 		if (nl_len && p[GIT_OID_HEXSZ] == ' ' && (exact ? nl_len == pl : nl_len > pl) &&
 		    !memcmp(p + GIT_OID_HEXSZ + 1, prefix, pl) && parse_id(&id, p, GIT_OID_HEXSZ)) {
-			ps_refrd *r = add(l, p + GIT_OID_HEXSZ + 1, nl_len);
+			ps_refrd *r = ps_reflist_add(l, p + GIT_OID_HEXSZ + 1, nl_len);
 			if (!r) {
 				rc = ps_error_set(PS_ENOMEM, "out of memory");
 				break;
@@ -381,7 +270,7 @@ static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bo
 	}
 	free(buf);
 	if (!rc && keep && n == (size_t)st.st_size)
-		pc_keep(l, from, gitdir, prefix, &st);
+		ps_refcache_packed_keep(l, from, gitdir, prefix, &st);
 	return rc;
 }
 
@@ -434,6 +323,11 @@ static int sort_merge(ps_reflist *l, size_t nloose)
 
 int ps_refs_read(ps_reflist *out, const char *gitdir, const char *prefix)
 {
+	return ps_refs_read_stamped(out, gitdir, prefix, NULL);
+}
+
+int ps_refs_read_stamped(ps_reflist *out, const char *gitdir, const char *prefix, const char *stamps)
+{
 	memset(out, 0, sizeof(*out));
 	size_t gl = strlen(gitdir), pl = strlen(prefix);
 	while (gl > 1 && gitdir[gl - 1] == '/')
@@ -455,7 +349,9 @@ int ps_refs_read(ps_reflist *out, const char *gitdir, const char *prefix)
 	}
 	if (fd >= 0 && pl < sizeof(name)) {
 		memcpy(name, prefix, pl + 1);
-		rc = walk(out, fd, name, pl, sizeof(name), 0, skip);
+		ps_refstamps *c = stamps ? ps_refstamps_load(stamps, gitdir, prefix) : NULL; /* NULL: read every file */
+		rc = walk(out, fd, name, pl, sizeof(name), 0, skip, c);
+		ps_refstamps_save_free(c); /* before a name it borrowed is freed */
 	} else if (fd >= 0) {
 		close(fd);
 	}
@@ -511,9 +407,9 @@ static int read_one(ps_refrd *out, const char *gitdir, const char *refname, size
 	bool lockname = nl > 5 && !strcmp(refname + nl - 5, ".lock"); /* skipped, as walk() skips it */
 	if (fd >= 0 && !lockname && fstatat(fd, base + 1, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISREG(st.st_mode)) {
-			rc = read_loose(&l, fd, refname, nl, 0);
+			rc = read_loose(&l, fd, refname, nl, 0, NULL);
 		} else if (S_ISLNK(st.st_mode)) {
-			ps_refrd *r = add(&l, refname, nl);
+			ps_refrd *r = ps_reflist_add(&l, refname, nl);
 			if (!r)
 				rc = ps_error_set(PS_ENOMEM, "out of memory");
 			else
@@ -598,7 +494,7 @@ int ps_reflist_refresh(ps_reflist *l, const char *gitdir, const char *prefix, co
 struct ps_refs_prefetch {
 	pthread_t thread;
 	bool started, joined;
-	char *gitdir, *prefix;
+	char *gitdir, *prefix, *stamps; /* stamps: NULL for none */
 	ps_reflist list;
 	int rc;
 	char msg[512]; /* the thread's error, for the caller's thread */
@@ -626,19 +522,20 @@ static void *prefetch_main(void *arg)
 		p->rc = PS_ENOTFOUND;
 		return NULL;
 	}
-	p->rc = ps_refs_read(&p->list, p->gitdir, p->prefix);
+	p->rc = ps_refs_read_stamped(&p->list, p->gitdir, p->prefix, p->stamps);
 	if (p->rc)
 		snprintf(p->msg, sizeof(p->msg), "%s", ps_error_last());
 	return NULL;
 }
 
-int ps_refs_prefetch_start(ps_refs_prefetch **out, const char *gitdir, const char *prefix)
+int ps_refs_prefetch_start(ps_refs_prefetch **out, const char *gitdir, const char *prefix, const char *stamps)
 {
 	*out = NULL;
 	ps_refs_prefetch *p = calloc(1, sizeof(*p));
-	if (!p || !(p->gitdir = strdup(gitdir)) || !(p->prefix = strdup(prefix))) {
+	if (!p || !(p->gitdir = strdup(gitdir)) || !(p->prefix = strdup(prefix)) ||
+	    (stamps && !(p->stamps = strdup(stamps)))) {
 		if (p)
-			free(p->gitdir);
+			free(p->gitdir), free(p->prefix);
 		free(p);
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	}
@@ -692,5 +589,6 @@ void ps_refs_prefetch_free(ps_refs_prefetch *p)
 	ps_reflist_free(&p->list);
 	free(p->gitdir);
 	free(p->prefix);
+	free(p->stamps);
 	free(p);
 }
