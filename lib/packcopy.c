@@ -29,9 +29,9 @@
  * and that is still the same file (device, inode, size, mtime and ctime as
  * after its rename) was hashed from the bytes written: it is copied by the
  * kernel (copy_file_range) without reading it back and hashing it again,
- * which was a second SHA-1 of the whole export in a bulk sync. Written as git writes a
- * pack: temporary names, fsync, the pack renamed before its index (readers
- * find packs by their index), then the directory fsynced. */
+ * which was a second SHA-1 of the whole export in a bulk sync. Written as
+ * git writes a pack: temporary names, fsync, the pack renamed before its
+ * index (readers find packs by their index), then the directory fsynced. */
 #define _GNU_SOURCE /* copy_file_range */
 #include <assert.h>
 #include <dirent.h>
@@ -108,10 +108,9 @@ static bool was_written(const struct stat *st, const unsigned char sum[20])
 }
 
 /* Copy size bytes of in to out by the kernel, in pieces so a cancel is
- * seen: 0, -1 on a write failure (errno), -2 when in is shorter than size
- * (changed under us), 1 when the kernel cannot copy
- * between these files (nothing copied: the caller copies by read and
- * write), -3 when cancelled. */
+ * seen: 0; -1 on a write failure (errno); -2 when in is shorter than size
+ * (changed under us); -3 when cancelled; 1 when the kernel cannot copy
+ * between these files (nothing copied: the caller reads and writes). */
 #define KCOPY_PIECE (8u << 20)
 static int kernel_copy(int in, int out, uint64_t size, volatile sig_atomic_t *cancel)
 {
