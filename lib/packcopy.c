@@ -24,13 +24,20 @@
  * still those: the pack's trailer (SHA-1 of the whole pack, hashed as it
  * is copied), the index's own trailer, and the pack's checksum recorded in
  * the index. A pack that fails is not copied and the caller's walk finds
- * the damaged object (and says so, as before). Written as git writes a
- * pack: temporary names, fsync, the pack renamed before its index (readers
- * find packs by their index), then the directory fsynced. */
+ * the damaged object (and says so, as before). A pack this process wrote
+ * itself moments ago (the export of the same cycle, ps_packcopy_note_written)
+ * and that is still the same file (device, inode, size, mtime and ctime as
+ * after its rename) was hashed from the bytes written: it is copied by the
+ * kernel (copy_file_range) without reading it back and hashing it again,
+ * which was a second SHA-1 of the whole export in a bulk sync. Written as
+ * git writes a pack: temporary names, fsync, the pack renamed before its
+ * index (readers find packs by their index), then the directory fsynced. */
+#define _GNU_SOURCE /* copy_file_range */
 #include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +54,83 @@
 static uint32_t get32(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* ---- packs this process wrote ------------------------------------------ */
+
+#define WRITTEN_MAX 8
+
+typedef struct written {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	unsigned char sum[20];
+} written;
+
+static pthread_mutex_t written_lock = PTHREAD_MUTEX_INITIALIZER;
+static written written_v[WRITTEN_MAX];
+static size_t written_n, written_next;
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+void ps_packcopy_note_written(const char *path, const unsigned char sum[20])
+{
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return; /* then it is hashed when copied, as any other pack */
+	written w = {.dev = st.st_dev, .ino = st.st_ino, .size = st.st_size, .mtime = st.st_mtim, .ctime = st.st_ctim};
+	memcpy(w.sum, sum, 20);
+	pthread_mutex_lock(&written_lock);
+	written_v[written_next] = w;
+	written_next = (written_next + 1) % WRITTEN_MAX;
+	if (written_n < WRITTEN_MAX)
+		written_n++;
+	pthread_mutex_unlock(&written_lock);
+}
+
+/* st (the open pack) is a file noted as written with trailer sum */
+static bool was_written(const struct stat *st, const unsigned char sum[20])
+{
+	bool found = false;
+	pthread_mutex_lock(&written_lock);
+	for (size_t i = 0; i < written_n && !found; i++) {
+		const written *w = &written_v[i];
+		found = w->dev == st->st_dev && w->ino == st->st_ino && w->size == st->st_size &&
+		        same_time(&w->mtime, &st->st_mtim) && same_time(&w->ctime, &st->st_ctim) &&
+		        !memcmp(w->sum, sum, 20);
+	}
+	pthread_mutex_unlock(&written_lock);
+	return found;
+}
+
+/* Copy size bytes of in to out by the kernel, in pieces so a cancel is
+ * seen: 0; -1 on a write failure (errno); -2 when in is shorter than size
+ * (changed under us); -3 when cancelled; 1 when the kernel cannot copy
+ * between these files (nothing copied: the caller reads and writes). */
+#define KCOPY_PIECE (8u << 20)
+static int kernel_copy(int in, int out, uint64_t size, volatile sig_atomic_t *cancel)
+{
+	uint64_t off = 0;
+	while (off < size) {
+		if (cancel && *cancel)
+			return -3;
+		size_t want = size - off < KCOPY_PIECE ? (size_t)(size - off) : KCOPY_PIECE;
+		ssize_t k = copy_file_range(in, NULL, out, NULL, want, 0);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && off == 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL))
+			return 1;
+		if (k == 0)
+			return -2; /* shorter than it was: changed under us, not copied */
+		if (k < 0)
+			return -1;
+		off += (uint64_t)k;
+	}
+	return 0;
 }
 
 /* The packs to copy, by the name of their index in objects/pack. */
@@ -190,6 +274,18 @@ static int copy_pack(const char *src, const char *dst, unsigned char sum[20], ui
 	unsigned char head[12];
 	if (pread(in, head, sizeof(head), 0) != (ssize_t)sizeof(head) || pread(in, sum, 20, (off_t)body) != 20)
 		goto done;
+	bool hashed = was_written(&st, sum); /* hashed as it was written, by us */
+	if (hashed) {
+		int k = kernel_copy(in, out, size, cancel);
+		if (k == 1) {
+			off = 0; /* the read and write loop below, without hashing */
+		} else if (k) {
+			rc = k;
+			goto done;
+		} else {
+			off = size;
+		}
+	}
 	ps_sha1 sha;
 	ps_sha1_init(&sha);
 	while (off < size) {
@@ -202,8 +298,9 @@ static int copy_pack(const char *src, const char *dst, unsigned char sum[20], ui
 			continue;
 		if (k <= 0 || off + (uint64_t)k > size)
 			goto done; /* it changed under us: not copied */
-		size_t h = off >= body ? 0 : (uint64_t)k < body - off ? (size_t)k : (size_t)(body - off);
-		ps_sha1_update(&sha, buf, h);
+		size_t h = hashed || off >= body ? 0 : (uint64_t)k < body - off ? (size_t)k : (size_t)(body - off);
+		if (h)
+			ps_sha1_update(&sha, buf, h);
 		if (write_all_fd(out, buf, (size_t)k) != 0) {
 			rc = -1;
 			goto done;
@@ -212,7 +309,7 @@ static int copy_pack(const char *src, const char *dst, unsigned char sum[20], ui
 	}
 	unsigned char got[20];
 	ps_sha1_final(&sha, got);
-	*sum_ok = memcmp(got, sum, 20) == 0 && memcmp(head, "PACK", 4) == 0 && head[7] >= 2 && head[7] <= 3;
+	*sum_ok = (hashed || memcmp(got, sum, 20) == 0) && memcmp(head, "PACK", 4) == 0 && head[7] >= 2 && head[7] <= 3;
 	*count = get32(head + 8);
 	rc = fsync(out) == 0 ? 0 : -1;
 done:

@@ -21,4 +21,11 @@ typedef int (*ps_packcopy_has_fn)(void *ctx, const git_oid *id);
 int ps_packcopy_push(bool *copied, const char *src_gitdir, const char *dst_gitdir, const git_oid *want, size_t n,
                      ps_packcopy_has_fn has, void *ctx, volatile sig_atomic_t *cancel);
 
+/* The pack at path (renamed into place and fsynced) was just written by this
+ * process and sum is the trailer it hashed from the bytes it wrote
+ * (repo_objw.c). A later push in this process copies that file without
+ * hashing it again, as long as it is still the same file: same device,
+ * inode, size, modification and change time. Remembers the last few. */
+void ps_packcopy_note_written(const char *path, const unsigned char sum[20]);
+
 #endif

@@ -16,8 +16,11 @@
  * ps_refs_read, ps_ref_read_one (one ref, without its neighbours),
  * ps_reflist_refresh, ps_reflist_free, and ps_refs_prefetch_* (the same
  * read on a thread of its own, so a remote's thousands of loose ref files
- * are read while the cycle waits on its disk writes). Never writes a ref;
- * the thread touches nothing but the files it reads and its own list. */
+ * are read while the cycle waits on its disk writes). With a stamp file
+ * (ps_refs_read_stamped, refcache.c), a loose file that is still the file
+ * read before is only stat'ed: one system call instead of three. Never
+ * writes a ref; the thread touches nothing but the files it reads, its
+ * stamp file and its own list. */
 #include <assert.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -30,12 +33,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "refread.h"
+#include "refcache.h"
 #include "plansync/error.h"
 
 #define MAX_DEPTH        16
 #define MAX_PACKED_BYTES (256u << 20)
 
-static ps_refrd *add(ps_reflist *l, const char *name, size_t len)
+ps_refrd *ps_reflist_add(ps_reflist *l, const char *name, size_t len)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
@@ -53,16 +57,38 @@ static ps_refrd *add(ps_reflist *l, const char *name, size_t len)
 	return r;
 }
 
-/* 40 lower-case hex digits, then the end of the text or a line break; a
- * table lookup per digit (a digit's value + 1, 0 for anything else, upper
- * case too: git writes lower case): thousands of ids are read per cycle */
+/* 40 lower-case hex digits, then the end of the text or a line break.
+ * Thousands of ids are read per cycle: eight digits at a time (SWAR: each
+ * byte checked to be 0-9 or a-f and turned into its value by arithmetic on
+ * one 64-bit word), a table lookup per digit on a big-endian machine. */
 static bool parse_id(git_oid *out, const char *s, size_t n)
 {
+	if (n < GIT_OID_HEXSZ || (n > GIT_OID_HEXSZ && s[GIT_OID_HEXSZ] != '\n'))
+		return false;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	for (size_t i = 0; i < GIT_OID_HEXSZ; i += 8) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		/* with no byte >= 0x80, each test leaves a byte's high bit set
+		 * when it holds, without a carry into the next byte */
+		uint64_t ge0 = x + ones * (0x80 - '0'), le9 = ones * (0x80 + '9') - x;
+		uint64_t gea = x + ones * (0x80 - 'a'), lef = ones * (0x80 + 'f') - x;
+		uint64_t digit = ge0 & le9 & high, letter = gea & lef & high;
+		if ((x & high) || (digit | letter) != high)
+			return false;
+		uint64_t v = (x & ones * 0x0f) + (letter >> 7) * 9; /* one value 0-15 a byte */
+		v = ((v << 4) | (v >> 8)) & 0x00ff00ff00ff00ffu;    /* two digits a byte, every other byte */
+		v = (v | (v >> 8)) & 0x0000ffff0000ffffu;
+		v = (v | (v >> 16)) & 0x00000000ffffffffu;
+		uint32_t b = (uint32_t)v;
+		memcpy(out->id + i / 2, &b, 4);
+	}
+	return true;
+#else
 	static const unsigned char hexv[256] = {
 	    ['0'] = 1, ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
 	    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
-	if (n < GIT_OID_HEXSZ || (n > GIT_OID_HEXSZ && s[GIT_OID_HEXSZ] != '\n'))
-		return false;
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < GIT_OID_RAWSZ; i++) {
 		unsigned hi = hexv[p[2 * i]], lo = hexv[p[2 * i + 1]];
@@ -71,6 +97,7 @@ static bool parse_id(git_oid *out, const char *s, size_t n)
 		out->id[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
 	}
 	return true;
+#endif
 }
 
 /* Names as plansync writes them (lower-case letters, digits, '-', and
@@ -109,18 +136,28 @@ static void judge_name(ps_refrd *r, size_t skip)
 	}
 }
 
-static int read_loose(ps_reflist *l, int dir, const char *name, size_t len, size_t skip)
+/* c: the stamps of files read before (NULL: none), used and updated */
+static int read_loose(ps_reflist *l, int dir, const char *name, size_t len, size_t skip, ps_refstamps *c)
 {
-	ps_refrd *r = add(l, name, len);
+	ps_refrd *r = ps_reflist_add(l, name, len);
 	if (!r)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	r->loose = true;
 	char buf[128];
 	ssize_t got = -1;
 	const char *base = strrchr(r->name, '/') + 1;
+	struct stat st;
+	bool stated = false;
+	if (c && fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    ps_refstamps_get(c, r->name, &st, &r->id)) {
+		r->ok = true; /* the same file as when it was read: the same id */
+		judge_name(r, skip);
+		return 0;
+	}
 	int fd = openat(dir, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK); /* a FIFO does not block */
 	if (fd >= 0) {
 		got = read(fd, buf, sizeof(buf));
+		stated = c && got >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode); /* after the read */
 		close(fd);
 	}
 	if (got >= 5 && !memcmp(buf, "ref: ", 5))
@@ -129,12 +166,14 @@ static int read_loose(ps_reflist *l, int dir, const char *name, size_t len, size
 		r->why = "its ref file cannot be read as a commit id";
 	else
 		r->ok = true;
+	if (r->ok && stated)
+		ps_refstamps_put(c, r->name, &st, &r->id);
 	judge_name(r, skip);
 	return 0;
 }
 
 /* path: the ref name so far (the directory's, ending in '/'), with room */
-static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int depth, size_t skip)
+static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int depth, size_t skip, ps_refstamps *c)
 {
 	DIR *d = fdopendir(fd);
 	if (!d) {
@@ -165,12 +204,12 @@ static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int d
 			if (sub >= 0) {
 				path[len + nl] = '/';
 				path[len + nl + 1] = '\0';
-				rc = walk(l, sub, path, len + nl + 1, cap, depth + 1, skip);
+				rc = walk(l, sub, path, len + nl + 1, cap, depth + 1, skip, c);
 			}
 		} else if (t == DT_REG) {
-			rc = read_loose(l, dirfd(d), path, len + nl, skip);
+			rc = read_loose(l, dirfd(d), path, len + nl, skip, c);
 		} else if (t == DT_LNK) {
-			ps_refrd *r = add(l, path, len + nl);
+			ps_refrd *r = ps_reflist_add(l, path, len + nl);
 			if (!r)
 				rc = ps_error_set(PS_ENOMEM, "out of memory");
 			else
@@ -181,7 +220,8 @@ static int walk(ps_reflist *l, int fd, char *path, size_t len, size_t cap, int d
 	return rc;
 }
 
-/* exact: the one ref named prefix (ps_ref_read_one), else those under it */
+/* exact: the one ref named prefix (ps_ref_read_one), else those under it
+ * (kept for the next read of the same file: refcache.c) */
 static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bool exact, size_t skip)
 {
 	char path[4200];
@@ -191,14 +231,19 @@ static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bo
 		return 0; /* no packed refs */
 	struct stat st;
 	char *buf = NULL;
-	size_t n = 0;
+	size_t n = 0, from = l->n;
 	int rc = 0;
-	if (fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size <= MAX_PACKED_BYTES &&
+	bool stated = fstat(fd, &st) == 0, keep = stated && !exact && S_ISREG(st.st_mode);
+	if (keep && (rc = ps_refcache_packed_take(l, gitdir, prefix, &st)) != 0) {
+		close(fd);
+		return rc < 0 ? rc : 0;
+	}
+	if (stated && st.st_size > 0 && (uint64_t)st.st_size <= MAX_PACKED_BYTES &&
 	    (buf = malloc((size_t)st.st_size + 1))) {
 		ssize_t got;
 		while (n < (size_t)st.st_size && (got = read(fd, buf + n, (size_t)st.st_size - n)) > 0)
 			n += (size_t)got;
-	} else if (st.st_size > 0 && (uint64_t)st.st_size <= MAX_PACKED_BYTES) {
+	} else if (stated && st.st_size > 0 && (uint64_t)st.st_size <= MAX_PACKED_BYTES) {
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
 	}
 	close(fd);
@@ -211,7 +256,7 @@ static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bo
 		size_t nl_len = eol - p > GIT_OID_HEXSZ + 1 ? (size_t)(eol - p) - GIT_OID_HEXSZ - 1 : 0;
 		if (nl_len && p[GIT_OID_HEXSZ] == ' ' && (exact ? nl_len == pl : nl_len > pl) &&
 		    !memcmp(p + GIT_OID_HEXSZ + 1, prefix, pl) && parse_id(&id, p, GIT_OID_HEXSZ)) {
-			ps_refrd *r = add(l, p + GIT_OID_HEXSZ + 1, nl_len);
+			ps_refrd *r = ps_reflist_add(l, p + GIT_OID_HEXSZ + 1, nl_len);
 			if (!r) {
 				rc = ps_error_set(PS_ENOMEM, "out of memory");
 				break;
@@ -223,6 +268,8 @@ static int read_packed(ps_reflist *l, const char *gitdir, const char *prefix, bo
 		p = nl ? nl + 1 : NULL;
 	}
 	free(buf);
+	if (!rc && keep && n == (size_t)st.st_size)
+		ps_refcache_packed_keep(l, from, gitdir, prefix, &st);
 	return rc;
 }
 
@@ -275,6 +322,11 @@ static int sort_merge(ps_reflist *l, size_t nloose)
 
 int ps_refs_read(ps_reflist *out, const char *gitdir, const char *prefix)
 {
+	return ps_refs_read_stamped(out, gitdir, prefix, NULL);
+}
+
+int ps_refs_read_stamped(ps_reflist *out, const char *gitdir, const char *prefix, const char *stamps)
+{
 	memset(out, 0, sizeof(*out));
 	size_t gl = strlen(gitdir), pl = strlen(prefix);
 	while (gl > 1 && gitdir[gl - 1] == '/')
@@ -296,7 +348,9 @@ int ps_refs_read(ps_reflist *out, const char *gitdir, const char *prefix)
 	}
 	if (fd >= 0 && pl < sizeof(name)) {
 		memcpy(name, prefix, pl + 1);
-		rc = walk(out, fd, name, pl, sizeof(name), 0, skip);
+		ps_refstamps *c = stamps ? ps_refstamps_load(stamps, gitdir, prefix) : NULL; /* NULL: read every file */
+		rc = walk(out, fd, name, pl, sizeof(name), 0, skip, c);
+		ps_refstamps_save_free(c); /* before a name it borrowed is freed */
 	} else if (fd >= 0) {
 		close(fd);
 	}
@@ -352,9 +406,9 @@ static int read_one(ps_refrd *out, const char *gitdir, const char *refname, size
 	bool lockname = nl > 5 && !strcmp(refname + nl - 5, ".lock"); /* skipped, as walk() skips it */
 	if (fd >= 0 && !lockname && fstatat(fd, base + 1, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISREG(st.st_mode)) {
-			rc = read_loose(&l, fd, refname, nl, 0);
+			rc = read_loose(&l, fd, refname, nl, 0, NULL);
 		} else if (S_ISLNK(st.st_mode)) {
-			ps_refrd *r = add(&l, refname, nl);
+			ps_refrd *r = ps_reflist_add(&l, refname, nl);
 			if (!r)
 				rc = ps_error_set(PS_ENOMEM, "out of memory");
 			else
@@ -439,7 +493,7 @@ int ps_reflist_refresh(ps_reflist *l, const char *gitdir, const char *prefix, co
 struct ps_refs_prefetch {
 	pthread_t thread;
 	bool started, joined;
-	char *gitdir, *prefix;
+	char *gitdir, *prefix, *stamps; /* stamps: NULL for none */
 	ps_reflist list;
 	int rc;
 	char msg[512]; /* the thread's error, for the caller's thread */
@@ -467,19 +521,20 @@ static void *prefetch_main(void *arg)
 		p->rc = PS_ENOTFOUND;
 		return NULL;
 	}
-	p->rc = ps_refs_read(&p->list, p->gitdir, p->prefix);
+	p->rc = ps_refs_read_stamped(&p->list, p->gitdir, p->prefix, p->stamps);
 	if (p->rc)
 		snprintf(p->msg, sizeof(p->msg), "%s", ps_error_last());
 	return NULL;
 }
 
-int ps_refs_prefetch_start(ps_refs_prefetch **out, const char *gitdir, const char *prefix)
+int ps_refs_prefetch_start(ps_refs_prefetch **out, const char *gitdir, const char *prefix, const char *stamps)
 {
 	*out = NULL;
 	ps_refs_prefetch *p = calloc(1, sizeof(*p));
-	if (!p || !(p->gitdir = strdup(gitdir)) || !(p->prefix = strdup(prefix))) {
+	if (!p || !(p->gitdir = strdup(gitdir)) || !(p->prefix = strdup(prefix)) ||
+	    (stamps && !(p->stamps = strdup(stamps)))) {
 		if (p)
-			free(p->gitdir);
+			free(p->gitdir), free(p->prefix);
 		free(p);
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	}
@@ -533,5 +588,6 @@ void ps_refs_prefetch_free(ps_refs_prefetch *p)
 	ps_reflist_free(&p->list);
 	free(p->gitdir);
 	free(p->prefix);
+	free(p->stamps);
 	free(p);
 }

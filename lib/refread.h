@@ -23,7 +23,15 @@ typedef struct ps_reflist {
  * ends in '/'). A missing directory or packed-refs file is no refs. Fails
  * only when out of memory; out is empty then. */
 int ps_refs_read(ps_reflist *out, const char *gitdir, const char *prefix);
+/* ps_refs_read, with the stamps of the loose files read before kept in the
+ * file stamps (of this replica; NULL: none): a loose ref file whose device,
+ * inode, size and times are those kept is not opened again; the stamps are
+ * written back for the next read (refcache.c). Reads the same refs. */
+int ps_refs_read_stamped(ps_reflist *out, const char *gitdir, const char *prefix, const char *stamps);
 void ps_reflist_free(ps_reflist *l);
+/* A new entry at the end of l, its name a copy of name[0..len), the rest
+ * zero (not sorted into place); NULL when out of memory. */
+ps_refrd *ps_reflist_add(ps_reflist *l, const char *name, size_t len);
 
 /* The one ref refname (refs/.../name) of the repository at gitdir, judged
  * as ps_refs_read judges it (its loose file, else its first line in
@@ -43,8 +51,9 @@ int ps_reflist_refresh(ps_reflist *l, const char *gitdir, const char *prefix, co
  * _take; a ref the caller moved meanwhile is read again with
  * ps_reflist_refresh. The thread touches nothing but those files. */
 typedef struct ps_refs_prefetch ps_refs_prefetch;
-/* 0, or PS_ENOMEM; a thread that cannot be started is a read in _take. */
-int ps_refs_prefetch_start(ps_refs_prefetch **out, const char *gitdir, const char *prefix);
+/* 0, or PS_ENOMEM; a thread that cannot be started is a read in _take.
+ * stamps: as for ps_refs_read_stamped (NULL: none). */
+int ps_refs_prefetch_start(ps_refs_prefetch **out, const char *gitdir, const char *prefix, const char *stamps);
 /* the gitdir given to _start (borrowed) */
 const char *ps_refs_prefetch_gitdir(const ps_refs_prefetch *p);
 /* The refs read (out then the caller's, to ps_reflist_free); PS_ENOTFOUND

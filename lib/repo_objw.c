@@ -2,7 +2,9 @@
  * objects), or all into one pack with its index (bulk: no per-object files,
  * no delta search), fsynced and renamed into place.
  *
- * Exports ps_objw_*. Never reads objects back and never moves a ref. */
+ * Exports ps_objw_*. Never reads objects back and never moves a ref. A
+ * finished pack is noted (ps_packcopy_note_written) with the trailer hashed
+ * here, so a push in the same process copies it without hashing it again. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include <assert.h>
 #include "plansync/error.h"
 #include "plansync/json.h"
+#include "packcopy.h"
 #include "repo.h"
 #include "sha1.h"
 
@@ -361,6 +364,7 @@ int ps_objw_finish(ps_objw *w)
 		fsync(dfd);
 		close(dfd);
 	}
+	ps_packcopy_note_written(fp, sum); /* a push of this cycle copies it unhashed */
 	git_odb_refresh(w->odb);
 	w->count = 0;
 out:

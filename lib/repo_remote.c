@@ -466,11 +466,14 @@ int ps_repo_refs_ahead(git_repository *repo, ps_refs_prefetch **out)
 {
 	*out = NULL;
 	git_remote *remote = NULL;
-	char path[4096];
+	char path[4096], stamps[4200];
 	int rc = 0;
+	/* the stamps of the remote's ref files as read last time (refcache.c):
+	 * a file still the same is not opened again */
+	snprintf(stamps, sizeof(stamps), "%splansync-remote-refs", git_repository_path(repo));
 	if (git_remote_lookup(&remote, repo, "origin") == 0 &&
 	    ps_repo_url_path(git_remote_url(remote), path, sizeof(path)))
-		rc = ps_refs_prefetch_start(out, path, PS_OWN_REF_PREFIX);
+		rc = ps_refs_prefetch_start(out, path, PS_OWN_REF_PREFIX, stamps);
 	git_remote_free(remote);
 	return rc;
 }

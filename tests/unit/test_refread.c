@@ -220,7 +220,7 @@ static void ahead_then_refreshed(void **st)
 	RUN("git -C %s pack-refs --all && git -C %s update-ref " REF("b") " %s", d, d, c[1]);
 	ps_refs_prefetch *p = NULL;
 	ps_reflist ahead, now;
-	assert_int_equal(ps_refs_prefetch_start(&p, d, "refs/heads/replicas/"), 0);
+	assert_int_equal(ps_refs_prefetch_start(&p, d, "refs/heads/replicas/", NULL), 0);
 	assert_string_equal(ps_refs_prefetch_gitdir(p), d);
 	assert_int_equal(ps_refs_prefetch_take(&ahead, p), 0);
 	ps_refs_prefetch_free(p);
@@ -267,22 +267,214 @@ static void ahead_then_refreshed(void **st)
 	/* no repository there (a disk not plugged in): not an empty list */
 	char none[600];
 	snprintf(none, sizeof(none), "%s/none.git", t);
-	assert_int_equal(ps_refs_prefetch_start(&p, none, "refs/heads/replicas/"), 0);
+	assert_int_equal(ps_refs_prefetch_start(&p, none, "refs/heads/replicas/", NULL), 0);
 	assert_int_equal(ps_refs_prefetch_take(&ahead, p), PS_ENOTFOUND);
 	ps_refs_prefetch_free(p);
 	assert_false(ps_refs_is_gitdir(none));
 	assert_true(ps_refs_is_gitdir(d));
 
 	/* freed without being taken: the thread is waited for */
-	assert_int_equal(ps_refs_prefetch_start(&p, d, "refs/heads/replicas/"), 0);
+	assert_int_equal(ps_refs_prefetch_start(&p, d, "refs/heads/replicas/", NULL), 0);
 	ps_refs_prefetch_free(p);
 	ps_refs_prefetch_free(NULL);
 	tmpdir_remove(t);
 }
 
+/* Ref files whose ids are read eight digits at a time: every hex digit at
+ * every place reads as libgit2's git_oid_fromstr reads it, and one byte
+ * out of range at any of the 40 places (just below and above 0-9 and a-f,
+ * upper case, a space, bytes >= 0x80) makes the file no id. */
+static void ids_digit_by_digit(void **st)
+{
+	(void)st;
+	char *t = tmpdir_new(), d[600], dir[700], hex[64], name[64];
+	assert_int_equal(ps_repo_global_init(), 0);
+	snprintf(d, sizeof(d), "%s/r.git", t);
+	RUN("mkdir -p %s/refs/heads/replicas/tinh", d);
+	snprintf(dir, sizeof(dir), "%s/refs/heads/replicas/tinh", d);
+	static const char digits[] = "0123456789abcdef";
+	static const unsigned char bad[] = {'/', ':', '@', 'A', 'F', 'G', '`', 'g', ' ', 0x80, 0xb0, 0xe6, 0xff};
+	unsigned seed = 7;
+	for (int i = 0; i < 16; i++) { /* good: every digit at every place, in turn */
+		for (int j = 0; j < 40; j++)
+			hex[j] = digits[(i + j * (seed = seed * 1103515245u + 12345u) % 16) % 16];
+		hex[40] = i % 2 ? '\n' : '\0', hex[41] = '\0';
+		snprintf(name, sizeof(name), "good%d", i);
+		put(dir, name, hex);
+	}
+	for (int j = 0; j < 40; j++)
+		for (size_t k = 0; k < sizeof(bad); k++) {
+			memset(hex, 'c', 40);
+			hex[j] = (char)bad[k];
+			hex[40] = '\n', hex[41] = '\0';
+			snprintf(name, sizeof(name), "bad%d-%zu", j, k);
+			put(dir, name, hex);
+		}
+	ps_reflist l;
+	assert_int_equal(ps_refs_read(&l, d, "refs/heads/replicas/"), 0);
+	assert_int_equal(l.n, 16 + 40 * sizeof(bad));
+	size_t good = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		const char *base = strrchr(l.v[i].name, '/') + 1;
+		if (strncmp(base, "good", 4)) {
+			assert_false(l.v[i].ok);
+			continue;
+		}
+		char path[800], text[64] = {0};
+		snprintf(path, sizeof(path), "%s/%s", dir, base);
+		FILE *f = fopen(path, "r");
+		assert_non_null(f);
+		assert_non_null(fgets(text, sizeof(text), f));
+		fclose(f);
+		git_oid want;
+		assert_int_equal(git_oid_fromstrn(&want, text, 40), 0);
+		assert_true(l.v[i].ok);
+		assert_true(git_oid_equal(&want, &l.v[i].id));
+		good++;
+	}
+	assert_int_equal(good, 16);
+	ps_reflist_free(&l);
+	tmpdir_remove(t);
+}
+
+/* every entry of l (count of them) is a branch with the id git rev-parse
+ * gives in the repository d */
+static void as_git(const ps_reflist *l, size_t count, const char *d)
+{
+	char got[64];
+	assert_int_equal(l->n, count);
+	for (size_t i = 0; i < l->n; i++) {
+		char hex[GIT_OID_HEXSZ + 1];
+		assert_true(l->v[i].ok);
+		git_oid_tostr(hex, sizeof(hex), &l->v[i].id);
+		rev_parse(got, sizeof(got), d, l->v[i].name);
+		assert_string_equal(hex, got);
+	}
+}
+
+/* packed-refs read again: a file older than two seconds is kept after its
+ * first read (refread.c); reads of it then, after `git pack-refs` replaced
+ * it, after an edit in place of the same size, and after a second prefix
+ * was read from it, each give the ids stock git gives. */
+static void packed_read_again(void **st)
+{
+	(void)st;
+	char *t = tmpdir_new(), d[600], c[3][64], got[64];
+	new_repo(d, c, 3, t);
+	for (int i = 0; i < 30; i++)
+		RUN("git -C %s update-ref refs/heads/replicas/o%d/o%d-r %s", d, i % 3, i, c[i % 3]);
+	RUN("git -C %s update-ref refs/remotes/origin/replicas/o1/x %s", d, c[1]);
+	RUN("git -C %s pack-refs --all && sleep 2.2", d);
+	ps_reflist a, b;
+	assert_int_equal(ps_refs_read(&a, d, "refs/heads/replicas/"), 0);
+	assert_int_equal(ps_refs_read(&b, d, "refs/heads/replicas/"), 0); /* the kept read */
+	same_list(&a, &b);
+	as_git(&b, 30, d);
+	ps_reflist_free(&a);
+	ps_reflist_free(&b);
+	assert_int_equal(ps_refs_read(&b, d, "refs/remotes/origin/"), 0); /* another prefix, same file */
+	as_git(&b, 1, d);
+	ps_reflist_free(&b);
+
+	/* replaced by git (a new file), then read twice */
+	RUN("git -C %s update-ref refs/heads/replicas/o0/o0-r %s && git -C %s pack-refs --all", d, c[2], d);
+	assert_int_equal(ps_refs_read(&b, d, "refs/heads/replicas/"), 0);
+	as_git(&b, 30, d);
+	ps_reflist_free(&b);
+	RUN("sleep 2.2");
+	assert_int_equal(ps_refs_read(&a, d, "refs/heads/replicas/"), 0);
+	ps_reflist_free(&a);
+	/* edited in place, same size: o0-r's line now names c[1] */
+	RUN("sed 's/^%s refs\\/heads\\/replicas\\/o0\\/o0-r$/%s refs\\/heads\\/replicas\\/o0\\/o0-r/' %s/packed-refs > "
+	    "%s/pr "
+	    "&& cat %s/pr > %s/packed-refs",
+	    c[2], c[1], d, t, t, d);
+	rev_parse(got, sizeof(got), d, "refs/heads/replicas/o0/o0-r");
+	assert_string_equal(got, c[1]);
+	assert_int_equal(ps_refs_read(&b, d, "refs/heads/replicas/"), 0);
+	as_git(&b, 30, d);
+	ps_reflist_free(&b);
+	tmpdir_remove(t);
+}
+
+/* Loose ref files read with a stamp file (refcache.c): every read gives
+ * the ids stock git gives, after git moved a ref (a new file), after an
+ * edit in place of the same size (old file and a file just read), with the
+ * stamp file damaged, and with a stamp file of another repository. */
+static void loose_read_stamped(void **st)
+{
+	(void)st;
+	char *t = tmpdir_new(), d[600], e[600], c[3][64], stamps[700], other[700];
+	new_repo(d, c, 3, t);
+	for (int i = 0; i < 24; i++)
+		RUN("git -C %s update-ref refs/heads/replicas/o%d/o%d-r %s", d, i % 3, i, c[i % 3]);
+	snprintf(stamps, sizeof(stamps), "%s/stamps", t);
+	snprintf(other, sizeof(other), "%s/other-stamps", t);
+	RUN("sleep 2.2");
+	ps_reflist a, b;
+#define READ(l) assert_int_equal(ps_refs_read_stamped(&(l), d, "refs/heads/replicas/", stamps), 0)
+	READ(a);
+	assert_int_equal(access(stamps, F_OK), 0); /* kept */
+	READ(b);                                   /* from the stamps */
+	same_list(&a, &b);
+	as_git(&b, 24, d);
+	ps_reflist_free(&a);
+	ps_reflist_free(&b);
+
+	/* moved by git: a new file */
+	RUN("git -C %s update-ref refs/heads/replicas/o1/o4-r %s", d, c[2]);
+	READ(b);
+	as_git(&b, 24, d);
+	ps_reflist_free(&b);
+	/* edited in place, same size: an old file, then one just read */
+	RUN("printf '%%s\\n' %s > %s/refs/heads/replicas/o0/o3-r", c[2], d);
+	READ(b);
+	as_git(&b, 24, d);
+	ps_reflist_free(&b);
+	RUN("printf '%%s\\n' %s > %s/refs/heads/replicas/o0/o3-r", c[1], d);
+	READ(b);
+	as_git(&b, 24, d);
+	ps_reflist_free(&b);
+	/* deleted, and a new one */
+	RUN("git -C %s update-ref -d refs/heads/replicas/o2/o5-r && git -C %s update-ref refs/heads/replicas/o9/o9-r "
+	    "%s",
+	    d, d, c[0]);
+	READ(b);
+	as_git(&b, 24, d);
+	ps_reflist_free(&b);
+
+	/* the stamp file damaged: a byte of each record's region flipped */
+	RUN("sleep 2.2");
+	READ(b);
+	ps_reflist_free(&b);
+	RUN("printf '%%s\\n' %s > %s/refs/heads/replicas/o0/o6-r", c[1], d); /* an edit the stamps would hide */
+	RUN("python3 -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[len(b)//2]^=1; "
+	    "open(p,'wb').write(b)\" "
+	    "%s",
+	    stamps);
+	READ(b);
+	as_git(&b, 24, d);
+	ps_reflist_free(&b);
+
+	/* another repository's stamp file: not used for this one */
+	snprintf(e, sizeof(e), "%s/e.git", t);
+	RUN("cp -a %s %s && sleep 2.2", d, e); /* its files then older than two seconds */
+	assert_int_equal(ps_refs_read_stamped(&b, e, "refs/heads/replicas/", other), 0);
+	ps_reflist_free(&b);
+	assert_int_equal(access(other, F_OK), 0);
+	RUN("cp %s %s && printf '%%s\\n' %s > %s/refs/heads/replicas/o1/o7-r", other, stamps, c[0], d);
+	READ(b);
+	as_git(&b, 24, d);
+	ps_reflist_free(&b);
+#undef READ
+	tmpdir_remove(t);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(read_as_git_does), cmocka_unit_test(set_as_git_reads),
-	                                   cmocka_unit_test(ahead_then_refreshed)};
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(read_as_git_does),     cmocka_unit_test(set_as_git_reads),
+	    cmocka_unit_test(ahead_then_refreshed), cmocka_unit_test(ids_digit_by_digit),
+	    cmocka_unit_test(packed_read_again),    cmocka_unit_test(loose_read_stamped)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
