@@ -92,6 +92,13 @@ void ps_packcopy_note_written(const char *path, const unsigned char sum[20])
 	pthread_mutex_unlock(&written_lock);
 }
 
+void ps_packcopy_forget_written(void)
+{
+	pthread_mutex_lock(&written_lock);
+	written_n = written_next = 0;
+	pthread_mutex_unlock(&written_lock);
+}
+
 /* st (the open pack) is a file noted as written with trailer sum */
 static bool was_written(const struct stat *st, const unsigned char sum[20])
 {

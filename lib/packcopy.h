@@ -23,9 +23,13 @@ int ps_packcopy_push(bool *copied, const char *src_gitdir, const char *dst_gitdi
 
 /* The pack at path (renamed into place and fsynced) was just written by this
  * process and sum is the trailer it hashed from the bytes it wrote
- * (repo_objw.c). A later push in this process copies that file without
+ * (repo_objw.c). A push later in the same cycle copies that file without
  * hashing it again, as long as it is still the same file: same device,
  * inode, size, modification and change time. Remembers the last few. */
 void ps_packcopy_note_written(const char *path, const unsigned char sum[20]);
+/* Forget them all: each sync cycle starts so, so only a pack its own
+ * export wrote is trusted unhashed, never one a long-running process wrote
+ * in an earlier cycle (the disk may have rotted it since). */
+void ps_packcopy_forget_written(void);
 
 #endif

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "sync_int.h"
+#include "packcopy.h"
 #include "plansync/keys.h"
 #include "store_sync.h"
 #include "plansync/error.h"
@@ -250,6 +251,9 @@ static int cycle(ps_replica *r, ps_sync_result *res, bool *again, ps_progress_fn
 	bool deferred = false;
 	*again = false;
 	long t0 = mono_ms();
+	/* a pack written in an earlier cycle (a daemon's, hours ago) is hashed
+	 * again when copied: the disk may have rotted it since (attack 99) */
+	ps_packcopy_forget_written();
 	int rc = ps_sync_restamp_future(r);
 	if (!rc) /* a province replica made before keys becomes the root (plansync/keys.h) */
 		rc = ps_keys_upgrade_root(r);

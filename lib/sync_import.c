@@ -216,7 +216,7 @@ static int read_signed(imp *m, const git_oid *oid, const git_tree *t, ps_oidset 
 		rc = ps_sync_verify_boot(m, &vc, own, tip, &verdict);
 	for (size_t i = n0; !rc && verdict == PS_VERIFY_OK && i < m->nent;) {
 		rc = ps_sync_verify_file(m, &vc, true, m->ent[i].path, &m->ent[i].oid, NULL);
-		if (rc == 1 || rc == 2) { /* refused by the registry's rules, or counted elsewhere: not applied */
+		if (rc == 1) { /* refused by the registry's rules: not applied */
 			free(m->ent[i].path);
 			m->ent[i] = m->ent[--m->nent];
 			rc = 0;

@@ -179,8 +179,7 @@ int ps_sync_verify_lookup(imp *m, const char *office, const char *replica, struc
 
 /* Key record change c (record rid), met on a good commit of a province
  * branch: 0 when it may count, 1 (quarantined here) when it writes another
- * province replica's key record and the branch's replica is not the root,
- * 2 when another replica wrote it (it counts from that one's branch). */
+ * province replica's key record and the branch's replica is not the root. */
 int ps_sync_root_writes(imp *m, const ps_change *c, const ps_record_id *rid);
 /* m's branch has a good commit writing its own key record signed by fpr:
  * when that is the pinned key, its replica is a root (meta trust.roots). */

@@ -10,10 +10,9 @@
  * counts only when the root wrote it: the province replica whose key, or
  * a key it rotated from, is the pinned one (keys_int.h ps_keys_is_root),
  * or whose branch's commit writing its own key record the pinned key
- * signed (a root restored under a new id hands over: meta trust.roots);
- * one that another branch carries (a copy sends its old changes again)
- * counts only from its writer's own branch, whatever order they are read
- * in. keys.c refuses such a decision elsewhere; every reader
+ * signed (a root restored under a new id hands over, or one upgraded onto
+ * a new branch: meta trust.roots), so what a root re-sends on its new
+ * branch counts whatever order the branches are read in. keys.c refuses such a decision elsewhere; every reader
  * quarantines it here whatever the writer's binary did. Never writes Git
  * objects; its SQL is store_keys.c's. */
 #include <stdio.h>
@@ -77,14 +76,13 @@ int ps_sync_root_writes(imp *m, const ps_change *c, const ps_record_id *rid)
 {
 	if (strcmp(rid->office, m->office) != 0 || strcmp(rid->replica, m->replica) == 0)
 		return 0; /* a district's record, or the writer's own (a rotation, a hand-over) */
-	if (strcmp(c->replica, m->replica) != 0)
-		return 2; /* written by another (a copy re-sends it): it counts from its writer's branch */
 	ps_keyrec writer;
 	char pin[72] = "", why[600];
 	int rc = ps_keys_pin_get(m->r, pin);
 	if (rc || (rc = ps_sync_verify_lookup(m, m->office, m->replica, &writer)))
 		return rc;
-	bool root = ps_keys_is_root(&writer, pin);
+	/* the pinned key signing is the root, whatever its record says yet */
+	bool root = !strcmp(m->signer, pin) || ps_keys_is_root(&writer, pin);
 	ps_keyrec_release(&writer);
 	if (!root && (rc = roots_has(m, m->replica, &root)))
 		return rc;
