@@ -228,6 +228,18 @@ static int req_row(void *ctx, const char *json)
 	q.changes = cJSON_IsNumber(n) ? (long)n->valuedouble : 0;
 	int rc = decided(w->r, q.office, q.replica, q.public_key);
 	rc = rc < 0 ? rc : rc ? 0 : w->fn(w->ctx, &q);
+	/* the keys that asked under this id before (attack 173): each listed
+	 * too, so the id names several and the fingerprint decides */
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "earlier"))
+	{
+		ps_keyreq p = {
+		    q.office, q.replica, jstr(e, "public_key"), jstr(e, "fingerprint"), jstr(e, "first_seen"), NULL, 0};
+		if (rc || !p.public_key || !p.fingerprint)
+			continue;
+		int d = decided(w->r, p.office, p.replica, p.public_key);
+		rc = d < 0 ? d : d ? 0 : w->fn(w->ctx, &p);
+	}
 	cJSON_Delete(o);
 	return rc;
 }
@@ -360,6 +372,12 @@ int ps_keys_write(ps_keydone *out, ps_replica *r, cJSON *fields, const char *rea
 /* The open request who names: one, or PS_ENOTFOUND saying what to do. */
 static int open_request(find_req *f, const char *what)
 {
+	if (f->found > 1 && strncmp(f->who, "SHA256:", 7) != 0)
+		return ps_error_set(PS_EINVALID,
+		                    "keys %s: replica %s asked with %d different keys (someone else may have replaced "
+		                    "the office's request): 'plansync keys pending' lists their fingerprints; confirm "
+		                    "the office's by phone and give that fingerprint",
+		                    what, f->who, f->found);
 	if (f->found > 1)
 		return ps_error_set(PS_EINVALID, "keys %s: \"%s\" names %d requests; give the replica id", what, f->who,
 		                    f->found);
@@ -422,7 +440,9 @@ static int replaces_enrolled(ps_replica *r, const find_req *f)
 static int revoked_key_row(void *ctx, const ps_keyinfo *k)
 {
 	const find_req *f = ctx;
-	if (!k->enrolled || !k->revoked || !k->public_key || !ps_keys_same_key(k->public_key, f->public_key))
+	if (!k->enrolled || !k->public_key || !ps_keys_same_key(k->public_key, f->public_key))
+		return 0;
+	if (!k->revoked)
 		return 0;
 	return ps_error_set(PS_EINVALID,
 	                    "keys approve: key %s was enrolled for replica %s and revoked%s%s; a revoked key is "

@@ -337,16 +337,32 @@ typedef struct signer_walk {
 	const char *province;
 } signer_walk;
 
-/* The committer time of commit hex (ssh-keygen's valid-before includes
- * it); 0 when not here. */
+/* The latest committer time of commit hex and its ancestors (ssh-keygen's
+ * valid-before includes it: every commit a limit accepts verifies, even one
+ * written with a clock ahead of a later one's, attack 176); 0 when not
+ * here. */
 static long long after_commit(git_repository *repo, const char *hex)
 {
 	git_oid id;
+	git_revwalk *w = NULL;
 	git_commit *c = NULL;
 	long long t = 0;
-	if (repo && hex && git_oid_fromstr(&id, hex) == 0 && git_commit_lookup(&c, repo, &id) == 0)
-		t = (long long)git_commit_time(c);
+	if (!repo || !hex || git_oid_fromstr(&id, hex) != 0 || git_commit_lookup(&c, repo, &id) != 0 ||
+	    git_revwalk_new(&w, repo) != 0 || git_revwalk_push(w, &id) != 0) {
+		git_commit_free(c);
+		git_revwalk_free(w);
+		git_error_clear();
+		return 0;
+	}
 	git_commit_free(c);
+	while (git_revwalk_next(&id, w) == 0) {
+		if (git_commit_lookup(&c, repo, &id) == 0 && (long long)git_commit_time(c) > t)
+			t = (long long)git_commit_time(c);
+		git_commit_free(c);
+		c = NULL;
+	}
+	git_revwalk_free(w);
+	git_error_clear();
 	return t;
 }
 

@@ -278,9 +278,19 @@ int ps_sync_import_branch(imp *m, const char *ref, const git_oid *tip)
 	if (has_last && git_graph_descendant_of(m->repo, tip, &last) != 1) {
 		if (git_graph_descendant_of(m->repo, &last, tip) == 1) {
 			/* The branch went back (a shared repository seeded from an older
-			 * copy): nothing new, and what we have stays. */
-			ps_store_rollback(s);
-			return 0;
+			 * copy): nothing new, and what we have stays; the commits it
+			 * lost are named once, since a replica made now lacks them
+			 * (attack 174). */
+			char lh[GIT_OID_HEXSZ + 1], reason[400];
+			git_oid_tostr(lh, sizeof(lh), &last);
+			snprintf(
+			    reason, sizeof(reason),
+			    "the branch went back: commits up to %s, read here, are no longer on it (a force-push, "
+			    "or the shared repository restored from an older copy); what they brought is kept here, "
+			    "but a replica made since lacks it until their writer sends them again",
+			    lh);
+			rc = ps_sync_problem(s, m->branch, m->commit, "", reason, m->res);
+			return rc ? (ps_store_rollback(s), rc) : ps_store_commit(s);
 		}
 		/* Rewritten: said once per new tip, and the new commits are read
 		 * like any others, so every replica ends with the same set whether

@@ -80,8 +80,9 @@ typedef struct imp {
 	/* "office/replica\n" lines: branches to read again from their root, a
 	 * limit on a key of theirs having arrived (sync_retract.c); NULL: none */
 	char *retract;
-	bool rereading; /* the branch being read is read again from its root for that */
-	bool again;     /* ... and what it took back puts it on the list again */
+	bool rereading;  /* the branch being read is read again from its root for that */
+	bool again;      /* ... and what it took back puts it on the list again */
+	int revoked_any; /* 0 not known yet, 1: the registry revokes no enrolled key, 2: it does */
 } imp;
 
 /* ---- sync_apply.c ---------------------------------------------------- */

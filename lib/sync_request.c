@@ -4,7 +4,8 @@
  * Exports to sync_import.c (sync_int.h) ps_sync_verify_request (a branch
  * held at a commit validly signed by a key the registry does not enrol yet:
  * the request is noted in meta keys.pending.<office>/<replica> with its
- * key, first seen and the change files it would bring),
+ * key, first seen and the change files it would bring, and the keys that
+ * asked under that id before: "earlier"),
  * ps_sync_verify_unchanged (nothing new on a branch held at the same
  * request) and ps_sync_verify_settled. Judges nothing itself
  * (sync_verify.c does); its SQL is store_keys.c's. */
@@ -87,6 +88,21 @@ int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, c
 		snprintf(seen, sizeof(seen), "%s", fs->valuestring);
 	else
 		now_iso(seen);
+	/* a request under the same id with another key: someone may have
+	 * replaced the office's; every key that asked is kept, so approval by
+	 * id is refused and the officer picks by fingerprint (attack 173) */
+	cJSON *earlier = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(was, "earlier"), 1);
+	if (cJSON_IsString(wk) && strcmp(wk->valuestring, vc->fpr) != 0) {
+		cJSON *e = cJSON_CreateObject();
+		if (!earlier)
+			earlier = cJSON_CreateArray();
+		if (!e || !earlier || !cJSON_AddItemToArray(earlier, e) ||
+		    !cJSON_AddItemReferenceToObject(e, "fingerprint", (cJSON *)wk) ||
+		    !cJSON_AddItemToObject(e, "public_key",
+		                           cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(was, "public_key"), 1)) ||
+		    !cJSON_AddItemToObject(e, "first_seen", cJSON_Duplicate(fs, 1)))
+			rc = ps_error_set(PS_ENOMEM, "out of memory");
+	}
 	long n = 0;
 	count_files(m->repo, first, tip, vc->signer, &n);
 	git_oid_tostr(hex, sizeof(hex), first);
@@ -98,8 +114,11 @@ int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, c
 	    cJSON_AddStringToObject(o, "replica", m->replica) && cJSON_AddStringToObject(o, "public_key", pub) &&
 	    cJSON_AddStringToObject(o, "fingerprint", vc->fpr) && cJSON_AddStringToObject(o, "first_seen", seen) &&
 	    cJSON_AddStringToObject(o, "commit", hex) && cJSON_AddStringToObject(o, "tip", tiphex) &&
-	    cJSON_AddNumberToObject(o, "changes", (double)n))
+	    cJSON_AddNumberToObject(o, "changes", (double)n) &&
+	    (!earlier || cJSON_AddItemToObject(o, "earlier", earlier))) {
+		earlier = NULL;
 		text = cJSON_PrintUnformatted(o);
+	}
 	if (!rc && !text)
 		rc = ps_error_set(PS_ENOMEM, "out of memory");
 	if (!rc)
@@ -109,6 +128,7 @@ int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, c
 		       m->replica, m->office, vc->fpr, n);
 	cJSON_free(text);
 	cJSON_Delete(o);
+	cJSON_Delete(earlier);
 	cJSON_Delete(was);
 	free(pub);
 	free(old);

@@ -20,8 +20,10 @@
 #include "sync_int.h"
 #include "store_sync.h"
 #include "repo.h"
+#include "keys_int.h"
 #include "refread.h"
 #include "plansync/error.h"
+#include "plansync/keys.h"
 #include "plansync/record.h"
 #include "plansync/replica.h"
 #include "plansync/store.h"
@@ -74,6 +76,19 @@ static int drop_line(imp *m, char *p)
 	return ps_store_meta_set(ps_replica_store(m->r), META_REREAD, m->retract[0] ? m->retract : NULL);
 }
 
+typedef struct same_key {
+	imp *m;
+	const char *public_key;
+} same_key;
+
+static int same_key_row(void *ctx, const ps_keyinfo *ki)
+{
+	same_key *sk = ctx;
+	if (!ki->public_key || !ps_keys_same_key(ki->public_key, sk->public_key))
+		return 0;
+	return add_line(sk->m, ki->office, ki->replica);
+}
+
 int ps_sync_retract_note(imp *m, const ps_change *c)
 {
 	ps_record_id rid;
@@ -86,6 +101,14 @@ int ps_sync_retract_note(imp *m, const ps_change *c)
 	if (!cJSON_IsString(rv))
 		return 0;
 	int rc = add_line(m, rid.office, rid.replica);
+	/* the same key enrolled for other replicas: their branches too (175) */
+	ps_keyrec k;
+	if (!rc && !(rc = ps_sync_verify_lookup(m, rid.office, rid.replica, &k))) {
+		same_key sk = {m, k.public_key};
+		if (k.public_key)
+			rc = ps_keys_each(m->r, same_key_row, &sk);
+		ps_keyrec_release(&k);
+	}
 	/* a province replica's key may have handed over to another id, or
 	 * decided on others' keys: every province branch is read again */
 	if (!rc && !strcmp(rid.office, ps_replica_province(m->r)))

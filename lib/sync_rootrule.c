@@ -133,10 +133,25 @@ static int elsewhere_row(void *ctx, const ps_keyinfo *ki)
 	return rc;
 }
 
+static int any_revoked(void *ctx, const ps_keyinfo *ki)
+{
+	(void)ctx;
+	return ki->enrolled && ki->revoked ? 1 : 0;
+}
+
 int ps_sync_revoked_elsewhere(imp *m, const uint8_t pub[32], const git_oid *oid, char *out, size_t n)
 {
 	out[0] = '\0';
+	int rc = 0;
+	if (!m->revoked_any) { /* once per import: most registries revoke nothing */
+		rc = ps_keys_each(m->r, any_revoked, NULL);
+		if (rc < 0)
+			return rc;
+		m->revoked_any = rc == 1 ? 2 : 1;
+	}
+	if (m->revoked_any == 1)
+		return 0;
 	elsewhere w = {m, pub, oid, out, n};
-	int rc = ps_keys_each(m->r, elsewhere_row, &w);
+	rc = ps_keys_each(m->r, elsewhere_row, &w);
 	return rc == 1 ? 0 : rc;
 }

@@ -113,6 +113,8 @@ static int overlay_note(imp *m, const ps_change *c)
 			continue; /* the stored or an already met change wins this field */
 		snprintf(w, PS_CHANGE_ID_MAX + 1, "%s", c->id);
 		rc = ps_keyrec_set(&o->k, f->string, f);
+		if (!strcmp(f->string, "revoked") && cJSON_IsString(f))
+			m->revoked_any = 2; /* ps_sync_revoked_elsewhere looks from now on */
 	}
 	return rc;
 }
@@ -283,7 +285,21 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 	char other[200];
 	bool retired = false, province = false;
 	if (k.found && k.public_key && key_is(k.public_key, vc->signer)) {
-		if (k.enrolled && !k.revoked) {
+		char holder[200] = "";
+		if (k.enrolled && !k.revoked &&
+		    (rc = ps_sync_revoked_elsewhere(m, vc->signer, oid, holder, sizeof(holder)))) {
+			/* error */
+		} else if (k.enrolled && !k.revoked && holder[0]) {
+			/* one key enrolled for two replicas, revoked as the other: it
+			 * counts nowhere after its revocation (attack 175) */
+			snprintf(
+			    why, sizeof(why),
+			    "signed by key %s, which the province revoked as the key of replica %s, and this commit "
+			    "is not among those its revocation accepts; the commit's changes are refused",
+			    vc->fpr, holder);
+			rc = quarantine(m, verdict, why);
+			vc->limited = true;
+		} else if (k.enrolled && !k.revoked) {
 			*verdict = PS_VERIFY_OK;
 			current_seen(m, k.public_key);
 			m->cur_seen = true;
