@@ -262,6 +262,19 @@ static int quarantine(imp *m, int *verdict, const char *reason)
 	return ps_sync_problem(ps_replica_store(m->r), m->branch, m->commit, "", reason, m->res);
 }
 
+/* Signed by a key the registry revokes as holder's, after what that
+ * revocation accepts (attacks 168, 175). */
+static int revoked_there(imp *m, ps_vcommit *vc, int *verdict, const char *holder)
+{
+	char why[700];
+	snprintf(why, sizeof(why),
+	         "signed by key %s, which the province revoked as the key of replica %s, and this commit is not "
+	         "among those its revocation accepts; the commit's changes are refused",
+	         vc->fpr, holder);
+	vc->limited = true;
+	return quarantine(m, verdict, why);
+}
+
 int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdict)
 {
 	memset(vc, 0, sizeof(*vc));
@@ -292,13 +305,7 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		} else if (k.enrolled && !k.revoked && holder[0]) {
 			/* one key enrolled for two replicas, revoked as the other: it
 			 * counts nowhere after its revocation (attack 175) */
-			snprintf(
-			    why, sizeof(why),
-			    "signed by key %s, which the province revoked as the key of replica %s, and this commit "
-			    "is not among those its revocation accepts; the commit's changes are refused",
-			    vc->fpr, holder);
-			rc = quarantine(m, verdict, why);
-			vc->limited = true;
+			rc = revoked_there(m, vc, verdict, holder);
 		} else if (k.enrolled && !k.revoked) {
 			*verdict = PS_VERIFY_OK;
 			current_seen(m, k.public_key);
@@ -340,13 +347,7 @@ int ps_sync_verify_commit(imp *m, const git_oid *oid, ps_vcommit *vc, int *verdi
 		} else if (older && holder[0]) {
 			/* a key revoked as another replica's counts there up to its
 			 * revocation, here for nothing after it (a hand-over, 168) */
-			snprintf(
-			    why, sizeof(why),
-			    "signed by key %s, which the province revoked as the key of replica %s, and this commit "
-			    "is not among those its revocation accepts; the commit's changes are refused",
-			    vc->fpr, holder);
-			rc = quarantine(m, verdict, why);
-			vc->limited = true;
+			rc = revoked_there(m, vc, verdict, holder);
 		} else if (older) {
 			*verdict = PS_VERIFY_OK; /* older than the first commit of the current key */
 		} else if (k.previous_until) {   /* forty zeros: a key whose request was refused (163) */
