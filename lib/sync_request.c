@@ -14,54 +14,89 @@
 #include <string.h>
 #include <time.h>
 #include "sync_int.h"
+#include "repo.h"
 #include "keys_int.h"
 #include "store_keys.h"
 #include "plansync/error.h"
 #include "plansync/hlc.h"
 #include "plansync/key.h"
 #include "plansync/log.h"
-static int count_blob(const char *root, const git_tree_entry *e, void *ctx)
+/* One change file of the held part: counted when it would apply; what it
+ * may never do (another office's record, a key record, a file that is not
+ * what its path says) is said in problems now, before the officer confirms
+ * the request, and not counted (attack 178). */
+static int held_file(void *ctx, const char *path, git_filemode_t mode, const git_oid *oid)
 {
-	(void)root;
-	if (git_tree_entry_type(e) == GIT_OBJECT_BLOB)
-		(*(long *)ctx)++;
-	return 0;
+	(void)mode;
+	imp *m = ((void **)ctx)[0];
+	long *n = ((void **)ctx)[1];
+	if (strncmp(path, "changes/", 8) != 0)
+		return 0; /* plansync.json and the like: judged when the branch is read */
+	ps_change *c = NULL;
+	git_odb_object *o = NULL;
+	char why[600], reason[800];
+	int rc = ps_sync_read_change(m, path, oid, m->office, &c, &o, why, sizeof(why));
+	ps_change_free(c);
+	git_odb_object_free(o);
+	if (rc == 0)
+		(*n)++;
+	if (rc != 1)
+		return rc;
+	snprintf(reason, sizeof(reason), "in the enrolment request of replica %s: %s; it will not be applied",
+	         m->replica, why);
+	return ps_sync_problem(ps_replica_store(m->r), m->branch, m->commit, path, reason, m->res);
+}
+
+static int held_bad(void *ctx, const char *path, const char *why)
+{
+	imp *m = ((void **)ctx)[0];
+	char reason[800];
+	if (strncmp(path, "changes/", 8) != 0)
+		return 0;
+	snprintf(reason, sizeof(reason), "in the enrolment request of replica %s: %s; it will not be applied",
+	         m->replica, why);
+	return ps_sync_problem(ps_replica_store(m->r), m->branch, m->commit, path, reason, m->res);
 }
 
 /* Change files in first and the commits after it up to tip (the held part
- * of the branch) that are validly signed by signer: what the request would
- * bring, and nothing anyone else hung after it. */
-static void count_files(git_repository *repo, const git_oid *first, const git_oid *tip, const uint8_t signer[32],
-                        long *n)
+ * of the branch) that are validly signed by signer and would apply: what
+ * the request would bring, and nothing anyone else hung after it. */
+static int count_files(imp *m, const git_oid *first, const git_oid *tip, const uint8_t signer[32], long *n)
 {
 	*n = 0;
 	git_revwalk *w = NULL;
 	git_commit *fc = NULL;
-	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, tip) < 0 || git_commit_lookup(&fc, repo, first) < 0) {
+	char keep[GIT_OID_HEXSZ + 1];
+	snprintf(keep, sizeof(keep), "%s", m->commit);
+	if (git_revwalk_new(&w, m->repo) < 0 || git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(w, tip) < 0 || git_commit_lookup(&fc, m->repo, first) < 0) {
 		git_revwalk_free(w);
-		return;
+		git_error_clear();
+		return 0;
 	}
 	for (unsigned i = 0; i < git_commit_parentcount(fc); i++)
 		git_revwalk_hide(w, git_commit_parent_id(fc, i));
 	git_commit_free(fc);
 	git_oid oid;
 	uint8_t who[32];
-	while (git_revwalk_next(&oid, w) == 0) {
-		if (ps_commit_signer(who, repo, &oid) != 0 || memcmp(who, signer, 32) != 0)
+	void *ctx[2] = {m, n};
+	int rc = 0;
+	while (!rc && git_revwalk_next(&oid, w) == 0) {
+		if (ps_commit_signer(who, m->repo, &oid) != 0 || memcmp(who, signer, 32) != 0) {
+			ps_error_clear();
 			continue;
+		}
 		git_commit *c = NULL;
-		git_tree *t = NULL, *ch = NULL;
-		git_tree_entry *e = NULL;
-		if (git_commit_lookup(&c, repo, &oid) == 0 && git_commit_tree(&t, c) == 0 &&
-		    git_tree_entry_bypath(&e, t, "changes") == 0 &&
-		    git_tree_lookup(&ch, repo, git_tree_entry_id(e)) == 0)
-			git_tree_walk(ch, GIT_TREEWALK_PRE, count_blob, n);
-		git_tree_entry_free(e);
-		git_tree_free(ch);
+		git_tree *t = NULL;
+		git_oid_tostr(m->commit, sizeof(m->commit), &oid);
+		if (git_commit_lookup(&c, m->repo, &oid) == 0 && git_commit_tree(&t, c) == 0)
+			rc = ps_repo_diff_added(m->repo, NULL, t, NULL, held_file, held_bad, ctx);
 		git_tree_free(t);
 		git_commit_free(c);
 	}
 	git_revwalk_free(w);
+	snprintf(m->commit, sizeof(m->commit), "%s", keep);
+	return rc;
 }
 
 static void now_iso(char out[32])
@@ -81,6 +116,10 @@ int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, c
 	int rc = ps_store_keyreq_get(s, m->office, m->replica, &old);
 	if (rc && rc != PS_ENOTFOUND)
 		return rc;
+	if (rc) {
+		ps_error_clear();
+		rc = 0;
+	}
 	cJSON *was = old ? cJSON_Parse(old) : NULL;
 	const cJSON *fs = cJSON_GetObjectItemCaseSensitive(was, "first_seen");
 	const cJSON *wk = cJSON_GetObjectItemCaseSensitive(was, "fingerprint");
@@ -104,7 +143,8 @@ int ps_sync_verify_request(imp *m, const ps_vcommit *vc, const git_oid *first, c
 			rc = ps_error_set(PS_ENOMEM, "out of memory");
 	}
 	long n = 0;
-	count_files(m->repo, first, tip, vc->signer, &n);
+	if (!rc)
+		rc = count_files(m, first, tip, vc->signer, &n);
 	git_oid_tostr(hex, sizeof(hex), first);
 	git_oid_tostr(tiphex, sizeof(tiphex), tip);
 	cJSON *o = cJSON_CreateObject();
