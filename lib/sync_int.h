@@ -80,9 +80,14 @@ typedef struct imp {
 	/* "office/replica\n" lines: branches to read again from their root, a
 	 * limit on a key of theirs having arrived (sync_retract.c); NULL: none */
 	char *retract;
-	bool rereading;  /* the branch being read is read again from its root for that */
-	bool again;      /* ... and what it took back puts it on the list again */
-	int revoked_any; /* 0 not known yet, 1: the registry revokes no enrolled key, 2: it does */
+	bool rereading; /* the branch being read is read again from its root for that */
+	bool again;     /* ... and what it took back puts it on the list again */
+	/* the keys the registry revokes (stored, once per import, and those met
+	 * on province branches since): a signer not among them needs no look
+	 * at the registry (ps_sync_revoked_elsewhere) */
+	uint8_t (*revoked)[32];
+	size_t nrevoked;
+	bool revoked_known;
 } imp;
 
 /* ---- sync_apply.c ---------------------------------------------------- */
@@ -193,6 +198,8 @@ bool ps_sync_before_revocation(imp *m, const struct ps_keyrec *k, const git_oid 
  * commit oid is not among those its revocation accepts: that replica in
  * out (else out empty). Rare: for commits a previous key signs. */
 int ps_sync_revoked_elsewhere(imp *m, const uint8_t pub[32], const git_oid *oid, char *out, size_t n);
+/* A key record revoking public_key was met in this import. */
+int ps_sync_revoked_note(imp *m, const char *public_key);
 
 /* ---- sync_retract.c -------------------------------------------------- */
 

@@ -133,23 +133,39 @@ static int elsewhere_row(void *ctx, const ps_keyinfo *ki)
 	return rc;
 }
 
-static int any_revoked(void *ctx, const ps_keyinfo *ki)
+int ps_sync_revoked_note(imp *m, const char *public_key)
 {
-	(void)ctx;
-	return ki->enrolled && ki->revoked ? 1 : 0;
+	uint8_t pub[32];
+	if (ps_pubkey_parse(pub, public_key) != 0) {
+		ps_error_clear();
+		return 0; /* names no key: revokes none */
+	}
+	uint8_t(*n)[32] = realloc(m->revoked, (m->nrevoked + 1) * sizeof(*n));
+	if (!n)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	m->revoked = n;
+	memcpy(m->revoked[m->nrevoked++], pub, 32);
+	return 0;
+}
+
+static int revoked_row(void *ctx, const ps_keyinfo *ki)
+{
+	return ki->enrolled && ki->revoked && ki->public_key ? ps_sync_revoked_note(ctx, ki->public_key) : 0;
 }
 
 int ps_sync_revoked_elsewhere(imp *m, const uint8_t pub[32], const git_oid *oid, char *out, size_t n)
 {
 	out[0] = '\0';
 	int rc = 0;
-	if (!m->revoked_any) { /* once per import: most registries revoke nothing */
-		rc = ps_keys_each(m->r, any_revoked, NULL);
-		if (rc < 0)
+	if (!m->revoked_known) { /* once per import: most registries revoke nothing */
+		if ((rc = ps_keys_each(m->r, revoked_row, m)))
 			return rc;
-		m->revoked_any = rc == 1 ? 2 : 1;
+		m->revoked_known = true;
 	}
-	if (m->revoked_any == 1)
+	bool hit = false;
+	for (size_t i = 0; i < m->nrevoked && !hit; i++)
+		hit = !memcmp(m->revoked[i], pub, 32);
+	if (!hit)
 		return 0;
 	elsewhere w = {m, pub, oid, out, n};
 	rc = ps_keys_each(m->r, elsewhere_row, &w);

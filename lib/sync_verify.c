@@ -51,6 +51,10 @@ void ps_sync_verify_free(imp *m)
 	m->keyov = NULL;
 	m->nkeyov = 0;
 	m->held_keys = false;
+	free(m->revoked);
+	m->revoked = NULL;
+	m->nrevoked = 0;
+	m->revoked_known = false;
 }
 
 static struct keyov *overlay_find(imp *m, const char *record)
@@ -113,9 +117,9 @@ static int overlay_note(imp *m, const ps_change *c)
 			continue; /* the stored or an already met change wins this field */
 		snprintf(w, PS_CHANGE_ID_MAX + 1, "%s", c->id);
 		rc = ps_keyrec_set(&o->k, f->string, f);
-		if (!strcmp(f->string, "revoked") && cJSON_IsString(f))
-			m->revoked_any = 2; /* ps_sync_revoked_elsewhere looks from now on */
 	}
+	if (!rc && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(c->fields, "revoked")) && o->k.public_key)
+		rc = ps_sync_revoked_note(m, o->k.public_key);
 	return rc;
 }
 
